@@ -1,0 +1,230 @@
+/*
+ * libpolicy — an embeddable Rego (Open Policy Agent) policy engine.
+ *
+ * This is the only public header. Everything the library exports starts
+ * with pol_ / POL_.
+ *
+ * Life cycle:
+ *   pol_compiler  ──add modules, data, entrypoints──►  pol_bundle (immutable)
+ *   pol_bundle    ──pol_ctx_new──►  pol_ctx (one per thread)  ──pol_eval_*──►  pol_result
+ *
+ * Thread safety: a pol_bundle is immutable and may be shared by any number
+ * of threads. A pol_ctx must be used by one thread at a time; give each
+ * evaluating thread its own context. A pol_compiler is single-threaded.
+ *
+ * Errors: every fallible call returns a pol_status (POL_OK == 0) and, when
+ * the caller passes a non-NULL pol_error, fills it with the code, a
+ * message and (for source errors) file:line:col. The library never prints,
+ * exits or aborts on bad input.
+ */
+#ifndef POLICY_H
+#define POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define POL_EXPORT
+#else
+#define POL_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* ---- version ----------------------------------------------------------- */
+
+/* The API version changes when this header changes incompatibly; the bundle
+ * format has its own version (pol_bundle_format_version()). */
+#define POL_API_VERSION 1
+#define POL_VERSION_STRING "0.1.0"
+
+POL_EXPORT const char *pol_version(void);
+
+/* ---- allocator --------------------------------------------------------- */
+
+/* Injected into the compiler, the bundle and contexts. NULL means libc.
+ * realloc is told the old size (as lua_Alloc is) so pool allocators work.
+ * Evaluation never calls it: contexts allocate everything up front. */
+typedef struct pol_alloc {
+    void *(*malloc)(void *user, size_t size);
+    void *(*realloc)(void *user, void *ptr, size_t old_size, size_t new_size);
+    void (*free)(void *user, void *ptr, size_t size);
+    void *user;
+} pol_alloc;
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* One table of status codes: X(ENUM_SUFFIX, "wire name", "meaning").
+ * The wire names of the OPA-defined codes are OPA's own, so callers and
+ * tooling that match on them keep working. */
+#define POL_STATUS_LIST(X)                                                          \
+    X(OK, "ok", "success")                                                          \
+    X(UNDEFINED, "undefined", "the decision is undefined")                          \
+    X(NOMEM, "out_of_memory", "an allocation failed")                               \
+    X(INVALID_ARGUMENT, "invalid_argument", "an argument to the API is invalid")    \
+    X(IO, "io_error", "a file could not be read or written")                        \
+    X(JSON, "json_parse_error", "invalid JSON or YAML")                             \
+    X(PARSE, "rego_parse_error", "the policy or query does not parse")              \
+    X(COMPILE, "rego_compile_error", "the policy does not compile")                 \
+    X(TYPE, "rego_type_error", "a type error found at compile time")                \
+    X(UNSAFE_VAR, "rego_unsafe_var_error", "a variable is never bound")             \
+    X(RECURSION, "rego_recursion_error", "a rule depends on itself")                \
+    X(EVAL_CONFLICT, "eval_conflict_error", "a rule produced conflicting values")   \
+    X(EVAL_TYPE, "eval_type_error", "a builtin got an operand of the wrong type")   \
+    X(EVAL_BUILTIN, "eval_builtin_error", "a builtin failed")                       \
+    X(EVAL_WITH_MERGE, "eval_with_merge_error", "a with modifier could not merge")  \
+    X(LIMIT_INSTRUCTIONS, "eval_instruction_limit", "the instruction budget ran out") \
+    X(LIMIT_DEPTH, "eval_depth_limit", "calls nested deeper than allowed")          \
+    X(LIMIT_ARENA, "eval_arena_limit", "the context arena is full")                 \
+    X(LIMIT_OUTPUT, "eval_output_limit", "the result is larger than allowed")       \
+    X(BUNDLE, "bundle_error", "a bundle is malformed or incompatible")              \
+    X(INTERNAL, "internal_error", "an internal invariant failed")
+
+typedef enum pol_status {
+#define POL_STATUS_ENUM(name, wire, meaning) POL_##name,
+    POL_STATUS_LIST(POL_STATUS_ENUM)
+#undef POL_STATUS_ENUM
+        POL_STATUS_COUNT
+} pol_status;
+
+/* Caller-owned; the library never allocates for an error. */
+typedef struct pol_error {
+    pol_status code;
+    char message[512];
+    char file[128]; /* "" when the error has no source position */
+    uint32_t line;  /* 1-based; 0 = unknown */
+    uint32_t col;   /* 1-based; 0 = unknown */
+} pol_error;
+
+/* "rego_parse_error" etc.; never NULL. */
+POL_EXPORT const char *pol_status_name(pol_status code);
+
+/* ---- compile ----------------------------------------------------------- */
+
+typedef struct pol_compiler pol_compiler;
+typedef struct pol_bundle pol_bundle;
+
+POL_EXPORT pol_compiler *pol_compiler_new(const pol_alloc *alloc);
+POL_EXPORT void pol_compiler_free(pol_compiler *c);
+
+/* Adds one Rego v1 module. filename is used in error positions. */
+POL_EXPORT pol_status pol_compiler_add_module(pol_compiler *c, const char *filename, const char *src,
+                                              size_t len, pol_error *err);
+
+/* Merges a JSON object into the base document at `path` (NULL or "" for
+ * the root, else dot-separated, e.g. "a.b"). filename is used in errors. */
+POL_EXPORT pol_status pol_compiler_add_data_json(pol_compiler *c, const char *path, const char *filename,
+                                                 const char *json, size_t len, pol_error *err);
+
+/* Same as pol_compiler_add_data_json for a YAML document. */
+POL_EXPORT pol_status pol_compiler_add_data_yaml(pol_compiler *c, const char *path, const char *filename,
+                                                 const char *yaml, size_t len, pol_error *err);
+
+/* Declares an entrypoint: "data.a.b", "a/b" or "a.b" all name data.a.b.
+ * Evaluating it yields the document's value (or POL_UNDEFINED). */
+POL_EXPORT pol_status pol_compiler_add_entrypoint(pol_compiler *c, const char *ref, pol_error *err);
+
+/* Declares a query entrypoint named `name`: any Rego query body
+ * ("x := data.a; x > 1"). Evaluating it yields OPA's result set:
+ * [{"expressions":[{"value":V,"text":T},…],"bindings":{VAR:V,…}}, …]
+ * (an empty array when the query has no solution). */
+POL_EXPORT pol_status pol_compiler_add_query(pol_compiler *c, const char *name, const char *query, size_t len,
+                                             pol_error *err);
+
+/* Compiles everything added so far into an immutable bundle. The compiler
+ * may be freed afterwards. */
+POL_EXPORT pol_bundle *pol_compiler_build(pol_compiler *c, pol_error *err);
+
+/* ---- bundle ------------------------------------------------------------ */
+
+/* Bundles are reference counted; pol_compiler_build returns one reference. */
+POL_EXPORT void pol_bundle_retain(pol_bundle *b);
+POL_EXPORT void pol_bundle_release(pol_bundle *b);
+
+/* Entrypoint id for a name given to add_entrypoint/add_query (any of the
+ * spellings for refs), or -1. Resolve once, evaluate many times. */
+POL_EXPORT int pol_bundle_entrypoint(const pol_bundle *b, const char *name);
+POL_EXPORT size_t pol_bundle_entrypoint_count(const pol_bundle *b);
+POL_EXPORT const char *pol_bundle_entrypoint_name(const pol_bundle *b, size_t i);
+
+/* Writes a human-readable listing of the bytecode (for tests and
+ * `policy build --disasm`). Returns bytes needed (excluding NUL); writes at
+ * most cap bytes, always NUL-terminated when cap > 0. */
+POL_EXPORT size_t pol_bundle_disassemble(const pol_bundle *b, char *buf, size_t cap);
+
+/* ---- context ----------------------------------------------------------- */
+
+typedef struct pol_ctx pol_ctx;
+
+/* Per-context limits. Zero in any field means the default. */
+typedef struct pol_ctx_options {
+    size_t arena_bytes;        /* evaluation memory; default 8 MiB */
+    uint64_t max_instructions; /* per evaluation; default 100,000,000 */
+    uint32_t max_depth;        /* nested rule/function calls; default 512 */
+    size_t max_output_bytes;   /* JSON result size; default 64 MiB */
+    uint32_t regex_match_limit; /* PCRE2 match limit; default 1,000,000 */
+    uint32_t regex_depth_limit; /* PCRE2 depth limit; default 10,000 */
+    uint32_t reserved[8];      /* must be zero */
+} pol_ctx_options;
+
+/* options may be NULL (defaults). */
+POL_EXPORT pol_ctx *pol_ctx_new(pol_bundle *b, const pol_ctx_options *options, pol_error *err);
+POL_EXPORT void pol_ctx_free(pol_ctx *ctx);
+
+/* ---- evaluation -------------------------------------------------------- */
+
+typedef struct pol_value pol_value; /* valid until the next eval on its ctx */
+
+enum pol_eval_flags {
+    POL_EVAL_STRICT_BUILTIN_ERRORS = 1u << 0, /* builtin errors fail the query */
+    POL_EVAL_NO_INPUT = 1u << 1,              /* `input` is undefined */
+};
+
+typedef struct pol_result {
+    const pol_value *value; /* NULL when undefined */
+} pol_result;
+
+/* Evaluates entrypoint `ep` with `input` as JSON text (ignored with
+ * POL_EVAL_NO_INPUT). Returns POL_OK with out->value set, POL_UNDEFINED
+ * with out->value NULL, or an error. */
+POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, size_t len, unsigned flags,
+                                    pol_result *out, pol_error *err);
+
+/* ---- values ------------------------------------------------------------ */
+
+typedef enum pol_type {
+    POL_NULL,
+    POL_BOOLEAN,
+    POL_NUMBER,
+    POL_STRING,
+    POL_ARRAY,
+    POL_OBJECT,
+    POL_SET,
+} pol_type;
+
+POL_EXPORT pol_type pol_value_type(const pol_value *v);
+POL_EXPORT bool pol_value_bool(const pol_value *v);
+/* Numbers: as double; and as int64 when exact (returns false otherwise). */
+POL_EXPORT double pol_value_number(const pol_value *v);
+POL_EXPORT bool pol_value_int64(const pol_value *v, int64_t *out);
+/* Strings: bytes (not NUL-terminated in general) and length. */
+POL_EXPORT const char *pol_value_string(const pol_value *v, size_t *len);
+/* Arrays, sets and objects: element count; i-th element (sets in sorted
+ * order); objects: i-th key and value in canonical order. */
+POL_EXPORT size_t pol_value_length(const pol_value *v);
+POL_EXPORT const pol_value *pol_value_index(const pol_value *v, size_t i);
+POL_EXPORT const pol_value *pol_value_key(const pol_value *v, size_t i);
+POL_EXPORT const pol_value *pol_value_get(const pol_value *v, const char *key); /* object by string key */
+
+/* Serializes in OPA's canonical JSON (sets as sorted arrays). Returns bytes
+ * needed excluding NUL; writes at most cap bytes, NUL-terminated if cap>0.
+ * pretty != 0 indents with two spaces as `opa eval --format pretty`. */
+POL_EXPORT size_t pol_value_to_json(const pol_value *v, int pretty, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* POLICY_H */

@@ -1,0 +1,2 @@
+#include "policy.h"
+int main(void) { return 0; }

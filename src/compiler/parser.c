@@ -1,0 +1,2 @@
+/* placeholder until this module lands */
+typedef int pol_placeholder_parser;

@@ -1,0 +1,81 @@
+/* The builtin function table: one row per builtin, expanded from the
+ * per-area lists below into the id enum, the name/arity/flags table the
+ * compiler resolves against, and the function pointers the VM calls.
+ *
+ * A row: X(ID, "rego.name", arity, flags, fn)
+ *   arity  number of operands (the result is not counted)
+ *   flags  BIF_* below
+ *   fn     bi_status fn(bi_ctx *ctx, const val *const *args, const val **out)
+ *
+ * A builtin writes only into ctx->arena, never keeps state between calls,
+ * and reports failure through bi_fail/bi_type_fail so the VM can decide
+ * (strict mode or not) what the failure means.
+ */
+#ifndef POL_STDLIB_BUILTINS_H
+#define POL_STDLIB_BUILTINS_H
+
+#include "../vm/value.h"
+
+typedef enum bi_status {
+    BI_OK,    /* *out is the result */
+    BI_UNDEF, /* no result; the expression is undefined (not an error) */
+    BI_ERR,   /* ctx->err_code and ctx->err_msg describe the failure */
+} bi_status;
+
+/* What a builtin sees of the evaluation. Owned by the VM context. */
+typedef struct bi_ctx {
+    arena *arena;
+    pol_status err_code; /* set by bi_fail*: POL_EVAL_TYPE, POL_EVAL_BUILTIN, POL_LIMIT_* or POL_NOMEM */
+    char err_msg[384];   /* "count: operand 1 must be ..." — the builtin's name first, as OPA prints */
+    int64_t now_ns;      /* fixed for one evaluation: time.now_ns() returns this */
+    uint64_t seed;       /* per-evaluation randomness for rand.intn / uuid (fixed within one evaluation) */
+    uint32_t regex_match_limit, regex_depth_limit;
+    void *pcre_gctx; /* pcre2_general_context* allocating from the arena, or NULL */
+} bi_ctx;
+
+typedef bi_status (*bi_fn)(bi_ctx *ctx, const val *const *args, const val **out);
+
+enum bi_flags {
+    BIF_NONE = 0,
+    BIF_NONDET = 1u << 0,   /* result may differ between calls with equal args (time, rand, uuid, http) */
+    BIF_RELATION = 1u << 1, /* returns an array of outputs, each a solution (walk) */
+    BIF_INFIX = 1u << 2,    /* an operator (==, +, …): OPA omits the name from some messages */
+};
+
+/* bi_fail(ctx, code, fmt, ...): records an error and returns BI_ERR. */
+bi_status bi_fail(bi_ctx *ctx, pol_status code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* OPA's operand type error:
+ *   "<name>: operand <n> must be <expected> but got <vtype_name(got)>"
+ * n is 1-based; expected is e.g. "string", "one of {string, set, array}". */
+bi_status bi_type_fail(bi_ctx *ctx, const char *name, int n, const char *expected, const val *got);
+/* The arena is full: records POL_LIMIT_ARENA and returns BI_ERR. */
+bi_status bi_oom(bi_ctx *ctx);
+
+/* Area lists, each owned by one source file. */
+#include "bi_core.h"    /* operators, comparison, aggregates, numbers, types, arrays, objects, sets, json, encoding, walk */
+#include "bi_strings.h" /* strings, sprintf, regex, glob, units */
+#include "bi_net_time.h" /* net, time, uuid, rand, semver */
+#include "bi_crypto.h"   /* crypto hashes and HMAC, x509, io.jwt, providers.aws */
+
+#define POL_BUILTINS(X) BI_LIST_CORE(X) BI_LIST_STRINGS(X) BI_LIST_NET_TIME(X) BI_LIST_CRYPTO(X)
+
+typedef enum bi_id {
+#define BI_ENUM(id, name, arity, flags, fn) BI_##id,
+    POL_BUILTINS(BI_ENUM)
+#undef BI_ENUM
+        BI_COUNT
+} bi_id;
+
+typedef struct bi_info {
+    const char *name;
+    uint8_t arity;
+    uint8_t flags;
+    bi_fn fn;
+} bi_info;
+
+extern const bi_info bi_table[BI_COUNT];
+
+/* Index by exact Rego name, or -1. */
+int bi_lookup(const char *name, size_t len);
+
+#endif

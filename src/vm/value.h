@@ -1,0 +1,185 @@
+/* Values, the arena they live in, and the operations every layer shares.
+ *
+ * Invariants:
+ *  - A value is immutable once published (built values are finished by
+ *    vb_finish_* before anyone else sees them).
+ *  - Objects keep keys sorted by val_compare and unique; sets keep elements
+ *    sorted and unique. Canonical order therefore costs nothing to print,
+ *    and lookup is a binary search.
+ *  - NULL (the C pointer) is *undefined*, which is not a value.
+ *  - Strings are UTF-8 byte sequences of `len` bytes followed by a NUL that
+ *    is not part of the string (so C APIs can read them directly).
+ */
+#ifndef POL_VM_VALUE_H
+#define POL_VM_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+/* Type tags in Rego's sort order: comparing tags first gives OPA's total
+ * order across types. */
+typedef enum vtype { V_NULL, V_BOOL, V_NUM, V_STR, V_ARR, V_OBJ, V_SET } vtype;
+
+/* Number representations. Integers that fit are exact int64; literals or
+ * results that do not fit keep their decimal text (NUM_BIG) so large
+ * numbers survive a round trip; everything else is a double. */
+typedef enum numkind { NUM_INT, NUM_FLOAT, NUM_BIG } numkind;
+
+typedef struct val val;
+struct val {
+    uint8_t type;   /* vtype */
+    uint8_t nk;     /* numkind, for V_NUM */
+    uint16_t flags; /* VF_* */
+    uint32_t len;   /* V_STR: bytes; V_ARR/V_SET/V_OBJ: element count; NUM_BIG: text bytes */
+    union {
+        bool b;
+        int64_t i;
+        double d;
+        const char *s;         /* V_STR bytes; NUM_BIG decimal text */
+        const val *const *a;   /* V_ARR elements; V_SET elements (sorted) */
+        struct {
+            const val *const *k; /* sorted keys */
+            const val *const *v; /* values, parallel to k */
+        } o;
+    } u;
+};
+
+/* The public opaque type is this struct. */
+struct pol_value {
+    val v;
+};
+
+enum { VF_NONE = 0 };
+
+extern const val val_null_c, val_true_c, val_false_c, val_empty_str_c, val_empty_arr_c, val_empty_obj_c,
+    val_empty_set_c;
+#define VAL_NULL (&val_null_c)
+#define VAL_TRUE (&val_true_c)
+#define VAL_FALSE (&val_false_c)
+#define VAL_BOOL(x) ((x) ? VAL_TRUE : VAL_FALSE)
+
+/* ---- arena ------------------------------------------------------------- */
+
+/* Bump allocator. Fixed arenas (contexts) never call the allocator after
+ * init and fail with NULL when full; growable arenas (compiler, bundle)
+ * chain chunks from `alloc`. Alignment is 16 bytes. */
+typedef struct arena_chunk arena_chunk;
+typedef struct arena {
+    unsigned char *base, *ptr, *end;
+    arena_chunk *chunks; /* growable only: chain of owned chunks */
+    const pol_alloc *alloc;
+    bool growable;
+    size_t high_water; /* max bytes in use, for sizing reports */
+} arena;
+
+void arena_init_fixed(arena *a, void *buf, size_t size);
+void arena_init_growable(arena *a, const pol_alloc *alloc);
+void *arena_alloc(arena *a, size_t n); /* NULL when exhausted */
+void arena_reset(arena *a);            /* fixed: back to empty; growable: frees all but first chunk */
+void arena_free(arena *a);             /* growable: releases chunks */
+typedef struct arena_mark {
+    unsigned char *ptr;
+    arena_chunk *chunks;
+} arena_mark;
+arena_mark arena_save(const arena *a);
+void arena_restore(arena *a, arena_mark m); /* frees everything allocated after m */
+
+/* libc-backed default allocator helpers (alloc may be NULL = libc). */
+void *pa_malloc(const pol_alloc *alloc, size_t n);
+void *pa_realloc(const pol_alloc *alloc, void *p, size_t old_n, size_t new_n);
+void pa_free(const pol_alloc *alloc, void *p, size_t n);
+
+/* ---- constructors (all return NULL when the arena is full) -------------- */
+
+const val *v_int(arena *a, int64_t i);
+const val *v_float(arena *a, double d);             /* integral doubles within int64 become NUM_INT */
+const val *v_num_text(arena *a, const char *s, size_t n); /* JSON number text -> best representation */
+const val *v_str(arena *a, const char *s, size_t n); /* copies */
+const val *v_str_ref(arena *a, const char *s, size_t n); /* no copy: s must outlive the value and be NUL-terminated */
+const val *v_cstr(arena *a, const char *s);
+
+/* ---- builders ---------------------------------------------------------- */
+
+/* Grows inside the arena (doubling; old storage is abandoned to the arena).
+ * vb_finish_* sorts/dedups as the type requires. */
+typedef struct vbuild {
+    arena *a;
+    const val **k; /* keys (objects) or elements */
+    const val **v; /* values (objects only) */
+    uint32_t n, cap;
+    bool oom;
+} vbuild;
+
+void vb_init(vbuild *b, arena *a);
+bool vb_push(vbuild *b, const val *x);                /* array/set element */
+bool vb_put(vbuild *b, const val *k, const val *x);   /* object pair */
+const val *vb_finish_array(vbuild *b);
+const val *vb_finish_set(vbuild *b); /* sorts, removes duplicates */
+/* Sorts by key. Duplicate keys with equal values collapse; with different
+ * values returns NULL and sets *conflict (when conflict != NULL). */
+const val *vb_finish_object(vbuild *b, bool *conflict);
+
+/* ---- accessors and operations ------------------------------------------ */
+
+int val_compare(const val *x, const val *y); /* Rego total order; <0, 0, >0 */
+bool val_equal(const val *x, const val *y);
+uint64_t val_hash(const val *x, uint64_t seed); /* XXH3 over a canonical encoding; equal values hash equal */
+
+const val *val_obj_get(const val *obj, const val *key);               /* NULL if absent */
+const val *val_obj_get_str(const val *obj, const char *key, size_t n); /* NULL if absent */
+bool val_set_has(const val *set, const val *x);
+/* Rego's `x[k]` on any collection: object by key, array by integral
+ * number index, set membership (returns the element). NULL otherwise. */
+const val *val_index(const val *coll, const val *key);
+
+bool val_is_int(const val *x, int64_t *out); /* exact integer in int64 range */
+double val_to_double(const val *x);          /* V_NUM only */
+const char *vtype_name(vtype t);             /* "null","boolean","number","string","array","object","set" */
+
+/* ---- JSON -------------------------------------------------------------- */
+
+typedef struct json_error {
+    size_t offset; /* byte offset of the problem */
+    uint32_t line, col;
+    char msg[128];
+} json_error;
+
+/* Parses one JSON document (RFC 8259; duplicate keys: last wins) into
+ * arena values. Objects come out sorted. Depth is limited to 1000. */
+const val *json_parse(arena *a, const char *s, size_t n, json_error *err);
+
+/* A sticky output buffer: after the first overflow further writes only
+ * count, so callers measure then allocate (or report the size needed). */
+typedef struct sbuf {
+    char *buf;
+    size_t cap, len; /* len counts everything written, even past cap */
+} sbuf;
+void sb_init(sbuf *b, char *buf, size_t cap);
+void sb_putc(sbuf *b, char c);
+void sb_put(sbuf *b, const char *s, size_t n);
+void sb_puts(sbuf *b, const char *s);
+bool sb_ok(const sbuf *b); /* everything fitted */
+
+/* Canonical JSON (OPA's): sets as sorted arrays, non-string object keys
+ * written as their JSON text in a string, numbers as OPA prints them.
+ * indent > 0 pretty-prints with that many spaces per level. */
+void json_write(sbuf *b, const val *x, int indent);
+/* Number text as OPA prints it (shortest round-trip for doubles). */
+void json_write_number(sbuf *b, const val *x);
+/* Rego term syntax (sets as {1, 2}, set() for the empty set); used by
+ * sprintf %v and error messages. */
+void rego_write(sbuf *b, const val *x);
+
+/* ---- YAML (libyaml) ----------------------------------------------------- */
+
+/* Parses one YAML document (YAML 1.2 core schema scalars: null, booleans,
+ * ints, floats, strings; mappings become objects, sequences arrays).
+ * Errors use json_error with the YAML line/col. */
+const val *yaml_parse(arena *a, const char *s, size_t n, json_error *err);
+/* Writes x as a YAML document (for yaml.marshal). */
+void yaml_write(sbuf *b, const val *x);
+
+#endif
