@@ -1,2 +1,2330 @@
-/* placeholder until this module lands */
-typedef int pol_placeholder_plan;
+/* Code generation: Rego bodies become straight-line register code with
+ * explicit scan loops.
+ *
+ * The one idea: every generator takes the current *failure label* — where
+ * to go when this literal has no (more) solutions — and returns the new
+ * one. A literal that iterates (a ref with an unbound variable, `some x in`)
+ * emits ITER/NEXT and returns its NEXT as the failure label, so later
+ * literals backtrack into it. A body's success code runs inside all of its
+ * loops and ends with a jump to the innermost failure label, which is how
+ * every solution is enumerated without a general backtracking machine.
+ *
+ * Literals are generated in a safe order (OPA's reordering): at each step
+ * the first literal whose inputs are bound goes next; if none can, the
+ * first unbound variable is reported as unsafe.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../stdlib/builtins.h"
+#include "../vm/vm.h"
+#include "compiler.h"
+
+#define NO_REG UINT32_MAX
+#define MAX_REGS 65535u
+
+typedef struct lvar {
+    const char *name;
+    uint32_t len;
+    uint32_t reg; /* NO_REG until bound */
+    bool bound;
+} lvar;
+
+typedef struct pgen {
+    pol_compiler *cc;
+    insn *code;
+    srcloc *locs;
+    uint32_t ncode, capcode;
+    uint32_t *labels;
+    uint32_t nlabels, caplabels;
+    uint32_t nreg, maxreg, nslot, maxslot;
+    lvar *vars;
+    uint32_t nvars, capvars;
+    module *mod;    /* name resolution context; NULL for queries */
+    rnode *pkg;     /* the module's package node */
+    srcpos pos;
+    /* the body being ordered, for closure-variable checks */
+    body *ctx_body;
+    const bool *ctx_placed;
+    /* The top level of a query body: like `opa eval`, a bare expression
+     * there reports its value (false included) instead of testing it. */
+    body *query_top;
+} pgen;
+
+static bool failed(pgen *g)
+{
+    return g->cc->failed;
+}
+
+static bool gerr(pgen *g, pol_status code, srcpos pos, const char *fmt, const char *a)
+{
+    return cc_error(g->cc, code, pos, fmt, a);
+}
+
+static bool grow(pgen *g, void **v, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    uint32_t ncap = *cap ? *cap : 64;
+    while (ncap < need)
+        ncap *= 2;
+    void *nv = pa_realloc(g->cc->al, *v, (size_t)*cap * elem, (size_t)ncap * elem);
+    if (!nv) {
+        srcpos none = {0};
+        return cc_error(g->cc, POL_NOMEM, none, "%s", "out of memory");
+    }
+    *v = nv;
+    *cap = ncap;
+    return true;
+}
+
+/* ---- emission ---------------------------------------------------------- */
+
+static uint32_t emit(pgen *g, opcode op, uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+{
+    uint32_t cap = g->capcode;
+    if (!grow(g, (void **)&g->code, &cap, g->ncode + 1, sizeof *g->code))
+        return 0;
+    uint32_t cap2 = g->capcode;
+    if (!grow(g, (void **)&g->locs, &cap2, g->ncode + 1, sizeof *g->locs))
+        return 0;
+    g->capcode = cap;
+    insn *in = &g->code[g->ncode];
+    in->op = (uint8_t)op;
+    in->x = 0;
+    in->a = (uint16_t)a;
+    in->b = b;
+    in->c = c;
+    in->d = d;
+    g->locs[g->ncode].file = g->pos.file;
+    g->locs[g->ncode].line = g->pos.line;
+    g->locs[g->ncode].col = g->pos.col;
+    return g->ncode++;
+}
+
+static uint32_t label_new(pgen *g)
+{
+    if (!grow(g, (void **)&g->labels, &g->caplabels, g->nlabels + 1, sizeof *g->labels))
+        return 0;
+    g->labels[g->nlabels] = UINT32_MAX;
+    return g->nlabels++;
+}
+
+static void label_here(pgen *g, uint32_t l)
+{
+    g->labels[l] = g->ncode;
+}
+
+static uint32_t reg_new(pgen *g)
+{
+    if (g->nreg >= MAX_REGS) {
+        gerr(g, POL_COMPILE, g->pos, "%s", "rule too large: more than 65535 registers");
+        return 0;
+    }
+    uint32_t r = g->nreg++;
+    if (g->nreg > g->maxreg)
+        g->maxreg = g->nreg;
+    return r;
+}
+
+static uint32_t regs_new(pgen *g, uint32_t n)
+{
+    uint32_t first = g->nreg;
+    for (uint32_t i = 0; i < n; i++)
+        reg_new(g);
+    if (n == 0 && g->nreg >= g->maxreg) {
+        /* an empty block still needs a valid register index */
+        g->maxreg = g->nreg + 1;
+    }
+    return first;
+}
+
+static uint32_t slot_new(pgen *g)
+{
+    uint32_t s = g->nslot++;
+    if (g->nslot > g->maxslot)
+        g->maxslot = g->nslot;
+    return s;
+}
+
+static uint32_t konst(pgen *g, const val *v)
+{
+    if (!v) {
+        gerr(g, POL_NOMEM, g->pos, "%s", "out of memory");
+        return 0;
+    }
+    return cc_const(g->cc, v);
+}
+
+static uint32_t load_const(pgen *g, const val *v)
+{
+    uint32_t r = reg_new(g);
+    emit(g, OP_LOADK, r, konst(g, v), 0, 0);
+    return r;
+}
+
+/* ---- variables and scopes ---------------------------------------------- */
+
+typedef struct scope_mark {
+    uint32_t nvars, nreg, nslot;
+    uint8_t *bound;
+} scope_mark;
+
+static scope_mark scope_save(pgen *g, bool keep_regs)
+{
+    scope_mark m = {g->nvars, keep_regs ? UINT32_MAX : g->nreg, g->nslot, NULL};
+    if (g->nvars) {
+        m.bound = arena_alloc(&g->cc->ast, g->nvars);
+        if (m.bound)
+            for (uint32_t i = 0; i < g->nvars; i++)
+                m.bound[i] = (uint8_t)(g->vars[i].bound | (g->vars[i].reg == NO_REG ? 2 : 0));
+    }
+    return m;
+}
+
+static void scope_restore(pgen *g, scope_mark m)
+{
+    g->nvars = m.nvars;
+    if (m.bound)
+        for (uint32_t i = 0; i < m.nvars; i++) {
+            g->vars[i].bound = m.bound[i] & 1;
+            if (m.bound[i] & 2)
+                g->vars[i].reg = NO_REG;
+        }
+    if (m.nreg != UINT32_MAX)
+        g->nreg = m.nreg;
+    g->nslot = m.nslot;
+}
+
+static bool name_is(const term *t, const char *s)
+{
+    return t->kind == T_VAR && t->u.str.len == strlen(s) && memcmp(t->u.str.s, s, t->u.str.len) == 0;
+}
+
+static lvar *var_find(pgen *g, const char *name, uint32_t len)
+{
+    for (uint32_t i = g->nvars; i-- > 0;)
+        if (g->vars[i].len == len && memcmp(g->vars[i].name, name, len) == 0)
+            return &g->vars[i];
+    return NULL;
+}
+
+static lvar *var_declare(pgen *g, const char *name, uint32_t len)
+{
+    if (!grow(g, (void **)&g->vars, &g->capvars, g->nvars + 1, sizeof *g->vars))
+        return NULL;
+    lvar *v = &g->vars[g->nvars++];
+    v->name = name;
+    v->len = len;
+    v->reg = NO_REG;
+    v->bound = false;
+    return v;
+}
+
+typedef enum name_kind {
+    NK_LOCAL,    /* a declared local (bound or not) */
+    NK_FREE,     /* not declared anywhere: an implicit local, unbound */
+    NK_INPUT,
+    NK_DATA,
+    NK_IMPORT,   /* replaced by an import's path */
+    NK_RULE,     /* a rule of the current package */
+} name_kind;
+
+static import_decl *find_import(pgen *g, const char *name, uint32_t len)
+{
+    if (!g->mod)
+        return NULL;
+    for (uint32_t i = 0; i < g->mod->nimports; i++) {
+        import_decl *im = &g->mod->imports[i];
+        const char *an;
+        uint32_t alen;
+        if (im->alias) {
+            an = im->alias;
+            alen = (uint32_t)strlen(an);
+        } else {
+            term *p = im->path;
+            term *last = p->kind == T_REF ? p->u.ref.items[p->u.ref.n - 1] : p;
+            an = last->u.str.s;
+            alen = last->u.str.len;
+        }
+        if (alen == len && memcmp(an, name, len) == 0) {
+            term *h = im->path->kind == T_REF ? im->path->u.ref.items[0] : im->path;
+            if (name_is(h, "data") || name_is(h, "input"))
+                return im;
+        }
+    }
+    return NULL;
+}
+
+static name_kind resolve(pgen *g, const term *v, lvar **out, import_decl **imp)
+{
+    const char *s = v->u.str.s;
+    uint32_t n = v->u.str.len;
+    lvar *lv = var_find(g, s, n);
+    if (lv) {
+        *out = lv;
+        return NK_LOCAL;
+    }
+    if (name_is(v, "input"))
+        return NK_INPUT;
+    if (name_is(v, "data"))
+        return NK_DATA;
+    import_decl *im = find_import(g, s, n);
+    if (im) {
+        *imp = im;
+        return NK_IMPORT;
+    }
+    if (g->pkg && rnode_child(g->pkg, s, n))
+        return NK_RULE;
+    return NK_FREE;
+}
+
+static bool is_bound_var(pgen *g, const term *v)
+{
+    lvar *lv = NULL;
+    import_decl *im = NULL;
+    name_kind k = resolve(g, v, &lv, &im);
+    return k == NK_LOCAL ? lv->bound : k != NK_FREE;
+}
+
+/* ---- readiness (safety) ------------------------------------------------ */
+
+static bool term_ready(pgen *g, const term *t);
+static bool pattern_ok(pgen *g, const term *p);
+static bool body_closure_ready(pgen *g, const body *b, const term *extra1, const term *extra2);
+
+static bool var_occurs(const term *t, const char *name, uint32_t len);
+
+static bool body_var_occurs(const body *b, const char *name, uint32_t len)
+{
+    for (uint32_t i = 0; b && i < b->n; i++) {
+        const literal *l = b->lits[i];
+        const expr *e = l->expr;
+        if ((e->lhs && var_occurs(e->lhs, name, len)) || (e->rhs && var_occurs(e->rhs, name, len)) ||
+            (e->key && var_occurs(e->key, name, len)) || (e->value && var_occurs(e->value, name, len)) ||
+            (e->coll && var_occurs(e->coll, name, len)) || (e->body && body_var_occurs(e->body, name, len)))
+            return true;
+        for (uint32_t j = 0; j < e->nvars; j++)
+            if (var_occurs(e->vars[j], name, len))
+                return true;
+        for (uint32_t j = 0; j < l->nwith; j++)
+            if (var_occurs(l->withs[j].value, name, len))
+                return true;
+    }
+    return false;
+}
+
+static bool var_occurs(const term *t, const char *name, uint32_t len)
+{
+    if (!t)
+        return false;
+    switch (t->kind) {
+    case T_VAR:
+        return t->u.str.len == len && memcmp(t->u.str.s, name, len) == 0;
+    case T_REF:
+        for (uint32_t i = 0; i < t->u.ref.n; i++)
+            if (var_occurs(t->u.ref.items[i], name, len))
+                return true;
+        return false;
+    case T_ARRAY:
+    case T_SET:
+        for (uint32_t i = 0; i < t->u.coll.n; i++)
+            if (var_occurs(t->u.coll.items[i], name, len))
+                return true;
+        return false;
+    case T_OBJECT:
+        for (uint32_t i = 0; i < t->u.obj.n; i++)
+            if (var_occurs(t->u.obj.keys[i], name, len) || var_occurs(t->u.obj.vals[i], name, len))
+                return true;
+        return false;
+    case T_CALL:
+        for (uint32_t i = 0; i < t->u.call.nargs; i++)
+            if (var_occurs(t->u.call.args[i], name, len))
+                return true;
+        return false;
+    case T_ARRCOMP:
+    case T_SETCOMP:
+    case T_OBJCOMP:
+        return var_occurs(t->u.comp.key, name, len) || var_occurs(t->u.comp.head, name, len) ||
+               body_var_occurs(t->u.comp.body, name, len);
+    case T_TEMPLATE:
+        for (uint32_t i = 0; i < t->u.tmpl.n; i++)
+            if (var_occurs(t->u.tmpl.parts[i], name, len))
+                return true;
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* Does the literal mention v outside its own nested bodies (comprehensions,
+ * every), where v could be bound for the enclosing body? A `:=` of v starts
+ * a new variable, which a closure cannot see. */
+static bool var_occurs_shallow(const term *t, const char *name, uint32_t len)
+{
+    if (!t)
+        return false;
+    switch (t->kind) {
+    case T_ARRCOMP:
+    case T_SETCOMP:
+    case T_OBJCOMP:
+        return false;
+    case T_VAR:
+        return t->u.str.len == len && memcmp(t->u.str.s, name, len) == 0;
+    case T_REF:
+        for (uint32_t i = 0; i < t->u.ref.n; i++)
+            if (var_occurs_shallow(t->u.ref.items[i], name, len))
+                return true;
+        return false;
+    case T_ARRAY:
+    case T_SET:
+        for (uint32_t i = 0; i < t->u.coll.n; i++)
+            if (var_occurs_shallow(t->u.coll.items[i], name, len))
+                return true;
+        return false;
+    case T_OBJECT:
+        for (uint32_t i = 0; i < t->u.obj.n; i++)
+            if (var_occurs_shallow(t->u.obj.keys[i], name, len) || var_occurs_shallow(t->u.obj.vals[i], name, len))
+                return true;
+        return false;
+    case T_CALL:
+        for (uint32_t i = 0; i < t->u.call.nargs; i++)
+            if (var_occurs_shallow(t->u.call.args[i], name, len))
+                return true;
+        return false;
+    case T_TEMPLATE:
+        for (uint32_t i = 0; i < t->u.tmpl.n; i++)
+            if (var_occurs_shallow(t->u.tmpl.parts[i], name, len))
+                return true;
+        return false;
+    default:
+        return false;
+    }
+}
+
+static bool literal_may_bind(const literal *l, const char *name, uint32_t len)
+{
+    const expr *e = l->expr;
+    if (l->negated)
+        return false;
+    if (e->kind == E_ASSIGN && var_occurs_shallow(e->lhs, name, len))
+        return false;
+    if (e->kind == E_SOME || e->kind == E_EVERY)
+        return false;
+    return var_occurs_shallow(e->lhs, name, len) || var_occurs_shallow(e->rhs, name, len) ||
+           var_occurs_shallow(e->key, name, len) || var_occurs_shallow(e->value, name, len) ||
+           var_occurs_shallow(e->coll, name, len);
+}
+
+/* A closure variable of a nested body must wait for the enclosing body to
+ * bind it when another, not yet placed, literal of that body can bind it. */
+static bool closure_var_ok(pgen *g, const term *v)
+{
+    lvar *lv = NULL;
+    import_decl *im = NULL;
+    name_kind k = resolve(g, v, &lv, &im);
+    if (k == NK_LOCAL)
+        return lv->bound || lv->reg == NO_REG;
+    if (k != NK_FREE || !g->ctx_body)
+        return true;
+    for (uint32_t i = 0; i < g->ctx_body->n; i++) {
+        /* the literal being tested is excluded by the caller setting its
+         * placed flag transiently */
+        if (!g->ctx_placed[i] && literal_may_bind(g->ctx_body->lits[i], v->u.str.s, v->u.str.len))
+            return false;
+    }
+    return true;
+}
+
+static bool closure_ready_term(pgen *g, const term *t)
+{
+    if (!t)
+        return true;
+    switch (t->kind) {
+    case T_VAR:
+        return closure_var_ok(g, t);
+    case T_REF:
+        for (uint32_t i = 0; i < t->u.ref.n; i++)
+            if (!closure_ready_term(g, t->u.ref.items[i]))
+                return false;
+        return true;
+    case T_ARRAY:
+    case T_SET:
+        for (uint32_t i = 0; i < t->u.coll.n; i++)
+            if (!closure_ready_term(g, t->u.coll.items[i]))
+                return false;
+        return true;
+    case T_OBJECT:
+        for (uint32_t i = 0; i < t->u.obj.n; i++)
+            if (!closure_ready_term(g, t->u.obj.keys[i]) || !closure_ready_term(g, t->u.obj.vals[i]))
+                return false;
+        return true;
+    case T_CALL:
+        for (uint32_t i = 0; i < t->u.call.nargs; i++)
+            if (!closure_ready_term(g, t->u.call.args[i]))
+                return false;
+        return true;
+    case T_ARRCOMP:
+    case T_SETCOMP:
+    case T_OBJCOMP:
+        return body_closure_ready(g, t->u.comp.body, t->u.comp.key, t->u.comp.head);
+    case T_TEMPLATE:
+        for (uint32_t i = 0; i < t->u.tmpl.n; i++)
+            if (!closure_ready_term(g, t->u.tmpl.parts[i]))
+                return false;
+        return true;
+    default:
+        return true;
+    }
+}
+
+static bool body_closure_ready(pgen *g, const body *b, const term *extra1, const term *extra2)
+{
+    if (!closure_ready_term(g, extra1) || !closure_ready_term(g, extra2))
+        return false;
+    for (uint32_t i = 0; b && i < b->n; i++) {
+        const literal *l = b->lits[i];
+        const expr *e = l->expr;
+        if (!closure_ready_term(g, e->lhs) || !closure_ready_term(g, e->rhs) || !closure_ready_term(g, e->key) ||
+            !closure_ready_term(g, e->value) || !closure_ready_term(g, e->coll))
+            return false;
+        if (e->body && !body_closure_ready(g, e->body, NULL, NULL))
+            return false;
+        for (uint32_t j = 0; j < l->nwith; j++)
+            if (!closure_ready_term(g, l->withs[j].value))
+                return false;
+    }
+    return true;
+}
+
+static bool is_scalar(const term *t)
+{
+    return t->kind == T_NULL || t->kind == T_BOOL || t->kind == T_NUM || t->kind == T_STR;
+}
+
+static bool term_ready(pgen *g, const term *t)
+{
+    switch (t->kind) {
+    case T_NULL:
+    case T_BOOL:
+    case T_NUM:
+    case T_STR:
+        return true;
+    case T_VAR:
+        return is_bound_var(g, t);
+    case T_REF: {
+        const term *h = t->u.ref.items[0];
+        if (h->kind == T_VAR ? !is_bound_var(g, h) : !term_ready(g, h))
+            return false;
+        for (uint32_t i = 1; i < t->u.ref.n; i++) {
+            const term *c = t->u.ref.items[i];
+            if (c->kind == T_VAR || is_scalar(c))
+                continue; /* unbound vars are outputs: the ref scans */
+            if (!term_ready(g, c) && !pattern_ok(g, c))
+                return false;
+        }
+        return true;
+    }
+    case T_ARRAY:
+    case T_SET:
+        for (uint32_t i = 0; i < t->u.coll.n; i++)
+            if (!term_ready(g, t->u.coll.items[i]))
+                return false;
+        return true;
+    case T_OBJECT:
+        for (uint32_t i = 0; i < t->u.obj.n; i++)
+            if (!term_ready(g, t->u.obj.keys[i]) || !term_ready(g, t->u.obj.vals[i]))
+                return false;
+        return true;
+    case T_CALL:
+        for (uint32_t i = 0; i < t->u.call.nargs; i++)
+            if (!term_ready(g, t->u.call.args[i]))
+                return false;
+        return true;
+    case T_ARRCOMP:
+    case T_SETCOMP:
+    case T_OBJCOMP:
+        return body_closure_ready(g, t->u.comp.body, t->u.comp.key, t->u.comp.head);
+    case T_TEMPLATE:
+        for (uint32_t i = 0; i < t->u.tmpl.n; i++)
+            if (!term_ready(g, t->u.tmpl.parts[i]))
+                return false;
+        return true;
+    }
+    return false;
+}
+
+/* Can p be unified against a value (binding its unbound variables)? */
+static bool pattern_ok(pgen *g, const term *p)
+{
+    switch (p->kind) {
+    case T_VAR:
+        return true;
+    case T_ARRAY:
+        for (uint32_t i = 0; i < p->u.coll.n; i++)
+            if (!pattern_ok(g, p->u.coll.items[i]))
+                return false;
+        return true;
+    case T_OBJECT:
+        for (uint32_t i = 0; i < p->u.obj.n; i++)
+            if (!term_ready(g, p->u.obj.keys[i]) || !pattern_ok(g, p->u.obj.vals[i]))
+                return false;
+        return true;
+    default:
+        return term_ready(g, p);
+    }
+}
+
+/* The value term of object literal o under a constant key equal to k's. */
+static const term *object_value_for(pgen *g, const term *o, const term *k)
+{
+    const val *kv = cc_const_term(g->cc, k);
+    if (!kv)
+        return NULL;
+    for (uint32_t i = 0; i < o->u.obj.n; i++) {
+        const val *ov = cc_const_term(g->cc, o->u.obj.keys[i]);
+        if (ov && val_equal(ov, kv))
+            return o->u.obj.vals[i];
+    }
+    return NULL;
+}
+
+static bool unify_ready(pgen *g, const term *a, const term *b)
+{
+    if (term_ready(g, a) && pattern_ok(g, b))
+        return true;
+    if (term_ready(g, b) && pattern_ok(g, a))
+        return true;
+    if (a->kind == T_ARRAY && b->kind == T_ARRAY && a->u.coll.n == b->u.coll.n) {
+        for (uint32_t i = 0; i < a->u.coll.n; i++)
+            if (!unify_ready(g, a->u.coll.items[i], b->u.coll.items[i]))
+                return false;
+        return true;
+    }
+    if (a->kind == T_OBJECT && b->kind == T_OBJECT && a->u.obj.n == b->u.obj.n) {
+        for (uint32_t i = 0; i < a->u.obj.n; i++) {
+            const term *bv = object_value_for(g, b, a->u.obj.keys[i]);
+            if (!bv || !unify_ready(g, a->u.obj.vals[i], bv))
+                return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* ---- function resolution ----------------------------------------------- */
+
+typedef struct fnref {
+    bool builtin;
+    int bid;
+    group *grp;
+    char name[256];
+} fnref;
+
+/* Joins a function-name ref ("net.cidr_contains") into buf. */
+static bool fn_name(const term *fn, char *buf, size_t cap)
+{
+    size_t n = 0;
+    const term *const *items = fn->kind == T_REF ? (const term *const *)fn->u.ref.items : &fn;
+    uint32_t count = fn->kind == T_REF ? fn->u.ref.n : 1;
+    for (uint32_t i = 0; i < count; i++) {
+        const term *p = items[i];
+        if (p->kind != T_VAR && p->kind != T_STR)
+            return false;
+        if (n + p->u.str.len + 2 >= cap)
+            return false;
+        if (i)
+            buf[n++] = '.';
+        memcpy(buf + n, p->u.str.s, p->u.str.len);
+        n += p->u.str.len;
+    }
+    buf[n] = 0;
+    return true;
+}
+
+/* Looks up a dotted path (segments after "data") in the rule tree. */
+static group *tree_group(pol_compiler *cc, rnode *from, const char *path)
+{
+    rnode *n = from;
+    const char *p = path;
+    while (n && *p) {
+        const char *dot = strchr(p, '.');
+        uint32_t len = dot ? (uint32_t)(dot - p) : (uint32_t)strlen(p);
+        n = rnode_child(n, p, len);
+        p += len;
+        if (*p == '.')
+            p++;
+    }
+    (void)cc;
+    return n ? n->grp : NULL;
+}
+
+static bool resolve_fn(pgen *g, const term *fn, fnref *out)
+{
+    memset(out, 0, sizeof *out);
+    out->bid = -1;
+    if (!fn_name(fn, out->name, sizeof out->name))
+        return gerr(g, POL_TYPE, fn->pos, "%s", "invalid function name");
+    const term *head = fn->kind == T_REF ? fn->u.ref.items[0] : fn;
+    const char *rest = strchr(out->name, '.');
+    if (name_is(head, "data") && rest) {
+        out->grp = tree_group(g->cc, g->cc->root, rest + 1);
+    } else if (head->kind == T_VAR && !var_find(g, head->u.str.s, head->u.str.len)) {
+        import_decl *im = find_import(g, head->u.str.s, head->u.str.len);
+        if (im && im->path->kind == T_REF && name_is(im->path->u.ref.items[0], "data")) {
+            char full[512];
+            size_t n = 0;
+            for (uint32_t i = 1; i < im->path->u.ref.n && n + 1 < sizeof full; i++)
+                n += (size_t)snprintf(full + n, sizeof full - n, "%s%s", i > 1 ? "." : "",
+                                      im->path->u.ref.items[i]->u.str.s);
+            if (rest && n + 1 < sizeof full)
+                snprintf(full + n, sizeof full - n, "%s", rest);
+            out->grp = tree_group(g->cc, g->cc->root, full);
+        } else if (g->pkg) {
+            out->grp = tree_group(g->cc, g->pkg, out->name);
+        }
+    }
+    if (out->grp) {
+        if (out->grp->kind != G_FUNC)
+            return gerr(g, POL_TYPE, fn->pos, "%s is not a function", out->grp->path);
+        return true;
+    }
+    out->bid = bi_lookup(out->name, strlen(out->name));
+    if (out->bid < 0)
+        return gerr(g, POL_TYPE, fn->pos, "undefined function %s", out->name);
+    out->builtin = true;
+    return true;
+}
+
+/* ---- terms ------------------------------------------------------------- */
+
+static uint32_t gen_term(pgen *g, term *t, uint32_t *fail);
+static bool gen_match(pgen *g, term *p, uint32_t r, uint32_t *fail);
+static uint32_t gen_body(pgen *g, body *b, uint32_t fail, uint32_t *valregs);
+static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal);
+
+static term *mkterm(pgen *g, term_kind k, srcpos pos)
+{
+    term *t = arena_alloc(&g->cc->ast, sizeof *t);
+    if (!t) {
+        gerr(g, POL_NOMEM, pos, "%s", "out of memory");
+        return NULL;
+    }
+    memset(t, 0, sizeof *t);
+    t->kind = k;
+    t->pos = pos;
+    return t;
+}
+
+/* prefix items (a ref or a single var) followed by rest[0..nrest) */
+static term *ref_concat(pgen *g, term *prefix, term *const *rest, uint32_t nrest, srcpos pos)
+{
+    uint32_t np = prefix->kind == T_REF ? prefix->u.ref.n : 1;
+    term *t = mkterm(g, T_REF, pos);
+    if (!t)
+        return NULL;
+    t->u.ref.items = arena_alloc(&g->cc->ast, sizeof(term *) * (np + nrest));
+    if (!t->u.ref.items)
+        return NULL;
+    for (uint32_t i = 0; i < np; i++)
+        t->u.ref.items[i] = prefix->kind == T_REF ? prefix->u.ref.items[i] : prefix;
+    for (uint32_t i = 0; i < nrest; i++)
+        t->u.ref.items[np + i] = rest[i];
+    t->u.ref.n = np + nrest;
+    return t;
+}
+
+/* rule name `p` in the current package → ref data.<pkg>.p */
+static term *package_ref(pgen *g, term *var, term *const *rest, uint32_t nrest)
+{
+    uint32_t depth = 0;
+    for (rnode *n = g->pkg; n && n->parent; n = n->parent)
+        depth++;
+    term *t = mkterm(g, T_REF, var->pos);
+    if (!t)
+        return NULL;
+    uint32_t total = 1 + depth + 1 + nrest;
+    t->u.ref.items = arena_alloc(&g->cc->ast, sizeof(term *) * total);
+    if (!t->u.ref.items)
+        return NULL;
+    term *d = mkterm(g, T_VAR, var->pos);
+    if (!d)
+        return NULL;
+    d->u.str.s = "data";
+    d->u.str.len = 4;
+    t->u.ref.items[0] = d;
+    uint32_t i = depth;
+    for (rnode *n = g->pkg; n && n->parent; n = n->parent) {
+        term *s = mkterm(g, T_STR, var->pos);
+        if (!s)
+            return NULL;
+        s->u.str.s = n->key;
+        s->u.str.len = n->keylen;
+        t->u.ref.items[i--] = s;
+    }
+    term *s = mkterm(g, T_STR, var->pos);
+    if (!s)
+        return NULL;
+    s->u.str.s = var->u.str.s;
+    s->u.str.len = var->u.str.len;
+    t->u.ref.items[1 + depth] = s;
+    for (uint32_t j = 0; j < nrest; j++)
+        t->u.ref.items[2 + depth + j] = rest[j];
+    t->u.ref.n = total;
+    return t;
+}
+
+/* Applies the rest of a ref to the value in r: constants index directly,
+ * bound terms index by value, anything with unbound variables scans. */
+static uint32_t gen_ref_tail(pgen *g, uint32_t r, term *const *comps, uint32_t n, uint32_t *fail)
+{
+    for (uint32_t i = 0; i < n && !failed(g); i++) {
+        term *c = comps[i];
+        if (is_scalar(c)) {
+            uint32_t nr = reg_new(g);
+            emit(g, OP_DOTK, nr, r, konst(g, cc_const_term(g->cc, c)), *fail);
+            r = nr;
+        } else if (term_ready(g, c)) {
+            uint32_t kr = gen_term(g, c, fail);
+            uint32_t nr = reg_new(g);
+            emit(g, OP_DOT, nr, r, kr, *fail);
+            r = nr;
+        } else {
+            uint32_t s = slot_new(g);
+            emit(g, OP_ITER, s, r, 0, *fail);
+            uint32_t kv = regs_new(g, 2);
+            uint32_t l = label_new(g);
+            label_here(g, l);
+            emit(g, OP_NEXT, s, r, kv, *fail);
+            *fail = l;
+            gen_match(g, c, kv, fail);
+            r = kv + 1;
+        }
+    }
+    return r;
+}
+
+static const val *data_path_value(pol_compiler *cc, const val *path)
+{
+    const val *v = cc->data;
+    for (uint32_t i = 0; v && i < path->len; i++)
+        v = val_index_data(v, path->u.a[i]);
+    return v;
+}
+
+/* The path of rule-tree node n as an array of strings (program arena). */
+static const val *node_path(pgen *g, const rnode *n, term *const *extra, uint32_t nextra)
+{
+    uint32_t depth = 0;
+    for (const rnode *p = n; p && p->parent; p = p->parent)
+        depth++;
+    vbuild b;
+    vb_init(&b, g->cc->pmem);
+    const val **tmp = arena_alloc(&g->cc->ast, sizeof *tmp * (depth + 1));
+    if (!tmp)
+        return NULL;
+    uint32_t i = depth;
+    for (const rnode *p = n; p && p->parent; p = p->parent)
+        tmp[--i] = v_str(g->cc->pmem, p->key, p->keylen);
+    for (i = 0; i < depth; i++)
+        if (!tmp[i] || !vb_push(&b, tmp[i]))
+            return NULL;
+    for (i = 0; i < nextra; i++) {
+        const val *k = cc_const_term(g->cc, extra[i]);
+        if (!k || !vb_push(&b, k))
+            return NULL;
+    }
+    return vb_finish_array(&b);
+}
+
+static uint32_t group_proc(pgen *g, group *grp, srcpos pos);
+
+static uint32_t gen_data_ref(pgen *g, term *t, uint32_t *fail)
+{
+    term **it = t->u.ref.items;
+    uint32_t n = t->u.ref.n;
+    rnode *node = g->cc->root;
+    uint32_t i = 1;
+    while (i < n && it[i]->kind == T_STR && !node->grp) {
+        rnode *c = rnode_child(node, it[i]->u.str.s, it[i]->u.str.len);
+        if (!c)
+            break;
+        node = c;
+        i++;
+    }
+    uint32_t r = reg_new(g);
+    if (node->grp) {
+        if (node->grp->kind == G_FUNC) {
+            gerr(g, POL_TYPE, t->pos, "function %s used as a value", node->grp->path);
+            return r;
+        }
+        uint32_t p = group_proc(g, node->grp, t->pos);
+        emit(g, OP_RULE, r, p, 0, *fail);
+        return gen_ref_tail(g, r, it + i, n - i, fail);
+    }
+    if (i < n && is_scalar(it[i])) {
+        uint32_t j = i;
+        while (j < n && is_scalar(it[j]))
+            j++;
+        const val *path = node_path(g, node, it + i, j - i);
+        if (!path) {
+            gerr(g, POL_NOMEM, t->pos, "%s", "out of memory");
+            return r;
+        }
+        const val *sub = data_path_value(g->cc, path);
+        emit(g, OP_DATA, r, konst(g, path), sub ? konst(g, sub) : K_NONE, *fail);
+        return gen_ref_tail(g, r, it + j, n - j, fail);
+    }
+    uint32_t p = plan_namespace(g->cc, node);
+    emit(g, OP_RULE, r, p, 0, *fail);
+    return gen_ref_tail(g, r, it + i, n - i, fail);
+}
+
+static uint32_t gen_ref(pgen *g, term *t, uint32_t *fail)
+{
+    term **it = t->u.ref.items;
+    uint32_t n = t->u.ref.n;
+    term *h = it[0];
+    if (h->kind == T_VAR) {
+        lvar *lv = NULL;
+        import_decl *im = NULL;
+        switch (resolve(g, h, &lv, &im)) {
+        case NK_INPUT: {
+            uint32_t r = reg_new(g);
+            emit(g, OP_INPUT, r, 0, 0, *fail);
+            return gen_ref_tail(g, r, it + 1, n - 1, fail);
+        }
+        case NK_DATA:
+            return gen_data_ref(g, t, fail);
+        case NK_IMPORT: {
+            term *full = ref_concat(g, im->path, it + 1, n - 1, t->pos);
+            return full ? gen_ref(g, full, fail) : 0;
+        }
+        case NK_RULE: {
+            term *full = package_ref(g, h, it + 1, n - 1);
+            return full ? gen_data_ref(g, full, fail) : 0;
+        }
+        case NK_LOCAL:
+            if (lv->bound)
+                return gen_ref_tail(g, lv->reg, it + 1, n - 1, fail);
+            /* fall through */
+        case NK_FREE:
+            gerr(g, POL_UNSAFE_VAR, h->pos, "var %s is unsafe", h->u.str.s);
+            return 0;
+        }
+    }
+    uint32_t r = gen_term(g, h, fail);
+    return gen_ref_tail(g, r, it + 1, n - 1, fail);
+}
+
+static uint32_t gen_collection(pgen *g, term *t, uint32_t *fail)
+{
+    uint32_t n = t->kind == T_OBJECT ? t->u.obj.n * 2 : t->u.coll.n;
+    uint32_t tmp[64];
+    uint32_t *regs = n <= 64 ? tmp : arena_alloc(&g->cc->ast, sizeof *regs * n);
+    if (!regs)
+        return gerr(g, POL_NOMEM, t->pos, "%s", "out of memory"), 0;
+    for (uint32_t i = 0; i < n && !failed(g); i++) {
+        term *x = t->kind == T_OBJECT ? (i % 2 ? t->u.obj.vals[i / 2] : t->u.obj.keys[i / 2]) : t->u.coll.items[i];
+        regs[i] = gen_term(g, x, fail);
+    }
+    uint32_t block = regs_new(g, n);
+    for (uint32_t i = 0; i < n; i++)
+        emit(g, OP_MOVE, block + i, regs[i], 0, 0);
+    uint32_t r = reg_new(g);
+    opcode op = t->kind == T_ARRAY ? OP_MKARR : t->kind == T_SET ? OP_MKSET : OP_MKOBJ;
+    emit(g, op, r, block, t->kind == T_OBJECT ? n / 2 : n, 0);
+    return r;
+}
+
+static uint32_t gen_comprehension(pgen *g, term *t)
+{
+    uint32_t res = reg_new(g);
+    opcode op = t->kind == T_ARRCOMP ? OP_ARRNEW : t->kind == T_SETCOMP ? OP_SETNEW : OP_OBJNEW;
+    emit(g, op, res, 0, 0, 0);
+    scope_mark m = scope_save(g, false);
+    uint32_t done = label_new(g);
+    uint32_t f = gen_body(g, t->u.comp.body, done, NULL);
+    if (t->kind == T_OBJCOMP) {
+        uint32_t k = gen_term(g, t->u.comp.key, &f);
+        uint32_t v = gen_term(g, t->u.comp.head, &f);
+        emit(g, OP_PUT, res, k, v, 0);
+    } else {
+        uint32_t v = gen_term(g, t->u.comp.head, &f);
+        emit(g, OP_PUSH, res, v, 0, 0);
+    }
+    emit(g, OP_JMP, 0, 0, 0, f);
+    label_here(g, done);
+    emit(g, OP_FINISH, res, 0, 0, 0);
+    scope_restore(g, m);
+    return res;
+}
+
+static uint32_t gen_template(pgen *g, term *t, uint32_t *fail)
+{
+    int bid = bi_lookup("internal.template_string", strlen("internal.template_string"));
+    if (bid < 0)
+        return gerr(g, POL_TYPE, t->pos, "%s", "template strings are not supported"), 0;
+    uint32_t n = t->u.tmpl.n;
+    uint32_t *regs = arena_alloc(&g->cc->ast, sizeof *regs * (n + 1));
+    if (!regs)
+        return 0;
+    for (uint32_t i = 0; i < n && !failed(g); i++) {
+        term *p = t->u.tmpl.parts[i];
+        if (p->kind == T_STR) {
+            regs[i] = load_const(g, cc_const_term(g->cc, p));
+            continue;
+        }
+        /* each expression contributes the set of its values, so undefined
+         * and multi-valued expressions can be told apart by the builtin */
+        uint32_t s = reg_new(g);
+        emit(g, OP_SETNEW, s, 0, 0, 0);
+        scope_mark m = scope_save(g, false);
+        uint32_t done = label_new(g);
+        uint32_t f = done;
+        uint32_t v = gen_term(g, p, &f);
+        emit(g, OP_PUSH, s, v, 0, 0);
+        emit(g, OP_JMP, 0, 0, 0, f);
+        label_here(g, done);
+        emit(g, OP_FINISH, s, 0, 0, 0);
+        scope_restore(g, m);
+        regs[i] = s;
+    }
+    uint32_t block = regs_new(g, n);
+    for (uint32_t i = 0; i < n; i++)
+        emit(g, OP_MOVE, block + i, regs[i], 0, 0);
+    uint32_t arr = reg_new(g);
+    emit(g, OP_MKARR, arr, block, n, 0);
+    uint32_t r = reg_new(g);
+    emit(g, OP_CALL, r, (uint32_t)bid, arr, *fail);
+    return r;
+}
+
+static uint32_t gen_term(pgen *g, term *t, uint32_t *fail)
+{
+    if (failed(g))
+        return 0;
+    srcpos saved = g->pos;
+    uint32_t r = 0;
+    switch (t->kind) {
+    case T_NULL:
+    case T_BOOL:
+    case T_NUM:
+    case T_STR:
+        r = load_const(g, cc_const_term(g->cc, t));
+        break;
+    case T_VAR: {
+        lvar *lv = NULL;
+        import_decl *im = NULL;
+        switch (resolve(g, t, &lv, &im)) {
+        case NK_LOCAL:
+            if (lv->bound) {
+                r = lv->reg;
+                break;
+            }
+            /* fall through */
+        case NK_FREE:
+            gerr(g, POL_UNSAFE_VAR, t->pos, "var %s is unsafe", t->u.str.s);
+            break;
+        case NK_INPUT:
+            r = reg_new(g);
+            emit(g, OP_INPUT, r, 0, 0, *fail);
+            break;
+        case NK_DATA: {
+            term *ref = ref_concat(g, t, NULL, 0, t->pos);
+            r = ref ? gen_data_ref(g, ref, fail) : 0;
+            break;
+        }
+        case NK_IMPORT: {
+            term *ref = ref_concat(g, im->path, NULL, 0, t->pos);
+            r = ref ? gen_ref(g, ref, fail) : 0;
+            break;
+        }
+        case NK_RULE: {
+            term *ref = package_ref(g, t, NULL, 0);
+            r = ref ? gen_data_ref(g, ref, fail) : 0;
+            break;
+        }
+        }
+        break;
+    }
+    case T_REF:
+        r = gen_ref(g, t, fail);
+        break;
+    case T_ARRAY:
+    case T_SET:
+    case T_OBJECT: {
+        const val *k = cc_const_term(g->cc, t);
+        r = k ? load_const(g, k) : gen_collection(g, t, fail);
+        break;
+    }
+    case T_CALL:
+        r = gen_call(g, t, fail, false);
+        break;
+    case T_ARRCOMP:
+    case T_SETCOMP:
+    case T_OBJCOMP:
+        r = gen_comprehension(g, t);
+        break;
+    case T_TEMPLATE:
+        r = gen_template(g, t, fail);
+        break;
+    }
+    g->pos = saved;
+    return r;
+}
+
+/* ---- unification ------------------------------------------------------- */
+
+static bool bind_var(pgen *g, term *v, uint32_t r)
+{
+    lvar *lv = NULL;
+    import_decl *im = NULL;
+    name_kind k = resolve(g, v, &lv, &im);
+    if (k == NK_FREE) {
+        lv = var_declare(g, v->u.str.s, v->u.str.len);
+        if (!lv)
+            return false;
+    }
+    if (lv->reg == NO_REG) {
+        lv->reg = r; /* registers are never reused within a body: aliasing is safe */
+    } else {
+        emit(g, OP_MOVE, lv->reg, r, 0, 0);
+    }
+    lv->bound = true;
+    return true;
+}
+
+static bool gen_match(pgen *g, term *p, uint32_t r, uint32_t *fail)
+{
+    if (failed(g))
+        return false;
+    switch (p->kind) {
+    case T_VAR: {
+        lvar *lv = NULL;
+        import_decl *im = NULL;
+        name_kind k = resolve(g, p, &lv, &im);
+        if (k == NK_FREE || (k == NK_LOCAL && !lv->bound))
+            return bind_var(g, p, r);
+        uint32_t x = gen_term(g, p, fail);
+        emit(g, OP_EQ, 0, r, x, *fail);
+        return true;
+    }
+    case T_NULL:
+    case T_BOOL:
+    case T_NUM:
+    case T_STR:
+        emit(g, OP_EQK, 0, r, konst(g, cc_const_term(g->cc, p)), *fail);
+        return true;
+    case T_ARRAY:
+        if (!term_ready(g, p)) {
+            emit(g, OP_ISARR, r, p->u.coll.n, 0, *fail);
+            for (uint32_t i = 0; i < p->u.coll.n && !failed(g); i++) {
+                uint32_t e = reg_new(g);
+                emit(g, OP_DOTK, e, r, konst(g, v_int(g->cc->pmem, i)), *fail);
+                gen_match(g, p->u.coll.items[i], e, fail);
+            }
+            return true;
+        }
+        break;
+    case T_OBJECT:
+        if (!term_ready(g, p)) {
+            emit(g, OP_ISOBJ, r, p->u.obj.n, 0, *fail);
+            for (uint32_t i = 0; i < p->u.obj.n && !failed(g); i++) {
+                uint32_t k = gen_term(g, p->u.obj.keys[i], fail);
+                uint32_t e = reg_new(g);
+                emit(g, OP_DOT, e, r, k, *fail);
+                gen_match(g, p->u.obj.vals[i], e, fail);
+            }
+            return true;
+        }
+        break;
+    default:
+        break;
+    }
+    if (!term_ready(g, p)) {
+        /* a ref or call on the pattern side with unbound parts */
+        uint32_t x = gen_term(g, p, fail);
+        emit(g, OP_EQ, 0, r, x, *fail);
+        return true;
+    }
+    const val *k = cc_const_term(g->cc, p);
+    if (k) {
+        emit(g, OP_EQK, 0, r, konst(g, k), *fail);
+        return true;
+    }
+    uint32_t x = gen_term(g, p, fail);
+    emit(g, OP_EQ, 0, r, x, *fail);
+    return true;
+}
+
+static const term *first_unsafe(pgen *g, const term *t);
+
+static bool gen_unify(pgen *g, term *a, term *b, uint32_t *fail)
+{
+    if (failed(g))
+        return false;
+    if (term_ready(g, a) && pattern_ok(g, b)) {
+        uint32_t r = gen_term(g, a, fail);
+        return gen_match(g, b, r, fail);
+    }
+    if (term_ready(g, b) && pattern_ok(g, a)) {
+        uint32_t r = gen_term(g, b, fail);
+        return gen_match(g, a, r, fail);
+    }
+    if (a->kind == T_ARRAY && b->kind == T_ARRAY) {
+        if (a->u.coll.n != b->u.coll.n) {
+            emit(g, OP_JMP, 0, 0, 0, *fail);
+            return true;
+        }
+        uint32_t n = a->u.coll.n;
+        bool *done = arena_alloc(&g->cc->ast, n + 1);
+        if (!done)
+            return false;
+        memset(done, 0, n + 1);
+        for (uint32_t left = n; left > 0;) {
+            bool progress = false;
+            for (uint32_t i = 0; i < n; i++) {
+                if (done[i] || !unify_ready(g, a->u.coll.items[i], b->u.coll.items[i]))
+                    continue;
+                gen_unify(g, a->u.coll.items[i], b->u.coll.items[i], fail);
+                done[i] = true;
+                left--;
+                progress = true;
+            }
+            if (!progress)
+                break;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            if (!done[i]) {
+                const term *u = first_unsafe(g, a->u.coll.items[i]);
+                if (!u)
+                    u = first_unsafe(g, b->u.coll.items[i]);
+                return gerr(g, POL_UNSAFE_VAR, u ? u->pos : a->pos, "var %s is unsafe", u ? u->u.str.s : "?");
+            }
+        return true;
+    }
+    if (a->kind == T_OBJECT && b->kind == T_OBJECT && a->u.obj.n == b->u.obj.n) {
+        uint32_t n = a->u.obj.n;
+        for (uint32_t i = 0; i < n; i++)
+            if (!object_value_for(g, b, a->u.obj.keys[i])) {
+                emit(g, OP_JMP, 0, 0, 0, *fail); /* different key sets never unify */
+                return true;
+            }
+        bool *done = arena_alloc(&g->cc->ast, n + 1);
+        if (!done)
+            return false;
+        memset(done, 0, n + 1);
+        for (bool progress = true; progress;) {
+            progress = false;
+            for (uint32_t i = 0; i < n; i++) {
+                term *bv = (term *)object_value_for(g, b, a->u.obj.keys[i]);
+                if (done[i] || !unify_ready(g, a->u.obj.vals[i], bv))
+                    continue;
+                gen_unify(g, a->u.obj.vals[i], bv, fail);
+                done[i] = progress = true;
+            }
+        }
+        for (uint32_t i = 0; i < n; i++)
+            if (!done[i]) {
+                const term *u = first_unsafe(g, a->u.obj.vals[i]);
+                return gerr(g, POL_UNSAFE_VAR, u ? u->pos : a->pos, "var %s is unsafe", u ? u->u.str.s : "?");
+            }
+        return true;
+    }
+    const term *u = first_unsafe(g, a);
+    if (!u)
+        u = first_unsafe(g, b);
+    return gerr(g, POL_UNSAFE_VAR, u ? u->pos : a->pos, "var %s is unsafe", u ? u->u.str.s : "?");
+}
+
+/* ---- calls ------------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    opcode op;
+} inline_cmp[] = {
+    {"equal", OP_EQ}, {"neq", OP_NE}, {"lt", OP_LT}, {"lte", OP_LE}, {"gt", OP_GT}, {"gte", OP_GE},
+};
+
+static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
+{
+    fnref f;
+    if (!resolve_fn(g, t->u.call.fn, &f))
+        return 0;
+    uint32_t arity = f.builtin ? bi_table[f.bid].arity : f.grp->arity;
+    uint32_t nargs = t->u.call.nargs;
+    bool out_form = literal && nargs == arity + 1;
+    if (nargs != arity && !out_form) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "%s: arity mismatch: has %u arguments, wants %u", f.name, nargs, arity);
+        gerr(g, POL_TYPE, t->pos, "%s", msg);
+        return 0;
+    }
+    bool relation = f.builtin && (bi_table[f.bid].flags & BIF_RELATION);
+    if (relation && !out_form) {
+        gerr(g, POL_TYPE, t->pos, "%s must be called with an output argument", f.name);
+        return 0;
+    }
+    bool report_value = g->query_top && g->ctx_body == g->query_top;
+    if (f.builtin && literal && !out_form && nargs == 2 && !report_value) {
+        for (size_t i = 0; i < sizeof inline_cmp / sizeof inline_cmp[0]; i++) {
+            if (strcmp(f.name, inline_cmp[i].name) == 0) {
+                uint32_t a = gen_term(g, t->u.call.args[0], fail);
+                uint32_t b = gen_term(g, t->u.call.args[1], fail);
+                emit(g, inline_cmp[i].op, 0, a, b, *fail);
+                return load_const(g, VAL_TRUE);
+            }
+        }
+    }
+    uint32_t tmp[16];
+    for (uint32_t i = 0; i < arity && i < 16 && !failed(g); i++)
+        tmp[i] = gen_term(g, t->u.call.args[i], fail);
+    if (arity > 16)
+        return gerr(g, POL_TYPE, t->pos, "%s", "too many arguments"), 0;
+    uint32_t block = regs_new(g, arity);
+    for (uint32_t i = 0; i < arity; i++)
+        emit(g, OP_MOVE, block + i, tmp[i], 0, 0);
+    uint32_t r = reg_new(g);
+    if (f.builtin) {
+        emit(g, OP_CALL, r, (uint32_t)f.bid, block, *fail);
+    } else {
+        uint32_t p = group_proc(g, f.grp, t->pos);
+        emit(g, OP_CALLF, r, p, block, *fail);
+    }
+    if (!out_form)
+        return r;
+    term *outp = t->u.call.args[nargs - 1];
+    if (relation) {
+        uint32_t s = slot_new(g);
+        emit(g, OP_ITER, s, r, 0, *fail);
+        uint32_t kv = regs_new(g, 2);
+        uint32_t l = label_new(g);
+        label_here(g, l);
+        emit(g, OP_NEXT, s, r, kv, *fail);
+        *fail = l;
+        gen_match(g, outp, kv + 1, fail);
+    } else {
+        gen_match(g, outp, r, fail);
+    }
+    return load_const(g, VAL_TRUE);
+}
+
+/* ---- literals ---------------------------------------------------------- */
+
+static bool declare_pattern_vars(pgen *g, const term *t)
+{
+    switch (t->kind) {
+    case T_VAR:
+        return var_declare(g, t->u.str.s, t->u.str.len) != NULL;
+    case T_ARRAY:
+        for (uint32_t i = 0; i < t->u.coll.n; i++)
+            if (!declare_pattern_vars(g, t->u.coll.items[i]))
+                return false;
+        return true;
+    case T_OBJECT:
+        for (uint32_t i = 0; i < t->u.obj.n; i++)
+            if (!declare_pattern_vars(g, t->u.obj.vals[i]))
+                return false;
+        return true;
+    default:
+        return true;
+    }
+}
+
+static uint32_t gen_expr(pgen *g, expr *e, uint32_t fail, uint32_t *valreg)
+{
+    uint32_t vr = NO_REG;
+    bool report_value = g->query_top && g->ctx_body == g->query_top;
+    switch (e->kind) {
+    case E_TERM:
+        if (report_value) {
+            vr = e->lhs->kind == T_CALL ? gen_call(g, e->lhs, &fail, true) : gen_term(g, e->lhs, &fail);
+        } else if (e->lhs->kind == T_CALL) {
+            vr = gen_call(g, e->lhs, &fail, true);
+            if (!failed(g) && g->code[g->ncode - 1].op == OP_CALL) {
+                /* a plain call used as a condition must not be false */
+                emit(g, OP_TRUTHY, vr, 0, 0, fail);
+            } else if (!failed(g) && g->code[g->ncode - 1].op == OP_CALLF) {
+                emit(g, OP_TRUTHY, vr, 0, 0, fail);
+            }
+        } else {
+            vr = gen_term(g, e->lhs, &fail);
+            emit(g, OP_TRUTHY, vr, 0, 0, fail);
+        }
+        break;
+    case E_UNIFY:
+        gen_unify(g, e->lhs, e->rhs, &fail);
+        break;
+    case E_ASSIGN:
+        if (!declare_pattern_vars(g, e->lhs))
+            return fail;
+        gen_unify(g, e->lhs, e->rhs, &fail);
+        break;
+    case E_SOME:
+        for (uint32_t i = 0; i < e->nvars; i++)
+            if (e->vars[i]->kind == T_VAR)
+                var_declare(g, e->vars[i]->u.str.s, e->vars[i]->u.str.len);
+        break;
+    case E_SOME_IN: {
+        uint32_t c = gen_term(g, e->coll, &fail);
+        if (e->key)
+            declare_pattern_vars(g, e->key);
+        declare_pattern_vars(g, e->value);
+        uint32_t s = slot_new(g);
+        emit(g, OP_ITER, s, c, 0, fail);
+        uint32_t kv = regs_new(g, 2);
+        uint32_t l = label_new(g);
+        label_here(g, l);
+        uint32_t nx = emit(g, OP_NEXT, s, c, kv, fail);
+        if (!e->key && !failed(g))
+            g->code[nx].x = 1;
+        fail = l;
+        if (e->key)
+            gen_match(g, e->key, kv, &fail);
+        gen_match(g, e->value, kv + 1, &fail);
+        break;
+    }
+    case E_EVERY: {
+        uint32_t c = gen_term(g, e->coll, &fail);
+        uint32_t s = slot_new(g);
+        emit(g, OP_ITER, s, c, 0, fail);
+        uint32_t kv = regs_new(g, 2);
+        uint32_t next = label_new(g), bad = label_new(g), done = label_new(g);
+        label_here(g, next);
+        uint32_t nx = emit(g, OP_NEXT, s, c, kv, done);
+        if (!e->key && !failed(g))
+            g->code[nx].x = 1;
+        scope_mark m = scope_save(g, true);
+        if (e->key)
+            declare_pattern_vars(g, e->key);
+        declare_pattern_vars(g, e->value);
+        uint32_t f = bad;
+        if (e->key)
+            gen_match(g, e->key, kv, &f);
+        gen_match(g, e->value, kv + 1, &f);
+        gen_body(g, e->body, f, NULL);
+        emit(g, OP_JMP, 0, 0, 0, next);
+        label_here(g, bad);
+        emit(g, OP_JMP, 0, 0, 0, fail);
+        scope_restore(g, m);
+        label_here(g, done);
+        break;
+    }
+    }
+    if (valreg)
+        *valreg = vr;
+    return fail;
+}
+
+/* with-modifier targets */
+static bool gen_with(pgen *g, with_mod *w, uint32_t *fail)
+{
+    term *t = w->target;
+    term *h = t->kind == T_REF ? t->u.ref.items[0] : t;
+    term *const *rest = t->kind == T_REF ? t->u.ref.items + 1 : NULL;
+    uint32_t nrest = t->kind == T_REF ? t->u.ref.n - 1 : 0;
+    for (uint32_t i = 0; i < nrest; i++)
+        if (!is_scalar(rest[i]))
+            return gerr(g, POL_COMPILE, w->pos, "%s", "with target paths must be constant");
+    if (name_is(h, "input")) {
+        vbuild b;
+        vb_init(&b, g->cc->pmem);
+        for (uint32_t i = 0; i < nrest; i++)
+            vb_push(&b, cc_const_term(g->cc, rest[i]));
+        uint32_t v = gen_term(g, w->value, fail);
+        emit(g, OP_WITH, WITH_INPUT, konst(g, vb_finish_array(&b)), v, 0);
+        return true;
+    }
+    /* data paths: a rule, a function, or base data */
+    group *grp = NULL;
+    const val *path = NULL;
+    if (name_is(h, "data")) {
+        rnode *n = g->cc->root;
+        uint32_t i = 0;
+        while (n && i < nrest && rest[i]->kind == T_STR && !n->grp) {
+            n = rnode_child(n, rest[i]->u.str.s, rest[i]->u.str.len);
+            i++;
+        }
+        if (n && n->grp && i == nrest)
+            grp = n->grp;
+        if (!grp) {
+            vbuild b;
+            vb_init(&b, g->cc->pmem);
+            for (uint32_t j = 0; j < nrest; j++)
+                vb_push(&b, cc_const_term(g->cc, rest[j]));
+            path = vb_finish_array(&b);
+        }
+    } else {
+        /* a function or rule name: resolve like a call */
+        fnref f;
+        lvar *lv = NULL;
+        import_decl *im = NULL;
+        if (t->kind == T_VAR && resolve(g, t, &lv, &im) == NK_RULE) {
+            term *full = package_ref(g, t, NULL, 0);
+            w->target = full;
+            return full && gen_with(g, w, fail);
+        }
+        if (!resolve_fn(g, t, &f))
+            return false;
+        /* replacement: another function, or a value */
+        fnref rf;
+        bool fn_value = false;
+        term *v = w->value;
+        if (v->kind == T_VAR || v->kind == T_REF) {
+            char nm[256];
+            if (fn_name(v, nm, sizeof nm) && !(v->kind == T_VAR && var_find(g, v->u.str.s, v->u.str.len))) {
+                int bid = bi_lookup(nm, strlen(nm));
+                bool saved = g->cc->failed;
+                pol_error *saved_err = g->cc->err;
+                pol_error scratch;
+                g->cc->err = &scratch;
+                bool ok = resolve_fn(g, v, &rf);
+                g->cc->failed = saved;
+                g->cc->err = saved_err;
+                fn_value = ok && (rf.grp || bid >= 0);
+            }
+        }
+        if (fn_value) {
+            uint32_t kind, tgt, repl;
+            tgt = f.builtin ? (uint32_t)f.bid : group_proc(g, f.grp, w->pos);
+            repl = rf.builtin ? (uint32_t)rf.bid : group_proc(g, rf.grp, w->pos);
+            if (f.builtin)
+                kind = rf.builtin ? WITHFN_BUILTIN_BY_BUILTIN : WITHFN_BUILTIN_BY_PROC;
+            else
+                kind = rf.builtin ? WITHFN_PROC_BY_BUILTIN : WITHFN_PROC_BY_PROC;
+            emit(g, OP_WITHFN, kind, tgt, 0, repl);
+            return true;
+        }
+        uint32_t r = gen_term(g, v, fail);
+        if (f.builtin)
+            emit(g, OP_WITH, WITH_BUILTIN_VALUE, 0, r, (uint32_t)f.bid);
+        else
+            emit(g, OP_WITH, WITH_PROC_VALUE, 0, r, group_proc(g, f.grp, w->pos));
+        return true;
+    }
+    uint32_t v = gen_term(g, w->value, fail);
+    if (grp) {
+        if (grp->kind == G_FUNC) {
+            emit(g, OP_WITH, WITH_PROC_VALUE, 0, v, group_proc(g, grp, w->pos));
+        } else {
+            emit(g, OP_WITH, WITH_RULE, 0, v, group_proc(g, grp, w->pos));
+        }
+        return true;
+    }
+    emit(g, OP_WITH, WITH_DATA, konst(g, path), v, 0);
+    return true;
+}
+
+static uint32_t gen_literal_core(pgen *g, literal *lit, uint32_t fail, uint32_t *valreg)
+{
+    if (!lit->negated)
+        return gen_expr(g, lit->expr, fail, valreg);
+    uint32_t ok = label_new(g);
+    scope_mark m = scope_save(g, true);
+    gen_expr(g, lit->expr, ok, NULL);
+    emit(g, OP_JMP, 0, 0, 0, fail);
+    scope_restore(g, m);
+    label_here(g, ok);
+    if (valreg)
+        *valreg = NO_REG;
+    return fail;
+}
+
+static uint32_t gen_literal(pgen *g, literal *lit, uint32_t fail, uint32_t *valreg)
+{
+    g->pos = lit->pos;
+    if (lit->nwith == 0)
+        return gen_literal_core(g, lit, fail, valreg);
+    for (uint32_t i = 0; i < lit->nwith && !failed(g); i++)
+        gen_with(g, &lit->withs[i], &fail);
+    uint32_t pop = label_new(g), cont = label_new(g);
+    gen_literal_core(g, lit, pop, valreg);
+    /* The modifiers hold for this literal only: first solution, then pop.
+     * (Later literals do not backtrack into it.) */
+    emit(g, OP_WITHPOP, lit->nwith, 0, 0, 0);
+    emit(g, OP_JMP, 0, 0, 0, cont);
+    label_here(g, pop);
+    emit(g, OP_WITHPOP, lit->nwith, 0, 0, 0);
+    emit(g, OP_JMP, 0, 0, 0, fail);
+    label_here(g, cont);
+    return fail;
+}
+
+static bool with_ready(pgen *g, const literal *l)
+{
+    for (uint32_t i = 0; i < l->nwith; i++) {
+        const term *v = l->withs[i].value;
+        if (v->kind == T_VAR || v->kind == T_REF) {
+            char nm[256];
+            if (fn_name(v, nm, sizeof nm) && bi_lookup(nm, strlen(nm)) >= 0)
+                continue;
+        }
+        if (!term_ready(g, v))
+            return false;
+    }
+    return true;
+}
+
+static bool lit_ready(pgen *g, const literal *l)
+{
+    const expr *e = l->expr;
+    if (!with_ready(g, l))
+        return false;
+    switch (e->kind) {
+    case E_TERM: {
+        const term *t = e->lhs;
+        if (t->kind == T_CALL) {
+            /* the output form leaves its last argument unbound */
+            fnref f;
+            bool saved = g->cc->failed;
+            pol_error *saved_err = g->cc->err;
+            pol_error scratch;
+            g->cc->err = &scratch;
+            bool ok = resolve_fn(g, t->u.call.fn, &f);
+            g->cc->failed = saved;
+            g->cc->err = saved_err;
+            uint32_t n = t->u.call.nargs;
+            if (ok && !l->negated) {
+                uint32_t ar = f.builtin ? bi_table[f.bid].arity : f.grp->arity;
+                if (n == ar + 1) {
+                    for (uint32_t i = 0; i < ar; i++)
+                        if (!term_ready(g, t->u.call.args[i]))
+                            return false;
+                    return pattern_ok(g, t->u.call.args[ar]);
+                }
+            }
+        }
+        return term_ready(g, t);
+    }
+    case E_UNIFY:
+        return unify_ready(g, e->lhs, e->rhs);
+    case E_ASSIGN:
+        return term_ready(g, e->rhs);
+    case E_SOME:
+        return true;
+    case E_SOME_IN:
+        return term_ready(g, e->coll);
+    case E_EVERY:
+        return term_ready(g, e->coll) && body_closure_ready(g, e->body, NULL, NULL);
+    }
+    return false;
+}
+
+static const term *first_unsafe(pgen *g, const term *t)
+{
+    if (!t)
+        return NULL;
+    switch (t->kind) {
+    case T_VAR:
+        return is_bound_var(g, t) ? NULL : t;
+    case T_REF:
+        for (uint32_t i = 0; i < t->u.ref.n; i++) {
+            const term *u = first_unsafe(g, t->u.ref.items[i]);
+            if (u)
+                return u;
+        }
+        return NULL;
+    case T_ARRAY:
+    case T_SET:
+        for (uint32_t i = 0; i < t->u.coll.n; i++) {
+            const term *u = first_unsafe(g, t->u.coll.items[i]);
+            if (u)
+                return u;
+        }
+        return NULL;
+    case T_OBJECT:
+        for (uint32_t i = 0; i < t->u.obj.n; i++) {
+            const term *u = first_unsafe(g, t->u.obj.keys[i]);
+            if (!u)
+                u = first_unsafe(g, t->u.obj.vals[i]);
+            if (u)
+                return u;
+        }
+        return NULL;
+    case T_CALL:
+        for (uint32_t i = 0; i < t->u.call.nargs; i++) {
+            const term *u = first_unsafe(g, t->u.call.args[i]);
+            if (u)
+                return u;
+        }
+        return NULL;
+    case T_TEMPLATE:
+        for (uint32_t i = 0; i < t->u.tmpl.n; i++) {
+            const term *u = first_unsafe(g, t->u.tmpl.parts[i]);
+            if (u)
+                return u;
+        }
+        return NULL;
+    default:
+        return NULL;
+    }
+}
+
+static void report_unsafe(pgen *g, const literal *l)
+{
+    const expr *e = l->expr;
+    const term *cands[] = {e->lhs, e->rhs, e->coll};
+    for (size_t i = 0; i < 3; i++) {
+        const term *u = first_unsafe(g, cands[i]);
+        if (u) {
+            gerr(g, POL_UNSAFE_VAR, u->pos, "var %s is unsafe", u->u.str.s);
+            return;
+        }
+    }
+    for (uint32_t i = 0; i < l->nwith; i++) {
+        const term *u = first_unsafe(g, l->withs[i].value);
+        if (u) {
+            gerr(g, POL_UNSAFE_VAR, u->pos, "var %s is unsafe", u->u.str.s);
+            return;
+        }
+    }
+    gerr(g, POL_UNSAFE_VAR, l->pos, "%s", "expression is unsafe");
+}
+
+/* Generates a body in a safe order; valregs (optional, one per literal in
+ * source order) receives each literal's value register. */
+static uint32_t gen_body(pgen *g, body *b, uint32_t fail, uint32_t *valregs)
+{
+    if (!b)
+        return fail;
+    bool *placed = arena_alloc(&g->cc->ast, b->n + 1);
+    if (!placed)
+        return fail;
+    memset(placed, 0, b->n + 1);
+    body *saved_body = g->ctx_body;
+    const bool *saved_placed = g->ctx_placed;
+    g->ctx_body = b;
+    g->ctx_placed = placed;
+    for (uint32_t step = 0; step < b->n && !failed(g); step++) {
+        uint32_t pick = UINT32_MAX;
+        for (uint32_t i = 0; i < b->n && pick == UINT32_MAX; i++) {
+            if (placed[i])
+                continue;
+            placed[i] = true; /* a literal's own variables do not block it */
+            bool ready = lit_ready(g, b->lits[i]);
+            placed[i] = false;
+            if (ready)
+                pick = i;
+        }
+        if (pick == UINT32_MAX) {
+            for (uint32_t i = 0; i < b->n; i++)
+                if (!placed[i]) {
+                    report_unsafe(g, b->lits[i]);
+                    break;
+                }
+            break;
+        }
+        placed[pick] = true;
+        fail = gen_literal(g, b->lits[pick], fail, valregs ? &valregs[pick] : NULL);
+    }
+    g->ctx_body = saved_body;
+    g->ctx_placed = saved_placed;
+    return fail;
+}
+
+/* ---- procedures -------------------------------------------------------- */
+
+static pgen *pgen_new(pol_compiler *cc)
+{
+    pgen *g = pa_malloc(cc->al, sizeof *g);
+    if (!g) {
+        srcpos none = {0};
+        cc_error(cc, POL_NOMEM, none, "%s", "out of memory");
+        return NULL;
+    }
+    memset(g, 0, sizeof *g);
+    g->cc = cc;
+    return g;
+}
+
+static void pgen_free(pgen *g)
+{
+    const pol_alloc *al = g->cc->al;
+    pa_free(al, g->code, sizeof *g->code * g->capcode);
+    pa_free(al, g->locs, sizeof *g->locs * g->capcode);
+    pa_free(al, g->labels, sizeof *g->labels * g->caplabels);
+    pa_free(al, g->vars, sizeof *g->vars * g->capvars);
+    pa_free(al, g, sizeof *g);
+}
+
+#define CC_PUSH(vec, item)                                                                                  \
+    ((vec).n < (vec).cap || proc_vec_grow(cc, (void **)&(vec).v, &(vec).cap, sizeof *(vec).v)             \
+         ? ((vec).v[(vec).n++] = (item), true)                                                              \
+         : false)
+
+static bool proc_vec_grow(pol_compiler *cc, void **v, uint32_t *cap, size_t elem)
+{
+    uint32_t ncap = *cap ? *cap * 2 : 64;
+    void *nv = pa_realloc(cc->al, *v, (size_t)*cap * elem, (size_t)ncap * elem);
+    if (!nv) {
+        srcpos none = {0};
+        return cc_error(cc, POL_NOMEM, none, "%s", "out of memory");
+    }
+    *v = nv;
+    *cap = ncap;
+    return true;
+}
+
+static uint32_t proc_reserve(pol_compiler *cc, const char *name, proc_kind kind)
+{
+    proc p;
+    memset(&p, 0, sizeof p);
+    p.name = name;
+    p.kind = (uint8_t)kind;
+    if (!CC_PUSH(cc->procs, p))
+        return 0;
+    return cc->procs.n - 1;
+}
+
+/* Resolves labels and appends the procedure's code to the program. */
+static bool proc_finish(pgen *g, uint32_t pi, uint32_t nparams)
+{
+    pol_compiler *cc = g->cc;
+    if (failed(g))
+        return false;
+    uint32_t base = cc->code.n;
+    for (uint32_t i = 0; i < g->ncode; i++) {
+        insn in = g->code[i];
+        if (opcode_formats[in.op][3] == 'J') {
+            if (in.d >= g->nlabels || g->labels[in.d] == UINT32_MAX) {
+                srcpos none = {0};
+                return cc_error(cc, POL_INTERNAL, none, "%s", "unplaced label");
+            }
+            in.d = base + g->labels[in.d];
+        }
+        if (!CC_PUSH(cc->code, in) || !CC_PUSH(cc->locs, g->locs[i]))
+            return false;
+    }
+    proc *p = &cc->procs.v[pi];
+    p->code = base;
+    p->ncode = g->ncode;
+    p->nregs = (uint16_t)(g->maxreg ? g->maxreg : 1);
+    p->nslots = (uint16_t)g->maxslot;
+    p->nparams = (uint16_t)nparams;
+    return true;
+}
+
+static rnode *package_node(pol_compiler *cc, module *m)
+{
+    rnode *n = cc->root;
+    term *pkg = m->package;
+    for (uint32_t i = 1; n && i < pkg->u.ref.n; i++)
+        n = rnode_child(n, pkg->u.ref.items[i]->u.str.s, pkg->u.ref.items[i]->u.str.len);
+    return n;
+}
+
+static void use_module(pgen *g, module *m)
+{
+    g->mod = m;
+    g->pkg = m ? package_node(g->cc, m) : NULL;
+    g->nvars = 0;
+}
+
+static uint32_t group_proc(pgen *g, group *grp, srcpos pos)
+{
+    pol_compiler *cc = g->cc;
+    if (grp->state == 1) {
+        /* OPA names the cycle from the rule back to itself, at the rule */
+        char cycle[400];
+        size_t n = 0;
+        uint32_t from = 0;
+        while (from < cc->ncompiling && cc->compiling[from] != grp)
+            from++;
+        for (uint32_t i = from; i < cc->ncompiling && n < sizeof cycle; i++)
+            n += (size_t)snprintf(cycle + n, sizeof cycle - n, "%s -> ", cc->compiling[i]->path);
+        if (n < sizeof cycle)
+            snprintf(cycle + n, sizeof cycle - n, "%s", grp->path);
+        srcpos at = grp->ndefs ? grp->defs[0].r->pos : pos;
+        cc_error(cc, POL_RECURSION, at, "rule %s is recursive: %s", grp->path, cycle);
+        return 0;
+    }
+    if (grp->state == 0)
+        plan_group(cc, grp);
+    return grp->proc;
+}
+
+/* Every definition's value is the same constant: the first success decides
+ * (no conflict is possible), so the procedure can return at once. */
+static bool same_constant_values(pol_compiler *cc, group *grp)
+{
+    const val *first = NULL;
+    for (uint32_t i = 0; i < grp->ndefs; i++) {
+        for (rule *r = grp->defs[i].r; r; r = r->els) {
+            const val *v = r->value ? cc_const_term(cc, r->value) : VAL_TRUE;
+            if (!v)
+                return false;
+            if (!first)
+                first = v;
+            else if (!val_equal(first, v))
+                return false;
+        }
+    }
+    return true;
+}
+
+static void gen_value_def(pgen *g, rule *r, uint32_t res, uint32_t fail, bool early, uint32_t conflict_kind)
+{
+    uint32_t f = gen_body(g, r->body, fail, NULL);
+    uint32_t v = r->value ? gen_term(g, r->value, &f) : load_const(g, VAL_TRUE);
+    emit(g, OP_SETRES, res, v, conflict_kind, 0);
+    if (early)
+        emit(g, OP_RET, res, 0, 0, 0);
+    else
+        emit(g, OP_JMP, 0, 0, 0, f);
+}
+
+static void gen_complete_like(pgen *g, group *grp, uint32_t res, uint32_t conflict_kind)
+{
+    bool early = same_constant_values(g->cc, grp);
+    uint32_t base_reg = g->nreg;
+    for (uint32_t i = 0; i < grp->ndefs && !failed(g); i++) {
+        cdef *d = &grp->defs[i];
+        use_module(g, d->m);
+        g->nreg = base_reg;
+        g->nslot = 0;
+        g->pos = d->r->pos;
+        uint32_t next = label_new(g);
+        if (!d->r->els) {
+            uint32_t f = next;
+            for (uint32_t a = 0; a < d->r->nargs && !failed(g); a++) {
+                declare_pattern_vars(g, d->r->args[a]);
+                gen_match(g, d->r->args[a], a, &f);
+            }
+            gen_value_def(g, d->r, res, f, early, conflict_kind);
+        } else {
+            /* an else chain: the first link with a solution decides */
+            uint32_t chain = reg_new(g);
+            uint32_t chain_base = g->nreg;
+            emit(g, OP_CLEAR, chain, 0, 0, 0);
+            uint32_t done = label_new(g);
+            for (rule *r = d->r; r && !failed(g); r = r->els) {
+                g->nvars = 0;
+                g->nreg = chain_base;
+                uint32_t link_next = label_new(g);
+                uint32_t f = link_next;
+                for (uint32_t a = 0; a < d->r->nargs && !failed(g); a++) {
+                    declare_pattern_vars(g, d->r->args[a]);
+                    gen_match(g, d->r->args[a], a, &f);
+                }
+                gen_value_def(g, r, chain, f, false, conflict_kind);
+                label_here(g, link_next);
+                emit(g, OP_JDEF, chain, 0, 0, done);
+            }
+            label_here(g, done);
+            emit(g, OP_JUNDEF, chain, 0, 0, next);
+            emit(g, OP_SETRES, res, chain, conflict_kind, 0);
+            if (early)
+                emit(g, OP_RET, res, 0, 0, 0);
+        }
+        label_here(g, next);
+    }
+    uint32_t nodef = label_new(g);
+    emit(g, OP_JUNDEF, res, 0, 0, nodef);
+    emit(g, OP_RET, res, 0, 0, 0);
+    label_here(g, nodef);
+    if (grp->deflt.r && grp->deflt.r->value) {
+        use_module(g, grp->deflt.m);
+        g->pos = grp->deflt.r->pos;
+        const val *k = cc_const_term(g->cc, grp->deflt.r->value);
+        if (k) {
+            emit(g, OP_LOADK, res, konst(g, k), 0, 0);
+        } else {
+            uint32_t f = label_new(g);
+            uint32_t v = gen_term(g, grp->deflt.r->value, &f);
+            emit(g, OP_MOVE, res, v, 0, 0);
+            label_here(g, f);
+        }
+    } else if (grp->deflt.r) {
+        emit(g, OP_LOADK, res, konst(g, VAL_TRUE), 0, 0);
+    }
+    emit(g, OP_RET, res, 0, 0, 0);
+}
+
+/* The key path of an object-group definition as terms. */
+static uint32_t gen_keypath(pgen *g, cdef *d, uint32_t *fail)
+{
+    term *h = d->r->head;
+    uint32_t nitems = h->kind == T_REF ? h->u.ref.n : 1;
+    uint32_t from = d->keypath_from;
+    uint32_t n = nitems > from ? nitems - from : 0;
+    uint32_t tmp[32];
+    if (n == 0 || n > 32) {
+        gerr(g, POL_COMPILE, d->r->pos, "%s", "unsupported rule head");
+        return 0;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        term *k = h->kind == T_REF ? h->u.ref.items[from + i] : h;
+        if (from + i == 0 && k->kind == T_VAR)
+            tmp[i] = load_const(g, v_str(g->cc->pmem, k->u.str.s, k->u.str.len));
+        else
+            tmp[i] = gen_term(g, k, fail);
+    }
+    uint32_t block = regs_new(g, n);
+    for (uint32_t i = 0; i < n; i++)
+        emit(g, OP_MOVE, block + i, tmp[i], 0, 0);
+    uint32_t r = reg_new(g);
+    emit(g, OP_MKARR, r, block, n, 0);
+    return r;
+}
+
+bool plan_group(pol_compiler *cc, group *grp)
+{
+    if (grp->state == 2 || cc->failed)
+        return !cc->failed;
+    if (grp->proc == UINT32_MAX)
+        grp->proc = proc_reserve(cc, grp->path, grp->kind == G_FUNC ? PROC_FUNC : PROC_RULE);
+    if (cc->failed)
+        return false;
+    grp->state = 1;
+    if (cc->ncompiling >= sizeof cc->compiling / sizeof cc->compiling[0]) {
+        return cc_error(cc, POL_COMPILE, grp->ndefs ? grp->defs[0].r->pos : (srcpos){0},
+                        "rule dependencies nested deeper than %zu", sizeof cc->compiling / sizeof cc->compiling[0]);
+    }
+    cc->compiling[cc->ncompiling++] = grp;
+    pgen *g = pgen_new(cc);
+    if (!g)
+        return false;
+    uint32_t nparams = grp->kind == G_FUNC ? grp->arity : 0;
+    g->nreg = g->maxreg = nparams;
+    uint32_t res = reg_new(g);
+    switch (grp->kind) {
+    case G_COMPLETE:
+        gen_complete_like(g, grp, res, CONFLICT_COMPLETE);
+        break;
+    case G_FUNC:
+        gen_complete_like(g, grp, res, CONFLICT_FUNCTION);
+        break;
+    case G_SET:
+    case G_OBJECT: {
+        emit(g, grp->kind == G_SET ? OP_SETNEW : OP_OBJNEW, res, grp->kind == G_OBJECT ? 1 : 0, 0, 0);
+        uint32_t base_reg = g->nreg;
+        for (uint32_t i = 0; i < grp->ndefs && !failed(g); i++) {
+            cdef *d = &grp->defs[i];
+            use_module(g, d->m);
+            g->nreg = base_reg;
+            g->nslot = 0;
+            g->pos = d->r->pos;
+            uint32_t next = label_new(g);
+            uint32_t f = gen_body(g, d->r->body, next, NULL);
+            if (grp->kind == G_SET) {
+                uint32_t k = d->r->key ? gen_term(g, d->r->key, &f) : load_const(g, VAL_TRUE);
+                emit(g, OP_PUSH, res, k, 0, 0);
+            } else {
+                uint32_t path = gen_keypath(g, d, &f);
+                uint32_t v = d->r->value ? gen_term(g, d->r->value, &f) : load_const(g, VAL_TRUE);
+                emit(g, OP_PUTPATH, res, path, v, 0);
+            }
+            emit(g, OP_JMP, 0, 0, 0, f);
+            label_here(g, next);
+        }
+        emit(g, OP_FINISH, res, 0, 0, 0);
+        emit(g, OP_RET, res, 0, 0, 0);
+        break;
+    }
+    }
+    bool ok = proc_finish(g, grp->proc, nparams);
+    pgen_free(g);
+    grp->state = 2;
+    cc->ncompiling--;
+    return ok;
+}
+
+uint32_t plan_namespace(pol_compiler *cc, rnode *n)
+{
+    if (n->ns_proc != UINT32_MAX)
+        return n->ns_proc;
+    n->ns_proc = proc_reserve(cc, n->path, PROC_RULE);
+    uint32_t pi = n->ns_proc;
+    pgen *g = pgen_new(cc);
+    if (!g)
+        return pi;
+    uint32_t res = reg_new(g);
+    emit(g, OP_OBJNEW, res, 0, 0, 0);
+    const val *path = node_path(g, n, NULL, 0);
+    const val *base = path ? data_path_value(cc, path) : NULL;
+    if (base && base->type == V_OBJ) {
+        for (uint32_t i = 0; i < base->len && !failed(g); i++) {
+            const val *k = base->u.o.k[i];
+            if (k->type == V_STR && rnode_child(n, k->u.s, k->len))
+                continue; /* the child's own procedure merges its base data */
+            vbuild b;
+            vb_init(&b, cc->pmem);
+            for (uint32_t j = 0; j < path->len; j++)
+                vb_push(&b, path->u.a[j]);
+            vb_push(&b, k);
+            const val *kp = vb_finish_array(&b);
+            uint32_t kr = load_const(g, k);
+            uint32_t vr = reg_new(g);
+            uint32_t skip = label_new(g);
+            emit(g, OP_DATA, vr, konst(g, kp), konst(g, base->u.o.v[i]), skip);
+            emit(g, OP_PUT, res, kr, vr, 1);
+            label_here(g, skip);
+        }
+    }
+    for (uint32_t i = 0; i < n->nkids && !failed(g); i++) {
+        rnode *c = n->kids[i];
+        if (c->grp && c->grp->kind == G_FUNC)
+            continue;
+        uint32_t skip = label_new(g);
+        uint32_t vr = reg_new(g);
+        uint32_t p = c->grp ? group_proc(g, c->grp, c->grp->defs ? c->grp->defs[0].r->pos : g->pos)
+                            : plan_namespace(cc, c);
+        emit(g, OP_RULE, vr, p, 0, skip);
+        uint32_t kr = load_const(g, v_str(cc->pmem, c->key, c->keylen));
+        emit(g, OP_PUT, res, kr, vr, 1);
+        label_here(g, skip);
+    }
+    emit(g, OP_FINISH, res, 0, 0, 0);
+    emit(g, OP_RET, res, 0, 0, 0);
+    proc_finish(g, pi, 0);
+    pgen_free(g);
+    return pi;
+}
+
+/* ---- entrypoints and queries ------------------------------------------- */
+
+static bool plan_entry(pol_compiler *cc, centry *e)
+{
+    uint32_t pi = proc_reserve(cc, e->name, PROC_RULE);
+    pgen *g = pgen_new(cc);
+    if (!g)
+        return false;
+    use_module(g, NULL);
+    g->pos = e->ref->pos;
+    uint32_t undef = label_new(g);
+    uint32_t f = undef;
+    uint32_t r = gen_term(g, e->ref, &f);
+    emit(g, OP_RET, r, 0, 0, 0);
+    label_here(g, undef);
+    uint32_t u = reg_new(g);
+    emit(g, OP_CLEAR, u, 0, 0, 0);
+    emit(g, OP_RET, u, 0, 0, 0);
+    bool ok = proc_finish(g, pi, 0);
+    pgen_free(g);
+    entrypoint ep = {e->name, pi, false};
+    return ok && CC_PUSH(cc->eps, ep);
+}
+
+static const val *str_const(pol_compiler *cc, const char *s)
+{
+    return v_str(cc->pmem, s, strlen(s));
+}
+
+/* Byte offset of line:col in text (1-based). */
+static size_t offset_of(const char *text, uint32_t line, uint32_t col)
+{
+    size_t off = 0;
+    for (uint32_t l = 1; l < line && text[off]; off++)
+        if (text[off] == '\n')
+            l++;
+    return off + (col ? col - 1 : 0);
+}
+
+static const val *literal_text(pol_compiler *cc, const cquery *q, uint32_t i)
+{
+    const body *b = q->body;
+    size_t len = strlen(q->text);
+    size_t from = offset_of(q->text, b->lits[i]->pos.line, b->lits[i]->pos.col);
+    size_t to = i + 1 < b->n ? offset_of(q->text, b->lits[i + 1]->pos.line, b->lits[i + 1]->pos.col) : len;
+    if (from > len)
+        from = len;
+    if (to > len || to < from)
+        to = len;
+    while (to > from && (q->text[to - 1] == ' ' || q->text[to - 1] == '\t' || q->text[to - 1] == '\n' ||
+                         q->text[to - 1] == ';' || q->text[to - 1] == '\r'))
+        to--;
+    return v_str(cc->pmem, q->text + from, to - from);
+}
+
+typedef struct qvar {
+    const char *name;
+    uint32_t len;
+} qvar;
+
+static void collect_query_vars(const term *t, qvar *out, uint32_t *n, uint32_t cap);
+
+static void collect_body_vars(const body *b, qvar *out, uint32_t *n, uint32_t cap)
+{
+    for (uint32_t i = 0; b && i < b->n; i++) {
+        const expr *e = b->lits[i]->expr;
+        if (b->lits[i]->negated)
+            continue;
+        const term *ts[] = {e->lhs, e->rhs, e->key, e->value};
+        for (size_t j = 0; j < 4; j++)
+            if (ts[j])
+                collect_query_vars(ts[j], out, n, cap);
+        for (uint32_t j = 0; j < e->nvars; j++)
+            collect_query_vars(e->vars[j], out, n, cap);
+    }
+}
+
+static void collect_query_vars(const term *t, qvar *out, uint32_t *n, uint32_t cap)
+{
+    switch (t->kind) {
+    case T_VAR: {
+        const char *s = t->u.str.s;
+        uint32_t len = t->u.str.len;
+        if ((len >= 2 && s[0] == '_' && s[1] == '$') || (len == 1 && s[0] == '_') ||
+            (len >= 8 && memcmp(s, "__localq", 8) == 0) || name_is(t, "input") || name_is(t, "data"))
+            return;
+        for (uint32_t i = 0; i < *n; i++)
+            if (out[i].len == len && memcmp(out[i].name, s, len) == 0)
+                return;
+        if (*n < cap) {
+            out[*n].name = s;
+            out[*n].len = len;
+            (*n)++;
+        }
+        return;
+    }
+    case T_REF:
+        for (uint32_t i = 0; i < t->u.ref.n; i++)
+            collect_query_vars(t->u.ref.items[i], out, n, cap);
+        return;
+    case T_ARRAY:
+    case T_SET:
+        for (uint32_t i = 0; i < t->u.coll.n; i++)
+            collect_query_vars(t->u.coll.items[i], out, n, cap);
+        return;
+    case T_OBJECT:
+        for (uint32_t i = 0; i < t->u.obj.n; i++) {
+            collect_query_vars(t->u.obj.keys[i], out, n, cap);
+            collect_query_vars(t->u.obj.vals[i], out, n, cap);
+        }
+        return;
+    case T_CALL:
+        for (uint32_t i = 0; i < t->u.call.nargs; i++)
+            collect_query_vars(t->u.call.args[i], out, n, cap);
+        return;
+    default:
+        return; /* comprehension variables are local to them */
+    }
+}
+
+static int qvar_cmp(const void *a, const void *b)
+{
+    const qvar *x = a, *y = b;
+    uint32_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->name, y->name, n);
+    return c ? c : (int)x->len - (int)y->len;
+}
+
+static bool plan_query(pol_compiler *cc, cquery *q)
+{
+    uint32_t pi = proc_reserve(cc, q->name, PROC_QUERY);
+    pgen *g = pgen_new(cc);
+    if (!g)
+        return false;
+    use_module(g, NULL);
+    body *b = q->body;
+    g->pos = b->pos;
+    uint32_t rows = reg_new(g);
+    emit(g, OP_ARRNEW, rows, 0, 0, 0);
+    uint32_t done = label_new(g);
+    uint32_t *valregs = arena_alloc(&cc->ast, sizeof *valregs * (b->n + 1));
+    if (!valregs) {
+        pgen_free(g);
+        return false;
+    }
+    for (uint32_t i = 0; i <= b->n; i++)
+        valregs[i] = NO_REG;
+    g->query_top = b;
+    uint32_t f = gen_body(g, b, done, valregs);
+    g->query_top = NULL;
+
+    /* one row per solution: expressions (value, text, location), bindings */
+    uint32_t nexpr = b->n;
+    uint32_t *exprs = arena_alloc(&cc->ast, sizeof *exprs * (nexpr + 1));
+    for (uint32_t i = 0; exprs && i < nexpr && !failed(g); i++) {
+        const literal *l = b->lits[i];
+        uint32_t blk = regs_new(g, 6);
+        emit(g, OP_LOADK, blk, konst(g, str_const(cc, "location")), 0, 0);
+        vbuild lb;
+        vb_init(&lb, cc->pmem);
+        vb_put(&lb, str_const(cc, "col"), v_int(cc->pmem, l->pos.col));
+        vb_put(&lb, str_const(cc, "row"), v_int(cc->pmem, l->pos.line));
+        emit(g, OP_LOADK, blk + 1, konst(g, vb_finish_object(&lb, NULL)), 0, 0);
+        emit(g, OP_LOADK, blk + 2, konst(g, str_const(cc, "text")), 0, 0);
+        emit(g, OP_LOADK, blk + 3, konst(g, literal_text(cc, q, i)), 0, 0);
+        emit(g, OP_LOADK, blk + 4, konst(g, str_const(cc, "value")), 0, 0);
+        if (valregs[i] != NO_REG)
+            emit(g, OP_MOVE, blk + 5, valregs[i], 0, 0);
+        else
+            emit(g, OP_LOADK, blk + 5, konst(g, VAL_TRUE), 0, 0);
+        exprs[i] = reg_new(g);
+        emit(g, OP_MKOBJ, exprs[i], blk, 3, 0);
+    }
+    uint32_t eblk = regs_new(g, nexpr);
+    for (uint32_t i = 0; exprs && i < nexpr; i++)
+        emit(g, OP_MOVE, eblk + i, exprs[i], 0, 0);
+    uint32_t earr = reg_new(g);
+    emit(g, OP_MKARR, earr, eblk, nexpr, 0);
+
+    qvar vars[256];
+    uint32_t nv = 0;
+    collect_body_vars(b, vars, &nv, 256);
+    qsort(vars, nv, sizeof *vars, qvar_cmp);
+    uint32_t nbound = 0;
+    uint32_t *vregs = arena_alloc(&cc->ast, sizeof *vregs * (nv + 1));
+    const val **vnames = arena_alloc(&cc->ast, sizeof *vnames * (nv + 1));
+    for (uint32_t i = 0; vregs && vnames && i < nv; i++) {
+        lvar *lv = var_find(g, vars[i].name, vars[i].len);
+        if (lv && lv->bound) {
+            vregs[nbound] = lv->reg;
+            vnames[nbound++] = v_str(cc->pmem, vars[i].name, vars[i].len);
+        }
+    }
+    uint32_t row_pairs = nbound ? 2 : 1;
+    uint32_t rblk = regs_new(g, 2 * row_pairs);
+    uint32_t k = 0;
+    if (nbound) {
+        uint32_t bblk = regs_new(g, 2 * nbound);
+        for (uint32_t i = 0; i < nbound; i++) {
+            emit(g, OP_LOADK, bblk + 2 * i, konst(g, vnames[i]), 0, 0);
+            emit(g, OP_MOVE, bblk + 2 * i + 1, vregs[i], 0, 0);
+        }
+        uint32_t bobj = reg_new(g);
+        emit(g, OP_MKOBJ, bobj, bblk, nbound, 0);
+        emit(g, OP_LOADK, rblk, konst(g, str_const(cc, "bindings")), 0, 0);
+        emit(g, OP_MOVE, rblk + 1, bobj, 0, 0);
+        k = 2;
+    }
+    emit(g, OP_LOADK, rblk + k, konst(g, str_const(cc, "expressions")), 0, 0);
+    emit(g, OP_MOVE, rblk + k + 1, earr, 0, 0);
+    uint32_t row = reg_new(g);
+    emit(g, OP_MKOBJ, row, rblk, row_pairs, 0);
+    emit(g, OP_PUSH, rows, row, 0, 0);
+    emit(g, OP_JMP, 0, 0, 0, f);
+    label_here(g, done);
+    emit(g, OP_FINISH, rows, 0, 0, 0);
+    emit(g, OP_RET, rows, 0, 0, 0);
+    bool ok = proc_finish(g, pi, 0);
+    pgen_free(g);
+    entrypoint ep = {q->name, pi, true};
+    return ok && CC_PUSH(cc->eps, ep);
+}
+
+static bool plan_tree(pol_compiler *cc, rnode *n)
+{
+    if (n->grp && !plan_group(cc, n->grp))
+        return false;
+    for (uint32_t i = 0; i < n->nkids; i++)
+        if (!plan_tree(cc, n->kids[i]))
+            return false;
+    return true;
+}
+
+bool plan_all(pol_compiler *cc)
+{
+    if (!plan_tree(cc, cc->root))
+        return false;
+    for (uint32_t i = 0; i < cc->entries.n; i++)
+        if (!plan_entry(cc, &cc->entries.v[i]))
+            return false;
+    for (uint32_t i = 0; i < cc->queries.n; i++)
+        if (!plan_query(cc, &cc->queries.v[i]))
+            return false;
+    return !cc->failed;
+}

@@ -1,2 +1,352 @@
-/* placeholder until this module lands */
-typedef int pol_placeholder_api;
+/* Public API of the VM side: bundles, contexts, evaluation, values. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "policy.h"
+#include "vm.h"
+
+#define DEFAULT_ARENA (8u << 20)
+#define DEFAULT_INSNS 100000000ull
+#define DEFAULT_DEPTH 512u
+#define DEFAULT_OUTPUT (64u << 20)
+#define DEFAULT_REGEX_MATCH 1000000u
+#define DEFAULT_REGEX_DEPTH 10000u
+/* Register stack: every live frame's registers. 256 Ki registers (2 MiB)
+ * covers max_depth frames of typical procedures; a deeper need is a
+ * POL_LIMIT_DEPTH error, not an overflow. */
+#define REG_STACK 262144u
+#define SLOT_STACK 65536u
+
+POL_EXPORT const char *pol_version(void)
+{
+    return POL_VERSION_STRING;
+}
+
+POL_EXPORT const char *pol_status_name(pol_status code)
+{
+    static const char *const names[] = {
+#define POL_STATUS_NAME(name, wire, meaning) wire,
+        POL_STATUS_LIST(POL_STATUS_NAME)
+#undef POL_STATUS_NAME
+    };
+    if ((unsigned)code >= POL_STATUS_COUNT)
+        return "unknown_error";
+    return names[code];
+}
+
+/* ---- bundle ------------------------------------------------------------ */
+
+POL_EXPORT void pol_bundle_retain(pol_bundle *b)
+{
+    if (b)
+        __atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
+}
+
+POL_EXPORT void pol_bundle_release(pol_bundle *b)
+{
+    if (!b || __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    pol_alloc alloc = b->alloc;
+    bool has = b->has_alloc;
+    arena_free(&b->prog.mem);
+    pa_free(has ? &alloc : NULL, b, sizeof *b);
+}
+
+/* "data.a.b", "a/b" and "a.b" name the same document. */
+static void normalise_ref(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (strncmp(in, "data.", 5) != 0 && strcmp(in, "data") != 0 && strchr(in, ' ') == NULL) {
+        snprintf(out, cap, "data.");
+        n = 5;
+    }
+    for (; *in && n + 1 < cap; in++)
+        out[n++] = *in == '/' ? '.' : *in;
+    out[n] = 0;
+}
+
+POL_EXPORT int pol_bundle_entrypoint(const pol_bundle *b, const char *name)
+{
+    if (!b || !name)
+        return -1;
+    for (uint32_t i = 0; i < b->prog.neps; i++)
+        if (strcmp(b->prog.eps[i].name, name) == 0)
+            return (int)i;
+    char norm[512];
+    normalise_ref(name, norm, sizeof norm);
+    for (uint32_t i = 0; i < b->prog.neps; i++)
+        if (!b->prog.eps[i].is_query && strcmp(b->prog.eps[i].name, norm) == 0)
+            return (int)i;
+    return -1;
+}
+
+POL_EXPORT size_t pol_bundle_entrypoint_count(const pol_bundle *b)
+{
+    return b ? b->prog.neps : 0;
+}
+
+POL_EXPORT const char *pol_bundle_entrypoint_name(const pol_bundle *b, size_t i)
+{
+    return b && i < b->prog.neps ? b->prog.eps[i].name : NULL;
+}
+
+POL_EXPORT size_t pol_bundle_disassemble(const pol_bundle *b, char *buf, size_t cap)
+{
+    sbuf s;
+    sb_init(&s, buf, cap);
+    if (b)
+        program_disasm(&b->prog, &s);
+    if (cap)
+        buf[s.len < cap ? s.len : cap - 1] = 0;
+    return s.len;
+}
+
+/* ---- context ----------------------------------------------------------- */
+
+static void set_err(pol_error *err, pol_status code, const char *msg)
+{
+    if (!err)
+        return;
+    memset(err, 0, sizeof *err);
+    err->code = code;
+    snprintf(err->message, sizeof err->message, "%s", msg);
+}
+
+POL_EXPORT void pol_ctx_free(pol_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    const pol_alloc *al = ctx->alloc;
+    uint32_t np = ctx->prog->nprocs ? ctx->prog->nprocs : 1;
+    pa_free(al, ctx->arena_buf, ctx->opt.arena_bytes);
+    pa_free(al, ctx->regs, sizeof *ctx->regs * ctx->nregs_cap);
+    pa_free(al, ctx->slots, sizeof *ctx->slots * ctx->nslots_cap);
+    pa_free(al, ctx->memo, sizeof *ctx->memo * np);
+    pa_free(al, ctx->memo_state, np);
+    pol_bundle *b = ctx->bundle;
+    pa_free(al, ctx, sizeof *ctx);
+    pol_bundle_release(b);
+}
+
+POL_EXPORT pol_ctx *pol_ctx_new(pol_bundle *b, const pol_ctx_options *options, pol_error *err)
+{
+    if (!b) {
+        set_err(err, POL_INVALID_ARGUMENT, "pol_ctx_new: bundle is NULL");
+        return NULL;
+    }
+    const pol_alloc *al = b->has_alloc ? &b->alloc : NULL;
+    pol_ctx *c = pa_malloc(al, sizeof *c);
+    if (!c) {
+        set_err(err, POL_NOMEM, "pol_ctx_new: out of memory");
+        return NULL;
+    }
+    memset(c, 0, sizeof *c);
+    c->alloc = al;
+    c->bundle = b;
+    c->prog = &b->prog;
+    if (options)
+        c->opt = *options;
+    if (!c->opt.arena_bytes)
+        c->opt.arena_bytes = DEFAULT_ARENA;
+    if (!c->opt.max_instructions)
+        c->opt.max_instructions = DEFAULT_INSNS;
+    if (!c->opt.max_depth)
+        c->opt.max_depth = DEFAULT_DEPTH;
+    if (!c->opt.max_output_bytes)
+        c->opt.max_output_bytes = DEFAULT_OUTPUT;
+    if (!c->opt.regex_match_limit)
+        c->opt.regex_match_limit = DEFAULT_REGEX_MATCH;
+    if (!c->opt.regex_depth_limit)
+        c->opt.regex_depth_limit = DEFAULT_REGEX_DEPTH;
+    uint32_t np = b->prog.nprocs ? b->prog.nprocs : 1;
+    c->nregs_cap = REG_STACK;
+    c->nslots_cap = SLOT_STACK;
+    c->arena_buf = pa_malloc(al, c->opt.arena_bytes);
+    c->regs = pa_malloc(al, sizeof *c->regs * c->nregs_cap);
+    c->slots = pa_malloc(al, sizeof *c->slots * c->nslots_cap);
+    c->memo = pa_malloc(al, sizeof *c->memo * np);
+    c->memo_state = pa_malloc(al, np);
+    pol_bundle_retain(b);
+    if (!c->arena_buf || !c->regs || !c->slots || !c->memo || !c->memo_state) {
+        pol_ctx_free(c);
+        set_err(err, POL_NOMEM, "pol_ctx_new: out of memory");
+        return NULL;
+    }
+    arena_init_fixed(&c->arena, c->arena_buf, c->opt.arena_bytes);
+    return c;
+}
+
+static int64_t wall_clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void begin_eval(pol_ctx *c, unsigned flags)
+{
+    arena_reset(&c->arena);
+    memset(c->memo_state, MEMO_NONE, c->prog->nprocs);
+    c->sp = c->slot_sp = 0;
+    c->nover = c->nwith = 0;
+    c->depth = 0;
+    c->budget = c->opt.max_instructions;
+    c->strict = (flags & POL_EVAL_STRICT_BUILTIN_ERRORS) != 0;
+    c->status = POL_OK;
+    c->errmsg[0] = 0;
+    memset(&c->errloc, 0, sizeof c->errloc);
+    c->data = c->prog->data;
+    c->bi.arena = &c->arena;
+    c->bi.err_code = POL_OK;
+    c->bi.err_msg[0] = 0;
+    c->bi.now_ns = wall_clock_ns();
+    c->bi.seed = (uint64_t)c->bi.now_ns ^ (uint64_t)(uintptr_t)c;
+    c->bi.regex_match_limit = c->opt.regex_match_limit;
+    c->bi.regex_depth_limit = c->opt.regex_depth_limit;
+    c->bi.pcre_gctx = NULL;
+}
+
+static pol_status report(pol_ctx *c, pol_status st, pol_error *err)
+{
+    if (!err)
+        return st;
+    memset(err, 0, sizeof *err);
+    err->code = st;
+    snprintf(err->message, sizeof err->message, "%s", c->errmsg[0] ? c->errmsg : pol_status_name(st));
+    if (c->errloc.file) {
+        snprintf(err->file, sizeof err->file, "%s", c->errloc.file);
+        err->line = c->errloc.line;
+        err->col = c->errloc.col;
+    }
+    return st;
+}
+
+POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, size_t len, unsigned flags,
+                                    pol_result *out, pol_error *err)
+{
+    if (out)
+        out->value = NULL;
+    if (!ctx || !out || ep < 0 || (uint32_t)ep >= ctx->prog->neps) {
+        set_err(err, POL_INVALID_ARGUMENT, "pol_eval_json: invalid context, entrypoint or result pointer");
+        return POL_INVALID_ARGUMENT;
+    }
+    begin_eval(ctx, flags);
+    ctx->input = NULL;
+    if (!(flags & POL_EVAL_NO_INPUT) && input) {
+        json_error je;
+        memset(&je, 0, sizeof je);
+        ctx->input = json_parse(&ctx->arena, input, len, &je);
+        if (!ctx->input) {
+            if (err) {
+                memset(err, 0, sizeof *err);
+                err->code = POL_JSON;
+                snprintf(err->message, sizeof err->message, "input: %s", je.msg);
+                snprintf(err->file, sizeof err->file, "input");
+                err->line = je.line;
+                err->col = je.col;
+            }
+            return POL_JSON;
+        }
+    }
+    const val *result = NULL;
+    pol_status st = vm_call(ctx, ctx->prog->eps[ep].proc, NULL, &result);
+    if (st != POL_OK)
+        return report(ctx, st, err);
+    out->value = (const pol_value *)result;
+    return result ? POL_OK : POL_UNDEFINED;
+}
+
+/* ---- values ------------------------------------------------------------ */
+
+static const val *V(const pol_value *v)
+{
+    return (const val *)v;
+}
+
+POL_EXPORT pol_type pol_value_type(const pol_value *v)
+{
+    return v ? (pol_type)V(v)->type : POL_NULL;
+}
+
+POL_EXPORT bool pol_value_bool(const pol_value *v)
+{
+    return v && V(v)->type == V_BOOL && V(v)->u.b;
+}
+
+POL_EXPORT double pol_value_number(const pol_value *v)
+{
+    return v && V(v)->type == V_NUM ? val_to_double(V(v)) : 0.0;
+}
+
+POL_EXPORT bool pol_value_int64(const pol_value *v, int64_t *out)
+{
+    return v && val_is_int(V(v), out);
+}
+
+POL_EXPORT const char *pol_value_string(const pol_value *v, size_t *len)
+{
+    if (!v || V(v)->type != V_STR) {
+        if (len)
+            *len = 0;
+        return NULL;
+    }
+    if (len)
+        *len = V(v)->len;
+    return V(v)->u.s;
+}
+
+POL_EXPORT size_t pol_value_length(const pol_value *v)
+{
+    if (!v)
+        return 0;
+    switch (V(v)->type) {
+    case V_ARR:
+    case V_SET:
+    case V_OBJ:
+    case V_STR:
+        return V(v)->len;
+    default:
+        return 0;
+    }
+}
+
+POL_EXPORT const pol_value *pol_value_index(const pol_value *v, size_t i)
+{
+    if (!v || i >= V(v)->len)
+        return NULL;
+    switch (V(v)->type) {
+    case V_ARR:
+    case V_SET:
+        return (const pol_value *)V(v)->u.a[i];
+    case V_OBJ:
+        return (const pol_value *)V(v)->u.o.v[i];
+    default:
+        return NULL;
+    }
+}
+
+POL_EXPORT const pol_value *pol_value_key(const pol_value *v, size_t i)
+{
+    if (!v || V(v)->type != V_OBJ || i >= V(v)->len)
+        return NULL;
+    return (const pol_value *)V(v)->u.o.k[i];
+}
+
+POL_EXPORT const pol_value *pol_value_get(const pol_value *v, const char *key)
+{
+    if (!v || !key || V(v)->type != V_OBJ)
+        return NULL;
+    return (const pol_value *)val_obj_get_str(V(v), key, strlen(key));
+}
+
+POL_EXPORT size_t pol_value_to_json(const pol_value *v, int pretty, char *buf, size_t cap)
+{
+    sbuf s;
+    sb_init(&s, buf, cap);
+    if (v)
+        json_write(&s, V(v), pretty ? 2 : 0);
+    if (cap)
+        buf[s.len < cap ? s.len : cap - 1] = 0;
+    return s.len;
+}

@@ -1,2 +1,201 @@
-/* placeholder until this module lands */
-typedef int pol_placeholder_arena;
+/* Bump allocator for values, plus the allocator-hook wrappers.
+ *
+ * Two flavours share one struct:
+ *  - fixed: carved from a caller buffer; never calls an allocator after
+ *    init and returns NULL when full (evaluation contexts);
+ *  - growable: a chain of chunks from the injected pol_alloc (compiler,
+ *    bundle loader).
+ *
+ * Invariants: ptr is always 16-byte aligned and base <= ptr <= end; every
+ * allocation is rounded up to 16 bytes so the next one stays aligned. In a
+ * growable arena base/end bound the newest chunk, and `chunks` is the
+ * newest chunk with older ones reachable through `prev`.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/value.h"
+
+enum {
+    ARENA_ALIGN = 16,
+    /* First chunk of a growable arena; later chunks double up to the cap so
+     * the number of allocator calls grows only logarithmically while a
+     * large arena does not over-reserve by more than ARENA_CHUNK_MAX. */
+    ARENA_CHUNK_MIN = 64 * 1024,
+    ARENA_CHUNK_MAX = 4 * 1024 * 1024,
+};
+
+struct arena_chunk {
+    arena_chunk *prev;
+    size_t size;   /* bytes of the whole chunk including this header, as allocated */
+    size_t before; /* bytes in use in all older chunks when this chunk became current */
+    size_t pad;    /* keeps the payload 16-byte aligned (header is 32 bytes on LP64) */
+};
+
+#define ARENA_HDR (((sizeof(arena_chunk) + ARENA_ALIGN - 1) / ARENA_ALIGN) * ARENA_ALIGN)
+
+static unsigned char *align_up(unsigned char *p)
+{
+    uintptr_t u = (uintptr_t)p;
+    u = (u + (ARENA_ALIGN - 1)) & ~(uintptr_t)(ARENA_ALIGN - 1);
+    return (unsigned char *)u;
+}
+
+void *pa_malloc(const pol_alloc *alloc, size_t n)
+{
+    if (alloc && alloc->malloc)
+        return alloc->malloc(alloc->user, n);
+    return malloc(n);
+}
+
+void *pa_realloc(const pol_alloc *alloc, void *p, size_t old_n, size_t new_n)
+{
+    if (alloc && alloc->realloc)
+        return alloc->realloc(alloc->user, p, old_n, new_n);
+    (void)old_n;
+    return realloc(p, new_n);
+}
+
+void pa_free(const pol_alloc *alloc, void *p, size_t n)
+{
+    if (!p)
+        return;
+    if (alloc && alloc->free) {
+        alloc->free(alloc->user, p, n);
+        return;
+    }
+    (void)n;
+    free(p);
+}
+
+void arena_init_fixed(arena *a, void *buf, size_t size)
+{
+    memset(a, 0, sizeof *a);
+    if (!buf || size < ARENA_ALIGN)
+        return; /* an empty arena: every allocation fails */
+    unsigned char *start = align_up((unsigned char *)buf);
+    size_t lost = (size_t)(start - (unsigned char *)buf);
+    size_t usable = (size - lost) & ~(size_t)(ARENA_ALIGN - 1);
+    a->base = a->ptr = start;
+    a->end = start + usable;
+}
+
+void arena_init_growable(arena *a, const pol_alloc *alloc)
+{
+    memset(a, 0, sizeof *a);
+    a->alloc = alloc;
+    a->growable = true;
+}
+
+static size_t arena_in_use(const arena *a)
+{
+    size_t cur = a->base ? (size_t)(a->ptr - a->base) : 0;
+    return (a->growable && a->chunks) ? a->chunks->before + cur : cur;
+}
+
+/* Starts a new chunk that can hold at least n bytes; the old chunk's tail
+ * is abandoned (bump allocators never go back). */
+static bool arena_grow(arena *a, size_t n)
+{
+    size_t want = a->chunks ? a->chunks->size * 2 : ARENA_CHUNK_MIN;
+    if (want > ARENA_CHUNK_MAX)
+        want = ARENA_CHUNK_MAX;
+    if (n > SIZE_MAX - ARENA_HDR - ARENA_ALIGN)
+        return false;
+    if (want < n + ARENA_HDR)
+        want = n + ARENA_HDR;
+    /* malloc guarantees max_align_t alignment, which may be 8 on some
+     * targets: reserve slack to align the payload ourselves. */
+    want += ARENA_ALIGN;
+    arena_chunk *c = pa_malloc(a->alloc, want);
+    if (!c)
+        return false;
+    c->prev = a->chunks;
+    c->size = want;
+    c->before = arena_in_use(a);
+    c->pad = 0;
+    a->chunks = c;
+    a->base = a->ptr = align_up((unsigned char *)c + ARENA_HDR);
+    a->end = (unsigned char *)c + want;
+    return true;
+}
+
+void *arena_alloc(arena *a, size_t n)
+{
+    if (n == 0)
+        n = 1; /* every successful allocation is a distinct, non-NULL block */
+    if (n > SIZE_MAX - ARENA_ALIGN)
+        return NULL;
+    n = (n + (ARENA_ALIGN - 1)) & ~(size_t)(ARENA_ALIGN - 1);
+    if (!a->ptr || (size_t)(a->end - a->ptr) < n) {
+        if (!a->growable || !arena_grow(a, n))
+            return NULL;
+    }
+    void *p = a->ptr;
+    a->ptr += n;
+    size_t used = arena_in_use(a);
+    if (used > a->high_water)
+        a->high_water = used;
+    return p;
+}
+
+/* Frees chunks newer than `keep` (which stays; NULL frees all). */
+static void arena_drop_chunks(arena *a, arena_chunk *keep)
+{
+    while (a->chunks && a->chunks != keep) {
+        arena_chunk *c = a->chunks;
+        a->chunks = c->prev;
+        pa_free(a->alloc, c, c->size);
+    }
+}
+
+static void arena_enter_chunk(arena *a, arena_chunk *c)
+{
+    if (!c) {
+        a->base = a->ptr = a->end = NULL;
+        return;
+    }
+    a->base = align_up((unsigned char *)c + ARENA_HDR);
+    a->end = (unsigned char *)c + c->size;
+}
+
+void arena_reset(arena *a)
+{
+    if (!a->growable) {
+        a->ptr = a->base;
+        return;
+    }
+    arena_chunk *first = a->chunks;
+    while (first && first->prev)
+        first = first->prev;
+    arena_drop_chunks(a, first);
+    arena_enter_chunk(a, first);
+    a->ptr = a->base;
+}
+
+void arena_free(arena *a)
+{
+    if (a->growable) {
+        arena_drop_chunks(a, NULL);
+        arena_enter_chunk(a, NULL);
+    } else {
+        a->ptr = a->base;
+    }
+}
+
+arena_mark arena_save(const arena *a)
+{
+    arena_mark m = {a->ptr, a->chunks};
+    return m;
+}
+
+void arena_restore(arena *a, arena_mark m)
+{
+    if (a->growable && a->chunks != m.chunks) {
+        arena_drop_chunks(a, m.chunks);
+        arena_enter_chunk(a, m.chunks);
+    }
+    /* A mark taken before the first chunk existed has ptr NULL: the arena
+     * is empty again. */
+    a->ptr = m.ptr ? m.ptr : a->base;
+}

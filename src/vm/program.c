@@ -1,2 +1,224 @@
-/* placeholder until this module lands */
-typedef int pol_placeholder_program;
+/* Opcode metadata, the disassembler and the bytecode verifier: all three
+ * are driven by the operand formats in opcodes.h. */
+#include "program.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../stdlib/builtins.h"
+
+const char *const opcode_names[OP_COUNT] = {
+#define OP_NAME(name, fmt, meaning) #name,
+    POL_OPCODES(OP_NAME)
+#undef OP_NAME
+};
+
+const char *const opcode_formats[OP_COUNT] = {
+#define OP_FMT(name, fmt, meaning) fmt,
+    POL_OPCODES(OP_FMT)
+#undef OP_FMT
+};
+
+static uint32_t operand(const insn *in, int slot)
+{
+    switch (slot) {
+    case 0:
+        return in->a;
+    case 1:
+        return in->b;
+    case 2:
+        return in->c;
+    default:
+        return in->d;
+    }
+}
+
+static void disasm_operand(const program *p, sbuf *out, char kind, uint32_t v, uint32_t base)
+{
+    char tmp[48];
+    switch (kind) {
+    case 'R':
+        snprintf(tmp, sizeof tmp, " r%u", v);
+        break;
+    case 'S':
+        snprintf(tmp, sizeof tmp, " s%u", v);
+        break;
+    case 'K':
+        if (v == K_NONE) {
+            sb_puts(out, " k-");
+            return;
+        }
+        snprintf(tmp, sizeof tmp, " k%u=", v);
+        sb_puts(out, tmp);
+        if (v < p->nk) {
+            sbuf clip;
+            char small[40];
+            sb_init(&clip, small, sizeof small);
+            rego_write(&clip, p->k[v]);
+            sb_put(out, small, clip.len < sizeof small ? clip.len : sizeof small - 1);
+            if (clip.len >= sizeof small)
+                sb_puts(out, "…");
+        }
+        return;
+    case 'P':
+        snprintf(tmp, sizeof tmp, " p%u", v);
+        sb_puts(out, tmp);
+        if (v < p->nprocs && p->procs[v].name) {
+            sb_putc(out, '(');
+            sb_puts(out, p->procs[v].name);
+            sb_putc(out, ')');
+        }
+        return;
+    case 'B':
+        snprintf(tmp, sizeof tmp, " %s", v < BI_COUNT ? bi_table[v].name : "?");
+        break;
+    case 'J':
+        snprintf(tmp, sizeof tmp, " ->%u", v - base);
+        break;
+    case 'N':
+        snprintf(tmp, sizeof tmp, " %u", v);
+        break;
+    default:
+        return;
+    }
+    sb_puts(out, tmp);
+}
+
+void program_disasm_proc(const program *p, uint32_t pi, sbuf *out)
+{
+    const proc *pr = &p->procs[pi];
+    char line[96];
+    snprintf(line, sizeof line, "proc %u %s regs=%u slots=%u params=%u\n", pi, pr->name ? pr->name : "?", pr->nregs,
+             pr->nslots, pr->nparams);
+    sb_puts(out, line);
+    for (uint32_t i = 0; i < pr->ncode; i++) {
+        const insn *in = &p->code[pr->code + i];
+        snprintf(line, sizeof line, "  %3u %-7s", i, in->op < OP_COUNT ? opcode_names[in->op] : "?");
+        sb_puts(out, line);
+        if (in->op >= OP_COUNT) {
+            sb_putc(out, '\n');
+            continue;
+        }
+        const char *fmt = opcode_formats[in->op];
+        for (int s = 0; s < 4; s++)
+            disasm_operand(p, out, fmt[s], operand(in, s), pr->code);
+        sb_putc(out, '\n');
+    }
+}
+
+void program_disasm(const program *p, sbuf *out)
+{
+    for (uint32_t i = 0; i < p->nprocs; i++)
+        program_disasm_proc(p, i, out);
+}
+
+static bool fail(char *msg, size_t cap, const char *what, uint32_t proc, uint32_t pc)
+{
+    snprintf(msg, cap, "proc %u instruction %u: %s", proc, pc, what);
+    return false;
+}
+
+/* Per-opcode register ranges beyond the single operand (CALL reads arity
+ * registers from c, NEXT writes c and c+1, MK* read c registers or pairs). */
+static bool span_ok(const program *p, const proc *pr, const insn *in)
+{
+    uint64_t end;
+    switch (in->op) {
+    case OP_CALL:
+        end = (uint64_t)in->c + (in->b < BI_COUNT ? bi_table[in->b].arity : 0);
+        return end <= pr->nregs;
+    case OP_CALLF:
+        end = (uint64_t)in->c + (in->b < p->nprocs ? p->procs[in->b].nparams : 0);
+        return end <= pr->nregs;
+    case OP_NEXT:
+        return (uint64_t)in->c + 2 <= pr->nregs;
+    case OP_MKARR:
+    case OP_MKSET:
+        return (uint64_t)in->b + in->c <= pr->nregs;
+    case OP_MKOBJ:
+        return (uint64_t)in->b + 2ull * in->c <= pr->nregs;
+    default:
+        return true;
+    }
+}
+
+bool program_verify(const program *p, char *msg, size_t cap)
+{
+    if (!p->data || p->data->type != V_OBJ)
+        return fail(msg, cap, "base document is not an object", 0, 0);
+    for (uint32_t e = 0; e < p->neps; e++)
+        if (p->eps[e].proc >= p->nprocs)
+            return fail(msg, cap, "entrypoint names a missing procedure", e, 0);
+    for (uint32_t pi = 0; pi < p->nprocs; pi++) {
+        const proc *pr = &p->procs[pi];
+        if ((uint64_t)pr->code + pr->ncode > p->ncode || pr->ncode == 0)
+            return fail(msg, cap, "code range out of bounds", pi, 0);
+        if (pr->nparams > pr->nregs)
+            return fail(msg, cap, "more parameters than registers", pi, 0);
+        const insn *last = &p->code[pr->code + pr->ncode - 1];
+        if (last->op != OP_RET && last->op != OP_JMP && last->op != OP_HALT)
+            return fail(msg, cap, "procedure can fall off its end", pi, pr->ncode - 1);
+        for (uint32_t i = 0; i < pr->ncode; i++) {
+            const insn *in = &p->code[pr->code + i];
+            if (in->op >= OP_COUNT)
+                return fail(msg, cap, "unknown opcode", pi, i);
+            const char *fmt = opcode_formats[in->op];
+            for (int s = 0; s < 4; s++) {
+                uint32_t v = operand(in, s);
+                bool ok = true;
+                switch (fmt[s]) {
+                case 'R':
+                    ok = v < pr->nregs;
+                    break;
+                case 'S':
+                    ok = v < pr->nslots;
+                    break;
+                case 'K':
+                    ok = v < p->nk || (in->op == OP_DATA && s == 2 && v == K_NONE);
+                    break;
+                case 'P':
+                    ok = v < p->nprocs;
+                    break;
+                case 'B':
+                    ok = v < BI_COUNT;
+                    break;
+                case 'J':
+                    ok = v >= pr->code && v < pr->code + pr->ncode;
+                    break;
+                case 'N':
+                    break;
+                default:
+                    ok = v == 0;
+                    break;
+                }
+                if (!ok) {
+                    char what[64];
+                    snprintf(what, sizeof what, "%s operand %c%d out of range (%u)", opcode_names[in->op], fmt[s],
+                             s, v);
+                    return fail(msg, cap, what, pi, i);
+                }
+            }
+            if (!span_ok(p, pr, in))
+                return fail(msg, cap, "register span out of range", pi, i);
+            if (in->op == OP_WITH && in->a <= WITH_DATA &&
+                (in->b >= p->nk || p->k[in->b]->type != V_ARR))
+                return fail(msg, cap, "with path is not a constant array", pi, i);
+            if (in->op == OP_WITH || in->op == OP_WITHFN) {
+                /* d names a proc or builtin depending on the kind */
+                bool is_builtin = (in->op == OP_WITH && in->a == WITH_BUILTIN_VALUE) ||
+                                  (in->op == OP_WITHFN && (in->a == WITHFN_BUILTIN_BY_BUILTIN ||
+                                                           in->a == WITHFN_PROC_BY_BUILTIN));
+                uint32_t limit = is_builtin ? BI_COUNT : p->nprocs;
+                bool needs_d = in->op == OP_WITHFN || in->a >= WITH_RULE;
+                if (needs_d && in->d >= limit)
+                    return fail(msg, cap, "with target out of range", pi, i);
+                if (in->op == OP_WITHFN) {
+                    bool b_builtin = in->a == WITHFN_BUILTIN_BY_PROC || in->a == WITHFN_BUILTIN_BY_BUILTIN;
+                    if (in->b >= (b_builtin ? BI_COUNT : p->nprocs))
+                        return fail(msg, cap, "with function out of range", pi, i);
+                }
+            }
+        }
+    }
+    return true;
+}

@@ -1,2 +1,1057 @@
-/* placeholder until this module lands */
-typedef int pol_placeholder_value;
+/* Values: constructors, builders, Rego's total order, equality, hashing,
+ * lookups, and number text (parsing and printing).
+ *
+ * Numbers have three representations that must behave as one numeric
+ * type: NUM_INT (exact int64), NUM_FLOAT (double) and NUM_BIG (decimal
+ * text kept because neither of the others holds it exactly). Constructors
+ * keep them canonical:
+ *   - an integral double within int64 range is always NUM_INT;
+ *   - NUM_BIG is never an int64 integer; it holds integers beyond int64
+ *     (as written, e.g. "1e21") and non-integers with more digits than a
+ *     double holds.
+ * Comparisons involving NUM_BIG are exact decimal comparisons; a double
+ * takes part through its shortest round-trip decimal (the text OPA itself
+ * would have kept for it). A NUM_BIG equal to a double hashes as that
+ * double, so equal values always hash equal.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "vm/value.h"
+
+const val val_null_c = {.type = V_NULL};
+const val val_true_c = {.type = V_BOOL, .u.b = true};
+const val val_false_c = {.type = V_BOOL, .u.b = false};
+const val val_empty_str_c = {.type = V_STR, .u.s = ""};
+const val val_empty_arr_c = {.type = V_ARR};
+const val val_empty_obj_c = {.type = V_OBJ};
+const val val_empty_set_c = {.type = V_SET};
+
+/* 2^63 as a double: the first value past INT64_MAX. */
+#define TWO_POW_63 9223372036854775808.0
+
+/* ---- decimal text ------------------------------------------------------- */
+
+/* A decimal number text [+-]digits[.digits][(e|E)[+-]digits], viewed as
+ * 0.D × 10^point where D are the significant digits (no leading or
+ * trailing zeros). Nothing is copied: digits are read from the text. */
+typedef struct dec {
+    const char *m;  /* mantissa text (digits and at most one '.') */
+    size_t mlen;    /* chars in m */
+    size_t dot;     /* index of '.' in m, or mlen */
+    size_t first;   /* digit index of the first significant digit */
+    size_t last;    /* digit index of the last significant digit */
+    int64_t point;  /* decimal exponent of 0.D */
+    bool neg, zero;
+} dec;
+
+/* Exponents are clamped far beyond anything a double or sane input holds,
+ * so arithmetic on them cannot overflow. */
+#define DEC_EXP_LIMIT 1000000000000LL
+
+static char dec_digit(const dec *d, size_t i)
+{
+    size_t c = i + (i >= d->dot ? 1 : 0);
+    return d->m[c];
+}
+
+/* Parses a decimal text; false if it is not one. Leading '+' is accepted
+ * (callers that need strict JSON check the grammar themselves). */
+static bool dec_parse(const char *s, size_t n, dec *d)
+{
+    size_t i = 0;
+    memset(d, 0, sizeof *d);
+    if (i < n && (s[i] == '-' || s[i] == '+')) {
+        d->neg = s[i] == '-';
+        i++;
+    }
+    d->m = s + i;
+    size_t ndigits = 0, int_digits = 0;
+    bool seen_dot = false;
+    while (i < n && ((s[i] >= '0' && s[i] <= '9') || (s[i] == '.' && !seen_dot))) {
+        if (s[i] == '.') {
+            seen_dot = true;
+            d->dot = (size_t)(s + i - d->m);
+        } else {
+            ndigits++;
+            if (!seen_dot)
+                int_digits++;
+        }
+        i++;
+    }
+    d->mlen = (size_t)(s + i - d->m);
+    if (!seen_dot)
+        d->dot = d->mlen;
+    if (ndigits == 0)
+        return false;
+    int64_t e = 0;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        bool eneg = false;
+        if (i < n && (s[i] == '-' || s[i] == '+')) {
+            eneg = s[i] == '-';
+            i++;
+        }
+        if (i >= n || s[i] < '0' || s[i] > '9')
+            return false;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+            if (e < DEC_EXP_LIMIT)
+                e = e * 10 + (s[i] - '0');
+        }
+        if (eneg)
+            e = -e;
+    }
+    if (i != n)
+        return false;
+    size_t f = 0;
+    while (f < ndigits && dec_digit(d, f) == '0')
+        f++;
+    if (f == ndigits) {
+        d->zero = true;
+        return true;
+    }
+    size_t l = ndigits - 1;
+    while (dec_digit(d, l) == '0')
+        l--;
+    d->first = f;
+    d->last = l;
+    d->point = (int64_t)int_digits - (int64_t)f + e;
+    return true;
+}
+
+static int dec_sign(const dec *d)
+{
+    return d->zero ? 0 : (d->neg ? -1 : 1);
+}
+
+static int dec_cmp(const dec *a, const dec *b)
+{
+    int sa = dec_sign(a), sb = dec_sign(b);
+    if (sa != sb)
+        return sa < sb ? -1 : 1;
+    if (sa == 0)
+        return 0;
+    int mag = 0;
+    if (a->point != b->point) {
+        mag = a->point > b->point ? 1 : -1;
+    } else {
+        size_t na = a->last - a->first + 1, nb = b->last - b->first + 1;
+        size_t n = na > nb ? na : nb;
+        for (size_t i = 0; i < n && mag == 0; i++) {
+            char ca = i < na ? dec_digit(a, a->first + i) : '0';
+            char cb = i < nb ? dec_digit(b, b->first + i) : '0';
+            if (ca != cb)
+                mag = ca < cb ? -1 : 1;
+        }
+    }
+    return sa * mag;
+}
+
+/* The exact integer value of d if it is one within int64. */
+static bool dec_to_int64(const dec *d, int64_t *out)
+{
+    if (d->zero) {
+        *out = 0;
+        return true;
+    }
+    size_t nd = d->last - d->first + 1;
+    if (d->point < (int64_t)nd || d->point > 19)
+        return false;
+    uint64_t u = 0;
+    for (int64_t i = 0; i < d->point; i++) {
+        unsigned dig = (size_t)i < nd ? (unsigned)(dec_digit(d, d->first + (size_t)i) - '0') : 0;
+        if (u > (UINT64_MAX - dig) / 10)
+            return false;
+        u = u * 10 + dig;
+    }
+    if (d->neg) {
+        if (u > (uint64_t)INT64_MAX + 1)
+            return false;
+        *out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+    } else {
+        if (u > (uint64_t)INT64_MAX)
+            return false;
+        *out = (int64_t)u;
+    }
+    return true;
+}
+
+/* ---- doubles as shortest decimal ---------------------------------------- */
+
+/* Shortest round-trip decimal digits of a finite double: buf receives
+ * "[-]d.ddde[+-]x" (printf %e) whose significant digits, once trailing
+ * zeros are dropped, are the fewest that strtod maps back to d.
+ * Correctly rounded printf makes this the closest such string, matching
+ * Go's strconv 'g'/-1 digits. Returns the length. */
+static int num_shortest_e(double d, char *buf, size_t cap)
+{
+    /* For a normal double, 15 significant digits are exact for any decimal
+     * of that length, so when they round-trip, dropping their trailing
+     * zeros gives the shortest form; otherwise 16, and 17 always
+     * round-trips. */
+    int len = 0;
+    /* Subnormals carry fewer digits, so their search starts at one. */
+    for (int prec = fabs(d) < DBL_MIN ? 0 : DBL_DIG - 1; prec <= 16; prec++) {
+        len = snprintf(buf, cap, "%.*e", prec, d);
+        if (prec == 16 || strtod(buf, NULL) == d)
+            break;
+    }
+    return len;
+}
+
+/* Writes a finite double the way Go's encoding/json does (which is how
+ * OPA prints a float64): shortest round-trip digits, plain notation for
+ * 1e-6 <= |d| < 1e21, else exponent form with no exponent padding
+ * ("1e+21", "1.5e-7"). */
+static void num_write_double(sbuf *b, double d)
+{
+    if (!isfinite(d)) {
+        /* Not representable in JSON; the arithmetic layer never produces
+         * these on purpose. null keeps the output parseable. */
+        sb_puts(b, "null");
+        return;
+    }
+    if (d == 0) {
+        sb_putc(b, '0');
+        return;
+    }
+    char e[40];
+    int n = num_shortest_e(d, e, sizeof e);
+    if (n <= 0 || (size_t)n >= sizeof e) {
+        sb_puts(b, "null");
+        return;
+    }
+    const char *p = e;
+    if (*p == '-') {
+        sb_putc(b, '-');
+        p++;
+    }
+    char digits[24];
+    size_t nd = 0;
+    while (*p && *p != 'e') {
+        if (*p != '.' && nd < sizeof digits)
+            digits[nd++] = *p;
+        p++;
+    }
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    long exp10 = *p == 'e' ? strtol(p + 1, NULL, 10) : 0;
+    double ad = fabs(d);
+    if (ad < 1e-6 || ad >= 1e21) {
+        char tail[32];
+        sb_putc(b, digits[0]);
+        if (nd > 1) {
+            sb_putc(b, '.');
+            sb_put(b, digits + 1, nd - 1);
+        }
+        snprintf(tail, sizeof tail, "e%c%ld", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
+        sb_puts(b, tail);
+        return;
+    }
+    long point = exp10 + 1; /* digits before the decimal point */
+    if (point <= 0) {
+        sb_puts(b, "0.");
+        for (long i = 0; i < -point; i++)
+            sb_putc(b, '0');
+        sb_put(b, digits, nd);
+    } else if ((size_t)point >= nd) {
+        sb_put(b, digits, nd);
+        for (size_t i = nd; i < (size_t)point; i++)
+            sb_putc(b, '0');
+    } else {
+        sb_put(b, digits, (size_t)point);
+        sb_putc(b, '.');
+        sb_put(b, digits + point, nd - (size_t)point);
+    }
+}
+
+void json_write_number(sbuf *b, const val *x)
+{
+    if (!x || x->type != V_NUM) {
+        sb_puts(b, "null");
+        return;
+    }
+    switch (x->nk) {
+    case NUM_INT: {
+        /* Digits from the right; the magnitude as unsigned so INT64_MIN
+         * needs no special case. This is the hottest printing path. */
+        char t[24];
+        size_t o = sizeof t;
+        uint64_t u = x->u.i < 0 ? 0 - (uint64_t)x->u.i : (uint64_t)x->u.i;
+        do {
+            t[--o] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (x->u.i < 0)
+            t[--o] = '-';
+        sb_put(b, t + o, sizeof t - o);
+        return;
+    }
+    case NUM_BIG:
+        sb_put(b, x->u.s, x->len);
+        return;
+    default:
+        num_write_double(b, x->u.d);
+        return;
+    }
+}
+
+/* The number as decimal text in buf (for exact comparison with NUM_BIG).
+ * Returns false for non-finite doubles. */
+static bool num_as_dec(const val *x, char *buf, size_t cap, dec *d)
+{
+    int n;
+    switch (x->nk) {
+    case NUM_BIG:
+        return dec_parse(x->u.s, x->len, d);
+    case NUM_INT:
+        n = snprintf(buf, cap, "%lld", (long long)x->u.i);
+        break;
+    default:
+        if (!isfinite(x->u.d))
+            return false;
+        n = num_shortest_e(x->u.d, buf, cap);
+        break;
+    }
+    if (n <= 0 || (size_t)n >= cap)
+        return false;
+    return dec_parse(buf, (size_t)n, d);
+}
+
+/* ---- constructors ------------------------------------------------------- */
+
+static val *val_new(arena *a, vtype t)
+{
+    val *v = arena_alloc(a, sizeof *v);
+    if (v) {
+        memset(v, 0, sizeof *v);
+        v->type = (uint8_t)t;
+    }
+    return v;
+}
+
+/* Small non-negative integers (counts, indexes, most JSON numbers) are
+ * shared constants: building them costs no arena space. */
+#define SMALL_INT_LIMIT 256
+#define SI1(n) {.type = V_NUM, .nk = NUM_INT, .u.i = (n)}
+#define SI4(n) SI1(n), SI1((n) + 1), SI1((n) + 2), SI1((n) + 3)
+#define SI16(n) SI4(n), SI4((n) + 4), SI4((n) + 8), SI4((n) + 12)
+#define SI64(n) SI16(n), SI16((n) + 16), SI16((n) + 32), SI16((n) + 48)
+static const val small_ints[SMALL_INT_LIMIT] = {SI64(0), SI64(64), SI64(128), SI64(192)};
+
+const val *v_int(arena *a, int64_t i)
+{
+    if (i >= 0 && i < SMALL_INT_LIMIT)
+        return &small_ints[i];
+    val *v = val_new(a, V_NUM);
+    if (v) {
+        v->nk = NUM_INT;
+        v->u.i = i;
+    }
+    return v;
+}
+
+const val *v_float(arena *a, double d)
+{
+    if (isfinite(d) && d == trunc(d) && d >= -TWO_POW_63 && d < TWO_POW_63)
+        return v_int(a, (int64_t)d);
+    val *v = val_new(a, V_NUM);
+    if (v) {
+        v->nk = NUM_FLOAT;
+        v->u.d = d;
+    }
+    return v;
+}
+
+static const val *v_big(arena *a, const char *s, size_t n)
+{
+    if (n > UINT32_MAX)
+        return NULL;
+    val *v = val_new(a, V_NUM);
+    char *t = arena_alloc(a, n + 1);
+    if (!v || !t)
+        return NULL;
+    memcpy(t, s, n);
+    t[n] = '\0';
+    v->nk = NUM_BIG;
+    v->len = (uint32_t)n;
+    v->u.s = t;
+    return v;
+}
+
+/* strtod over a length-delimited text (the input need not be
+ * NUL-terminated). Long texts go through their first significant digits,
+ * which is far more than a double can hold. */
+static double dec_strtod(const char *s, size_t n)
+{
+    char buf[512];
+    if (n < sizeof buf) {
+        memcpy(buf, s, n);
+        buf[n] = '\0';
+        return strtod(buf, NULL);
+    }
+    dec d;
+    if (!dec_parse(s, n, &d))
+        return NAN;
+    if (d.zero)
+        return d.neg ? -0.0 : 0.0;
+    size_t o = 0, nd = d.last - d.first + 1;
+    if (d.neg)
+        buf[o++] = '-';
+    buf[o++] = '0';
+    buf[o++] = '.';
+    for (size_t i = 0; i < nd && o < 440; i++)
+        buf[o++] = dec_digit(&d, d.first + i);
+    snprintf(buf + o, sizeof buf - o, "e%lld", (long long)d.point);
+    return strtod(buf, NULL);
+}
+
+/* JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+ * Returns the length of the number at s (0 if there is none) and whether
+ * it has a fraction or exponent. */
+static bool json_number_grammar(const char *s, size_t n, bool *is_integer)
+{
+    size_t i = 0;
+    *is_integer = true;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i >= n)
+        return false;
+    if (s[i] == '0') {
+        i++;
+    } else if (s[i] >= '1' && s[i] <= '9') {
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    } else {
+        return false;
+    }
+    if (i < n && s[i] == '.') {
+        *is_integer = false;
+        i++;
+        if (i >= n || s[i] < '0' || s[i] > '9')
+            return false;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        *is_integer = false;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= n || s[i] < '0' || s[i] > '9')
+            return false;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    }
+    return i == n;
+}
+
+/* Accepts exactly JSON number texts; anything else gives NULL (as does a
+ * full arena). */
+const val *v_num_text(arena *a, const char *s, size_t n)
+{
+    bool is_integer;
+    if (!s || !json_number_grammar(s, n, &is_integer))
+        return NULL;
+    if (is_integer) {
+        /* Digits only: exact int64 or kept as text. */
+        size_t i = s[0] == '-' ? 1 : 0;
+        uint64_t u = 0;
+        bool fits = true;
+        for (; i < n; i++) {
+            unsigned dig = (unsigned)(s[i] - '0');
+            if (u > (UINT64_MAX - dig) / 10) {
+                fits = false;
+                break;
+            }
+            u = u * 10 + dig;
+        }
+        if (fits && s[0] == '-' && u <= (uint64_t)INT64_MAX + 1)
+            return v_int(a, u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u);
+        if (fits && s[0] != '-' && u <= (uint64_t)INT64_MAX)
+            return v_int(a, (int64_t)u);
+        return v_big(a, s, n);
+    }
+    dec d;
+    if (!dec_parse(s, n, &d))
+        return NULL;
+    int64_t iv;
+    if (dec_to_int64(&d, &iv)) /* "1.0", "1e3", "-0.0" */
+        return v_int(a, iv);
+    /* An integer beyond int64 keeps its text, however it is spelled, so
+     * it prints back exactly as OPA (which keeps number literals) does. */
+    if (d.point > 0 && (int64_t)(d.last - d.first + 1) <= d.point)
+        return v_big(a, s, n);
+    double x = dec_strtod(s, n);
+    if (!isfinite(x) || (x == 0 && !d.zero))
+        return v_big(a, s, n); /* overflow or underflow: only the text is exact */
+    size_t sig = d.last - d.first + 1;
+    /* Up to 15 significant digits always survive a trip through a normal
+     * double (DBL_DIG), so only longer texts need the exact check. */
+    if (sig <= DBL_DIG && fabs(x) >= DBL_MIN)
+        return v_float(a, x);
+    char buf[40];
+    int len = num_shortest_e(x, buf, sizeof buf);
+    dec back;
+    if (len > 0 && (size_t)len < sizeof buf && dec_parse(buf, (size_t)len, &back) && dec_cmp(&d, &back) == 0)
+        return v_float(a, x);
+    return v_big(a, s, n);
+}
+
+const val *v_str(arena *a, const char *s, size_t n)
+{
+    if (n == 0)
+        return &val_empty_str_c;
+    if (n > UINT32_MAX || !s)
+        return NULL;
+    /* One block: the value, then its bytes (saves an allocation's
+     * rounding, which dominates for short strings). */
+    val *v = arena_alloc(a, sizeof *v + n + 1);
+    if (!v)
+        return NULL;
+    char *t = (char *)(v + 1);
+    memset(v, 0, sizeof *v);
+    v->type = V_STR;
+    memcpy(t, s, n);
+    t[n] = '\0';
+    v->len = (uint32_t)n;
+    v->u.s = t;
+    return v;
+}
+
+const val *v_str_ref(arena *a, const char *s, size_t n)
+{
+    if (n == 0)
+        return &val_empty_str_c;
+    if (n > UINT32_MAX || !s)
+        return NULL;
+    val *v = val_new(a, V_STR);
+    if (v) {
+        v->len = (uint32_t)n;
+        v->u.s = s;
+    }
+    return v;
+}
+
+const val *v_cstr(arena *a, const char *s)
+{
+    return s ? v_str(a, s, strlen(s)) : NULL;
+}
+
+/* ---- builders ------------------------------------------------------------ */
+
+enum { VB_FIRST_CAP = 8 };
+
+void vb_init(vbuild *b, arena *a)
+{
+    memset(b, 0, sizeof *b);
+    b->a = a;
+}
+
+/* Doubles capacity; the old arrays are abandoned to the arena. */
+static bool vb_grow(vbuild *b, bool with_values)
+{
+    if (b->oom)
+        return false;
+    if (b->cap > UINT32_MAX / 2) {
+        b->oom = true;
+        return false;
+    }
+    uint32_t cap = b->cap ? b->cap * 2 : VB_FIRST_CAP;
+    const val **k = arena_alloc(b->a, (size_t)cap * sizeof *k);
+    const val **v = with_values ? arena_alloc(b->a, (size_t)cap * sizeof *v) : NULL;
+    if (!k || (with_values && !v)) {
+        b->oom = true;
+        return false;
+    }
+    if (b->n) {
+        memcpy(k, b->k, (size_t)b->n * sizeof *k);
+        if (with_values)
+            memcpy(v, b->v, (size_t)b->n * sizeof *v);
+    }
+    b->k = k;
+    b->v = v;
+    b->cap = cap;
+    return true;
+}
+
+bool vb_push(vbuild *b, const val *x)
+{
+    if (!x)
+        b->oom = true;
+    if (b->oom || (b->n == b->cap && !vb_grow(b, false)))
+        return false;
+    b->k[b->n++] = x;
+    return true;
+}
+
+bool vb_put(vbuild *b, const val *k, const val *x)
+{
+    if (!k || !x)
+        b->oom = true;
+    /* A builder used for pairs must keep v parallel to k from the start. */
+    if (!b->oom && b->cap && !b->v)
+        b->oom = true;
+    if (b->oom || (b->n == b->cap && !vb_grow(b, true)))
+        return false;
+    b->k[b->n] = k;
+    b->v[b->n] = x;
+    b->n++;
+    return true;
+}
+
+const val *vb_finish_array(vbuild *b)
+{
+    if (b->oom)
+        return NULL;
+    if (b->n == 0)
+        return &val_empty_arr_c;
+    val *v = val_new(b->a, V_ARR);
+    if (!v)
+        return NULL;
+    v->len = b->n;
+    v->u.a = b->k;
+    return v;
+}
+
+static int cmp_valp(const void *x, const void *y)
+{
+    return val_compare(*(const val *const *)x, *(const val *const *)y);
+}
+
+const val *vb_finish_set(vbuild *b)
+{
+    if (b->oom)
+        return NULL;
+    if (b->n == 0)
+        return &val_empty_set_c;
+    bool sorted = true;
+    for (uint32_t i = 1; i < b->n && sorted; i++)
+        sorted = val_compare(b->k[i - 1], b->k[i]) < 0;
+    uint32_t n = b->n;
+    if (!sorted) {
+        qsort(b->k, n, sizeof *b->k, cmp_valp);
+        uint32_t w = 1;
+        for (uint32_t i = 1; i < n; i++) {
+            if (val_compare(b->k[w - 1], b->k[i]) != 0)
+                b->k[w++] = b->k[i];
+        }
+        n = w;
+    }
+    val *v = val_new(b->a, V_SET);
+    if (!v)
+        return NULL;
+    v->len = n;
+    v->u.a = b->k;
+    return v;
+}
+
+typedef struct vb_pair {
+    const val *k, *v;
+} vb_pair;
+
+static int cmp_pair(const void *x, const void *y)
+{
+    return val_compare(((const vb_pair *)x)->k, ((const vb_pair *)y)->k);
+}
+
+const val *vb_finish_object(vbuild *b, bool *conflict)
+{
+    if (conflict)
+        *conflict = false;
+    if (b->oom)
+        return NULL;
+    if (b->n == 0)
+        return &val_empty_obj_c;
+    uint32_t n = b->n;
+    bool sorted = true;
+    for (uint32_t i = 1; i < n && sorted; i++)
+        sorted = val_compare(b->k[i - 1], b->k[i]) < 0;
+    if (!sorted) {
+        vb_pair *p = arena_alloc(b->a, (size_t)n * sizeof *p);
+        if (!p)
+            return NULL;
+        for (uint32_t i = 0; i < n; i++) {
+            p[i].k = b->k[i];
+            p[i].v = b->v[i];
+        }
+        qsort(p, n, sizeof *p, cmp_pair);
+        uint32_t w = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (w > 0 && val_compare(b->k[w - 1], p[i].k) == 0) {
+                if (!val_equal(b->v[w - 1], p[i].v)) {
+                    if (conflict)
+                        *conflict = true;
+                    return NULL;
+                }
+                continue;
+            }
+            b->k[w] = p[i].k;
+            b->v[w] = p[i].v;
+            w++;
+        }
+        n = w;
+    }
+    val *v = val_new(b->a, V_OBJ);
+    if (!v)
+        return NULL;
+    v->len = n;
+    v->u.o.k = b->k;
+    v->u.o.v = b->v;
+    return v;
+}
+
+/* ---- order and equality --------------------------------------------------- */
+
+/* Exact int64 against double. */
+static int cmp_int_double(int64_t i, double d)
+{
+    if (isnan(d))
+        return 1; /* NaN never arises from JSON; keep the order total anyway */
+    if (d >= TWO_POW_63)
+        return -1;
+    if (d < -TWO_POW_63)
+        return 1;
+    double t = trunc(d);
+    int64_t ti = (int64_t)t;
+    if (i != ti)
+        return i < ti ? -1 : 1;
+    if (d > t)
+        return -1;
+    if (d < t)
+        return 1;
+    return 0;
+}
+
+static int cmp_double(double x, double y)
+{
+    if (x < y)
+        return -1;
+    if (x > y)
+        return 1;
+    if (x == y)
+        return 0;
+    return isnan(x) ? (isnan(y) ? 0 : -1) : 1;
+}
+
+static int cmp_number(const val *x, const val *y)
+{
+    if (x->nk == NUM_INT && y->nk == NUM_INT)
+        return x->u.i < y->u.i ? -1 : x->u.i > y->u.i;
+    if (x->nk != NUM_BIG && y->nk != NUM_BIG) {
+        if (x->nk == NUM_INT)
+            return cmp_int_double(x->u.i, y->u.d);
+        if (y->nk == NUM_INT)
+            return -cmp_int_double(y->u.i, x->u.d);
+        return cmp_double(x->u.d, y->u.d);
+    }
+    char bx[40], by[40];
+    dec dx, dy;
+    bool okx = num_as_dec(x, bx, sizeof bx, &dx);
+    bool oky = num_as_dec(y, by, sizeof by, &dy);
+    if (okx && oky)
+        return dec_cmp(&dx, &dy);
+    /* An infinity or a malformed text: fall back to doubles. */
+    return cmp_double(val_to_double(x), val_to_double(y));
+}
+
+static int cmp_bytes(const char *a, size_t na, const char *b, size_t nb)
+{
+    size_t n = na < nb ? na : nb;
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    return na < nb ? -1 : na > nb;
+}
+
+int val_compare(const val *x, const val *y)
+{
+    if (x == y)
+        return 0;
+    if (x->type != y->type)
+        return x->type < y->type ? -1 : 1;
+    switch ((vtype)x->type) {
+    case V_NULL:
+        return 0;
+    case V_BOOL:
+        return (int)x->u.b - (int)y->u.b;
+    case V_NUM:
+        return cmp_number(x, y);
+    case V_STR:
+        return cmp_bytes(x->u.s, x->len, y->u.s, y->len);
+    case V_ARR:
+    case V_SET: {
+        uint32_t n = x->len < y->len ? x->len : y->len;
+        for (uint32_t i = 0; i < n; i++) {
+            int c = val_compare(x->u.a[i], y->u.a[i]);
+            if (c)
+                return c;
+        }
+        return x->len < y->len ? -1 : x->len > y->len;
+    }
+    case V_OBJ: {
+        uint32_t n = x->len < y->len ? x->len : y->len;
+        for (uint32_t i = 0; i < n; i++) {
+            int c = val_compare(x->u.o.k[i], y->u.o.k[i]);
+            if (c)
+                return c;
+            c = val_compare(x->u.o.v[i], y->u.o.v[i]);
+            if (c)
+                return c;
+        }
+        return x->len < y->len ? -1 : x->len > y->len;
+    }
+    }
+    return 0;
+}
+
+bool val_equal(const val *x, const val *y)
+{
+    if (x == y)
+        return true;
+    if (!x || !y || x->type != y->type)
+        return false;
+    switch ((vtype)x->type) {
+    case V_NULL:
+        return true;
+    case V_BOOL:
+        return x->u.b == y->u.b;
+    case V_NUM:
+        if (x->nk == NUM_INT && y->nk == NUM_INT)
+            return x->u.i == y->u.i;
+        return cmp_number(x, y) == 0;
+    case V_STR:
+        return x->len == y->len && memcmp(x->u.s, y->u.s, x->len) == 0;
+    case V_ARR:
+    case V_SET:
+        if (x->len != y->len)
+            return false;
+        for (uint32_t i = 0; i < x->len; i++) {
+            if (!val_equal(x->u.a[i], y->u.a[i]))
+                return false;
+        }
+        return true;
+    case V_OBJ:
+        if (x->len != y->len)
+            return false;
+        for (uint32_t i = 0; i < x->len; i++) {
+            if (!val_equal(x->u.o.k[i], y->u.o.k[i]) || !val_equal(x->u.o.v[i], y->u.o.v[i]))
+                return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* ---- hashing --------------------------------------------------------------- */
+
+static uint64_t hash_mix(uint64_t h, uint64_t x)
+{
+    h ^= x + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+    h *= 0xBF58476D1CE4E5B9ULL;
+    return h ^ (h >> 31);
+}
+
+static uint64_t hash_u64(uint64_t x, uint64_t seed, uint8_t tag)
+{
+    unsigned char buf[9];
+    memcpy(buf, &x, 8);
+    buf[8] = tag;
+    return XXH3_64bits_withSeed(buf, sizeof buf, seed);
+}
+
+enum { HT_INT = 1, HT_DOUBLE, HT_DEC };
+
+/* Equal numbers hash equal whatever their representation: an exact int64
+ * hashes as that integer; a value that is exactly some double hashes as
+ * its bits; only a NUM_BIG holding more than a double can hashes its
+ * significant digits and exponent. */
+static uint64_t hash_number(const val *x, uint64_t seed)
+{
+    int64_t iv;
+    if (val_is_int(x, &iv))
+        return hash_u64((uint64_t)iv, seed, HT_INT);
+    double d = val_to_double(x);
+    if (x->nk == NUM_BIG && isfinite(d)) {
+        dec dx, dd;
+        char buf[40];
+        int len = num_shortest_e(d, buf, sizeof buf);
+        if (dec_parse(x->u.s, x->len, &dx) &&
+            !(len > 0 && (size_t)len < sizeof buf && dec_parse(buf, (size_t)len, &dd) && dec_cmp(&dx, &dd) == 0)) {
+            uint64_t h = hash_mix(seed, dx.zero ? 0 : (uint64_t)dx.point);
+            h = hash_mix(h, dx.neg && !dx.zero);
+            if (!dx.zero) {
+                for (size_t i = dx.first; i <= dx.last; i++)
+                    h = hash_mix(h, (uint64_t)(dec_digit(&dx, i) - '0'));
+            }
+            return hash_u64(h, seed, HT_DEC);
+        }
+    }
+    if (d == trunc(d) && d >= -TWO_POW_63 && d < TWO_POW_63)
+        return hash_u64((uint64_t)(int64_t)d, seed, HT_INT);
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    return hash_u64(bits, seed, HT_DOUBLE);
+}
+
+uint64_t val_hash(const val *x, uint64_t seed)
+{
+    uint64_t h;
+    switch ((vtype)x->type) {
+    case V_NULL:
+        return hash_u64(0, seed, 0x10);
+    case V_BOOL:
+        return hash_u64(x->u.b, seed, 0x11);
+    case V_NUM:
+        return hash_number(x, seed);
+    case V_STR:
+        return XXH3_64bits_withSeed(x->u.s, x->len, seed ^ 0x5354520000000000ULL);
+    case V_ARR:
+    case V_SET:
+        h = hash_u64(x->len, seed, x->type == V_ARR ? 0x14 : 0x16);
+        for (uint32_t i = 0; i < x->len; i++)
+            h = hash_mix(h, val_hash(x->u.a[i], seed));
+        return h;
+    case V_OBJ:
+        h = hash_u64(x->len, seed, 0x15);
+        for (uint32_t i = 0; i < x->len; i++) {
+            h = hash_mix(h, val_hash(x->u.o.k[i], seed));
+            h = hash_mix(h, val_hash(x->u.o.v[i], seed));
+        }
+        return h;
+    }
+    return seed;
+}
+
+/* ---- lookups ---------------------------------------------------------------- */
+
+/* Position of a string key among sorted keys: keys of other types order
+ * against it by type tag alone. */
+static int cmp_key_str(const val *k, const char *s, size_t n)
+{
+    if (k->type != V_STR)
+        return k->type < V_STR ? -1 : 1;
+    return cmp_bytes(k->u.s, k->len, s, n);
+}
+
+const val *val_obj_get_str(const val *obj, const char *key, size_t n)
+{
+    if (!obj || obj->type != V_OBJ || (!key && n))
+        return NULL;
+    size_t lo = 0, hi = obj->len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmp_key_str(obj->u.o.k[mid], key, n);
+        if (c == 0)
+            return obj->u.o.v[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* Index of x in a sorted element list, or -1. */
+static int64_t sorted_find(const val *const *xs, uint32_t n, const val *x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = val_compare(xs[mid], x);
+        if (c == 0)
+            return (int64_t)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+const val *val_obj_get(const val *obj, const val *key)
+{
+    if (!obj || !key || obj->type != V_OBJ)
+        return NULL;
+    if (key->type == V_STR)
+        return val_obj_get_str(obj, key->u.s, key->len);
+    int64_t i = sorted_find(obj->u.o.k, obj->len, key);
+    return i < 0 ? NULL : obj->u.o.v[i];
+}
+
+bool val_set_has(const val *set, const val *x)
+{
+    return set && x && set->type == V_SET && sorted_find(set->u.a, set->len, x) >= 0;
+}
+
+const val *val_index(const val *coll, const val *key)
+{
+    if (!coll || !key)
+        return NULL;
+    switch ((vtype)coll->type) {
+    case V_OBJ:
+        return val_obj_get(coll, key);
+    case V_ARR: {
+        int64_t i;
+        if (key->type != V_NUM || !val_is_int(key, &i) || i < 0 || i >= (int64_t)coll->len)
+            return NULL;
+        return coll->u.a[i];
+    }
+    case V_SET: {
+        int64_t i = sorted_find(coll->u.a, coll->len, key);
+        return i < 0 ? NULL : coll->u.a[i];
+    }
+    default:
+        return NULL;
+    }
+}
+
+bool val_is_int(const val *x, int64_t *out)
+{
+    int64_t tmp;
+    if (!out)
+        out = &tmp;
+    if (!x || x->type != V_NUM)
+        return false;
+    switch (x->nk) {
+    case NUM_INT:
+        *out = x->u.i;
+        return true;
+    case NUM_FLOAT: {
+        double d = x->u.d;
+        if (!isfinite(d) || d != trunc(d) || d < -TWO_POW_63 || d >= TWO_POW_63)
+            return false;
+        *out = (int64_t)d;
+        return true;
+    }
+    default: {
+        dec d;
+        return dec_parse(x->u.s, x->len, &d) && dec_to_int64(&d, out);
+    }
+    }
+}
+
+double val_to_double(const val *x)
+{
+    if (!x || x->type != V_NUM)
+        return NAN;
+    switch (x->nk) {
+    case NUM_INT:
+        return (double)x->u.i;
+    case NUM_FLOAT:
+        return x->u.d;
+    default:
+        return dec_strtod(x->u.s, x->len);
+    }
+}
+
+const char *vtype_name(vtype t)
+{
+    static const char names[][8] = {"null", "boolean", "number", "string", "array", "object", "set"};
+    return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "unknown";
+}

@@ -167,6 +167,10 @@ bool sb_ok(const sbuf *b); /* everything fitted */
  * written as their JSON text in a string, numbers as OPA prints them.
  * indent > 0 pretty-prints with that many spaces per level. */
 void json_write(sbuf *b, const val *x, int indent);
+/* Go's json.Marshal / MarshalIndent: prefix and indent strings (the first
+ * line gets no prefix, as in Go); escape_html escapes <, > and & as Go's
+ * encoder does by default. */
+void json_write_ex(sbuf *b, const val *x, bool pretty, const char *prefix, const char *indent, bool escape_html);
 /* Number text as OPA prints it (shortest round-trip for doubles). */
 void json_write_number(sbuf *b, const val *x);
 /* Rego term syntax (sets as {1, 2}, set() for the empty set); used by

@@ -1,2 +1,800 @@
-/* placeholder until this module lands */
-typedef int pol_placeholder_vm;
+/* The interpreter: one dispatch loop over fixed-width instructions.
+ *
+ * Control flow is only "fall through", JMP, and jump-on-failure (operand
+ * d), so a procedure's frame is just registers and iterator slots; rule
+ * and function calls recurse through vm_call on the C stack, bounded by
+ * opt.max_depth. Slow paths (calls, with-overrides, errors) live in static
+ * functions so the loop's cases stay short.
+ */
+#include "vm.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Builders are arena objects that masquerade as values in registers until
+ * FINISH publishes the real value; the flag tells them apart so a stray
+ * builder (a compiler bug or a hostile bundle) is an error, not a crash. */
+enum { VF_BUILDER = 0x8000 };
+enum { BK_ARRAY, BK_SET, BK_OBJECT, BK_OBJRULE };
+
+typedef struct builder {
+    val v; /* first: a builder pointer is also a val pointer */
+    uint8_t kind;
+    vbuild b;
+} builder;
+
+#define SMALL_INTS 64
+#define I1(n) {.type = V_NUM, .nk = NUM_INT, .u.i = (n)}
+#define I4(n) I1(n), I1(n + 1), I1(n + 2), I1(n + 3)
+#define I16(n) I4(n), I4(n + 4), I4(n + 8), I4(n + 12)
+static const val small_ints[SMALL_INTS] = {I16(0), I16(16), I16(32), I16(48)};
+
+static const val *int_val(pol_ctx *c, int64_t i)
+{
+    if (i >= 0 && i < SMALL_INTS)
+        return &small_ints[i];
+    return v_int(&c->arena, i);
+}
+
+static pol_status set_error(pol_ctx *c, pol_status code, const srcloc *loc, const char *fmt, const char *arg)
+{
+    if (c->status != POL_OK)
+        return c->status;
+    c->status = code;
+    snprintf(c->errmsg, sizeof c->errmsg, fmt, arg);
+    if (loc)
+        c->errloc = *loc;
+    else
+        memset(&c->errloc, 0, sizeof c->errloc);
+    return code;
+}
+
+static const srcloc *loc_of(const pol_ctx *c, uint32_t pc)
+{
+    return c->prog->loc ? &c->prog->loc[pc] : NULL;
+}
+
+static pol_status oom(pol_ctx *c, uint32_t pc)
+{
+    return set_error(c, POL_LIMIT_ARENA, loc_of(c, pc), "%s",
+                     "evaluation arena exhausted (raise pol_ctx_options.arena_bytes)");
+}
+
+/* ---- builders ---------------------------------------------------------- */
+
+static const val *builder_new(pol_ctx *c, uint8_t kind)
+{
+    builder *b = arena_alloc(&c->arena, sizeof *b);
+    if (!b)
+        return NULL;
+    memset(b, 0, sizeof *b);
+    b->v.type = kind == BK_ARRAY ? V_ARR : kind == BK_SET ? V_SET : V_OBJ;
+    b->v.flags = VF_BUILDER;
+    b->kind = kind;
+    vb_init(&b->b, &c->arena);
+    return &b->v;
+}
+
+static builder *as_builder(const val *v)
+{
+    return v && (v->flags & VF_BUILDER) ? (builder *)(uintptr_t)v : NULL;
+}
+
+/* Object rules with ref heads insert at key paths; this folds the sorted
+ * (path, value) pairs into nested objects, reporting conflicts. */
+static const val *objrule_build(pol_ctx *c, const val *const *paths, const val *const *vals, uint32_t n,
+                                uint32_t depth, bool *conflict)
+{
+    vbuild out;
+    vb_init(&out, &c->arena);
+    uint32_t i = 0;
+    while (i < n) {
+        const val *key = paths[i]->u.a[depth];
+        uint32_t j = i + 1;
+        while (j < n && val_equal(paths[j]->u.a[depth], key))
+            j++;
+        const val *v;
+        bool leaf = paths[i]->len == depth + 1;
+        if (leaf) {
+            /* all pairs in [i, j) must be leaves with one value */
+            v = vals[i];
+            for (uint32_t q = i + 1; q < j; q++) {
+                if (paths[q]->len != depth + 1 || !val_equal(vals[q], v)) {
+                    *conflict = true;
+                    return NULL;
+                }
+            }
+        } else {
+            for (uint32_t q = i; q < j; q++) {
+                if (paths[q]->len == depth + 1) {
+                    *conflict = true;
+                    return NULL;
+                }
+            }
+            v = objrule_build(c, paths + i, vals + i, j - i, depth + 1, conflict);
+            if (!v)
+                return NULL;
+        }
+        if (!vb_put(&out, key, v))
+            return NULL;
+        i = j;
+    }
+    return vb_finish_object(&out, conflict);
+}
+
+static int cmp_path_pair(const void *x, const void *y, void *unused);
+
+static const val *builder_finish(pol_ctx *c, builder *b, bool *conflict)
+{
+    switch (b->kind) {
+    case BK_ARRAY:
+        return vb_finish_array(&b->b);
+    case BK_SET:
+        return vb_finish_set(&b->b);
+    case BK_OBJECT:
+        return vb_finish_object(&b->b, conflict);
+    default: {
+        /* insertion sort by path is fine for rule sizes; stable for equal paths */
+        uint32_t n = b->b.n;
+        const val **k = b->b.k, **v = b->b.v;
+        for (uint32_t i = 1; i < n; i++) {
+            const val *kk = k[i], *vv = v[i];
+            uint32_t j = i;
+            while (j > 0 && cmp_path_pair(&k[j - 1], &kk, NULL) > 0) {
+                k[j] = k[j - 1];
+                v[j] = v[j - 1];
+                j--;
+            }
+            k[j] = kk;
+            v[j] = vv;
+        }
+        if (n == 0)
+            return &val_empty_obj_c;
+        return objrule_build(c, k, v, n, 0, conflict);
+    }
+    }
+}
+
+static int cmp_path_pair(const void *x, const void *y, void *unused)
+{
+    (void)unused;
+    const val *a = *(const val *const *)x, *b = *(const val *const *)y;
+    uint32_t n = a->len < b->len ? a->len : b->len;
+    for (uint32_t i = 0; i < n; i++) {
+        int r = val_compare(a->u.a[i], b->u.a[i]);
+        if (r)
+            return r;
+    }
+    return (int)a->len - (int)b->len;
+}
+
+const val *val_index_data(const val *coll, const val *key)
+{
+    const val *v = val_index(coll, key);
+    if (v || coll->type != V_OBJ || key->type != V_NUM)
+        return v;
+    char text[64];
+    sbuf b;
+    sb_init(&b, text, sizeof text);
+    json_write_number(&b, key);
+    return sb_ok(&b) ? val_obj_get_str(coll, text, b.len) : NULL;
+}
+
+/* ---- with-overrides ---------------------------------------------------- */
+
+const val *val_with_path(arena *a, const val *root, const val *path, uint32_t depth, const val *x)
+{
+    if (depth >= path->len)
+        return x;
+    const val *key = path->u.a[depth];
+    const val *child = (root && root->type == V_OBJ) ? val_obj_get(root, key) : NULL;
+    const val *nv = val_with_path(a, child, path, depth + 1, x);
+    if (!nv)
+        return NULL;
+    vbuild b;
+    vb_init(&b, a);
+    if (root && root->type == V_OBJ) {
+        for (uint32_t i = 0; i < root->len; i++)
+            if (!val_equal(root->u.o.k[i], key) && !vb_put(&b, root->u.o.k[i], root->u.o.v[i]))
+                return NULL;
+    }
+    if (!vb_put(&b, key, nv))
+        return NULL;
+    return vb_finish_object(&b, NULL);
+}
+
+static pol_status with_push(pol_ctx *c, const insn *in, const val *value, uint32_t pc)
+{
+    if (c->nwith >= POL_MAX_WITH || c->nover >= POL_MAX_WITH)
+        return set_error(c, POL_LIMIT_DEPTH, loc_of(c, pc), "%s", "too many nested with modifiers");
+    uint32_t np = c->prog->nprocs;
+    with_frame *f = &c->withs[c->nwith];
+    f->input = c->input;
+    f->data = c->data;
+    f->nover = c->nover;
+    f->memo = arena_alloc(&c->arena, sizeof *f->memo * (np ? np : 1));
+    f->memo_state = arena_alloc(&c->arena, np ? np : 1);
+    if (!f->memo || !f->memo_state)
+        return oom(c, pc);
+    memcpy(f->memo, c->memo, sizeof *f->memo * np);
+    memcpy(f->memo_state, c->memo_state, np);
+    /* Memoised rule values may depend on what is being replaced: forget
+     * them for the scope of the modifier (restored on pop). */
+    memset(c->memo_state, MEMO_NONE, np);
+    c->nwith++;
+    if (in->op == OP_WITHFN) {
+        override *o = &c->over[c->nover++];
+        o->kind = (uint8_t)(0x80 | in->a);
+        o->target = in->b;
+        o->repl = in->d;
+        o->value = NULL;
+        return POL_OK;
+    }
+    switch (in->a) {
+    case WITH_INPUT:
+    case WITH_DATA: {
+        const val *path = c->prog->k[in->b];
+        const val *base = in->a == WITH_INPUT ? c->input : c->data;
+        const val *nv = val_with_path(&c->arena, base, path, 0, value);
+        if (!nv)
+            return oom(c, pc);
+        if (in->a == WITH_INPUT)
+            c->input = nv;
+        else
+            c->data = nv;
+        return POL_OK;
+    }
+    default: {
+        override *o = &c->over[c->nover++];
+        o->kind = (uint8_t)in->a;
+        o->target = in->d;
+        o->repl = 0;
+        o->value = value;
+        return POL_OK;
+    }
+    }
+}
+
+static void with_pop(pol_ctx *c, uint32_t n)
+{
+    while (n-- && c->nwith) {
+        with_frame *f = &c->withs[--c->nwith];
+        c->input = f->input;
+        c->data = f->data;
+        c->nover = f->nover;
+        memcpy(c->memo, f->memo, sizeof *c->memo * c->prog->nprocs);
+        memcpy(c->memo_state, f->memo_state, c->prog->nprocs);
+    }
+}
+
+/* The innermost override for a builtin or proc, or NULL. */
+static const override *find_override(const pol_ctx *c, bool builtin, uint32_t id)
+{
+    for (uint32_t i = c->nover; i-- > 0;) {
+        const override *o = &c->over[i];
+        bool ob;
+        if (o->kind & 0x80) {
+            uint8_t k = o->kind & 0x7f;
+            ob = k == WITHFN_BUILTIN_BY_PROC || k == WITHFN_BUILTIN_BY_BUILTIN;
+        } else if (o->kind == WITH_BUILTIN_VALUE) {
+            ob = true;
+        } else if (o->kind == WITH_PROC_VALUE || o->kind == WITH_RULE) {
+            ob = false;
+        } else {
+            continue;
+        }
+        if (ob == builtin && o->target == id)
+            return o;
+    }
+    return NULL;
+}
+
+/* ---- calls ------------------------------------------------------------- */
+
+static pol_status call_builtin_raw(pol_ctx *c, uint32_t id, const val *const *args, const val **out, uint32_t pc)
+{
+    const bi_info *bi = &bi_table[id];
+    c->bi.err_code = POL_OK;
+    bi_status st = bi->fn(&c->bi, args, out);
+    if (st == BI_OK)
+        return *out ? POL_OK : POL_UNDEFINED;
+    *out = NULL;
+    if (st == BI_UNDEF)
+        return POL_UNDEFINED;
+    pol_status code = c->bi.err_code ? c->bi.err_code : POL_EVAL_BUILTIN;
+    bool fatal = code == POL_LIMIT_ARENA || code == POL_NOMEM || code == POL_LIMIT_INSTRUCTIONS ||
+                 code == POL_LIMIT_DEPTH || code == POL_EVAL_CONFLICT;
+    if (fatal || c->strict)
+        return set_error(c, code, loc_of(c, pc), "%s", c->bi.err_msg);
+    return POL_UNDEFINED;
+}
+
+static pol_status call_proc(pol_ctx *c, uint32_t proc, const val *const *args, const val **out, uint32_t pc);
+
+static pol_status call_builtin(pol_ctx *c, uint32_t id, const val *const *args, const val **out, uint32_t pc)
+{
+    if (c->nover) {
+        const override *o = find_override(c, true, id);
+        if (o) {
+            if (o->value) {
+                *out = o->value;
+                return POL_OK;
+            }
+            uint8_t k = o->kind & 0x7f;
+            if (k == WITHFN_BUILTIN_BY_PROC)
+                return call_proc(c, o->repl, args, out, pc);
+            id = o->repl;
+        }
+    }
+    return call_builtin_raw(c, id, args, out, pc);
+}
+
+static pol_status call_proc(pol_ctx *c, uint32_t proc, const val *const *args, const val **out, uint32_t pc)
+{
+    if (c->nover) {
+        const override *o = find_override(c, false, proc);
+        if (o && o->kind != WITH_RULE) {
+            if (o->value) {
+                *out = o->value;
+                return POL_OK;
+            }
+            uint8_t k = o->kind & 0x7f;
+            if (k == WITHFN_PROC_BY_BUILTIN)
+                return call_builtin_raw(c, o->repl, args, out, pc);
+            proc = o->repl;
+        }
+    }
+    pol_status st = vm_call(c, proc, args, out);
+    if (st != POL_OK)
+        return st;
+    return *out ? POL_OK : POL_UNDEFINED;
+}
+
+static pol_status eval_rule(pol_ctx *c, uint32_t proc, const val **out, uint32_t pc)
+{
+    if (c->nover) {
+        const override *o = find_override(c, false, proc);
+        if (o && o->kind == WITH_RULE) {
+            *out = o->value;
+            return POL_OK;
+        }
+    }
+    switch (c->memo_state[proc]) {
+    case MEMO_DONE:
+        *out = c->memo[proc];
+        return *out ? POL_OK : POL_UNDEFINED;
+    case MEMO_BUSY:
+        return set_error(c, POL_RECURSION, loc_of(c, pc), "rule %s depends on itself", c->prog->procs[proc].name);
+    default:
+        break;
+    }
+    c->memo_state[proc] = MEMO_BUSY;
+    const val *v = NULL;
+    uint32_t nwith = c->nwith;
+    pol_status st = vm_call(c, proc, NULL, &v);
+    if (st != POL_OK)
+        return st;
+    /* a with-modifier pushed inside the rule has been popped by now; only
+     * memoise when the memo table is the one we marked */
+    if (c->nwith == nwith) {
+        c->memo[proc] = v;
+        c->memo_state[proc] = MEMO_DONE;
+    }
+    *out = v;
+    return v ? POL_OK : POL_UNDEFINED;
+}
+
+/* ---- iteration --------------------------------------------------------- */
+
+/* Advances iterator `slot` over coll; false when exhausted. */
+static bool next_kv(pol_ctx *c, const val *coll, uint32_t *slot, const val **k, const val **v, bool value_only)
+{
+    uint32_t i = *slot;
+    if (!coll || i >= coll->len)
+        return false;
+    *slot = i + 1;
+    switch (coll->type) {
+    case V_ARR:
+        /* value-only scans (`some x in arr`) never read the index, so do not
+         * spend arena on it */
+        *k = value_only ? VAL_NULL : int_val(c, i);
+        *v = coll->u.a[i];
+        return *k != NULL;
+    case V_SET:
+        *k = *v = coll->u.a[i];
+        return true;
+    case V_OBJ:
+        *k = coll->u.o.k[i];
+        *v = coll->u.o.v[i];
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- the loop ---------------------------------------------------------- */
+
+static pol_status budget_exceeded(pol_ctx *c, uint32_t pc)
+{
+    return set_error(c, POL_LIMIT_INSTRUCTIONS, loc_of(c, pc), "%s",
+                     "instruction budget exhausted (raise pol_ctx_options.max_instructions)");
+}
+
+static const char *const conflict_msgs[] = {
+    "complete rules must not produce multiple outputs",
+    "functions must not produce multiple outputs for same inputs",
+    "object keys must be unique",
+};
+
+pol_status vm_call(pol_ctx *c, uint32_t pi, const val *const *args, const val **result)
+{
+    const program *p = c->prog;
+    const proc *pr = &p->procs[pi];
+    *result = NULL;
+    if (c->depth >= c->opt.max_depth)
+        return set_error(c, POL_LIMIT_DEPTH, NULL, "call depth limit exceeded in %s", pr->name);
+    if (c->sp + pr->nregs > c->nregs_cap || c->slot_sp + pr->nslots > c->nslots_cap)
+        return set_error(c, POL_LIMIT_DEPTH, NULL, "register stack exhausted in %s", pr->name);
+
+    const val **R = c->regs + c->sp;
+    uint32_t *S = c->slots + c->slot_sp;
+    memset(R, 0, sizeof *R * pr->nregs);
+    for (uint32_t i = 0; i < pr->nparams; i++)
+        R[i] = args[i];
+    c->sp += pr->nregs;
+    c->slot_sp += pr->nslots;
+    c->depth++;
+    uint32_t nwith_entry = c->nwith;
+
+    const insn *code = p->code;
+    const val *const *K = p->k;
+    uint32_t pc = pr->code;
+    pol_status st = POL_OK;
+
+#define FAIL_TO(target)                                                                                     \
+    do {                                                                                                    \
+        pc = (target);                                                                                      \
+        goto dispatch;                                                                                      \
+    } while (0)
+#define NEXT_INSN()                                                                                         \
+    do {                                                                                                    \
+        pc++;                                                                                               \
+        goto dispatch;                                                                                      \
+    } while (0)
+
+dispatch:
+    for (;;) {
+        const insn *in = &code[pc];
+        switch ((opcode)in->op) {
+        case OP_NOP:
+            NEXT_INSN();
+        case OP_JMP:
+            /* back-edges and forward jumps both count: cheap and bounds loops */
+            if (--c->budget == 0) {
+                st = budget_exceeded(c, pc);
+                goto out;
+            }
+            FAIL_TO(in->d);
+        case OP_LOADK:
+            R[in->a] = K[in->b];
+            NEXT_INSN();
+        case OP_MOVE:
+            R[in->a] = R[in->b];
+            NEXT_INSN();
+        case OP_CLEAR:
+            R[in->a] = NULL;
+            NEXT_INSN();
+        case OP_JDEF:
+            if (R[in->a])
+                FAIL_TO(in->d);
+            NEXT_INSN();
+        case OP_JUNDEF:
+            if (!R[in->a])
+                FAIL_TO(in->d);
+            NEXT_INSN();
+        case OP_INPUT:
+            if (!c->input)
+                FAIL_TO(in->d);
+            R[in->a] = c->input;
+            NEXT_INSN();
+        case OP_DATA: {
+            const val *v;
+            if (c->data == p->data) {
+                v = in->c == K_NONE ? NULL : K[in->c];
+            } else {
+                const val *path = K[in->b];
+                v = c->data;
+                for (uint32_t i = 0; v && i < path->len; i++)
+                    v = val_index_data(v, path->u.a[i]);
+            }
+            if (!v)
+                FAIL_TO(in->d);
+            R[in->a] = v;
+            NEXT_INSN();
+        }
+        case OP_DOT: {
+            const val *v = (R[in->b] && R[in->c]) ? val_index(R[in->b], R[in->c]) : NULL;
+            if (!v)
+                FAIL_TO(in->d);
+            R[in->a] = v;
+            NEXT_INSN();
+        }
+        case OP_DOTK: {
+            const val *v = R[in->b] ? val_index(R[in->b], K[in->c]) : NULL;
+            if (!v)
+                FAIL_TO(in->d);
+            R[in->a] = v;
+            NEXT_INSN();
+        }
+        case OP_TRUTHY:
+            if (!R[in->a] || R[in->a] == VAL_FALSE || (R[in->a]->type == V_BOOL && !R[in->a]->u.b))
+                FAIL_TO(in->d);
+            NEXT_INSN();
+        case OP_EQ:
+            if (!R[in->b] || !R[in->c] || !val_equal(R[in->b], R[in->c]))
+                FAIL_TO(in->d);
+            NEXT_INSN();
+        case OP_EQK:
+            if (!R[in->b] || !val_equal(R[in->b], K[in->c]))
+                FAIL_TO(in->d);
+            NEXT_INSN();
+        case OP_NE:
+            if (!R[in->b] || !R[in->c] || val_equal(R[in->b], R[in->c]))
+                FAIL_TO(in->d);
+            NEXT_INSN();
+        case OP_LT:
+            if (!R[in->b] || !R[in->c] || !(val_compare(R[in->b], R[in->c]) < 0))
+                FAIL_TO(in->d);
+            NEXT_INSN();
+        case OP_LE:
+            if (!R[in->b] || !R[in->c] || !(val_compare(R[in->b], R[in->c]) <= 0))
+                FAIL_TO(in->d);
+            NEXT_INSN();
+        case OP_GT:
+            if (!R[in->b] || !R[in->c] || !(val_compare(R[in->b], R[in->c]) > 0))
+                FAIL_TO(in->d);
+            NEXT_INSN();
+        case OP_GE:
+            if (!R[in->b] || !R[in->c] || !(val_compare(R[in->b], R[in->c]) >= 0))
+                FAIL_TO(in->d);
+            NEXT_INSN();
+        case OP_ISARR:
+            if (!R[in->a] || R[in->a]->type != V_ARR || R[in->a]->len != in->b)
+                FAIL_TO(in->d);
+            NEXT_INSN();
+        case OP_ISOBJ:
+            if (!R[in->a] || R[in->a]->type != V_OBJ || R[in->a]->len != in->b)
+                FAIL_TO(in->d);
+            NEXT_INSN();
+        case OP_CALL: {
+            const val *argv[16];
+            uint32_t ar = bi_table[in->b].arity;
+            for (uint32_t i = 0; i < ar && i < 16; i++) {
+                argv[i] = R[in->c + i];
+                if (!argv[i])
+                    FAIL_TO(in->d);
+            }
+            const val *out = NULL;
+            st = call_builtin(c, in->b, argv, &out, pc);
+            if (st == POL_UNDEFINED) {
+                st = POL_OK;
+                FAIL_TO(in->d);
+            }
+            if (st != POL_OK)
+                goto out;
+            R[in->a] = out;
+            NEXT_INSN();
+        }
+        case OP_CALLF: {
+            if (--c->budget == 0) {
+                st = budget_exceeded(c, pc);
+                goto out;
+            }
+            const val *out = NULL;
+            uint32_t np = p->procs[in->b].nparams;
+            for (uint32_t i = 0; i < np; i++)
+                if (!R[in->c + i])
+                    FAIL_TO(in->d);
+            st = call_proc(c, in->b, R + in->c, &out, pc);
+            if (st == POL_UNDEFINED) {
+                st = POL_OK;
+                FAIL_TO(in->d);
+            }
+            if (st != POL_OK)
+                goto out;
+            R[in->a] = out;
+            NEXT_INSN();
+        }
+        case OP_RULE: {
+            const val *out = NULL;
+            st = eval_rule(c, in->b, &out, pc);
+            if (st == POL_UNDEFINED) {
+                st = POL_OK;
+                FAIL_TO(in->d);
+            }
+            if (st != POL_OK)
+                goto out;
+            R[in->a] = out;
+            NEXT_INSN();
+        }
+        case OP_ITER: {
+            const val *coll = R[in->b];
+            if (!coll || (coll->type != V_ARR && coll->type != V_OBJ && coll->type != V_SET))
+                FAIL_TO(in->d);
+            S[in->a] = 0;
+            NEXT_INSN();
+        }
+        case OP_NEXT: {
+            if (--c->budget == 0) {
+                st = budget_exceeded(c, pc);
+                goto out;
+            }
+            const val *k, *v;
+            if (!next_kv(c, R[in->b], &S[in->a], &k, &v, in->x == 1)) {
+                if (c->arena.ptr == c->arena.end && R[in->b] && R[in->b]->type == V_ARR &&
+                    S[in->a] < R[in->b]->len) {
+                    st = oom(c, pc);
+                    goto out;
+                }
+                FAIL_TO(in->d);
+            }
+            R[in->c] = k;
+            R[in->c + 1] = v;
+            NEXT_INSN();
+        }
+        case OP_ARRNEW:
+        case OP_SETNEW:
+        case OP_OBJNEW: {
+            uint8_t kind = in->op == OP_ARRNEW ? BK_ARRAY : in->op == OP_SETNEW ? BK_SET : BK_OBJECT;
+            if (in->op == OP_OBJNEW && in->b == 1)
+                kind = BK_OBJRULE;
+            const val *b = builder_new(c, kind);
+            if (!b) {
+                st = oom(c, pc);
+                goto out;
+            }
+            R[in->a] = b;
+            NEXT_INSN();
+        }
+        case OP_PUSH: {
+            builder *b = as_builder(R[in->a]);
+            if (!b || !R[in->b]) {
+                st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUSH without a builder");
+                goto out;
+            }
+            if (!vb_push(&b->b, R[in->b])) {
+                st = oom(c, pc);
+                goto out;
+            }
+            NEXT_INSN();
+        }
+        case OP_PUT:
+        case OP_PUTPATH: {
+            builder *b = as_builder(R[in->a]);
+            if (!b || !R[in->b] || !R[in->c] || (in->op == OP_PUTPATH && R[in->b]->type != V_ARR)) {
+                st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUT without a builder");
+                goto out;
+            }
+            if (in->op == OP_PUT && in->d == 0) {
+                /* object comprehensions: a later identical key must agree */
+                for (uint32_t i = 0; i < b->b.n; i++) {
+                    if (val_equal(b->b.k[i], R[in->b])) {
+                        if (!val_equal(b->b.v[i], R[in->c])) {
+                            st = set_error(c, POL_EVAL_CONFLICT, loc_of(c, pc), "%s", conflict_msgs[2]);
+                            goto out;
+                        }
+                        goto put_done;
+                    }
+                }
+            }
+            if (!vb_put(&b->b, R[in->b], R[in->c])) {
+                st = oom(c, pc);
+                goto out;
+            }
+        put_done:
+            NEXT_INSN();
+        }
+        case OP_FINISH: {
+            builder *b = as_builder(R[in->a]);
+            if (!b) {
+                st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "FINISH without a builder");
+                goto out;
+            }
+            bool conflict = false;
+            const val *v = builder_finish(c, b, &conflict);
+            if (!v) {
+                st = conflict ? set_error(c, POL_EVAL_CONFLICT, loc_of(c, pc), "%s", conflict_msgs[2])
+                              : oom(c, pc);
+                goto out;
+            }
+            R[in->a] = v;
+            NEXT_INSN();
+        }
+        case OP_MKARR:
+        case OP_MKSET:
+        case OP_MKOBJ: {
+            vbuild b;
+            vb_init(&b, &c->arena);
+            bool ok = true;
+            if (in->op == OP_MKOBJ) {
+                for (uint32_t i = 0; i < in->c && ok; i++)
+                    ok = R[in->b + 2 * i] && R[in->b + 2 * i + 1] &&
+                         vb_put(&b, R[in->b + 2 * i], R[in->b + 2 * i + 1]);
+            } else {
+                for (uint32_t i = 0; i < in->c && ok; i++)
+                    ok = R[in->b + i] && vb_push(&b, R[in->b + i]);
+            }
+            if (!ok && !b.oom) {
+                st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "collection element undefined");
+                goto out;
+            }
+            bool conflict = false;
+            const val *v = !ok                    ? NULL
+                           : in->op == OP_MKARR ? vb_finish_array(&b)
+                           : in->op == OP_MKSET ? vb_finish_set(&b)
+                                                : vb_finish_object(&b, &conflict);
+            if (!v && conflict) {
+                /* duplicate literal keys with different values: last wins */
+                b.n = 0;
+                for (uint32_t i = in->c; i-- > 0;) {
+                    bool seen = false;
+                    for (uint32_t j = 0; j < b.n && !seen; j++)
+                        seen = val_equal(b.k[j], R[in->b + 2 * i]);
+                    if (!seen)
+                        vb_put(&b, R[in->b + 2 * i], R[in->b + 2 * i + 1]);
+                }
+                v = vb_finish_object(&b, NULL);
+            }
+            if (!v) {
+                st = oom(c, pc);
+                goto out;
+            }
+            R[in->a] = v;
+            NEXT_INSN();
+        }
+        case OP_SETRES:
+            if (!R[in->a]) {
+                R[in->a] = R[in->b];
+            } else if (R[in->b] && !val_equal(R[in->a], R[in->b])) {
+                st = set_error(c, POL_EVAL_CONFLICT, loc_of(c, pc), "%s", conflict_msgs[in->c < 3 ? in->c : 0]);
+                goto out;
+            }
+            NEXT_INSN();
+        case OP_RET:
+            *result = R[in->a];
+            goto out;
+        case OP_WITH:
+            st = with_push(c, in, R[in->c], pc);
+            if (st != POL_OK)
+                goto out;
+            NEXT_INSN();
+        case OP_WITHFN:
+            st = with_push(c, in, NULL, pc);
+            if (st != POL_OK)
+                goto out;
+            NEXT_INSN();
+        case OP_WITHPOP:
+            with_pop(c, in->a);
+            NEXT_INSN();
+        case OP_HALT:
+            st = set_error(c, POL_EVAL_BUILTIN, loc_of(c, pc), "%s",
+                           K[in->b]->type == V_STR ? K[in->b]->u.s : "halted");
+            goto out;
+        case OP_COUNT:
+        default:
+            st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "invalid opcode");
+            goto out;
+        }
+    }
+out:
+    if (c->status != POL_OK)
+        st = c->status;
+    if (c->nwith > nwith_entry)
+        with_pop(c, c->nwith - nwith_entry);
+    c->depth--;
+    c->sp -= pr->nregs;
+    c->slot_sp -= pr->nslots;
+    return st;
+#undef FAIL_TO
+#undef NEXT_INSN
+}

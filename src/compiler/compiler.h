@@ -1,0 +1,121 @@
+/* Compiler internals shared by compiler.c (API, rule tree, resolution) and
+ * plan.c (code generation).
+ *
+ * The rule tree mirrors `data`: one node per path segment that leads to a
+ * rule. A node holds at most one rule group — every definition (from any
+ * module) that produces the document at that path. Paths that only hold
+ * base data are not in the tree; they are found in `data` itself.
+ */
+#ifndef POL_COMPILER_COMPILER_H
+#define POL_COMPILER_COMPILER_H
+
+#include "../vm/program.h"
+#include "ast.h"
+
+typedef enum group_kind {
+    G_COMPLETE, /* one value: p := v, p if …, else chains, defaults */
+    G_SET,      /* p contains x */
+    G_OBJECT,   /* p[k] := v, ref heads with variables: built from (key path, value) pairs */
+    G_FUNC,     /* f(x) := v */
+} group_kind;
+
+typedef struct rnode rnode;
+
+typedef struct cdef {
+    rule *r;
+    module *m;
+    uint32_t keypath_from; /* G_OBJECT: index in r->head where the key path starts */
+} cdef;
+
+typedef struct group {
+    group_kind kind;
+    const char *path; /* "data.a.b" */
+    rnode *node;
+    cdef *defs;
+    uint32_t ndefs, cap;
+    cdef deflt; /* deflt.r == NULL: no default */
+    uint32_t arity;
+    uint32_t proc;
+    uint8_t state; /* 0 not compiled, 1 compiling, 2 done */
+} group;
+
+struct rnode {
+    const char *key;
+    uint32_t keylen;
+    rnode *parent;
+    rnode **kids;
+    uint32_t nkids, cap;
+    group *grp;
+    const char *path; /* "data.a.b" */
+    uint32_t ns_proc; /* UINT32_MAX until a namespace procedure is needed */
+    uint8_t ns_state;
+};
+
+typedef struct cquery {
+    const char *name;
+    const char *text; /* source text, for expression "text" */
+    body *body;
+} cquery;
+
+typedef struct centry {
+    const char *name;  /* normalised "data.a.b" */
+    term *ref;         /* the parsed ref */
+} centry;
+
+#define VEC(T)                                                                                              \
+    struct {                                                                                                \
+        T *v;                                                                                               \
+        uint32_t n, cap;                                                                                    \
+    }
+
+struct pol_compiler {
+    pol_alloc alloc;
+    bool has_alloc;
+    const pol_alloc *al; /* &alloc or NULL */
+    arena ast;           /* AST and compile-time scratch; freed with the compiler */
+    arena *pmem;         /* the program's arena, handed to the bundle by build */
+    bool built;
+
+    VEC(module *) mods;
+    VEC(cquery) queries;
+    VEC(centry) entries;
+    const val *data; /* merged base document (program arena) */
+
+    rnode *root;
+
+    /* program under construction */
+    VEC(const val *) consts;
+    VEC(insn) code;
+    VEC(srcloc) locs;
+    VEC(proc) procs;
+    VEC(entrypoint) eps;
+
+    /* groups being compiled, outermost first: a reference back into this
+     * stack is a recursion, reported with the cycle it closes */
+    group *compiling[256];
+    uint32_t ncompiling;
+
+    pol_error *err;
+    bool failed;
+};
+
+/* Records the first compile error (later ones are dropped). Returns false. */
+bool cc_error(pol_compiler *cc, pol_status code, srcpos pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Value of a term that is a constant (scalars and collections of
+ * constants), allocated in the program arena, or NULL. */
+const val *cc_const_term(pol_compiler *cc, const term *t);
+
+/* Adds a constant (deduplicated for scalars); returns its index. */
+uint32_t cc_const(pol_compiler *cc, const val *v);
+
+/* The rule-tree child of n named key, or NULL. */
+rnode *rnode_child(const rnode *n, const char *key, uint32_t len);
+
+/* Code generation (plan.c). */
+bool plan_all(pol_compiler *cc);
+bool plan_group(pol_compiler *cc, group *g);
+uint32_t plan_namespace(pol_compiler *cc, rnode *n);
+
+#endif

@@ -1,0 +1,1652 @@
+/* sprintf and strings.render_template: the two builtins that reproduce Go
+ * formatting (OPA hands its operands to Go's fmt.Sprintf and text/template).
+ *
+ * sprintf: OPA converts each array element to a Go value first — integral
+ * numbers to int (or *big.Int when they exceed int64), other numbers to
+ * float64, strings to string, and every other value to its Rego text (a
+ * string) — then calls fmt.Sprintf. We model exactly those four Go types and
+ * implement fmt's verbs, flags, widths, precisions, argument indexes and
+ * its error notations (%!d(string=x), %!d(MISSING), %!(EXTRA …)).
+ *
+ * strings.render_template: a modest text/template subset — {{.a.b}},
+ * {{$x}}, {{$x := …}}, {{if}}/{{else if}}/{{else}}, {{range}} (with
+ * $i, $v), {{with}}, comments and {{- -}} trimming. Missing keys print
+ * "<undefined>" as OPA does. */
+#include "bi_text.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+/* ======================================================================== */
+/* sprintf                                                                  */
+/* ======================================================================== */
+
+typedef enum fmt_kind { FA_INT, FA_BIG, FA_FLOAT, FA_STR } fmt_kind;
+
+typedef struct fmt_arg {
+    fmt_kind kind;
+    int64_t i;
+    double d;
+    const char *s; /* FA_STR text; FA_BIG decimal digits with optional '-' */
+    size_t n;
+} fmt_arg;
+
+typedef struct fmt_spec {
+    bool plus, minus, sharp, space, zero, plus_v, sharp_v;
+    bool wid_present, prec_present;
+    int wid, prec;
+} fmt_spec;
+
+/* Go's %T names of the four argument types. */
+static const char *fmt_type_name(const fmt_arg *a)
+{
+    switch (a->kind) {
+    case FA_INT:
+        return "int";
+    case FA_BIG:
+        return "*big.Int";
+    case FA_FLOAT:
+        return "float64";
+    default:
+        return "string";
+    }
+}
+
+static void fmt_write_padding(txt_buf *b, const fmt_spec *f, size_t n, bool zeros_ok)
+{
+    txt_pad(b, (f->zero && zeros_ok) ? '0' : ' ', n);
+}
+
+/* fmt.pad: pads s (measured in code points) to the field width. */
+static void fmt_pad(txt_buf *b, const fmt_spec *f, const char *s, size_t n, bool zeros_ok)
+{
+    if (!f->wid_present || f->wid == 0) {
+        txt_put(b, s, n);
+        return;
+    }
+    size_t width = txt_cp_count(s, n);
+    size_t pad = (size_t)f->wid > width ? (size_t)f->wid - width : 0;
+    if (!f->minus) {
+        fmt_write_padding(b, f, pad, zeros_ok);
+        txt_put(b, s, n);
+    } else {
+        txt_put(b, s, n);
+        txt_pad(b, ' ', pad);
+    }
+}
+
+/* ---- integers ----------------------------------------------------------- */
+
+/* Digits of |value| in `base`, most significant first, into buf (cap >= 70
+ * for int64). */
+static size_t fmt_u64_digits(uint64_t u, int base, bool upper, char *buf, size_t cap)
+{
+    const char *dig = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    size_t i = cap;
+    do {
+        buf[--i] = dig[u % (unsigned)base];
+        u /= (unsigned)base;
+    } while (u && i > 0);
+    memmove(buf, buf + i, cap - i);
+    return cap - i;
+}
+
+/* Converts the decimal digits dec[0..n) to `base` by repeated division
+ * (quadratic, fine for the sizes JSON numbers reach). Returns the number of
+ * digits written to out (capacity 4n+1), or 0 on allocation failure. */
+static size_t fmt_dec_to_base(arena *a, const char *dec, size_t n, int base, bool upper, char *out)
+{
+    const char *dig = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    unsigned char *work = arena_alloc(a, n + 1);
+    if (!work)
+        return 0;
+    size_t wn = 0;
+    for (size_t i = 0; i < n; i++)
+        if (wn > 0 || dec[i] != '0')
+            work[wn++] = (unsigned char)(dec[i] - '0');
+    size_t outn = 0;
+    if (wn == 0)
+        out[outn++] = '0';
+    while (wn > 0) {
+        unsigned rem = 0;
+        size_t qn = 0;
+        for (size_t i = 0; i < wn; i++) {
+            unsigned cur = rem * 10 + work[i];
+            unsigned q = cur / (unsigned)base;
+            rem = cur % (unsigned)base;
+            if (qn > 0 || q != 0)
+                work[qn++] = (unsigned char)q;
+        }
+        out[outn++] = dig[rem];
+        wn = qn;
+    }
+    for (size_t i = 0; i < outn / 2; i++) {
+        char t = out[i];
+        out[i] = out[outn - 1 - i];
+        out[outn - 1 - i] = t;
+    }
+    return outn;
+}
+
+/* fmt.fmtInteger for Go's int: zero padding to the width counts the sign
+ * but not the 0x prefix, which is added in front of the padded digits. */
+static void fmt_go_int(txt_buf *b, const fmt_spec *f, bool neg, const char *digits, size_t nd, int base, int verb)
+{
+    size_t prec = 0;
+    if (f->prec_present) {
+        prec = (size_t)f->prec;
+        if (prec == 0 && nd == 1 && digits[0] == '0') {
+            /* precision 0 and value 0 print nothing but (space) padding */
+            if (f->wid_present)
+                txt_pad(b, ' ', (size_t)f->wid);
+            return;
+        }
+    } else if (f->zero && !f->minus && f->wid_present) {
+        prec = (size_t)f->wid;
+        if (neg || f->plus || f->space)
+            prec = prec > 0 ? prec - 1 : 0;
+    }
+    size_t zeros = prec > nd ? prec - nd : 0;
+    char pre[4];
+    size_t np = 0;
+    if (neg)
+        pre[np++] = '-';
+    else if (f->plus)
+        pre[np++] = '+';
+    else if (f->space)
+        pre[np++] = ' ';
+    char prefix[3];
+    size_t nx = 0;
+    if (f->sharp) {
+        if (base == 2) {
+            prefix[nx++] = '0';
+            prefix[nx++] = 'b';
+        } else if (base == 8 && !(zeros == 0 && digits[0] == '0')) {
+            prefix[nx++] = '0';
+        } else if (base == 16) {
+            prefix[nx++] = '0';
+            prefix[nx++] = verb == 'X' ? 'X' : 'x';
+        }
+    }
+    if (verb == 'O') {
+        prefix[nx++] = '0';
+        prefix[nx++] = 'o';
+    }
+    txt_buf tmp;
+    txt_init(&tmp, b->a, np + nx + zeros + nd);
+    txt_put(&tmp, pre, np);
+    txt_put(&tmp, prefix, nx);
+    txt_pad(&tmp, '0', zeros);
+    txt_put(&tmp, digits, nd);
+    if (tmp.oom) {
+        b->oom = true;
+        return;
+    }
+    fmt_spec g = *f;
+    g.zero = false;
+    fmt_pad(b, &g, tmp.p, tmp.len, false);
+}
+
+/* big.Int's Format: [left pad][sign][prefix][zeros][digits][right pad]. */
+static void fmt_big_int(txt_buf *b, const fmt_spec *f, bool neg, const char *digits, size_t nd, int verb)
+{
+    const char *sign = neg ? "-" : f->plus ? "+" : f->space ? " " : "";
+    const char *prefix = "";
+    if (f->sharp) {
+        if (verb == 'b')
+            prefix = "0b";
+        else if (verb == 'o')
+            prefix = "0";
+        else if (verb == 'x')
+            prefix = "0x";
+        else if (verb == 'X')
+            prefix = "0X";
+    }
+    if (verb == 'O')
+        prefix = "0o";
+    size_t zeros = 0, left = 0, right = 0;
+    if (f->prec_present) {
+        if (nd < (size_t)f->prec)
+            zeros = (size_t)f->prec - nd;
+        else if (nd == 1 && digits[0] == '0' && f->prec == 0)
+            return;
+    }
+    size_t length = strlen(sign) + strlen(prefix) + zeros + nd;
+    if (f->wid_present && length < (size_t)f->wid) {
+        size_t d = (size_t)f->wid - length;
+        if (f->minus)
+            right = d;
+        else if (f->zero && !f->prec_present)
+            zeros += d;
+        else
+            left = d;
+    }
+    txt_pad(b, ' ', left);
+    txt_put(b, sign, strlen(sign));
+    txt_put(b, prefix, strlen(prefix));
+    txt_pad(b, '0', zeros);
+    txt_put(b, digits, nd);
+    txt_pad(b, ' ', right);
+}
+
+/* ---- quoting (strconv.Quote / QuoteRune) -------------------------------- */
+
+/* Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and
+ * the ASCII space. */
+static bool fmt_is_print(int32_t cp)
+{
+    if (cp == ' ')
+        return true;
+    switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO: case UTF8PROC_CATEGORY_PC:
+    case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS: case UTF8PROC_CATEGORY_PE: case UTF8PROC_CATEGORY_PI:
+    case UTF8PROC_CATEGORY_PF: case UTF8PROC_CATEGORY_PO: case UTF8PROC_CATEGORY_SM: case UTF8PROC_CATEGORY_SC:
+    case UTF8PROC_CATEGORY_SK: case UTF8PROC_CATEGORY_SO:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void fmt_quote_cp(txt_buf *b, int32_t cp, size_t k, const char *raw, char quote, bool ascii_only)
+{
+    char esc[16];
+    if (cp == quote || cp == '\\') {
+        txt_putc(b, '\\');
+        txt_putc(b, (char)cp);
+        return;
+    }
+    bool invalid = cp == 0xFFFD && k == 1 && (unsigned char)raw[0] != 0xEF;
+    if (!invalid && fmt_is_print(cp) && !(ascii_only && cp >= 0x80)) {
+        txt_put(b, raw, k);
+        return;
+    }
+    switch (cp) {
+    case '\a': txt_put(b, "\\a", 2); return;
+    case '\b': txt_put(b, "\\b", 2); return;
+    case '\f': txt_put(b, "\\f", 2); return;
+    case '\n': txt_put(b, "\\n", 2); return;
+    case '\r': txt_put(b, "\\r", 2); return;
+    case '\t': txt_put(b, "\\t", 2); return;
+    case '\v': txt_put(b, "\\v", 2); return;
+    default: break;
+    }
+    int n;
+    if (invalid)
+        n = snprintf(esc, sizeof esc, "\\x%02x", (unsigned char)raw[0]);
+    else if (cp < ' ' || cp == 0x7F)
+        n = snprintf(esc, sizeof esc, "\\x%02x", (unsigned)cp);
+    else if (cp < 0x10000)
+        n = snprintf(esc, sizeof esc, "\\u%04x", (unsigned)cp);
+    else
+        n = snprintf(esc, sizeof esc, "\\U%08x", (unsigned)cp);
+    txt_put(b, esc, (size_t)n);
+}
+
+static void fmt_quote_str(txt_buf *b, const char *s, size_t n, bool ascii_only)
+{
+    txt_putc(b, '"');
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        size_t k = txt_next_cp(s + i, n - i, &cp);
+        fmt_quote_cp(b, cp, k, s + i, '"', ascii_only);
+        i += k;
+    }
+    txt_putc(b, '"');
+}
+
+/* ---- floats --------------------------------------------------------------- */
+
+/* Shortest decimal digits that round-trip d (|d| finite, nonzero): digits
+ * into dig (no dot), returns the count; *dp is the decimal point position
+ * (value = 0.dig × 10^dp), as strconv's decimal type. */
+static size_t fmt_shortest(double d, char *dig, int *dp)
+{
+    char buf[40];
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, sizeof buf, "%.*e", p - 1, d);
+        if (strtod(buf, NULL) == d || p == 17)
+            break;
+    }
+    size_t n = 0;
+    const char *c = buf;
+    if (*c == '-')
+        c++;
+    for (; *c && *c != 'e'; c++)
+        if (*c >= '0' && *c <= '9')
+            dig[n++] = *c;
+    int e = atoi(c + 1);
+    while (n > 1 && dig[n - 1] == '0')
+        n--;
+    *dp = e + 1;
+    return n;
+}
+
+static void fmt_digits_e(txt_buf *b, const char *dig, size_t nd, int dp, int decimals, char e)
+{
+    txt_putc(b, nd ? dig[0] : '0');
+    if (decimals > 0) {
+        txt_putc(b, '.');
+        for (int i = 1; i <= decimals; i++)
+            txt_putc(b, (size_t)i < nd ? dig[i] : '0');
+    }
+    int x = nd ? dp - 1 : 0;
+    char ebuf[16];
+    int n = snprintf(ebuf, sizeof ebuf, "%c%c%02d", e, x < 0 ? '-' : '+', x < 0 ? -x : x);
+    txt_put(b, ebuf, (size_t)n);
+}
+
+static void fmt_digits_f(txt_buf *b, const char *dig, size_t nd, int dp, int decimals)
+{
+    if (dp > 0) {
+        for (int i = 0; i < dp; i++)
+            txt_putc(b, (size_t)i < nd ? dig[i] : '0');
+    } else {
+        txt_putc(b, '0');
+    }
+    if (decimals > 0) {
+        txt_putc(b, '.');
+        for (int i = 0; i < decimals; i++) {
+            int idx = dp + i;
+            txt_putc(b, idx >= 0 && (size_t)idx < nd ? dig[idx] : '0');
+        }
+    }
+}
+
+/* strconv.FormatFloat(d, verb, prec) for verbs e E f F g G b x X; prec < 0
+ * means shortest. Writes with a sign only when negative. */
+static void fmt_strconv_float(txt_buf *b, double d, int verb, int prec)
+{
+    char buf[512];
+    if (isinf(d)) {
+        txt_put(b, d < 0 ? "-Inf" : "+Inf", 4);
+        return;
+    }
+    if (isnan(d)) {
+        txt_put(b, "NaN", 3);
+        return;
+    }
+    if (verb == 'b') {
+        int e;
+        double m = frexp(fabs(d), &e);
+        long long mant = (long long)ldexp(m, 53);
+        int n = snprintf(buf, sizeof buf, "%s%lldp%+d", signbit(d) ? "-" : "", mant, mant ? e - 53 : -1074);
+        txt_put(b, buf, (size_t)n);
+        return;
+    }
+    if (verb == 'x' || verb == 'X') {
+        /* Go's %x: like C's %a but the exponent has at least two digits. */
+        int n = prec < 0 ? snprintf(buf, sizeof buf, verb == 'x' ? "%a" : "%A", d)
+                         : snprintf(buf, sizeof buf, verb == 'x' ? "%.*a" : "%.*A", prec, d);
+        char *p = strchr(buf, verb == 'x' ? 'p' : 'P');
+        if (p && (p[1] == '+' || p[1] == '-') && p[2] && !p[3]) {
+            txt_put(b, buf, (size_t)(p - buf + 2));
+            txt_putc(b, '0');
+            txt_putc(b, p[2]);
+        } else {
+            txt_put(b, buf, (size_t)n);
+        }
+        return;
+    }
+    if (prec >= 0 && verb != 'g' && verb != 'G') {
+        char cfmt[8] = {'%', '.', '*', (char)verb, 0};
+        int n = snprintf(buf, sizeof buf, cfmt, prec, d);
+        if (n < 0 || (size_t)n >= sizeof buf) {
+            /* %f of a huge value: measure, then write into the arena. */
+            char *big = arena_alloc(b->a, (size_t)(n > 0 ? n : 0) + 1);
+            if (!big) {
+                b->oom = true;
+                return;
+            }
+            snprintf(big, (size_t)n + 1, cfmt, prec, d);
+            txt_put(b, big, (size_t)n);
+            return;
+        }
+        txt_put(b, buf, (size_t)n);
+        return;
+    }
+    if (signbit(d))
+        txt_putc(b, '-');
+    double a = fabs(d);
+    char dig[40];
+    size_t nd;
+    int dp;
+    if (a == 0) {
+        dig[0] = '0';
+        nd = 1;
+        dp = 1;
+    } else if (prec >= 0) {
+        /* %g with a precision: round to prec significant digits. */
+        int p = prec == 0 ? 1 : prec;
+        if (p > 36)
+            p = 36;
+        snprintf(buf, sizeof buf, "%.*e", p - 1, a);
+        nd = 0;
+        const char *c = buf;
+        for (; *c && *c != 'e'; c++)
+            if (*c >= '0' && *c <= '9')
+                dig[nd++] = *c;
+        dp = atoi(c + 1) + 1;
+        while (nd > 1 && dig[nd - 1] == '0')
+            nd--;
+    } else {
+        nd = fmt_shortest(a, dig, &dp);
+    }
+    bool shortest = prec < 0;
+    if (a == 0)
+        dp = 1;
+    switch (verb) {
+    case 'e':
+    case 'E':
+        fmt_digits_e(b, dig, nd, dp, (int)nd - 1, (char)verb);
+        return;
+    case 'f':
+    case 'F':
+        fmt_digits_f(b, dig, nd, dp, (int)nd - dp > 0 ? (int)nd - dp : 0);
+        return;
+    default: {
+        int p = shortest ? (int)nd : (prec == 0 ? 1 : prec);
+        int eprec = p;
+        if (eprec > (int)nd && (int)nd >= dp)
+            eprec = (int)nd;
+        if (shortest)
+            eprec = 6;
+        int x = dp - 1;
+        if (a != 0 && (x < -4 || x >= eprec)) {
+            if (p > (int)nd)
+                p = (int)nd;
+            fmt_digits_e(b, dig, nd, dp, p - 1, verb == 'G' ? 'E' : 'e');
+            return;
+        }
+        if (p > dp)
+            p = (int)nd;
+        fmt_digits_f(b, dig, nd, dp, p - dp > 0 ? p - dp : 0);
+        return;
+    }
+    }
+}
+
+/* fmt.fmtFloat: sign handling, then padding (zeros go after the sign). */
+static void fmt_float(txt_buf *b, const fmt_spec *f, double d, int verb, int default_prec)
+{
+    int prec = f->prec_present ? f->prec : default_prec;
+    txt_buf num;
+    txt_init(&num, b->a, 32);
+    fmt_strconv_float(&num, d, verb, prec);
+    if (num.oom) {
+        b->oom = true;
+        return;
+    }
+    char sign = '+';
+    const char *digits = num.p;
+    size_t n = num.len;
+    if (n && (digits[0] == '-' || digits[0] == '+')) {
+        sign = digits[0];
+        digits++;
+        n--;
+    }
+    if (f->space && sign == '+' && !f->plus)
+        sign = ' ';
+    bool special = n && (digits[0] == 'I' || digits[0] == 'N');
+    if (f->plus || sign != '+') {
+        if (!special && f->zero && !f->minus && f->wid_present && (size_t)f->wid > n + 1) {
+            txt_putc(b, sign);
+            txt_pad(b, '0', (size_t)f->wid - n - 1);
+            txt_put(b, digits, n);
+            return;
+        }
+        txt_buf s;
+        txt_init(&s, b->a, n + 1);
+        txt_putc(&s, sign);
+        txt_put(&s, digits, n);
+        if (s.oom) {
+            b->oom = true;
+            return;
+        }
+        fmt_pad(b, f, s.p, s.len, !special);
+        return;
+    }
+    fmt_pad(b, f, digits, n, !special);
+}
+
+/* ---- one argument with one verb ------------------------------------------ */
+
+static void fmt_arg_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb);
+
+static void fmt_bad_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
+{
+    txt_put(b, "%!", 2);
+    txt_put_cp(b, verb);
+    txt_putc(b, '(');
+    if (a->kind == FA_BIG) {
+        /* big.Int prints its own unknown-verb notation, without the '*'. */
+        txt_put(b, "big.Int=", 8);
+        txt_put(b, a->s, a->n);
+    } else {
+        const char *tn = fmt_type_name(a);
+        txt_put(b, tn, strlen(tn));
+        txt_putc(b, '=');
+        fmt_arg_verb(b, f, a, 'v');
+    }
+    txt_putc(b, ')');
+}
+
+static void fmt_int_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
+{
+    bool neg = a->i < 0;
+    uint64_t u = neg ? (uint64_t)0 - (uint64_t)a->i : (uint64_t)a->i;
+    char dig[80];
+    switch (verb) {
+    case 'v':
+    case 'd':
+        fmt_go_int(b, f, neg, dig, fmt_u64_digits(u, 10, false, dig, sizeof dig), 10, verb);
+        return;
+    case 'b':
+        fmt_go_int(b, f, neg, dig, fmt_u64_digits(u, 2, false, dig, sizeof dig), 2, verb);
+        return;
+    case 'o':
+    case 'O':
+        fmt_go_int(b, f, neg, dig, fmt_u64_digits(u, 8, false, dig, sizeof dig), 8, verb);
+        return;
+    case 'x':
+    case 'X':
+        fmt_go_int(b, f, neg, dig, fmt_u64_digits(u, 16, verb == 'X', dig, sizeof dig), 16, verb);
+        return;
+    case 'c': {
+        txt_buf s;
+        txt_init(&s, b->a, 4);
+        txt_put_cp(&s, (a->i < 0 || a->i > 0x10FFFF) ? 0xFFFD : (int32_t)a->i);
+        if (!s.oom)
+            fmt_pad(b, f, s.p, s.len, true);
+        return;
+    }
+    case 'q': {
+        int32_t cp = (a->i < 0 || a->i > 0x10FFFF || (a->i >= 0xD800 && a->i <= 0xDFFF)) ? 0xFFFD : (int32_t)a->i;
+        txt_buf s;
+        txt_init(&s, b->a, 16);
+        char raw[4];
+        size_t k = (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)raw);
+        txt_putc(&s, '\'');
+        fmt_quote_cp(&s, cp, k, raw, '\'', f->plus);
+        txt_putc(&s, '\'');
+        if (!s.oom)
+            fmt_pad(b, f, s.p, s.len, true);
+        return;
+    }
+    case 'U': {
+        char buf[64];
+        int n = snprintf(buf, sizeof buf, "U+%04llX", (unsigned long long)u);
+        if (f->sharp && a->i >= 0 && a->i <= 0x10FFFF && fmt_is_print((int32_t)a->i)) {
+            char raw[4];
+            size_t k = (size_t)utf8proc_encode_char((int32_t)a->i, (utf8proc_uint8_t *)raw);
+            buf[n++] = ' ';
+            buf[n++] = '\'';
+            memcpy(buf + n, raw, k);
+            n += (int)k;
+            buf[n++] = '\'';
+        }
+        fmt_spec g = *f;
+        g.zero = false;
+        fmt_pad(b, &g, buf, (size_t)n, false);
+        return;
+    }
+    case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case 's': case 't': case 'p': default:
+        fmt_bad_verb(b, f, a, verb);
+        return;
+    }
+}
+
+static void fmt_big_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
+{
+    int base;
+    switch (verb) {
+    case 'b': base = 2; break;
+    case 'o': case 'O': base = 8; break;
+    case 'd': case 's': case 'v': base = 10; break;
+    case 'x': case 'X': base = 16; break;
+    default:
+        fmt_bad_verb(b, f, a, verb);
+        return;
+    }
+    bool neg = a->n > 0 && a->s[0] == '-';
+    const char *dec = a->s + (neg ? 1 : 0);
+    size_t dn = a->n - (neg ? 1 : 0);
+    if (base == 10) {
+        fmt_big_int(b, f, neg, dec, dn, verb);
+        return;
+    }
+    char *out = arena_alloc(b->a, 4 * dn + 2);
+    size_t on = out ? fmt_dec_to_base(b->a, dec, dn, base, verb == 'X', out) : 0;
+    if (on == 0) {
+        b->oom = true;
+        return;
+    }
+    fmt_big_int(b, f, neg, out, on, verb);
+}
+
+static void fmt_float_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
+{
+    switch (verb) {
+    case 'v':
+        fmt_float(b, f, a->d, 'g', -1);
+        return;
+    case 'b': case 'g': case 'G': case 'x': case 'X':
+        fmt_float(b, f, a->d, verb, -1);
+        return;
+    case 'f': case 'e': case 'E': case 'F':
+        fmt_float(b, f, a->d, verb, 6);
+        return;
+    default:
+        fmt_bad_verb(b, f, a, verb);
+        return;
+    }
+}
+
+/* Truncates s to prec code points when a precision is present. */
+static size_t fmt_truncate(const fmt_spec *f, const char *s, size_t n)
+{
+    if (!f->prec_present)
+        return n;
+    size_t i = 0;
+    for (int k = 0; k < f->prec && i < n; k++) {
+        int32_t cp;
+        i += txt_next_cp(s + i, n - i, &cp);
+    }
+    return i;
+}
+
+static void fmt_str_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
+{
+    switch (verb) {
+    case 'v':
+        if (f->sharp_v) {
+            txt_buf q;
+            txt_init(&q, b->a, a->n + 2);
+            fmt_quote_str(&q, a->s, a->n, false);
+            if (!q.oom)
+                fmt_pad(b, f, q.p, q.len, true);
+            return;
+        }
+        /* fall through */
+    case 's':
+        fmt_pad(b, f, a->s, fmt_truncate(f, a->s, a->n), true);
+        return;
+    case 'q': {
+        size_t n = fmt_truncate(f, a->s, a->n);
+        txt_buf q;
+        txt_init(&q, b->a, n + 2);
+        bool backquote = f->sharp;
+        for (size_t i = 0; i < n && backquote;) {
+            int32_t cp;
+            size_t k = txt_next_cp(a->s + i, n - i, &cp);
+            if (cp == '`' || cp == 0xFEFF || (cp == 0xFFFD && k == 1) || (cp < ' ' && cp != '\t') || cp == 0x7F)
+                backquote = false;
+            i += k;
+        }
+        if (backquote) {
+            txt_putc(&q, '`');
+            txt_put(&q, a->s, n);
+            txt_putc(&q, '`');
+        } else {
+            fmt_quote_str(&q, a->s, n, f->plus);
+        }
+        if (!q.oom)
+            fmt_pad(b, f, q.p, q.len, true);
+        return;
+    }
+    case 'x':
+    case 'X': {
+        /* fmt.fmtSbx: two hex digits per byte; precision limits the bytes;
+         * the space flag separates bytes, '#' adds 0x per byte (with space)
+         * or once. */
+        const char *dig = verb == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+        size_t n = a->n;
+        if (f->prec_present && (size_t)f->prec < n)
+            n = (size_t)f->prec;
+        txt_buf h;
+        txt_init(&h, b->a, n * 5 + 2);
+        for (size_t i = 0; i < n; i++) {
+            if (f->space && i > 0)
+                txt_putc(&h, ' ');
+            if (f->sharp && (f->space || i == 0)) {
+                txt_putc(&h, '0');
+                txt_putc(&h, (char)verb);
+            }
+            unsigned char c = (unsigned char)a->s[i];
+            txt_putc(&h, dig[c >> 4]);
+            txt_putc(&h, dig[c & 15]);
+        }
+        if (!h.oom)
+            fmt_pad(b, f, h.p, h.len, true);
+        return;
+    }
+    default:
+        fmt_bad_verb(b, f, a, verb);
+        return;
+    }
+}
+
+static void fmt_arg_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
+{
+    switch (a->kind) {
+    case FA_INT:
+        fmt_int_verb(b, f, a, verb);
+        return;
+    case FA_BIG:
+        fmt_big_verb(b, f, a, verb);
+        return;
+    case FA_FLOAT:
+        fmt_float_verb(b, f, a, verb);
+        return;
+    default:
+        fmt_str_verb(b, f, a, verb);
+        return;
+    }
+}
+
+/* ---- the format string ----------------------------------------------------- */
+
+enum { FMT_NUM_LIMIT = 1000000 }; /* fmt's tooLarge: widths/precisions above 1e6 are rejected */
+
+/* fmt.parsenum over s[i..end): returns digits' value or -1 (no digits or too
+ * large; too large also consumes to end as Go does). */
+static int fmt_parsenum(const char *s, size_t *i, size_t end)
+{
+    if (*i >= end || s[*i] < '0' || s[*i] > '9')
+        return -1;
+    long v = 0;
+    while (*i < end && s[*i] >= '0' && s[*i] <= '9') {
+        if (v > FMT_NUM_LIMIT) {
+            *i = end;
+            return -1;
+        }
+        v = v * 10 + (s[*i] - '0');
+        (*i)++;
+    }
+    return (int)v;
+}
+
+typedef struct fmt_state {
+    const fmt_arg *args;
+    int nargs;
+    int argnum;
+    bool reordered, good_argnum;
+} fmt_state;
+
+/* fmt.argNumber: an optional [n] (1-based) before a width, precision or verb. */
+static bool fmt_arg_index(fmt_state *st, const char *s, size_t *i, size_t end)
+{
+    if (*i >= end || s[*i] != '[')
+        return false;
+    st->reordered = true;
+    size_t close = *i + 1;
+    while (close < end && s[close] != ']')
+        close++;
+    if (end - *i < 3 || close >= end) {
+        *i += 1;
+        st->good_argnum = false;
+        return false;
+    }
+    size_t j = *i + 1;
+    int n = fmt_parsenum(s, &j, close);
+    bool ok = n >= 0 && j == close;
+    *i = close + 1;
+    if (ok && n - 1 >= 0 && n - 1 < st->nargs) {
+        st->argnum = n - 1;
+        return true;
+    }
+    st->good_argnum = false;
+    return ok;
+}
+
+/* fmt.intFromArg: a '*' width or precision taken from a Go int argument. */
+static bool fmt_int_from_arg(fmt_state *st, int *out)
+{
+    if (st->argnum >= st->nargs)
+        return false;
+    const fmt_arg *a = &st->args[st->argnum++];
+    if (a->kind != FA_INT || a->i > FMT_NUM_LIMIT || a->i < -FMT_NUM_LIMIT)
+        return false;
+    *out = (int)a->i;
+    return true;
+}
+
+static void fmt_printf(txt_buf *b, const char *s, size_t end, const fmt_arg *args, int nargs)
+{
+    fmt_state st = {args, nargs, 0, false, true};
+    size_t i = 0;
+    while (i < end) {
+        st.good_argnum = true;
+        size_t lit = i;
+        while (i < end && s[i] != '%')
+            i++;
+        txt_put(b, s + lit, i - lit);
+        if (i >= end)
+            break;
+        i++; /* '%' */
+        fmt_spec f;
+        memset(&f, 0, sizeof f);
+        for (; i < end; i++) {
+            char c = s[i];
+            if (c == '#')
+                f.sharp = true;
+            else if (c == '0')
+                f.zero = !f.minus;
+            else if (c == '+')
+                f.plus = true;
+            else if (c == '-') {
+                f.minus = true;
+                f.zero = false;
+            } else if (c == ' ')
+                f.space = true;
+            else
+                break;
+        }
+        bool after_index = fmt_arg_index(&st, s, &i, end);
+        if (i < end && s[i] == '*') {
+            i++;
+            f.wid_present = fmt_int_from_arg(&st, &f.wid);
+            if (!f.wid_present)
+                txt_put(b, "%!(BADWIDTH)", 12);
+            if (f.wid < 0) {
+                f.wid = -f.wid;
+                f.minus = true;
+                f.zero = false;
+            }
+            after_index = false;
+        } else {
+            int w = fmt_parsenum(s, &i, end);
+            f.wid_present = w >= 0;
+            f.wid = w >= 0 ? w : 0;
+            if (after_index && f.wid_present)
+                st.good_argnum = false;
+        }
+        if (i + 1 < end && s[i] == '.') {
+            i++;
+            if (after_index)
+                st.good_argnum = false;
+            after_index = fmt_arg_index(&st, s, &i, end);
+            if (i < end && s[i] == '*') {
+                i++;
+                f.prec_present = fmt_int_from_arg(&st, &f.prec);
+                if (f.prec < 0) {
+                    f.prec = 0;
+                    f.prec_present = false;
+                }
+                if (!f.prec_present)
+                    txt_put(b, "%!(BADPREC)", 11);
+                after_index = false;
+            } else {
+                int p = fmt_parsenum(s, &i, end);
+                f.prec_present = true;
+                f.prec = p >= 0 ? p : 0;
+            }
+        }
+        if (!after_index)
+            after_index = fmt_arg_index(&st, s, &i, end);
+        if (i >= end) {
+            txt_put(b, "%!(NOVERB)", 10);
+            break;
+        }
+        int32_t verb;
+        size_t vk = txt_next_cp(s + i, end - i, &verb);
+        i += vk;
+        if (verb == '%') {
+            txt_putc(b, '%');
+        } else if (!st.good_argnum) {
+            txt_put(b, "%!", 2);
+            txt_put_cp(b, verb);
+            txt_put(b, "(BADINDEX)", 10);
+        } else if (st.argnum >= st.nargs) {
+            txt_put(b, "%!", 2);
+            txt_put_cp(b, verb);
+            txt_put(b, "(MISSING)", 9);
+        } else {
+            if (verb == 'v') {
+                if (f.sharp) {
+                    f.sharp = false;
+                    f.sharp_v = true;
+                }
+                if (f.plus) {
+                    f.plus = false;
+                    f.plus_v = true;
+                }
+            }
+            fmt_arg_verb(b, &f, &args[st.argnum], verb);
+            st.argnum++;
+        }
+    }
+    if (!st.reordered && st.argnum < nargs) {
+        txt_put(b, "%!(EXTRA ", 9);
+        for (int k = st.argnum; k < nargs; k++) {
+            if (k > st.argnum)
+                txt_put(b, ", ", 2);
+            const char *tn = fmt_type_name(&args[k]);
+            txt_put(b, tn, strlen(tn));
+            txt_putc(b, '=');
+            fmt_spec f;
+            memset(&f, 0, sizeof f);
+            fmt_arg_verb(b, &f, &args[k], 'v');
+        }
+        txt_putc(b, ')');
+    }
+}
+
+/* The Go value OPA passes for one sprintf operand. */
+static bool fmt_convert(bi_ctx *ctx, const val *x, fmt_arg *a)
+{
+    memset(a, 0, sizeof *a);
+    if (x->type == V_STR) {
+        a->kind = FA_STR;
+        a->s = x->u.s;
+        a->n = x->len;
+        return true;
+    }
+    if (x->type == V_NUM) {
+        if (x->nk == NUM_INT) {
+            a->kind = FA_INT;
+            a->i = x->u.i;
+            return true;
+        }
+        if (x->nk == NUM_BIG) {
+            const char *t = x->u.s;
+            size_t n = x->len, k = (n > 0 && t[0] == '-') ? 1 : 0;
+            bool integer = k < n;
+            for (size_t j = k; j < n && integer; j++)
+                integer = t[j] >= '0' && t[j] <= '9';
+            if (integer) {
+                a->kind = FA_BIG;
+                a->s = t;
+                a->n = n;
+                return true;
+            }
+            char *z = arena_alloc(ctx->arena, n + 1);
+            if (!z)
+                return false;
+            memcpy(z, t, n);
+            z[n] = '\0';
+            double d = strtod(z, NULL);
+            if (isfinite(d)) {
+                a->kind = FA_FLOAT;
+                a->d = d;
+            } else {
+                a->kind = FA_STR; /* out of float64 range: OPA passes the text */
+                a->s = t;
+                a->n = n;
+            }
+            return true;
+        }
+        a->kind = FA_FLOAT;
+        a->d = x->u.d;
+        return true;
+    }
+    txt_buf t;
+    txt_init(&t, ctx->arena, 32);
+    txt_put_rego(&t, x);
+    if (t.oom)
+        return false;
+    a->kind = FA_STR;
+    a->s = t.p;
+    a->n = t.len;
+    return true;
+}
+
+bi_status bi_sprintf(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    if (args[0]->type != V_STR)
+        return bi_type_fail(ctx, "sprintf", 1, "string", args[0]);
+    if (args[1]->type != V_ARR)
+        return bi_type_fail(ctx, "sprintf", 2, "array", args[1]);
+    const val *arr = args[1];
+    fmt_arg *fa = arena_alloc(ctx->arena, sizeof(fmt_arg) * (arr->len ? arr->len : 1));
+    if (!fa)
+        return bi_oom(ctx);
+    for (uint32_t i = 0; i < arr->len; i++)
+        if (!fmt_convert(ctx, arr->u.a[i], &fa[i]))
+            return bi_oom(ctx);
+    txt_buf b;
+    txt_init(&b, ctx->arena, args[0]->len + 16);
+    fmt_printf(&b, args[0]->u.s, args[0]->len, fa, (int)arr->len);
+    const val *r = txt_finish(&b);
+    if (!r)
+        return bi_oom(ctx);
+    *out = r;
+    return BI_OK;
+}
+
+/* ======================================================================== */
+/* strings.render_template                                                  */
+/* ======================================================================== */
+
+/* OPA converts the variables object to Go values (numbers stay their JSON
+ * text, sets become slices) and runs text/template over it. A template
+ * value is either one of ours, a Go int made by the template itself (range
+ * indexes: their truth is "non-zero", unlike JSON numbers, which are
+ * non-empty strings to Go and always true) or "no value" (a missing key). */
+typedef enum tv_kind { TV_MISSING, TV_VAL, TV_INT } tv_kind;
+typedef struct tval {
+    tv_kind k;
+    const val *v;
+    int64_t i;
+} tval;
+
+typedef struct tvar {
+    const char *name; /* without the '$' */
+    size_t n;
+    tval v;
+} tvar;
+
+typedef struct titem {
+    bool action;
+    const char *s; /* text, or the action's inside without delimiters/trim markers */
+    size_t n;
+    int line;
+} titem;
+
+/* Template nesting and variable counts are bounded so that hostile
+ * templates cost bounded stack and memory. */
+enum { TMPL_MAX_DEPTH = 64, TMPL_MAX_VARS = 256 };
+
+typedef struct tmpl {
+    bi_ctx *ctx;
+    titem *items;
+    size_t nitems;
+    tvar vars[TMPL_MAX_VARS];
+    size_t nvars;
+    tval root, dot;
+    txt_buf *out;
+    int depth;
+    bool failed;
+} tmpl;
+
+static bool tmpl_fail(tmpl *t, int line, const char *msg, const char *arg, size_t argn)
+{
+    if (!t->failed)
+        bi_fail(t->ctx, POL_EVAL_BUILTIN, "strings.render_template: template: template:%d: %s%.*s", line, msg,
+                (int)argn, arg ? arg : "");
+    t->failed = true;
+    return false;
+}
+
+static bool tmpl_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Splits the source into text and action items, applying {{- and -}}. */
+static bool tmpl_lex(tmpl *t, const char *s, size_t n)
+{
+    size_t cap = 8, count = 0;
+    titem *items = arena_alloc(t->ctx->arena, cap * sizeof *items);
+    if (!items)
+        return false;
+    int line = 1;
+    size_t i = 0;
+    bool trim_next = false;
+    while (i <= n) {
+        size_t open = i;
+        while (open + 1 < n && !(s[open] == '{' && s[open + 1] == '{'))
+            open++;
+        if (open + 1 >= n)
+            open = n;
+        size_t text_start = i, text_end = open;
+        bool trim_left = open < n && open + 3 < n && s[open + 2] == '-' && tmpl_is_space(s[open + 3]);
+        if (trim_next)
+            while (text_start < text_end && tmpl_is_space(s[text_start]))
+                text_start++;
+        if (trim_left)
+            while (text_end > text_start && tmpl_is_space(s[text_end - 1]))
+                text_end--;
+        if (count + 2 > cap) {
+            titem *bigger = arena_alloc(t->ctx->arena, cap * 2 * sizeof *items);
+            if (!bigger)
+                return false;
+            memcpy(bigger, items, count * sizeof *items);
+            items = bigger;
+            cap *= 2;
+        }
+        if (text_end > text_start)
+            items[count++] = (titem){false, s + text_start, text_end - text_start, line};
+        for (size_t k = i; k < open; k++)
+            line += s[k] == '\n';
+        if (open >= n)
+            break;
+        size_t body = open + 2 + (trim_left ? 2 : 0);
+        /* Find the closing delimiter, skipping quoted literals. */
+        size_t j = body;
+        char quote = 0;
+        for (; j + 1 < n; j++) {
+            char c = s[j];
+            if (quote) {
+                if (c == '\\' && quote != '`')
+                    j++;
+                else if (c == quote)
+                    quote = 0;
+                continue;
+            }
+            if (c == '"' || c == '`' || c == '\'')
+                quote = c;
+            else if (c == '}' && s[j + 1] == '}')
+                break;
+        }
+        if (j + 1 >= n) {
+            t->items = items;
+            return tmpl_fail(t, line, "unclosed action", NULL, 0);
+        }
+        size_t body_end = j;
+        trim_next = body_end >= body + 2 && s[body_end - 1] == '-' && tmpl_is_space(s[body_end - 2]);
+        if (trim_next)
+            body_end -= 2;
+        while (body < body_end && tmpl_is_space(s[body]))
+            body++;
+        while (body_end > body && tmpl_is_space(s[body_end - 1]))
+            body_end--;
+        bool comment = body_end - body >= 4 && s[body] == '/' && s[body + 1] == '*' && s[body_end - 2] == '*' &&
+                       s[body_end - 1] == '/';
+        if (!comment)
+            items[count++] = (titem){true, s + body, body_end - body, line};
+        for (size_t k = open; k < j + 2; k++)
+            line += s[k] == '\n';
+        i = j + 2;
+    }
+    t->items = items;
+    t->nitems = count;
+    return true;
+}
+
+/* ---- pipelines -------------------------------------------------------------- */
+
+typedef struct tcur {
+    const char *s;
+    size_t n, i;
+    int line;
+} tcur;
+
+static void tcur_skip_space(tcur *c)
+{
+    while (c->i < c->n && tmpl_is_space(c->s[c->i]))
+        c->i++;
+}
+
+static bool tmpl_ident_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+           (unsigned char)ch >= 0x80;
+}
+
+static tvar *tmpl_lookup_var(tmpl *t, const char *name, size_t n)
+{
+    for (size_t k = t->nvars; k-- > 0;)
+        if (t->vars[k].n == n && memcmp(t->vars[k].name, name, n) == 0)
+            return &t->vars[k];
+    return NULL;
+}
+
+static bool tmpl_field(tmpl *t, tcur *c, tval *v)
+{
+    while (c->i < c->n && c->s[c->i] == '.' && c->i + 1 < c->n && tmpl_ident_char(c->s[c->i + 1])) {
+        size_t start = ++c->i;
+        while (c->i < c->n && tmpl_ident_char(c->s[c->i]))
+            c->i++;
+        const char *name = c->s + start;
+        size_t nn = c->i - start;
+        if (v->k == TV_MISSING || (v->k == TV_VAL && v->v->type == V_NULL))
+            return tmpl_fail(t, c->line, "nil pointer evaluating interface {}.", name, nn);
+        if (v->k != TV_VAL || v->v->type != V_OBJ)
+            return tmpl_fail(t, c->line, "can't evaluate field ", name, nn);
+        const val *got = val_obj_get_str(v->v, name, nn);
+        *v = got ? (tval){TV_VAL, got, 0} : (tval){TV_MISSING, NULL, 0};
+    }
+    return true;
+}
+
+/* Go string literal: "…" with escapes, or `…` raw. */
+static bool tmpl_string_lit(tmpl *t, tcur *c, tval *v)
+{
+    char q = c->s[c->i++];
+    txt_buf b;
+    txt_init(&b, t->ctx->arena, 16);
+    while (c->i < c->n && c->s[c->i] != q) {
+        char ch = c->s[c->i++];
+        if (ch == '\\' && q == '"' && c->i < c->n) {
+            char e = c->s[c->i++];
+            switch (e) {
+            case 'n': ch = '\n'; break;
+            case 't': ch = '\t'; break;
+            case 'r': ch = '\r'; break;
+            default: ch = e; break;
+            }
+        }
+        txt_putc(&b, ch);
+    }
+    if (c->i >= c->n)
+        return tmpl_fail(t, c->line, "unterminated quoted string", NULL, 0);
+    c->i++;
+    const val *s = txt_finish(&b);
+    if (!s) {
+        t->failed = true;
+        bi_oom(t->ctx);
+        return false;
+    }
+    *v = (tval){TV_VAL, s, 0};
+    return true;
+}
+
+static bool tmpl_operand(tmpl *t, tcur *c, tval *v)
+{
+    tcur_skip_space(c);
+    if (c->i >= c->n)
+        return tmpl_fail(t, c->line, "missing value for command", NULL, 0);
+    char ch = c->s[c->i];
+    if (ch == '.') {
+        *v = t->dot;
+        if (c->i + 1 >= c->n || !tmpl_ident_char(c->s[c->i + 1]))
+            c->i++;
+        return tmpl_field(t, c, v);
+    }
+    if (ch == '$') {
+        size_t start = ++c->i;
+        while (c->i < c->n && tmpl_ident_char(c->s[c->i]))
+            c->i++;
+        if (c->i == start) {
+            *v = t->root;
+        } else {
+            tvar *var = tmpl_lookup_var(t, c->s + start, c->i - start);
+            if (!var)
+                return tmpl_fail(t, c->line, "undefined variable: $", c->s + start, c->i - start);
+            *v = var->v;
+        }
+        return tmpl_field(t, c, v);
+    }
+    if (ch == '"' || ch == '`')
+        return tmpl_string_lit(t, c, v);
+    if ((ch >= '0' && ch <= '9') || ch == '-' || ch == '+') {
+        size_t start = c->i;
+        while (c->i < c->n && !tmpl_is_space(c->s[c->i]) && c->s[c->i] != ')')
+            c->i++;
+        const val *num = v_num_text(t->ctx->arena, c->s + start, c->i - start);
+        if (!num || num->type != V_NUM)
+            return tmpl_fail(t, c->line, "bad number syntax: ", c->s + start, c->i - start);
+        *v = (tval){TV_VAL, num, 0};
+        return true;
+    }
+    size_t start = c->i;
+    while (c->i < c->n && tmpl_ident_char(c->s[c->i]))
+        c->i++;
+    size_t wn = c->i - start;
+    const char *w = c->s + start;
+    if (wn == 4 && memcmp(w, "true", 4) == 0)
+        *v = (tval){TV_VAL, VAL_TRUE, 0};
+    else if (wn == 5 && memcmp(w, "false", 5) == 0)
+        *v = (tval){TV_VAL, VAL_FALSE, 0};
+    else if (wn == 3 && memcmp(w, "nil", 3) == 0)
+        *v = (tval){TV_VAL, VAL_NULL, 0};
+    else if (wn > 0)
+        return tmpl_fail(t, c->line, "function not defined: ", w, wn);
+    else
+        return tmpl_fail(t, c->line, "unexpected character in command: ", w, 1);
+    return true;
+}
+
+static bool tmpl_pipeline(tmpl *t, tcur *c, tval *v)
+{
+    if (!tmpl_operand(t, c, v))
+        return false;
+    tcur_skip_space(c);
+    if (c->i < c->n)
+        return tmpl_fail(t, c->line, "unsupported pipeline syntax: ", c->s + c->i, c->n - c->i);
+    return true;
+}
+
+/* An optional "$x :=" or "$x =" (or "$i, $v :=" when two are allowed). */
+static bool tmpl_decl(tcur *c, const char **names, size_t *lens, int max, int *count, bool *assign)
+{
+    size_t save = c->i;
+    *count = 0;
+    *assign = false;
+    for (;;) {
+        tcur_skip_space(c);
+        if (c->i >= c->n || c->s[c->i] != '$')
+            break;
+        size_t start = ++c->i;
+        while (c->i < c->n && tmpl_ident_char(c->s[c->i]))
+            c->i++;
+        if (*count < max) {
+            names[*count] = c->s + start;
+            lens[*count] = c->i - start;
+        }
+        (*count)++;
+        tcur_skip_space(c);
+        if (c->i < c->n && c->s[c->i] == ',') {
+            c->i++;
+            continue;
+        }
+        if (c->i + 1 < c->n && c->s[c->i] == ':' && c->s[c->i + 1] == '=') {
+            c->i += 2;
+            return *count <= max;
+        }
+        if (c->i < c->n && c->s[c->i] == '=' && *count == 1) {
+            c->i++;
+            *assign = true;
+            return true;
+        }
+        break;
+    }
+    c->i = save;
+    *count = 0;
+    return true;
+}
+
+static bool tmpl_set_var(tmpl *t, int line, const char *name, size_t n, tval v)
+{
+    if (t->nvars >= TMPL_MAX_VARS)
+        return tmpl_fail(t, line, "too many variables", NULL, 0);
+    t->vars[t->nvars++] = (tvar){name, n, v};
+    return true;
+}
+
+/* ---- printing and truth --------------------------------------------------- */
+
+/* fmt's %v of the Go value: slices as [a b], maps as map[k:v], nil as <nil>. */
+static void tmpl_print_val(txt_buf *b, const val *x)
+{
+    switch ((vtype)x->type) {
+    case V_NULL:
+        txt_put(b, "<nil>", 5);
+        return;
+    case V_BOOL:
+        txt_put(b, x->u.b ? "true" : "false", x->u.b ? 4 : 5);
+        return;
+    case V_NUM:
+        txt_put_num(b, x);
+        return;
+    case V_STR:
+        txt_put(b, x->u.s, x->len);
+        return;
+    case V_ARR:
+    case V_SET:
+        txt_putc(b, '[');
+        for (uint32_t i = 0; i < x->len; i++) {
+            if (i)
+                txt_putc(b, ' ');
+            tmpl_print_val(b, x->u.a[i]);
+        }
+        txt_putc(b, ']');
+        return;
+    case V_OBJ:
+        txt_put(b, "map[", 4);
+        for (uint32_t i = 0; i < x->len; i++) {
+            if (i)
+                txt_putc(b, ' ');
+            tmpl_print_val(b, x->u.o.k[i]);
+            txt_putc(b, ':');
+            tmpl_print_val(b, x->u.o.v[i]);
+        }
+        txt_putc(b, ']');
+        return;
+    }
+}
+
+static void tmpl_print(tmpl *t, tval v)
+{
+    if (v.k == TV_MISSING) {
+        txt_put(t->out, "<undefined>", 11); /* OPA rewrites Go's "<no value>" */
+    } else if (v.k == TV_INT) {
+        char buf[32];
+        int n = snprintf(buf, sizeof buf, "%lld", (long long)v.i);
+        txt_put(t->out, buf, (size_t)n);
+    } else {
+        tmpl_print_val(t->out, v.v);
+    }
+}
+
+static bool tmpl_truth(tval v)
+{
+    if (v.k == TV_MISSING)
+        return false;
+    if (v.k == TV_INT)
+        return v.i != 0;
+    switch ((vtype)v.v->type) {
+    case V_NULL:
+        return false;
+    case V_BOOL:
+        return v.v->u.b;
+    case V_NUM:
+        return true;
+    default:
+        return v.v->len > 0;
+    }
+}
+
+/* ---- execution -------------------------------------------------------------- */
+
+typedef enum tkw { KW_NONE, KW_IF, KW_ELSE, KW_END, KW_RANGE, KW_WITH, KW_OTHER } tkw;
+
+static tkw tmpl_keyword(const titem *it, tcur *c)
+{
+    *c = (tcur){it->s, it->n, 0, it->line};
+    size_t k = 0;
+    while (k < it->n && tmpl_ident_char(it->s[k]))
+        k++;
+    static const struct {
+        const char *w;
+        tkw kw;
+    } words[] = {{"if", KW_IF},         {"else", KW_ELSE},       {"end", KW_END},
+                 {"range", KW_RANGE},   {"with", KW_WITH},       {"define", KW_OTHER},
+                 {"template", KW_OTHER}, {"block", KW_OTHER},    {"break", KW_OTHER},
+                 {"continue", KW_OTHER}};
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+        if (strlen(words[w].w) == k && memcmp(words[w].w, it->s, k) == 0) {
+            c->i = k;
+            return words[w].kw;
+        }
+    }
+    return KW_NONE;
+}
+
+static size_t tmpl_exec_list(tmpl *t, size_t pos, bool skip);
+
+/* Runs the branches of an if/with/range starting after the opening item;
+ * returns the index after the matching {{end}}. */
+static size_t tmpl_exec_block(tmpl *t, size_t pos, tkw kw, tcur *c, bool skip)
+{
+    int line = t->items[pos].line;
+    if (++t->depth > TMPL_MAX_DEPTH) {
+        tmpl_fail(t, line, "template nested too deeply", NULL, 0);
+        return t->nitems;
+    }
+    size_t saved_vars = t->nvars;
+    tval saved_dot = t->dot;
+    size_t p;
+    if (kw == KW_RANGE) {
+        const char *names[2];
+        size_t lens[2];
+        int nnames = 0;
+        bool assign;
+        tval coll = {TV_MISSING, NULL, 0};
+        if (!skip && (!tmpl_decl(c, names, lens, 2, &nnames, &assign) || assign || !tmpl_pipeline(t, c, &coll))) {
+            if (!t->failed)
+                tmpl_fail(t, line, "bad range syntax", NULL, 0);
+            return t->nitems;
+        }
+        size_t body = pos + 1;
+        p = tmpl_exec_list(t, body, true); /* find {{else}}/{{end}} */
+        uint32_t count = 0;
+        if (!skip && coll.k == TV_VAL) {
+            vtype ty = (vtype)coll.v->type;
+            if (ty == V_ARR || ty == V_SET || ty == V_OBJ)
+                count = coll.v->len;
+            else if (ty != V_NULL)
+                tmpl_fail(t, line, "range can't iterate over ", vtype_name(ty), strlen(vtype_name(ty)));
+        } else if (!skip && coll.k == TV_INT) {
+            count = coll.i > 0 ? (uint32_t)(coll.i > UINT32_MAX ? UINT32_MAX : coll.i) : 0;
+        }
+        for (uint32_t i = 0; i < count && !t->failed; i++) {
+            tval key, elem;
+            if (coll.k == TV_INT) {
+                key = elem = (tval){TV_INT, NULL, (int64_t)i};
+            } else if (coll.v->type == V_OBJ) {
+                key = (tval){TV_VAL, coll.v->u.o.k[i], 0};
+                elem = (tval){TV_VAL, coll.v->u.o.v[i], 0};
+            } else {
+                key = (tval){TV_INT, NULL, (int64_t)i};
+                elem = (tval){TV_VAL, coll.v->u.a[i], 0};
+            }
+            t->nvars = saved_vars;
+            if (nnames == 1)
+                tmpl_set_var(t, line, names[0], lens[0], elem);
+            else if (nnames == 2) {
+                tmpl_set_var(t, line, names[0], lens[0], key);
+                tmpl_set_var(t, line, names[1], lens[1], elem);
+            }
+            t->dot = elem;
+            tmpl_exec_list(t, body, false);
+        }
+        t->nvars = saved_vars;
+        t->dot = saved_dot;
+        if (p < t->nitems && tmpl_keyword(&t->items[p], c) == KW_ELSE)
+            p = tmpl_exec_list(t, p + 1, skip || count > 0 || t->failed);
+    } else {
+        /* if / with, then any {{else if …}} / {{else with …}} / {{else}}. */
+        bool done = false;
+        bool take = false;
+        tkw cur = kw;
+        size_t at = pos;
+        for (;;) {
+            take = false;
+            if (!skip && !done && !t->failed) {
+                const char *names[1];
+                size_t lens[1];
+                int nnames = 0;
+                bool assign;
+                tval v;
+                if (!tmpl_decl(c, names, lens, 1, &nnames, &assign) || !tmpl_pipeline(t, c, &v)) {
+                    if (!t->failed)
+                        tmpl_fail(t, t->items[at].line, "bad pipeline", NULL, 0);
+                } else {
+                    take = tmpl_truth(v);
+                    if (take && nnames == 1)
+                        tmpl_set_var(t, line, names[0], lens[0], v);
+                    if (take && cur == KW_WITH)
+                        t->dot = v;
+                }
+            }
+            p = tmpl_exec_list(t, at + 1, !take);
+            t->dot = saved_dot;
+            t->nvars = saved_vars;
+            done = done || take;
+            if (p >= t->nitems || tmpl_keyword(&t->items[p], c) != KW_ELSE)
+                break;
+            tcur_skip_space(c);
+            tcur probe = *c;
+            tkw next = tmpl_keyword(&(titem){true, c->s + c->i, c->n - c->i, c->line}, &probe);
+            if (next == KW_IF || next == KW_WITH) {
+                *c = (tcur){c->s + c->i + probe.i, c->n - c->i - probe.i, 0, c->line};
+                cur = next;
+                at = p;
+                continue;
+            }
+            p = tmpl_exec_list(t, p + 1, skip || done || t->failed);
+            break;
+        }
+    }
+    t->dot = saved_dot;
+    t->nvars = saved_vars;
+    t->depth--;
+    if (p >= t->nitems || tmpl_keyword(&t->items[p], c) != KW_END) {
+        tmpl_fail(t, line, "unexpected EOF", NULL, 0);
+        return t->nitems;
+    }
+    return p + 1;
+}
+
+/* Executes items from pos until an {{else}} or {{end}} of this level (its
+ * index is returned) or the end. With skip, only walks the structure. */
+static size_t tmpl_exec_list(tmpl *t, size_t pos, bool skip)
+{
+    while (pos < t->nitems && !t->failed) {
+        const titem *it = &t->items[pos];
+        if (!it->action) {
+            if (!skip)
+                txt_put(t->out, it->s, it->n);
+            pos++;
+            continue;
+        }
+        tcur c;
+        tkw kw = tmpl_keyword(it, &c);
+        switch (kw) {
+        case KW_ELSE:
+        case KW_END:
+            return pos;
+        case KW_IF:
+        case KW_RANGE:
+        case KW_WITH:
+            pos = tmpl_exec_block(t, pos, kw, &c, skip);
+            continue;
+        case KW_OTHER:
+            tmpl_fail(t, it->line, "unsupported action: ", it->s, it->n);
+            return t->nitems;
+        case KW_NONE:
+            break;
+        }
+        if (!skip) {
+            const char *names[1];
+            size_t lens[1];
+            int nnames = 0;
+            bool assign;
+            tval v;
+            if (!tmpl_decl(&c, names, lens, 1, &nnames, &assign) || !tmpl_pipeline(t, &c, &v))
+                return t->nitems;
+            if (nnames == 0) {
+                tmpl_print(t, v);
+            } else if (assign) {
+                tvar *var = tmpl_lookup_var(t, names[0], lens[0]);
+                if (!var) {
+                    tmpl_fail(t, it->line, "undefined variable: $", names[0], lens[0]);
+                    return t->nitems;
+                }
+                var->v = v;
+            } else if (!tmpl_set_var(t, it->line, names[0], lens[0], v)) {
+                return t->nitems;
+            }
+        }
+        pos++;
+    }
+    return pos;
+}
+
+bi_status bi_render_template(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    if (args[0]->type != V_STR)
+        return bi_type_fail(ctx, "strings.render_template", 1, "string", args[0]);
+    if (args[1]->type != V_OBJ)
+        return bi_type_fail(ctx, "strings.render_template", 2, "object", args[1]);
+    tmpl *t = arena_alloc(ctx->arena, sizeof *t);
+    if (!t)
+        return bi_oom(ctx);
+    memset(t, 0, sizeof *t);
+    t->ctx = ctx;
+    t->root = t->dot = (tval){TV_VAL, args[1], 0};
+    txt_buf b;
+    txt_init(&b, ctx->arena, args[0]->len + 16);
+    t->out = &b;
+    if (!tmpl_lex(t, args[0]->u.s, args[0]->len))
+        return t->failed ? BI_ERR : bi_oom(ctx);
+    size_t end = tmpl_exec_list(t, 0, false);
+    if (t->failed)
+        return BI_ERR;
+    if (end < t->nitems) {
+        tmpl_fail(t, t->items[end].line, "unexpected ", t->items[end].s, t->items[end].n);
+        return BI_ERR;
+    }
+    const val *r = txt_finish(&b);
+    if (!r)
+        return bi_oom(ctx);
+    *out = r;
+    return BI_OK;
+}

@@ -1,0 +1,1144 @@
+/* regex.*, glob.match, glob.quote_meta, regex.globs_match.
+ *
+ * Regular expressions run on PCRE2 (UTF mode, $ matching only at the very
+ * end as in Go's RE2 syntax). OPA uses Go's regexp; the syntaxes agree on
+ * everything RE2 accepts except that PCRE2 also accepts more (backreferences,
+ * lookaround), which we do not reject. Iteration over matches (find_n,
+ * split, replace) reproduces Go's rules for empty matches.
+ *
+ * Allocation: PCRE2 allocates through a general context whose malloc takes
+ * from ctx->arena and whose free does nothing — the arena is released with
+ * the evaluation. We do not JIT at evaluation time (JIT memory is mmapped
+ * outside the arena); constant patterns are the compiler's to precompile.
+ * Work is bounded by the context's match and depth limits.
+ *
+ * glob.match compiles the pattern (gobwas/glob syntax) into a small
+ * instruction list and runs it as a Pike VM over code points: time
+ * O(pattern × text), no backtracking blow-up. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "bi_text.h"
+
+#include <pcre2.h>
+#include <stdio.h>
+#include <string.h>
+#include <utf8proc.h>
+
+/* Defaults when the context leaves the limits at 0 (see bi_ctx). */
+enum { RX_DEFAULT_MATCH_LIMIT = 1000000, RX_DEFAULT_DEPTH_LIMIT = 10000 };
+
+static void *rx_arena_malloc(PCRE2_SIZE n, void *data)
+{
+    return arena_alloc((arena *)data, n);
+}
+
+static void rx_arena_free(void *p, void *data)
+{
+    (void)p; /* the arena owns everything until the evaluation ends */
+    (void)data;
+}
+
+typedef struct rx {
+    pcre2_code *code;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    uint32_t ncap; /* capture groups, excluding group 0 */
+} rx;
+
+static pcre2_general_context *rx_gctx(bi_ctx *ctx)
+{
+    if (ctx->pcre_gctx)
+        return ctx->pcre_gctx;
+    return pcre2_general_context_create(rx_arena_malloc, rx_arena_free, ctx->arena);
+}
+
+/* Compiles pattern p[0..n) for builtin `name`. On a syntax error reports
+ * "name: error parsing regexp: <reason>: `pattern`" (Go's wording around
+ * PCRE2's reason). */
+static bi_status rx_compile(bi_ctx *ctx, const char *name, const char *p, size_t n, rx *out)
+{
+    pcre2_general_context *g = rx_gctx(ctx);
+    pcre2_compile_context *cc = g ? pcre2_compile_context_create(g) : NULL;
+    if (!cc)
+        return bi_oom(ctx);
+    int err;
+    PCRE2_SIZE off;
+    out->code = pcre2_compile((PCRE2_SPTR)p, n, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &err, &off, cc);
+    if (!out->code) {
+        if (err == PCRE2_ERROR_HEAPLIMIT || err == PCRE2_ERROR_NOMEMORY)
+            return bi_oom(ctx);
+        PCRE2_UCHAR msg[160];
+        if (pcre2_get_error_message(err, msg, sizeof msg) < 0)
+            snprintf((char *)msg, sizeof msg, "error %d", err);
+        return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: error parsing regexp: %s at offset %zu: `%.*s`", name,
+                       (const char *)msg, (size_t)off, (int)(n > 200 ? 200 : n), p);
+    }
+    pcre2_pattern_info(out->code, PCRE2_INFO_CAPTURECOUNT, &out->ncap);
+    out->md = pcre2_match_data_create_from_pattern(out->code, g);
+    out->mctx = pcre2_match_context_create(g);
+    if (!out->md || !out->mctx)
+        return bi_oom(ctx);
+    pcre2_set_match_limit(out->mctx, ctx->regex_match_limit ? ctx->regex_match_limit : RX_DEFAULT_MATCH_LIMIT);
+    pcre2_set_depth_limit(out->mctx, ctx->regex_depth_limit ? ctx->regex_depth_limit : RX_DEFAULT_DEPTH_LIMIT);
+    return BI_OK;
+}
+
+static bi_status rx_compile_val(bi_ctx *ctx, const char *name, const val *pat, rx *out)
+{
+    return rx_compile(ctx, name, pat->u.s, pat->len, out);
+}
+
+/* One search from `start`. Returns BI_OK with *found and the ovector, or
+ * BI_ERR (limits, memory, invalid UTF-8 subject). */
+static bi_status rx_search(bi_ctx *ctx, const char *name, rx *r, const char *s, size_t n, size_t start, bool *found,
+                           PCRE2_SIZE **ov)
+{
+    int rc = pcre2_match(r->code, (PCRE2_SPTR)s, n, start, 0, r->md, r->mctx);
+    if (rc == PCRE2_ERROR_NOMATCH) {
+        *found = false;
+        return BI_OK;
+    }
+    if (rc < 0) {
+        switch (rc) {
+        case PCRE2_ERROR_MATCHLIMIT:
+        case PCRE2_ERROR_DEPTHLIMIT:
+        case PCRE2_ERROR_HEAPLIMIT:
+            return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: regular expression match limit exceeded", name);
+        case PCRE2_ERROR_NOMEMORY:
+            return bi_oom(ctx);
+        default: {
+            PCRE2_UCHAR msg[160];
+            if (pcre2_get_error_message(rc, msg, sizeof msg) < 0)
+                snprintf((char *)msg, sizeof msg, "error %d", rc);
+            return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: %s", name, (const char *)msg);
+        }
+        }
+    }
+    *found = true;
+    *ov = pcre2_get_ovector_pointer(r->md);
+    return BI_OK;
+}
+
+/* Go's allMatches: successive leftmost matches; after an empty match the
+ * search moves one code point on, and an empty match adjacent to the
+ * previous match is dropped. Calls visit(ov) for each accepted match, at
+ * most `limit` (< 0: unlimited). */
+typedef bi_status (*rx_visit)(bi_ctx *ctx, void *env, const PCRE2_SIZE *ov, uint32_t ncap);
+
+static bi_status rx_each(bi_ctx *ctx, const char *name, rx *r, const char *s, size_t n, int64_t limit, rx_visit visit,
+                         void *env)
+{
+    size_t pos = 0;
+    int64_t count = 0;
+    size_t prev_end = SIZE_MAX;
+    while ((limit < 0 || count < limit) && pos <= n) {
+        bool found;
+        PCRE2_SIZE *ov;
+        if (rx_search(ctx, name, r, s, n, pos, &found, &ov) != BI_OK)
+            return BI_ERR;
+        if (!found)
+            break;
+        size_t m0 = ov[0], m1 = ov[1];
+        bool accept = true;
+        if (m1 == pos) {
+            if (m0 == prev_end)
+                accept = false;
+            if (pos < n) {
+                int32_t cp;
+                pos += txt_next_cp(s + pos, n - pos, &cp);
+            } else {
+                pos = n + 1;
+            }
+        } else {
+            pos = m1;
+        }
+        prev_end = m1;
+        if (accept) {
+            if (visit(ctx, env, ov, r->ncap) != BI_OK)
+                return BI_ERR;
+            count++;
+        }
+    }
+    return BI_OK;
+}
+
+#define NEED_STR(name, i)                                                                                             \
+    do {                                                                                                              \
+        if (args[i]->type != V_STR)                                                                                   \
+            return bi_type_fail(ctx, name, (i) + 1, "string", args[i]);                                               \
+    } while (0)
+
+static bi_status finish_array(bi_ctx *ctx, vbuild *vb, const val **out)
+{
+    const val *arr = vb->oom ? NULL : vb_finish_array(vb);
+    if (!arr)
+        return bi_oom(ctx);
+    *out = arr;
+    return BI_OK;
+}
+
+static bool push_str(vbuild *vb, const char *s, size_t n)
+{
+    const val *v = n ? v_str(vb->a, s, n) : &val_empty_str_c;
+    if (!v) {
+        vb->oom = true;
+        return false;
+    }
+    return vb_push(vb, v);
+}
+
+/* ---- regex.match, re_match, regex.is_valid -------------------------------- */
+
+static bi_status regex_match_named(bi_ctx *ctx, const char *name, const val *const *args, const val **out)
+{
+    NEED_STR(name, 0);
+    NEED_STR(name, 1);
+    rx r;
+    if (rx_compile_val(ctx, name, args[0], &r) != BI_OK)
+        return BI_ERR;
+    bool found;
+    PCRE2_SIZE *ov;
+    if (rx_search(ctx, name, &r, args[1]->u.s, args[1]->len, 0, &found, &ov) != BI_OK)
+        return BI_ERR;
+    *out = VAL_BOOL(found);
+    return BI_OK;
+}
+
+bi_status bi_regex_match(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    return regex_match_named(ctx, "regex.match", args, out);
+}
+
+bi_status bi_re_match(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    return regex_match_named(ctx, "re_match", args, out);
+}
+
+/* Never an error: anything but a compilable string is simply not valid. */
+bi_status bi_regex_is_valid(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    if (args[0]->type != V_STR) {
+        *out = VAL_FALSE;
+        return BI_OK;
+    }
+    rx r;
+    if (rx_compile_val(ctx, "regex.is_valid", args[0], &r) != BI_OK) {
+        if (ctx->err_code == POL_LIMIT_ARENA)
+            return BI_ERR;
+        *out = VAL_FALSE;
+        return BI_OK;
+    }
+    *out = VAL_TRUE;
+    return BI_OK;
+}
+
+/* ---- regex.find_n, regex.find_all_string_submatch_n, regex.split ------------ */
+
+typedef struct rx_collect {
+    vbuild vb;
+    const char *s;
+    bool submatches;
+} rx_collect;
+
+static bi_status rx_collect_match(bi_ctx *ctx, void *env, const PCRE2_SIZE *ov, uint32_t ncap)
+{
+    rx_collect *c = env;
+    if (!c->submatches) {
+        push_str(&c->vb, c->s + ov[0], ov[1] - ov[0]);
+        return c->vb.oom ? bi_oom(ctx) : BI_OK;
+    }
+    vbuild inner;
+    vb_init(&inner, ctx->arena);
+    for (uint32_t g = 0; g <= ncap; g++) {
+        /* Unset groups are PCRE2_UNSET; Go reports them as "". */
+        if (ov[2 * g] == PCRE2_UNSET)
+            push_str(&inner, "", 0);
+        else
+            push_str(&inner, c->s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+    }
+    const val *arr = NULL;
+    if (finish_array(ctx, &inner, &arr) != BI_OK)
+        return BI_ERR;
+    vb_push(&c->vb, arr);
+    return c->vb.oom ? bi_oom(ctx) : BI_OK;
+}
+
+static bi_status regex_find(bi_ctx *ctx, const char *name, const val *const *args, bool submatches, const val **out)
+{
+    NEED_STR(name, 0);
+    NEED_STR(name, 1);
+    int64_t limit;
+    if (txt_int_operand(ctx, name, 3, args[2], &limit) != BI_OK)
+        return BI_ERR;
+    rx r;
+    if (rx_compile_val(ctx, name, args[0], &r) != BI_OK)
+        return BI_ERR;
+    rx_collect c = {.s = args[1]->u.s, .submatches = submatches};
+    vb_init(&c.vb, ctx->arena);
+    if (limit != 0 && rx_each(ctx, name, &r, args[1]->u.s, args[1]->len, limit, rx_collect_match, &c) != BI_OK)
+        return BI_ERR;
+    return finish_array(ctx, &c.vb, out);
+}
+
+bi_status bi_regex_find_n(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    return regex_find(ctx, "regex.find_n", args, false, out);
+}
+
+bi_status bi_regex_find_all_string_submatch_n(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    return regex_find(ctx, "regex.find_all_string_submatch_n", args, true, out);
+}
+
+typedef struct rx_splitter {
+    vbuild vb;
+    const char *s;
+    size_t beg, end;
+} rx_splitter;
+
+static bi_status rx_split_match(bi_ctx *ctx, void *env, const PCRE2_SIZE *ov, uint32_t ncap)
+{
+    (void)ncap;
+    rx_splitter *sp = env;
+    sp->end = ov[0];
+    if (ov[1] != 0)
+        push_str(&sp->vb, sp->s + sp->beg, sp->end - sp->beg);
+    sp->beg = ov[1];
+    return sp->vb.oom ? bi_oom(ctx) : BI_OK;
+}
+
+/* Go's Regexp.Split(s, -1). */
+bi_status bi_regex_split(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    NEED_STR("regex.split", 0);
+    NEED_STR("regex.split", 1);
+    const val *s = args[1];
+    rx r;
+    if (rx_compile_val(ctx, "regex.split", args[0], &r) != BI_OK)
+        return BI_ERR;
+    rx_splitter sp = {.s = s->u.s};
+    vb_init(&sp.vb, ctx->arena);
+    if (args[0]->len > 0 && s->len == 0) {
+        push_str(&sp.vb, "", 0);
+        return finish_array(ctx, &sp.vb, out);
+    }
+    if (rx_each(ctx, "regex.split", &r, s->u.s, s->len, -1, rx_split_match, &sp) != BI_OK)
+        return BI_ERR;
+    if (sp.end != s->len)
+        push_str(&sp.vb, s->u.s + sp.beg, s->len - sp.beg);
+    return finish_array(ctx, &sp.vb, out);
+}
+
+/* ---- regex.replace ---------------------------------------------------------- */
+
+static bool rx_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Go's Regexp.Expand: $1, ${1}, $name, ${name}; $$ is a dollar; a '$' not
+ * followed by a valid reference is copied literally. Unknown groups expand
+ * to nothing. */
+static void rx_expand(txt_buf *b, rx *r, const char *tpl, size_t tn, const char *s, const PCRE2_SIZE *ov)
+{
+    for (size_t i = 0; i < tn;) {
+        if (tpl[i] != '$') {
+            size_t j = i;
+            while (j < tn && tpl[j] != '$')
+                j++;
+            txt_put(b, tpl + i, j - i);
+            i = j;
+            continue;
+        }
+        if (i + 1 < tn && tpl[i + 1] == '$') {
+            txt_putc(b, '$');
+            i += 2;
+            continue;
+        }
+        size_t j = i + 1;
+        bool brace = j < tn && tpl[j] == '{';
+        if (brace)
+            j++;
+        size_t ns = j;
+        while (j < tn && rx_name_char(tpl[j]))
+            j++;
+        size_t ne = j;
+        if (ne == ns || (brace && (j >= tn || tpl[j] != '}'))) {
+            txt_putc(b, '$'); /* malformed: the '$' is literal text */
+            i++;
+            continue;
+        }
+        if (brace)
+            j++;
+        i = j;
+        long group = -1;
+        bool digits = true;
+        for (size_t k = ns; k < ne; k++)
+            digits = digits && tpl[k] >= '0' && tpl[k] <= '9';
+        if (digits) {
+            group = 0;
+            for (size_t k = ns; k < ne && group <= 100000; k++)
+                group = group * 10 + (tpl[k] - '0');
+        } else {
+            char name[64];
+            if (ne - ns < sizeof name) {
+                memcpy(name, tpl + ns, ne - ns);
+                name[ne - ns] = '\0';
+                int g = pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)name);
+                group = g > 0 ? g : -1;
+            }
+        }
+        if (group >= 0 && (uint32_t)group <= r->ncap && ov[2 * group] != PCRE2_UNSET)
+            txt_put(b, s + ov[2 * group], ov[2 * group + 1] - ov[2 * group]);
+    }
+}
+
+/* Go's Regexp.ReplaceAllString. */
+bi_status bi_regex_replace(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    NEED_STR("regex.replace", 0);
+    NEED_STR("regex.replace", 1);
+    NEED_STR("regex.replace", 2);
+    const val *src = args[0], *repl = args[2];
+    rx r;
+    if (rx_compile_val(ctx, "regex.replace", args[1], &r) != BI_OK)
+        return BI_ERR;
+    txt_buf b;
+    txt_init(&b, ctx->arena, src->len);
+    const char *s = src->u.s;
+    size_t n = src->len, last = 0, pos = 0;
+    bool changed = false;
+    while (pos <= n) {
+        bool found;
+        PCRE2_SIZE *ov;
+        if (rx_search(ctx, "regex.replace", &r, s, n, pos, &found, &ov) != BI_OK)
+            return BI_ERR;
+        if (!found)
+            break;
+        size_t m0 = ov[0], m1 = ov[1];
+        txt_put(&b, s + last, m0 - last);
+        /* No replacement for an empty match right after the previous one. */
+        if (m1 > last || m0 == 0) {
+            rx_expand(&b, &r, repl->u.s, repl->len, s, ov);
+            changed = true;
+        }
+        last = m1;
+        size_t width = 0;
+        if (pos < n) {
+            int32_t cp;
+            width = txt_next_cp(s + pos, n - pos, &cp);
+        }
+        if (pos + width > m1)
+            pos += width;
+        else if (pos + 1 > m1)
+            pos++;
+        else
+            pos = m1;
+    }
+    if (!changed) {
+        *out = src;
+        return BI_OK;
+    }
+    txt_put(&b, s + last, n - last);
+    const val *res = txt_finish(&b);
+    if (!res)
+        return bi_oom(ctx);
+    *out = res;
+    return BI_OK;
+}
+
+/* ---- regex.template_match ----------------------------------------------------- */
+
+/* Go's regexp.QuoteMeta. */
+static void rx_quote_meta(txt_buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strchr("\\.+*?()|[]{}^$", s[i]) && s[i] != '\0')
+            txt_putc(b, '\\');
+        txt_putc(b, s[i]);
+    }
+}
+
+/* The pattern is literal text with regular expressions between the
+ * delimiters (gorilla/mux style): "urn:foo:{.*}" becomes ^urn:foo:(.*)$. */
+bi_status bi_regex_template_match(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    const char *name = "regex.template_match";
+    NEED_STR(name, 0);
+    NEED_STR(name, 1);
+    NEED_STR(name, 2);
+    NEED_STR(name, 3);
+    const val *tpl = args[0];
+    if (args[2]->len != 1)
+        return bi_fail(ctx, POL_EVAL_BUILTIN,
+                       "%s: start delimiter has to be exactly one character long but is %u long", name, args[2]->len);
+    /* OPA reports the start delimiter's length here too. */
+    if (args[3]->len != 1)
+        return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: end delimiter has to be exactly one character long but is %u long",
+                       name, args[2]->len);
+    char ds = args[2]->u.s[0], de = args[3]->u.s[0];
+    txt_buf b;
+    txt_init(&b, ctx->arena, tpl->len * 2 + 4);
+    txt_putc(&b, '^');
+    int level = 0;
+    size_t idx = 0, end = 0;
+    for (size_t i = 0; i < tpl->len; i++) {
+        char c = tpl->u.s[i];
+        if (c == ds) {
+            if (++level == 1)
+                idx = i;
+        } else if (c == de) {
+            if (--level == 0) {
+                rx_quote_meta(&b, tpl->u.s + end, idx - end);
+                txt_putc(&b, '(');
+                txt_put(&b, tpl->u.s + idx + 1, i - idx - 1);
+                txt_putc(&b, ')');
+                end = i + 1;
+            } else if (level < 0) {
+                break;
+            }
+        }
+    }
+    if (level != 0) {
+        txt_buf q;
+        txt_init(&q, ctx->arena, tpl->len + 8);
+        txt_put(&q, tpl->u.s, tpl->len);
+        if (q.oom)
+            return bi_oom(ctx);
+        return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: unbalanced braces in \"%.*s\"", name, (int)q.len, q.p);
+    }
+    rx_quote_meta(&b, tpl->u.s + end, tpl->len - end);
+    txt_putc(&b, '$');
+    if (b.oom)
+        return bi_oom(ctx);
+    rx r;
+    if (rx_compile(ctx, name, b.p, b.len, &r) != BI_OK)
+        return BI_ERR;
+    bool found;
+    PCRE2_SIZE *ov;
+    if (rx_search(ctx, name, &r, args[1]->u.s, args[1]->len, 0, &found, &ov) != BI_OK)
+        return BI_ERR;
+    *out = VAL_BOOL(found);
+    return BI_OK;
+}
+
+/* ---- glob.match ------------------------------------------------------------ */
+
+/* Pike-VM program for one glob. Consuming instructions advance one code
+ * point; SPLIT/JMP are the epsilon moves; FAIL ends a thread (closes an
+ * alternation). */
+typedef enum gop { G_CHAR, G_NOSEP, G_ANY, G_CLASS, G_SPLIT, G_JMP, G_FAIL, G_MATCH } gop;
+
+typedef struct ginst {
+    uint8_t op;
+    int32_t c;     /* G_CHAR */
+    uint32_t x, y; /* G_SPLIT targets, G_JMP target, G_CLASS class index */
+} ginst;
+
+typedef struct gclass {
+    bool neg, range;
+    int32_t lo, hi;     /* range */
+    const int32_t *cps; /* list */
+    uint32_t n;
+} gclass;
+
+typedef struct gprog {
+    ginst *ins;
+    uint32_t n, cap;
+    gclass *cls;
+    uint32_t ncls, clscap;
+    const char *err; /* first syntax error */
+} gprog;
+
+typedef struct gparse {
+    const char *s;
+    size_t n, i;
+    gprog *p;
+    arena *a;
+    int depth;
+} gparse;
+
+enum { GLOB_MAX_DEPTH = 64 }; /* nested {…} groups */
+
+static uint32_t glob_emit(gparse *g, gop op, int32_t c)
+{
+    gprog *p = g->p;
+    if (p->n >= p->cap) {
+        p->err = "pattern too complex";
+        return p->cap ? p->cap - 1 : 0;
+    }
+    p->ins[p->n] = (ginst){(uint8_t)op, c, 0, 0};
+    return p->n++;
+}
+
+static bool glob_peek(gparse *g, int32_t *cp, size_t *k)
+{
+    if (g->i >= g->n)
+        return false;
+    *k = txt_next_cp(g->s + g->i, g->n - g->i, cp);
+    return true;
+}
+
+static void glob_class(gparse *g)
+{
+    gprog *p = g->p;
+    if (p->ncls >= p->clscap) {
+        p->err = "pattern too complex";
+        return;
+    }
+    gclass cl = {0};
+    int32_t cp;
+    size_t k;
+    if (glob_peek(g, &cp, &k) && cp == '!') {
+        cl.neg = true;
+        g->i += k;
+    }
+    if (!glob_peek(g, &cp, &k)) {
+        p->err = "unexpected end of input";
+        return;
+    }
+    size_t save = g->i;
+    g->i += k;
+    int32_t dash;
+    size_t dk;
+    if (cp != ']' && glob_peek(g, &dash, &dk) && dash == '-') {
+        /* [lo-hi]: lo and hi are taken literally, then ']' must follow. */
+        g->i += dk;
+        int32_t hi;
+        size_t hk;
+        if (!glob_peek(g, &hi, &hk)) {
+            p->err = "unexpected end of input";
+            return;
+        }
+        g->i += hk;
+        int32_t close;
+        size_t ck;
+        if (!glob_peek(g, &close, &ck)) {
+            p->err = "unexpected end of input";
+            return;
+        }
+        if (close != ']') {
+            p->err = "expected close range character";
+            return;
+        }
+        g->i += ck;
+        cl.range = true;
+        cl.lo = cp;
+        cl.hi = hi;
+    } else {
+        /* [abc]: text up to ']' with backslash escapes. */
+        g->i = save;
+        int32_t *cps = arena_alloc(g->a, sizeof(int32_t) * (g->n - g->i + 1));
+        if (!cps) {
+            p->err = "out of memory";
+            return;
+        }
+        uint32_t n = 0;
+        bool closed = false;
+        while (g->i < g->n) {
+            g->i += txt_next_cp(g->s + g->i, g->n - g->i, &cp);
+            if (cp == '\\') {
+                if (g->i >= g->n)
+                    break;
+                g->i += txt_next_cp(g->s + g->i, g->n - g->i, &cp);
+            } else if (cp == ']') {
+                closed = true;
+                break;
+            }
+            cps[n++] = cp;
+        }
+        if (!closed) {
+            p->err = "unexpected end of input";
+            return;
+        }
+        if (n == 0) {
+            p->err = "empty character class";
+            return;
+        }
+        cl.cps = cps;
+        cl.n = n;
+    }
+    p->cls[p->ncls] = cl;
+    uint32_t at = glob_emit(g, G_CLASS, 0);
+    p->ins[at].x = p->ncls++;
+}
+
+/* A star: loop over one consuming instruction. */
+static void glob_star(gparse *g, gop each)
+{
+    uint32_t split = glob_emit(g, G_SPLIT, 0);
+    glob_emit(g, each, 0);
+    uint32_t jmp = glob_emit(g, G_JMP, 0);
+    g->p->ins[jmp].x = split;
+    g->p->ins[split].x = split + 1;
+    g->p->ins[split].y = g->p->n;
+}
+
+static void glob_seq(gparse *g, bool in_terms);
+
+/* {a,b,c}: each alternative behind a SPLIT whose other arm tries the next;
+ * the last arm's other branch is FAIL; every alternative jumps to the end
+ * (the JMPs are chained through x until the end is known). */
+static void glob_terms(gparse *g)
+{
+    if (++g->depth > GLOB_MAX_DEPTH) {
+        g->p->err = "pattern nested too deeply";
+        return;
+    }
+    uint32_t chain = UINT32_MAX;
+    for (;;) {
+        uint32_t split = glob_emit(g, G_SPLIT, 0);
+        g->p->ins[split].x = split + 1;
+        glob_seq(g, true);
+        uint32_t jmp = glob_emit(g, G_JMP, 0);
+        g->p->ins[jmp].x = chain;
+        chain = jmp;
+        g->p->ins[split].y = g->p->n;
+        if (g->p->err)
+            return;
+        int32_t cp;
+        size_t k;
+        if (!glob_peek(g, &cp, &k)) {
+            g->p->err = "unexpected end of input";
+            return;
+        }
+        g->i += k;
+        if (cp == '}')
+            break;
+        /* cp == ',': glob_seq stops only at ',', '}' or the end */
+    }
+    glob_emit(g, G_FAIL, 0);
+    uint32_t end = g->p->n;
+    while (chain != UINT32_MAX && !g->p->err) {
+        uint32_t prev = g->p->ins[chain].x;
+        g->p->ins[chain].x = end;
+        chain = prev;
+    }
+    g->depth--;
+}
+
+static void glob_seq(gparse *g, bool in_terms)
+{
+    int32_t cp;
+    size_t k;
+    while (!g->p->err && glob_peek(g, &cp, &k)) {
+        if (in_terms && (cp == ',' || cp == '}'))
+            return;
+        g->i += k;
+        switch (cp) {
+        case '*': {
+            int32_t next;
+            size_t nk;
+            if (glob_peek(g, &next, &nk) && next == '*') {
+                g->i += nk;
+                glob_star(g, G_ANY);
+            } else {
+                glob_star(g, G_NOSEP);
+            }
+            break;
+        }
+        case '?':
+            glob_emit(g, G_NOSEP, 0);
+            break;
+        case '[':
+            glob_class(g);
+            break;
+        case '{':
+            glob_terms(g);
+            break;
+        case '\\':
+            if (!glob_peek(g, &cp, &k)) {
+                g->p->err = "unexpected end of input";
+                return;
+            }
+            g->i += k;
+            glob_emit(g, G_CHAR, cp);
+            break;
+        default:
+            glob_emit(g, G_CHAR, cp);
+            break;
+        }
+    }
+}
+
+static bool glob_compile(arena *a, const char *s, size_t n, gprog *p)
+{
+    memset(p, 0, sizeof *p);
+    /* Each pattern code point emits at most 4 instructions ({ → SPLIT+JMP+
+     * FAIL, * → 3); plus the final MATCH. */
+    p->cap = (uint32_t)(4 * n + 2);
+    p->clscap = (uint32_t)(n / 2 + 1);
+    p->ins = arena_alloc(a, sizeof(ginst) * p->cap);
+    p->cls = arena_alloc(a, sizeof(gclass) * p->clscap);
+    if (!p->ins || !p->cls)
+        return false;
+    gparse g = {s, n, 0, p, a, 0};
+    glob_seq(&g, false);
+    glob_emit(&g, G_MATCH, 0);
+    return true;
+}
+
+static bool glob_is_delim(const int32_t *delims, uint32_t nd, int32_t cp)
+{
+    for (uint32_t i = 0; i < nd; i++)
+        if (delims[i] == cp)
+            return true;
+    return false;
+}
+
+static bool glob_class_has(const gclass *cl, int32_t cp)
+{
+    bool in = false;
+    if (cl->range) {
+        in = cp >= cl->lo && cp <= cl->hi;
+    } else {
+        for (uint32_t i = 0; i < cl->n && !in; i++)
+            in = cl->cps[i] == cp;
+    }
+    return in != cl->neg;
+}
+
+/* Adds pc and everything reachable from it by epsilon moves. */
+static void glob_add(const gprog *p, uint32_t *list, uint32_t *nlist, uint32_t *mark, uint32_t gen, uint32_t *stack,
+                     uint32_t pc)
+{
+    uint32_t sp = 0;
+    stack[sp++] = pc;
+    while (sp > 0) {
+        uint32_t q = stack[--sp];
+        if (q >= p->n || mark[q] == gen)
+            continue;
+        mark[q] = gen;
+        const ginst *in = &p->ins[q];
+        switch ((gop)in->op) {
+        case G_JMP:
+            stack[sp++] = in->x;
+            break;
+        case G_SPLIT:
+            stack[sp++] = in->y;
+            stack[sp++] = in->x;
+            break;
+        case G_FAIL:
+            break;
+        default:
+            list[(*nlist)++] = q;
+            break;
+        }
+    }
+}
+
+static bool glob_run(arena *a, const gprog *p, const int32_t *delims, uint32_t nd, const char *s, size_t n,
+                     bool *matched)
+{
+    uint32_t *cur = arena_alloc(a, sizeof(uint32_t) * p->n);
+    uint32_t *next = arena_alloc(a, sizeof(uint32_t) * p->n);
+    uint32_t *mark = arena_alloc(a, sizeof(uint32_t) * p->n);
+    uint32_t *stack = arena_alloc(a, sizeof(uint32_t) * (2 * p->n + 2));
+    if (!cur || !next || !mark || !stack)
+        return false;
+    memset(mark, 0, sizeof(uint32_t) * p->n);
+    uint32_t gen = 1, ncur = 0;
+    glob_add(p, cur, &ncur, mark, gen, stack, 0);
+    for (size_t i = 0; i < n && ncur > 0;) {
+        int32_t cp;
+        i += txt_next_cp(s + i, n - i, &cp);
+        bool delim = glob_is_delim(delims, nd, cp);
+        uint32_t nnext = 0;
+        gen++;
+        for (uint32_t t = 0; t < ncur; t++) {
+            const ginst *in = &p->ins[cur[t]];
+            bool ok = false;
+            switch ((gop)in->op) {
+            case G_CHAR:
+                ok = in->c == cp;
+                break;
+            case G_NOSEP:
+                ok = !delim;
+                break;
+            case G_ANY:
+                ok = true;
+                break;
+            case G_CLASS:
+                ok = glob_class_has(&p->cls[in->x], cp);
+                break;
+            default:
+                break;
+            }
+            if (ok)
+                glob_add(p, next, &nnext, mark, gen, stack, cur[t] + 1);
+        }
+        uint32_t *tmp = cur;
+        cur = next;
+        next = tmp;
+        ncur = nnext;
+    }
+    *matched = false;
+    for (uint32_t t = 0; t < ncur; t++)
+        if (p->ins[cur[t]].op == G_MATCH)
+            *matched = true;
+    return true;
+}
+
+bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    const char *name = "glob.match";
+    NEED_STR(name, 0);
+    const val *dl = args[1];
+    static const int32_t dot = '.';
+    const int32_t *delims = NULL;
+    uint32_t nd = 0;
+    if (dl->type == V_ARR) {
+        int32_t *list = arena_alloc(ctx->arena, sizeof(int32_t) * (dl->len + 1));
+        if (!list)
+            return bi_oom(ctx);
+        delims = list;
+        for (uint32_t i = 0; i < dl->len; i++) {
+            const val *e = dl->u.a[i];
+            if (e->type != V_STR)
+                return txt_elem_fail(ctx, name, 2, dl, "string", e);
+            int32_t cp;
+            if (e->len == 0 || txt_next_cp(e->u.s, e->len, &cp) != e->len)
+                return txt_elem_fail(ctx, name, 2, dl, "rune", e);
+            list[nd++] = cp;
+        }
+        if (nd == 0) {
+            delims = &dot; /* an empty list means the default delimiter "." */
+            nd = 1;
+        }
+    } else if (dl->type != V_NULL) {
+        return bi_type_fail(ctx, name, 2, "one of {array, null}", dl);
+    }
+    NEED_STR(name, 2);
+    gprog p;
+    if (!glob_compile(ctx->arena, args[0]->u.s, args[0]->len, &p))
+        return bi_oom(ctx);
+    if (p.err)
+        return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: %s", name, p.err);
+    bool matched;
+    if (!glob_run(ctx->arena, &p, delims, nd, args[2]->u.s, args[2]->len, &matched))
+        return bi_oom(ctx);
+    *out = VAL_BOOL(matched);
+    return BI_OK;
+}
+
+/* gobwas/glob's QuoteMeta: a backslash before each of * ? \ [ ] { }. */
+bi_status bi_glob_quote_meta(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    NEED_STR("glob.quote_meta", 0);
+    const val *s = args[0];
+    txt_buf b;
+    txt_init(&b, ctx->arena, s->len + 8);
+    for (uint32_t i = 0; i < s->len; i++) {
+        char c = s->u.s[i];
+        if (c == '*' || c == '?' || c == '\\' || c == '[' || c == ']' || c == '{' || c == '}')
+            txt_putc(&b, '\\');
+        txt_putc(&b, c);
+    }
+    const val *r = txt_finish(&b);
+    if (!r)
+        return bi_oom(ctx);
+    *out = r;
+    return BI_OK;
+}
+
+/* ---- regex.globs_match --------------------------------------------------------- */
+
+/* OPA delegates to yashtewari/glob-intersection: each argument is a
+ * sequence of tokens — a character, '.' (any character) or a set [a-z…] —
+ * each optionally followed by '+' or '*'; '\' escapes. The result is whether
+ * some string matches both. We decide that exactly by searching the product
+ * of the two token automata. */
+typedef enum gi_kind { GI_CHAR, GI_DOT, GI_SET } gi_kind;
+
+typedef struct gi_tok {
+    uint8_t kind;
+    bool star;          /* '*' (a '+' token is expanded into tok, tok*) */
+    int32_t c;          /* GI_CHAR */
+    const int32_t *rng; /* GI_SET: pairs lo,hi */
+    uint32_t nrng;
+} gi_tok;
+
+/* The glob-intersection library's error text, checked by OPA's tests:
+ * "input:<glob>, pos:<rune index>, <reason>: the input provided is invalid". */
+static bi_status gi_fail(bi_ctx *ctx, const val *glob, size_t pos, const char *reason)
+{
+    return bi_fail(ctx, POL_EVAL_BUILTIN, "regex.globs_match: input:%.*s, pos:%zu, %s: the input provided is invalid",
+                   (int)(glob->len > 200 ? 200 : glob->len), glob->u.s, pos, reason);
+}
+
+static bi_status gi_tokenize(bi_ctx *ctx, const val *glob, gi_tok **out, uint32_t *nout)
+{
+    /* Decode to code points first: positions in messages are rune indexes. */
+    size_t n = 0;
+    int32_t *r = arena_alloc(ctx->arena, sizeof(int32_t) * (glob->len + 1));
+    gi_tok *toks = arena_alloc(ctx->arena, sizeof(gi_tok) * (2 * glob->len + 1));
+    if (!r || !toks)
+        return bi_oom(ctx);
+    for (size_t i = 0; i < glob->len;)
+        i += txt_next_cp(glob->u.s + i, glob->len - i, &r[n++]);
+    uint32_t nt = 0;
+    size_t i = 0;
+    char reason[96];
+    while (i < n) {
+        bool esc = false;
+        if (r[i] == '\\') {
+            if (i + 1 >= n)
+                return gi_fail(ctx, glob, i, "input ends with a \\ (escape) character");
+            esc = true;
+            i++;
+        }
+        int32_t c = r[i++];
+        gi_tok t = {GI_CHAR, false, c, NULL, 0};
+        if (!esc && c == '.') {
+            t.kind = GI_DOT;
+        } else if (!esc && c == ']') {
+            return gi_fail(ctx, glob, i, "set-close ']' with no preceding '['");
+        } else if (!esc && (c == '+' || c == '*')) {
+            snprintf(reason, sizeof reason, "flag '%c' must be preceded by a non-flag", (char)c);
+            return gi_fail(ctx, glob, i, reason);
+        } else if (!esc && c == '[') {
+            int32_t *rng = arena_alloc(ctx->arena, sizeof(int32_t) * 2 * (n - i + 1));
+            if (!rng)
+                return bi_oom(ctx);
+            uint32_t nr = 0;
+            bool complete = false, prev_exists = false;
+            int32_t prev = 0;
+            while (i < n && !complete) {
+                bool e2 = false;
+                if (r[i] == '\\') {
+                    if (i + 1 >= n)
+                        return gi_fail(ctx, glob, i, "input ends with a \\ (escape) character");
+                    e2 = true;
+                    i++;
+                }
+                int32_t x = r[i++];
+                if (!e2 && x == ']') {
+                    complete = true;
+                } else if (!e2 && x == '-') {
+                    if (!prev_exists)
+                        return gi_fail(ctx, glob, i, "range character '-' must be preceded by a Unicode character");
+                    if (i + 1 >= n)
+                        return gi_fail(ctx, glob, i, "range character '-' must be followed by a Unicode character");
+                    bool e3 = false;
+                    if (r[i] == '\\' && i + 1 < n) {
+                        e3 = true;
+                        i++;
+                    }
+                    int32_t hi = r[i++];
+                    if (!e3 && (hi == ']' || hi == '-'))
+                        return gi_fail(ctx, glob, i, "range character '-' cannot be followed by a special symbol");
+                    if (hi < prev) {
+                        char lo_s[8] = {0}, hi_s[8] = {0};
+                        utf8proc_encode_char(hi, (utf8proc_uint8_t *)lo_s);
+                        utf8proc_encode_char(prev, (utf8proc_uint8_t *)hi_s);
+                        snprintf(reason, sizeof reason, "range is out of order: '%s' comes before '%s' in Unicode",
+                                 lo_s, hi_s);
+                        return gi_fail(ctx, glob, i, reason);
+                    }
+                    rng[2 * nr] = prev;
+                    rng[2 * nr + 1] = hi;
+                    nr++;
+                    prev_exists = false;
+                } else {
+                    rng[2 * nr] = rng[2 * nr + 1] = x;
+                    nr++;
+                    prev = x;
+                    prev_exists = true;
+                }
+            }
+            if (!complete)
+                return gi_fail(ctx, glob, i, "found [ without matching ]");
+            t.kind = GI_SET;
+            t.rng = rng;
+            t.nrng = nr;
+        }
+        int flag = 0;
+        if (i < n && (r[i] == '+' || r[i] == '*'))
+            flag = r[i++];
+        if (flag == '+') {
+            toks[nt++] = t; /* x+ is x x* */
+        }
+        t.star = flag != 0;
+        toks[nt++] = t;
+    }
+    *out = toks;
+    *nout = nt;
+    return BI_OK;
+}
+
+static bool gi_set_has(const gi_tok *t, int32_t c)
+{
+    for (uint32_t k = 0; k < t->nrng; k++)
+        if (c >= t->rng[2 * k] && c <= t->rng[2 * k + 1])
+            return true;
+    return false;
+}
+
+/* Can one character match both tokens? */
+static bool gi_overlap(const gi_tok *a, const gi_tok *b)
+{
+    if (a->kind > b->kind) {
+        const gi_tok *t = a;
+        a = b;
+        b = t;
+    }
+    if (a->kind == GI_CHAR)
+        return b->kind == GI_CHAR ? a->c == b->c : b->kind == GI_DOT ? true : gi_set_has(b, a->c);
+    if (a->kind == GI_DOT)
+        return b->kind == GI_DOT || b->nrng > 0;
+    for (uint32_t i = 0; i < a->nrng; i++)
+        for (uint32_t j = 0; j < b->nrng; j++)
+            if (a->rng[2 * i] <= b->rng[2 * j + 1] && b->rng[2 * j] <= a->rng[2 * i + 1])
+                return true;
+    return false;
+}
+
+/* Product states (i, j) are bounded so a pair of long globs cannot demand
+ * unbounded memory: 2^24 states is a 2 MiB bitmap. */
+enum { GI_MAX_STATES = 1 << 24 };
+
+bi_status bi_regex_globs_match(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    NEED_STR("regex.globs_match", 0);
+    NEED_STR("regex.globs_match", 1);
+    gi_tok *a, *b;
+    uint32_t na, nb;
+    if (gi_tokenize(ctx, args[0], &a, &na) != BI_OK || gi_tokenize(ctx, args[1], &b, &nb) != BI_OK)
+        return BI_ERR;
+    uint64_t w = (uint64_t)nb + 1, states = ((uint64_t)na + 1) * w;
+    if (states > GI_MAX_STATES)
+        return bi_fail(ctx, POL_EVAL_BUILTIN, "regex.globs_match: patterns too long");
+    unsigned char *seen = arena_alloc(ctx->arena, (size_t)(states + 7) / 8);
+    uint32_t *queue = arena_alloc(ctx->arena, sizeof(uint32_t) * (size_t)states);
+    if (!seen || !queue)
+        return bi_oom(ctx);
+    memset(seen, 0, (size_t)(states + 7) / 8);
+    size_t head = 0, tail = 0;
+    queue[tail++] = 0;
+    seen[0] = 1;
+    bool found = false;
+    while (head < tail && !found) {
+        uint32_t st = queue[head++];
+        uint32_t i = (uint32_t)(st / w), j = (uint32_t)(st % w);
+        if (i == na && j == nb) {
+            found = true;
+            break;
+        }
+        uint32_t succ[3][2];
+        int ns = 0;
+        if (i < na && a[i].star)
+            succ[ns][0] = i + 1, succ[ns][1] = j, ns++;
+        if (j < nb && b[j].star)
+            succ[ns][0] = i, succ[ns][1] = j + 1, ns++;
+        if (i < na && j < nb && gi_overlap(&a[i], &b[j]))
+            succ[ns][0] = a[i].star ? i : i + 1, succ[ns][1] = b[j].star ? j : j + 1, ns++;
+        for (int k = 0; k < ns; k++) {
+            uint64_t id = (uint64_t)succ[k][0] * w + succ[k][1];
+            if (!(seen[id / 8] & (1u << (id % 8)))) {
+                seen[id / 8] |= (unsigned char)(1u << (id % 8));
+                queue[tail++] = (uint32_t)id;
+            }
+        }
+    }
+    *out = VAL_BOOL(found);
+    return BI_OK;
+}

@@ -1,0 +1,46 @@
+/* Helpers shared by the text builtins (bi_strings.c, bi_format.c,
+ * bi_regex.c): an arena-backed growable text buffer, UTF-8 stepping and
+ * the operand checks whose messages OPA spells the same way everywhere.
+ * Internal to src/stdlib; implemented in bi_strings.c. */
+#ifndef POL_STDLIB_BI_TEXT_H
+#define POL_STDLIB_BI_TEXT_H
+
+#include "builtins.h"
+
+/* Text under construction in the evaluation arena. Growth doubles and
+ * abandons the old storage to the arena, so building n bytes costs at most
+ * ~3n bytes of arena. After the first failed allocation the buffer is
+ * sticky-failed (oom) and further writes are no-ops; check once at the end
+ * through txt_finish. */
+typedef struct txt_buf {
+    arena *a;
+    char *p;
+    size_t len, cap; /* cap excludes the byte kept for the trailing NUL */
+    bool oom;
+} txt_buf;
+
+void txt_init(txt_buf *b, arena *a, size_t hint);
+void txt_put(txt_buf *b, const char *s, size_t n);
+void txt_putc(txt_buf *b, char c);
+void txt_pad(txt_buf *b, char c, size_t n);
+void txt_put_cp(txt_buf *b, int32_t cp); /* UTF-8 encodes one code point */
+void txt_put_rego(txt_buf *b, const val *x); /* Rego term syntax (rego_write) */
+void txt_put_num(txt_buf *b, const val *x);  /* number as OPA prints it */
+/* The finished string value, or NULL when an allocation failed or the text
+ * outgrew a string's 32-bit length. */
+const val *txt_finish(txt_buf *b);
+
+/* Decodes one code point from s[0..n) (n > 0) and returns its byte length
+ * (>= 1). Invalid UTF-8 decodes as U+FFFD of length 1, as Go does, so
+ * every loop over a string advances. */
+size_t txt_next_cp(const char *s, size_t n, int32_t *cp);
+/* Number of code points in s[0..n). */
+size_t txt_cp_count(const char *s, size_t n);
+
+/* "name: operand n must be <coll> of <elem>s but got <coll> containing <type>"
+ * (OPA's NewOperandElementErr), as POL_EVAL_TYPE. */
+bi_status txt_elem_fail(bi_ctx *ctx, const char *name, int n, const val *coll, const char *elem, const val *got);
+/* Operand n must be an integral number in int64: OPA's IntOperand errors. */
+bi_status txt_int_operand(bi_ctx *ctx, const char *name, int n, const val *x, int64_t *out);
+
+#endif

@@ -1,0 +1,92 @@
+/* The evaluation context and the interpreter entry point.
+ *
+ * Invariants:
+ *  - Everything an evaluation allocates comes from ctx->arena, reset at the
+ *    start of each evaluation; registers, slots, memo tables and the
+ *    override stack are sized when the context is created. The evaluation
+ *    path therefore never calls the allocator.
+ *  - A context is used by one thread at a time; the bundle it points to is
+ *    shared and never written.
+ */
+#ifndef POL_VM_VM_H
+#define POL_VM_VM_H
+
+#include "../stdlib/builtins.h"
+#include "program.h"
+
+struct pol_bundle {
+    program prog;
+    pol_alloc alloc;
+    bool has_alloc;
+    int refs; /* atomic */
+};
+
+/* A with-modifier in force. */
+typedef struct override {
+    uint8_t kind;      /* WITH_* or 0x80|WITHFN_* */
+    uint32_t target;   /* proc or builtin id */
+    uint32_t repl;     /* replacement proc or builtin id (function overrides) */
+    const val *value;  /* replacement value (value overrides) */
+} override;
+
+/* What WITHPOP restores. */
+typedef struct with_frame {
+    const val *input, *data;
+    const val **memo;       /* snapshot of the memo table (arena) */
+    uint8_t *memo_state;
+    uint32_t nover;         /* override stack height before the push */
+} with_frame;
+
+enum { MEMO_NONE = 0, MEMO_BUSY = 1, MEMO_DONE = 2 };
+
+#define POL_MAX_WITH 64
+
+struct pol_ctx {
+    pol_bundle *bundle;
+    const program *prog;
+    pol_ctx_options opt;
+    const pol_alloc *alloc;
+
+    void *arena_buf;
+    arena arena;
+    bi_ctx bi;
+
+    const val **regs;
+    uint32_t nregs_cap, sp;
+    uint32_t *slots;
+    uint32_t nslots_cap, slot_sp;
+
+    const val **memo;
+    uint8_t *memo_state;
+
+    const val *input; /* NULL: undefined */
+    const val *data;  /* the base document in force (with data overrides applied) */
+
+    override over[POL_MAX_WITH];
+    uint32_t nover;
+    with_frame withs[POL_MAX_WITH];
+    uint32_t nwith;
+
+    uint64_t budget; /* instructions left on back-edges and calls */
+    uint32_t depth;
+    bool strict;
+
+    /* The first error; evaluation unwinds as soon as it is set. */
+    pol_status status;
+    char errmsg[384];
+    srcloc errloc;
+};
+
+/* Runs procedure `proc` with `args` (nparams values) and stores its result
+ * (NULL = undefined). Returns POL_OK or the error (details in ctx). */
+pol_status vm_call(pol_ctx *ctx, uint32_t proc, const val *const *args, const val **result);
+
+/* Indexing into base data: like val_index, but a number indexing an object
+ * names the key spelled as that number (data is JSON: data[2] is data["2"]). */
+const val *val_index_data(const val *coll, const val *key);
+
+/* Copy-on-write update: root with the value at `path` (an array of keys)
+ * replaced by x, creating objects along the way. NULL when out of memory. */
+const val *val_with_path(arena *a, const val *root, const val *path, uint32_t depth, const val *x);
+
+#endif

@@ -1,0 +1,548 @@
+/* Unit tests for the net, time, uuid, rand, semver and opa.runtime
+ * builtins. Expected values come from OPA's conformance cases (folders
+ * netcidr*, time, uuid, rand, semver*), OPA's builtin documentation and
+ * Go's documented time/net behaviour; derived zone results were checked
+ * against Python's zoneinfo. */
+#include "stdlib/builtins.h"
+#include "test.h"
+
+#include <stdlib.h>
+
+static unsigned char arena_mem[1 << 22];
+static arena A;
+static bi_ctx C;
+
+static const val *J(const char *s)
+{
+    json_error e;
+    const val *v = json_parse(&A, s, strlen(s), &e);
+    if (!v)
+        fprintf(stderr, "test: bad JSON %s: %s\n", s, e.msg);
+    return v;
+}
+
+/* The elements of a JSON array as a set. */
+static const val *S(const char *json_array)
+{
+    const val *a = J(json_array);
+    vbuild b;
+    vb_init(&b, &A);
+    for (uint32_t i = 0; a && i < a->len; i++)
+        vb_push(&b, a->u.a[i]);
+    return vb_finish_set(&b);
+}
+
+static const char *render(const val *v)
+{
+    static char buf[8192];
+    sbuf sb;
+    if (!v)
+        return "(undefined)";
+    sb_init(&sb, buf, sizeof buf - 1);
+    rego_write(&sb, v);
+    buf[sb.len < sizeof buf - 1 ? sb.len : sizeof buf - 1] = '\0';
+    return buf;
+}
+
+static void reset(void)
+{
+    arena_reset(&A);
+    C.err_code = POL_OK;
+    C.err_msg[0] = '\0';
+}
+
+/* Calls a builtin with argument values. */
+static bi_status callv(const char *name, const val *const *args, const val **out)
+{
+    int id = bi_lookup(name, strlen(name));
+    *out = NULL;
+    if (id < 0) {
+        fprintf(stderr, "test: no builtin %s\n", name);
+        return BI_ERR;
+    }
+    return bi_table[id].fn(&C, args, out);
+}
+
+/* Calls a builtin with the elements of a JSON array as arguments. */
+static bi_status call(const char *name, const char *args_json, const val **out)
+{
+    const val *a = J(args_json);
+    return callv(name, a ? a->u.a : NULL, out);
+}
+
+static void check_value(int line, const char *what, bi_status st, const val *got, const val *want)
+{
+    if (st != BI_OK)
+        fprintf(stderr, "line %d: %s: error %s\n", line, what, C.err_msg);
+    char g[8192];
+    snprintf(g, sizeof g, "%s", render(got));
+    CHECK(st == BI_OK);
+    CHECK_STR(g, render(want));
+    CHECK(got && want && val_equal(got, want));
+}
+
+#define EXPECT(name, args, want_json)                                                               \
+    do {                                                                                            \
+        const val *out_;                                                                            \
+        reset();                                                                                    \
+        bi_status st_ = call(name, args, &out_);                                                    \
+        check_value(__LINE__, name, st_, out_, J(want_json));                                       \
+    } while (0)
+
+#define EXPECT_SET(name, args, want_array_json)                                                     \
+    do {                                                                                            \
+        const val *out_;                                                                            \
+        reset();                                                                                    \
+        bi_status st_ = call(name, args, &out_);                                                    \
+        check_value(__LINE__, name, st_, out_, S(want_array_json));                                 \
+    } while (0)
+
+/* An error with this code whose message contains `text`. */
+#define EXPECT_ERR(name, args, code, text)                                                          \
+    do {                                                                                            \
+        const val *out_;                                                                            \
+        reset();                                                                                    \
+        bi_status st_ = call(name, args, &out_);                                                    \
+        CHECK(st_ == BI_ERR);                                                                       \
+        CHECK(C.err_code == (code));                                                                \
+        if (!strstr(C.err_msg, text))                                                               \
+            fprintf(stderr, "line %d: message \"%s\" lacks \"%s\"\n", __LINE__, C.err_msg, text);     \
+        CHECK(strstr(C.err_msg, text) != NULL);                                                     \
+    } while (0)
+
+/* ---- net --------------------------------------------------------------- */
+
+static void test_cidr_contains(void)
+{
+    EXPECT("net.cidr_contains", "[\"10.0.0.0/8\", \"10.1.0.0/24\"]", "true");
+    EXPECT("net.cidr_contains", "[\"172.17.0.0/24\", \"172.17.0.0/16\"]", "false");
+    EXPECT("net.cidr_contains", "[\"10.0.0.0/8\", \"192.168.1.0/24\"]", "false");
+    EXPECT("net.cidr_contains", "[\"10.0.0.0/8\", \"10.1.1.1/32\"]", "true");
+    EXPECT("net.cidr_contains", "[\"2001:4860:4860::8888/32\", \"2001:4860:4860:1234::8888/40\"]", "true");
+    EXPECT("net.cidr_contains", "[\"2001:4860:4860::8888/32\", \"2001:4860:4860:1234:5678:1234:5678:8888/128\"]",
+           "true");
+    EXPECT("net.cidr_contains", "[\"2001:4860::/96\", \"2001:4860::/32\"]", "false");
+    EXPECT("net.cidr_contains", "[\"2001:4860::/32\", \"fd1e:5bfe:8af3:9ddc::/64\"]", "false");
+    EXPECT("net.cidr_contains", "[\"10.0.0.0/8\", \"10.1.2.3\"]", "true");
+    EXPECT("net.cidr_contains", "[\"10.0.0.0/8\", \"192.168.1.1\"]", "false");
+    /* An IPv4-mapped IPv6 address is the IPv4 address (Go's To4). */
+    EXPECT("net.cidr_contains", "[\"10.0.0.0/8\", \"::ffff:10.1.2.3\"]", "true");
+    EXPECT("net.cidr_contains", "[\"10.0.0.0/8\", \"::1\"]", "false");
+    EXPECT("net.cidr_overlap", "[\"10.0.0.0/8\", \"10.1.2.3\"]", "true");
+    EXPECT_ERR("net.cidr_contains", "[\"not-a-cidr\", \"192.168.1.67\"]", POL_EVAL_BUILTIN,
+               "net.cidr_contains: invalid CIDR address: not-a-cidr");
+    EXPECT_ERR("net.cidr_contains", "[\"192.168.1.0/28\", \"not-a-cidr\"]", POL_EVAL_BUILTIN,
+               "net.cidr_contains: not a valid textual representation of an IP address or CIDR: not-a-cidr");
+    EXPECT_ERR("net.cidr_contains", "[1, \"10.0.0.1\"]", POL_EVAL_TYPE,
+               "net.cidr_contains: operand 1 must be string but got number");
+}
+
+static void test_cidr_intersects_valid(void)
+{
+    EXPECT("net.cidr_intersects", "[\"192.168.1.0/25\", \"192.168.1.64/25\"]", "true");
+    EXPECT("net.cidr_intersects", "[\"192.168.1.0/24\", \"192.168.2.0/24\"]", "false");
+    EXPECT("net.cidr_intersects", "[\"fd1e:5bfe:8af3:9ddc::/64\", \"fd1e:5bfe:8af3:9ddc:1111::/72\"]", "true");
+    EXPECT("net.cidr_intersects", "[\"fd1e:5bfe:8af3:9ddc::/64\", \"2001:4860:4860::8888/32\"]", "false");
+    EXPECT_ERR("net.cidr_intersects", "[\"not-a-cidr\", \"192.168.1.0/24\"]", POL_EVAL_BUILTIN,
+               "invalid CIDR address: not-a-cidr");
+    EXPECT_ERR("net.cidr_intersects", "[\"192.168.1.0/28\", \"not-a-cidr\"]", POL_EVAL_BUILTIN,
+               "invalid CIDR address: not-a-cidr");
+
+    EXPECT("net.cidr_is_valid", "[\"192.168.1.0/24\"]", "true");
+    EXPECT("net.cidr_is_valid", "[\"\"]", "false");
+    EXPECT("net.cidr_is_valid", "[\"there goes a string\"]", "false");
+    EXPECT("net.cidr_is_valid", "[\"192.168.1.2\"]", "false");
+    EXPECT("net.cidr_is_valid", "[\"2002::1234:abcd:ffff:c0a8:101/64\"]", "true");
+    EXPECT("net.cidr_is_valid", "[12]", "false");
+    EXPECT("net.cidr_is_valid", "[\"192.168.1.1/33\"]", "false");
+    EXPECT("net.cidr_is_valid", "[\"::/0\"]", "true");
+    EXPECT("net.cidr_is_valid", "[\"::1/129\"]", "false");
+    /* Go rejects IPv4 fields with leading zeros, zones and a missing mask. */
+    EXPECT("net.cidr_is_valid", "[\"01.2.3.4/8\"]", "false");
+    EXPECT("net.cidr_is_valid", "[\"fe80::1%eth0/64\"]", "false");
+    EXPECT("net.cidr_is_valid", "[\"10.0.0.0/\"]", "false");
+    EXPECT("net.cidr_is_valid", "[\"1:2:3:4:5:6:7:8:9/64\"]", "false");
+    EXPECT("net.cidr_is_valid", "[\"::ffff:1.2.3.4/120\"]", "true");
+}
+
+static void test_cidr_expand(void)
+{
+    EXPECT_SET("net.cidr_expand", "[\"192.168.1.1/30\"]",
+               "[\"192.168.1.0\", \"192.168.1.1\", \"192.168.1.2\", \"192.168.1.3\"]");
+    EXPECT_SET("net.cidr_expand", "[\"172.16.100.255/30\"]",
+               "[\"172.16.100.252\", \"172.16.100.253\", \"172.16.100.254\", \"172.16.100.255\"]");
+    EXPECT_SET("net.cidr_expand", "[\"192.168.1.1/32\"]", "[\"192.168.1.1\"]");
+    EXPECT_SET("net.cidr_expand", "[\"255.255.255.254/31\"]", "[\"255.255.255.254\", \"255.255.255.255\"]");
+    EXPECT_SET("net.cidr_expand", "[\"fe80::/126\"]", "[\"fe80::\", \"fe80::1\", \"fe80::2\", \"fe80::3\"]");
+    EXPECT_ERR("net.cidr_expand", "[\"192.168.1.1/33\"]", POL_EVAL_BUILTIN,
+               "net.cidr_expand: invalid CIDR address: 192.168.1.1/33");
+    EXPECT_ERR("net.cidr_expand", "[\"::/64\"]", POL_LIMIT_ARENA, "arena");
+}
+
+static void test_cidr_contains_matches(void)
+{
+    const char *name = "net.cidr_contains_matches";
+    const val *args[2], *out;
+    EXPECT_SET(name, "[\"1.1.1.0/24\", \"1.1.1.1\"]", "[[\"1.1.1.0/24\", \"1.1.1.1\"]]");
+    EXPECT_SET(name, "[[\"1.1.2.0/24\", \"1.1.1.0/24\"], [\"1.1.1.1\", \"1.1.2.1\"]]", "[[0, 1], [1, 0]]");
+    EXPECT_SET(name, "[[[\"1.1.2.0/24\", 1], \"1.1.1.0/24\"], [\"1.1.1.1\", \"1.1.2.1\"]]", "[[0, 1], [1, 0]]");
+    EXPECT_ERR(name, "[[\"1.1.2.0/24\", \"1.1.1.0/24\"], [\"1.1.1.1\", 1]]", POL_EVAL_BUILTIN,
+               "net.cidr_contains_matches: operand 2: element must be string or non-empty array");
+    EXPECT_SET(name, "[{\"k1\": \"1.1.1.1/24\", \"k2\": [\"1.1.1.2/24\", 1]}, \"1.1.1.128\"]",
+               "[[\"k1\", \"1.1.1.128\"], [\"k2\", \"1.1.1.128\"]]");
+
+    reset();
+    args[0] = S("[\"1.1.1.0/24\", \"1.1.2.0/24\"]");
+    args[1] = S("[\"1.1.1.1\", \"1.1.2.1\"]");
+    bi_status st = callv(name, args, &out);
+    check_value(__LINE__, name, st, out, S("[[\"1.1.1.0/24\", \"1.1.1.1\"], [\"1.1.2.0/24\", \"1.1.2.1\"]]"));
+
+    reset();
+    args[0] = S("[[\"1.1.1.0/24\", \"bar\"], [\"1.1.2.0/24\", \"foo\"]]");
+    args[1] = S("[[\"1.1.1.1\", \"baz\"], [\"1.1.2.1\", \"qux\"]]");
+    st = callv(name, args, &out);
+    check_value(__LINE__, name, st, out,
+                S("[[[\"1.1.1.0/24\", \"bar\"], [\"1.1.1.1\", \"baz\"]], [[\"1.1.2.0/24\", \"foo\"], [\"1.1.2.1\", "
+                  "\"qux\"]]]"));
+
+    reset();
+    args[0] = S("[[\"1.1.1.0/24\", \"bar\"], [\"1.1.2.0/24\", \"foo\"]]");
+    args[1] = S("[1, [\"1.1.2.1\", \"qux\"]]");
+    CHECK(callv(name, args, &out) == BI_ERR);
+    CHECK(strstr(C.err_msg, "operand 2: element must be string or non-empty array") != NULL);
+
+    reset();
+    args[0] = S("[[\"1.1.1.0/24\", \"bar\"], [\"1.1.2.0/24\", \"foo\"]]");
+    args[1] = S("[[], [\"1.1.2.1\", \"qux\"]]");
+    CHECK(callv(name, args, &out) == BI_ERR);
+    CHECK(C.err_code == POL_EVAL_BUILTIN);
+    CHECK(strstr(C.err_msg, "operand 2: element must be string or non-empty array") != NULL);
+}
+
+static void test_cidr_merge(void)
+{
+    const char *m = "net.cidr_merge";
+    const val *args[1], *out;
+    EXPECT_SET(m, "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]]",
+               "[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]");
+    EXPECT_SET(m, "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\", \"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]]",
+               "[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]");
+    EXPECT_SET(m, "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/64\", \"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]]",
+               "[\"2601:600:8a80:207e::/64\"]");
+    EXPECT_ERR(m, "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3\"]]", POL_EVAL_BUILTIN,
+               "net.cidr_merge: IPv6 invalid: needs prefix length");
+    EXPECT_ERR(m, "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3\", \"2601:600:8a80:207e:a57d:7567:e2c9:e7b3\"]]",
+               POL_EVAL_BUILTIN, "net.cidr_merge: IPv6 invalid: needs prefix length");
+    EXPECT_SET(m, "[[\"192.0.128.0/24\"]]", "[\"192.0.128.0/24\"]");
+    EXPECT_SET(m, "[[\"192.0.128.0/24\", \"192.0.128.0/24\"]]", "[\"192.0.128.0/24\"]");
+    EXPECT_SET(m, "[[\"192.0.128.0/24\", \"0.0.0.0/0\"]]", "[\"0.0.0.0/0\"]");
+    EXPECT_SET(m, "[[\"192.0.128.0/24\", \"192.0.129.0/24\"]]", "[\"192.0.128.0/23\"]");
+    EXPECT_SET(m, "[[\"192.0.2.112/30\", \"192.0.2.116/31\", \"192.0.2.118/31\"]]", "[\"192.0.2.112/29\"]");
+    EXPECT_SET(m, "[[\"192.0.129.0/24\", \"192.0.130.0/24\"]]", "[\"192.0.129.0/24\", \"192.0.130.0/24\"]");
+    EXPECT_SET(m, "[[\"192.0.2.112/30\", \"192.0.2.116/32\", \"192.0.2.118/31\"]]",
+               "[\"192.0.2.112/30\", \"192.0.2.116/32\", \"192.0.2.118/31\"]");
+    EXPECT_SET(m, "[[\"192.0.2.112/31\", \"192.0.2.116/31\", \"192.0.2.118/31\"]]",
+               "[\"192.0.2.112/31\", \"192.0.2.116/30\"]");
+    EXPECT_SET(m,
+               "[[\"192.0.1.254/31\", \"192.0.2.0/28\", \"192.0.2.16/28\", \"192.0.2.32/28\", \"192.0.2.48/28\", "
+               "\"192.0.2.64/28\", \"192.0.2.80/28\", \"192.0.2.96/28\", \"192.0.2.112/28\", \"192.0.2.128/28\", "
+               "\"192.0.2.144/28\", \"192.0.2.160/28\", \"192.0.2.176/28\", \"192.0.2.192/28\", \"192.0.2.208/28\", "
+               "\"192.0.2.224/28\", \"192.0.2.240/28\", \"192.0.3.0/28\"]]",
+               "[\"192.0.1.254/31\", \"192.0.2.0/24\", \"192.0.3.0/28\"]");
+    EXPECT_SET(m, "[[\"::/0\", \"fe80::1/128\"]]", "[\"::/0\"]");
+    EXPECT_SET(m, "[[\"::/0\", \"::192.0.2.0/124\", \"ff00::101/128\"]]", "[\"::/0\"]");
+    EXPECT_SET(m, "[[\"fe80::/120\", \"192.0.2.0/24\", \"192.0.3.0/24\", \"192.0.4.0/25\", \"192.0.4.128/25\"]]",
+               "[\"192.0.2.0/23\", \"192.0.4.0/24\", \"fe80::/120\"]");
+    EXPECT_SET(m, "[[]]", "[]");
+    EXPECT_SET(m, "[[\"192.0.2.112\", \"192.0.2.116/31\", \"192.0.2.118/31\"]]", "[\"192.0.2.0/24\"]");
+    EXPECT_SET(m, "[[\"192.0.128.0\", \"192.0.129.0\"]]", "[\"192.0.128.0/23\"]");
+    EXPECT_ERR(m, "[[\"foo\"]]", POL_EVAL_BUILTIN, "net.cidr_merge: invalid CIDR address: foo");
+    EXPECT_ERR(m, "[[1]]", POL_EVAL_BUILTIN, "net.cidr_merge: element must be string");
+    EXPECT_ERR(m, "[\"10.0.0.0/8\"]", POL_EVAL_BUILTIN, "net.cidr_merge: operand must be an array");
+    /* A range that fuses into an unaligned span needs several blocks. */
+    EXPECT_SET(m, "[[\"10.0.0.1/32\", \"10.0.0.2/31\"]]", "[\"10.0.0.1/32\", \"10.0.0.2/31\"]");
+    EXPECT_SET(m, "[[\"10.0.0.1/32\", \"10.0.0.2/32\", \"10.0.0.3/32\", \"10.0.0.4/32\"]]",
+               "[\"10.0.0.1/32\", \"10.0.0.2/31\", \"10.0.0.4/32\"]");
+
+    reset();
+    args[0] = S("[\"192.0.2.112/30\", \"192.0.2.116/31\", \"192.0.2.118/31\"]");
+    bi_status st = callv(m, args, &out);
+    check_value(__LINE__, m, st, out, S("[\"192.0.2.112/29\"]"));
+}
+
+static void test_lookup_ip_addr(void)
+{
+    const val *out;
+    EXPECT_SET("net.lookup_ip_addr", "[\"10.0.0.0\"]", "[\"10.0.0.0\"]");
+    EXPECT_SET("net.lookup_ip_addr", "[\"::\"]", "[\"::\"]");
+    reset();
+    CHECK(call("net.lookup_ip_addr", "[\"localhost\"]", &out) == BI_OK);
+    CHECK(out && (val_equal(out, S("[\"127.0.0.1\"]")) || val_equal(out, S("[\"127.0.0.1\", \"::1\"]")) ||
+                  val_equal(out, S("[\"::1\"]"))));
+    EXPECT_ERR("net.lookup_ip_addr", "[7]", POL_EVAL_TYPE, "net.lookup_ip_addr: operand 1 must be string but got number");
+}
+
+/* ---- time -------------------------------------------------------------- */
+
+static void test_time_parse(void)
+{
+    const char *rfc = "\"2006-01-02T15:04:05Z07:00\"";
+    char args[256];
+#define PARSE_NS(layout, value, want)                                                               \
+    do {                                                                                            \
+        snprintf(args, sizeof args, "[%s, \"%s\"]", layout, value);                                 \
+        EXPECT("time.parse_ns", args, want);                                                        \
+    } while (0)
+    PARSE_NS(rfc, "2017-06-02T19:00:00-07:00", "1496455200000000000");
+    PARSE_NS(rfc, "1677-09-21T00:12:43.145224192-00:00", "-9223372036854775808");
+    PARSE_NS(rfc, "2262-04-11T23:47:16.854775807-00:00", "9223372036854775807");
+    PARSE_NS("\"01/02 03:04:05PM '06 -0700\"", "06/02 07:00:00PM '17 -0700", "1496455200000000000");
+    PARSE_NS("\"02 Jan 06 15:04 -0700\"", "02 Jun 17 19:00 -0700", "1496455200000000000");
+    PARSE_NS("\"RFC822Z\"", "02 Jun 17 19:00 -0700", "1496455200000000000");
+    PARSE_NS("\"2006-01-02\"", "2020-02-02", "1580601600000000000");
+    /* Go's documented example: an unknown zone abbreviation keeps the wall clock at offset zero. */
+    PARSE_NS("\"Jan 2, 2006 at 3:04pm (MST)\"", "Feb 3, 2013 at 7:54pm (PST)", "1359921240000000000");
+    PARSE_NS("\"2006-01-02 15:04:05.000\"", "2020-01-01 00:00:00.123", "1577836800123000000");
+    PARSE_NS("\"2006-002\"", "2020-060", "1582934400000000000");
+    PARSE_NS("\"Monday, 02-Jan-06 15:04:05 MST\"", "Friday, 02-Jun-17 19:00:00 UTC", "1496430000000000000");
+    snprintf(args, sizeof args, "[%s, \"1677-09-21T00:12:43.145224191-00:00\"]", rfc);
+    EXPECT_ERR("time.parse_ns", args, POL_EVAL_BUILTIN, "time.parse_ns: time outside of valid range");
+    snprintf(args, sizeof args, "[%s, \"2262-04-11T23:47:16.854775808-00:00\"]", rfc);
+    EXPECT_ERR("time.parse_ns", args, POL_EVAL_BUILTIN, "time outside of valid range");
+    EXPECT_ERR("time.parse_ns", "[\"2006-01-02\", \"2017-13-01\"]", POL_EVAL_BUILTIN,
+               "time.parse_ns: parsing time \"2017-13-01\": month out of range");
+    EXPECT_ERR("time.parse_ns", "[\"2006-01-02\", \"2017-02-30\"]", POL_EVAL_BUILTIN,
+               "parsing time \"2017-02-30\": day out of range");
+    EXPECT_ERR("time.parse_ns", "[\"2006-01-02\", \"2017-02-01x\"]", POL_EVAL_BUILTIN,
+               "parsing time \"2017-02-01x\": extra text: \"x\"");
+    snprintf(args, sizeof args, "[%s, \"2017-06-02\"]", rfc);
+    EXPECT_ERR("time.parse_ns", args, POL_EVAL_BUILTIN,
+               "parsing time \"2017-06-02\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"\" as \"T\"");
+    EXPECT_ERR("time.parse_ns", "[\"2006-01-02\", \"20x7-06-02\"]", POL_EVAL_BUILTIN,
+               "cannot parse \"20x7-06-02\" as \"2006\"");
+    EXPECT_ERR("time.parse_ns", "[1, \"x\"]", POL_EVAL_TYPE, "time.parse_ns: operand 1 must be string but got number");
+    EXPECT_ERR("time.parse_ns", "[\"x\", 1]", POL_EVAL_TYPE, "time.parse_ns: operand 2 must be string but got number");
+
+    EXPECT("time.parse_rfc3339_ns", "[\"1677-09-21T00:12:43.145224192-00:00\"]", "-9223372036854775808");
+    EXPECT("time.parse_rfc3339_ns", "[\"1970-01-01T00:00:00-00:00\"]", "0");
+    EXPECT("time.parse_rfc3339_ns", "[\"2017-06-02T19:00:00-07:00\"]", "1496455200000000000");
+    EXPECT("time.parse_rfc3339_ns", "[\"2262-04-11T23:47:16.854775807-00:00\"]", "9223372036854775807");
+    EXPECT("time.parse_rfc3339_ns", "[\"1970-01-01T00:00:01.5Z\"]", "1500000000");
+    EXPECT_ERR("time.parse_rfc3339_ns", "[\"1677-09-21T00:12:43.145224191-00:00\"]", POL_EVAL_BUILTIN,
+               "time.parse_rfc3339_ns: time outside of valid range");
+    EXPECT_ERR("time.parse_rfc3339_ns", "[\"2262-04-11T23:47:16.854775808-00:00\"]", POL_EVAL_BUILTIN,
+               "time outside of valid range");
+}
+
+static void test_time_duration(void)
+{
+    EXPECT("time.parse_duration_ns", "[\"100ms\"]", "100000000");
+    EXPECT("time.parse_duration_ns", "[\"1h2m3.5s\"]", "3723500000000");
+    EXPECT("time.parse_duration_ns", "[\"-1.5h\"]", "-5400000000000");
+    EXPECT("time.parse_duration_ns", "[\"300ms\"]", "300000000");
+    EXPECT("time.parse_duration_ns", "[\"1us\"]", "1000");
+    EXPECT("time.parse_duration_ns", "[\"1\xc2\xb5s\"]", "1000");
+    EXPECT("time.parse_duration_ns", "[\"2h45m\"]", "9900000000000");
+    EXPECT("time.parse_duration_ns", "[\"0\"]", "0");
+    EXPECT("time.parse_duration_ns", "[\".5s\"]", "500000000");
+    EXPECT_ERR("time.parse_duration_ns", "[\"\"]", POL_EVAL_BUILTIN,
+               "time.parse_duration_ns: time: invalid duration \"\"");
+    EXPECT_ERR("time.parse_duration_ns", "[\"1\"]", POL_EVAL_BUILTIN, "time: missing unit in duration \"1\"");
+    EXPECT_ERR("time.parse_duration_ns", "[\"1x\"]", POL_EVAL_BUILTIN, "time: unknown unit \"x\" in duration \"1x\"");
+    EXPECT_ERR("time.parse_duration_ns", "[\"3000000h\"]", POL_EVAL_BUILTIN, "time: invalid duration \"3000000h\"");
+    EXPECT_ERR("time.parse_duration_ns", "[\".s\"]", POL_EVAL_BUILTIN, "time: invalid duration \".s\"");
+}
+
+static void test_time_fields(void)
+{
+    EXPECT("time.date", "[1517814000000000000]", "[2018, 2, 5]");
+    EXPECT("time.date", "[[1517814000000000000, \"America/Los_Angeles\"]]", "[2018, 2, 4]");
+    EXPECT("time.date", "[[1517832000000000000, \"\"]]", "[2018, 2, 5]");
+    EXPECT("time.date", "[1582977600000000000]", "[2020, 2, 29]");
+    EXPECT("time.date", "[-1]", "[1969, 12, 31]");
+    EXPECT_ERR("time.date", "[1582977600000000000000]", POL_EVAL_BUILTIN, "time.date: timestamp too big");
+    EXPECT_ERR("time.date", "[1.5]", POL_EVAL_BUILTIN, "timestamp too big");
+    EXPECT_ERR("time.date", "[\"x\"]", POL_EVAL_TYPE,
+               "time.date: operand 1 must be either number (ns) or [number (ns), string (tz)] but got string");
+    EXPECT_ERR("time.date", "[[]]", POL_EVAL_TYPE,
+               "time.date: operand 1 must be either number (ns) or [number (ns), string (tz)] but got array");
+    EXPECT_ERR("time.date", "[[0, \"Mars/Olympus_Mons\"]]", POL_EVAL_BUILTIN,
+               "time.date: unknown time zone Mars/Olympus_Mons");
+    EXPECT_ERR("time.date", "[[0, \"../etc/passwd\"]]", POL_EVAL_BUILTIN, "time: invalid location name");
+    EXPECT_ERR("time.date", "[[0, 5]]", POL_EVAL_TYPE, "time.date: operand 1 must be string but got number");
+
+    EXPECT("time.clock", "[1517832000000000000]", "[12, 0, 0]");
+    EXPECT("time.clock", "[[1517832000000000000, \"America/New_York\"]]", "[7, 0, 0]");
+    EXPECT("time.clock", "[1582977600000000000]", "[12, 0, 0]");
+    EXPECT_ERR("time.clock", "[1582977600000000000000]", POL_EVAL_BUILTIN, "time.clock: timestamp too big");
+
+    EXPECT("time.weekday", "[1517832000000000000]", "\"Monday\"");
+    EXPECT("time.weekday", "[1517918400000000000]", "\"Tuesday\"");
+    EXPECT("time.weekday", "[1518004800000000000]", "\"Wednesday\"");
+    EXPECT("time.weekday", "[1518091200000000000]", "\"Thursday\"");
+    EXPECT("time.weekday", "[1518177600000000000]", "\"Friday\"");
+    EXPECT("time.weekday", "[1518264000000000000]", "\"Saturday\"");
+    EXPECT("time.weekday", "[1518350400000000000]", "\"Sunday\"");
+    EXPECT_ERR("time.weekday", "[1582977600000000000000]", POL_EVAL_BUILTIN, "time.weekday: timestamp too big");
+
+    /* DST from the zone file, and from its POSIX rule past the last transition. */
+    EXPECT("time.clock", "[[1688212800000000000, \"America/New_York\"]]", "[8, 0, 0]");
+    EXPECT("time.clock", "[[4118126400000000000, \"America/New_York\"]]", "[8, 0, 0]");
+    EXPECT("time.clock", "[[4103697600000000000, \"America/New_York\"]]", "[7, 0, 0]");
+    EXPECT("time.clock", "[[4103697600000000000, \"Australia/Sydney\"]]", "[23, 0, 0]");
+    EXPECT("time.clock", "[[4119336000000000000, \"Australia/Sydney\"]]", "[22, 0, 0]");
+    EXPECT("time.clock", "[[0, \"UTC\"]]", "[0, 0, 0]");
+}
+
+static void test_time_add_diff(void)
+{
+    EXPECT("time.add_date", "[1585852421593912000, 3, 9, 12]", "1705257221593912000");
+    EXPECT("time.add_date", "[1585852421593912000, -1, -1, -1]", "1551465221593912000");
+    EXPECT_ERR("time.add_date", "[0, 2262, 1, 1]", POL_EVAL_BUILTIN, "time.add_date: time outside of valid range");
+    EXPECT_ERR("time.add_date", "[-9223372036854775808, 0, 0, -1]", POL_EVAL_BUILTIN, "time outside of valid range");
+    EXPECT_ERR("time.add_date", "[0, 9000000000000000000, 0, 0]", POL_EVAL_BUILTIN, "time outside of valid range");
+    EXPECT_ERR("time.add_date", "[0, 1.5, 0, 0]", POL_EVAL_TYPE,
+               "time.add_date: operand 2 must be integer number but got floating-point number");
+    EXPECT_ERR("time.add_date", "[0, 1, \"x\", 0]", POL_EVAL_TYPE, "time.add_date: operand 3 must be number but got string");
+    /* A day added across the spring-forward keeps the wall clock (12:00 EST -> 12:00 EDT). */
+    EXPECT("time.add_date", "[[1678554000000000000, \"America/New_York\"], 0, 0, 1]", "1678636800000000000");
+    /* Jan 31 + 1 month is "Feb 31", which normalises to Mar 3 (2021), as Go's AddDate does. */
+    EXPECT("time.add_date", "[1612051200000000000, 0, 1, 0]", "1614729600000000000");
+
+    long long t = 1700000000000000000LL;
+    char args[256];
+    snprintf(args, sizeof args, "[%lld, %lld]", t + 61000000000LL, t);
+    EXPECT("time.diff", args, "[0, 0, 0, 0, 1, 1]");
+    snprintf(args, sizeof args, "[[%lld, \"UTC\"], [%lld, \"Asia/Shanghai\"]]", t + 60000000000LL, t);
+    EXPECT("time.diff", args, "[0, 0, 0, 0, 1, 0]");
+    EXPECT("time.diff", "[1580601600000000000, 1583020800000000000]", "[0, 0, 28, 0, 0, 0]");
+    /* 2021-02-02 .. 2021-03-01 and 2004-02-29 .. 2005-03-01 */
+    EXPECT("time.diff", "[1612224000000000000, 1614556800000000000]", "[0, 0, 27, 0, 0, 0]");
+    EXPECT("time.diff", "[1078012800000000000, 1109635200000000000]", "[1, 0, 1, 0, 0, 0]");
+    EXPECT_ERR("time.diff", "[0, \"x\"]", POL_EVAL_TYPE, "time.diff: operand 1 must be either number");
+}
+
+static void test_time_format(void)
+{
+    EXPECT("time.format", "[1670006453141828752]", "\"2022-12-02T18:40:53.141828752Z\"");
+    EXPECT("time.format", "[[1670006453141828752, \"Asia/Kolkata\"]]", "\"2022-12-03T00:10:53.141828752+05:30\"");
+    EXPECT("time.format", "[[1670006453141828752, \"Asia/Kolkata\", \"Mon Jan 02 15:04:05 -0700 2006\"]]",
+           "\"Sat Dec 03 00:10:53 +0530 2022\"");
+    EXPECT("time.format", "[[1670006453141828752, \"Asia/Kolkata\", \"RFC1123Z\"]]",
+           "\"Sat, 03 Dec 2022 00:10:53 +0530\"");
+    EXPECT_ERR("time.format", "[1.5829776e+25]", POL_EVAL_BUILTIN, "time.format: timestamp too big");
+    EXPECT("time.format", "[[1688212800000000000, \"America/New_York\", \"2006-01-02 15:04:05 MST\"]]",
+           "\"2023-07-01 08:00:00 EDT\"");
+    EXPECT("time.format", "[[1688212800000000000, \"America/New_York\", \"UnixDate\"]]",
+           "\"Sat Jul  1 08:00:00 EDT 2023\"");
+    EXPECT("time.format", "[[1670006453141828752, \"UTC\", \"3:04PM, Monday January 2 .000 .999 __2 002\"]]",
+           "\"6:40PM, Friday December 2 .141 .141 336 336\"");
+    EXPECT("time.format", "[[0, \"\", \"2006-01-02T15:04:05.999Z07:00\"]]", "\"1970-01-01T00:00:00Z\"");
+    EXPECT("time.format", "[[1000000, \"UTC\", \"05.000000 pm\"]]", "\"00.001000 am\"");
+}
+
+static void test_now_uuid_rand(void)
+{
+    const val *a, *b;
+    EXPECT("time.now_ns", "[]", "1700000000123456789");
+
+    reset();
+    CHECK(call("uuid.rfc4122", "[\"key\"]", &a) == BI_OK);
+    CHECK(call("uuid.rfc4122", "[\"key\"]", &b) == BI_OK);
+    CHECK(a && b && val_equal(a, b));
+    CHECK(a && a->type == V_STR && a->len == 36 && a->u.s[14] == '4' && strchr("89ab", a->u.s[19]) &&
+          a->u.s[8] == '-' && a->u.s[13] == '-' && a->u.s[18] == '-' && a->u.s[23] == '-');
+    CHECK(call("uuid.rfc4122", "[\"other\"]", &b) == BI_OK);
+    CHECK(a && b && !val_equal(a, b));
+
+    EXPECT("uuid.parse", "[\"{00000000-0000-4000-8000-000000000000}\"]", "{\"variant\": \"RFC4122\", \"version\": 4}");
+    EXPECT("uuid.parse", "[\"urn:uuid:000003e8-48b9-21ee-b200-325096b39f47\"]",
+           "{\"clocksequence\": 12800, \"domain\": \"Person\", \"id\": 1000, \"macvariables\": \"local:unicast\", "
+           "\"nodeid\": \"32-50-96-b3-9f-47\", \"time\": 1693566990121469600, \"variant\": \"RFC4122\", "
+           "\"version\": 2}");
+    EXPECT("uuid.parse", "[\"6bea8ef2d3d33cd184e09bab06a52ece\"]", "{\"variant\": \"RFC4122\", \"version\": 3}");
+    EXPECT("uuid.parse", "[\"00000000-0000-4000-8000-000000000000\"]", "{\"variant\": \"RFC4122\", \"version\": 4}");
+    EXPECT("uuid.parse", "[\"000003e8-48b9-21ee-b200-325096b39f47\"]",
+           "{\"clocksequence\": 12800, \"domain\": \"Person\", \"id\": 1000, \"macvariables\": \"local:unicast\", "
+           "\"nodeid\": \"32-50-96-b3-9f-47\", \"time\": 1693566990121469600, \"variant\": \"RFC4122\", "
+           "\"version\": 2}");
+    EXPECT("uuid.parse", "[\"38074da4-0b00-388d-9c3c-362de965547a\"]", "{\"variant\": \"RFC4122\", \"version\": 3}");
+    reset();
+    CHECK(call("uuid.parse", "[\"not-a-uuid\"]", &a) == BI_UNDEF);
+    CHECK(call("uuid.parse", "[\"00000000-0000-4000-8000-00000000000g\"]", &a) == BI_UNDEF);
+    EXPECT_ERR("uuid.parse", "[123]", POL_EVAL_TYPE, "uuid.parse: operand 1 must be string but got number");
+
+    reset();
+    CHECK(call("rand.intn", "[\"key\", 100]", &a) == BI_OK);
+    CHECK(call("rand.intn", "[\"key\", 100]", &b) == BI_OK);
+    CHECK(a && b && val_equal(a, b));
+    int64_t x = -1;
+    CHECK(a && val_is_int(a, &x) && x >= 0 && x < 100);
+    CHECK(call("rand.intn", "[\"key\", -7]", &a) == BI_OK);
+    CHECK(a && val_is_int(a, &x) && x >= 0 && x < 7);
+    EXPECT("rand.intn", "[\"key\", 0]", "0");
+    EXPECT("rand.intn", "[\"key\", 1]", "0");
+    EXPECT_ERR("rand.intn", "[\"key\", 1.5]", POL_EVAL_TYPE,
+               "rand.intn: operand 2 must be integer number but got floating-point number");
+    EXPECT_ERR("rand.intn", "[1, 5]", POL_EVAL_TYPE, "rand.intn: operand 1 must be string but got number");
+
+    EXPECT("opa.runtime", "[]", "{}");
+}
+
+static void test_semver(void)
+{
+    EXPECT("semver.compare", "[\"1.0.0\", \"2.0.0\"]", "-1");
+    EXPECT("semver.compare", "[\"2.0.0\", \"1.0.0\"]", "1");
+    EXPECT("semver.compare", "[\"1.0.0\", \"1.0.0\"]", "0");
+    EXPECT_ERR("semver.compare", "[\"1\", \"1.0.0\"]", POL_EVAL_BUILTIN,
+               "semver.compare: operand 1: string \"1\" is not a valid SemVer");
+    EXPECT_ERR("semver.compare", "[\"1.0.0\", \"1\"]", POL_EVAL_BUILTIN,
+               "semver.compare: operand 2: string \"1\" is not a valid SemVer");
+    EXPECT_ERR("semver.compare", "[1, \"1.0.0\"]", POL_EVAL_TYPE, "semver.compare: operand 1 must be string but got number");
+    /* SemVer 2.0.0 section 11 precedence chain. */
+    static const char *const chain[] = {"1.0.0-alpha",  "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
+                                        "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1",       "1.0.0"};
+    for (size_t i = 0; i + 1 < sizeof chain / sizeof chain[0]; i++) {
+        char args[128];
+        snprintf(args, sizeof args, "[\"%s\", \"%s\"]", chain[i], chain[i + 1]);
+        EXPECT("semver.compare", args, "-1");
+        snprintf(args, sizeof args, "[\"%s\", \"%s\"]", chain[i + 1], chain[i]);
+        EXPECT("semver.compare", args, "1");
+    }
+    EXPECT("semver.compare", "[\"1.0.0+build.1\", \"1.0.0+build.2\"]", "0");
+    EXPECT("semver.compare", "[\"1.10.0\", \"1.9.0\"]", "1");
+    EXPECT("semver.compare", "[\"v1.2.3\", \"1.2.3\"]", "0");
+
+    EXPECT("semver.is_valid", "[\"1.0.0\"]", "true");
+    EXPECT("semver.is_valid", "[\"1\"]", "false");
+    EXPECT("semver.is_valid", "[1]", "false");
+    EXPECT("semver.is_valid", "[\"1.0.0-rc.1+build.5\"]", "true");
+    EXPECT("semver.is_valid", "[\"1.0\"]", "false");
+    EXPECT("semver.is_valid", "[\"1.0.0.0\"]", "false");
+    EXPECT("semver.is_valid", "[\"1.0.0-rc..1\"]", "false");
+    EXPECT("semver.is_valid", "[\"1.0.0-rc_1\"]", "false");
+    EXPECT("semver.is_valid", "[\"a.b.c\"]", "false");
+}
+
+int main(void)
+{
+    arena_init_fixed(&A, arena_mem, sizeof arena_mem);
+    C.arena = &A;
+    C.now_ns = 1700000000123456789LL;
+    C.seed = 0x5eed;
+
+    test_cidr_contains();
+    test_cidr_intersects_valid();
+    test_cidr_expand();
+    test_cidr_contains_matches();
+    test_cidr_merge();
+    test_lookup_ip_addr();
+    test_time_parse();
+    test_time_duration();
+    test_time_fields();
+    test_time_add_diff();
+    test_time_format();
+    test_now_uuid_rand();
+    test_semver();
+    return TEST_SUMMARY();
+}

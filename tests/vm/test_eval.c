@@ -1,0 +1,118 @@
+/* End-to-end evaluation through the public API: each case compiles a small
+ * policy, evaluates an entrypoint and compares the canonical JSON result
+ * with the value Rego's semantics give (worked out by hand). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "../test.h"
+
+typedef struct eval_case {
+    const char *name;
+    const char *policy;
+    const char *data;  /* NULL: none */
+    const char *input; /* NULL: undefined */
+    const char *query; /* a ref entrypoint ("data.x.p") or, if it has a space/;/=, a query */
+    const char *want;  /* canonical JSON, "undefined", or an error code name */
+    unsigned flags;
+} eval_case;
+
+static const eval_case cases[] = {
+    {"constant", "package t\np := 1", NULL, NULL, "data.t.p", "1", 0},
+    {"boolean rule", "package t\nallow if input.x == 1", NULL, "{\"x\":1}", "data.t.allow", "true", 0},
+    {"undefined rule", "package t\nallow if input.x == 1", NULL, "{\"x\":2}", "data.t.allow", "undefined", 0},
+    {"default", "package t\ndefault allow := false\nallow if input.x == 1", NULL, "{\"x\":2}", "data.t.allow",
+     "false", 0},
+    {"partial set", "package t\np contains x if { some x in input.xs; x > 1 }", NULL, "{\"xs\":[3,1,2,3]}",
+     "data.t.p", "[2,3]", 0},
+    {"partial object", "package t\np[k] := v if { some k, v in input; v > 1 }", NULL, "{\"a\":1,\"b\":2,\"c\":3}",
+     "data.t.p", "{\"b\":2,\"c\":3}", 0},
+    {"ref head", "package t\na.b.c := 1\na.b.d := 2", NULL, NULL, "data.t.a", "{\"b\":{\"c\":1,\"d\":2}}", 0},
+    {"function", "package t\nf(x) := y if y := x * 2\np := f(21)", NULL, NULL, "data.t.p", "42", 0},
+    {"function patterns", "package t\nf([a, b]) := a + b\np := f([1, 2])", NULL, NULL, "data.t.p", "3", 0},
+    {"else chain", "package t\np := 1 if input.x == 1 else := 2 if input.x == 2 else := 3", NULL, "{\"x\":2}",
+     "data.t.p", "2", 0},
+    {"else falls through", "package t\np := 1 if input.x == 1 else := 3", NULL, "{\"x\":9}", "data.t.p", "3", 0},
+    {"not", "package t\np if not input.deny", NULL, "{}", "data.t.p", "true", 0},
+    {"every true", "package t\np if every x in input.xs { x > 0 }", NULL, "{\"xs\":[1,2]}", "data.t.p", "true", 0},
+    {"every false", "package t\np if every x in input.xs { x > 1 }", NULL, "{\"xs\":[1,2]}", "data.t.p",
+     "undefined", 0},
+    {"array comprehension", "package t\np := [x * 2 | some x in input.xs]", NULL, "{\"xs\":[1,2]}", "data.t.p",
+     "[2,4]", 0},
+    {"set comprehension", "package t\np := {x | some x in input.xs}", NULL, "{\"xs\":[2,1,2]}", "data.t.p",
+     "[1,2]", 0},
+    {"object comprehension", "package t\np := {k: 1 | some k in input.xs}", NULL, "{\"xs\":[\"b\",\"a\"]}",
+     "data.t.p", "{\"a\":1,\"b\":1}", 0},
+    {"base data lookup", "package t\np := data.roles[input.u]", "{\"roles\":{\"alice\":[\"admin\"]}}",
+     "{\"u\":\"alice\"}", "data.t.p", "[\"admin\"]", 0},
+    {"unification binds", "package t\np := y if [_, y] = input.pair", NULL, "{\"pair\":[1,2]}", "data.t.p", "2",
+     0},
+    {"reordering for safety", "package t\np := x if { x > 1; x := input.v }", NULL, "{\"v\":5}", "data.t.p", "5",
+     0},
+    {"with input", "package t\nq if input.x == 1\np if q with input as {\"x\": 1}", NULL, "{\"x\":2}", "data.t.p",
+     "true", 0},
+    {"with function mock", "package t\nf(x) := x\np := y if y := f(1) with f as 7", NULL, NULL, "data.t.p", "7", 0},
+    {"namespace document", "package t\np := 1\nq := 2", NULL, NULL, "data.t", "{\"p\":1,\"q\":2}", 0},
+    {"conflict", "package t\np := input.a\np := input.b", NULL, "{\"a\":1,\"b\":2}", "data.t.p",
+     "eval_conflict_error", 0},
+    {"object key conflict", "package t\np[k] := v if { some v in [1, 2]; k := \"a\" }", NULL, NULL, "data.t.p",
+     "eval_conflict_error", 0},
+    {"query with bindings", "package t\np := [1, 2]", NULL, NULL, "x := data.t.p[i]; x > 1",
+     "[{\"bindings\":{\"i\":1,\"x\":2},\"expressions\":[{\"location\":{\"col\":1,\"row\":1},\"text\":\"x := "
+     "data.t.p[i]\",\"value\":true},{\"location\":{\"col\":19,\"row\":1},\"text\":\"x \\u003e 1\",\"value\":true}]}]",
+     0},
+    {"builtin undefined by default", "package t\np := x if x := 1 / 0", NULL, NULL, "data.t.p", "undefined", 0},
+    {"builtin error when strict", "package t\np := x if x := 1 / 0", NULL, NULL, "data.t.p", "eval_builtin_error",
+     POL_EVAL_STRICT_BUILTIN_ERRORS},
+    {"instruction budget", "package t\nxs := numbers.range(1, 1000)\n"
+                           "p if { some a in xs; some b in xs; some c in xs; a == 0; b == c }",
+     NULL, NULL, "data.t.p", "eval_instruction_limit", 0},
+};
+
+static void run_case(const eval_case *c)
+{
+    pol_error err;
+    pol_compiler *cc = pol_compiler_new(NULL);
+    bool ok = pol_compiler_add_module(cc, "t.rego", c->policy, strlen(c->policy), &err) == POL_OK;
+    if (ok && c->data)
+        ok = pol_compiler_add_data_json(cc, NULL, "data.json", c->data, strlen(c->data), &err) == POL_OK;
+    bool is_query = strpbrk(c->query, " ;=") != NULL;
+    if (ok)
+        ok = (is_query ? pol_compiler_add_query(cc, "q", c->query, strlen(c->query), &err)
+                       : pol_compiler_add_entrypoint(cc, c->query, &err)) == POL_OK;
+    pol_bundle *b = ok ? pol_compiler_build(cc, &err) : NULL;
+    pol_compiler_free(cc);
+    if (!b) {
+        fprintf(stderr, "%s: compile failed: %s:%u:%u: %s: %s\n", c->name, err.file, err.line, err.col,
+                pol_status_name(err.code), err.message);
+        CHECK(b != NULL);
+        return;
+    }
+    pol_ctx_options opt = {0};
+    opt.max_instructions = 1000000;
+    pol_ctx *ctx = pol_ctx_new(b, &opt, &err);
+    pol_bundle_release(b);
+    int ep = pol_bundle_entrypoint(b, is_query ? "q" : c->query);
+    CHECK(ep >= 0);
+    pol_result res;
+    unsigned flags = c->flags | (c->input ? 0 : POL_EVAL_NO_INPUT);
+    pol_status st = pol_eval_json(ctx, ep, c->input, c->input ? strlen(c->input) : 0, flags, &res, &err);
+    char got[2048];
+    if (st == POL_OK)
+        pol_value_to_json(res.value, 0, got, sizeof got);
+    else if (st == POL_UNDEFINED)
+        snprintf(got, sizeof got, "undefined");
+    else
+        snprintf(got, sizeof got, "%s", pol_status_name(st));
+    if (strcmp(got, c->want) != 0)
+        fprintf(stderr, "case %s: (%s)\n", c->name, st > POL_UNDEFINED ? err.message : "");
+    CHECK_STR(got, c->want);
+    pol_ctx_free(ctx);
+}
+
+int main(void)
+{
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run_case(&cases[i]);
+    return TEST_SUMMARY();
+}

@@ -1,0 +1,535 @@
+/* Arena, constructors, builders, OPA's total order, equality, hashing and
+ * lookups. Expected values come from Rego's documented semantics: the type
+ * order null < boolean < number < string < array < object < set, numbers
+ * compared by value whatever their representation, sets and objects
+ * canonical. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../test.h"
+#include "vm/value.h"
+
+static unsigned char mem[1 << 20];
+
+/* A NUM_FLOAT built by hand: constructors would normalise 1.0 to NUM_INT,
+ * but values of either kind must still compare and hash as one number. */
+static val raw_float(double d)
+{
+    val v;
+    memset(&v, 0, sizeof v);
+    v.type = V_NUM;
+    v.nk = NUM_FLOAT;
+    v.u.d = d;
+    return v;
+}
+
+static const val *num(arena *a, const char *text)
+{
+    return v_num_text(a, text, strlen(text));
+}
+
+static const val *arr2(arena *a, const val *x, const val *y)
+{
+    vbuild b;
+    vb_init(&b, a);
+    vb_push(&b, x);
+    if (y)
+        vb_push(&b, y);
+    return vb_finish_array(&b);
+}
+
+static const val *set_of(arena *a, const val *const *xs, size_t n)
+{
+    vbuild b;
+    vb_init(&b, a);
+    for (size_t i = 0; i < n; i++)
+        vb_push(&b, xs[i]);
+    return vb_finish_set(&b);
+}
+
+static const val *obj1(arena *a, const char *k, const val *v)
+{
+    vbuild b;
+    vb_init(&b, a);
+    vb_put(&b, v_cstr(a, k), v);
+    return vb_finish_object(&b, NULL);
+}
+
+/* ---- arena ---------------------------------------------------------------- */
+
+typedef struct counting {
+    int mallocs, frees;
+    size_t live;
+} counting;
+
+static void *c_malloc(void *u, size_t n)
+{
+    counting *c = u;
+    c->mallocs++;
+    c->live += n;
+    return malloc(n);
+}
+
+static void *c_realloc(void *u, void *p, size_t o, size_t n)
+{
+    counting *c = u;
+    c->live += n - o;
+    return realloc(p, n);
+}
+
+static void c_free(void *u, void *p, size_t n)
+{
+    counting *c = u;
+    c->frees++;
+    c->live -= n;
+    free(p);
+}
+
+static void test_arena_fixed(void)
+{
+    _Alignas(16) unsigned char buf[256 + 16];
+    arena a;
+    /* Deliberately misaligned start: the arena aligns itself. */
+    arena_init_fixed(&a, buf + 1, 256);
+    void *p1 = arena_alloc(&a, 1);
+    void *p2 = arena_alloc(&a, 17);
+    CHECK(p1 != NULL && p2 != NULL);
+    CHECK(((uintptr_t)p1 & 15) == 0);
+    CHECK(((uintptr_t)p2 & 15) == 0);
+    CHECK((unsigned char *)p2 - (unsigned char *)p1 == 16);
+    CHECK(a.high_water == 48);
+
+    arena_mark m = arena_save(&a);
+    void *p3 = arena_alloc(&a, 64);
+    CHECK(p3 != NULL);
+    arena_restore(&a, m);
+    CHECK(arena_alloc(&a, 64) == p3); /* restore gave the space back */
+    CHECK(a.high_water == 112);
+
+    /* Exhaustion: NULL, and the arena stays usable for smaller requests. */
+    CHECK(arena_alloc(&a, 1000) == NULL);
+    CHECK(arena_alloc(&a, (size_t)-1) == NULL);
+    int got = 0;
+    while (arena_alloc(&a, 16))
+        got++;
+    CHECK(got == (240 - 112) / 16);
+    CHECK(v_int(&a, 1000) == NULL);
+    CHECK(v_int(&a, 1) != NULL && v_int(&a, 1)->u.i == 1); /* small ints are shared constants */
+    CHECK(v_str(&a, "abc", 3) == NULL);
+    CHECK(v_str(&a, "", 0) == &val_empty_str_c); /* the empty string needs no memory */
+
+    arena_reset(&a);
+    CHECK(arena_alloc(&a, 16) == p1);
+
+    arena none;
+    arena_init_fixed(&none, NULL, 0);
+    CHECK(arena_alloc(&none, 1) == NULL);
+}
+
+static void test_arena_growable(void)
+{
+    counting c = {0};
+    pol_alloc al = {c_malloc, c_realloc, c_free, &c};
+    arena a;
+    arena_init_growable(&a, &al);
+    CHECK(c.mallocs == 0); /* lazy: nothing until the first allocation */
+    void *first = arena_alloc(&a, 100);
+    CHECK(first != NULL && ((uintptr_t)first & 15) == 0);
+    CHECK(c.mallocs == 1);
+    arena_mark m = arena_save(&a);
+    for (int i = 0; i < 100; i++)
+        CHECK(arena_alloc(&a, 4000) != NULL);
+    void *big = arena_alloc(&a, 10u << 20); /* larger than any chunk size */
+    CHECK(big != NULL);
+    memset(big, 1, 10u << 20);
+    CHECK(c.mallocs > 2);
+    CHECK(a.high_water >= 100 * 4000 + (10u << 20));
+    arena_restore(&a, m);
+    CHECK(c.mallocs - c.frees == 1); /* back to the first chunk */
+    CHECK(arena_alloc(&a, 16) == (unsigned char *)first + 112);
+    for (int i = 0; i < 50; i++)
+        arena_alloc(&a, 8000);
+    arena_reset(&a);
+    CHECK(c.mallocs - c.frees == 1);
+    CHECK(arena_alloc(&a, 16) == first);
+    arena_free(&a);
+    CHECK(c.mallocs == c.frees);
+    CHECK(c.live == 0);
+
+    /* NULL allocator = libc. */
+    arena b;
+    arena_init_growable(&b, NULL);
+    CHECK(arena_alloc(&b, 1 << 20) != NULL);
+    CHECK(v_cstr(&b, "x") != NULL);
+    arena_free(&b);
+
+    void *p = pa_malloc(NULL, 10);
+    p = pa_realloc(NULL, p, 10, 20);
+    CHECK(p != NULL);
+    pa_free(NULL, p, 20);
+    pa_free(&al, NULL, 0);
+    CHECK(c.frees == c.mallocs);
+}
+
+/* ---- constructors ---------------------------------------------------------- */
+
+static void test_numbers(arena *a)
+{
+    const val *x = v_float(a, 3.0);
+    CHECK(x->type == V_NUM && x->nk == NUM_INT && x->u.i == 3);
+    x = v_float(a, -0.0);
+    CHECK(x->nk == NUM_INT && x->u.i == 0);
+    x = v_float(a, 2.5);
+    CHECK(x->nk == NUM_FLOAT && x->u.d == 2.5);
+    x = v_float(a, 1e19); /* integral but beyond int64 */
+    CHECK(x->nk == NUM_FLOAT);
+    x = v_float(a, -9223372036854775808.0);
+    CHECK(x->nk == NUM_INT && x->u.i == INT64_MIN);
+
+    x = num(a, "18446744073709551614");
+    CHECK(x->nk == NUM_BIG && x->len == 20 && strcmp(x->u.s, "18446744073709551614") == 0);
+    x = num(a, "9223372036854775807");
+    CHECK(x->nk == NUM_INT && x->u.i == INT64_MAX);
+    x = num(a, "-9223372036854775808");
+    CHECK(x->nk == NUM_INT && x->u.i == INT64_MIN);
+    x = num(a, "9223372036854775808");
+    CHECK(x->nk == NUM_BIG);
+    x = num(a, "1.0");
+    CHECK(x->nk == NUM_INT && x->u.i == 1);
+    x = num(a, "1e2");
+    CHECK(x->nk == NUM_INT && x->u.i == 100);
+    x = num(a, "100e-2");
+    CHECK(x->nk == NUM_INT && x->u.i == 1);
+    x = num(a, "-0.0");
+    CHECK(x->nk == NUM_INT && x->u.i == 0);
+    x = num(a, "0.1");
+    CHECK(x->nk == NUM_FLOAT && x->u.d == 0.1);
+    x = num(a, "2.5e-3");
+    CHECK(x->nk == NUM_FLOAT && x->u.d == 0.0025);
+    /* More digits than a double holds: the text is kept. */
+    x = num(a, "3.14159265358979323846");
+    CHECK(x->nk == NUM_BIG && strcmp(x->u.s, "3.14159265358979323846") == 0);
+    /* 17 digits that are exactly a double's shortest form stay a double. */
+    x = num(a, "0.30000000000000004");
+    CHECK(x->nk == NUM_FLOAT && x->u.d == 0.1 + 0.2);
+    x = num(a, "1e400"); /* overflows a double */
+    CHECK(x->nk == NUM_BIG);
+    x = num(a, "1e-400"); /* underflows to 0 */
+    CHECK(x->nk == NUM_BIG);
+    CHECK(num(a, "01") == NULL);
+    CHECK(num(a, "1.") == NULL);
+    CHECK(num(a, "+1") == NULL);
+    CHECK(num(a, "abc") == NULL);
+    CHECK(num(a, "") == NULL);
+    CHECK(v_num_text(a, "12", 1)->u.i == 1); /* bounded by n, not by NUL */
+
+    int64_t i;
+    CHECK(val_is_int(num(a, "42"), &i) && i == 42);
+    CHECK(!val_is_int(num(a, "42.5"), &i));
+    CHECK(!val_is_int(num(a, "18446744073709551614"), &i));
+    val f2 = raw_float(2.0), f25 = raw_float(2.5);
+    CHECK(val_is_int(&f2, &i) && i == 2);
+    CHECK(!val_is_int(&f25, &i));
+    CHECK(!val_is_int(VAL_TRUE, &i));
+    CHECK(!val_is_int(v_cstr(a, "1"), &i));
+
+    CHECK(val_to_double(num(a, "7")) == 7.0);
+    CHECK(val_to_double(num(a, "0.5")) == 0.5);
+    CHECK(val_to_double(num(a, "18446744073709551614")) == 18446744073709551614.0);
+    CHECK(isnan(val_to_double(VAL_NULL)));
+}
+
+static void test_strings(arena *a)
+{
+    char src[] = "hello";
+    const val *s = v_str(a, src, 5);
+    src[0] = 'j';
+    CHECK(s->type == V_STR && s->len == 5 && strcmp(s->u.s, "hello") == 0); /* copied, NUL-terminated */
+    const val *r = v_str_ref(a, src, 5);
+    CHECK(r->u.s == src);
+    const val *z = v_str(a, "a\0b", 3);
+    CHECK(z->len == 3 && memcmp(z->u.s, "a\0b", 4) == 0);
+    CHECK(v_cstr(a, "") == &val_empty_str_c);
+    CHECK(v_cstr(a, NULL) == NULL);
+}
+
+/* ---- order ------------------------------------------------------------------- */
+
+static void test_type_order(arena *a)
+{
+    const val *null_only[] = {VAL_NULL};
+    const val *order[] = {
+        VAL_NULL, VAL_FALSE, VAL_TRUE, v_int(a, -5), v_int(a, 0), num(a, "0.5"), num(a, "18446744073709551614"),
+        &val_empty_str_c, v_cstr(a, "a"), &val_empty_arr_c, arr2(a, VAL_NULL, NULL), &val_empty_obj_c,
+        obj1(a, "a", VAL_NULL), &val_empty_set_c, set_of(a, null_only, 1),
+    };
+    size_t n = sizeof order / sizeof order[0];
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            int c = val_compare(order[i], order[j]);
+            int want = i < j ? -1 : i > j ? 1 : 0;
+            if ((c < 0 ? -1 : c > 0) != want) {
+                fprintf(stderr, "order mismatch at %zu vs %zu\n", i, j);
+                CHECK(0);
+            }
+        }
+    }
+    CHECK(strcmp(vtype_name(V_NULL), "null") == 0);
+    CHECK(strcmp(vtype_name(V_BOOL), "boolean") == 0);
+    CHECK(strcmp(vtype_name(V_NUM), "number") == 0);
+    CHECK(strcmp(vtype_name(V_STR), "string") == 0);
+    CHECK(strcmp(vtype_name(V_ARR), "array") == 0);
+    CHECK(strcmp(vtype_name(V_OBJ), "object") == 0);
+    CHECK(strcmp(vtype_name(V_SET), "set") == 0);
+}
+
+static void test_number_order(arena *a)
+{
+    val f1 = raw_float(1.0), f15 = raw_float(1.5), fbig = raw_float(1e20);
+    const val *one = v_int(a, 1), *two = v_int(a, 2);
+    CHECK(val_compare(one, &f1) == 0);
+    CHECK(val_equal(one, &f1));
+    CHECK(val_hash(one, 7) == val_hash(&f1, 7));
+    CHECK(val_compare(one, &f15) < 0);
+    CHECK(val_compare(&f15, two) < 0);
+    CHECK(val_compare(v_int(a, -1), v_int(a, 0)) < 0);
+    CHECK(val_compare(v_int(a, INT64_MIN), v_int(a, INT64_MAX)) < 0);
+
+    const val *big = num(a, "18446744073709551614");
+    const val *nbig = num(a, "-18446744073709551614");
+    CHECK(val_compare(big, v_int(a, INT64_MAX)) > 0);
+    CHECK(val_compare(nbig, v_int(a, INT64_MIN)) < 0);
+    CHECK(val_compare(nbig, big) < 0);
+    CHECK(val_compare(big, num(a, "18446744073709551615")) < 0);
+    CHECK(val_compare(big, num(a, "118446744073709551614")) < 0);
+    CHECK(val_equal(big, num(a, "18446744073709551614")));
+    CHECK(val_hash(big, 1) == val_hash(num(a, "18446744073709551614"), 1));
+    CHECK(!val_equal(big, num(a, "18446744073709551615")));
+
+    /* Big integer texts against a double: exact. */
+    CHECK(val_compare(num(a, "100000000000000000001"), &fbig) > 0);
+    CHECK(val_compare(num(a, "99999999999999999999"), &fbig) < 0);
+    const val *e20 = num(a, "100000000000000000000");
+    CHECK(e20->nk == NUM_BIG);
+    CHECK(val_equal(e20, &fbig));
+    CHECK(val_hash(e20, 3) == val_hash(&fbig, 3));
+    CHECK(val_equal(num(a, "1e20"), e20));
+
+    /* Long decimal text vs the nearby double: ordered by exact value. */
+    const val *pi_text = num(a, "3.14159265358979323846");
+    val pi = raw_float(3.141592653589793);
+    CHECK(val_compare(&pi, pi_text) < 0);
+    CHECK(val_compare(pi_text, v_int(a, 4)) < 0);
+    CHECK(val_compare(pi_text, v_int(a, 3)) > 0);
+    CHECK(val_equal(pi_text, num(a, "3.141592653589793238460")));
+    CHECK(val_hash(pi_text, 0) == val_hash(num(a, "3.141592653589793238460"), 0));
+    CHECK(val_compare(num(a, "1e400"), &fbig) > 0);
+    CHECK(val_compare(num(a, "-1e400"), v_int(a, INT64_MIN)) < 0);
+
+    /* Sorting a set merges equal numbers of different kinds. */
+    const val *xs[] = {&f1, two, one, &f15};
+    const val *s = set_of(a, xs, 4);
+    CHECK(s->len == 3);
+    CHECK(val_compare(s->u.a[0], one) == 0 && val_compare(s->u.a[1], &f15) == 0 && s->u.a[2] == two);
+}
+
+static void test_composite_order(arena *a)
+{
+    const val *one = v_int(a, 1), *two = v_int(a, 2), *three = v_int(a, 3);
+    CHECK(val_compare(v_cstr(a, "a"), v_cstr(a, "ab")) < 0);
+    CHECK(val_compare(v_cstr(a, "ab"), v_cstr(a, "b")) < 0);
+    CHECK(val_compare(v_cstr(a, "\xc3\xa9"), v_cstr(a, "z")) > 0); /* bytes, not code points or locale */
+    CHECK(val_compare(v_str(a, "a\0", 2), v_cstr(a, "a")) > 0);
+
+    CHECK(val_compare(arr2(a, one, two), arr2(a, one, three)) < 0);
+    CHECK(val_compare(arr2(a, one, NULL), arr2(a, one, two)) < 0);
+    CHECK(val_compare(arr2(a, two, NULL), arr2(a, one, three)) > 0);
+    CHECK(val_equal(arr2(a, one, two), arr2(a, v_int(a, 1), v_int(a, 2))));
+
+    CHECK(val_compare(obj1(a, "a", one), obj1(a, "a", two)) < 0);
+    CHECK(val_compare(obj1(a, "a", three), obj1(a, "b", one)) < 0); /* key first */
+    vbuild b;
+    vb_init(&b, a);
+    vb_put(&b, v_cstr(a, "b"), one);
+    vb_put(&b, v_cstr(a, "a"), one);
+    const val *ab = vb_finish_object(&b, NULL);
+    CHECK(val_compare(obj1(a, "a", one), ab) < 0); /* prefix, then length */
+    CHECK(val_compare(ab, obj1(a, "b", one)) < 0); /* key "a" < "b" at index 0 */
+
+    const val *s12[] = {one, two}, *s13[] = {one, three}, *s1[] = {one};
+    CHECK(val_compare(set_of(a, s12, 2), set_of(a, s13, 2)) < 0);
+    CHECK(val_compare(set_of(a, s1, 1), set_of(a, s12, 2)) < 0);
+}
+
+/* ---- builders ------------------------------------------------------------------ */
+
+static void test_builders(arena *a)
+{
+    const val *xs[] = {v_int(a, 3), v_int(a, 1), v_int(a, 3), v_int(a, 2), v_int(a, 1)};
+    const val *s = set_of(a, xs, 5);
+    CHECK(s->type == V_SET && s->len == 3);
+    CHECK(s->u.a[0]->u.i == 1 && s->u.a[1]->u.i == 2 && s->u.a[2]->u.i == 3);
+    CHECK(set_of(a, xs, 0) == &val_empty_set_c);
+
+    vbuild b;
+    vb_init(&b, a);
+    for (int i = 0; i < 100; i++) /* crosses several capacity doublings */
+        CHECK(vb_push(&b, v_int(a, i)));
+    const val *arr = vb_finish_array(&b);
+    CHECK(arr->type == V_ARR && arr->len == 100 && arr->u.a[99]->u.i == 99 && arr->u.a[0]->u.i == 0);
+    vb_init(&b, a);
+    CHECK(vb_finish_array(&b) == &val_empty_arr_c);
+
+    bool conflict = true;
+    vb_init(&b, a);
+    vb_put(&b, v_cstr(a, "z"), v_int(a, 1));
+    vb_put(&b, v_cstr(a, "a"), v_int(a, 2));
+    vb_put(&b, v_int(a, 5), v_int(a, 3));
+    vb_put(&b, v_cstr(a, "z"), v_int(a, 1)); /* identical pair collapses */
+    const val *o = vb_finish_object(&b, &conflict);
+    CHECK(o && !conflict && o->len == 3);
+    CHECK(o->u.o.k[0]->type == V_NUM && o->u.o.k[1]->u.s[0] == 'a' && o->u.o.k[2]->u.s[0] == 'z');
+    CHECK(o->u.o.v[2]->u.i == 1);
+
+    vb_init(&b, a);
+    vb_put(&b, v_cstr(a, "k"), v_int(a, 1));
+    vb_put(&b, v_cstr(a, "k"), v_int(a, 2));
+    CHECK(vb_finish_object(&b, &conflict) == NULL && conflict);
+    vb_init(&b, a);
+    CHECK(vb_finish_object(&b, &conflict) == &val_empty_obj_c && !conflict);
+
+    /* 1 and 1.0 are the same key. */
+    val f1 = raw_float(1.0);
+    vb_init(&b, a);
+    vb_put(&b, v_int(a, 1), v_cstr(a, "x"));
+    vb_put(&b, &f1, v_cstr(a, "x"));
+    o = vb_finish_object(&b, &conflict);
+    CHECK(o && o->len == 1);
+
+    /* A NULL element (a failed constructor) poisons the builder. */
+    vb_init(&b, a);
+    CHECK(!vb_push(&b, NULL));
+    CHECK(!vb_push(&b, VAL_NULL));
+    CHECK(vb_finish_array(&b) == NULL);
+
+    /* Builder growth failing in a full arena. */
+    unsigned char small[512];
+    arena t;
+    arena_init_fixed(&t, small, sizeof small);
+    vb_init(&b, &t);
+    bool ok = true;
+    for (int i = 0; i < 200 && ok; i++)
+        ok = vb_push(&b, VAL_TRUE);
+    CHECK(!ok && b.oom);
+    CHECK(vb_finish_array(&b) == NULL);
+}
+
+/* ---- lookups -------------------------------------------------------------------- */
+
+static void test_lookups(arena *a)
+{
+    const val *ten = v_int(a, 10), *twenty = v_int(a, 20), *thirty = v_int(a, 30);
+    vbuild b;
+    vb_init(&b, a);
+    vb_push(&b, ten);
+    vb_push(&b, twenty);
+    vb_push(&b, thirty);
+    const val *arr = vb_finish_array(&b);
+    val f1 = raw_float(1.0), f15 = raw_float(1.5);
+    CHECK(val_index(arr, v_int(a, 1)) == twenty);
+    CHECK(val_index(arr, &f1) == twenty);
+    CHECK(val_index(arr, &f15) == NULL);
+    CHECK(val_index(arr, v_int(a, -1)) == NULL);
+    CHECK(val_index(arr, v_int(a, 3)) == NULL);
+    CHECK(val_index(arr, v_cstr(a, "1")) == NULL);
+    CHECK(val_index(arr, num(a, "18446744073709551614")) == NULL);
+
+    vb_init(&b, a);
+    vb_put(&b, v_int(a, 1), v_cstr(a, "num"));
+    vb_put(&b, v_cstr(a, "1"), v_cstr(a, "str"));
+    vb_put(&b, v_cstr(a, "b"), twenty);
+    vb_put(&b, arr, thirty);
+    vb_put(&b, VAL_TRUE, ten);
+    const val *o = vb_finish_object(&b, NULL);
+    CHECK(val_obj_get(o, v_int(a, 1)) && strcmp(val_obj_get(o, v_int(a, 1))->u.s, "num") == 0);
+    CHECK(val_obj_get(o, &f1) && strcmp(val_obj_get(o, &f1)->u.s, "num") == 0);
+    CHECK(strcmp(val_obj_get_str(o, "1", 1)->u.s, "str") == 0);
+    CHECK(val_obj_get_str(o, "b", 1) == twenty);
+    CHECK(val_obj_get_str(o, "c", 1) == NULL);
+    CHECK(val_obj_get_str(o, "", 0) == NULL);
+    CHECK(val_obj_get(o, arr2(a, ten, twenty)) == NULL);
+    CHECK(val_index(o, arr) == thirty);
+    CHECK(val_index(o, VAL_TRUE) == ten);
+    CHECK(val_index(o, VAL_FALSE) == NULL);
+    CHECK(val_obj_get_str(arr, "b", 1) == NULL);
+
+    const val *xs[] = {v_cstr(a, "x"), ten, VAL_NULL};
+    const val *s = set_of(a, xs, 3);
+    val f10 = raw_float(10.0);
+    CHECK(val_set_has(s, ten));
+    CHECK(val_set_has(s, &f10));
+    CHECK(val_set_has(s, VAL_NULL));
+    CHECK(!val_set_has(s, twenty));
+    CHECK(val_index(s, v_cstr(a, "x")) == xs[0]); /* membership yields the element */
+    CHECK(val_index(s, v_cstr(a, "y")) == NULL);
+    CHECK(val_index(v_cstr(a, "abc"), v_int(a, 0)) == NULL);
+    CHECK(val_index(VAL_NULL, VAL_NULL) == NULL);
+    CHECK(!val_set_has(arr, ten));
+}
+
+/* ---- hashing -------------------------------------------------------------------- */
+
+static void test_hash(arena *a)
+{
+    const val *one = v_int(a, 1), *two = v_int(a, 2);
+    /* Sets and objects built in different orders are the same value. */
+    const val *xs[] = {one, two, v_cstr(a, "s")}, *ys[] = {v_cstr(a, "s"), two, v_int(a, 1)};
+    const val *s1 = set_of(a, xs, 3), *s2 = set_of(a, ys, 3);
+    CHECK(val_equal(s1, s2));
+    CHECK(val_hash(s1, 42) == val_hash(s2, 42));
+
+    vbuild b;
+    vb_init(&b, a);
+    vb_put(&b, v_cstr(a, "x"), one);
+    vb_put(&b, v_cstr(a, "y"), s1);
+    const val *o1 = vb_finish_object(&b, NULL);
+    vb_init(&b, a);
+    vb_put(&b, v_cstr(a, "y"), s2);
+    vb_put(&b, v_cstr(a, "x"), one);
+    const val *o2 = vb_finish_object(&b, NULL);
+    CHECK(val_equal(o1, o2));
+    CHECK(val_hash(o1, 0) == val_hash(o2, 0));
+
+    /* Distinct values: these would collide only if the hash ignored
+     * content or type. */
+    CHECK(val_hash(one, 0) != val_hash(two, 0));
+    CHECK(val_hash(one, 0) != val_hash(v_cstr(a, "1"), 0));
+    CHECK(val_hash(VAL_TRUE, 0) != val_hash(VAL_FALSE, 0));
+    CHECK(val_hash(&val_empty_arr_c, 0) != val_hash(&val_empty_set_c, 0));
+    CHECK(val_hash(arr2(a, one, two), 0) != val_hash(arr2(a, two, one), 0));
+    CHECK(val_hash(one, 0) != val_hash(one, 1)); /* the seed matters */
+    val f15 = raw_float(1.5);
+    CHECK(val_hash(&f15, 0) == val_hash(num(a, "1.50"), 0));
+    CHECK(val_hash(&f15, 0) != val_hash(one, 0));
+    CHECK(!val_equal(v_cstr(a, "ab"), v_cstr(a, "ac")));
+    CHECK(!val_equal(VAL_NULL, VAL_FALSE));
+    CHECK(val_equal(VAL_NULL, VAL_NULL));
+}
+
+int main(void)
+{
+    arena a;
+    arena_init_fixed(&a, mem, sizeof mem);
+    test_arena_fixed();
+    test_arena_growable();
+    test_numbers(&a);
+    test_strings(&a);
+    test_type_order(&a);
+    test_number_order(&a);
+    test_composite_order(&a);
+    test_builders(&a);
+    test_lookups(&a);
+    test_hash(&a);
+    return TEST_SUMMARY();
+}
