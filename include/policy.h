@@ -181,6 +181,7 @@ typedef struct pol_value pol_value; /* valid until the next eval on its ctx */
 enum pol_eval_flags {
     POL_EVAL_STRICT_BUILTIN_ERRORS = 1u << 0, /* builtin errors fail the query */
     POL_EVAL_NO_INPUT = 1u << 1,              /* `input` is undefined */
+    POL_EVAL_USE_CACHE = 1u << 2,             /* consult / fill the context's decision cache */
 };
 
 typedef struct pol_result {
@@ -192,6 +193,71 @@ typedef struct pol_result {
  * with out->value NULL, or an error. */
 POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, size_t len, unsigned flags,
                                     pol_result *out, pol_error *err);
+
+/* ---- input without JSON -------------------------------------------------- */
+
+/* Values built in a context's arena, for gateways and bindings that already
+ * hold the request as structured data. Sequence per decision:
+ *   pol_ctx_reset(ctx);  build values;  pol_eval_value(ctx, ep, input, …);
+ * Built values stay valid until the next pol_ctx_reset or pol_eval_json.
+ * Builders return NULL when the arena is full (pol_ctx_options.arena_bytes). */
+POL_EXPORT void pol_ctx_reset(pol_ctx *ctx);
+POL_EXPORT const pol_value *pol_make_null(pol_ctx *ctx);
+POL_EXPORT const pol_value *pol_make_bool(pol_ctx *ctx, bool b);
+POL_EXPORT const pol_value *pol_make_int(pol_ctx *ctx, int64_t i);
+POL_EXPORT const pol_value *pol_make_double(pol_ctx *ctx, double d);
+POL_EXPORT const pol_value *pol_make_string(pol_ctx *ctx, const char *s, size_t len); /* copies */
+
+/* Caller-owned builder state for arrays and objects (no allocation). */
+typedef struct pol_builder {
+    void *opaque[6];
+} pol_builder;
+
+POL_EXPORT void pol_array_begin(pol_ctx *ctx, pol_builder *b);
+POL_EXPORT bool pol_array_push(pol_builder *b, const pol_value *v);
+POL_EXPORT const pol_value *pol_array_end(pol_builder *b);
+/* Object keys are strings; a repeated key keeps the last value. */
+POL_EXPORT void pol_object_begin(pol_ctx *ctx, pol_builder *b);
+POL_EXPORT bool pol_object_put(pol_builder *b, const char *key, size_t len, const pol_value *v);
+POL_EXPORT const pol_value *pol_object_end(pol_builder *b);
+
+/* Evaluates with `input` built as above (NULL: input undefined). Does not
+ * reset the arena, so input may be reused across evaluations until the
+ * next pol_ctx_reset. */
+POL_EXPORT pol_status pol_eval_value(pol_ctx *ctx, int ep, const pol_value *input, unsigned flags, pol_result *out,
+                                     pol_error *err);
+
+/* ---- decision cache ------------------------------------------------------ */
+
+/* A fixed-capacity cache of decisions for one bundle, shared by any number
+ * of contexts and threads (readers never block; a writer that finds its
+ * slot busy skips the insert). Keyed by XXH3 of the entrypoint and the
+ * input (the JSON bytes for pol_eval_json, the canonical value for
+ * pol_eval_value). Only entrypoints the compiler proved deterministic are
+ * cached (no time.now_ns, rand.*, uuid.*, http.send, net.lookup_ip_addr).
+ * A new bundle needs a new cache, so stale decisions cannot survive a
+ * reload. Nothing is allocated after pol_cache_new. */
+typedef struct pol_cache pol_cache;
+
+typedef struct pol_cache_options {
+    size_t entries;        /* slots; default 4096 (rounded up to a power of two) */
+    size_t max_result_bytes; /* encoded results larger than this are not cached; default 256, at most 4096 */
+    uint32_t reserved[8];
+} pol_cache_options;
+
+typedef struct pol_cache_stats {
+    uint64_t hits, misses, inserts, evictions, skipped;
+} pol_cache_stats;
+
+POL_EXPORT pol_cache *pol_cache_new(pol_bundle *b, const pol_cache_options *options, pol_error *err);
+POL_EXPORT void pol_cache_free(pol_cache *c);
+POL_EXPORT void pol_cache_stats_get(const pol_cache *c, pol_cache_stats *out);
+/* Attach (or detach with NULL) a cache to a context; used by evaluations
+ * that pass POL_EVAL_USE_CACHE. The cache must belong to ctx's bundle. */
+POL_EXPORT pol_status pol_ctx_set_cache(pol_ctx *ctx, pol_cache *c);
+
+/* Whether entrypoint ep may be cached (the compiler's determinism proof). */
+POL_EXPORT bool pol_bundle_entrypoint_cacheable(const pol_bundle *b, int ep);
 
 /* ---- values ------------------------------------------------------------ */
 

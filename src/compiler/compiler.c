@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../stdlib/builtins.h"
 #include "../vm/vm.h"
 
 bool cc_error(pol_compiler *cc, pol_status code, srcpos pos, const char *fmt, ...)
@@ -543,6 +544,42 @@ static bool build_tree(pol_compiler *cc)
 
 /* ---- build ------------------------------------------------------------- */
 
+/* A procedure is non-deterministic when it calls a BIF_NONDET builtin, or
+ * calls, reads or is overridden by one that is: a fixed point over the call
+ * graph. Only deterministic entrypoints may use the decision cache. */
+static void mark_nondeterministic(program *p)
+{
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (uint32_t pi = 0; pi < p->nprocs; pi++) {
+            proc *pr = &p->procs[pi];
+            if (pr->nondet)
+                continue;
+            for (uint32_t i = 0; i < pr->ncode && !pr->nondet; i++) {
+                const insn *in = &p->code[pr->code + i];
+                switch (in->op) {
+                case OP_CALL:
+                    pr->nondet = (bi_table[in->b].flags & BIF_NONDET) != 0;
+                    break;
+                case OP_CALLF:
+                case OP_RULE:
+                    pr->nondet = p->procs[in->b].nondet;
+                    break;
+                case OP_WITHFN:
+                    if (in->a == WITHFN_BUILTIN_BY_BUILTIN || in->a == WITHFN_PROC_BY_BUILTIN)
+                        pr->nondet = (bi_table[in->d].flags & BIF_NONDET) != 0;
+                    else
+                        pr->nondet = p->procs[in->d].nondet;
+                    break;
+                default:
+                    break;
+                }
+            }
+            changed |= pr->nondet;
+        }
+    }
+}
+
 POL_EXPORT pol_bundle *pol_compiler_build(pol_compiler *cc, pol_error *err)
 {
     if (!cc)
@@ -591,6 +628,7 @@ POL_EXPORT pol_bundle *pol_compiler_build(pol_compiler *cc, pol_error *err)
     p->nprocs = cc->procs.n;
     p->neps = cc->eps.n;
     p->data = cc->data;
+    mark_nondeterministic(p);
     for (uint32_t i = 0; i < p->nprocs; i++) {
         if (p->procs[i].nregs > p->max_regs)
             p->max_regs = p->procs[i].nregs;

@@ -43,7 +43,9 @@
  * Sound because a unary term's parse depends only on the tokens and the
  * generated-name counters, which are part of the key. */
 typedef struct unary_memo {
-    term *t; /* NULL: nothing remembered */
+    term *t;             /* the term, or NULL */
+    const char *err_msg; /* or the error it failed with; both NULL: not tried */
+    uint32_t err_line, err_col;
     uint32_t end;
     uint32_t wildcards_before, wildcards_after;
     uint32_t tmpl_before, tmpl_after;
@@ -61,7 +63,8 @@ typedef struct parser {
     uint32_t depth;
     uint64_t work, work_limit;
     bool failed; /* an error is recorded (cleared by backtracking) */
-    bool oom;    /* sticky: the arena is exhausted */
+    bool fatal;  /* sticky: out of memory, too deep or too much work; no backtracking past it */
+    bool oom;
     uint32_t err_line, err_col;
     char err_msg[sizeof(((pol_error *)0)->message)];
 } parser;
@@ -99,6 +102,7 @@ static void fail_oom(parser *p)
 {
     if (!p->oom) {
         p->oom = true;
+        p->fatal = true;
         p->failed = true;
         p->err_line = 0;
         p->err_col = 0;
@@ -180,8 +184,11 @@ static void advance(parser *p)
 {
     if (p->toks[p->i].kind != TK_EOF)
         p->i++;
-    if (++p->work > p->work_limit)
+    if (++p->work > p->work_limit && !p->fatal) {
+        p->failed = false;
         error_at(p, cur(p), "input too complex to parse (backtracking budget exhausted)");
+        p->fatal = true;
+    }
     const lex_token *t = cur(p);
     if (t->kind == TK_ILLEGAL)
         error_at(p, t, "%s", t->text);
@@ -199,14 +206,19 @@ static void restore(parser *p, parse_mark m)
     p->wildcards = m.wildcards;
     p->tmpl_vars = m.tmpl_vars;
     p->depth = m.depth;
-    if (!p->oom)
+    if (!p->fatal)
         p->failed = m.failed;
 }
 
 static bool enter(parser *p)
 {
     if (++p->depth > PARSE_MAX_DEPTH) {
-        error_at(p, cur(p), "max parsing recursion depth exceeded (nesting deeper than %d levels)", PARSE_MAX_DEPTH);
+        if (!p->fatal) {
+            p->failed = false;
+            error_at(p, cur(p), "max parsing recursion depth exceeded (nesting deeper than %d levels)",
+                     PARSE_MAX_DEPTH);
+            p->fatal = true;
+        }
         return false;
     }
     return true;
@@ -908,13 +920,18 @@ static term *parse_unary(parser *p)
 {
     uint32_t start = p->i;
     unary_memo *memo = &p->memo[start];
-    if (memo->t && memo->wildcards_before == p->wildcards && memo->tmpl_before == p->tmpl_vars) {
+    if ((memo->t || memo->err_msg) && memo->wildcards_before == p->wildcards && memo->tmpl_before == p->tmpl_vars) {
+        if (!memo->t) {
+            error_at_pos(p, memo->err_line, memo->err_col, "%s", memo->err_msg);
+            return NULL;
+        }
         p->i = memo->end;
         p->wildcards = memo->wildcards_after;
         p->tmpl_vars = memo->tmpl_after;
         return memo->t;
     }
     uint32_t wildcards_before = p->wildcards, tmpl_before = p->tmpl_vars;
+    bool start_ok = !p->failed;
     if (!enter(p))
         return NULL;
     term *t;
@@ -940,8 +957,18 @@ static term *parse_unary(parser *p)
         t = parse_primary(p);
     }
     leave(p);
-    if (!t || p->failed)
+    if (!t || p->failed) {
+        /* Remember plain syntax errors only: fatal ones end the parse. An
+         * error raised before this term (failed on entry) is not ours. */
+        if (p->failed && !p->fatal && start_ok) {
+            memo->err_msg = copy_str(p, p->err_msg, strlen(p->err_msg));
+            memo->err_line = p->err_line;
+            memo->err_col = p->err_col;
+            memo->wildcards_before = wildcards_before;
+            memo->tmpl_before = tmpl_before;
+        }
         return NULL;
+    }
     memo->t = t;
     memo->end = p->i;
     memo->wildcards_before = wildcards_before;

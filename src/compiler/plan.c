@@ -47,9 +47,17 @@ typedef struct pgen {
     /* the body being ordered, for closure-variable checks */
     body *ctx_body;
     const bool *ctx_placed;
-    /* The top level of a query body: like `opa eval`, a bare expression
-     * there reports its value (false included) instead of testing it. */
+    /* The top level of a query body: like `opa eval`, a bare term there
+     * (a ref, var or value, not a call) reports its value, false included,
+     * instead of testing it; calls and comparisons still filter. */
     body *query_top;
+    /* DISPATCH instructions whose jump tables are resolved by proc_finish */
+    struct pending_dispatch {
+        uint32_t insn;
+        uint32_t *labels;
+        uint32_t n;
+    } dispatches[8];
+    uint32_t ndispatch;
 } pgen;
 
 static bool failed(pgen *g)
@@ -839,6 +847,7 @@ static const val *node_path(pgen *g, const rnode *n, term *const *extra, uint32_
 }
 
 static uint32_t group_proc(pgen *g, group *grp, srcpos pos);
+static void use_module(pgen *g, module *m);
 
 static uint32_t gen_data_ref(pgen *g, term *t, uint32_t *fail)
 {
@@ -1267,8 +1276,7 @@ static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
         gerr(g, POL_TYPE, t->pos, "%s must be called with an output argument", f.name);
         return 0;
     }
-    bool report_value = g->query_top && g->ctx_body == g->query_top;
-    if (f.builtin && literal && !out_form && nargs == 2 && !report_value) {
+    if (f.builtin && literal && !out_form && nargs == 2) {
         for (size_t i = 0; i < sizeof inline_cmp / sizeof inline_cmp[0]; i++) {
             if (strcmp(f.name, inline_cmp[i].name) == 0) {
                 uint32_t a = gen_term(g, t->u.call.args[0], fail);
@@ -1339,8 +1347,8 @@ static uint32_t gen_expr(pgen *g, expr *e, uint32_t fail, uint32_t *valreg)
     bool report_value = g->query_top && g->ctx_body == g->query_top;
     switch (e->kind) {
     case E_TERM:
-        if (report_value) {
-            vr = e->lhs->kind == T_CALL ? gen_call(g, e->lhs, &fail, true) : gen_term(g, e->lhs, &fail);
+        if (report_value && e->lhs->kind != T_CALL) {
+            vr = gen_term(g, e->lhs, &fail);
         } else if (e->lhs->kind == T_CALL) {
             vr = gen_call(g, e->lhs, &fail, true);
             if (!failed(g) && g->code[g->ncode - 1].op == OP_CALL) {
@@ -1785,6 +1793,19 @@ static bool proc_finish(pgen *g, uint32_t pi, uint32_t nparams)
     if (failed(g))
         return false;
     uint32_t base = cc->code.n;
+    for (uint32_t k = 0; k < g->ndispatch; k++) {
+        struct pending_dispatch *pd = &g->dispatches[k];
+        vbuild jt;
+        vb_init(&jt, cc->pmem);
+        for (uint32_t i = 0; i < pd->n; i++)
+            vb_push(&jt, v_int(cc->pmem, (int64_t)base + g->labels[pd->labels[i]]));
+        const val *table = vb_finish_array(&jt);
+        if (!table) {
+            srcpos none = {0};
+            return cc_error(cc, POL_NOMEM, none, "%s", "out of memory");
+        }
+        g->code[pd->insn].c = cc_const(cc, table);
+    }
     for (uint32_t i = 0; i < g->ncode; i++) {
         insn in = g->code[i];
         if (opcode_formats[in.op][3] == 'J') {
@@ -1845,6 +1866,253 @@ static uint32_t group_proc(pgen *g, group *grp, srcpos pos)
     return grp->proc;
 }
 
+
+/* ---- rule index ---------------------------------------------------------
+ *
+ * A rule with many definitions usually tests the input against constants
+ * first (`input.method == "GET"`, `input.path = ["v1", "orders", _]`). The
+ * index is a decision tree over those tests, built here as a constant value
+ * and walked by one INDEX instruction: at each node the value at an input
+ * path selects a child; definitions that do not test that path are in every
+ * child. A leaf lists the candidate definitions in source order, and
+ * DISPATCH jumps to each in turn. The index only prunes: every candidate
+ * still runs its whole body, so a missed or partial test costs time, never
+ * correctness.
+ */
+
+#define INDEX_MIN_DEFS 8
+#define INDEX_MAX_DEPTH 8
+#define INDEX_MAX_TESTS 16
+
+typedef struct itest {
+    const val *path;  /* array of keys below input */
+    const val *value; /* a scalar constant */
+} itest;
+
+typedef struct idef {
+    itest t[INDEX_MAX_TESTS];
+    uint32_t n;
+} idef;
+
+/* `input.a.b[0]` with constant keys → ["a", "b", 0]; anything else NULL. */
+static const val *input_path(pgen *g, const term *t, const term *extra, uint32_t extra_index)
+{
+    if (t->kind != T_REF || !name_is(t->u.ref.items[0], "input"))
+        return NULL;
+    if (var_find(g, "input", 5))
+        return NULL;
+    vbuild b;
+    vb_init(&b, g->cc->pmem);
+    for (uint32_t i = 1; i < t->u.ref.n; i++) {
+        const term *c = t->u.ref.items[i];
+        if (c->kind != T_STR && c->kind != T_NUM)
+            return NULL;
+        if (!vb_push(&b, cc_const_term(g->cc, c)))
+            return NULL;
+    }
+    if (extra && !vb_push(&b, v_int(g->cc->pmem, extra_index)))
+        return NULL;
+    return vb_finish_array(&b);
+}
+
+static void add_test(idef *d, const val *path, const val *value)
+{
+    if (path && value && d->n < INDEX_MAX_TESTS) {
+        d->t[d->n].path = path;
+        d->t[d->n].value = value;
+        d->n++;
+    }
+}
+
+static void tests_from_pair(pgen *g, idef *d, const term *a, const term *b)
+{
+    for (int side = 0; side < 2; side++) {
+        const term *r = side ? b : a, *k = side ? a : b;
+        if (!input_path(g, r, NULL, 0))
+            continue;
+        if (is_scalar(k)) {
+            add_test(d, input_path(g, r, NULL, 0), cc_const_term(g->cc, k));
+        } else if (k->kind == T_ARRAY) {
+            for (uint32_t i = 0; i < k->u.coll.n; i++)
+                if (is_scalar(k->u.coll.items[i]))
+                    add_test(d, input_path(g, r, k, i), cc_const_term(g->cc, k->u.coll.items[i]));
+        }
+    }
+}
+
+static void extract_tests(pgen *g, const cdef *cd, idef *d)
+{
+    d->n = 0;
+    const rule *r = cd->r;
+    if (r->els || !r->body || r->nargs)
+        return; /* else chains run in order; their later links are not guarded */
+    for (uint32_t i = 0; i < r->body->n; i++) {
+        const literal *l = r->body->lits[i];
+        const expr *e = l->expr;
+        if (l->negated || l->nwith)
+            continue;
+        if (e->kind == E_UNIFY) {
+            tests_from_pair(g, d, e->lhs, e->rhs);
+        } else if (e->kind == E_TERM && e->lhs->kind == T_CALL && e->lhs->u.call.nargs == 2) {
+            const term *fn = e->lhs->u.call.fn;
+            const term *h = fn->kind == T_REF ? fn->u.ref.items[0] : fn;
+            if ((fn->kind != T_REF || fn->u.ref.n == 1) && name_is(h, "equal"))
+                tests_from_pair(g, d, e->lhs->u.call.args[0], e->lhs->u.call.args[1]);
+        }
+    }
+}
+
+static const val *test_on(const idef *d, const val *path)
+{
+    for (uint32_t i = 0; i < d->n; i++)
+        if (val_equal(d->t[i].path, path))
+            return d->t[i].value;
+    return NULL;
+}
+
+static const val *index_leaf(pgen *g, const uint32_t *ids, uint32_t n)
+{
+    vbuild b;
+    vb_init(&b, g->cc->pmem);
+    for (uint32_t i = 0; i < n; i++)
+        if (!vb_push(&b, v_int(g->cc->pmem, ids[i])))
+            return NULL;
+    return vb_finish_array(&b);
+}
+
+static const val *index_node(pgen *g, const idef *defs, const uint32_t *ids, uint32_t n, const val **used,
+                             uint32_t nused)
+{
+    if (n < 2 || nused >= INDEX_MAX_DEPTH)
+        return index_leaf(g, ids, n);
+    /* pick the path tested by the most definitions, then the most values */
+    const val *best = NULL;
+    uint32_t best_count = 0, best_distinct = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const idef *d = &defs[ids[i]];
+        for (uint32_t t = 0; t < d->n; t++) {
+            const val *p = d->t[t].path;
+            bool seen = false;
+            for (uint32_t u = 0; u < nused && !seen; u++)
+                seen = val_equal(used[u], p);
+            if (seen || (best && val_equal(best, p)))
+                continue;
+            uint32_t count = 0, distinct = 0;
+            const val **vals = arena_alloc(&g->cc->ast, sizeof *vals * n);
+            if (!vals)
+                return NULL;
+            for (uint32_t j = 0; j < n; j++) {
+                const val *v = test_on(&defs[ids[j]], p);
+                if (!v)
+                    continue;
+                count++;
+                bool dup = false;
+                for (uint32_t q = 0; q < distinct && !dup; q++)
+                    dup = val_equal(vals[q], v);
+                if (!dup)
+                    vals[distinct++] = v;
+            }
+            if (distinct >= 2 && (count > best_count || (count == best_count && distinct > best_distinct))) {
+                best = p;
+                best_count = count;
+                best_distinct = distinct;
+            }
+        }
+    }
+    if (!best)
+        return index_leaf(g, ids, n);
+    const val **nu = arena_alloc(&g->cc->ast, sizeof *nu * (nused + 1));
+    uint32_t *any = arena_alloc(&g->cc->ast, sizeof *any * n);
+    uint32_t *bucket = arena_alloc(&g->cc->ast, sizeof *bucket * n);
+    const val **vals = arena_alloc(&g->cc->ast, sizeof *vals * n);
+    if (!nu || !any || !bucket || !vals)
+        return NULL;
+    memcpy(nu, used, sizeof *nu * nused);
+    nu[nused] = best;
+    uint32_t nany = 0, nvals = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        const val *v = test_on(&defs[ids[j]], best);
+        if (!v) {
+            any[nany++] = ids[j];
+            continue;
+        }
+        bool dup = false;
+        for (uint32_t q = 0; q < nvals && !dup; q++)
+            dup = val_equal(vals[q], v);
+        if (!dup)
+            vals[nvals++] = v;
+    }
+    vbuild map;
+    vb_init(&map, g->cc->pmem);
+    for (uint32_t q = 0; q < nvals; q++) {
+        uint32_t nb = 0;
+        for (uint32_t j = 0; j < n; j++) {
+            const val *v = test_on(&defs[ids[j]], best);
+            if (!v || val_equal(v, vals[q]))
+                bucket[nb++] = ids[j]; /* ids ascend, so buckets stay in source order */
+        }
+        const val *child = index_node(g, defs, bucket, nb, nu, nused + 1);
+        if (!child || !vb_put(&map, vals[q], child))
+            return NULL;
+    }
+    const val *m = vb_finish_object(&map, NULL);
+    const val *a = index_node(g, defs, any, nany, nu, nused + 1);
+    if (!m || !a)
+        return NULL;
+    vbuild node;
+    vb_init(&node, g->cc->pmem);
+    vb_put(&node, v_str(g->cc->pmem, "a", 1), a);
+    vb_put(&node, v_str(g->cc->pmem, "m", 1), m);
+    vb_put(&node, v_str(g->cc->pmem, "p", 1), best);
+    return vb_finish_object(&node, NULL);
+}
+
+typedef struct dispatch {
+    bool on;
+    uint32_t disp, done;
+    uint32_t *def_labels;
+} dispatch;
+
+/* Emits the index lookup for a group when it pays off; the caller then
+ * places def_labels[i] at definition i and makes `disp` every definition's
+ * exit, and places `done` after the last one. */
+static void dispatch_begin(pgen *g, const group *grp, dispatch *ds)
+{
+    memset(ds, 0, sizeof *ds);
+    if (grp->ndefs < INDEX_MIN_DEFS || g->ndispatch >= sizeof g->dispatches / sizeof g->dispatches[0])
+        return;
+    idef *defs = arena_alloc(&g->cc->ast, sizeof *defs * grp->ndefs);
+    uint32_t *ids = arena_alloc(&g->cc->ast, sizeof *ids * grp->ndefs);
+    if (!defs || !ids)
+        return;
+    for (uint32_t i = 0; i < grp->ndefs; i++) {
+        use_module(g, grp->defs[i].m);
+        extract_tests(g, &grp->defs[i], &defs[i]);
+        ids[i] = i;
+    }
+    const val *tree = index_node(g, defs, ids, grp->ndefs, NULL, 0);
+    if (!tree || tree->type != V_OBJ)
+        return; /* nothing to discriminate on */
+    ds->on = true;
+    ds->def_labels = arena_alloc(&g->cc->ast, sizeof *ds->def_labels * grp->ndefs);
+    if (!ds->def_labels)
+        return;
+    for (uint32_t i = 0; i < grp->ndefs; i++)
+        ds->def_labels[i] = label_new(g);
+    uint32_t list = reg_new(g);
+    uint32_t slot = slot_new(g);
+    ds->disp = label_new(g);
+    ds->done = label_new(g);
+    emit(g, OP_INDEX, list, konst(g, tree), 0, 0);
+    emit(g, OP_ITER, slot, list, 0, ds->done);
+    label_here(g, ds->disp);
+    uint32_t at = emit(g, OP_DISPATCH, slot, list, 0, ds->done);
+    struct pending_dispatch *pd = &g->dispatches[g->ndispatch++];
+    pd->insn = at;
+    pd->labels = ds->def_labels;
+    pd->n = grp->ndefs;
+}
+
 /* Every definition's value is the same constant: the first success decides
  * (no conflict is possible), so the procedure can return at once. */
 static bool same_constant_values(pol_compiler *cc, group *grp)
@@ -1878,14 +2146,18 @@ static void gen_value_def(pgen *g, rule *r, uint32_t res, uint32_t fail, bool ea
 static void gen_complete_like(pgen *g, group *grp, uint32_t res, uint32_t conflict_kind)
 {
     bool early = same_constant_values(g->cc, grp);
-    uint32_t base_reg = g->nreg;
+    dispatch ds;
+    dispatch_begin(g, grp, &ds);
+    uint32_t base_reg = g->nreg, base_slot = g->nslot;
     for (uint32_t i = 0; i < grp->ndefs && !failed(g); i++) {
         cdef *d = &grp->defs[i];
         use_module(g, d->m);
         g->nreg = base_reg;
-        g->nslot = 0;
+        g->nslot = base_slot;
         g->pos = d->r->pos;
-        uint32_t next = label_new(g);
+        if (ds.on)
+            label_here(g, ds.def_labels[i]);
+        uint32_t next = ds.on ? ds.disp : label_new(g);
         if (!d->r->els) {
             uint32_t f = next;
             for (uint32_t a = 0; a < d->r->nargs && !failed(g); a++) {
@@ -1918,8 +2190,13 @@ static void gen_complete_like(pgen *g, group *grp, uint32_t res, uint32_t confli
             if (early)
                 emit(g, OP_RET, res, 0, 0, 0);
         }
-        label_here(g, next);
+        if (ds.on)
+            emit(g, OP_JMP, 0, 0, 0, next);
+        else
+            label_here(g, next);
     }
+    if (ds.on)
+        label_here(g, ds.done);
     uint32_t nodef = label_new(g);
     emit(g, OP_JUNDEF, res, 0, 0, nodef);
     emit(g, OP_RET, res, 0, 0, 0);
@@ -1999,14 +2276,18 @@ bool plan_group(pol_compiler *cc, group *grp)
     case G_SET:
     case G_OBJECT: {
         emit(g, grp->kind == G_SET ? OP_SETNEW : OP_OBJNEW, res, grp->kind == G_OBJECT ? 1 : 0, 0, 0);
-        uint32_t base_reg = g->nreg;
+        dispatch ds;
+        dispatch_begin(g, grp, &ds);
+        uint32_t base_reg = g->nreg, base_slot = g->nslot;
         for (uint32_t i = 0; i < grp->ndefs && !failed(g); i++) {
             cdef *d = &grp->defs[i];
             use_module(g, d->m);
             g->nreg = base_reg;
-            g->nslot = 0;
+            g->nslot = base_slot;
             g->pos = d->r->pos;
-            uint32_t next = label_new(g);
+            if (ds.on)
+                label_here(g, ds.def_labels[i]);
+            uint32_t next = ds.on ? ds.disp : label_new(g);
             uint32_t f = gen_body(g, d->r->body, next, NULL);
             if (grp->kind == G_SET) {
                 uint32_t k = d->r->key ? gen_term(g, d->r->key, &f) : load_const(g, VAL_TRUE);
@@ -2017,8 +2298,11 @@ bool plan_group(pol_compiler *cc, group *grp)
                 emit(g, OP_PUTPATH, res, path, v, 0);
             }
             emit(g, OP_JMP, 0, 0, 0, f);
-            label_here(g, next);
+            if (!ds.on)
+                label_here(g, next);
         }
+        if (ds.on)
+            label_here(g, ds.done);
         emit(g, OP_FINISH, res, 0, 0, 0);
         emit(g, OP_RET, res, 0, 0, 0);
         break;

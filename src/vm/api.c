@@ -4,7 +4,10 @@
 #include <time.h>
 
 #include "policy.h"
+#include "cache.h"
 #include "vm.h"
+
+#include <xxhash.h>
 
 #define DEFAULT_ARENA (8u << 20)
 #define DEFAULT_INSNS 100000000ull
@@ -186,7 +189,6 @@ static int64_t wall_clock_ns(void)
 
 static void begin_eval(pol_ctx *c, unsigned flags)
 {
-    arena_reset(&c->arena);
     memset(c->memo_state, MEMO_NONE, c->prog->nprocs);
     c->sp = c->slot_sp = 0;
     c->nover = c->nwith = 0;
@@ -222,18 +224,71 @@ static pol_status report(pol_ctx *c, pol_status st, pol_error *err)
     return st;
 }
 
-POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, size_t len, unsigned flags,
-                                    pol_result *out, pol_error *err)
+/* Runs entrypoint ep with ctx->input already set, consulting and filling
+ * the decision cache when the caller asked for it and the compiler proved
+ * the entrypoint deterministic. */
+static pol_status run_entry(pol_ctx *ctx, int ep, const cache_key *key, pol_result *out, pol_error *err)
+{
+    bool cached = key != NULL;
+    if (cached) {
+        const val *v = NULL;
+        bool defined = false;
+        if (cache_lookup(ctx->cache, *key, &ctx->arena, &v, &defined)) {
+            out->value = (const pol_value *)v;
+            return defined ? POL_OK : POL_UNDEFINED;
+        }
+    }
+    const val *result = NULL;
+    pol_status st = vm_call(ctx, ctx->prog->eps[ep].proc, NULL, &result);
+    if (st != POL_OK)
+        return report(ctx, st, err);
+    if (cached)
+        cache_insert(ctx->cache, *key, result);
+    out->value = (const pol_value *)result;
+    return result ? POL_OK : POL_UNDEFINED;
+}
+
+static bool check_eval_args(pol_ctx *ctx, int ep, pol_result *out, pol_error *err)
 {
     if (out)
         out->value = NULL;
     if (!ctx || !out || ep < 0 || (uint32_t)ep >= ctx->prog->neps) {
-        set_err(err, POL_INVALID_ARGUMENT, "pol_eval_json: invalid context, entrypoint or result pointer");
-        return POL_INVALID_ARGUMENT;
+        set_err(err, POL_INVALID_ARGUMENT, "pol_eval: invalid context, entrypoint or result pointer");
+        return false;
     }
+    return true;
+}
+
+static bool use_cache(const pol_ctx *ctx, int ep, unsigned flags)
+{
+    return (flags & POL_EVAL_USE_CACHE) && ctx->cache && !ctx->prog->procs[ctx->prog->eps[ep].proc].nondet;
+}
+
+/* Flags that change a decision are part of its cache key. */
+static uint64_t key_seed(int ep, unsigned flags)
+{
+    return ((uint64_t)(uint32_t)ep << 8) | (flags & (POL_EVAL_STRICT_BUILTIN_ERRORS | POL_EVAL_NO_INPUT));
+}
+
+POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, size_t len, unsigned flags,
+                                    pol_result *out, pol_error *err)
+{
+    if (!check_eval_args(ctx, ep, out, err))
+        return POL_INVALID_ARGUMENT;
+    arena_reset(&ctx->arena);
     begin_eval(ctx, flags);
     ctx->input = NULL;
-    if (!(flags & POL_EVAL_NO_INPUT) && input) {
+    if (!input)
+        flags |= POL_EVAL_NO_INPUT;
+    cache_key key, *kp = NULL;
+    if (use_cache(ctx, ep, flags)) {
+        XXH128_hash_t h = XXH3_128bits_withSeed(flags & POL_EVAL_NO_INPUT ? "" : input,
+                                                flags & POL_EVAL_NO_INPUT ? 0 : len, key_seed(ep, flags));
+        key.lo = h.low64;
+        key.hi = h.high64;
+        kp = &key;
+    }
+    if (!(flags & POL_EVAL_NO_INPUT)) {
         json_error je;
         memset(&je, 0, sizeof je);
         ctx->input = json_parse(&ctx->arena, input, len, &je);
@@ -249,12 +304,130 @@ POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, siz
             return POL_JSON;
         }
     }
-    const val *result = NULL;
-    pol_status st = vm_call(ctx, ctx->prog->eps[ep].proc, NULL, &result);
-    if (st != POL_OK)
-        return report(ctx, st, err);
-    out->value = (const pol_value *)result;
-    return result ? POL_OK : POL_UNDEFINED;
+    return run_entry(ctx, ep, kp, out, err);
+}
+
+POL_EXPORT pol_status pol_eval_value(pol_ctx *ctx, int ep, const pol_value *input, unsigned flags, pol_result *out,
+                                     pol_error *err)
+{
+    if (!check_eval_args(ctx, ep, out, err))
+        return POL_INVALID_ARGUMENT;
+    /* the arena is not reset: input lives in it */
+    begin_eval(ctx, flags);
+    if (!input)
+        flags |= POL_EVAL_NO_INPUT;
+    ctx->input = (flags & POL_EVAL_NO_INPUT) ? NULL : (const val *)input;
+    cache_key key, *kp = NULL;
+    if (use_cache(ctx, ep, flags)) {
+        /* a 64-bit value hash plus the entrypoint and flags in the high word */
+        key.lo = ctx->input ? val_hash(ctx->input, 0x9e3779b97f4a7c15ull) : 0;
+        key.hi = key_seed(ep, flags);
+        kp = &key;
+    }
+    return run_entry(ctx, ep, kp, out, err);
+}
+
+POL_EXPORT pol_status pol_ctx_set_cache(pol_ctx *ctx, pol_cache *c)
+{
+    if (!ctx)
+        return POL_INVALID_ARGUMENT;
+    if (c && cache_bundle(c) != ctx->bundle)
+        return POL_INVALID_ARGUMENT;
+    ctx->cache = c;
+    return POL_OK;
+}
+
+POL_EXPORT bool pol_bundle_entrypoint_cacheable(const pol_bundle *b, int ep)
+{
+    return b && ep >= 0 && (uint32_t)ep < b->prog.neps && !b->prog.procs[b->prog.eps[ep].proc].nondet;
+}
+
+/* ---- building values ----------------------------------------------------- */
+
+POL_EXPORT void pol_ctx_reset(pol_ctx *ctx)
+{
+    if (ctx)
+        arena_reset(&ctx->arena);
+}
+
+POL_EXPORT const pol_value *pol_make_null(pol_ctx *ctx)
+{
+    (void)ctx;
+    return (const pol_value *)VAL_NULL;
+}
+
+POL_EXPORT const pol_value *pol_make_bool(pol_ctx *ctx, bool b)
+{
+    (void)ctx;
+    return (const pol_value *)VAL_BOOL(b);
+}
+
+POL_EXPORT const pol_value *pol_make_int(pol_ctx *ctx, int64_t i)
+{
+    return ctx ? (const pol_value *)v_int(&ctx->arena, i) : NULL;
+}
+
+POL_EXPORT const pol_value *pol_make_double(pol_ctx *ctx, double d)
+{
+    return ctx ? (const pol_value *)v_float(&ctx->arena, d) : NULL;
+}
+
+POL_EXPORT const pol_value *pol_make_string(pol_ctx *ctx, const char *s, size_t len)
+{
+    return ctx && (s || !len) ? (const pol_value *)v_str(&ctx->arena, s ? s : "", len) : NULL;
+}
+
+/* pol_builder's opaque words hold a vbuild. */
+_Static_assert(sizeof(vbuild) <= sizeof(pol_builder), "pol_builder must hold a vbuild");
+
+static vbuild *VB(pol_builder *b)
+{
+    return (vbuild *)(void *)b;
+}
+
+POL_EXPORT void pol_array_begin(pol_ctx *ctx, pol_builder *b)
+{
+    if (b)
+        vb_init(VB(b), &ctx->arena);
+}
+
+POL_EXPORT bool pol_array_push(pol_builder *b, const pol_value *v)
+{
+    return b && v && vb_push(VB(b), (const val *)v);
+}
+
+POL_EXPORT const pol_value *pol_array_end(pol_builder *b)
+{
+    return b ? (const pol_value *)vb_finish_array(VB(b)) : NULL;
+}
+
+POL_EXPORT void pol_object_begin(pol_ctx *ctx, pol_builder *b)
+{
+    if (b)
+        vb_init(VB(b), &ctx->arena);
+}
+
+POL_EXPORT bool pol_object_put(pol_builder *b, const char *key, size_t len, const pol_value *v)
+{
+    if (!b || !v || (!key && len))
+        return false;
+    vbuild *vb = VB(b);
+    const val *k = v_str(vb->a, key ? key : "", len);
+    if (!k)
+        return false;
+    /* a repeated key keeps the last value: replace in place */
+    for (uint32_t i = 0; i < vb->n; i++) {
+        if (vb->k[i]->len == len && memcmp(vb->k[i]->u.s, k->u.s, len) == 0) {
+            vb->v[i] = (const val *)v;
+            return true;
+        }
+    }
+    return vb_put(vb, k, (const val *)v);
+}
+
+POL_EXPORT const pol_value *pol_object_end(pol_builder *b)
+{
+    return b ? (const pol_value *)vb_finish_object(VB(b), NULL) : NULL;
 }
 
 /* ---- values ------------------------------------------------------------ */

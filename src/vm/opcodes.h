@@ -68,6 +68,8 @@
     X(WITH, "NNRN", "push a with-override: kind a, target K[b] (path) or d (proc/builtin), value R[c]") \
     X(WITHFN, "NN-N", "push a function override: kind a, target b, replacement proc d")                \
     X(WITHPOP, "N---", "pop a with-overrides")                                                         \
+    X(INDEX, "RK--", "R[a] := candidate definitions (array of ints) from rule index K[b] over input")       \
+    X(DISPATCH, "SRKJ", "next candidate of list R[b] at S[a]: pc := K[c][candidate]; exhausted: pc := d")  \
     X(HALT, "-K--", "raise an evaluation error with message K[b]")
 
 typedef enum opcode {

@@ -198,6 +198,17 @@ bool program_verify(const program *p, char *msg, size_t cap)
                     return fail(msg, cap, what, pi, i);
                 }
             }
+            if (in->op == OP_DISPATCH) {
+                /* the jump table: every entry a jump target inside this proc */
+                const val *jt = p->k[in->c];
+                if (jt->type != V_ARR)
+                    return fail(msg, cap, "DISPATCH jump table is not an array", pi, i);
+                for (uint32_t j = 0; j < jt->len; j++) {
+                    int64_t t;
+                    if (!val_is_int(jt->u.a[j], &t) || t < pr->code || t >= (int64_t)pr->code + pr->ncode)
+                        return fail(msg, cap, "DISPATCH jump table entry out of range", pi, i);
+                }
+            }
             if (!span_ok(p, pr, in))
                 return fail(msg, cap, "register span out of range", pi, i);
             if (in->op == OP_WITH && in->a <= WITH_DATA &&

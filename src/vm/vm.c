@@ -412,6 +412,31 @@ static bool next_kv(pol_ctx *c, const val *coll, uint32_t *slot, const val **k, 
     }
 }
 
+/* ---- rule index -------------------------------------------------------- */
+
+/* Walks a rule-index tree (built by the compiler, see plan.c) over the
+ * input. A node is {"p": path, "m": {value: node}, "a": node}; a leaf is
+ * the sorted array of candidate definition numbers. A malformed tree (only
+ * possible in a hostile bundle) yields an empty list, never a crash. */
+static const val *index_walk(const pol_ctx *c, const val *node)
+{
+    static const val k_p = {.type = V_STR, .len = 1, .u.s = "p"};
+    static const val k_m = {.type = V_STR, .len = 1, .u.s = "m"};
+    static const val k_a = {.type = V_STR, .len = 1, .u.s = "a"};
+    for (int depth = 0; node && node->type == V_OBJ && depth < 64; depth++) {
+        const val *path = val_obj_get(node, &k_p);
+        const val *map = val_obj_get(node, &k_m);
+        const val *v = c->input;
+        if (!path || path->type != V_ARR || !map)
+            return &val_empty_arr_c;
+        for (uint32_t i = 0; v && i < path->len; i++)
+            v = val_index(v, path->u.a[i]);
+        const val *next = v ? val_index(map, v) : NULL;
+        node = next ? next : val_obj_get(node, &k_a);
+    }
+    return node && node->type == V_ARR ? node : &val_empty_arr_c;
+}
+
 /* ---- the loop ---------------------------------------------------------- */
 
 static pol_status budget_exceeded(pol_ctx *c, uint32_t pc)
@@ -776,6 +801,25 @@ dispatch:
         case OP_WITHPOP:
             with_pop(c, in->a);
             NEXT_INSN();
+        case OP_INDEX:
+            R[in->a] = index_walk(c, K[in->b]);
+            NEXT_INSN();
+        case OP_DISPATCH: {
+            const val *list = R[in->b], *jt = K[in->c];
+            int64_t def, target;
+            for (;;) {
+                if (!list || list->type != V_ARR || S[in->a] >= list->len)
+                    FAIL_TO(in->d);
+                const val *x = list->u.a[S[in->a]++];
+                if (val_is_int(x, &def) && def >= 0 && def < jt->len && val_is_int(jt->u.a[def], &target))
+                    break;
+            }
+            if (--c->budget == 0) {
+                st = budget_exceeded(c, pc);
+                goto out;
+            }
+            FAIL_TO((uint32_t)target);
+        }
         case OP_HALT:
             st = set_error(c, POL_EVAL_BUILTIN, loc_of(c, pc), "%s",
                            K[in->b]->type == V_STR ? K[in->b]->u.s : "halted");

@@ -59,6 +59,8 @@ struct pol_ctx {
     const val **memo;
     uint8_t *memo_state;
 
+    pol_cache *cache; /* optional decision cache (same bundle) */
+
     const val *input; /* NULL: undefined */
     const val *data;  /* the base document in force (with data overrides applied) */
 

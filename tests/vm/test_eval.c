@@ -110,8 +110,113 @@ static void run_case(const eval_case *c)
     pol_ctx_free(ctx);
 }
 
+static pol_bundle *compile_one(const char *policy, const char *entry)
+{
+    pol_error err;
+    pol_compiler *cc = pol_compiler_new(NULL);
+    pol_bundle *b = NULL;
+    if (pol_compiler_add_module(cc, "t.rego", policy, strlen(policy), &err) == POL_OK &&
+        pol_compiler_add_entrypoint(cc, entry, &err) == POL_OK)
+        b = pol_compiler_build(cc, &err);
+    pol_compiler_free(cc);
+    if (!b)
+        fprintf(stderr, "compile: %s\n", err.message);
+    return b;
+}
+
+/* Input built through the API, no JSON involved. */
+static void test_builders(void)
+{
+    pol_bundle *b = compile_one("package t\nallow if { input.user == \"alice\"; input.n > 2; \"x\" in input.tags }",
+                                "data.t.allow");
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    pol_error err;
+    pol_ctx *ctx = pol_ctx_new(b, NULL, &err);
+    int ep = pol_bundle_entrypoint(b, "t/allow");
+    CHECK(ep >= 0);
+    for (int round = 0; round < 2; round++) {
+        pol_ctx_reset(ctx);
+        pol_builder tags, obj;
+        pol_array_begin(ctx, &tags);
+        CHECK(pol_array_push(&tags, pol_make_string(ctx, "x", 1)));
+        pol_object_begin(ctx, &obj);
+        CHECK(pol_object_put(&obj, "user", 4, pol_make_string(ctx, "alice", 5)));
+        CHECK(pol_object_put(&obj, "n", 1, pol_make_int(ctx, round ? 1 : 3)));
+        CHECK(pol_object_put(&obj, "tags", 4, pol_array_end(&tags)));
+        const pol_value *in = pol_object_end(&obj);
+        CHECK(in != NULL && pol_value_type(in) == POL_OBJECT && pol_value_length(in) == 3);
+        pol_result r;
+        pol_status st = pol_eval_value(ctx, ep, in, 0, &r, &err);
+        /* round 0: n = 3 > 2 allows; round 1: n = 1 leaves allow undefined */
+        CHECK(st == (round ? POL_UNDEFINED : POL_OK));
+        CHECK(round || pol_value_bool(r.value));
+    }
+    pol_ctx_free(ctx);
+    pol_bundle_release(b);
+}
+
+static void test_cache(void)
+{
+    pol_bundle *b = compile_one("package t\np contains x if { some x in input.xs; x > 1 }\nnow := time.now_ns()",
+                                "data.t.p");
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    pol_error err;
+    pol_cache *cache = pol_cache_new(b, NULL, &err);
+    pol_ctx *ctx = pol_ctx_new(b, NULL, &err);
+    CHECK(pol_ctx_set_cache(ctx, cache) == POL_OK);
+    int ep = pol_bundle_entrypoint(b, "data.t.p");
+    CHECK(pol_bundle_entrypoint_cacheable(b, ep));
+    const char *in = "{\"xs\":[3,1,2]}";
+    char j1[64], j2[64];
+    pol_result r;
+    CHECK(pol_eval_json(ctx, ep, in, strlen(in), POL_EVAL_USE_CACHE, &r, &err) == POL_OK);
+    pol_value_to_json(r.value, 0, j1, sizeof j1);
+    CHECK(pol_eval_json(ctx, ep, in, strlen(in), POL_EVAL_USE_CACHE, &r, &err) == POL_OK);
+    pol_value_to_json(r.value, 0, j2, sizeof j2);
+    CHECK_STR(j1, "[2,3]");
+    CHECK_STR(j2, "[2,3]");
+    CHECK(pol_value_type(r.value) == POL_SET); /* the cache keeps types */
+    pol_cache_stats st;
+    pol_cache_stats_get(cache, &st);
+    CHECK(st.hits == 1 && st.misses == 1 && st.inserts == 1);
+    /* a different input is a different key */
+    CHECK(pol_eval_json(ctx, ep, "{\"xs\":[5]}", 10, POL_EVAL_USE_CACHE, &r, &err) == POL_OK);
+    pol_value_to_json(r.value, 0, j1, sizeof j1);
+    CHECK_STR(j1, "[5]");
+    /* without the flag the cache is not consulted */
+    CHECK(pol_eval_json(ctx, ep, in, strlen(in), 0, &r, &err) == POL_OK);
+    pol_cache_stats_get(cache, &st);
+    CHECK(st.hits == 1 && st.misses == 2 && st.inserts == 2);
+    pol_ctx_free(ctx);
+    pol_cache_free(cache);
+    pol_bundle_release(b);
+
+    /* an entrypoint reading the clock is never cached */
+    b = compile_one("package t\nnow := time.now_ns()", "data.t.now");
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    cache = pol_cache_new(b, NULL, &err);
+    ctx = pol_ctx_new(b, NULL, &err);
+    pol_ctx_set_cache(ctx, cache);
+    ep = pol_bundle_entrypoint(b, "data.t.now");
+    CHECK(!pol_bundle_entrypoint_cacheable(b, ep));
+    CHECK(pol_eval_json(ctx, ep, NULL, 0, POL_EVAL_USE_CACHE, &r, &err) == POL_OK);
+    pol_cache_stats_get(cache, &st);
+    CHECK(st.hits == 0 && st.misses == 0 && st.inserts == 0);
+    pol_ctx_free(ctx);
+    pol_cache_free(cache);
+    pol_bundle_release(b);
+}
+
 int main(void)
 {
+    test_builders();
+    test_cache();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_case(&cases[i]);
     return TEST_SUMMARY();
