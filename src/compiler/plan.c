@@ -1426,8 +1426,36 @@ static uint32_t gen_expr(pgen *g, expr *e, uint32_t fail, uint32_t *valreg)
     return fail;
 }
 
+/* Overrides every rule and namespace at or beneath rule-tree node n with
+ * the matching part of the value in register v (undefined where the value
+ * has nothing). Returns the number of overrides pushed. */
+static uint32_t override_subtree(pgen *g, rnode *n, uint32_t v, const with_mod *w)
+{
+    if (n->grp) {
+        if (n->grp->kind == G_FUNC)
+            return 0;
+        emit(g, OP_WITH, WITH_RULE, 0, v, group_proc(g, n->grp, w->pos));
+        return 1;
+    }
+    emit(g, OP_WITH, WITH_RULE, 0, v, plan_namespace(g->cc, n));
+    uint32_t pushes = 1;
+    for (uint32_t i = 0; i < n->nkids && !failed(g); i++) {
+        rnode *c = n->kids[i];
+        uint32_t sub = reg_new(g);
+        uint32_t missing = label_new(g), next = label_new(g);
+        emit(g, OP_DOTK, sub, v, konst(g, v_str(g->cc->pmem, c->key, c->keylen)), missing);
+        emit(g, OP_JMP, 0, 0, 0, next);
+        label_here(g, missing);
+        emit(g, OP_CLEAR, sub, 0, 0, 0); /* the rule becomes undefined */
+        label_here(g, next);
+        pushes += override_subtree(g, c, sub, w);
+    }
+    return pushes;
+}
+
 /* with-modifier targets */
-static bool gen_with(pgen *g, with_mod *w, uint32_t *fail)
+/* Pushes the overrides of one modifier; returns how many (0 on error). */
+static uint32_t gen_with(pgen *g, with_mod *w, uint32_t *fail)
 {
     term *t = w->target;
     term *h = t->kind == T_REF ? t->u.ref.items[0] : t;
@@ -1435,7 +1463,7 @@ static bool gen_with(pgen *g, with_mod *w, uint32_t *fail)
     uint32_t nrest = t->kind == T_REF ? t->u.ref.n - 1 : 0;
     for (uint32_t i = 0; i < nrest; i++)
         if (!is_scalar(rest[i]))
-            return gerr(g, POL_COMPILE, w->pos, "%s", "with target paths must be constant");
+            return gerr(g, POL_COMPILE, w->pos, "%s", "with target paths must be constant"), 0;
     if (name_is(h, "input")) {
         vbuild b;
         vb_init(&b, g->cc->pmem);
@@ -1443,7 +1471,7 @@ static bool gen_with(pgen *g, with_mod *w, uint32_t *fail)
             vb_push(&b, cc_const_term(g->cc, rest[i]));
         uint32_t v = gen_term(g, w->value, fail);
         emit(g, OP_WITH, WITH_INPUT, konst(g, vb_finish_array(&b)), v, 0);
-        return true;
+        return 1;
     }
     /* data paths: a rule, a function, or base data */
     group *grp = NULL;
@@ -1472,10 +1500,10 @@ static bool gen_with(pgen *g, with_mod *w, uint32_t *fail)
         if (t->kind == T_VAR && resolve(g, t, &lv, &im) == NK_RULE) {
             term *full = package_ref(g, t, NULL, 0);
             w->target = full;
-            return full && gen_with(g, w, fail);
+            return full ? gen_with(g, w, fail) : 0;
         }
         if (!resolve_fn(g, t, &f))
-            return false;
+            return 0;
         /* replacement: another function, or a value */
         fnref rf;
         bool fn_value = false;
@@ -1503,14 +1531,14 @@ static bool gen_with(pgen *g, with_mod *w, uint32_t *fail)
             else
                 kind = rf.builtin ? WITHFN_PROC_BY_BUILTIN : WITHFN_PROC_BY_PROC;
             emit(g, OP_WITHFN, kind, tgt, 0, repl);
-            return true;
+            return 1;
         }
         uint32_t r = gen_term(g, v, fail);
         if (f.builtin)
             emit(g, OP_WITH, WITH_BUILTIN_VALUE, 0, r, (uint32_t)f.bid);
         else
             emit(g, OP_WITH, WITH_PROC_VALUE, 0, r, group_proc(g, f.grp, w->pos));
-        return true;
+        return 1;
     }
     uint32_t v = gen_term(g, w->value, fail);
     if (grp) {
@@ -1519,10 +1547,14 @@ static bool gen_with(pgen *g, with_mod *w, uint32_t *fail)
         } else {
             emit(g, OP_WITH, WITH_RULE, 0, v, group_proc(g, grp, w->pos));
         }
-        return true;
+        return 1;
     }
     emit(g, OP_WITH, WITH_DATA, konst(g, path), v, 0);
-    return true;
+    /* rules beneath the replaced path take their part of the new value */
+    rnode *n = g->cc->root;
+    for (uint32_t i = 0; n && i < nrest; i++)
+        n = rest[i]->kind == T_STR ? rnode_child(n, rest[i]->u.str.s, rest[i]->u.str.len) : NULL;
+    return 1 + (n ? override_subtree(g, n, v, w) : 0);
 }
 
 static uint32_t gen_literal_core(pgen *g, literal *lit, uint32_t fail, uint32_t *valreg)
@@ -1545,19 +1577,62 @@ static uint32_t gen_literal(pgen *g, literal *lit, uint32_t fail, uint32_t *valr
     g->pos = lit->pos;
     if (lit->nwith == 0)
         return gen_literal_core(g, lit, fail, valreg);
+    uint32_t pushes = 0;
     for (uint32_t i = 0; i < lit->nwith && !failed(g); i++)
-        gen_with(g, &lit->withs[i], &fail);
-    uint32_t pop = label_new(g), cont = label_new(g);
-    gen_literal_core(g, lit, pop, valreg);
-    /* The modifiers hold for this literal only: first solution, then pop.
-     * (Later literals do not backtrack into it.) */
-    emit(g, OP_WITHPOP, lit->nwith, 0, 0, 0);
-    emit(g, OP_JMP, 0, 0, 0, cont);
-    label_here(g, pop);
-    emit(g, OP_WITHPOP, lit->nwith, 0, 0, 0);
-    emit(g, OP_JMP, 0, 0, 0, fail);
-    label_here(g, cont);
-    return fail;
+        pushes += gen_with(g, &lit->withs[i], &fail);
+    /* The modifiers hold for this literal only, but the rest of the body
+     * runs inside its loops. So every solution is collected (as the values
+     * of the variables the literal binds) while the modifiers are in
+     * force, they are popped, and the collection is iterated instead. */
+    uint32_t nvars_before = g->nvars;
+    uint8_t *was_bound = arena_alloc(&g->cc->ast, nvars_before + 1);
+    if (!was_bound)
+        return fail;
+    for (uint32_t i = 0; i < nvars_before; i++)
+        was_bound[i] = g->vars[i].bound;
+    uint32_t rows = reg_new(g);
+    emit(g, OP_ARRNEW, rows, 0, 0, 0);
+    uint32_t done = label_new(g);
+    uint32_t f = gen_literal_core(g, lit, done, valreg);
+    uint32_t nbound = 0;
+    uint32_t *bound = arena_alloc(&g->cc->ast, sizeof *bound * (g->nvars + 1));
+    if (!bound)
+        return fail;
+    for (uint32_t i = 0; i < g->nvars; i++)
+        if (g->vars[i].bound && (i >= nvars_before || !was_bound[i]))
+            bound[nbound++] = i;
+    uint32_t vr = valreg && *valreg != NO_REG ? *valreg : NO_REG;
+    uint32_t width = nbound + (vr != NO_REG);
+    uint32_t block = regs_new(g, width);
+    for (uint32_t i = 0; i < nbound; i++)
+        emit(g, OP_MOVE, block + i, g->vars[bound[i]].reg, 0, 0);
+    if (vr != NO_REG)
+        emit(g, OP_MOVE, block + nbound, vr, 0, 0);
+    uint32_t row = reg_new(g);
+    emit(g, OP_MKARR, row, block, width, 0);
+    emit(g, OP_PUSH, rows, row, 0, 0);
+    emit(g, nbound || vr != NO_REG ? OP_JMP : OP_NOP, 0, 0, 0, nbound || vr != NO_REG ? f : 0);
+    label_here(g, done);
+    emit(g, OP_WITHPOP, pushes, 0, 0, 0);
+    emit(g, OP_FINISH, rows, 0, 0, 0);
+    uint32_t s = slot_new(g);
+    emit(g, OP_ITER, s, rows, 0, fail);
+    uint32_t kv = regs_new(g, 2);
+    uint32_t l = label_new(g);
+    label_here(g, l);
+    emit(g, OP_NEXT, s, rows, kv, fail);
+    for (uint32_t i = 0; i < nbound; i++) {
+        lvar *v = &g->vars[bound[i]];
+        uint32_t r = reg_new(g);
+        emit(g, OP_DOTK, r, kv + 1, konst(g, v_int(g->cc->pmem, i)), l);
+        v->reg = r;
+    }
+    if (vr != NO_REG) {
+        uint32_t r = reg_new(g);
+        emit(g, OP_DOTK, r, kv + 1, konst(g, v_int(g->cc->pmem, nbound)), l);
+        *valreg = r;
+    }
+    return l;
 }
 
 static bool with_ready(pgen *g, const literal *l)
@@ -2326,27 +2401,6 @@ uint32_t plan_namespace(pol_compiler *cc, rnode *n)
         return pi;
     uint32_t res = reg_new(g);
     emit(g, OP_OBJNEW, res, 0, 0, 0);
-    const val *path = node_path(g, n, NULL, 0);
-    const val *base = path ? data_path_value(cc, path) : NULL;
-    if (base && base->type == V_OBJ) {
-        for (uint32_t i = 0; i < base->len && !failed(g); i++) {
-            const val *k = base->u.o.k[i];
-            if (k->type == V_STR && rnode_child(n, k->u.s, k->len))
-                continue; /* the child's own procedure merges its base data */
-            vbuild b;
-            vb_init(&b, cc->pmem);
-            for (uint32_t j = 0; j < path->len; j++)
-                vb_push(&b, path->u.a[j]);
-            vb_push(&b, k);
-            const val *kp = vb_finish_array(&b);
-            uint32_t kr = load_const(g, k);
-            uint32_t vr = reg_new(g);
-            uint32_t skip = label_new(g);
-            emit(g, OP_DATA, vr, konst(g, kp), konst(g, base->u.o.v[i]), skip);
-            emit(g, OP_PUT, res, kr, vr, 1);
-            label_here(g, skip);
-        }
-    }
     for (uint32_t i = 0; i < n->nkids && !failed(g); i++) {
         rnode *c = n->kids[i];
         if (c->grp && c->grp->kind == G_FUNC)
@@ -2358,6 +2412,17 @@ uint32_t plan_namespace(pol_compiler *cc, rnode *n)
         emit(g, OP_RULE, vr, p, 0, skip);
         uint32_t kr = load_const(g, v_str(cc->pmem, c->key, c->keylen));
         emit(g, OP_PUT, res, kr, vr, 1);
+        label_here(g, skip);
+    }
+    /* base data at this path, read at run time so `with data…` shows; keys
+     * the rules above produced win (a child namespace merges its own base) */
+    const val *path = node_path(g, n, NULL, 0);
+    if (path) {
+        const val *base = data_path_value(cc, path);
+        uint32_t br = reg_new(g);
+        uint32_t skip = label_new(g);
+        emit(g, OP_DATA, br, konst(g, path), base ? konst(g, base) : K_NONE, skip);
+        emit(g, OP_PUTALL, res, br, 0, 0);
         label_here(g, skip);
     }
     emit(g, OP_FINISH, res, 0, 0, 0);

@@ -142,13 +142,69 @@ static bool span_ok(const program *p, const proc *pr, const insn *in)
     }
 }
 
+/* Arity of what a function override names: builtin id or proc index. */
+static uint32_t callee_arity(const program *p, bool builtin, uint32_t id)
+{
+    return builtin ? bi_table[id].arity : p->procs[id].nparams;
+}
+
+/* What the interpreter assumes beyond operand ranges (operands are already
+ * in range here): RULE and entrypoint procs are called with no arguments,
+ * DATA walks K[b] as an array, with-kinds are known, and a function
+ * override is passed exactly the arguments its target takes. */
+static bool semantics_ok(const program *p, const insn *in, char *msg, size_t cap, uint32_t pi, uint32_t i)
+{
+    switch (in->op) {
+    case OP_RULE:
+        if (p->procs[in->b].nparams != 0)
+            return fail(msg, cap, "RULE target takes parameters", pi, i);
+        return true;
+    case OP_DATA:
+        if (p->k[in->b]->type != V_ARR)
+            return fail(msg, cap, "DATA path is not a constant array", pi, i);
+        return true;
+    case OP_HALT:
+        if (p->k[in->b]->type != V_STR)
+            return fail(msg, cap, "HALT message is not a constant string", pi, i);
+        return true;
+    case OP_WITH:
+        if (in->a > WITH_PROC_VALUE)
+            return fail(msg, cap, "unknown with kind", pi, i);
+        return true;
+    case OP_WITHFN: {
+        if (in->a > WITHFN_PROC_BY_BUILTIN)
+            return fail(msg, cap, "unknown with-function kind", pi, i);
+        bool target_builtin = in->a == WITHFN_BUILTIN_BY_PROC || in->a == WITHFN_BUILTIN_BY_BUILTIN;
+        bool repl_builtin = in->a == WITHFN_BUILTIN_BY_BUILTIN || in->a == WITHFN_PROC_BY_BUILTIN;
+        uint32_t lim_b = target_builtin ? BI_COUNT : p->nprocs, lim_d = repl_builtin ? BI_COUNT : p->nprocs;
+        if (in->b >= lim_b || in->d >= lim_d)
+            return true; /* reported by the range checks that follow */
+        if (callee_arity(p, target_builtin, in->b) != callee_arity(p, repl_builtin, in->d))
+            return fail(msg, cap, "with-function replacement arity differs from its target", pi, i);
+        return true;
+    }
+    default:
+        return true;
+    }
+}
+
 bool program_verify(const program *p, char *msg, size_t cap)
 {
-    if (!p->data || p->data->type != V_OBJ)
-        return fail(msg, cap, "base document is not an object", 0, 0);
-    for (uint32_t e = 0; e < p->neps; e++)
-        if (p->eps[e].proc >= p->nprocs)
-            return fail(msg, cap, "entrypoint names a missing procedure", e, 0);
+    if (!p->data || p->data->type != V_OBJ) {
+        snprintf(msg, cap, "base document is not an object");
+        return false;
+    }
+    for (uint32_t e = 0; e < p->neps; e++) {
+        /* entrypoints are called with no arguments */
+        if (p->eps[e].proc >= p->nprocs) {
+            snprintf(msg, cap, "entrypoint %u names missing proc %u", e, p->eps[e].proc);
+            return false;
+        }
+        if (p->procs[p->eps[e].proc].nparams != 0) {
+            snprintf(msg, cap, "entrypoint %u names proc %u, which takes parameters", e, p->eps[e].proc);
+            return false;
+        }
+    }
     for (uint32_t pi = 0; pi < p->nprocs; pi++) {
         const proc *pr = &p->procs[pi];
         if ((uint64_t)pr->code + pr->ncode > p->ncode || pr->ncode == 0)
@@ -211,6 +267,8 @@ bool program_verify(const program *p, char *msg, size_t cap)
             }
             if (!span_ok(p, pr, in))
                 return fail(msg, cap, "register span out of range", pi, i);
+            if (!semantics_ok(p, in, msg, cap, pi, i))
+                return false;
             if (in->op == OP_WITH && in->a <= WITH_DATA &&
                 (in->b >= p->nk || p->k[in->b]->type != V_ARR))
                 return fail(msg, cap, "with path is not a constant array", pi, i);

@@ -228,6 +228,7 @@ static pol_status with_push(pol_ctx *c, const insn *in, const val *value, uint32
         o->target = in->b;
         o->repl = in->d;
         o->value = NULL;
+        o->busy = false;
         return POL_OK;
     }
     switch (in->a) {
@@ -250,6 +251,7 @@ static pol_status with_push(pol_ctx *c, const insn *in, const val *value, uint32
         o->target = in->d;
         o->repl = 0;
         o->value = value;
+        o->busy = false;
         return POL_OK;
     }
     }
@@ -273,6 +275,11 @@ static const override *find_override(const pol_ctx *c, bool builtin, uint32_t id
     for (uint32_t i = c->nover; i-- > 0;) {
         const override *o = &c->over[i];
         bool ob;
+        if (o->busy)
+            continue;
+        bool fn_kind = (o->kind & 0x80) || o->kind == WITH_BUILTIN_VALUE || o->kind == WITH_PROC_VALUE;
+        if (fn_kind && c->in_mock)
+            continue;
         if (o->kind & 0x80) {
             uint8_t k = o->kind & 0x7f;
             ob = k == WITHFN_BUILTIN_BY_PROC || k == WITHFN_BUILTIN_BY_BUILTIN;
@@ -311,6 +318,21 @@ static pol_status call_builtin_raw(pol_ctx *c, uint32_t id, const val *const *ar
 
 static pol_status call_proc(pol_ctx *c, uint32_t proc, const val *const *args, const val **out, uint32_t pc);
 
+/* A mock runs with its own override switched off, so a mock that calls
+ * the function it replaces reaches the original (as OPA does). */
+static pol_status call_replacement(pol_ctx *c, override *o, const val *const *args, const val **out, uint32_t pc)
+{
+    (void)pc;
+    o->busy = true;
+    c->in_mock++;
+    pol_status st = vm_call(c, o->repl, args, out);
+    c->in_mock--;
+    o->busy = false;
+    if (st != POL_OK)
+        return st;
+    return *out ? POL_OK : POL_UNDEFINED;
+}
+
 static pol_status call_builtin(pol_ctx *c, uint32_t id, const val *const *args, const val **out, uint32_t pc)
 {
     if (c->nover) {
@@ -322,7 +344,7 @@ static pol_status call_builtin(pol_ctx *c, uint32_t id, const val *const *args, 
             }
             uint8_t k = o->kind & 0x7f;
             if (k == WITHFN_BUILTIN_BY_PROC)
-                return call_proc(c, o->repl, args, out, pc);
+                return call_replacement(c, (override *)(uintptr_t)o, args, out, pc);
             id = o->repl;
         }
     }
@@ -341,7 +363,7 @@ static pol_status call_proc(pol_ctx *c, uint32_t proc, const val *const *args, c
             uint8_t k = o->kind & 0x7f;
             if (k == WITHFN_PROC_BY_BUILTIN)
                 return call_builtin_raw(c, o->repl, args, out, pc);
-            proc = o->repl;
+            return call_replacement(c, (override *)(uintptr_t)o, args, out, pc);
         }
     }
     pol_status st = vm_call(c, proc, args, out);
@@ -355,8 +377,8 @@ static pol_status eval_rule(pol_ctx *c, uint32_t proc, const val **out, uint32_t
     if (c->nover) {
         const override *o = find_override(c, false, proc);
         if (o && o->kind == WITH_RULE) {
-            *out = o->value;
-            return POL_OK;
+            *out = o->value; /* NULL: the replacement has nothing at this rule's path */
+            return o->value ? POL_OK : POL_UNDEFINED;
         }
     }
     switch (c->memo_state[proc]) {
@@ -717,6 +739,25 @@ dispatch:
                 goto out;
             }
         put_done:
+            NEXT_INSN();
+        }
+        case OP_PUTALL: {
+            builder *b = as_builder(R[in->a]);
+            const val *o = R[in->b];
+            if (!b || !o || o->type != V_OBJ) {
+                st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUTALL without a builder or object");
+                goto out;
+            }
+            uint32_t have = b->b.n;
+            for (uint32_t i = 0; i < o->len; i++) {
+                bool present = false;
+                for (uint32_t j = 0; j < have && !present; j++)
+                    present = val_equal(b->b.k[j], o->u.o.k[i]);
+                if (!present && !vb_put(&b->b, o->u.o.k[i], o->u.o.v[i])) {
+                    st = oom(c, pc);
+                    goto out;
+                }
+            }
             NEXT_INSN();
         }
         case OP_FINISH: {

@@ -27,6 +27,7 @@ typedef struct override {
     uint32_t target;   /* proc or builtin id */
     uint32_t repl;     /* replacement proc or builtin id (function overrides) */
     const val *value;  /* replacement value (value overrides) */
+    bool busy;         /* its replacement is running: calls inside reach the original */
 } override;
 
 /* What WITHPOP restores. */
@@ -39,7 +40,7 @@ typedef struct with_frame {
 
 enum { MEMO_NONE = 0, MEMO_BUSY = 1, MEMO_DONE = 2 };
 
-#define POL_MAX_WITH 64
+#define POL_MAX_WITH 128
 
 struct pol_ctx {
     pol_bundle *bundle;
@@ -69,6 +70,7 @@ struct pol_ctx {
     with_frame withs[POL_MAX_WITH];
     uint32_t nwith;
 
+    uint32_t in_mock; /* >0 while a function mock runs: no function mock applies inside one */
     uint64_t budget; /* instructions left on back-edges and calls */
     uint32_t depth;
     bool strict;
