@@ -1278,12 +1278,22 @@ static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
     }
     if (f.builtin && literal && !out_form && nargs == 2) {
         for (size_t i = 0; i < sizeof inline_cmp / sizeof inline_cmp[0]; i++) {
-            if (strcmp(f.name, inline_cmp[i].name) == 0) {
-                uint32_t a = gen_term(g, t->u.call.args[0], fail);
-                uint32_t b = gen_term(g, t->u.call.args[1], fail);
-                emit(g, inline_cmp[i].op, 0, a, b, *fail);
-                return load_const(g, VAL_TRUE);
+            if (strcmp(f.name, inline_cmp[i].name) != 0)
+                continue;
+            term *x = t->u.call.args[0], *y = t->u.call.args[1];
+            if (inline_cmp[i].op == OP_EQ && is_scalar(x) && !is_scalar(y)) {
+                term *tmp = x;
+                x = y;
+                y = tmp;
             }
+            uint32_t a = gen_term(g, x, fail);
+            if (inline_cmp[i].op == OP_EQ && is_scalar(y)) {
+                emit(g, OP_EQK, 0, a, konst(g, cc_const_term(g->cc, y)), *fail);
+            } else {
+                uint32_t b = gen_term(g, y, fail);
+                emit(g, inline_cmp[i].op, 0, a, b, *fail);
+            }
+            return NO_REG; /* a test, not a value */
         }
     }
     uint32_t tmp[16];
@@ -1316,7 +1326,7 @@ static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
     } else {
         gen_match(g, outp, r, fail);
     }
-    return load_const(g, VAL_TRUE);
+    return NO_REG; /* the output form is a test, not a value */
 }
 
 /* ---- literals ---------------------------------------------------------- */
@@ -1351,12 +1361,10 @@ static uint32_t gen_expr(pgen *g, expr *e, uint32_t fail, uint32_t *valreg)
             vr = gen_term(g, e->lhs, &fail);
         } else if (e->lhs->kind == T_CALL) {
             vr = gen_call(g, e->lhs, &fail, true);
-            if (!failed(g) && g->code[g->ncode - 1].op == OP_CALL) {
-                /* a plain call used as a condition must not be false */
+            /* a call used as a condition must not be false; comparisons and
+             * the output form are tests already (NO_REG) */
+            if (!failed(g) && vr != NO_REG)
                 emit(g, OP_TRUTHY, vr, 0, 0, fail);
-            } else if (!failed(g) && g->code[g->ncode - 1].op == OP_CALLF) {
-                emit(g, OP_TRUTHY, vr, 0, 0, fail);
-            }
         } else {
             vr = gen_term(g, e->lhs, &fail);
             emit(g, OP_TRUTHY, vr, 0, 0, fail);
