@@ -416,7 +416,7 @@ static const char *kind_name(group_kind k)
     }
 }
 
-static bool add_def(pol_compiler *cc, rnode *n, group_kind kind, rule *r, module *m, uint32_t keyfrom)
+static bool add_def(pol_compiler *cc, rnode *n, group_kind kind, rule *r, module *m, uint32_t keyfrom, bool set_leaf)
 {
     group *g = n->grp;
     if (!g) {
@@ -437,7 +437,7 @@ static bool add_def(pol_compiler *cc, rnode *n, group_kind kind, rule *r, module
     }
     if (kind == G_FUNC && g->arity != r->nargs)
         return cc_error(cc, POL_TYPE, r->pos, "conflicting rules %s found (functions of different arity)", g->path);
-    cdef d = {r, m, keyfrom};
+    cdef d = {r, m, keyfrom, set_leaf};
     if (r->is_default) {
         if (g->deflt.r)
             return cc_error(cc, POL_TYPE, r->pos, "multiple default rules %s found", g->path);
@@ -497,46 +497,84 @@ static bool build_tree(pol_compiler *cc)
         if (!n)
             return oom(cc);
     }
-    /* object groups first, so complete rules beneath them join the group */
-    for (int pass = 0; pass < 2; pass++) {
-        for (uint32_t mi = 0; mi < cc->mods.n; mi++) {
-            module *m = cc->mods.v[mi];
-            for (uint32_t ri = 0; ri < m->nrules; ri++) {
-                rule *r = m->rules[ri];
-                uint32_t nitems = r->head->kind == T_REF ? r->head->u.ref.n : 1;
-                uint32_t used = 0;
-                rnode *n = head_node(cc, m, r, &used);
-                if (!n)
+    /* object groups first, so rules beneath them join the group; nested
+     * object rules (obj[x] and obj.sub[y]) join the topmost one */
+    typedef struct pending {
+        rnode *n;
+        rule *r;
+        module *m;
+        uint32_t used;
+    } pending;
+    pending *objs = NULL;
+    uint32_t nobjs = 0, capobjs = 0;
+    for (uint32_t mi = 0; mi < cc->mods.n; mi++) {
+        module *m = cc->mods.v[mi];
+        for (uint32_t ri = 0; ri < m->nrules; ri++) {
+            rule *r = m->rules[ri];
+            uint32_t nitems = r->head->kind == T_REF ? r->head->u.ref.n : 1;
+            uint32_t used = 0;
+            rnode *n = head_node(cc, m, r, &used);
+            if (!n)
+                return oom(cc);
+            if (used >= nitems)
+                continue;
+            if (nobjs == capobjs) {
+                uint32_t ncap = capobjs ? capobjs * 2 : 16;
+                pending *np = arena_alloc(&cc->ast, sizeof *np * ncap);
+                if (!np)
                     return oom(cc);
-                bool object = used < nitems;
-                if (pass == 0) {
-                    if (object) {
-                        if (r->kind == R_CONTAINS)
-                            return cc_error(cc, POL_COMPILE, r->pos,
-                                            "multi-value rules with variables in the head are not supported yet");
-                        if (!add_def(cc, n, G_OBJECT, r, m, used))
-                            return false;
-                    }
-                    continue;
-                }
-                if (object)
-                    continue;
-                /* a constant path beneath an object group becomes one of its keys */
-                rnode *anc = n->parent;
-                uint32_t depth = 1;
-                while (anc && !(anc->grp && anc->grp->kind == G_OBJECT)) {
-                    anc = anc->parent;
-                    depth++;
-                }
-                if (anc && r->kind == R_COMPLETE && !r->is_default) {
-                    if (!add_def(cc, anc, G_OBJECT, r, m, nitems - depth))
-                        return false;
-                    continue;
-                }
-                group_kind k = r->kind == R_FUNC ? G_FUNC : r->kind == R_CONTAINS ? G_SET : G_COMPLETE;
-                if (!add_def(cc, n, k, r, m, used))
-                    return false;
+                if (nobjs)
+                    memcpy(np, objs, sizeof *np * nobjs);
+                objs = np;
+                capobjs = ncap;
             }
+            objs[nobjs++] = (pending){n, r, m, used};
+            n->ns_state = 1; /* marks "an object group is rooted here" until assigned */
+        }
+    }
+    for (uint32_t i = 0; i < nobjs; i++) {
+        rnode *top = objs[i].n;
+        uint32_t up = 0, depth = 0;
+        for (rnode *a = objs[i].n; a; a = a->parent, depth++)
+            if (a->ns_state == 1 || (a->grp && a->grp->kind == G_OBJECT)) {
+                top = a;
+                up = depth;
+            }
+        if (up >= objs[i].used)
+            return cc_error(cc, POL_COMPILE, objs[i].r->pos, "rule head nests into another package's object rule");
+        if (!add_def(cc, top, G_OBJECT, objs[i].r, objs[i].m, objs[i].used - up, objs[i].r->kind == R_CONTAINS))
+            return false;
+    }
+    for (uint32_t i = 0; i < nobjs; i++)
+        objs[i].n->ns_state = 0;
+    for (uint32_t mi = 0; mi < cc->mods.n; mi++) {
+        module *m = cc->mods.v[mi];
+        for (uint32_t ri = 0; ri < m->nrules; ri++) {
+            rule *r = m->rules[ri];
+            uint32_t nitems = r->head->kind == T_REF ? r->head->u.ref.n : 1;
+            uint32_t used = 0;
+            rnode *n = head_node(cc, m, r, &used);
+            if (!n)
+                return oom(cc);
+            if (used < nitems)
+                continue;
+            /* a constant path beneath an object group becomes one of its keys */
+            rnode *anc = n->parent;
+            uint32_t depth = 1;
+            while (anc && !(anc->grp && anc->grp->kind == G_OBJECT)) {
+                anc = anc->parent;
+                depth++;
+            }
+            if (anc && r->kind != R_FUNC && !r->is_default) {
+                /* the last `depth` head items are the key path below the group
+                 * (for `contains`, the set's own path) */
+                if (!add_def(cc, anc, G_OBJECT, r, m, nitems - depth, r->kind == R_CONTAINS))
+                    return false;
+                continue;
+            }
+            group_kind k = r->kind == R_FUNC ? G_FUNC : r->kind == R_CONTAINS ? G_SET : G_COMPLETE;
+            if (!add_def(cc, n, k, r, m, used, false))
+                return false;
         }
     }
     return true;

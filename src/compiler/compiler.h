@@ -25,6 +25,7 @@ typedef struct cdef {
     rule *r;
     module *m;
     uint32_t keypath_from; /* G_OBJECT: index in r->head where the key path starts */
+    bool set_leaf;         /* G_OBJECT: a `contains` rule: the leaf is a set of its elements */
 } cdef;
 
 typedef struct group {

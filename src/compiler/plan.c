@@ -2377,8 +2377,12 @@ bool plan_group(pol_compiler *cc, group *grp)
                 emit(g, OP_PUSH, res, k, 0, 0);
             } else {
                 uint32_t path = gen_keypath(g, d, &f);
-                uint32_t v = d->r->value ? gen_term(g, d->r->value, &f) : load_const(g, VAL_TRUE);
-                emit(g, OP_PUTPATH, res, path, v, 0);
+                uint32_t v = d->set_leaf ? gen_term(g, d->r->key, &f)
+                             : d->r->value ? gen_term(g, d->r->value, &f)
+                                           : load_const(g, VAL_TRUE);
+                uint32_t at = emit(g, OP_PUTPATH, res, path, v, 0);
+                if (d->set_leaf && !failed(g))
+                    g->code[at].x = 1;
             }
             emit(g, OP_JMP, 0, 0, 0, f);
             if (!ds.on)

@@ -59,7 +59,7 @@
     X(PUSH, "RR--", "append R[b] to builder R[a] (array or set)")                                      \
     X(PUT, "RRRN", "builder R[a][R[b]] := R[c]; d=1: conflict is an error, else replace")              \
     X(PUTALL, "RR--", "builder R[a]: add every pair of object R[b] whose key it lacks")                \
-    X(PUTPATH, "RRR-", "object-rule builder R[a]: insert value R[c] at key path R[b] (array)")         \
+    X(PUTPATH, "RRR-", "object-rule builder R[a]: insert value R[c] at key path R[b] (array); x=1: R[c] joins a set leaf")         \
     X(FINISH, "R---", "R[a] := finished value of builder R[a] (sets/objects sorted)")                  \
     X(MKARR, "RRN-", "R[a] := [R[b] … R[b+c-1]]")                                                      \
     X(MKSET, "RRN-", "R[a] := {R[b] … R[b+c-1]}")                                                      \

@@ -14,7 +14,7 @@
 /* Builders are arena objects that masquerade as values in registers until
  * FINISH publishes the real value; the flag tells them apart so a stray
  * builder (a compiler bug or a hostile bundle) is an error, not a crash. */
-enum { VF_BUILDER = 0x8000 };
+enum { VF_BUILDER = 0x8000, VF_SETLEAF = 0x4000 };
 enum { BK_ARRAY, BK_SET, BK_OBJECT, BK_OBJRULE };
 
 typedef struct builder {
@@ -95,7 +95,22 @@ static const val *objrule_build(pol_ctx *c, const val *const *paths, const val *
             j++;
         const val *v;
         bool leaf = paths[i]->len == depth + 1;
-        if (leaf) {
+        if (leaf && (vals[i]->flags & VF_SETLEAF)) {
+            /* a set leaf: the union of every element put there */
+            vbuild set;
+            vb_init(&set, &c->arena);
+            for (uint32_t q = i; q < j; q++) {
+                if (paths[q]->len != depth + 1 || !(vals[q]->flags & VF_SETLEAF)) {
+                    *conflict = true;
+                    return NULL;
+                }
+                if (!vb_push(&set, vals[q]->u.a[0]))
+                    return NULL;
+            }
+            v = vb_finish_set(&set);
+            if (!v)
+                return NULL;
+        } else if (leaf) {
             /* all pairs in [i, j) must be leaves with one value */
             v = vals[i];
             for (uint32_t q = i + 1; q < j; q++) {
@@ -734,7 +749,24 @@ dispatch:
                     }
                 }
             }
-            if (!vb_put(&b->b, R[in->b], R[in->c])) {
+            const val *item = R[in->c];
+            if (in->op == OP_PUTPATH && in->x == 1) {
+                /* an element of a set leaf: marked so the build unions them */
+                val *one = arena_alloc(&c->arena, sizeof *one);
+                const val **elems = arena_alloc(&c->arena, sizeof *elems);
+                if (!one || !elems) {
+                    st = oom(c, pc);
+                    goto out;
+                }
+                elems[0] = item;
+                memset(one, 0, sizeof *one);
+                one->type = V_SET;
+                one->flags = VF_SETLEAF;
+                one->len = 1;
+                one->u.a = elems;
+                item = one;
+            }
+            if (!vb_put(&b->b, R[in->b], item)) {
                 st = oom(c, pc);
                 goto out;
             }
