@@ -2110,7 +2110,8 @@ static const val *index_node(pgen *g, const idef *defs, const uint32_t *ids, uin
     const val **vals = arena_alloc(&g->cc->ast, sizeof *vals * n);
     if (!nu || !any || !bucket || !vals)
         return NULL;
-    memcpy(nu, used, sizeof *nu * nused);
+    if (nused)
+        memcpy(nu, used, sizeof *nu * nused);
     nu[nused] = best;
     uint32_t nany = 0, nvals = 0;
     for (uint32_t j = 0; j < n; j++) {
