@@ -300,6 +300,7 @@ static bool is_bound_var(pgen *g, const term *v)
 
 static bool term_ready(pgen *g, const term *t);
 static bool pattern_ok(pgen *g, const term *p);
+static bool bound_by_sibling(pgen *g, const term *call, uint32_t i);
 static bool body_closure_ready(pgen *g, const body *b, const term *extra1, const term *extra2);
 
 static bool var_occurs(const term *t, const char *name, uint32_t len);
@@ -547,7 +548,7 @@ static bool term_ready(pgen *g, const term *t)
         return true;
     case T_CALL:
         for (uint32_t i = 0; i < t->u.call.nargs; i++)
-            if (!term_ready(g, t->u.call.args[i]))
+            if (!term_ready(g, t->u.call.args[i]) && !bound_by_sibling(g, t, i))
                 return false;
         return true;
     case T_ARRCOMP:
@@ -559,6 +560,21 @@ static bool term_ready(pgen *g, const term *t)
             if (!term_ready(g, t->u.tmpl.parts[i]))
                 return false;
         return true;
+    }
+    return false;
+}
+
+/* An unbound variable argument that another argument's ref binds by
+ * scanning (`foo == input.foos[foo]`): ready once that argument runs. */
+static bool bound_by_sibling(pgen *g, const term *call, uint32_t i)
+{
+    const term *a = call->u.call.args[i];
+    if (a->kind != T_VAR)
+        return false;
+    for (uint32_t j = 0; j < call->u.call.nargs; j++) {
+        const term *b = call->u.call.args[j];
+        if (j != i && b->kind == T_REF && term_ready(g, b) && var_occurs(b, a->u.str.s, a->u.str.len))
+            return true;
     }
     return false;
 }
@@ -1286,19 +1302,28 @@ static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
                 x = y;
                 y = tmp;
             }
-            uint32_t a = gen_term(g, x, fail);
             if (inline_cmp[i].op == OP_EQ && is_scalar(y)) {
+                uint32_t a = gen_term(g, x, fail);
                 emit(g, OP_EQK, 0, a, konst(g, cc_const_term(g->cc, y)), *fail);
             } else {
-                uint32_t b = gen_term(g, y, fail);
-                emit(g, inline_cmp[i].op, 0, a, b, *fail);
+                /* a ref that binds the other side's variable goes first */
+                bool swap = !term_ready(g, x);
+                uint32_t first = gen_term(g, swap ? y : x, fail);
+                uint32_t second = gen_term(g, swap ? x : y, fail);
+                emit(g, inline_cmp[i].op, 0, swap ? second : first, swap ? first : second, *fail);
             }
             return NO_REG; /* a test, not a value */
         }
     }
     uint32_t tmp[16];
-    for (uint32_t i = 0; i < arity && i < 16 && !failed(g); i++)
-        tmp[i] = gen_term(g, t->u.call.args[i], fail);
+    /* an unbound variable argument waits for a sibling's scan to bind it */
+    bool later[16] = {false};
+    for (uint32_t i = 0; i < arity && i < 16; i++)
+        later[i] = t->u.call.args[i]->kind == T_VAR && !term_ready(g, t->u.call.args[i]);
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t i = 0; i < arity && i < 16 && !failed(g); i++)
+            if (later[i] == (pass == 1))
+                tmp[i] = gen_term(g, t->u.call.args[i], fail);
     if (arity > 16)
         return gerr(g, POL_TYPE, t->pos, "%s", "too many arguments"), 0;
     uint32_t block = regs_new(g, arity);
