@@ -893,3 +893,70 @@ bi_status bi_net_lookup_ip_addr(bi_ctx *ctx, const val *const *args, const val *
     return *out ? BI_OK : bi_oom(ctx);
 }
 
+
+/* ---- http.send ----------------------------------------------------------
+ *
+ * libpolicy evaluates in-process on the request path and makes no network
+ * requests: http.send validates its request object exactly as OPA does
+ * (so policies get OPA's errors for malformed requests, and tests can mock
+ * it with `with http.send as ...`), then fails with a builtin error. */
+
+static const char *const http_keys[] = {
+    "body", "cache", "cache_ignored_headers", "caching_mode", "enable_redirect", "force_cache",
+    "force_cache_duration_seconds", "force_json_decode", "force_yaml_decode", "headers", "max_retry_attempts",
+    "method", "raise_error", "raw_body", "timeout", "tls_ca_cert", "tls_ca_cert_env_variable", "tls_ca_cert_file",
+    "tls_client_cert", "tls_client_cert_env_variable", "tls_client_cert_file", "tls_client_key",
+    "tls_client_key_env_variable", "tls_client_key_file", "tls_insecure_skip_verify", "tls_server_name",
+    "tls_use_system_certs", "url",
+};
+
+static bool http_key_known(const val *k)
+{
+    for (size_t i = 0; i < sizeof http_keys / sizeof http_keys[0]; i++)
+        if (k->type == V_STR && strlen(http_keys[i]) == k->len && memcmp(http_keys[i], k->u.s, k->len) == 0)
+            return true;
+    return false;
+}
+
+bi_status bi_http_send(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    (void)out;
+    const val *req = args[0];
+    if (req->type != V_OBJ)
+        return bi_type_fail(ctx, "http.send", 1, "object", req);
+    /* OPA lists the offending keys as a Rego set, e.g. {"bad_key"} */
+    vbuild bad;
+    vb_init(&bad, ctx->arena);
+    for (uint32_t i = 0; i < req->len; i++)
+        if (!http_key_known(req->u.o.k[i]) && !vb_push(&bad, req->u.o.k[i]))
+            return bi_oom(ctx);
+    char text[256];
+    sbuf sb;
+    if (bad.n) {
+        const val *set = vb_finish_set(&bad);
+        if (!set)
+            return bi_oom(ctx);
+        sb_init(&sb, text, sizeof text);
+        rego_write(&sb, set);
+        text[sb.len < sizeof text ? sb.len : sizeof text - 1] = 0;
+        return bi_fail(ctx, POL_EVAL_TYPE, "http.send: invalid request parameters(s): %s", text);
+    }
+    vbuild missing;
+    vb_init(&missing, ctx->arena);
+    const char *required[] = {"method", "url"};
+    for (size_t i = 0; i < 2; i++)
+        if (!val_obj_get_str(req, required[i], strlen(required[i])) &&
+            !vb_push(&missing, v_cstr(ctx->arena, required[i])))
+            return bi_oom(ctx);
+    if (missing.n) {
+        const val *set = vb_finish_set(&missing);
+        if (!set)
+            return bi_oom(ctx);
+        sb_init(&sb, text, sizeof text);
+        rego_write(&sb, set);
+        text[sb.len < sizeof text ? sb.len : sizeof text - 1] = 0;
+        return bi_fail(ctx, POL_EVAL_TYPE, "http.send: missing required request parameters(s): %s", text);
+    }
+    return bi_fail(ctx, POL_EVAL_BUILTIN,
+                   "http.send: network requests are not available in libpolicy (mock http.send with `with`)");
+}

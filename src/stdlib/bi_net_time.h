@@ -17,6 +17,7 @@
       bi_net_cidr_contains_matches)                                                                \
     X(NET_CIDR_MERGE, "net.cidr_merge", 1, BIF_NONE, bi_net_cidr_merge)                            \
     X(NET_LOOKUP_IP_ADDR, "net.lookup_ip_addr", 1, BIF_NONDET, bi_net_lookup_ip_addr)              \
+    X(HTTP_SEND, "http.send", 1, BIF_NONDET, bi_http_send)                                         \
     X(TIME_NOW_NS, "time.now_ns", 0, BIF_NONDET, bi_time_now_ns)                                   \
     X(TIME_PARSE_NS, "time.parse_ns", 2, BIF_NONE, bi_time_parse_ns)                               \
     X(TIME_PARSE_RFC3339_NS, "time.parse_rfc3339_ns", 1, BIF_NONE, bi_time_parse_rfc3339_ns)       \

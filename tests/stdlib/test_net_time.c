@@ -524,6 +524,29 @@ static void test_semver(void)
     EXPECT("semver.is_valid", "[\"a.b.c\"]", "false");
 }
 
+/* http.send validates its request like OPA, then refuses network I/O. */
+static void test_http_send(void)
+{
+    const val *out = NULL;
+    reset();
+    CHECK(call("http.send", "[{\"bad_key\": 1, \"method\": \"get\", \"url\": \"http://x\"}]", &out) == BI_ERR);
+    CHECK(C.err_code == POL_EVAL_TYPE);
+    CHECK_STR(C.err_msg, "http.send: invalid request parameters(s): {\"bad_key\"}");
+    reset();
+    CHECK(call("http.send", "[{\"method\": \"get\"}]", &out) == BI_ERR);
+    CHECK_STR(C.err_msg, "http.send: missing required request parameters(s): {\"url\"}");
+    reset();
+    CHECK(call("http.send", "[{}]", &out) == BI_ERR);
+    CHECK_STR(C.err_msg, "http.send: missing required request parameters(s): {\"method\", \"url\"}");
+    reset();
+    CHECK(call("http.send", "[{\"method\": \"get\", \"url\": \"http://x\"}]", &out) == BI_ERR);
+    CHECK(C.err_code == POL_EVAL_BUILTIN);
+    CHECK(strstr(C.err_msg, "network requests are not available") != NULL);
+    reset();
+    CHECK(call("http.send", "[\"GET\"]", &out) == BI_ERR);
+    CHECK_STR(C.err_msg, "http.send: operand 1 must be object but got string");
+}
+
 int main(void)
 {
     arena_init_fixed(&A, arena_mem, sizeof arena_mem);
@@ -544,5 +567,6 @@ int main(void)
     test_time_format();
     test_now_uuid_rand();
     test_semver();
+    test_http_send();
     return TEST_SUMMARY();
 }
