@@ -272,6 +272,8 @@ static pol_status add_data_doc(pol_compiler *cc, const char *path, const char *f
     memset(&je, 0, sizeof je);
     const val *doc = yaml ? yaml_parse(cc->pmem, text, len, &je) : json_parse(cc->pmem, text, len, &je);
     if (!doc) {
+        if (je.oom)
+            return oom(cc), POL_NOMEM;
         srcpos pos = {filename ? filename : (yaml ? "data.yaml" : "data.json"), je.line, je.col};
         cc_error(cc, POL_JSON, pos, "%s", je.msg[0] ? je.msg : "invalid document");
         return POL_JSON;

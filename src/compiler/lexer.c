@@ -161,8 +161,7 @@ static void emit_error_at(lexer *lx, size_t start, uint32_t line, size_t line_st
         t->text_len = (uint32_t)strlen(msg);
     }
     move_to(lx, lx->len);
-    t = push_token(lx, TK_EOF, lx->len, lx->line, lx->line_start);
-    (void)t;
+    push_token(lx, TK_EOF, lx->len, lx->line, lx->line_start);
     lx->done = true;
 }
 

@@ -13,13 +13,21 @@
  *  - `{ a | b }` and `[ a | b ]` are comprehensions; only when the body
  *    fails to parse and the failure is at a `,` does the parser fall back
  *    to a collection holding `a | b` (OPA's rule). Such fallbacks are the
- *    only backtracking besides `k, v in xs`, `some x in xs` and `p if {..}`
- *    (a literal first, then a braced body), and a work budget proportional
- *    to the input bounds the total so crafted input cannot go exponential.
- *  - Nesting (terms inside terms, bodies inside bodies) is limited to
- *    PARSE_MAX_DEPTH so hostile input cannot exhaust the C stack.
+ *    only backtracking besides `k, v in xs`, `some x in xs`, `p if {..}`
+ *    (a literal first, then a braced body) and infix comprehension heads
+ *    (see infix_head_comprehension). Every unary term's parse (success or
+ *    error) is memoised by token, so backtracking re-parses nothing and
+ *    stays linear; a work budget proportional to the input is the backstop.
+ *  - Nesting (terms inside terms, bodies inside bodies, and each fold of an
+ *    operator chain) is limited to PARSE_MAX_DEPTH, which bounds both the
+ *    parser's C stack and the depth of the tree later passes recurse over.
  *  - The parser stops at the first error; the message names what was found
- *    ("unexpected } token") and, where it helps, what was expected.
+ *    ("unexpected } token") and, where it helps, what was expected. Errors
+ *    raised while trying an alternative are forgotten on backtracking,
+ *    except fatal ones (out of memory, too deep, too much work).
+ *  - Extensions beyond OPA (each accepts only input OPA rejects): infix
+ *    comprehension heads, unary minus on non-numbers (`-x` is
+ *    minus(0, x), as ast.h specifies), and `.5` written as "0.5".
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -428,9 +436,13 @@ static const binop *binop_of(lex_kind k)
 }
 
 /* Precedence climbing over the left-associative binary levels, starting
- * from an already parsed operand. */
+ * from an already parsed operand. Each fold deepens the tree by one even
+ * though the loop is flat, so it counts as a nesting level: the depth
+ * limit then bounds the AST's depth too, which keeps every recursive pass
+ * over the tree (checker, planner, dump) within its stack. */
 static term *parse_binary_from(parser *p, term *lhs, int min_prec)
 {
+    uint32_t folds = 0;
     while (lhs) {
         const binop *op = binop_of(cur_kind(p));
         if (!op || op->prec < min_prec)
@@ -439,10 +451,14 @@ static term *parse_binary_from(parser *p, term *lhs, int min_prec)
         term *rhs = parse_unary(p);
         for (const binop *next; rhs && (next = binop_of(cur_kind(p))) != NULL && next->prec > op->prec;)
             rhs = parse_binary_from(p, rhs, op->prec + 1);
-        if (!rhs || p->failed)
-            return NULL;
+        if (!rhs || p->failed || !enter(p)) {
+            lhs = NULL;
+            break;
+        }
+        folds++;
         lhs = call_n(p, op->builtin, NULL, lhs->pos, 2, lhs, rhs, NULL);
     }
+    p->depth -= folds;
     return p->failed ? NULL : lhs;
 }
 
@@ -473,13 +489,18 @@ static term *parse_in_from(parser *p, term *lhs, bool keyval)
             restore(p, m);
         }
     }
+    uint32_t folds = 0; /* see parse_binary_from */
     while (lhs && cur_kind(p) == TK_IN) {
         advance(p);
         term *coll = parse_binary(p);
-        if (!coll)
-            return NULL;
+        if (!coll || !enter(p)) {
+            lhs = NULL;
+            break;
+        }
+        folds++;
         lhs = call_n(p, "internal", "member_2", lhs->pos, 2, lhs, coll, NULL);
     }
+    p->depth -= folds;
     return p->failed ? NULL : lhs;
 }
 
@@ -609,6 +630,43 @@ static term *comprehension(parser *p, term_kind kind, term *key, term *head, bod
     return t;
 }
 
+/* OPA rejects a comprehension whose head is an infix expression:
+ * `[x * 2 | some x in xs]` reads as `x * (2 | some ...)` and fails (OPA
+ * issue #4215, open). We accept it, but only as a retry after OPA's
+ * grammar has failed, so every input OPA accepts keeps OPA's meaning
+ * (`[x + 1 | y]` stays the array `[x + (1 | y)]`). The head may use the
+ * operators that bind tighter than `|` (`&`, arithmetic). When the retry
+ * fails too, OPA's original error is reported. `key` is set for an object
+ * comprehension, whose value is the infix head. */
+static term *infix_head_comprehension(parser *p, parse_mark start, lex_kind end, term_kind kind, term *key,
+                                      srcpos pos)
+{
+    if (p->fatal)
+        return NULL;
+    uint32_t fail_i = p->i, line = p->err_line, col = p->err_col;
+    char msg[sizeof p->err_msg];
+    memcpy(msg, p->err_msg, sizeof msg);
+    restore(p, start);
+    term *head = parse_unary(p);
+    head = head ? parse_binary_from(p, head, 3) : NULL;
+    if (head && cur_kind(p) == TK_OR) {
+        advance(p);
+        body *b = parse_body(p, end);
+        if (b) {
+            advance(p);
+            return comprehension(p, kind, key, head, b, pos);
+        }
+    }
+    if (!p->fatal) {
+        p->failed = true;
+        p->i = fail_i;
+        p->err_line = line;
+        p->err_col = col;
+        memcpy(p->err_msg, msg, sizeof msg);
+    }
+    return NULL;
+}
+
 /* `[`: array or array comprehension. */
 static term *parse_array(parser *p)
 {
@@ -635,7 +693,7 @@ static term *parse_array(parser *p)
             advance(p);
             return comprehension(p, T_ARRCOMP, NULL, head, b, pos);
         }
-        if (p->oom || cur_kind(p) != TK_COMMA)
+        if (p->fatal || cur_kind(p) != TK_COMMA)
             return NULL;
         restore(p, start);
         if (!parse_list(p, TK_RBRACK, &v))
@@ -643,7 +701,7 @@ static term *parse_array(parser *p)
     } else {
         term *first = parse_in_from(p, head, false);
         if (!first || !VEC_PUSH(p, v, first) || !parse_list_rest(p, TK_RBRACK, &v))
-            return NULL;
+            return maybe_comp ? infix_head_comprehension(p, start, TK_RBRACK, T_ARRCOMP, NULL, pos) : NULL;
     }
     advance(p);
     return collection(p, T_ARRAY, &v, pos);
@@ -664,12 +722,16 @@ static term *parse_object(parser *p, term *key, bool maybe_comp, srcpos pos)
             advance(p);
             return comprehension(p, T_OBJCOMP, key, val, b, pos);
         }
-        if (p->oom)
+        if (p->fatal)
             return NULL;
         restore(p, value_start);
         val = parse_in(p, false);
     } else {
         val = parse_in_from(p, val, false);
+        if (val && cur_kind(p) != TK_RBRACE && cur_kind(p) != TK_COMMA)
+            illegal(p, "non-terminated object");
+        if ((!val || p->failed) && maybe_comp)
+            return infix_head_comprehension(p, value_start, TK_RBRACE, T_OBJCOMP, key, pos);
     }
     if (!val)
         return NULL;
@@ -739,7 +801,7 @@ static term *parse_set_or_object(parser *p)
             advance(p);
             return comprehension(p, T_SETCOMP, NULL, head, b, pos);
         }
-        if (p->oom || cur_kind(p) != TK_COMMA)
+        if (p->fatal || cur_kind(p) != TK_COMMA)
             return NULL;
         restore(p, start);
         if (!parse_list(p, TK_RBRACE, &v))
@@ -750,16 +812,12 @@ static term *parse_set_or_object(parser *p)
     if (cur_kind(p) == TK_COLON)
         return parse_object(p, head, maybe_comp, pos);
     term *first = parse_in_from(p, head, false);
-    if (!first)
-        return NULL;
-    if (cur_kind(p) == TK_COLON)
+    if (first && cur_kind(p) == TK_COLON)
         return parse_object(p, first, maybe_comp, pos);
-    if (cur_kind(p) != TK_RBRACE && cur_kind(p) != TK_COMMA) {
+    if (first && cur_kind(p) != TK_RBRACE && cur_kind(p) != TK_COMMA)
         illegal(p, "non-terminated set");
-        return NULL;
-    }
-    if (!VEC_PUSH(p, v, first) || !parse_list_rest(p, TK_RBRACE, &v))
-        return NULL;
+    if (!first || p->failed || !VEC_PUSH(p, v, first) || !parse_list_rest(p, TK_RBRACE, &v))
+        return maybe_comp ? infix_head_comprehension(p, start, TK_RBRACE, T_SETCOMP, NULL, pos) : NULL;
     advance(p);
     return collection(p, T_SET, &v, pos);
 }
@@ -918,6 +976,8 @@ static term *parse_primary(parser *p)
 
 static term *parse_unary(parser *p)
 {
+    if (p->fatal)
+        return NULL;
     uint32_t start = p->i;
     unary_memo *memo = &p->memo[start];
     if ((memo->t || memo->err_msg) && memo->wildcards_before == p->wildcards && memo->tmpl_before == p->tmpl_vars) {
@@ -1121,7 +1181,7 @@ static expr *parse_some(parser *p)
         }
         return e;
     }
-    if (p->oom)
+    if (p->fatal)
         return NULL;
     restore(p, m);
     term_vec vars = {0};
@@ -1602,7 +1662,7 @@ static bool parse_rule(parser *p, rule_vec *out)
         if (lit && !(lit->expr->kind == E_TERM && lit->expr->lhs->kind == T_SET)) {
             r->body = single_literal_body(p, lit);
         } else {
-            if (p->oom)
+            if (p->fatal)
                 return false;
             restore(p, m);
             if (cur_kind(p) == TK_LBRACE) {

@@ -36,6 +36,7 @@ typedef struct pgen {
     insn *code;
     srcloc *locs;
     uint32_t ncode, capcode;
+    uint32_t caplocs; /* apart from capcode: one of the two grows can fail */
     uint32_t *labels;
     uint32_t nlabels, caplabels;
     uint32_t nreg, maxreg, nslot, maxslot;
@@ -91,13 +92,10 @@ static bool grow(pgen *g, void **v, uint32_t *cap, uint32_t need, size_t elem)
 
 static uint32_t emit(pgen *g, opcode op, uint32_t a, uint32_t b, uint32_t c, uint32_t d)
 {
-    uint32_t cap = g->capcode;
-    if (!grow(g, (void **)&g->code, &cap, g->ncode + 1, sizeof *g->code))
+    if (!grow(g, (void **)&g->code, &g->capcode, g->ncode + 1, sizeof *g->code))
         return 0;
-    uint32_t cap2 = g->capcode;
-    if (!grow(g, (void **)&g->locs, &cap2, g->ncode + 1, sizeof *g->locs))
+    if (!grow(g, (void **)&g->locs, &g->caplocs, g->ncode + 1, sizeof *g->locs))
         return 0;
-    g->capcode = cap;
     insn *in = &g->code[g->ncode];
     in->op = (uint8_t)op;
     in->x = 0;
@@ -121,7 +119,9 @@ static uint32_t label_new(pgen *g)
 
 static void label_here(pgen *g, uint32_t l)
 {
-    g->labels[l] = g->ncode;
+    /* label_new returns 0 without a label when out of memory */
+    if (l < g->nlabels)
+        g->labels[l] = g->ncode;
 }
 
 static uint32_t reg_new(pgen *g)
@@ -1001,6 +1001,12 @@ static uint32_t gen_template(pgen *g, term *t, uint32_t *fail)
             regs[i] = load_const(g, cc_const_term(g->cc, p));
             continue;
         }
+        if (p->kind == T_SETCOMP && p->u.comp.head->kind == T_VAR && p->u.comp.head->u.str.len &&
+            p->u.comp.head->u.str.s[0] == '$') {
+            /* the parser lowered a part carrying `with` to the set of its values */
+            regs[i] = gen_term(g, p, fail);
+            continue;
+        }
         /* each expression contributes the set of its values, so undefined
          * and multi-valued expressions can be told apart by the builtin */
         uint32_t s = reg_new(g);
@@ -1859,7 +1865,7 @@ static void pgen_free(pgen *g)
 {
     const pol_alloc *al = g->cc->al;
     pa_free(al, g->code, sizeof *g->code * g->capcode);
-    pa_free(al, g->locs, sizeof *g->locs * g->capcode);
+    pa_free(al, g->locs, sizeof *g->locs * g->caplocs);
     pa_free(al, g->labels, sizeof *g->labels * g->caplabels);
     pa_free(al, g->vars, sizeof *g->vars * g->capvars);
     pa_free(al, g, sizeof *g);
@@ -2190,10 +2196,13 @@ static void dispatch_begin(pgen *g, const group *grp, dispatch *ds)
     memset(ds, 0, sizeof *ds);
     if (grp->ndefs < INDEX_MIN_DEFS || g->ndispatch >= sizeof g->dispatches / sizeof g->dispatches[0])
         return;
+    srcpos none = {0};
     idef *defs = arena_alloc(&g->cc->ast, sizeof *defs * grp->ndefs);
     uint32_t *ids = arena_alloc(&g->cc->ast, sizeof *ids * grp->ndefs);
-    if (!defs || !ids)
+    if (!defs || !ids) {
+        gerr(g, POL_NOMEM, none, "%s", "out of memory");
         return;
+    }
     for (uint32_t i = 0; i < grp->ndefs; i++) {
         use_module(g, grp->defs[i].m);
         extract_tests(g, &grp->defs[i], &defs[i]);
@@ -2202,10 +2211,13 @@ static void dispatch_begin(pgen *g, const group *grp, dispatch *ds)
     const val *tree = index_node(g, defs, ids, grp->ndefs, NULL, 0);
     if (!tree || tree->type != V_OBJ)
         return; /* nothing to discriminate on */
-    ds->on = true;
+    /* on only with def_labels: callers index it whenever on is set */
     ds->def_labels = arena_alloc(&g->cc->ast, sizeof *ds->def_labels * grp->ndefs);
-    if (!ds->def_labels)
+    if (!ds->def_labels) {
+        gerr(g, POL_NOMEM, none, "%s", "out of memory");
         return;
+    }
+    ds->on = true;
     for (uint32_t i = 0; i < grp->ndefs; i++)
         ds->def_labels[i] = label_new(g);
     uint32_t list = reg_new(g);

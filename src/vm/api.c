@@ -293,6 +293,11 @@ POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, siz
         json_error je;
         memset(&je, 0, sizeof je);
         ctx->input = json_parse(&ctx->arena, input, len, &je);
+        if (!ctx->input && je.oom) {
+            set_err(err, POL_LIMIT_ARENA, "input: the context arena is too small for this input "
+                                          "(raise pol_ctx_options.arena_bytes)");
+            return POL_LIMIT_ARENA;
+        }
         if (!ctx->input) {
             if (err) {
                 memset(err, 0, sizeof *err);

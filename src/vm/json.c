@@ -122,7 +122,10 @@ static const val *jfail(jparser *p, size_t off, const char *fmt, ...)
 
 static const val *joom(jparser *p)
 {
-    return jfail(p, p->i, "out of memory");
+    jfail(p, p->i, "out of memory");
+    if (p->err)
+        p->err->oom = true;
+    return NULL;
 }
 
 /* Describes the byte at the parse position for an error message. */

@@ -144,6 +144,7 @@ const char *vtype_name(vtype t);             /* "null","boolean","number","strin
 typedef struct json_error {
     size_t offset; /* byte offset of the problem */
     uint32_t line, col;
+    bool oom; /* the arena (or libyaml's allocator) ran out, the text may be fine */
     char msg[128];
 } json_error;
 

@@ -245,7 +245,10 @@ static const val *yfail(yparser *y, const yaml_mark_t *at, const char *fmt, ...)
 
 static const val *yoom(yparser *y)
 {
-    return yfail(y, NULL, "out of memory");
+    yfail(y, NULL, "out of memory");
+    if (y->err)
+        y->err->oom = true;
+    return NULL;
 }
 
 /* go-yaml v2's message for a libyaml failure, line number included by its
@@ -592,7 +595,7 @@ const val *yaml_parse(arena *a, const char *s, size_t n, json_error *err)
         memset(err, 0, sizeof *err);
     yparser y = {.a = a, .err = err};
     if (!yaml_parser_initialize(&y.p)) {
-        yfail(&y, NULL, "out of memory");
+        yoom(&y);
         return NULL;
     }
     yaml_parser_set_input_string(&y.p, (const unsigned char *)(s ? s : ""), s ? n : 0);
