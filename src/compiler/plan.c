@@ -2253,9 +2253,31 @@ static bool same_constant_values(pol_compiler *cc, group *grp)
     return true;
 }
 
+/* Function parameters that are patterns bind at entry; any other term
+ * (a template string, a call) may need the body's variables, so it is
+ * compared with its argument after the body, as OPA does. */
+static void gen_params(pgen *g, rule *r, bool after_body, uint32_t *fail)
+{
+    for (uint32_t a = 0; a < r->nargs && !failed(g); a++) {
+        term *p = r->args[a];
+        bool pattern = p->kind == T_VAR || is_scalar(p) || p->kind == T_ARRAY || p->kind == T_OBJECT ||
+                       term_ready(g, p);
+        if (pattern == after_body)
+            continue;
+        if (pattern) {
+            declare_pattern_vars(g, p);
+            gen_match(g, p, a, fail);
+        } else {
+            uint32_t x = gen_term(g, p, fail);
+            emit(g, OP_EQ, 0, a, x, *fail);
+        }
+    }
+}
+
 static void gen_value_def(pgen *g, rule *r, uint32_t res, uint32_t fail, bool early, uint32_t conflict_kind)
 {
     uint32_t f = gen_body(g, r->body, fail, NULL);
+    gen_params(g, r, true, &f);
     uint32_t v = r->value ? gen_term(g, r->value, &f) : load_const(g, VAL_TRUE);
     emit(g, OP_SETRES, res, v, conflict_kind, 0);
     if (early)
@@ -2281,10 +2303,7 @@ static void gen_complete_like(pgen *g, group *grp, uint32_t res, uint32_t confli
         uint32_t next = ds.on ? ds.disp : label_new(g);
         if (!d->r->els) {
             uint32_t f = next;
-            for (uint32_t a = 0; a < d->r->nargs && !failed(g); a++) {
-                declare_pattern_vars(g, d->r->args[a]);
-                gen_match(g, d->r->args[a], a, &f);
-            }
+            gen_params(g, d->r, false, &f);
             gen_value_def(g, d->r, res, f, early, conflict_kind);
         } else {
             /* an else chain: the first link with a solution decides */
@@ -2297,10 +2316,9 @@ static void gen_complete_like(pgen *g, group *grp, uint32_t res, uint32_t confli
                 g->nreg = chain_base;
                 uint32_t link_next = label_new(g);
                 uint32_t f = link_next;
-                for (uint32_t a = 0; a < d->r->nargs && !failed(g); a++) {
-                    declare_pattern_vars(g, d->r->args[a]);
-                    gen_match(g, d->r->args[a], a, &f);
-                }
+                r->args = d->r->args; /* else links share the head's parameters */
+                r->nargs = d->r->nargs;
+                gen_params(g, r, false, &f);
                 gen_value_def(g, r, chain, f, false, conflict_kind);
                 label_here(g, link_next);
                 emit(g, OP_JDEF, chain, 0, 0, done);

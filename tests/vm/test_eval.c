@@ -30,6 +30,9 @@ static const eval_case cases[] = {
     {"ref head", "package t\na.b.c := 1\na.b.d := 2", NULL, NULL, "data.t.a", "{\"b\":{\"c\":1,\"d\":2}}", 0},
     {"function", "package t\nf(x) := y if y := x * 2\np := f(21)", NULL, NULL, "data.t.p", "42", 0},
     {"function patterns", "package t\nf([a, b]) := a + b\np := f([1, 2])", NULL, NULL, "data.t.p", "3", 0},
+    /* a parameter that is not a pattern is compared after the body binds x */
+    {"function parameter after body", "package t\nf($\"{x}-1\") := 1 if x := \"a\"\np := f(\"a-1\")", NULL, NULL,
+     "data.t.p", "1", 0},
     {"else chain", "package t\np := 1 if input.x == 1 else := 2 if input.x == 2 else := 3", NULL, "{\"x\":2}",
      "data.t.p", "2", 0},
     {"else falls through", "package t\np := 1 if input.x == 1 else := 3", NULL, "{\"x\":9}", "data.t.p", "3", 0},
