@@ -56,8 +56,9 @@ bi_status bi_oom(bi_ctx *ctx);
 #include "bi_strings.h" /* strings, sprintf, regex, glob, units */
 #include "bi_net_time.h" /* net, time, uuid, rand, semver */
 #include "bi_crypto.h"   /* crypto hashes and HMAC, x509, io.jwt, providers.aws */
+#include "bi_graphql.h"  /* graphql.*, json.match_schema, json.verify_schema */
 
-#define POL_BUILTINS(X) BI_LIST_CORE(X) BI_LIST_STRINGS(X) BI_LIST_NET_TIME(X) BI_LIST_CRYPTO(X)
+#define POL_BUILTINS(X) BI_LIST_CORE(X) BI_LIST_STRINGS(X) BI_LIST_NET_TIME(X) BI_LIST_CRYPTO(X) BI_LIST_GRAPHQL(X)
 
 typedef enum bi_id {
 #define BI_ENUM(id, name, arity, flags, fn) BI_##id,
