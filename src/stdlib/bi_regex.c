@@ -19,6 +19,7 @@
 #include "bi_text.h"
 
 #include <pcre2.h>
+#include <xxhash.h>
 #include <stdio.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -51,11 +52,116 @@ static pcre2_general_context *rx_gctx(bi_ctx *ctx)
     return pcre2_general_context_create(rx_arena_malloc, rx_arena_free, ctx->arena);
 }
 
+/* ---- the per-context pattern cache ---------------------------------------- */
+
+#define RX_CACHE_SLOTS 64
+
+typedef struct rx_entry {
+    uint64_t hash;
+    uint32_t len;
+    const char *pat;
+    pcre2_code *code;
+    pcre2_match_data *md;
+    uint32_t ncap;
+} rx_entry;
+
+struct rx_cache {
+    arena mem; /* the rest of the block: compiled code and match data */
+    pcre2_general_context *g;
+    pcre2_match_context *mctx;
+    rx_entry e[RX_CACHE_SLOTS];
+    uint32_t n;
+};
+
+rx_cache *rx_cache_init(void *mem, size_t bytes, uint32_t match_limit, uint32_t depth_limit)
+{
+    size_t head = (sizeof(rx_cache) + 15) & ~(size_t)15;
+    if (!mem || bytes < head + 4096)
+        return NULL;
+    rx_cache *c = mem;
+    memset(c, 0, sizeof *c);
+    arena_init_fixed(&c->mem, (unsigned char *)mem + head, bytes - head);
+    c->g = pcre2_general_context_create(rx_arena_malloc, rx_arena_free, &c->mem);
+    c->mctx = c->g ? pcre2_match_context_create(c->g) : NULL;
+    if (!c->mctx)
+        return NULL;
+    pcre2_set_match_limit(c->mctx, match_limit ? match_limit : RX_DEFAULT_MATCH_LIMIT);
+    pcre2_set_depth_limit(c->mctx, depth_limit ? depth_limit : RX_DEFAULT_DEPTH_LIMIT);
+    return c;
+}
+
+void rx_cache_release(rx_cache *c)
+{
+    if (!c)
+        return;
+    /* the code's own memory is the block's; this releases the JIT's pages */
+    for (uint32_t i = 0; i < c->n; i++)
+        pcre2_code_free(c->e[i].code);
+    c->n = 0;
+}
+
+/* A cached compile of p, compiling into the cache on a miss while it has
+ * room. False: not cached (full, or a syntax error the caller reports). */
+static bool rx_cached(bi_ctx *ctx, const char *p, size_t n, rx *out)
+{
+    rx_cache *c = ctx->rx_cache;
+    if (!c || n > UINT32_MAX)
+        return false;
+    uint64_t h = XXH3_64bits(p, n);
+    for (uint32_t i = 0; i < c->n; i++) {
+        rx_entry *e = &c->e[i];
+        if (e->hash == h && e->len == n && memcmp(e->pat, p, n) == 0) {
+            out->code = e->code;
+            out->md = e->md;
+            out->mctx = c->mctx;
+            out->ncap = e->ncap;
+            return true;
+        }
+    }
+    if (c->n == RX_CACHE_SLOTS)
+        return false;
+    arena_mark m = arena_save(&c->mem);
+    char *pat = arena_alloc(&c->mem, n + 1);
+    pcre2_compile_context *cc = pcre2_compile_context_create(c->g);
+    if (!pat || !cc) {
+        arena_restore(&c->mem, m);
+        return false;
+    }
+    memcpy(pat, p, n);
+    pat[n] = 0;
+    int err;
+    PCRE2_SIZE off;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, n, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &err, &off, cc);
+    pcre2_match_data *md = code ? pcre2_match_data_create_from_pattern(code, c->g) : NULL;
+    if (!code || !md) {
+        if (code)
+            pcre2_code_free(code);
+        arena_restore(&c->mem, m);
+        return false;
+    }
+    /* JIT is an optimisation: a pattern it cannot take still works */
+    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    rx_entry *e = &c->e[c->n++];
+    e->hash = h;
+    e->len = (uint32_t)n;
+    e->pat = pat;
+    e->code = code;
+    e->md = md;
+    pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &e->ncap);
+    out->code = code;
+    out->md = md;
+    out->mctx = c->mctx;
+    out->ncap = e->ncap;
+    return true;
+}
+
 /* Compiles pattern p[0..n) for builtin `name`. On a syntax error reports
  * "name: error parsing regexp: <reason>: `pattern`" (Go's wording around
  * PCRE2's reason). */
 static bi_status rx_compile(bi_ctx *ctx, const char *name, const char *p, size_t n, rx *out)
 {
+    if (rx_cached(ctx, p, n, out))
+        return BI_OK;
     pcre2_general_context *g = rx_gctx(ctx);
     pcre2_compile_context *cc = g ? pcre2_compile_context_create(g) : NULL;
     if (!cc)

@@ -31,7 +31,16 @@ typedef struct bi_ctx {
     uint64_t seed;       /* per-evaluation randomness for rand.intn / uuid (fixed within one evaluation) */
     uint32_t regex_match_limit, regex_depth_limit;
     void *pcre_gctx; /* pcre2_general_context* allocating from the arena, or NULL */
+    struct rx_cache *rx_cache; /* compiled patterns kept for the context's lifetime, or NULL */
 } bi_ctx;
+
+/* The compiled-pattern cache of a context: lives in a fixed block the
+ * context allocates once, so a constant pattern is compiled (and JIT
+ * compiled) on first use and then only looked up; nothing is allocated
+ * once it is warm. Full cache: patterns compile per call into the arena. */
+typedef struct rx_cache rx_cache;
+rx_cache *rx_cache_init(void *mem, size_t bytes, uint32_t match_limit, uint32_t depth_limit);
+void rx_cache_release(rx_cache *c); /* frees JIT code; the block is the caller's */
 
 typedef bi_status (*bi_fn)(bi_ctx *ctx, const val *const *args, const val **out);
 

@@ -20,6 +20,8 @@
  * POL_LIMIT_DEPTH error, not an overflow. */
 #define REG_STACK 262144u
 #define SLOT_STACK 65536u
+/* Compiled regular expressions kept per context (see rx_cache_init). */
+#define RX_CACHE_BYTES (1u << 20)
 
 POL_EXPORT const char *pol_version(void)
 {
@@ -122,6 +124,8 @@ POL_EXPORT void pol_ctx_free(pol_ctx *ctx)
         return;
     const pol_alloc *al = ctx->alloc;
     uint32_t np = ctx->prog->nprocs ? ctx->prog->nprocs : 1;
+    rx_cache_release(ctx->bi.rx_cache);
+    pa_free(al, ctx->rx_buf, RX_CACHE_BYTES);
     pa_free(al, ctx->arena_buf, ctx->opt.arena_bytes);
     pa_free(al, ctx->regs, sizeof *ctx->regs * ctx->nregs_cap);
     pa_free(al, ctx->slots, sizeof *ctx->slots * ctx->nslots_cap);
@@ -177,6 +181,9 @@ POL_EXPORT pol_ctx *pol_ctx_new(pol_bundle *b, const pol_ctx_options *options, p
         return NULL;
     }
     arena_init_fixed(&c->arena, c->arena_buf, c->opt.arena_bytes);
+    /* optional: without it patterns compile per call */
+    c->rx_buf = pa_malloc(al, RX_CACHE_BYTES);
+    c->bi.rx_cache = rx_cache_init(c->rx_buf, RX_CACHE_BYTES, c->opt.regex_match_limit, c->opt.regex_depth_limit);
     return c;
 }
 

@@ -50,6 +50,7 @@ struct pol_ctx {
 
     void *arena_buf;
     arena arena;
+    void *rx_buf; /* the compiled-pattern cache's block (RX_CACHE_BYTES) */
     bi_ctx bi;
 
     const val **regs;
