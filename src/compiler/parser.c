@@ -1862,11 +1862,13 @@ static bool parser_init(parser *p, arena *a, const char *file, const char *src, 
 {
     memset(p, 0, sizeof *p);
     p->a = a;
-    const char *name = file ? file : "";
-    p->file = copy_str(p, name, strlen(name));
+    /* Not copied: positions (and the program's source locations built from
+     * them) point at file, which must outlive them; the compiler passes a
+     * copy in the program arena, so it survives pol_compiler_free. */
+    p->file = file ? file : "";
     lex_token *toks = NULL;
     uint32_t n = 0;
-    if (!p->file || !lex_tokenize(a, src, len, &toks, &n)) {
+    if (!lex_tokenize(a, src, len, &toks, &n)) {
         fail_oom(p);
         return false;
     }

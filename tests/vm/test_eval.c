@@ -216,8 +216,35 @@ static void test_cache(void)
     pol_bundle_release(b);
 }
 
+/* Runtime error positions point into the bundle, not the (freed) compiler:
+ * the file name must survive pol_compiler_free. */
+static void test_error_location_outlives_compiler(void)
+{
+    pol_bundle *b = compile_one("package t\n\np := x if {\n\tx := 1 / 0\n}\n", "data.t.p");
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    /* scribble over freed memory so a dangling pointer would show */
+    for (int i = 0; i < 64; i++) {
+        char *junk = malloc(64);
+        memset(junk, 'Z', 64);
+        free(junk);
+    }
+    pol_error err;
+    pol_ctx *ctx = pol_ctx_new(b, NULL, &err);
+    pol_result r;
+    CHECK(pol_eval_json(ctx, pol_bundle_entrypoint(b, "data.t.p"), NULL, 0, POL_EVAL_STRICT_BUILTIN_ERRORS, &r,
+                        &err) == POL_EVAL_BUILTIN);
+    CHECK_STR(err.file, "t.rego");
+    CHECK(err.line == 4);
+    CHECK_STR(err.message, "div: divide by zero");
+    pol_ctx_free(ctx);
+    pol_bundle_release(b);
+}
+
 int main(void)
 {
+    test_error_location_outlives_compiler();
     test_builders();
     test_cache();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
