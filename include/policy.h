@@ -155,6 +155,31 @@ POL_EXPORT const char *pol_bundle_entrypoint_name(const pol_bundle *b, size_t i)
  * most cap bytes, always NUL-terminated when cap > 0. */
 POL_EXPORT size_t pol_bundle_disassemble(const pol_bundle *b, char *buf, size_t cap);
 
+/* Bundle files: a compiled bundle as bytes, to build once and load
+ * anywhere (`policy build`, hot reload from disk or network).
+ *
+ * The format is versioned separately from the API
+ * (pol_bundle_format_version()) and is deterministic: the same program
+ * saves to the same bytes. */
+POL_EXPORT uint32_t pol_bundle_format_version(void);
+
+/* Serialises b, measure-then-write: with buf == NULL only sets *needed
+ * (the file size) and returns POL_OK; otherwise writes the file into buf
+ * when cap >= *needed, else writes nothing and returns POL_INVALID_ARGUMENT
+ * ("buffer too small"). needed may be NULL. Temporary memory comes from
+ * the bundle's allocator. */
+POL_EXPORT pol_status pol_bundle_save(const pol_bundle *b, void *buf, size_t cap, size_t *needed, pol_error *err);
+
+/* Loads a bundle from bytes, which are untrusted: the loader checks the
+ * header, checksum, every section bound, every table index, value
+ * invariants (sorted unique object keys and set elements, canonical
+ * numbers, nesting depth) and verifies all bytecode before returning.
+ * Returns one reference, or NULL with err->code POL_BUNDLE (malformed:
+ * err->message says what, "bundle: ...") or POL_NOMEM. bytes need not
+ * outlive the call. alloc may be NULL (libc); it is copied, and its user
+ * data must outlive the bundle. */
+POL_EXPORT pol_bundle *pol_bundle_load(const void *bytes, size_t len, const pol_alloc *alloc, pol_error *err);
+
 /* ---- context ----------------------------------------------------------- */
 
 typedef struct pol_ctx pol_ctx;
@@ -221,9 +246,10 @@ POL_EXPORT void pol_object_begin(pol_ctx *ctx, pol_builder *b);
 POL_EXPORT bool pol_object_put(pol_builder *b, const char *key, size_t len, const pol_value *v);
 POL_EXPORT const pol_value *pol_object_end(pol_builder *b);
 
-/* Evaluates with `input` built as above (NULL: input undefined). Does not
- * reset the arena, so input may be reused across evaluations until the
- * next pol_ctx_reset. */
+/* Evaluates with `input` built as above (NULL: input undefined). The input
+ * may be reused across evaluations until the next pol_ctx_reset: each
+ * evaluation reclaims the memory of the previous one (whose result becomes
+ * invalid), unless values were built after it. */
 POL_EXPORT pol_status pol_eval_value(pol_ctx *ctx, int ep, const pol_value *input, unsigned flags, pol_result *out,
                                      pol_error *err);
 

@@ -680,7 +680,7 @@ bi_status bi_sort(bi_ctx *ctx, const val *const *args, const val **out)
     if (!e)
         return bi_oom(ctx);
     if (x->type == V_ARR && x->len > 1)
-        qsort(e, x->len, sizeof *e, cmp_val_ptr);
+        pol_sort(e, x->len, sizeof *e, cmp_val_ptr);
     return ret_val(ctx, out, make_array(ctx->arena, e, x->len));
 }
 
@@ -2716,7 +2716,7 @@ bi_status bi_urlquery_encode_object(bi_ctx *ctx, const val *const *args, const v
             keys[i].n = t->len;
         }
     }
-    qsort(keys, obj->len, sizeof *keys, cmp_qkey);
+    pol_sort(keys, obj->len, sizeof *keys, cmp_qkey);
     qenc q = {keys, obj->len};
     return ret_val(ctx, out, sbuf_to_str(ctx->arena, fill_query_object, &q));
 }
@@ -2780,7 +2780,7 @@ bi_status bi_urlquery_decode_object(bi_ctx *ctx, const val *const *args, const v
             break;
         p = amp + 1;
     }
-    qsort(pairs, np, sizeof *pairs, cmp_qpair);
+    pol_sort(pairs, np, sizeof *pairs, cmp_qpair);
     vbuild obj;
     vb_init(&obj, ctx->arena);
     for (uint32_t i = 0; i < np;) {

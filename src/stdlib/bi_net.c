@@ -792,7 +792,7 @@ bi_status bi_net_cidr_merge(bi_ctx *ctx, const val *const *args, const val **out
         if (st != BI_OK)
             return st;
     }
-    qsort(r, n, sizeof *r, mrange_cmp);
+    pol_sort(r, n, sizeof *r, mrange_cmp);
     /* Fuse from the end: with ranges ordered by last address, a range can
      * only touch its predecessor (anything earlier ends before that). */
     uint32_t live = n;

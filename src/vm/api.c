@@ -284,6 +284,7 @@ POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, siz
     if (!check_eval_args(ctx, ep, out, err))
         return POL_INVALID_ARGUMENT;
     arena_reset(&ctx->arena);
+    ctx->have_eval_mark = false;
     begin_eval(ctx, flags);
     ctx->input = NULL;
     if (!input)
@@ -325,7 +326,13 @@ POL_EXPORT pol_status pol_eval_value(pol_ctx *ctx, int ep, const pol_value *inpu
 {
     if (!check_eval_args(ctx, ep, out, err))
         return POL_INVALID_ARGUMENT;
-    /* the arena is not reset: input lives in it */
+    /* the arena is not reset: input lives in it; the previous evaluation's
+     * memory is reclaimed unless values were built after it */
+    if (ctx->have_eval_mark && !ctx->built_since_eval)
+        arena_restore(&ctx->arena, ctx->eval_mark);
+    ctx->eval_mark = arena_save(&ctx->arena);
+    ctx->have_eval_mark = true;
+    ctx->built_since_eval = false;
     begin_eval(ctx, flags);
     if (!input)
         flags |= POL_EVAL_NO_INPUT;
@@ -359,8 +366,17 @@ POL_EXPORT bool pol_bundle_entrypoint_cacheable(const pol_bundle *b, int ep)
 
 POL_EXPORT void pol_ctx_reset(pol_ctx *ctx)
 {
-    if (ctx)
-        arena_reset(&ctx->arena);
+    if (!ctx)
+        return;
+    arena_reset(&ctx->arena);
+    ctx->have_eval_mark = false;
+}
+
+/* Values built after an evaluation must survive the next one. */
+static arena *build_arena(pol_ctx *ctx)
+{
+    ctx->built_since_eval = true;
+    return &ctx->arena;
 }
 
 POL_EXPORT const pol_value *pol_make_null(pol_ctx *ctx)
@@ -377,17 +393,17 @@ POL_EXPORT const pol_value *pol_make_bool(pol_ctx *ctx, bool b)
 
 POL_EXPORT const pol_value *pol_make_int(pol_ctx *ctx, int64_t i)
 {
-    return ctx ? (const pol_value *)v_int(&ctx->arena, i) : NULL;
+    return ctx ? (const pol_value *)v_int(build_arena(ctx), i) : NULL;
 }
 
 POL_EXPORT const pol_value *pol_make_double(pol_ctx *ctx, double d)
 {
-    return ctx ? (const pol_value *)v_float(&ctx->arena, d) : NULL;
+    return ctx ? (const pol_value *)v_float(build_arena(ctx), d) : NULL;
 }
 
 POL_EXPORT const pol_value *pol_make_string(pol_ctx *ctx, const char *s, size_t len)
 {
-    return ctx && (s || !len) ? (const pol_value *)v_str(&ctx->arena, s ? s : "", len) : NULL;
+    return ctx && (s || !len) ? (const pol_value *)v_str(build_arena(ctx), s ? s : "", len) : NULL;
 }
 
 /* pol_builder's opaque words hold a vbuild. */
@@ -401,7 +417,7 @@ static vbuild *VB(pol_builder *b)
 POL_EXPORT void pol_array_begin(pol_ctx *ctx, pol_builder *b)
 {
     if (b)
-        vb_init(VB(b), &ctx->arena);
+        vb_init(VB(b), build_arena(ctx));
 }
 
 POL_EXPORT bool pol_array_push(pol_builder *b, const pol_value *v)
@@ -417,7 +433,7 @@ POL_EXPORT const pol_value *pol_array_end(pol_builder *b)
 POL_EXPORT void pol_object_begin(pol_ctx *ctx, pol_builder *b)
 {
     if (b)
-        vb_init(VB(b), &ctx->arena);
+        vb_init(VB(b), build_arena(ctx));
 }
 
 POL_EXPORT bool pol_object_put(pol_builder *b, const char *key, size_t len, const pol_value *v)

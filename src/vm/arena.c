@@ -199,3 +199,105 @@ void arena_restore(arena *a, arena_mark m)
      * is empty again. */
     a->ptr = m.ptr ? m.ptr : a->base;
 }
+
+/* ---- pol_sort ------------------------------------------------------------
+ * Introsort: median-of-three quicksort, insertion sort below 16 elements,
+ * heapsort once the recursion passes 2*log2(n) (no quadratic inputs), and
+ * recursion only into the smaller side (bounded stack). */
+
+#define SORT_SMALL 16
+#define SORT_MAX_ELEM 256
+
+static void sort_swap(unsigned char *a, unsigned char *b, size_t size)
+{
+    unsigned char t[SORT_MAX_ELEM];
+    memcpy(t, a, size);
+    memcpy(a, b, size);
+    memcpy(b, t, size);
+}
+
+static void sort_insertion(unsigned char *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && cmp(base + (j - 1) * size, base + j * size) > 0; j--)
+            sort_swap(base + (j - 1) * size, base + j * size, size);
+}
+
+static void sort_sift(unsigned char *base, size_t root, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    for (;;) {
+        size_t child = 2 * root + 1;
+        if (child >= n)
+            return;
+        if (child + 1 < n && cmp(base + child * size, base + (child + 1) * size) < 0)
+            child++;
+        if (cmp(base + root * size, base + child * size) >= 0)
+            return;
+        sort_swap(base + root * size, base + child * size, size);
+        root = child;
+    }
+}
+
+static void sort_heap(unsigned char *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sort_sift(base, i, n, size, cmp);
+    for (size_t end = n; end-- > 1;) {
+        sort_swap(base, base + end * size, size);
+        sort_sift(base, 0, end, size, cmp);
+    }
+}
+
+static void sort_intro(unsigned char *base, size_t n, size_t size, int (*cmp)(const void *, const void *),
+                       unsigned depth)
+{
+    while (n > SORT_SMALL) {
+        if (depth-- == 0) {
+            sort_heap(base, n, size, cmp);
+            return;
+        }
+        unsigned char *lo = base, *mid = base + (n / 2) * size, *hi = base + (n - 1) * size;
+        if (cmp(mid, lo) < 0)
+            sort_swap(mid, lo, size);
+        if (cmp(hi, mid) < 0) {
+            sort_swap(hi, mid, size);
+            if (cmp(mid, lo) < 0)
+                sort_swap(mid, lo, size);
+        }
+        /* pivot to the front, Hoare partition around it */
+        sort_swap(base, mid, size);
+        size_t i = 0, j = n;
+        for (;;) {
+            do
+                i++;
+            while (i < n && cmp(base + i * size, base) < 0);
+            do
+                j--;
+            while (cmp(base + j * size, base) > 0);
+            if (i >= j)
+                break;
+            sort_swap(base + i * size, base + j * size, size);
+        }
+        sort_swap(base, base + j * size, size);
+        size_t left = j, right = n - j - 1;
+        if (left < right) {
+            sort_intro(base, left, size, cmp, depth);
+            base += (j + 1) * size;
+            n = right;
+        } else {
+            sort_intro(base + (j + 1) * size, right, size, cmp, depth);
+            n = left;
+        }
+    }
+    sort_insertion(base, n, size, cmp);
+}
+
+void pol_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n < 2 || size == 0 || size > SORT_MAX_ELEM)
+        return;
+    unsigned depth = 0;
+    for (size_t m = n; m > 1; m >>= 1)
+        depth += 2;
+    sort_intro(base, n, size, cmp, depth);
+}

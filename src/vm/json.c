@@ -501,7 +501,7 @@ static const val *jfinish_object(jparser *p, vbuild *b)
             pairs[i].v = b->v[i];
             pairs[i].idx = i;
         }
-        qsort(pairs, n, sizeof *pairs, jpair_cmp);
+        pol_sort(pairs, n, sizeof *pairs, jpair_cmp);
         uint32_t w = 0;
         for (uint32_t i = 0; i < n; i++) {
             bool dup_next = i + 1 < n && pairs[i].k->len == pairs[i + 1].k->len &&

@@ -635,7 +635,7 @@ const val *vb_finish_set(vbuild *b)
         sorted = val_compare(b->k[i - 1], b->k[i]) < 0;
     uint32_t n = b->n;
     if (!sorted) {
-        qsort(b->k, n, sizeof *b->k, cmp_valp);
+        pol_sort(b->k, n, sizeof *b->k, cmp_valp);
         uint32_t w = 1;
         for (uint32_t i = 1; i < n; i++) {
             if (val_compare(b->k[w - 1], b->k[i]) != 0)
@@ -680,7 +680,7 @@ const val *vb_finish_object(vbuild *b, bool *conflict)
             p[i].k = b->k[i];
             p[i].v = b->v[i];
         }
-        qsort(p, n, sizeof *p, cmp_pair);
+        pol_sort(p, n, sizeof *p, cmp_pair);
         uint32_t w = 0;
         for (uint32_t i = 0; i < n; i++) {
             if (w > 0 && val_compare(b->k[w - 1], p[i].k) == 0) {

@@ -122,6 +122,11 @@ const val *vb_finish_set(vbuild *b); /* sorts, removes duplicates */
  * values returns NULL and sets *conflict (when conflict != NULL). */
 const val *vb_finish_object(vbuild *b, bool *conflict);
 
+/* An in-place sort that never allocates (glibc's qsort may call malloc
+ * for large arrays, which the evaluation path must not). Not stable;
+ * O(n log n) worst case. Elements of at most 256 bytes. */
+void pol_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 /* ---- accessors and operations ------------------------------------------ */
 
 int val_compare(const val *x, const val *y); /* Rego total order; <0, 0, >0 */

@@ -63,6 +63,13 @@ struct pol_ctx {
 
     pol_cache *cache; /* optional decision cache (same bundle) */
 
+    /* pol_eval_value keeps the caller's input in the arena, so it cannot
+     * reset it; instead each evaluation rewinds to where the previous one
+     * started, unless values were built since (they would be lost). */
+    arena_mark eval_mark;
+    bool have_eval_mark;
+    bool built_since_eval;
+
     const val *input; /* NULL: undefined */
     const val *data;  /* the base document in force (with data overrides applied) */
 

@@ -406,7 +406,7 @@ static const val *y_finish_mapping(yparser *y, vbuild *b)
             return yoom(y);
         for (uint32_t i = 0; i < n; i++)
             pairs[i] = (ypair){b->k[i], b->v[i], i};
-        qsort(pairs, n, sizeof *pairs, ypair_cmp);
+        pol_sort(pairs, n, sizeof *pairs, ypair_cmp);
         uint32_t w = 0;
         for (uint32_t i = 0; i < n; i++) {
             if (i + 1 < n && pairs[i].k->len == pairs[i + 1].k->len &&
@@ -906,7 +906,7 @@ static void y_emit_mapping(yemit *w, const val *x, int depth)
         keys[i].n = m.len;
     }
     if (x->len > 1)
-        qsort(keys, x->len, sizeof *keys, ykey_cmp);
+        pol_sort(keys, x->len, sizeof *keys, ykey_cmp);
     for (uint32_t i = 0; i < x->len && !w->failed; i++) {
         y_emit_string(w, keys[i].s, keys[i].n);
         y_emit_value(w, keys[i].v, depth + 1);

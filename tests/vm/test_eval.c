@@ -156,6 +156,27 @@ static void test_builders(void)
         CHECK(st == (round ? POL_UNDEFINED : POL_OK));
         CHECK(round || pol_value_bool(r.value));
     }
+    /* one input, many evaluations: each reclaims the previous one's memory
+     * (a 64 KiB arena would be exhausted within a few hundred otherwise) */
+    pol_ctx_options small = {0};
+    small.arena_bytes = 64 * 1024;
+    pol_ctx *sctx = pol_ctx_new(b, &small, &err);
+    pol_ctx_reset(sctx);
+    pol_builder obj, tags;
+    pol_array_begin(sctx, &tags);
+    pol_array_push(&tags, pol_make_string(sctx, "x", 1));
+    pol_object_begin(sctx, &obj);
+    pol_object_put(&obj, "user", 4, pol_make_string(sctx, "alice", 5));
+    pol_object_put(&obj, "n", 1, pol_make_int(sctx, 3));
+    pol_object_put(&obj, "tags", 4, pol_array_end(&tags));
+    const pol_value *in = pol_object_end(&obj);
+    int ok = 0;
+    for (int i = 0; i < 10000; i++) {
+        pol_result r;
+        ok += pol_eval_value(sctx, ep, in, 0, &r, &err) == POL_OK && pol_value_bool(r.value);
+    }
+    CHECK(ok == 10000);
+    pol_ctx_free(sctx);
     pol_ctx_free(ctx);
     pol_bundle_release(b);
 }

@@ -517,8 +517,48 @@ static void test_hash(arena *a)
     CHECK(val_equal(VAL_NULL, VAL_NULL));
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* pol_sort: sorted output, same multiset, on the shapes that break naive
+ * quicksorts (sorted, reversed, all equal, organ pipe) and random data. */
+static void test_pol_sort(void)
+{
+    static int a[5000];
+    static long count[64];
+    uint64_t seed = 12345;
+    for (int shape = 0; shape < 5; shape++) {
+        for (size_t n = 0; n <= 5000; n = n < 40 ? n + 1 : n * 3) {
+            memset(count, 0, sizeof count);
+            for (size_t i = 0; i < n; i++) {
+                seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+                a[i] = shape == 0   ? (int)(seed >> 58)
+                       : shape == 1 ? (int)(i % 64)
+                       : shape == 2 ? (int)((n - i) % 64)
+                       : shape == 3 ? 7
+                                    : (int)((i < n / 2 ? i : n - i) % 64);
+                count[a[i]]++;
+            }
+            pol_sort(a, n, sizeof a[0], cmp_int);
+            bool sorted = true;
+            for (size_t i = 1; i < n; i++)
+                sorted &= a[i - 1] <= a[i];
+            for (size_t i = 0; i < n; i++)
+                count[a[i]]--;
+            bool same = true;
+            for (int k = 0; k < 64; k++)
+                same &= count[k] == 0;
+            CHECK(sorted && same);
+        }
+    }
+}
+
 int main(void)
 {
+    test_pol_sort();
     arena a;
     arena_init_fixed(&a, mem, sizeof mem);
     test_arena_fixed();
