@@ -2094,81 +2094,105 @@ static const val *index_leaf(pgen *g, const uint32_t *ids, uint32_t n)
     return vb_finish_array(&b);
 }
 
+/* (value, definition) pairs for one path, sorted by value then definition,
+ * so counting values and partitioning into buckets are linear scans. */
+typedef struct ipair {
+    const val *value;
+    uint32_t id;
+} ipair;
+
+static int ipair_cmp(const void *x, const void *y)
+{
+    const ipair *a = x, *b = y;
+    int c = val_compare(a->value, b->value);
+    return c ? c : (a->id > b->id) - (a->id < b->id);
+}
+
+static uint32_t collect_pairs(const idef *defs, const uint32_t *ids, uint32_t n, const val *path, ipair *out)
+{
+    uint32_t np = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        const val *v = test_on(&defs[ids[j]], path);
+        if (v) {
+            out[np].value = v;
+            out[np].id = ids[j];
+            np++;
+        }
+    }
+    pol_sort(out, np, sizeof *out, ipair_cmp);
+    return np;
+}
+
+/* Builds the tree for definitions ids[0..n) (ascending). O(n log n) per
+ * level: the greedy choice sorts each candidate path's pairs once. */
 static const val *index_node(pgen *g, const idef *defs, const uint32_t *ids, uint32_t n, const val **used,
                              uint32_t nused)
 {
     if (n < 2 || nused >= INDEX_MAX_DEPTH)
         return index_leaf(g, ids, n);
-    /* pick the path tested by the most definitions, then the most values */
-    const val *best = NULL;
-    uint32_t best_count = 0, best_distinct = 0;
-    for (uint32_t i = 0; i < n; i++) {
+    arena *scratch = &g->cc->ast;
+    /* the distinct paths tested here (few: a handful per rule shape) */
+    const val *paths[64];
+    uint32_t npaths = 0;
+    for (uint32_t i = 0; i < n && npaths < 64; i++) {
         const idef *d = &defs[ids[i]];
-        for (uint32_t t = 0; t < d->n; t++) {
+        for (uint32_t t = 0; t < d->n && npaths < 64; t++) {
             const val *p = d->t[t].path;
             bool seen = false;
             for (uint32_t u = 0; u < nused && !seen; u++)
                 seen = val_equal(used[u], p);
-            if (seen || (best && val_equal(best, p)))
-                continue;
-            uint32_t count = 0, distinct = 0;
-            const val **vals = arena_alloc(&g->cc->ast, sizeof *vals * n);
-            if (!vals)
-                return NULL;
-            for (uint32_t j = 0; j < n; j++) {
-                const val *v = test_on(&defs[ids[j]], p);
-                if (!v)
-                    continue;
-                count++;
-                bool dup = false;
-                for (uint32_t q = 0; q < distinct && !dup; q++)
-                    dup = val_equal(vals[q], v);
-                if (!dup)
-                    vals[distinct++] = v;
-            }
-            if (distinct >= 2 && (count > best_count || (count == best_count && distinct > best_distinct))) {
-                best = p;
-                best_count = count;
-                best_distinct = distinct;
-            }
+            for (uint32_t u = 0; u < npaths && !seen; u++)
+                seen = val_equal(paths[u], p);
+            if (!seen)
+                paths[npaths++] = p;
+        }
+    }
+    ipair *pairs = arena_alloc(scratch, sizeof *pairs * n);
+    if (!pairs)
+        return NULL;
+    const val *best = NULL;
+    uint32_t best_count = 0, best_distinct = 0;
+    for (uint32_t k = 0; k < npaths; k++) {
+        uint32_t np = collect_pairs(defs, ids, n, paths[k], pairs);
+        uint32_t distinct = 0;
+        for (uint32_t j = 0; j < np; j++)
+            distinct += j == 0 || !val_equal(pairs[j - 1].value, pairs[j].value);
+        if (distinct >= 2 && (np > best_count || (np == best_count && distinct > best_distinct))) {
+            best = paths[k];
+            best_count = np;
+            best_distinct = distinct;
         }
     }
     if (!best)
         return index_leaf(g, ids, n);
-    const val **nu = arena_alloc(&g->cc->ast, sizeof *nu * (nused + 1));
-    uint32_t *any = arena_alloc(&g->cc->ast, sizeof *any * n);
-    uint32_t *bucket = arena_alloc(&g->cc->ast, sizeof *bucket * n);
-    const val **vals = arena_alloc(&g->cc->ast, sizeof *vals * n);
-    if (!nu || !any || !bucket || !vals)
+    const val **nu = arena_alloc(scratch, sizeof *nu * (nused + 1));
+    uint32_t *any = arena_alloc(scratch, sizeof *any * n);
+    uint32_t *bucket = arena_alloc(scratch, sizeof *bucket * n);
+    if (!nu || !any || !bucket)
         return NULL;
     if (nused)
         memcpy(nu, used, sizeof *nu * nused);
     nu[nused] = best;
-    uint32_t nany = 0, nvals = 0;
-    for (uint32_t j = 0; j < n; j++) {
-        const val *v = test_on(&defs[ids[j]], best);
-        if (!v) {
+    uint32_t np = collect_pairs(defs, ids, n, best, pairs);
+    uint32_t nany = 0;
+    for (uint32_t j = 0; j < n; j++)
+        if (!test_on(&defs[ids[j]], best))
             any[nany++] = ids[j];
-            continue;
-        }
-        bool dup = false;
-        for (uint32_t q = 0; q < nvals && !dup; q++)
-            dup = val_equal(vals[q], v);
-        if (!dup)
-            vals[nvals++] = v;
-    }
     vbuild map;
     vb_init(&map, g->cc->pmem);
-    for (uint32_t q = 0; q < nvals; q++) {
-        uint32_t nb = 0;
-        for (uint32_t j = 0; j < n; j++) {
-            const val *v = test_on(&defs[ids[j]], best);
-            if (!v || val_equal(v, vals[q]))
-                bucket[nb++] = ids[j]; /* ids ascend, so buckets stay in source order */
-        }
+    for (uint32_t lo = 0; lo < np;) {
+        uint32_t hi = lo + 1;
+        while (hi < np && val_equal(pairs[hi].value, pairs[lo].value))
+            hi++;
+        /* this value's definitions merged with the ones that do not test
+         * the path, both ascending, so the bucket stays in source order */
+        uint32_t nb = 0, a = 0, v = lo;
+        while (a < nany || v < hi)
+            bucket[nb++] = (v >= hi || (a < nany && any[a] < pairs[v].id)) ? any[a++] : pairs[v++].id;
         const val *child = index_node(g, defs, bucket, nb, nu, nused + 1);
-        if (!child || !vb_put(&map, vals[q], child))
+        if (!child || !vb_put(&map, pairs[lo].value, child))
             return NULL;
+        lo = hi;
     }
     const val *m = vb_finish_object(&map, NULL);
     const val *a = index_node(g, defs, any, nany, nu, nused + 1);
