@@ -2,6 +2,9 @@
  *
  *   policy eval [-d PATH]... [-i FILE | -I] [-f json|raw|pretty] QUERY
  *   policy check PATH...
+ *   policy build -o FILE -e ENTRYPOINT... PATH...   (build.c)
+ *   policy eval --bundle FILE [-i FILE | -I] [-f FORMAT] ENTRYPOINT
+ *   policy bench [-d PATH]... [-i FILE] QUERY     (bench.c)
  *   policy version | help
  *
  * It uses nothing but the public header, like any other embedder. Output
@@ -13,19 +16,15 @@
  * Exit status: 0 success, 1 an error (or --fail / --fail-defined tripped),
  * 2 a usage error.
  */
-#include "policy.h"
+#include "build.h"
+#include "cli.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
-
-/* Directory trees deeper than this are almost certainly symlink loops. */
-enum { MAX_WALK_DEPTH = 64 };
 
 typedef enum out_format { FMT_JSON, FMT_RAW, FMT_PRETTY } out_format;
 
@@ -41,75 +40,6 @@ typedef struct eval_opts {
     const char *bundle_path;
     const char *query;
 } eval_opts;
-
-/* ---- small utilities ---------------------------------------------------- */
-
-static void set_error(pol_error *err, pol_status code, const char *file, const char *fmt, const char *arg1,
-                      const char *arg2)
-{
-    memset(err, 0, sizeof *err);
-    err->code = code;
-    if (file)
-        snprintf(err->file, sizeof err->file, "%s", file);
-    snprintf(err->message, sizeof err->message, fmt, arg1 ? arg1 : "", arg2 ? arg2 : "");
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* Reads all of `f` into a malloc'd, NUL-terminated buffer. */
-static char *slurp_stream(FILE *f, size_t *len_out)
-{
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    if (!buf)
-        return NULL;
-    for (;;) {
-        if (cap - len < 2) {
-            if (cap > SIZE_MAX / 2) {
-                free(buf);
-                return NULL;
-            }
-            char *grown = realloc(buf, cap * 2);
-            if (!grown) {
-                free(buf);
-                return NULL;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        return NULL;
-    }
-    buf[len] = '\0';
-    *len_out = len;
-    return buf;
-}
-
-/* Reads a whole file; on failure fills err with an io_error naming it. */
-static char *read_file(const char *path, size_t *len_out, pol_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        set_error(err, POL_IO, path, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = slurp_stream(f, len_out);
-    int saved_errno = errno;
-    fclose(f);
-    if (!buf)
-        set_error(err, POL_IO, path, "%s: read failed: %s", path, strerror(saved_errno));
-    return buf;
-}
 
 /* ---- output helpers ----------------------------------------------------- */
 
@@ -187,158 +117,6 @@ static void print_error(out_format format, const pol_error *err)
     else if (err->line > 0)
         fprintf(out, "%u:%u: ", (unsigned)err->line, (unsigned)err->col);
     fprintf(out, "%s: %.*s\n", code, (int)sizeof err->message, err->message);
-}
-
-/* ---- loading files ------------------------------------------------------ */
-
-typedef enum file_kind { FILE_UNKNOWN, FILE_REGO, FILE_JSON, FILE_YAML } file_kind;
-
-static file_kind kind_of(const char *path)
-{
-    if (ends_with(path, ".rego"))
-        return FILE_REGO;
-    if (ends_with(path, ".json"))
-        return FILE_JSON;
-    if (ends_with(path, ".yaml") || ends_with(path, ".yml"))
-        return FILE_YAML;
-    return FILE_UNKNOWN;
-}
-
-/* Adds one file: a module, or data merged at `data_path` ("" = root). */
-static pol_status load_file(pol_compiler *c, const char *path, file_kind kind, const char *data_path,
-                            pol_error *err)
-{
-    size_t len = 0;
-    char *text = read_file(path, &len, err);
-    if (!text)
-        return err->code;
-    pol_status st;
-    if (kind == FILE_REGO)
-        st = pol_compiler_add_module(c, path, text, len, err);
-    else if (kind == FILE_JSON)
-        st = pol_compiler_add_data_json(c, data_path, path, text, len, err);
-    else
-        st = pol_compiler_add_data_yaml(c, data_path, path, text, len, err);
-    free(text);
-    if (st != POL_OK && err->file[0] == '\0')
-        snprintf(err->file, sizeof err->file, "%s", path);
-    return st;
-}
-
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Lists a directory's entries (excluding . and ..), sorted so loading is
- * deterministic. Returns a malloc'd array of malloc'd names. */
-static char **list_dir(const char *dir, size_t *count, pol_error *err)
-{
-    DIR *d = opendir(dir);
-    if (!d) {
-        set_error(err, POL_IO, dir, "%s: %s", dir, strerror(errno));
-        return NULL;
-    }
-    size_t n = 0, cap = 16;
-    char **names = malloc(cap * sizeof *names);
-    struct dirent *ent = NULL;
-    while (names && (ent = readdir(d)) != NULL) {
-        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-            continue;
-        if (n == cap) {
-            char **grown = realloc(names, 2 * cap * sizeof *names);
-            if (!grown)
-                break;
-            names = grown;
-            cap *= 2;
-        }
-        names[n] = strdup(ent->d_name);
-        if (!names[n])
-            break;
-        n++;
-    }
-    closedir(d);
-    if (!names || (ent != NULL)) {
-        for (size_t i = 0; names && i < n; i++)
-            free(names[i]);
-        free(names);
-        set_error(err, POL_NOMEM, dir, "%s: out of memory listing directory", dir, NULL);
-        return NULL;
-    }
-    qsort(names, n, sizeof *names, compare_names);
-    *count = n;
-    return names;
-}
-
-/* Walks `dir` recursively. Like `opa eval -d DIR`, JSON/YAML files in the
- * subdirectory a/b of the root are merged into data at "a.b"; .rego files
- * are modules; other files are ignored. */
-static pol_status load_dir(pol_compiler *c, const char *dir, const char *data_path, int depth, pol_error *err)
-{
-    if (depth > MAX_WALK_DEPTH) {
-        set_error(err, POL_IO, dir, "%s: directory nesting too deep (symlink loop?)", dir, NULL);
-        return POL_IO;
-    }
-    size_t n = 0;
-    char **names = list_dir(dir, &n, err);
-    if (!names)
-        return err->code;
-    pol_status st = POL_OK;
-    for (size_t i = 0; i < n && st == POL_OK; i++) {
-        size_t plen = strlen(dir) + strlen(names[i]) + 2;
-        char *path = malloc(plen);
-        if (!path) {
-            set_error(err, POL_NOMEM, dir, "out of memory", NULL, NULL);
-            st = POL_NOMEM;
-            break;
-        }
-        snprintf(path, plen, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", names[i]);
-        struct stat sb;
-        if (stat(path, &sb) != 0) {
-            set_error(err, POL_IO, path, "%s: %s", path, strerror(errno));
-            st = POL_IO;
-        } else if (S_ISDIR(sb.st_mode)) {
-            size_t dlen = strlen(data_path) + strlen(names[i]) + 2;
-            char *sub = malloc(dlen);
-            if (!sub) {
-                set_error(err, POL_NOMEM, dir, "out of memory", NULL, NULL);
-                st = POL_NOMEM;
-            } else {
-                snprintf(sub, dlen, "%s%s%s", data_path, data_path[0] ? "." : "", names[i]);
-                st = load_dir(c, path, sub, depth + 1, err);
-                free(sub);
-            }
-        } else {
-            file_kind kind = kind_of(path);
-            if (kind != FILE_UNKNOWN)
-                st = load_file(c, path, kind, data_path, err);
-        }
-        free(path);
-    }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    return st;
-}
-
-/* One -d argument: a file (which must have a known extension) or a
- * directory. */
-static pol_status load_path(pol_compiler *c, const char *path, pol_error *err)
-{
-    struct stat sb;
-    if (stat(path, &sb) != 0) {
-        set_error(err, POL_IO, path, "%s: %s", path, strerror(errno));
-        return POL_IO;
-    }
-    if (S_ISDIR(sb.st_mode))
-        return load_dir(c, path, "", 0, err);
-    file_kind kind = kind_of(path);
-    if (kind == FILE_UNKNOWN) {
-        set_error(err, POL_INVALID_ARGUMENT, path,
-                  "%s: unsupported file type (want .rego, .json, .yaml or .yml)", path, NULL);
-        return POL_INVALID_ARGUMENT;
-    }
-    return load_file(c, path, kind, "", err);
 }
 
 /* ---- presenting results -------------------------------------------------- */
@@ -550,6 +328,8 @@ static const char main_usage[] = "Usage: policy <command> [options]\n"
                                  "Commands:\n"
                                  "  eval      evaluate a Rego query (like `opa eval`)\n"
                                  "  check     compile policies and report errors without evaluating\n"
+                                 "  bench     time a query's evaluation (like `opa bench`)\n"
+                                 "  build     compile policies and data into a bundle file\n"
                                  "  version   print the version\n"
                                  "  help      print this help\n"
                                  "\n"
@@ -575,7 +355,9 @@ static const char eval_usage[] =
     "                              making the failing expression undefined\n"
     "      --fail                  exit with status 1 when the result is undefined\n"
     "      --fail-defined          exit with status 1 when the result is defined\n"
-    "  -b, --bundle FILE           load a compiled bundle (not supported yet)\n"
+    "  -b, --bundle FILE           evaluate with a bundle file from `policy build`\n"
+    "                              instead of -d; QUERY must then name one of the\n"
+    "                              bundle's entrypoints (e.g. data.authz.allow)\n"
     "  -h, --help                  print this help\n"
     "\n"
     "Errors are printed as JSON on standard output with --format json, otherwise as\n"
@@ -601,10 +383,8 @@ static int usage_error(const char *usage, const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-/* Matches `arg` against a flag with a value: "-x VALUE", "-xVALUE",
- * "--long VALUE" or "--long=VALUE". Returns 1 and sets *value when it
- * matches, 0 when it does not, -1 when the value is missing. */
-static int flag_value(int argc, char **argv, int *i, const char *short_name, const char *long_name,
+/* See cli.h. */
+int cli_flag_value(int argc, char **argv, int *i, const char *short_name, const char *long_name,
                       const char **value)
 {
     const char *arg = argv[*i];
@@ -645,18 +425,18 @@ static pol_status read_input(const eval_opts *o, char **input, size_t *len, pol_
     *input = NULL;
     *len = 0;
     if (o->stdin_input) {
-        *input = slurp_stream(stdin, len);
+        *input = cli_slurp_stream(stdin, len);
         if (!*input) {
-            set_error(err, POL_IO, "", "reading input from standard input failed", NULL, NULL);
+            cli_set_error(err, POL_IO, "", "reading input from standard input failed", NULL, NULL);
             return POL_IO;
         }
     } else if (o->input_path) {
-        if (kind_of(o->input_path) == FILE_YAML) {
-            set_error(err, POL_INVALID_ARGUMENT, o->input_path,
+        if (cli_file_kind_of(o->input_path) == FILE_YAML) {
+            cli_set_error(err, POL_INVALID_ARGUMENT, o->input_path,
                       "%s: YAML input is not supported yet; use JSON", o->input_path, NULL);
             return POL_INVALID_ARGUMENT;
         }
-        *input = read_file(o->input_path, len, err);
+        *input = cli_read_file(o->input_path, len, err);
         if (!*input)
             return err->code;
     }
@@ -667,28 +447,36 @@ static int run_eval(const eval_opts *o)
 {
     pol_error err;
     memset(&err, 0, sizeof err);
-    if (o->bundle_path) {
-        set_error(&err, POL_BUNDLE, o->bundle_path, "%s: --bundle is not supported yet", o->bundle_path,
-                  NULL);
-        print_error(o->format, &err);
-        return EXIT_FAILED;
-    }
-    pol_compiler *c = pol_compiler_new(NULL);
+    pol_compiler *c = NULL;
     pol_bundle *bundle = NULL;
     pol_ctx *ctx = NULL;
     char *input = NULL;
     size_t input_len = 0;
     int rc = EXIT_FAILED;
-    pol_status st = c ? POL_OK : POL_NOMEM;
-    if (!c)
-        set_error(&err, POL_NOMEM, "", "out of memory", NULL, NULL);
-    for (size_t i = 0; st == POL_OK && i < o->n_data; i++)
-        st = load_path(c, o->data_paths[i], &err);
-    if (st == POL_OK)
-        st = pol_compiler_add_query(c, "query", o->query, strlen(o->query), &err);
-    if (st == POL_OK) {
-        bundle = pol_compiler_build(c, &err);
+    pol_status st = POL_OK;
+    int ep = -1;
+    if (o->bundle_path) {
+        /* a bundle holds compiled entrypoints only, no sources to add a
+         * query to: the query must be one of them (build.c) */
+        bundle = cli_read_bundle(o->bundle_path, &err);
         st = bundle ? POL_OK : err.code;
+        if (st == POL_OK && (ep = cli_bundle_entrypoint(bundle, o->query, &err)) < 0)
+            st = err.code;
+    } else {
+        c = pol_compiler_new(NULL);
+        st = c ? POL_OK : POL_NOMEM;
+        if (!c)
+            cli_set_error(&err, POL_NOMEM, "", "out of memory", NULL, NULL);
+        for (size_t i = 0; st == POL_OK && i < o->n_data; i++)
+            st = cli_load_path(c, o->data_paths[i], &err);
+        if (st == POL_OK)
+            st = pol_compiler_add_query(c, "query", o->query, strlen(o->query), &err);
+        if (st == POL_OK) {
+            bundle = pol_compiler_build(c, &err);
+            st = bundle ? POL_OK : err.code;
+        }
+        if (st == POL_OK)
+            ep = pol_bundle_entrypoint(bundle, "query");
     }
     if (st == POL_OK) {
         ctx = pol_ctx_new(bundle, NULL, &err);
@@ -698,12 +486,19 @@ static int run_eval(const eval_opts *o)
         st = read_input(o, &input, &input_len, &err);
     pol_result res = {NULL};
     if (st == POL_OK) {
-        int ep = pol_bundle_entrypoint(bundle, "query");
         unsigned flags = (o->strict_builtin_errors ? POL_EVAL_STRICT_BUILTIN_ERRORS : 0u) |
                          (input ? 0u : POL_EVAL_NO_INPUT);
         st = pol_eval_json(ctx, ep, input ? input : "", input_len, flags, &res, &err);
-        if (st == POL_UNDEFINED) /* a query is never undefined, but be lenient */
+        if (st == POL_UNDEFINED) /* a query is never undefined; an entrypoint may be */
             st = POL_OK;
+        if (st == POL_OK && o->bundle_path) {
+            /* an entrypoint yields its value: present it as a query result */
+            res.value = cli_result_set(ctx, res.value, pol_bundle_entrypoint_name(bundle, (size_t)ep));
+            if (!res.value) {
+                cli_set_error(&err, POL_LIMIT_ARENA, "", "evaluation arena exhausted", NULL, NULL);
+                st = POL_LIMIT_ARENA;
+            }
+        }
         /* The library knows the input only as "input"; name the file. */
         if (st == POL_JSON) {
             const char *name = o->stdin_input ? "<stdin>" : o->input_path;
@@ -754,20 +549,20 @@ static int cmd_eval(int argc, char **argv)
         } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
             fputs(eval_usage, stdout);
             rc = EXIT_OK;
-        } else if ((m = flag_value(argc, argv, &i, "-d", "--data", &value)) != 0) {
+        } else if ((m = cli_flag_value(argc, argv, &i, "-d", "--data", &value)) != 0) {
             if (m < 0)
                 rc = usage_error(eval_usage, "%s needs a value", arg);
             else
                 o.data_paths[o.n_data++] = value;
-        } else if ((m = flag_value(argc, argv, &i, "-i", "--input", &value)) != 0) {
+        } else if ((m = cli_flag_value(argc, argv, &i, "-i", "--input", &value)) != 0) {
             if (m < 0)
                 rc = usage_error(eval_usage, "%s needs a value", arg);
             o.input_path = value;
-        } else if ((m = flag_value(argc, argv, &i, "-b", "--bundle", &value)) != 0) {
+        } else if ((m = cli_flag_value(argc, argv, &i, "-b", "--bundle", &value)) != 0) {
             if (m < 0)
                 rc = usage_error(eval_usage, "%s needs a value", arg);
             o.bundle_path = value;
-        } else if ((m = flag_value(argc, argv, &i, "-f", "--format", &value)) != 0) {
+        } else if ((m = cli_flag_value(argc, argv, &i, "-f", "--format", &value)) != 0) {
             if (m < 0)
                 rc = usage_error(eval_usage, "%s needs a value", arg);
             else if (!parse_format(value, &o.format))
@@ -788,6 +583,8 @@ static int cmd_eval(int argc, char **argv)
         rc = usage_error(eval_usage, "%s", "eval needs a query");
     if (rc < 0 && o.stdin_input && o.input_path)
         rc = usage_error(eval_usage, "%s", "--input and --stdin-input are mutually exclusive");
+    if (rc < 0 && o.bundle_path && o.n_data)
+        rc = usage_error(eval_usage, "%s", "--bundle and --data cannot be combined (build the data into the bundle)");
     if (rc < 0 && o.fail_undefined && o.fail_defined)
         rc = usage_error(eval_usage, "%s", "--fail and --fail-defined are mutually exclusive");
     if (rc < 0)
@@ -815,7 +612,7 @@ static int cmd_check(int argc, char **argv)
         } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
             fputs(check_usage, stdout);
             rc = EXIT_OK;
-        } else if ((m = flag_value(argc, argv, &i, "-f", "--format", &value)) != 0) {
+        } else if ((m = cli_flag_value(argc, argv, &i, "-f", "--format", &value)) != 0) {
             if (m < 0)
                 rc = usage_error(check_usage, "%s needs a value", arg);
             else if (!parse_format(value, &format) || format == FMT_RAW)
@@ -832,9 +629,9 @@ static int cmd_check(int argc, char **argv)
         pol_compiler *c = pol_compiler_new(NULL);
         pol_status st = c ? POL_OK : POL_NOMEM;
         if (!c)
-            set_error(&err, POL_NOMEM, "", "out of memory", NULL, NULL);
+            cli_set_error(&err, POL_NOMEM, "", "out of memory", NULL, NULL);
         for (size_t i = 0; st == POL_OK && i < n; i++)
-            st = load_path(c, paths[i], &err);
+            st = cli_load_path(c, paths[i], &err);
         if (st == POL_OK) {
             pol_bundle *b = pol_compiler_build(c, &err);
             st = b ? POL_OK : err.code;
@@ -862,6 +659,10 @@ int main(int argc, char **argv)
         rc = cmd_eval(argc - 1, argv + 1);
     } else if (strcmp(cmd, "check") == 0) {
         rc = cmd_check(argc - 1, argv + 1);
+    } else if (strcmp(cmd, "build") == 0) {
+        rc = cli_build(argc - 1, argv + 1);
+    } else if (strcmp(cmd, "bench") == 0) {
+        rc = cli_bench(argc - 1, argv + 1);
     } else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("policy %s (libpolicy %s, API %d)\n", POL_VERSION_STRING, pol_version(), POL_API_VERSION);
         rc = EXIT_OK;

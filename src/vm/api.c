@@ -181,9 +181,14 @@ POL_EXPORT pol_ctx *pol_ctx_new(pol_bundle *b, const pol_ctx_options *options, p
         return NULL;
     }
     arena_init_fixed(&c->arena, c->arena_buf, c->opt.arena_bytes);
-    /* optional: without it patterns compile per call */
+    /* like every other context allocation: all up front, or a clean error */
     c->rx_buf = pa_malloc(al, RX_CACHE_BYTES);
     c->bi.rx_cache = rx_cache_init(c->rx_buf, RX_CACHE_BYTES, c->opt.regex_match_limit, c->opt.regex_depth_limit);
+    if (!c->bi.rx_cache) {
+        pol_ctx_free(c);
+        set_err(err, POL_NOMEM, "pol_ctx_new: out of memory");
+        return NULL;
+    }
     return c;
 }
 
@@ -235,10 +240,11 @@ static pol_status report(pol_ctx *c, pol_status st, pol_error *err)
 /* Runs entrypoint ep with ctx->input already set, consulting and filling
  * the decision cache when the caller asked for it and the compiler proved
  * the entrypoint deterministic. */
-static pol_status run_entry(pol_ctx *ctx, int ep, const cache_key *key, pol_result *out, pol_error *err)
+static pol_status run_entry(pol_ctx *ctx, int ep, const cache_key *key, bool lookup, pol_result *out,
+                            pol_error *err)
 {
     bool cached = key != NULL;
-    if (cached) {
+    if (cached && lookup) {
         const val *v = NULL;
         bool defined = false;
         if (cache_lookup(ctx->cache, *key, &ctx->arena, &v, &defined)) {
@@ -285,18 +291,26 @@ POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, siz
         return POL_INVALID_ARGUMENT;
     arena_reset(&ctx->arena);
     ctx->have_eval_mark = false;
-    begin_eval(ctx, flags);
-    ctx->input = NULL;
     if (!input)
         flags |= POL_EVAL_NO_INPUT;
     cache_key key, *kp = NULL;
     if (use_cache(ctx, ep, flags)) {
+        /* a hit costs hashing the bytes and decoding the result: the input
+         * is not parsed and nothing else is set up */
         XXH128_hash_t h = XXH3_128bits_withSeed(flags & POL_EVAL_NO_INPUT ? "" : input,
                                                 flags & POL_EVAL_NO_INPUT ? 0 : len, key_seed(ep, flags));
         key.lo = h.low64;
         key.hi = h.high64;
         kp = &key;
+        const val *v = NULL;
+        bool defined = false;
+        if (cache_lookup(ctx->cache, key, &ctx->arena, &v, &defined)) {
+            out->value = (const pol_value *)v;
+            return defined ? POL_OK : POL_UNDEFINED;
+        }
     }
+    begin_eval(ctx, flags);
+    ctx->input = NULL;
     if (!(flags & POL_EVAL_NO_INPUT)) {
         json_error je;
         memset(&je, 0, sizeof je);
@@ -318,7 +332,7 @@ POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, siz
             return POL_JSON;
         }
     }
-    return run_entry(ctx, ep, kp, out, err);
+    return run_entry(ctx, ep, kp, false, out, err);
 }
 
 POL_EXPORT pol_status pol_eval_value(pol_ctx *ctx, int ep, const pol_value *input, unsigned flags, pol_result *out,
@@ -344,7 +358,7 @@ POL_EXPORT pol_status pol_eval_value(pol_ctx *ctx, int ep, const pol_value *inpu
         key.hi = key_seed(ep, flags);
         kp = &key;
     }
-    return run_entry(ctx, ep, kp, out, err);
+    return run_entry(ctx, ep, kp, true, out, err);
 }
 
 POL_EXPORT pol_status pol_ctx_set_cache(pol_ctx *ctx, pol_cache *c)

@@ -142,6 +142,22 @@ static bool span_ok(const program *p, const proc *pr, const insn *in)
     }
 }
 
+/* Loops must spend the instruction budget, which the interpreter charges
+ * only in JMP, NEXT, CALLF and DISPATCH. Every cycle of a procedure's
+ * control flow contains a backward edge (target <= source), so it is enough
+ * that each backward edge leaves a charging instruction or lands on one.
+ * The compiler's loops are NEXT scans (failure edges jump back to the
+ * NEXT) and rule-index DISPATCH loops. */
+static bool charges_budget(uint8_t op)
+{
+    return op == OP_JMP || op == OP_NEXT || op == OP_CALLF || op == OP_DISPATCH;
+}
+
+static bool back_edge_charged(const program *p, uint8_t from_op, uint32_t target)
+{
+    return charges_budget(from_op) || charges_budget(p->code[target].op);
+}
+
 /* Arity of what a function override names: builtin id or proc index. */
 static uint32_t callee_arity(const program *p, bool builtin, uint32_t id)
 {
@@ -240,6 +256,9 @@ bool program_verify(const program *p, char *msg, size_t cap)
                     break;
                 case 'J':
                     ok = v >= pr->code && v < pr->code + pr->ncode;
+                    if (ok && v <= pr->code + i && !back_edge_charged(p, in->op, v))
+                        return fail(msg, cap, "backward jump to an instruction that does not charge the budget", pi,
+                                    i);
                     break;
                 case 'N':
                     break;

@@ -720,7 +720,7 @@ dispatch:
         }
         case OP_PUSH: {
             builder *b = as_builder(R[in->a]);
-            if (!b || !R[in->b]) {
+            if (!b || !R[in->b] || (b->kind != BK_ARRAY && b->kind != BK_SET)) {
                 st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUSH without a builder");
                 goto out;
             }
@@ -733,7 +733,11 @@ dispatch:
         case OP_PUT:
         case OP_PUTPATH: {
             builder *b = as_builder(R[in->a]);
-            if (!b || !R[in->b] || !R[in->c] || (in->op == OP_PUTPATH && R[in->b]->type != V_ARR)) {
+            /* a builder of another kind would be finished with storage it
+             * never filled (hostile bundles only) */
+            if (!b || !R[in->b] || !R[in->c] ||
+                (in->op == OP_PUTPATH ? b->kind != BK_OBJRULE || R[in->b]->type != V_ARR || R[in->b]->len == 0
+                                      : b->kind != BK_OBJECT)) {
                 st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUT without a builder");
                 goto out;
             }
@@ -878,6 +882,12 @@ dispatch:
             R[in->a] = index_walk(c, K[in->b]);
             NEXT_INSN();
         case OP_DISPATCH: {
+            /* charged before the exhausted exit too: the verifier counts
+             * DISPATCH as a back-edge charge (program.c) */
+            if (--c->budget == 0) {
+                st = budget_exceeded(c, pc);
+                goto out;
+            }
             const val *list = R[in->b], *jt = K[in->c];
             int64_t def, target;
             for (;;) {
@@ -886,10 +896,6 @@ dispatch:
                 const val *x = list->u.a[S[in->a]++];
                 if (val_is_int(x, &def) && def >= 0 && def < jt->len && val_is_int(jt->u.a[def], &target))
                     break;
-            }
-            if (--c->budget == 0) {
-                st = budget_exceeded(c, pc);
-                goto out;
             }
             FAIL_TO((uint32_t)target);
         }

@@ -7,7 +7,10 @@
     `--format raw`;
 (b) error goldens: code and file:row:col as OPA reports them;
 (c) `--help` mentions every flag; usage errors exit 2;
-(d) json / raw / pretty output of a tiny policy, in opa eval's format.
+(d) json / raw / pretty output of a tiny policy, in opa eval's format;
+(e) `policy build` and `policy eval --bundle`: every workload built into a
+    bundle file evaluates to its expected*.json; bad bundles and queries
+    fail with the loader's or the CLI's message.
 
 Prints one line per failure and "N passed, N failed"; exits 1 on failure.
 """
@@ -15,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 POLICY, BENCH, FIX = (os.path.abspath(p) for p in sys.argv[1:4])
 passed = 0
@@ -164,10 +168,16 @@ def help_and_usage():
                  ["eval", "1", "2"], ["eval", "-d"], ["check"]):
         rc, out, err = run(*args)
         check(rc == 2 and "Usage:" in err, f"usage error for {args}", f"exit {rc}, stderr {err[:200]!r}")
-    rc, out, err = run("eval", "-b", "bundle.tar.gz", "1")
-    doc, _ = parse_json(out)
-    check(rc == 1 and doc and "not supported yet" in doc["errors"][0]["message"], "--bundle is not supported yet",
+    rc, out, _ = run("--help")
+    check(rc == 0 and "build" in out, "policy --help lists build")
+    rc, out, _ = run("build", "--help")
+    check(rc == 0 and all(f in out for f in ("-o", "--output", "-e", "--entrypoint", "--disasm")), "build --help",
           out)
+    for args in (["build"], ["build", "-e", "data.x", "tiny.rego"], ["build", "-o", "x.polb", "tiny.rego"],
+                 ["build", "-o", "x.polb", "-e", "data.x"], ["build", "--frob", "-o", "x.polb"],
+                 ["eval", "-b", "x.polb", "-d", "tiny.rego", "data.tiny.allow"]):
+        rc, out, err = run(*args)
+        check(rc == 2 and "Usage:" in err, f"usage error for {args}", f"exit {rc}, stderr {err[:200]!r}")
 
 
 # ---- (d) output formats on a tiny policy -----------------------------------
@@ -249,9 +259,88 @@ def formats():
     check(rc == 0 and out == "[1,2]\n", "--flag=value spelling and YAML data", f"{out!r} {err[:200]}")
 
 
+# ---- (e) bundle files -----------------------------------------------------
+
+def bundles():
+    tmp = tempfile.mkdtemp(prefix="policy-golden-")
+    workloads = sorted(d for d in os.listdir(BENCH) if os.path.isfile(os.path.join(BENCH, d, "query.txt")))
+    for w in workloads:
+        d = os.path.join(BENCH, w)
+        query = open(os.path.join(d, "query.txt")).read().strip()
+        out_file = os.path.join(tmp, w + ".polb")
+        rc, _, err = run("build", "-o", out_file, "-e", query, "policy.rego", "data.json", cwd=d)
+        check(rc == 0 and os.path.isfile(out_file) and not os.path.exists(out_file + ".tmp"), f"build {w}",
+              err[:300])
+        if rc != 0:
+            continue
+        with open(out_file, "rb") as f:
+            check(f.read(4) == b"POLB", f"build {w}: bundle magic")
+        for name in sorted(os.listdir(d)):
+            if not (name.startswith("input") and name.endswith(".json")):
+                continue
+            want = json.load(open(os.path.join(d, "expected" + name[len("input"):])))
+            # the entrypoint given as a/b names the same document
+            q = query if name == "input.json" else query[len("data."):].replace(".", "/")
+            rc, out, err = run("eval", "--format", "raw", "-b", out_file, "-i", name, q, cwd=d)
+            what = f"eval --bundle {w}/{name}"
+            if rc != 0:
+                check(False, what, f"exit {rc}: {err.strip()[:300]}")
+            elif isinstance(want, str):
+                check(out == want + "\n", what, f"got {out!r}")
+            else:
+                got, perr = parse_json(out)
+                check(perr is None and norm(got) == norm(want), what, perr or f"got {out[:300]!r}")
+    # json output: the same envelope as a compiled query
+    tiny = os.path.join(tmp, "tiny.polb")
+    rc, _, err = run("build", "-o", tiny, "-e", "data.tiny.greeting", "-e", "tiny/allow", "tiny.rego")
+    check(rc == 0, "build tiny", err)
+    rc, out, _ = run("eval", "-b", tiny, "data.tiny.greeting")
+    doc, perr = parse_json(out)
+    want = {"result": [{"expressions": [{"value": "hello", "text": "data.tiny.greeting",
+                                         "location": {"row": 1, "col": 1}}]}]}
+    check(rc == 0 and perr is None and norm(doc) == want, "eval --bundle: json envelope", out)
+    rc, out, _ = run("eval", "-b", tiny, "data.tiny.greeting")
+    rc2, out2, _ = run("eval", "-d", "tiny.rego", "data.tiny.greeting")
+    check(rc == rc2 == 0 and out == out2, "eval --bundle prints what eval -d prints", f"{out!r} vs {out2!r}")
+    # a query that is not an entrypoint: the error lists the entrypoints
+    rc, out, _ = run("eval", "-b", tiny, "data.tiny.nope")
+    doc, _ = parse_json(out)
+    msg = doc["errors"][0]["message"] if doc and doc.get("errors") else ""
+    check(rc == 1 and "data.tiny.nope" in msg and "data.tiny.greeting" in msg and "data.tiny.allow" in msg,
+          "eval --bundle: query not an entrypoint", out)
+    # damaged and missing files
+    with open(tiny, "rb") as f:
+        data = bytearray(f.read())
+    data[-1] ^= 1
+    bad = os.path.join(tmp, "bad.polb")
+    with open(bad, "wb") as f:
+        f.write(data)
+    rc, out, _ = run("eval", "-b", bad, "data.tiny.greeting")
+    doc, _ = parse_json(out)
+    check(rc == 1 and doc and doc["errors"][0]["code"] == "bundle_error" and
+          doc["errors"][0]["message"] == "bundle: checksum mismatch", "eval --bundle: corrupt file", out)
+    with open(bad, "wb") as f:
+        f.write(b"not a bundle")
+    rc, _, err = run("eval", "-f", "pretty", "-b", bad, "data.tiny.greeting")
+    check(rc == 1 and "bundle_error: bundle: bad magic (not a policy bundle)" in err, "eval --bundle: not a bundle",
+          err)
+    rc, out, _ = run("eval", "-b", os.path.join(tmp, "nosuch.polb"), "data.tiny.greeting")
+    doc, _ = parse_json(out)
+    check(rc == 1 and doc and doc["errors"][0]["code"] == "io_error", "eval --bundle: missing file", out)
+    # build errors: compile errors keep their position; --disasm lists code
+    rc, _, err = run("build", "-o", os.path.join(tmp, "x.polb"), "-e", "data.x", "parse_error.rego")
+    check(rc == 1 and "parse_error.rego:3:18: rego_parse_error" in err, "build: parse error position", err)
+    rc, out, _ = run("build", "-o", os.path.join(tmp, "y.polb"), "-e", "data.tiny.allow", "--disasm", "tiny.rego")
+    check(rc == 0 and "proc 0" in out and "RET" in out, "build --disasm", out[:200])
+    for name in os.listdir(tmp):
+        os.remove(os.path.join(tmp, name))
+    os.rmdir(tmp)
+
+
 bench_goldens()
 error_goldens()
 help_and_usage()
 formats()
+bundles()
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -275,7 +275,28 @@ static void append_json(char *dst, size_t cap, const char *label, const val *v)
     dst[cap - 1] = '\0';
 }
 
-static void run_case(const val *tc, arena *scratch, case_outcome *out)
+/* --via-bundle: the compiled bundle is saved and loaded back and the
+ * loaded copy is evaluated, so the whole suite also exercises the bundle
+ * file format. Takes over b's reference. */
+static pol_bundle *via_bundle_file(pol_bundle *b, pol_error *err)
+{
+    size_t need = 0;
+    pol_bundle *loaded = NULL;
+    if (pol_bundle_save(b, NULL, 0, &need, err) == POL_OK) {
+        void *bytes = malloc(need ? need : 1);
+        if (!bytes) {
+            err->code = POL_NOMEM;
+            snprintf(err->message, sizeof err->message, "out of memory");
+        } else if (pol_bundle_save(b, bytes, need, &need, err) == POL_OK) {
+            loaded = pol_bundle_load(bytes, need, NULL, err);
+        }
+        free(bytes);
+    }
+    pol_bundle_release(b);
+    return loaded;
+}
+
+static void run_case(const val *tc, arena *scratch, bool via_bundle, case_outcome *out)
 {
     memset(out, 0, sizeof *out);
     pol_error err;
@@ -312,6 +333,10 @@ static void run_case(const val *tc, arena *scratch, case_outcome *out)
     }
     if (st == POL_OK) {
         bundle = pol_compiler_build(c, &err);
+        st = bundle ? POL_OK : err.code;
+    }
+    if (st == POL_OK && via_bundle) {
+        bundle = via_bundle_file(bundle, &err);
         st = bundle ? POL_OK : err.code;
     }
     if (st == POL_OK) {
@@ -521,12 +546,14 @@ static int write_passing(const char *path, string_list *ids)
 int main(int argc, char **argv)
 {
     const char *cases_path = NULL, *passing_path = NULL, *filter = NULL;
-    bool update = false, verbose = false;
+    bool update = false, verbose = false, via_bundle = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--update") == 0)
             update = true;
         else if (strcmp(argv[i], "--verbose") == 0)
             verbose = true;
+        else if (strcmp(argv[i], "--via-bundle") == 0)
+            via_bundle = true;
         else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
             filter = argv[++i];
         else if (strcmp(argv[i], "--passing") == 0 && i + 1 < argc)
@@ -535,13 +562,13 @@ int main(int argc, char **argv)
             cases_path = argv[i];
         else {
             fprintf(stderr,
-                    "usage: %s CASES.json [--passing FILE] [--update] [--verbose] [--filter SUBSTR]\n",
+                    "usage: %s CASES.json [--passing FILE] [--update] [--verbose] [--filter SUBSTR] [--via-bundle]\n",
                     argv[0]);
             return 2;
         }
     }
     if (!cases_path) {
-        fprintf(stderr, "usage: %s CASES.json [--passing FILE] [--update] [--verbose] [--filter SUBSTR]\n",
+        fprintf(stderr, "usage: %s CASES.json [--passing FILE] [--update] [--verbose] [--filter SUBSTR] [--via-bundle]\n",
                 argv[0]);
         return 2;
     }
@@ -593,7 +620,7 @@ int main(int argc, char **argv)
             sl_push(&seen, id, strlen(id));
             case_outcome out;
             arena_reset(&scratch);
-            run_case(tc, &scratch, &out);
+            run_case(tc, &scratch, via_bundle, &out);
             folder_stat *f = folder_for(&s, file);
             f->total++;
             total++;
