@@ -327,8 +327,8 @@ bi_status bi_jwt_decode(bi_ctx *ctx, const val *const *args, const val **out)
     static const char name[] = "io.jwt.decode";
     const val *tok = args[0];
     for (int depth = 0;; depth++) {
-        jwt_token t;
-        const val *hdr, *payload;
+        jwt_token t = {0};
+        const val *hdr = NULL, *payload = NULL;
         unsigned char *raw, *sig;
         size_t raw_len, sig_len;
         if (jwt_split(ctx, name, tok, &t) != BI_OK || jwt_decode_header(ctx, name, &t, &hdr) != BI_OK)
@@ -397,7 +397,7 @@ static bool jwt_verify_with_keys(const jwt_alg *alg, const crypto_keyset *ks, co
 static bi_status jwt_verify_hs(bi_ctx *ctx, const val *const *args, const val **out, const char *name,
                                const char *alg_name)
 {
-    jwt_token t;
+    jwt_token t = {0};
     if (jwt_split(ctx, name, args[0], &t) != BI_OK)
         return BI_ERR;
     if (args[1]->type != V_STR)
@@ -415,7 +415,7 @@ static bi_status jwt_verify_hs(bi_ctx *ctx, const val *const *args, const val **
 static bi_status jwt_verify_pk(bi_ctx *ctx, const val *const *args, const val **out, const char *name,
                                const char *alg_name)
 {
-    jwt_token t;
+    jwt_token t = {0};
     if (jwt_split(ctx, name, args[0], &t) != BI_OK)
         return BI_ERR;
     if (args[1]->type != V_STR)
@@ -561,7 +561,7 @@ static bi_status jwt_decode_verify_core(bi_ctx *ctx, const char *name, const val
     size_t raw_len = 0;
     const val *hdr = NULL;
     for (int depth = 0;; depth++) {
-        jwt_token t;
+        jwt_token t = {0};
         jwt_header h;
         if (jwt_split(ctx, name, tok, &t) != BI_OK || jwt_decode_header(ctx, name, &t, &hdr) != BI_OK ||
             jwt_parse_header(ctx, name, hdr, &h) != BI_OK)
@@ -600,7 +600,7 @@ static bi_status jwt_decode_verify_core(bi_ctx *ctx, const char *name, const val
         }
         break;
     }
-    const val *payload;
+    const val *payload = NULL;
     if (jwt_json_object(ctx, name, "", raw, raw_len, &payload) != BI_OK)
         return BI_ERR;
 

@@ -585,12 +585,12 @@ bi_status bi_net_cidr_contains_matches(bi_ctx *ctx, const val *const *args, cons
     vb_init(&vb, ctx->arena);
     uint32_t n1 = cm_count(args[0]), n2 = cm_count(args[1]);
     for (uint32_t i = 0; i < n1; i++) {
-        const val *c1, *i1;
+        const val *c1 = NULL, *i1 = NULL;
         bi_status st = cm_item(ctx, args[0], 1, i, &c1, &i1);
         if (st != BI_OK)
             return st;
         for (uint32_t j = 0; j < n2; j++) {
-            const val *c2, *i2;
+            const val *c2 = NULL, *i2 = NULL;
             bool hit;
             st = cm_item(ctx, args[1], 2, j, &c2, &i2);
             if (st == BI_OK)

@@ -238,7 +238,7 @@ static bi_status rx_each(bi_ctx *ctx, const char *name, rx *r, const char *s, si
     size_t prev_end = SIZE_MAX;
     while ((limit < 0 || count < limit) && pos <= n) {
         bool found;
-        PCRE2_SIZE *ov;
+        PCRE2_SIZE *ov = NULL;
         if (rx_search(ctx, name, r, s, n, pos, &found, &ov) != BI_OK)
             return BI_ERR;
         if (!found)
@@ -302,7 +302,7 @@ static bi_status regex_match_named(bi_ctx *ctx, const char *name, const val *con
     if (rx_compile_val(ctx, name, args[0], &r) != BI_OK)
         return BI_ERR;
     bool found;
-    PCRE2_SIZE *ov;
+    PCRE2_SIZE *ov = NULL;
     if (rx_search(ctx, name, &r, args[1]->u.s, args[1]->len, 0, &found, &ov) != BI_OK)
         return BI_ERR;
     *out = VAL_BOOL(found);
@@ -515,7 +515,7 @@ bi_status bi_regex_replace(bi_ctx *ctx, const val *const *args, const val **out)
     bool changed = false;
     while (pos <= n) {
         bool found;
-        PCRE2_SIZE *ov;
+        PCRE2_SIZE *ov = NULL;
         if (rx_search(ctx, "regex.replace", &r, s, n, pos, &found, &ov) != BI_OK)
             return BI_ERR;
         if (!found)
@@ -620,7 +620,7 @@ bi_status bi_regex_template_match(bi_ctx *ctx, const val *const *args, const val
     if (rx_compile(ctx, name, b.p, b.len, &r) != BI_OK)
         return BI_ERR;
     bool found;
-    PCRE2_SIZE *ov;
+    PCRE2_SIZE *ov = NULL;
     if (rx_search(ctx, name, &r, args[1]->u.s, args[1]->len, 0, &found, &ov) != BI_OK)
         return BI_ERR;
     *out = VAL_BOOL(found);
