@@ -26,7 +26,8 @@
 #include "../vm/value.h"
 
 typedef struct srcpos {
-    const char *file; /* owned by the compiler; never NULL */
+    const char *file; /* the name given to the parser, not copied: it must outlive the AST and the
+                       * program built from it (the compiler keeps it in the program arena) */
     uint32_t line, col; /* 1-based; col counts bytes */
 } srcpos;
 

@@ -93,7 +93,7 @@ struct pol_compiler {
 
     /* groups being compiled, outermost first: a reference back into this
      * stack is a recursion, reported with the cycle it closes */
-    group *compiling[256];
+    group *compiling[1024];
     uint32_t ncompiling;
 
     pol_error *err;

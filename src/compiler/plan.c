@@ -2233,7 +2233,13 @@ static void dispatch_begin(pgen *g, const group *grp, dispatch *ds)
         ids[i] = i;
     }
     const val *tree = index_node(g, defs, ids, grp->ndefs, NULL, 0);
-    if (!tree || tree->type != V_OBJ)
+    if (!tree) {
+        /* index_node fails only when memory runs out: say so, rather than
+         * quietly compiling without the index */
+        gerr(g, POL_NOMEM, none, "%s", "out of memory");
+        return;
+    }
+    if (tree->type != V_OBJ)
         return; /* nothing to discriminate on */
     /* on only with def_labels: callers index it whenever on is set */
     ds->def_labels = arena_alloc(&g->cc->ast, sizeof *ds->def_labels * grp->ndefs);

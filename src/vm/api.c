@@ -237,6 +237,36 @@ static pol_status report(pol_ctx *c, pol_status st, pol_error *err)
     return st;
 }
 
+/* The JSON size of v, counted until it passes `limit` (escapes are not
+ * counted, so this is a lower bound of the serialised text). Stops early:
+ * the cost is at most proportional to the limit, not to the result. */
+static size_t output_size(const val *v, size_t limit, size_t acc)
+{
+    if (acc > limit)
+        return acc;
+    switch ((vtype)v->type) {
+    case V_NULL:
+    case V_BOOL:
+        return acc + 5;
+    case V_NUM:
+        return acc + (v->nk == NUM_BIG ? v->len : 24);
+    case V_STR:
+        return acc + v->len + 2;
+    case V_ARR:
+    case V_SET:
+        acc += 2;
+        for (uint32_t i = 0; i < v->len && acc <= limit; i++)
+            acc = output_size(v->u.a[i], limit, acc + 1);
+        return acc;
+    case V_OBJ:
+        acc += 2;
+        for (uint32_t i = 0; i < v->len && acc <= limit; i++)
+            acc = output_size(v->u.o.v[i], limit, output_size(v->u.o.k[i], limit, acc + 2));
+        return acc;
+    }
+    return acc;
+}
+
 /* Runs entrypoint ep with ctx->input already set, consulting and filling
  * the decision cache when the caller asked for it and the compiler proved
  * the entrypoint deterministic. */
@@ -256,6 +286,13 @@ static pol_status run_entry(pol_ctx *ctx, int ep, const cache_key *key, bool loo
     pol_status st = vm_call(ctx, ctx->prog->eps[ep].proc, NULL, &result);
     if (st != POL_OK)
         return report(ctx, st, err);
+    if (result && output_size(result, ctx->opt.max_output_bytes, 0) > ctx->opt.max_output_bytes) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "the result is larger than max_output_bytes (%zu; raise pol_ctx_options.max_output_bytes)",
+                 ctx->opt.max_output_bytes);
+        set_err(err, POL_LIMIT_OUTPUT, msg);
+        return POL_LIMIT_OUTPUT;
+    }
     if (cached)
         cache_insert(ctx->cache, *key, result);
     out->value = (const pol_value *)result;

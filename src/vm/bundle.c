@@ -529,7 +529,10 @@ static uint32_t enc_value(encoder *en, const val *v, uint32_t depth)
     }
     if (en->failed)
         return STR_NONE;
-    idx = enc_record(en, &r, (const uint32_t *)en->scratch.p + base);
+    /* an empty collection may leave scratch unallocated: no pointer
+     * arithmetic on NULL (undefined even with a zero offset) */
+    const uint32_t *kids = en->scratch.p ? (const uint32_t *)en->scratch.p + base : NULL;
+    idx = enc_record(en, &r, kids);
     en->scratch.n = base;
     if (!en->failed && !itab_add(&en->ptr_index, ph, (uintptr_t)v, idx))
         return enc_fail(en, NULL);
