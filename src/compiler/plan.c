@@ -324,7 +324,9 @@ static bool body_var_occurs(const body *b, const char *name, uint32_t len)
     return false;
 }
 
-static bool var_occurs(const term *t, const char *name, uint32_t len)
+/* Does variable `name` occur in t? With deep=false, comprehension bodies
+ * (which have their own scope) are not searched. */
+static bool var_in(const term *t, const char *name, uint32_t len, bool deep)
 {
     if (!t)
         return false;
@@ -333,33 +335,33 @@ static bool var_occurs(const term *t, const char *name, uint32_t len)
         return t->u.str.len == len && memcmp(t->u.str.s, name, len) == 0;
     case T_REF:
         for (uint32_t i = 0; i < t->u.ref.n; i++)
-            if (var_occurs(t->u.ref.items[i], name, len))
+            if (var_in(t->u.ref.items[i], name, len, deep))
                 return true;
         return false;
     case T_ARRAY:
     case T_SET:
         for (uint32_t i = 0; i < t->u.coll.n; i++)
-            if (var_occurs(t->u.coll.items[i], name, len))
+            if (var_in(t->u.coll.items[i], name, len, deep))
                 return true;
         return false;
     case T_OBJECT:
         for (uint32_t i = 0; i < t->u.obj.n; i++)
-            if (var_occurs(t->u.obj.keys[i], name, len) || var_occurs(t->u.obj.vals[i], name, len))
+            if (var_in(t->u.obj.keys[i], name, len, deep) || var_in(t->u.obj.vals[i], name, len, deep))
                 return true;
         return false;
     case T_CALL:
         for (uint32_t i = 0; i < t->u.call.nargs; i++)
-            if (var_occurs(t->u.call.args[i], name, len))
+            if (var_in(t->u.call.args[i], name, len, deep))
                 return true;
         return false;
     case T_ARRCOMP:
     case T_SETCOMP:
     case T_OBJCOMP:
-        return var_occurs(t->u.comp.key, name, len) || var_occurs(t->u.comp.head, name, len) ||
-               body_var_occurs(t->u.comp.body, name, len);
+        return deep && (var_in(t->u.comp.key, name, len, deep) || var_in(t->u.comp.head, name, len, deep) ||
+                        body_var_occurs(t->u.comp.body, name, len));
     case T_TEMPLATE:
         for (uint32_t i = 0; i < t->u.tmpl.n; i++)
-            if (var_occurs(t->u.tmpl.parts[i], name, len))
+            if (var_in(t->u.tmpl.parts[i], name, len, deep))
                 return true;
         return false;
     default:
@@ -367,49 +369,17 @@ static bool var_occurs(const term *t, const char *name, uint32_t len)
     }
 }
 
+static bool var_occurs(const term *t, const char *name, uint32_t len)
+{
+    return var_in(t, name, len, true);
+}
+
 /* Does the literal mention v outside its own nested bodies (comprehensions,
  * every), where v could be bound for the enclosing body? A `:=` of v starts
  * a new variable, which a closure cannot see. */
 static bool var_occurs_shallow(const term *t, const char *name, uint32_t len)
 {
-    if (!t)
-        return false;
-    switch (t->kind) {
-    case T_ARRCOMP:
-    case T_SETCOMP:
-    case T_OBJCOMP:
-        return false;
-    case T_VAR:
-        return t->u.str.len == len && memcmp(t->u.str.s, name, len) == 0;
-    case T_REF:
-        for (uint32_t i = 0; i < t->u.ref.n; i++)
-            if (var_occurs_shallow(t->u.ref.items[i], name, len))
-                return true;
-        return false;
-    case T_ARRAY:
-    case T_SET:
-        for (uint32_t i = 0; i < t->u.coll.n; i++)
-            if (var_occurs_shallow(t->u.coll.items[i], name, len))
-                return true;
-        return false;
-    case T_OBJECT:
-        for (uint32_t i = 0; i < t->u.obj.n; i++)
-            if (var_occurs_shallow(t->u.obj.keys[i], name, len) || var_occurs_shallow(t->u.obj.vals[i], name, len))
-                return true;
-        return false;
-    case T_CALL:
-        for (uint32_t i = 0; i < t->u.call.nargs; i++)
-            if (var_occurs_shallow(t->u.call.args[i], name, len))
-                return true;
-        return false;
-    case T_TEMPLATE:
-        for (uint32_t i = 0; i < t->u.tmpl.n; i++)
-            if (var_occurs_shallow(t->u.tmpl.parts[i], name, len))
-                return true;
-        return false;
-    default:
-        return false;
-    }
+    return var_in(t, name, len, false);
 }
 
 static bool literal_may_bind(const literal *l, const char *name, uint32_t len)
