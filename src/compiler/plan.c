@@ -324,49 +324,76 @@ static bool body_var_occurs(const body *b, const char *name, uint32_t len)
     return false;
 }
 
+/* Calls visit(ctx, child) on each direct sub-term of t, stopping when it
+ * returns false (then returns false). The function name of a call is not a
+ * sub-term, and neither are comprehension parts: a comprehension has its
+ * own scope, which each walker treats in its own way. */
+static bool each_child(const term *t, bool (*visit)(void *ctx, const term *child), void *ctx)
+{
+    switch (t->kind) {
+    case T_REF:
+        for (uint32_t i = 0; i < t->u.ref.n; i++)
+            if (!visit(ctx, t->u.ref.items[i]))
+                return false;
+        return true;
+    case T_ARRAY:
+    case T_SET:
+        for (uint32_t i = 0; i < t->u.coll.n; i++)
+            if (!visit(ctx, t->u.coll.items[i]))
+                return false;
+        return true;
+    case T_OBJECT:
+        for (uint32_t i = 0; i < t->u.obj.n; i++)
+            if (!visit(ctx, t->u.obj.keys[i]) || !visit(ctx, t->u.obj.vals[i]))
+                return false;
+        return true;
+    case T_CALL:
+        for (uint32_t i = 0; i < t->u.call.nargs; i++)
+            if (!visit(ctx, t->u.call.args[i]))
+                return false;
+        return true;
+    case T_TEMPLATE:
+        for (uint32_t i = 0; i < t->u.tmpl.n; i++)
+            if (!visit(ctx, t->u.tmpl.parts[i]))
+                return false;
+        return true;
+    default:
+        return true;
+    }
+}
+
+static bool is_comprehension(const term *t)
+{
+    return t->kind == T_ARRCOMP || t->kind == T_SETCOMP || t->kind == T_OBJCOMP;
+}
+
+typedef struct var_query {
+    const char *name;
+    uint32_t len;
+    bool deep;
+} var_query;
+
+static bool var_in(const term *t, const char *name, uint32_t len, bool deep);
+
+static bool var_absent(void *q, const term *child)
+{
+    const var_query *vq = q;
+    return !var_in(child, vq->name, vq->len, vq->deep);
+}
+
 /* Does variable `name` occur in t? With deep=false, comprehension bodies
  * (which have their own scope) are not searched. */
 static bool var_in(const term *t, const char *name, uint32_t len, bool deep)
 {
     if (!t)
         return false;
-    switch (t->kind) {
-    case T_VAR:
+    if (t->kind == T_VAR)
         return t->u.str.len == len && memcmp(t->u.str.s, name, len) == 0;
-    case T_REF:
-        for (uint32_t i = 0; i < t->u.ref.n; i++)
-            if (var_in(t->u.ref.items[i], name, len, deep))
-                return true;
-        return false;
-    case T_ARRAY:
-    case T_SET:
-        for (uint32_t i = 0; i < t->u.coll.n; i++)
-            if (var_in(t->u.coll.items[i], name, len, deep))
-                return true;
-        return false;
-    case T_OBJECT:
-        for (uint32_t i = 0; i < t->u.obj.n; i++)
-            if (var_in(t->u.obj.keys[i], name, len, deep) || var_in(t->u.obj.vals[i], name, len, deep))
-                return true;
-        return false;
-    case T_CALL:
-        for (uint32_t i = 0; i < t->u.call.nargs; i++)
-            if (var_in(t->u.call.args[i], name, len, deep))
-                return true;
-        return false;
-    case T_ARRCOMP:
-    case T_SETCOMP:
-    case T_OBJCOMP:
+    if (is_comprehension(t))
         return deep && (var_in(t->u.comp.key, name, len, deep) || var_in(t->u.comp.head, name, len, deep) ||
                         body_var_occurs(t->u.comp.body, name, len));
-    case T_TEMPLATE:
-        for (uint32_t i = 0; i < t->u.tmpl.n; i++)
-            if (var_in(t->u.tmpl.parts[i], name, len, deep))
-                return true;
-        return false;
-    default:
-        return false;
-    }
+    var_query q = {name, len, deep};
+    return !each_child(t, var_absent, &q);
 }
 
 static bool var_occurs(const term *t, const char *name, uint32_t len)
@@ -416,46 +443,22 @@ static bool closure_var_ok(pgen *g, const term *v)
     return true;
 }
 
+static bool closure_ready_term(pgen *g, const term *t);
+
+static bool closure_child_ready(void *g, const term *child)
+{
+    return closure_ready_term(g, child);
+}
+
 static bool closure_ready_term(pgen *g, const term *t)
 {
     if (!t)
         return true;
-    switch (t->kind) {
-    case T_VAR:
+    if (t->kind == T_VAR)
         return closure_var_ok(g, t);
-    case T_REF:
-        for (uint32_t i = 0; i < t->u.ref.n; i++)
-            if (!closure_ready_term(g, t->u.ref.items[i]))
-                return false;
-        return true;
-    case T_ARRAY:
-    case T_SET:
-        for (uint32_t i = 0; i < t->u.coll.n; i++)
-            if (!closure_ready_term(g, t->u.coll.items[i]))
-                return false;
-        return true;
-    case T_OBJECT:
-        for (uint32_t i = 0; i < t->u.obj.n; i++)
-            if (!closure_ready_term(g, t->u.obj.keys[i]) || !closure_ready_term(g, t->u.obj.vals[i]))
-                return false;
-        return true;
-    case T_CALL:
-        for (uint32_t i = 0; i < t->u.call.nargs; i++)
-            if (!closure_ready_term(g, t->u.call.args[i]))
-                return false;
-        return true;
-    case T_ARRCOMP:
-    case T_SETCOMP:
-    case T_OBJCOMP:
+    if (is_comprehension(t))
         return body_closure_ready(g, t->u.comp.body, t->u.comp.key, t->u.comp.head);
-    case T_TEMPLATE:
-        for (uint32_t i = 0; i < t->u.tmpl.n; i++)
-            if (!closure_ready_term(g, t->u.tmpl.parts[i]))
-                return false;
-        return true;
-    default:
-        return true;
-    }
+    return each_child(t, closure_child_ready, g);
 }
 
 static bool body_closure_ready(pgen *g, const body *b, const term *extra1, const term *extra2)
@@ -1704,54 +1707,28 @@ static bool lit_ready(pgen *g, const literal *l)
     return false;
 }
 
+typedef struct unsafe_search {
+    pgen *g;
+    const term *found;
+} unsafe_search;
+
+static bool no_unsafe_child(void *search, const term *child)
+{
+    unsafe_search *us = search;
+    us->found = first_unsafe(us->g, child);
+    return us->found == NULL;
+}
+
+/* The first variable in t that is not bound (comprehensions bind their own). */
 static const term *first_unsafe(pgen *g, const term *t)
 {
-    if (!t)
+    if (!t || is_comprehension(t))
         return NULL;
-    switch (t->kind) {
-    case T_VAR:
+    if (t->kind == T_VAR)
         return is_bound_var(g, t) ? NULL : t;
-    case T_REF:
-        for (uint32_t i = 0; i < t->u.ref.n; i++) {
-            const term *u = first_unsafe(g, t->u.ref.items[i]);
-            if (u)
-                return u;
-        }
-        return NULL;
-    case T_ARRAY:
-    case T_SET:
-        for (uint32_t i = 0; i < t->u.coll.n; i++) {
-            const term *u = first_unsafe(g, t->u.coll.items[i]);
-            if (u)
-                return u;
-        }
-        return NULL;
-    case T_OBJECT:
-        for (uint32_t i = 0; i < t->u.obj.n; i++) {
-            const term *u = first_unsafe(g, t->u.obj.keys[i]);
-            if (!u)
-                u = first_unsafe(g, t->u.obj.vals[i]);
-            if (u)
-                return u;
-        }
-        return NULL;
-    case T_CALL:
-        for (uint32_t i = 0; i < t->u.call.nargs; i++) {
-            const term *u = first_unsafe(g, t->u.call.args[i]);
-            if (u)
-                return u;
-        }
-        return NULL;
-    case T_TEMPLATE:
-        for (uint32_t i = 0; i < t->u.tmpl.n; i++) {
-            const term *u = first_unsafe(g, t->u.tmpl.parts[i]);
-            if (u)
-                return u;
-        }
-        return NULL;
-    default:
-        return NULL;
-    }
+    unsafe_search us = {g, NULL};
+    each_child(t, no_unsafe_child, &us);
+    return us.found;
 }
 
 static void report_unsafe(pgen *g, const literal *l)
@@ -2577,46 +2554,41 @@ static void collect_body_vars(const body *b, qvar *out, uint32_t *n, uint32_t ca
     }
 }
 
+typedef struct qvar_set {
+    qvar *out;
+    uint32_t *n, cap;
+} qvar_set;
+
+static bool collect_child(void *set, const term *child)
+{
+    qvar_set *qs = set;
+    collect_query_vars(child, qs->out, qs->n, qs->cap);
+    return true;
+}
+
+/* The user's variables in t, in order of appearance (comprehension
+ * variables are local to them, generated ones are not reported). */
 static void collect_query_vars(const term *t, qvar *out, uint32_t *n, uint32_t cap)
 {
-    switch (t->kind) {
-    case T_VAR: {
-        const char *s = t->u.str.s;
-        uint32_t len = t->u.str.len;
-        if ((len >= 2 && s[0] == '_' && s[1] == '$') || (len == 1 && s[0] == '_') ||
-            (len >= 8 && memcmp(s, "__localq", 8) == 0) || name_is(t, "input") || name_is(t, "data"))
-            return;
-        for (uint32_t i = 0; i < *n; i++)
-            if (out[i].len == len && memcmp(out[i].name, s, len) == 0)
-                return;
-        if (*n < cap) {
-            out[*n].name = s;
-            out[*n].len = len;
-            (*n)++;
-        }
+    if (is_comprehension(t))
+        return;
+    if (t->kind != T_VAR) {
+        qvar_set qs = {out, n, cap};
+        each_child(t, collect_child, &qs);
         return;
     }
-    case T_REF:
-        for (uint32_t i = 0; i < t->u.ref.n; i++)
-            collect_query_vars(t->u.ref.items[i], out, n, cap);
+    const char *s = t->u.str.s;
+    uint32_t len = t->u.str.len;
+    if ((len >= 2 && s[0] == '_' && s[1] == '$') || (len == 1 && s[0] == '_') ||
+        (len >= 8 && memcmp(s, "__localq", 8) == 0) || name_is(t, "input") || name_is(t, "data"))
         return;
-    case T_ARRAY:
-    case T_SET:
-        for (uint32_t i = 0; i < t->u.coll.n; i++)
-            collect_query_vars(t->u.coll.items[i], out, n, cap);
-        return;
-    case T_OBJECT:
-        for (uint32_t i = 0; i < t->u.obj.n; i++) {
-            collect_query_vars(t->u.obj.keys[i], out, n, cap);
-            collect_query_vars(t->u.obj.vals[i], out, n, cap);
-        }
-        return;
-    case T_CALL:
-        for (uint32_t i = 0; i < t->u.call.nargs; i++)
-            collect_query_vars(t->u.call.args[i], out, n, cap);
-        return;
-    default:
-        return; /* comprehension variables are local to them */
+    for (uint32_t i = 0; i < *n; i++)
+        if (out[i].len == len && memcmp(out[i].name, s, len) == 0)
+            return;
+    if (*n < cap) {
+        out[*n].name = s;
+        out[*n].len = len;
+        (*n)++;
     }
 }
 

@@ -1060,47 +1060,21 @@ bi_status bi_bits_rsh(bi_ctx *ctx, const val *const *args, const val **out)
  * Types
  * ====================================================================== */
 
-bi_status bi_is_number(bi_ctx *ctx, const val *const *args, const val **out)
-{
-    (void)ctx;
-    return ret_bool(out, args[0]->type == V_NUM);
-}
-
-bi_status bi_is_string(bi_ctx *ctx, const val *const *args, const val **out)
-{
-    (void)ctx;
-    return ret_bool(out, args[0]->type == V_STR);
-}
-
-bi_status bi_is_boolean(bi_ctx *ctx, const val *const *args, const val **out)
-{
-    (void)ctx;
-    return ret_bool(out, args[0]->type == V_BOOL);
-}
-
-bi_status bi_is_array(bi_ctx *ctx, const val *const *args, const val **out)
-{
-    (void)ctx;
-    return ret_bool(out, args[0]->type == V_ARR);
-}
-
-bi_status bi_is_set(bi_ctx *ctx, const val *const *args, const val **out)
-{
-    (void)ctx;
-    return ret_bool(out, args[0]->type == V_SET);
-}
-
-bi_status bi_is_object(bi_ctx *ctx, const val *const *args, const val **out)
-{
-    (void)ctx;
-    return ret_bool(out, args[0]->type == V_OBJ);
-}
-
-bi_status bi_is_null(bi_ctx *ctx, const val *const *args, const val **out)
-{
-    (void)ctx;
-    return ret_bool(out, args[0]->type == V_NULL);
-}
+/* is_<type>: true or false (never undefined), one definition per type */
+#define BI_IS_TYPE(fn, vt)                                                                                     \
+    bi_status fn(bi_ctx *ctx, const val *const *args, const val **out)                                         \
+    {                                                                                                          \
+        (void)ctx;                                                                                             \
+        return ret_bool(out, args[0]->type == (vt));                                                           \
+    }
+BI_IS_TYPE(bi_is_number, V_NUM)
+BI_IS_TYPE(bi_is_string, V_STR)
+BI_IS_TYPE(bi_is_boolean, V_BOOL)
+BI_IS_TYPE(bi_is_array, V_ARR)
+BI_IS_TYPE(bi_is_set, V_SET)
+BI_IS_TYPE(bi_is_object, V_OBJ)
+BI_IS_TYPE(bi_is_null, V_NULL)
+#undef BI_IS_TYPE
 
 bi_status bi_type_name(bi_ctx *ctx, const val *const *args, const val **out)
 {

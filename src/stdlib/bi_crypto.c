@@ -875,7 +875,7 @@ bi_status bi_x509_parse_and_verify_certificates(bi_ctx *ctx, const val *const *a
     if (setup && X509_STORE_CTX_init(vctx, store, l.certs[l.n - 1], untrusted)) {
         X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(vctx);
         X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
-        X509_VERIFY_PARAM_set_time(param, (time_t)(ctx->now_ns / 1000000000));
+        X509_VERIFY_PARAM_set_time(param, (time_t)(bi_now_ns(ctx) / 1000000000));
         if (X509_verify_cert(vctx) == 1) {
             STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(vctx);
             if (chain_allows_server_auth(chain)) {

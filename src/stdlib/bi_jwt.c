@@ -473,7 +473,7 @@ typedef struct jwt_constraints {
 static bi_status jwt_parse_constraints(bi_ctx *ctx, const char *name, const val *obj, jwt_constraints *c)
 {
     memset(c, 0, sizeof *c);
-    double time_ns = (double)ctx->now_ns;
+    double time_ns = (double)bi_now_ns(ctx);
     for (uint32_t i = 0; i < obj->len; i++) {
         const val *k = obj->u.o.k[i], *v = obj->u.o.v[i];
         const val **slot = NULL;

@@ -50,7 +50,8 @@ static void quote_go_strconv(sbuf *b, const char *s, size_t n)
 bi_status bi_uuid_rfc4122(bi_ctx *ctx, const val *const *args, const val **out)
 {
     uint8_t b[16];
-    uint64_t h1 = val_hash(args[0], ctx->seed), h2 = val_hash(args[0], ctx->seed ^ 0x9e3779b97f4a7c15ULL);
+    uint64_t seed = bi_seed(ctx);
+    uint64_t h1 = val_hash(args[0], seed), h2 = val_hash(args[0], seed ^ 0x9e3779b97f4a7c15ULL);
     for (int i = 0; i < 8; i++) {
         b[i] = (uint8_t)(h1 >> (56 - 8 * i));
         b[8 + i] = (uint8_t)(h2 >> (56 - 8 * i));
@@ -178,7 +179,7 @@ bi_status bi_rand_intn(bi_ctx *ctx, const val *const *args, const val **out)
     if (n == 0)
         return nt_out_int(ctx, 0, out);
     uint64_t m = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
-    uint64_t h = XXH3_64bits_withSeed(args[0]->u.s, args[0]->len, ctx->seed ^ (m * 0x9e3779b97f4a7c15ULL));
+    uint64_t h = XXH3_64bits_withSeed(args[0]->u.s, args[0]->len, bi_seed(ctx) ^ (m * 0x9e3779b97f4a7c15ULL));
     return nt_out_int(ctx, (int64_t)(h % m), out);
 }
 

@@ -1559,7 +1559,7 @@ fail:
 bi_status bi_time_now_ns(bi_ctx *ctx, const val *const *args, const val **out)
 {
     (void)args;
-    return nt_out_int(ctx, ctx->now_ns, out);
+    return nt_out_int(ctx, bi_now_ns(ctx), out);
 }
 
 static bi_status parse_with_layout(bi_ctx *ctx, const char *bname, const char *layout, size_t ln, const val *value,

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define BI_DECL(id, name, arity, flags, fn) bi_status fn(bi_ctx *ctx, const val *const *args, const val **out);
 POL_BUILTINS(BI_DECL)
@@ -44,4 +45,21 @@ bi_status bi_type_fail(bi_ctx *ctx, const char *name, int n, const char *expecte
 bi_status bi_oom(bi_ctx *ctx)
 {
     return bi_fail(ctx, POL_LIMIT_ARENA, "evaluation arena exhausted");
+}
+
+int64_t bi_now_ns(bi_ctx *ctx)
+{
+    if (ctx->now_ns == 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ctx->now_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
+    return ctx->now_ns;
+}
+
+uint64_t bi_seed(bi_ctx *ctx)
+{
+    if (ctx->seed == 0)
+        ctx->seed = ((uint64_t)bi_now_ns(ctx) ^ (uint64_t)(uintptr_t)ctx) | 1;
+    return ctx->seed;
 }

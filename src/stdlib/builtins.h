@@ -27,8 +27,8 @@ typedef struct bi_ctx {
     arena *arena;
     pol_status err_code; /* set by bi_fail*: POL_EVAL_TYPE, POL_EVAL_BUILTIN, POL_LIMIT_* or POL_NOMEM */
     char err_msg[384];   /* "count: operand 1 must be ..." — the builtin's name first, as OPA prints */
-    int64_t now_ns;      /* fixed for one evaluation: time.now_ns() returns this */
-    uint64_t seed;       /* per-evaluation randomness for rand.intn / uuid (fixed within one evaluation) */
+    int64_t now_ns; /* the evaluation's clock; 0 until first read: use bi_now_ns() */
+    uint64_t seed;  /* per-evaluation randomness for rand.intn / uuid; 0 until first read: use bi_seed() */
     uint32_t regex_match_limit, regex_depth_limit;
     void *pcre_gctx; /* pcre2_general_context* allocating from the arena, or NULL */
     struct rx_cache *rx_cache; /* compiled patterns kept for the context's lifetime, or NULL */
@@ -57,6 +57,11 @@ bi_status bi_fail(bi_ctx *ctx, pol_status code, const char *fmt, ...) __attribut
  *   "<name>: operand <n> must be <expected> but got <vtype_name(got)>"
  * n is 1-based; expected is e.g. "string", "one of {string, set, array}". */
 bi_status bi_type_fail(bi_ctx *ctx, const char *name, int n, const char *expected, const val *got);
+/* The evaluation's clock and random seed: read on first use (most
+ * decisions never need them, so evaluation does not pay for a clock read),
+ * then fixed for the rest of the evaluation, as OPA fixes time.now_ns. */
+int64_t bi_now_ns(bi_ctx *ctx);
+uint64_t bi_seed(bi_ctx *ctx);
 /* The arena is full: records POL_LIMIT_ARENA and returns BI_ERR. */
 bi_status bi_oom(bi_ctx *ctx);
 

@@ -1,7 +1,6 @@
 /* Public API of the VM side: bundles, contexts, evaluation, values. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "policy.h"
 #include "cache.h"
@@ -192,13 +191,6 @@ POL_EXPORT pol_ctx *pol_ctx_new(pol_bundle *b, const pol_ctx_options *options, p
     return c;
 }
 
-static int64_t wall_clock_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void begin_eval(pol_ctx *c, unsigned flags)
 {
     memset(c->memo_state, MEMO_NONE, c->prog->nprocs);
@@ -215,8 +207,8 @@ static void begin_eval(pol_ctx *c, unsigned flags)
     c->bi.arena = &c->arena;
     c->bi.err_code = POL_OK;
     c->bi.err_msg[0] = 0;
-    c->bi.now_ns = wall_clock_ns();
-    c->bi.seed = (uint64_t)c->bi.now_ns ^ (uint64_t)(uintptr_t)c;
+    c->bi.now_ns = 0; /* read lazily by bi_now_ns / bi_seed */
+    c->bi.seed = 0;
     c->bi.regex_match_limit = c->opt.regex_match_limit;
     c->bi.regex_depth_limit = c->opt.regex_depth_limit;
     c->bi.pcre_gctx = NULL;

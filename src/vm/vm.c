@@ -137,7 +137,11 @@ static const val *objrule_build(pol_ctx *c, const val *const *paths, const val *
     return vb_finish_object(&out, conflict);
 }
 
-static int cmp_path_pair(const void *x, const void *y, void *unused);
+typedef struct path_pair {
+    const val *path, *value;
+} path_pair;
+
+static int cmp_path_pair(const void *x, const void *y);
 
 static const val *builder_finish(pol_ctx *c, builder *b, bool *conflict)
 {
@@ -149,31 +153,31 @@ static const val *builder_finish(pol_ctx *c, builder *b, bool *conflict)
     case BK_OBJECT:
         return vb_finish_object(&b->b, conflict);
     default: {
-        /* insertion sort by path is fine for rule sizes; stable for equal paths */
+        /* (path, value) pairs sorted by path, so equal prefixes are adjacent */
         uint32_t n = b->b.n;
-        const val **k = b->b.k, **v = b->b.v;
-        for (uint32_t i = 1; i < n; i++) {
-            const val *kk = k[i], *vv = v[i];
-            uint32_t j = i;
-            while (j > 0 && cmp_path_pair(&k[j - 1], &kk, NULL) > 0) {
-                k[j] = k[j - 1];
-                v[j] = v[j - 1];
-                j--;
-            }
-            k[j] = kk;
-            v[j] = vv;
-        }
         if (n == 0)
             return &val_empty_obj_c;
+        path_pair *pairs = arena_alloc(&c->arena, sizeof *pairs * n);
+        const val **k = b->b.k, **v = b->b.v;
+        if (!pairs)
+            return NULL;
+        for (uint32_t i = 0; i < n; i++) {
+            pairs[i].path = b->b.k[i];
+            pairs[i].value = b->b.v[i];
+        }
+        pol_sort(pairs, n, sizeof *pairs, cmp_path_pair);
+        for (uint32_t i = 0; i < n; i++) {
+            k[i] = pairs[i].path;
+            v[i] = pairs[i].value;
+        }
         return objrule_build(c, k, v, n, 0, conflict);
     }
     }
 }
 
-static int cmp_path_pair(const void *x, const void *y, void *unused)
+static int cmp_path_pair(const void *x, const void *y)
 {
-    (void)unused;
-    const val *a = *(const val *const *)x, *b = *(const val *const *)y;
+    const val *a = ((const path_pair *)x)->path, *b = ((const path_pair *)y)->path;
     uint32_t n = a->len < b->len ? a->len : b->len;
     for (uint32_t i = 0; i < n; i++) {
         int r = val_compare(a->u.a[i], b->u.a[i]);
