@@ -16,7 +16,9 @@
  * limits below.
  */
 #include "builtins.h"
+#include "vm/numconv.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,10 +222,20 @@ static long double num_ld(arena *a, const val *x)
 {
     if (x->nk == NUM_INT)
         return (long double)x->u.i;
+    long double v;
     if (x->nk == NUM_BIG) {
+        if (num_text_to_ldouble(x->u.s, x->len, &v))
+            return v;
         char *t = arena_strndup(a, x->u.s, x->len);
         return t ? strtold(t, NULL) : (long double)strtod(x->u.s, NULL);
     }
+    /* the double's shortest digits, read at long double precision */
+    if (x->u.d == 0 || !isfinite(x->u.d))
+        return (long double)x->u.d;
+    num_decimal nd;
+    num_shortest_double(x->u.d, &nd);
+    if (nd.ndigits <= 19 && num_scaled_to_ldouble(nd.mant, nd.point - nd.ndigits, &v))
+        return x->u.d < 0 ? -v : v;
     char buf[64];
     size_t n = num_text(x, buf, sizeof buf);
     return n < sizeof buf ? strtold(buf, NULL) : (long double)x->u.d;
@@ -257,64 +269,21 @@ static const val *num_from_ld(arena *a, long double x)
     bool integral = x == truncl(x);
     if (integral && x >= -9223372036854775808.0L && x < 9223372036854775808.0L)
         return v_int(a, (int64_t)x);
-    char e[64];
-    for (int p = 0; p < 24; p++) {
-        snprintf(e, sizeof e, "%.*Le", p, x);
-        if (strtold(e, NULL) == x)
-            break;
-    }
-    /* e is "[-]d[.ddd]e(+|-)XX": split into digits and exponent. */
-    bool neg = e[0] == '-';
-    const char *p = e + (neg ? 1 : 0);
-    char dig[32];
-    int nd = 0;
-    for (; *p && *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9' && nd < (int)sizeof dig)
-            dig[nd++] = *p;
-    long ex = *p == 'e' ? strtol(p + 1, NULL, 10) : 0;
-    while (nd > 1 && dig[nd - 1] == '0')
-        nd--;
-    size_t cap = (size_t)nd + (size_t)(ex < 0 ? -ex : ex) + 16;
+    num_decimal sd;
+    num_shortest_ldouble(x, &sd);
+    bool neg = x < 0;
+    long ex = sd.point - 1;
+    size_t cap = (size_t)sd.ndigits + (size_t)(ex < 0 ? -ex : ex) + 16;
     char *buf = arena_alloc(a, cap);
     if (!buf)
         return NULL;
-    size_t o = 0;
-    if (neg)
-        buf[o++] = '-';
-    if (integral) {
-        if (nd > ex + 1) { /* cannot happen for integers this large; stay exact */
-            int n = snprintf(buf, cap, "%.0Lf", x);
-            return n > 0 && (size_t)n < cap ? v_num_text(a, buf, (size_t)n) : NULL;
-        }
-        memcpy(buf + o, dig, (size_t)nd);
-        o += (size_t)nd;
-        for (long k = nd; k <= ex; k++)
-            buf[o++] = '0';
-    } else if (ex < -4 || ex >= 6) {
-        buf[o++] = dig[0];
-        if (nd > 1) {
-            buf[o++] = '.';
-            memcpy(buf + o, dig + 1, (size_t)nd - 1);
-            o += (size_t)nd - 1;
-        }
-        o += (size_t)snprintf(buf + o, cap - o, "e%c%02ld", ex < 0 ? '-' : '+', ex < 0 ? -ex : ex);
-    } else if (ex >= 0) {
-        for (long k = 0; k <= ex; k++)
-            buf[o++] = k < nd ? dig[k] : '0';
-        if (nd > ex + 1) {
-            buf[o++] = '.';
-            memcpy(buf + o, dig + ex + 1, (size_t)(nd - ex - 1));
-            o += (size_t)(nd - ex - 1);
-        }
-    } else {
-        buf[o++] = '0';
-        buf[o++] = '.';
-        for (long k = -1; k > ex; k--)
-            buf[o++] = '0';
-        memcpy(buf + o, dig, (size_t)nd);
-        o += (size_t)nd;
-    }
-    return v_num_text(a, buf, o);
+    sbuf b;
+    sb_init(&b, buf, cap);
+    if (integral)
+        num_write_decimal(&b, &sd, neg, INT_MIN, INT_MAX, 2); /* 'f': always plain */
+    else
+        num_write_decimal(&b, &sd, neg, -4, 6, 2);
+    return sb_ok(&b) ? v_num_text(a, buf, b.len) : NULL;
 }
 
 static bi_status ret_ld(bi_ctx *ctx, const char *name, const val **out, long double x)

@@ -13,6 +13,7 @@
  * $i, $v), {{with}}, comments and {{- -}} trimming. Missing keys print
  * "<undefined>" as OPA does. */
 #include "bi_text.h"
+#include "vm/numconv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -288,10 +289,25 @@ static void fmt_quote_cp(txt_buf *b, int32_t cp, size_t k, const char *raw, char
     txt_put(b, esc, (size_t)n);
 }
 
+/* Printable ASCII other than the quote and backslash is copied as is:
+ * runs of it skip decoding and the Unicode tables. */
+static bool fmt_plain_ascii(unsigned char c)
+{
+    return c >= ' ' && c < 0x7F && c != '"' && c != '\\';
+}
+
 static void fmt_quote_str(txt_buf *b, const char *s, size_t n, bool ascii_only)
 {
     txt_putc(b, '"');
     for (size_t i = 0; i < n;) {
+        size_t run = i;
+        while (run < n && fmt_plain_ascii((unsigned char)s[run]))
+            run++;
+        if (run > i) {
+            txt_put(b, s + i, run - i);
+            i = run;
+            continue;
+        }
         int32_t cp;
         size_t k = txt_next_cp(s + i, n - i, &cp);
         fmt_quote_cp(b, cp, k, s + i, '"', ascii_only);
@@ -307,24 +323,11 @@ static void fmt_quote_str(txt_buf *b, const char *s, size_t n, bool ascii_only)
  * (value = 0.dig × 10^dp), as strconv's decimal type. */
 static size_t fmt_shortest(double d, char *dig, int *dp)
 {
-    char buf[40];
-    for (int p = 1; p <= 17; p++) {
-        snprintf(buf, sizeof buf, "%.*e", p - 1, d);
-        if (strtod(buf, NULL) == d || p == 17)
-            break;
-    }
-    size_t n = 0;
-    const char *c = buf;
-    if (*c == '-')
-        c++;
-    for (; *c && *c != 'e'; c++)
-        if (*c >= '0' && *c <= '9')
-            dig[n++] = *c;
-    int e = atoi(c + 1);
-    while (n > 1 && dig[n - 1] == '0')
-        n--;
-    *dp = e + 1;
-    return n;
+    num_decimal nd;
+    num_shortest_double(d, &nd);
+    memcpy(dig, nd.digits, (size_t)nd.ndigits);
+    *dp = nd.point;
+    return (size_t)nd.ndigits;
 }
 
 static void fmt_digits_e(txt_buf *b, const char *dig, size_t nd, int dp, int decimals, char e)
@@ -965,12 +968,15 @@ static bool fmt_convert(bi_ctx *ctx, const val *x, fmt_arg *a)
                 a->n = n;
                 return true;
             }
-            char *z = arena_alloc(ctx->arena, n + 1);
-            if (!z)
-                return false;
-            memcpy(z, t, n);
-            z[n] = '\0';
-            double d = strtod(z, NULL);
+            double d;
+            if (!num_text_to_double(t, n, &d)) {
+                char *z = arena_alloc(ctx->arena, n + 1);
+                if (!z)
+                    return false;
+                memcpy(z, t, n);
+                z[n] = '\0';
+                d = strtod(z, NULL);
+            }
             if (isfinite(d)) {
                 a->kind = FA_FLOAT;
                 a->d = d;

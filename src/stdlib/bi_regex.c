@@ -14,7 +14,9 @@
  *
  * glob.match compiles the pattern (gobwas/glob syntax) into a small
  * instruction list and runs it as a Pike VM over code points: time
- * O(pattern × text), no backtracking blow-up. */
+ * O(pattern × text), no backtracking blow-up. Compiled globs are kept in
+ * the per-context cache beside the regexes, so a pattern from the policy
+ * or from data is compiled once per context, not once per decision. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "bi_text.h"
 
@@ -65,12 +67,24 @@ typedef struct rx_entry {
     uint32_t ncap;
 } rx_entry;
 
+/* Compiled globs are cached beside the regexes, keyed by pattern text. */
+#define GLOB_CACHE_SLOTS 64
+typedef struct gprog gprog;
+typedef struct glob_entry {
+    uint64_t hash;
+    uint32_t len;
+    const char *pat;
+    const gprog *prog;
+} glob_entry;
+
 struct rx_cache {
-    arena mem; /* the rest of the block: compiled code and match data */
+    arena mem; /* the rest of the block: compiled code, match data, globs */
     pcre2_general_context *g;
     pcre2_match_context *mctx;
     rx_entry e[RX_CACHE_SLOTS];
     uint32_t n;
+    glob_entry ge[GLOB_CACHE_SLOTS];
+    uint32_t ng;
 };
 
 rx_cache *rx_cache_init(void *mem, size_t bytes, uint32_t match_limit, uint32_t depth_limit)
@@ -98,6 +112,7 @@ void rx_cache_release(rx_cache *c)
     for (uint32_t i = 0; i < c->n; i++)
         pcre2_code_free(c->e[i].code);
     c->n = 0;
+    c->ng = 0;
 }
 
 /* A cached compile of p, compiling into the cache on a miss while it has
@@ -647,13 +662,13 @@ typedef struct gclass {
     uint32_t n;
 } gclass;
 
-typedef struct gprog {
+struct gprog {
     ginst *ins;
     uint32_t n, cap;
     gclass *cls;
     uint32_t ncls, clscap;
     const char *err; /* first syntax error */
-} gprog;
+};
 
 typedef struct gparse {
     const char *s;
@@ -984,6 +999,38 @@ static bool glob_run(arena *a, const gprog *p, const int32_t *delims, uint32_t n
     return true;
 }
 
+/* The compiled program of a glob, from the context's cache or compiled
+ * into it on a miss (while it has room). False: not cached (full, or a
+ * syntax error the caller reports by compiling it itself). */
+static bool glob_cached(bi_ctx *ctx, const char *p, size_t n, const gprog **out)
+{
+    rx_cache *c = ctx->rx_cache;
+    if (!c || n > UINT32_MAX)
+        return false;
+    uint64_t h = XXH3_64bits(p, n);
+    for (uint32_t i = 0; i < c->ng; i++) {
+        const glob_entry *e = &c->ge[i];
+        if (e->hash == h && e->len == n && memcmp(e->pat, p, n) == 0) {
+            *out = e->prog;
+            return true;
+        }
+    }
+    if (c->ng == GLOB_CACHE_SLOTS)
+        return false;
+    arena_mark m = arena_save(&c->mem);
+    char *pat = arena_alloc(&c->mem, n + 1);
+    gprog *prog = arena_alloc(&c->mem, sizeof *prog);
+    if (!pat || !prog || !glob_compile(&c->mem, p, n, prog) || prog->err) {
+        arena_restore(&c->mem, m);
+        return false;
+    }
+    memcpy(pat, p, n);
+    pat[n] = '\0';
+    c->ge[c->ng++] = (glob_entry){h, (uint32_t)n, pat, prog};
+    *out = prog;
+    return true;
+}
+
 bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
 {
     const char *name = "glob.match";
@@ -1014,13 +1061,17 @@ bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
         return bi_type_fail(ctx, name, 2, "one of {array, null}", dl);
     }
     NEED_STR(name, 2);
+    const gprog *prog;
     gprog p;
-    if (!glob_compile(ctx->arena, args[0]->u.s, args[0]->len, &p))
-        return bi_oom(ctx);
-    if (p.err)
-        return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: %s", name, p.err);
+    if (!glob_cached(ctx, args[0]->u.s, args[0]->len, &prog)) {
+        if (!glob_compile(ctx->arena, args[0]->u.s, args[0]->len, &p))
+            return bi_oom(ctx);
+        if (p.err)
+            return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: %s", name, p.err);
+        prog = &p;
+    }
     bool matched;
-    if (!glob_run(ctx->arena, &p, delims, nd, args[2]->u.s, args[2]->len, &matched))
+    if (!glob_run(ctx->arena, prog, delims, nd, args[2]->u.s, args[2]->len, &matched))
         return bi_oom(ctx);
     *out = VAL_BOOL(matched);
     return BI_OK;

@@ -22,6 +22,7 @@
 
 #include <xxhash.h>
 
+#include "vm/numconv.h"
 #include "vm/value.h"
 
 const val val_null_c = {.type = V_NULL};
@@ -183,29 +184,64 @@ static bool dec_to_int64(const dec *d, int64_t *out)
 
 /* ---- doubles as shortest decimal ---------------------------------------- */
 
-/* Shortest round-trip decimal digits of a finite double: buf receives
- * "[-]d.ddde[+-]x" (printf %e) whose significant digits, once trailing
- * zeros are dropped, are the fewest that strtod maps back to d.
- * Correctly rounded printf makes this the closest such string, matching
- * Go's strconv 'g'/-1 digits. Returns the length. */
-static int num_shortest_e(double d, char *buf, size_t cap)
+/* A double's shortest digits as decimal text "[-]0.DIGITSe<point>" that
+ * dec_parse reads; returns the length. */
+static int double_dec_text(double d, char *buf, size_t cap)
 {
-    /* For a normal double, 15 significant digits are exact for any decimal
-     * of that length, so when they round-trip, dropping their trailing
-     * zeros gives the shortest form; otherwise 16, and 17 always
-     * round-trips. */
-    int len = 0;
-    /* Subnormals carry fewer digits, so their search starts at one. */
-    for (int prec = fabs(d) < DBL_MIN ? 0 : DBL_DIG - 1; prec <= 16; prec++) {
-        len = snprintf(buf, cap, "%.*e", prec, d);
-        if (prec == 16 || strtod(buf, NULL) == d)
-            break;
-    }
-    return len;
+    num_decimal nd;
+    num_shortest_double(d, &nd);
+    return snprintf(buf, cap, "%s0.%.*se%d", signbit(d) ? "-" : "", nd.ndigits, nd.digits, nd.point);
 }
 
-/* Writes a finite double the way Go's encoding/json does (which is how
- * OPA prints a float64): shortest round-trip digits, plain notation for
+/* Whether the parsed decimal d is exactly the double x's shortest digits. */
+static bool dec_is_shortest_of(const dec *d, double x)
+{
+    if (d->zero || x == 0)
+        return d->zero && x == 0;
+    num_decimal nd;
+    num_shortest_double(x, &nd);
+    if (d->neg != (x < 0) || d->point != nd.point || d->last - d->first + 1 != (size_t)nd.ndigits)
+        return false;
+    for (int i = 0; i < nd.ndigits; i++)
+        if (dec_digit(d, d->first + (size_t)i) != nd.digits[i])
+            return false;
+    return true;
+}
+
+void num_write_decimal(sbuf *b, const num_decimal *d, bool neg, int plain_lo, int plain_hi, int exp_digits)
+{
+    const char *digits = d->digits;
+    size_t n = (size_t)d->ndigits;
+    long point = d->point, exp10 = point - 1; /* point: digits before the decimal point */
+    if (neg)
+        sb_putc(b, '-');
+    if (exp10 < plain_lo || exp10 >= plain_hi) {
+        char tail[32];
+        sb_putc(b, digits[0]);
+        if (n > 1) {
+            sb_putc(b, '.');
+            sb_put(b, digits + 1, n - 1);
+        }
+        snprintf(tail, sizeof tail, "e%c%0*ld", exp10 < 0 ? '-' : '+', exp_digits, exp10 < 0 ? -exp10 : exp10);
+        sb_puts(b, tail);
+    } else if (point <= 0) {
+        sb_puts(b, "0.");
+        for (long i = 0; i < -point; i++)
+            sb_putc(b, '0');
+        sb_put(b, digits, n);
+    } else if ((size_t)point >= n) {
+        sb_put(b, digits, n);
+        for (size_t i = n; i < (size_t)point; i++)
+            sb_putc(b, '0');
+    } else {
+        sb_put(b, digits, (size_t)point);
+        sb_putc(b, '.');
+        sb_put(b, digits + point, n - (size_t)point);
+    }
+}
+
+/* A finite double the way Go's encoding/json writes it (which is how OPA
+ * prints a float64): shortest round-trip digits, plain notation for
  * 1e-6 <= |d| < 1e21, else exponent form with no exponent padding
  * ("1e+21", "1.5e-7"). */
 static void num_write_double(sbuf *b, double d)
@@ -220,54 +256,9 @@ static void num_write_double(sbuf *b, double d)
         sb_putc(b, '0');
         return;
     }
-    char e[40];
-    int n = num_shortest_e(d, e, sizeof e);
-    if (n <= 0 || (size_t)n >= sizeof e) {
-        sb_puts(b, "null");
-        return;
-    }
-    const char *p = e;
-    if (*p == '-') {
-        sb_putc(b, '-');
-        p++;
-    }
-    char digits[24];
-    size_t nd = 0;
-    while (*p && *p != 'e') {
-        if (*p != '.' && nd < sizeof digits)
-            digits[nd++] = *p;
-        p++;
-    }
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
-    long exp10 = *p == 'e' ? strtol(p + 1, NULL, 10) : 0;
-    double ad = fabs(d);
-    if (ad < 1e-6 || ad >= 1e21) {
-        char tail[32];
-        sb_putc(b, digits[0]);
-        if (nd > 1) {
-            sb_putc(b, '.');
-            sb_put(b, digits + 1, nd - 1);
-        }
-        snprintf(tail, sizeof tail, "e%c%ld", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
-        sb_puts(b, tail);
-        return;
-    }
-    long point = exp10 + 1; /* digits before the decimal point */
-    if (point <= 0) {
-        sb_puts(b, "0.");
-        for (long i = 0; i < -point; i++)
-            sb_putc(b, '0');
-        sb_put(b, digits, nd);
-    } else if ((size_t)point >= nd) {
-        sb_put(b, digits, nd);
-        for (size_t i = nd; i < (size_t)point; i++)
-            sb_putc(b, '0');
-    } else {
-        sb_put(b, digits, (size_t)point);
-        sb_putc(b, '.');
-        sb_put(b, digits + point, nd - (size_t)point);
-    }
+    num_decimal nd;
+    num_shortest_double(d, &nd);
+    num_write_decimal(b, &nd, d < 0, -6, 21, 1);
 }
 
 void json_write_number(sbuf *b, const val *x)
@@ -315,7 +306,7 @@ static bool num_as_dec(const val *x, char *buf, size_t cap, dec *d)
     default:
         if (!isfinite(x->u.d))
             return false;
-        n = num_shortest_e(x->u.d, buf, cap);
+        n = double_dec_text(x->u.d, buf, cap);
         break;
     }
     if (n <= 0 || (size_t)n >= cap)
@@ -390,6 +381,9 @@ static const val *v_big(arena *a, const char *s, size_t n)
 static double dec_strtod(const char *s, size_t n)
 {
     char buf[512];
+    double fast;
+    if (num_text_to_double(s, n, &fast))
+        return fast;
     if (n < sizeof buf) {
         memcpy(buf, s, n);
         buf[n] = '\0';
@@ -495,12 +489,7 @@ const val *v_num_text(arena *a, const char *s, size_t n)
      * double (DBL_DIG), so only longer texts need the exact check. */
     if (sig <= DBL_DIG && fabs(x) >= DBL_MIN)
         return v_float(a, x);
-    char buf[40];
-    int len = num_shortest_e(x, buf, sizeof buf);
-    dec back;
-    if (len > 0 && (size_t)len < sizeof buf && dec_parse(buf, (size_t)len, &back) && dec_cmp(&d, &back) == 0)
-        return v_float(a, x);
-    return v_big(a, s, n);
+    return dec_is_shortest_of(&d, x) ? v_float(a, x) : v_big(a, s, n);
 }
 
 const val *v_str(arena *a, const char *s, size_t n)
@@ -878,11 +867,8 @@ static uint64_t hash_number(const val *x, uint64_t seed)
         return hash_u64((uint64_t)iv, seed, HT_INT);
     double d = val_to_double(x);
     if (x->nk == NUM_BIG && isfinite(d)) {
-        dec dx, dd;
-        char buf[40];
-        int len = num_shortest_e(d, buf, sizeof buf);
-        if (dec_parse(x->u.s, x->len, &dx) &&
-            !(len > 0 && (size_t)len < sizeof buf && dec_parse(buf, (size_t)len, &dd) && dec_cmp(&dx, &dd) == 0)) {
+        dec dx;
+        if (dec_parse(x->u.s, x->len, &dx) && !dec_is_shortest_of(&dx, d)) {
             uint64_t h = hash_mix(seed, dx.zero ? 0 : (uint64_t)dx.point);
             h = hash_mix(h, dx.neg && !dx.zero);
             if (!dx.zero) {
@@ -936,6 +922,9 @@ static int cmp_key_str(const val *k, const char *s, size_t n)
 {
     if (k->type != V_STR)
         return k->type < V_STR ? -1 : 1;
+    /* keys mostly differ in their first byte: decide those without a call */
+    if (k->len && n && k->u.s[0] != s[0])
+        return (unsigned char)k->u.s[0] < (unsigned char)s[0] ? -1 : 1;
     return cmp_bytes(k->u.s, k->len, s, n);
 }
 

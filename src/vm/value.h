@@ -179,6 +179,12 @@ void json_write(sbuf *b, const val *x, int indent);
 void json_write_ex(sbuf *b, const val *x, bool pretty, const char *prefix, const char *indent, bool escape_html);
 /* Number text as OPA prints it (shortest round-trip for doubles). */
 void json_write_number(sbuf *b, const val *x);
+/* ±0.D × 10^point (numconv.h) as text: plain notation when the exponent
+ * of its first digit is in [plain_lo, plain_hi), else d.ddde±x with at
+ * least exp_digits exponent digits. The layouts of Go's strconv that OPA
+ * prints with are instances: encoding/json (-6, 21, 1), 'g' -1 (-4, 6, 2). */
+struct num_decimal;
+void num_write_decimal(sbuf *b, const struct num_decimal *d, bool neg, int plain_lo, int plain_hi, int exp_digits);
 /* Rego term syntax (sets as {1, 2}, set() for the empty set); used by
  * sprintf %v and error messages. */
 void rego_write(sbuf *b, const val *x);

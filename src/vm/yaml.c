@@ -21,6 +21,7 @@
 #include <utf8proc.h>
 #include <yaml.h>
 
+#include "vm/numconv.h"
 #include "vm/value.h"
 
 /* Same bound as JSON: keeps recursion shallow on hostile input. */
@@ -715,54 +716,15 @@ static void y_emit_string(yemit *w, const char *s, size_t n)
  * decimal exponent is below -4 or at least 6 (Go's rule for shortest 'g'). */
 static void y_format_float(double d, char *out, size_t cap)
 {
-    char e[40];
-    for (int prec = fabs(d) < DBL_MIN ? 0 : 14; prec <= 16; prec++) {
-        snprintf(e, sizeof e, "%.*e", prec, d);
-        if (strtod(e, NULL) == d)
-            break;
-    }
-    char digits[24];
-    size_t nd = 0;
-    const char *p = e;
     sbuf b;
     sb_init(&b, out, cap);
-    if (*p == '-') {
-        sb_putc(&b, '-');
-        p++;
-    }
-    for (; *p && *p != 'e'; p++) {
-        if (*p != '.' && nd < sizeof digits)
-            digits[nd++] = *p;
-    }
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
-    long x = *p == 'e' ? strtol(p + 1, NULL, 10) : 0;
-    if (x < -4 || x >= 6) {
-        char tail[32];
-        sb_putc(&b, digits[0]);
-        if (nd > 1) {
-            sb_putc(&b, '.');
-            sb_put(&b, digits + 1, nd - 1);
-        }
-        snprintf(tail, sizeof tail, "e%c%02ld", x < 0 ? '-' : '+', x < 0 ? -x : x);
-        sb_puts(&b, tail);
+    if (d == 0) {
+        sb_puts(&b, signbit(d) ? "-0" : "0");
         return;
     }
-    long point = x + 1;
-    if (point <= 0) {
-        sb_puts(&b, "0.");
-        for (long i = 0; i < -point; i++)
-            sb_putc(&b, '0');
-        sb_put(&b, digits, nd);
-    } else if ((size_t)point >= nd) {
-        sb_put(&b, digits, nd);
-        for (size_t i = nd; i < (size_t)point; i++)
-            sb_putc(&b, '0');
-    } else {
-        sb_put(&b, digits, (size_t)point);
-        sb_putc(&b, '.');
-        sb_put(&b, digits + point, nd - (size_t)point);
-    }
+    num_decimal nd;
+    num_shortest_double(d, &nd);
+    num_write_decimal(&b, &nd, d < 0, -4, 6, 2);
 }
 
 static void y_emit_number(yemit *w, const val *x)

@@ -428,6 +428,12 @@ static void test_sprintf(void)
            "\"ff FF 10 101 0xff 010 0o10\"");
     EXPECT(F, "[\"%c%c %U\", [72, 105, 65]]", "\"Hi U+0041\"");
     EXPECT(F, "[\"%q\", [\"a\\\"b\\n\"]]", "\"\\\"a\\\\\\\"b\\\\n\\\"\"");
+    /* runs of plain ASCII around escapes (Go's strconv.Quote) */
+    EXPECT(F, "[\"%q\", [\"ab\\\\c\\\"d xyz\"]]", "\"\\\"ab\\\\\\\\c\\\\\\\"d xyz\\\"\"");
+    EXPECT(F, "[\"%q\", [\"x\\ty\\u007f\"]]", "\"\\\"x\\\\ty\\\\x7f\\\"\"");
+    EXPECT(F, "[\"%q\", [\"caf\\u00e9 \\u0085\"]]", "\"\\\"café \\\\u0085\\\"\"");
+    EXPECT(F, "[\"%+q\", [\"café\"]]", "\"\\\"caf\\\\u00e9\\\"\"");
+    EXPECT(F, "[\"[%q]\", [\"\"]]", "\"[\\\"\\\"]\"");
     EXPECT(F, "[\"%v %v %v\", [1.5, 1e21, 0.000001]]", "\"1.5 1e+21 1e-06\"");
     EXPECT(F, "[\"%v\", [100000.5]]", "\"100000.5\"");
     EXPECT(F, "[\"%e %E\", [1234.5678, 0.5]]", "\"1.234568e+03 5.000000E-01\"");
@@ -608,6 +614,28 @@ static void test_glob(void)
     EXPECT_BI_ERR(GS, "[\"[ab\", \"a\"]", "found [ without matching ]");
 }
 
+/* The same glob cases through the per-context pattern cache: compiled on
+ * first use, then hits, then with the cache full (later patterns compile
+ * per call); syntax errors are reported every time, never cached. */
+static void test_glob_cached(void)
+{
+    static unsigned char rx_mem[1 << 20];
+    C.rx_cache = rx_cache_init(rx_mem, sizeof rx_mem, 0, 0);
+    CHECK(C.rx_cache != NULL);
+    test_glob();
+    test_glob();
+    char args[96];
+    for (int i = 0; i < 100; i++) {
+        snprintf(args, sizeof args, "[\"p%d*\", [], \"p%dx\"]", i, i);
+        expect(__LINE__, "glob.match", args, "true");
+        snprintf(args, sizeof args, "[\"p%d*\", [], \"q%dx\"]", i, i);
+        expect(__LINE__, "glob.match", args, "false");
+    }
+    test_glob();
+    rx_cache_release(C.rx_cache);
+    C.rx_cache = NULL;
+}
+
 int main(void)
 {
     arena_init_fixed(&A, mem, sizeof mem);
@@ -625,5 +653,6 @@ int main(void)
     test_regex();
     test_regex_limits();
     test_glob();
+    test_glob_cached();
     return TEST_SUMMARY();
 }

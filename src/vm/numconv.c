@@ -1,0 +1,514 @@
+/* Exact binary <-> decimal conversions without libc on the common path.
+ *
+ * The fast paths rest on two facts:
+ *  - r × 10^k and r / 10^k, with r < 2^64 and 0 <= k <= 27, are one IEEE
+ *    operation on exact long double operands (10^27 = 2^27 · 5^27 and
+ *    5^27 < 2^63 fit a 64-bit mantissa), so the result is the correctly
+ *    rounded long double; with r <= 2^53 and k <= 22 the same holds in
+ *    double (Clinger's fast path).
+ *  - Rounding that long double to double gives the correctly rounded
+ *    double of the exact value unless the long double lies exactly halfway
+ *    between two doubles: any double midpoint between the exact value and
+ *    its nearest long double would itself be a nearer long double. The
+ *    halfway case is detected and left to libc.
+ * Digits are produced from exact integer arithmetic (128-bit): x = M·2^E
+ * scaled by 10^s and rounded half-to-even, which is what a correctly
+ * rounded printf("%.*e") does. The shortest search tries 1, 2, ...
+ * digits and keeps the first that reads back as x; the correctly rounded
+ * p-digit decimal is the nearest one, so if any p-digit decimal reads
+ * back, it does.
+ * Values whose scaling leaves that range (|decimal exponent| beyond ~27,
+ * subnormals, more than 19 digits) take the libc route, which is exact
+ * and slow.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm/numconv.h"
+
+typedef unsigned __int128 u128;
+
+/* The fast paths need a long double with at least a 64-bit mantissa and
+ * double arithmetic evaluated in double (no x87 excess precision). */
+#if LDBL_MANT_DIG >= 64
+#define NUMCONV_LD_EXACT 1
+#else
+#define NUMCONV_LD_EXACT 0
+#endif
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+#define NUMCONV_DBL_CLINGER 1
+#else
+#define NUMCONV_DBL_CLINGER 0
+#endif
+
+/* Largest power of ten exact in the scaling: 5^27 < 2^63. */
+enum { SCALE_MAX = 27, DBL_CLINGER_MAX = 22 };
+
+static const uint64_t pow5[SCALE_MAX + 1] = {1ull,
+                                             5ull,
+                                             25ull,
+                                             125ull,
+                                             625ull,
+                                             3125ull,
+                                             15625ull,
+                                             78125ull,
+                                             390625ull,
+                                             1953125ull,
+                                             9765625ull,
+                                             48828125ull,
+                                             244140625ull,
+                                             1220703125ull,
+                                             6103515625ull,
+                                             30517578125ull,
+                                             152587890625ull,
+                                             762939453125ull,
+                                             3814697265625ull,
+                                             19073486328125ull,
+                                             95367431640625ull,
+                                             476837158203125ull,
+                                             2384185791015625ull,
+                                             11920928955078125ull,
+                                             59604644775390625ull,
+                                             298023223876953125ull,
+                                             1490116119384765625ull,
+                                             7450580596923828125ull};
+
+static const uint64_t pow10_u64[20] = {1ull,
+                                       10ull,
+                                       100ull,
+                                       1000ull,
+                                       10000ull,
+                                       100000ull,
+                                       1000000ull,
+                                       10000000ull,
+                                       100000000ull,
+                                       1000000000ull,
+                                       10000000000ull,
+                                       100000000000ull,
+                                       1000000000000ull,
+                                       10000000000000ull,
+                                       100000000000000ull,
+                                       1000000000000000ull,
+                                       10000000000000000ull,
+                                       100000000000000000ull,
+                                       1000000000000000000ull,
+                                       10000000000000000000ull};
+
+static const double pow10_dbl[DBL_CLINGER_MAX + 1] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static const long double pow10_ldbl[SCALE_MAX + 1] = {
+    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+    1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+
+static int bitlen64(uint64_t v)
+{
+    return v ? 64 - __builtin_clzll(v) : 0;
+}
+
+static int bitlen128(u128 v)
+{
+    uint64_t hi = (uint64_t)(v >> 64);
+    return hi ? 64 + bitlen64(hi) : bitlen64((uint64_t)v);
+}
+
+/* ---- decimal -> binary ----------------------------------------------------- */
+
+bool num_scaled_to_ldouble(uint64_t mant, int exp10, long double *out)
+{
+#if NUMCONV_LD_EXACT
+    if (exp10 < -SCALE_MAX || exp10 > SCALE_MAX)
+        return false;
+    long double m = (long double)mant;
+    *out = exp10 >= 0 ? m * pow10_ldbl[exp10] : m / pow10_ldbl[-exp10];
+    return true;
+#else
+    (void)mant, (void)exp10, (void)out;
+    return false;
+#endif
+}
+
+bool num_scaled_to_double(uint64_t mant, int exp10, double *out)
+{
+#if NUMCONV_DBL_CLINGER
+    if (mant <= (1ull << 53) && exp10 >= -DBL_CLINGER_MAX && exp10 <= DBL_CLINGER_MAX) {
+        double m = (double)mant;
+        *out = exp10 >= 0 ? m * pow10_dbl[exp10] : m / pow10_dbl[-exp10];
+        return true;
+    }
+#endif
+#if NUMCONV_LD_EXACT
+    long double y;
+    if (!num_scaled_to_ldouble(mant, exp10, &y))
+        return false;
+    double d = (double)y;
+    if (!isfinite(d) || fabs(d) < DBL_MIN)
+        return false; /* overflow or subnormal: libc decides */
+    if ((long double)d != y) {
+        double other = nextafter(d, y > (long double)d ? INFINITY : -INFINITY);
+        /* the sum of two adjacent doubles is exact in long double */
+        if ((long double)d + (long double)other == 2 * y)
+            return false; /* exactly halfway: the second rounding may be wrong */
+    }
+    *out = d;
+    return true;
+#else
+    return false;
+#endif
+}
+
+/* The text as mant·10^exp10 from its first 19 significant digits;
+ * *truncated tells whether nonzero digits followed them (the value is
+ * then strictly between mant and mant + 1, scaled). */
+static bool text_scaled(const char *s, size_t n, bool *neg, uint64_t *mant, int *exp10, bool *truncated)
+{
+    size_t i = 0;
+    *neg = false;
+    *truncated = false;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        *neg = s[i++] == '-';
+    uint64_t m = 0;
+    int nd = 0; /* significant digits taken into m */
+    long e = 0; /* decimal exponent of m */
+    bool any = false, dot = false;
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c == '.') {
+            if (dot)
+                return false;
+            dot = true;
+            continue;
+        }
+        if (c < '0' || c > '9')
+            break;
+        any = true;
+        if (nd == 0 && c == '0') {
+            if (dot)
+                e--;
+            continue;
+        }
+        if (nd < 19) {
+            m = m * 10 + (uint64_t)(c - '0');
+            nd++;
+            if (dot)
+                e--;
+        } else {
+            if (!dot)
+                e++; /* a digit past the 19th only scales m */
+            if (c != '0')
+                *truncated = true;
+        }
+    }
+    if (!any)
+        return false;
+    if (i < n) {
+        if (s[i] != 'e' && s[i] != 'E')
+            return false;
+        i++;
+        bool eneg = false;
+        if (i < n && (s[i] == '-' || s[i] == '+'))
+            eneg = s[i++] == '-';
+        if (i >= n)
+            return false;
+        long x = 0;
+        for (; i < n; i++) {
+            if (s[i] < '0' || s[i] > '9')
+                return false;
+            if (x < 100000)
+                x = x * 10 + (s[i] - '0');
+        }
+        e += eneg ? -x : x;
+    }
+    if (m == 0)
+        e = 0;
+    if (e < -100000 || e > 100000)
+        return false;
+    *mant = m;
+    *exp10 = (int)e;
+    return true;
+}
+
+bool num_text_scaled(const char *s, size_t n, bool *neg, uint64_t *mant, int *exp10)
+{
+    bool truncated;
+    return text_scaled(s, n, neg, mant, exp10, &truncated) && !truncated;
+}
+
+/* A text with more than 19 significant digits lies strictly between
+ * m·10^e and (m+1)·10^e; when both ends round to the same value, so does
+ * everything between them (rounding is monotonic). */
+bool num_text_to_double(const char *s, size_t n, double *out)
+{
+    bool neg, truncated;
+    uint64_t m;
+    int e;
+    double d, hi;
+    if (!text_scaled(s, n, &neg, &m, &e, &truncated))
+        return false;
+    if (m == 0)
+        d = 0;
+    else if (!num_scaled_to_double(m, e, &d))
+        return false;
+    if (truncated && (!num_scaled_to_double(m + 1, e, &hi) || hi != d))
+        return false;
+    *out = neg ? -d : d;
+    return true;
+}
+
+bool num_text_to_ldouble(const char *s, size_t n, long double *out)
+{
+    bool neg, truncated;
+    uint64_t m;
+    int e;
+    long double d, hi;
+    if (!text_scaled(s, n, &neg, &m, &e, &truncated))
+        return false;
+    if (m == 0)
+        d = 0;
+    else if (!num_scaled_to_ldouble(m, e, &d))
+        return false;
+    if (truncated && (!num_scaled_to_ldouble(m + 1, e, &hi) || hi != d))
+        return false;
+    *out = neg ? -d : d;
+    return true;
+}
+
+/* ---- binary -> shortest decimal ------------------------------------------- */
+
+/* x·10^s for x = M·2^E, exactly, as q + rem/den, with the spacing of
+ * x's neighbours (one ulp, scaled the same way) as ulp/den. */
+typedef struct scaled {
+    u128 q, rem, den, ulp;
+} scaled;
+
+/* Denominators stay below 2^124 so that 4·rem cannot overflow. */
+enum { DEN_BITS_MAX = 124 };
+
+static bool scale_exact(uint64_t M, int E, int s, scaled *out)
+{
+    if (s > SCALE_MAX || s < -SCALE_MAX)
+        return false;
+    if (s >= 0) {
+        u128 p = (u128)M * pow5[s]; /* < 2^127; x·10^s = p·2^(E+s) */
+        int t = E + s;
+        if (t >= 0) {
+            if (bitlen128(p) + t > 127)
+                return false;
+            *out = (scaled){p << t, 0, 1, (u128)pow5[s] << t};
+            return true;
+        }
+        if (-t > DEN_BITS_MAX)
+            return false;
+        u128 den = (u128)1 << -t;
+        *out = (scaled){p >> -t, p & (den - 1), den, pow5[s]};
+        return true;
+    }
+    /* x·10^s = M·2^E / (5^t·2^t): powers of two cancel into the side that
+     * has them */
+    int t = -s, twos = t - E;
+    u128 num = M, den = pow5[t], ulp = 1;
+    if (twos >= 0) {
+        if (bitlen128(den) + twos > DEN_BITS_MAX)
+            return false;
+        den <<= twos;
+    } else {
+        if (bitlen64(M) - twos > 127)
+            return false;
+        num <<= -twos;
+        ulp <<= -twos;
+    }
+    if ((num >> 64) == 0 && (den >> 64) == 0) { /* the common case: a 64-bit division */
+        uint64_t n64 = (uint64_t)num, d64 = (uint64_t)den;
+        *out = (scaled){n64 / d64, n64 % d64, den, ulp};
+    } else {
+        *out = (scaled){num / den, num % den, den, ulp};
+    }
+    return true;
+}
+
+/* floor(log10(2^e)) for |e| well below 1650 (Ryu's bound for this
+ * multiplier); the callers verify the result exactly. */
+static int floor_log10_pow2(int e)
+{
+    int64_t p = (int64_t)e * 78913;
+    return (int)(p >= 0 ? p >> 18 : -((-p + (1 << 18) - 1) >> 18));
+}
+
+/* Decimal digits of v, most significant first; returns the count. With
+ * width > 0, left-padded with zeros to exactly width digits. */
+static int u64_digits(uint64_t v, int width, char *out)
+{
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n < width)
+        tmp[n++] = '0';
+    for (int i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* r > 0. 128-bit division is a library call: at most one is made, to
+ * split r into 64-bit halves of 19 digits. */
+static void decimal_from_u128(u128 r, int point, num_decimal *out)
+{
+    int n;
+    if (r <= UINT64_MAX) {
+        n = u64_digits((uint64_t)r, 0, out->digits);
+    } else {
+        n = u64_digits((uint64_t)(r / pow10_u64[19]), 0, out->digits);
+        n += u64_digits((uint64_t)(r % pow10_u64[19]), 19, out->digits + n);
+    }
+    while (out->digits[n - 1] == '0')
+        n--;
+    out->ndigits = n;
+    out->point = point;
+    out->mant = 0;
+    if (n <= 19)
+        for (int i = 0; i < n; i++)
+            out->mant = out->mant * 10 + (uint64_t)(out->digits[i] - '0');
+}
+
+/* The decimal of p digits nearest x = M·2^E (k its decimal exponent),
+ * rounded half to even as printf does, and whether it reads back as x:
+ * whether it lies inside x's rounding interval, which reaches half an ulp
+ * either side (a quarter below when x is a power of two, whose lower
+ * neighbour is closer) and owns its ends when x's mantissa is even (ties
+ * read back to even). *ok is false when the arithmetic leaves 128 bits. */
+typedef struct candidate {
+    uint64_t M;
+    int E, k;
+    bool even, narrow_below;
+} candidate;
+
+static bool reads_back(const candidate *c, int p, u128 *r, bool *ok)
+{
+    scaled sc;
+    *ok = scale_exact(c->M, c->E, p - 1 - c->k, &sc);
+    if (!*ok)
+        return false;
+    u128 twice = 2 * sc.rem;
+    bool up = twice > sc.den || (twice == sc.den && (sc.q & 1));
+    u128 dist = up ? sc.den - sc.rem : sc.rem; /* |r - x·10^s|, in 1/den */
+    u128 reach = !up && c->narrow_below ? 4 * dist : 2 * dist;
+    *r = sc.q + up;
+    return reach < sc.ulp || (reach == sc.ulp && c->even);
+}
+
+/* Shortest digits of x = M·2^E > 0 with a P-bit mantissa. Reading back
+ * is monotonic in the length (a p-digit decimal is also a (p+1)-digit
+ * one, and the nearest of those is no farther), so the shortest length
+ * is found by bisection; max_digits always reads back (17 for a double,
+ * 21 for a 64-bit mantissa), and is checked only when nothing shorter does. */
+static bool shortest_fast(uint64_t M, int E, int P, bool above_min_normal, int max_digits, num_decimal *out)
+{
+    scaled sc;
+    candidate c = {M, E, floor_log10_pow2(E + bitlen64(M) - 1), (M & 1) == 0, false};
+    c.narrow_below = above_min_normal && M == (uint64_t)1 << (P - 1);
+    /* exact decimal exponent: 10^k <= x < 10^(k+1) */
+    for (int tries = 0;; tries++) {
+        if (tries == 3 || !scale_exact(M, E, -c.k, &sc))
+            return false;
+        if (sc.q >= 10)
+            c.k++;
+        else if (sc.q == 0)
+            c.k--;
+        else
+            break;
+    }
+    u128 r, best = 0;
+    bool ok, found = false;
+    int lo = 1, hi = max_digits; /* the answer is in [lo, hi] */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (reads_back(&c, mid, &r, &ok)) {
+            hi = mid;
+            best = r;
+            found = true;
+        } else if (!ok) {
+            return false;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    if (!found && !reads_back(&c, hi, &best, &ok))
+        return false;
+    /* best is in [10^(hi-1), 10^hi]; 10^hi means x rounded up to 10^(k+1) */
+    decimal_from_u128(best, c.k + 1 + (best == (u128)pow5[hi] << hi ? 1 : 0), out);
+    return true;
+}
+
+/* "[-]d.ddde[+-]x" from printf into a num_decimal. */
+static void decimal_from_e_text(const char *e, num_decimal *out)
+{
+    const char *p = e;
+    if (*p == '-')
+        p++;
+    int n = 0;
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9' && n < (int)sizeof out->digits)
+            out->digits[n++] = *p;
+    long x = *p == 'e' ? strtol(p + 1, NULL, 10) : 0;
+    while (n > 1 && out->digits[n - 1] == '0')
+        n--;
+    out->ndigits = n;
+    out->point = (int)x + 1;
+    out->mant = 0;
+    if (n <= 19)
+        for (int i = 0; i < n; i++)
+            out->mant = out->mant * 10 + (uint64_t)(out->digits[i] - '0');
+}
+
+void num_shortest_double(double x, num_decimal *out)
+{
+    double a = fabs(x);
+    if (a >= DBL_MIN) {
+        int e;
+        double m = frexp(a, &e); /* a = m·2^e, m in [0.5, 1) */
+        uint64_t M = (uint64_t)ldexp(m, 53);
+        if (shortest_fast(M, e - 53, 53, a > DBL_MIN, 17, out))
+            return;
+    }
+    /* libc: 17 significant digits always read back. For a normal double,
+     * when 15 digits read back, dropping their trailing zeros gives the
+     * shortest; subnormals carry fewer digits, so their search starts at
+     * one. printf's precision is the digit count less one. */
+    char buf[40];
+    int first = a < DBL_MIN ? 0 : DBL_DIG - 1;
+    for (int p = first; p <= 16; p++) {
+        snprintf(buf, sizeof buf, "%.*e", p, a);
+        if (p == 16 || strtod(buf, NULL) == a)
+            break;
+    }
+    decimal_from_e_text(buf, out);
+}
+
+void num_shortest_ldouble(long double x, num_decimal *out)
+{
+    long double a = fabsl(x);
+#if LDBL_MANT_DIG == 64
+    if (a >= LDBL_MIN) {
+        int e;
+        long double m = frexpl(a, &e);
+        uint64_t M = (uint64_t)ldexpl(m, 64);
+        if (shortest_fast(M, e - 64, 64, a > LDBL_MIN, 21, out))
+            return;
+    }
+#endif
+    /* 21 significant digits always read back a 64-bit mantissa; wider
+     * long doubles need more, hence the bound of 24 */
+    char buf[64];
+    for (int p = 0; p < 24; p++) {
+        snprintf(buf, sizeof buf, "%.*Le", p, a);
+        if (strtold(buf, NULL) == a)
+            break;
+    }
+    decimal_from_e_text(buf, out);
+}

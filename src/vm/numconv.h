@@ -1,0 +1,54 @@
+/* Exact, fast conversions between binary floats and decimal digits.
+ *
+ * OPA prints a float64 as its shortest round-trip decimal (Go's strconv
+ * 'g' with precision -1) and computes float arithmetic with big.Float at
+ * 64-bit precision, which this engine carries as a long double. Both
+ * conversions are therefore on the evaluation path of any policy that
+ * sums, divides or formats numbers; libc's exact routines cost
+ * microseconds there. The functions below give the same answers as
+ * correctly rounded printf/strtod (a test compares them on millions of
+ * values) from integer arithmetic, falling back to libc only for values
+ * outside their fast range.
+ */
+#ifndef POL_VM_NUMCONV_H
+#define POL_VM_NUMCONV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A positive decimal 0.d1d2...dn × 10^point with d1 != 0 and dn != 0
+ * (no leading or trailing zeros). */
+typedef struct num_decimal {
+    char digits[32]; /* ASCII, not NUL-terminated */
+    int ndigits;     /* 1..32 */
+    int point;
+    uint64_t mant; /* the digits as an integer when ndigits <= 19, else 0 */
+} num_decimal;
+
+/* Shortest digits that read back (correctly rounded) as |x|; among
+ * equally short candidates, the one nearest |x|. x is finite and nonzero.
+ * Go's strconv.FormatFloat(x, 'e', -1, 64) digits. */
+void num_shortest_double(double x, num_decimal *out);
+
+/* The same for a long double read back at long double precision (the
+ * digits of OPA's big.Float.Text('g', -1) at 64-bit precision). */
+void num_shortest_ldouble(long double x, num_decimal *out);
+
+/* mant × 10^exp10 correctly rounded, when that can be computed exactly
+ * without libc; false means "use strtod/strtold" (nothing is written). */
+bool num_scaled_to_double(uint64_t mant, int exp10, double *out);
+bool num_scaled_to_ldouble(uint64_t mant, int exp10, long double *out);
+
+/* A decimal text [+-]digits[.digits][(e|E)[+-]digits] as mant × 10^exp10
+ * when its significant digits fit 19 decimal digits. False for anything
+ * else, including malformed text (callers have validated the grammar and
+ * fall back to libc). */
+bool num_text_scaled(const char *s, size_t n, bool *neg, uint64_t *mant, int *exp10);
+
+/* Correctly rounded value of a decimal text; false when only libc can
+ * tell (the caller then uses strtod/strtold on a NUL-terminated copy). */
+bool num_text_to_double(const char *s, size_t n, double *out);
+bool num_text_to_ldouble(const char *s, size_t n, long double *out);
+
+#endif
