@@ -826,8 +826,8 @@ static void fmt_printf(txt_buf *b, const char *s, size_t end, const fmt_arg *arg
     while (i < end) {
         st.good_argnum = true;
         size_t lit = i;
-        while (i < end && s[i] != '%')
-            i++;
+        const char *pct = memchr(s + i, '%', end - i);
+        i = pct ? (size_t)(pct - s) : end;
         txt_put(b, s + lit, i - lit);
         if (i >= end)
             break;
@@ -1012,11 +1012,15 @@ bi_status bi_sprintf(bi_ctx *ctx, const val *const *args, const val **out)
     fmt_arg *fa = arena_alloc(ctx->arena, sizeof(fmt_arg) * (arr->len ? arr->len : 1));
     if (!fa)
         return bi_oom(ctx);
-    for (uint32_t i = 0; i < arr->len; i++)
+    /* sized for the usual case up front: growing copies the text */
+    size_t hint = args[0]->len + 16;
+    for (uint32_t i = 0; i < arr->len; i++) {
         if (!fmt_convert(ctx, arr->u.a[i], &fa[i]))
             return bi_oom(ctx);
+        hint += fa[i].kind == FA_STR ? fa[i].n + 2 : 24;
+    }
     txt_buf b;
-    txt_init(&b, ctx->arena, args[0]->len + 16);
+    txt_init(&b, ctx->arena, hint);
     fmt_printf(&b, args[0]->u.s, args[0]->len, fa, (int)arr->len);
     const val *r = txt_finish(&b);
     if (!r)

@@ -1583,11 +1583,70 @@ bi_status bi_time_parse_ns(bi_ctx *ctx, const val *const *args, const val **out)
     return parse_with_layout(ctx, name, layout, ln, args[1], out);
 }
 
+/* Digits s[0..n) as a number; false unless all are ASCII digits. */
+static bool fixed_digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* The canonical RFC 3339 shape, YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM)
+ * with every field in range, read without the general layout machinery.
+ * Anything else (other shapes, out-of-range fields) returns false and
+ * goes through go_parse, which accepts what Go accepts and words the
+ * errors; so this path only ever computes the instant go_parse would. */
+static bool parse_rfc3339_canonical(const char *s, size_t n, gotime *t)
+{
+    int year, month, day, hour, min, sec;
+    if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+        return false;
+    if (!fixed_digits(s, 4, &year) || !fixed_digits(s + 5, 2, &month) || !fixed_digits(s + 8, 2, &day) ||
+        !fixed_digits(s + 11, 2, &hour) || !fixed_digits(s + 14, 2, &min) || !fixed_digits(s + 17, 2, &sec))
+        return false;
+    if (month < 1 || month > 12 || day < 1 || day > days_in_month(month, year) || hour > 23 || min > 59 ||
+        sec > 59)
+        return false;
+    size_t i = 19;
+    int32_t nsec = 0;
+    if (s[i] == '.') {
+        size_t start = ++i;
+        while (i < n && i - start < 9 && s[i] >= '0' && s[i] <= '9')
+            nsec = nsec * 10 + (s[i++] - '0');
+        if (i == start || (i < n && s[i] >= '0' && s[i] <= '9'))
+            return false; /* no digits, or more than nine: the general path */
+        for (size_t k = i - start; k < 9; k++)
+            nsec *= 10;
+    }
+    int offset = 0;
+    if (i + 1 == n && s[i] == 'Z') {
+        offset = 0;
+    } else if (i + 6 == n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+        int oh, om;
+        if (!fixed_digits(s + i + 1, 2, &oh) || !fixed_digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
+            return false;
+        offset = (oh * 60 + om) * 60 * (s[i] == '-' ? -1 : 1);
+    } else {
+        return false;
+    }
+    t->sec = days_from_civil(year, month, day) * SEC_PER_DAY + hour * 3600 + min * 60 + sec - offset;
+    t->nsec = nsec;
+    return true;
+}
+
 bi_status bi_time_parse_rfc3339_ns(bi_ctx *ctx, const val *const *args, const val **out)
 {
     static const char name[] = "time.parse_rfc3339_ns", rfc3339[] = "2006-01-02T15:04:05Z07:00";
     if (!nt_is_str(args[0]))
         return bi_type_fail(ctx, name, 1, "string", args[0]);
+    gotime t;
+    if (parse_rfc3339_canonical(args[0]->u.s, args[0]->len, &t))
+        return out_ns(ctx, name, t, out);
     return parse_with_layout(ctx, name, rfc3339, sizeof rfc3339 - 1, args[0], out);
 }
 

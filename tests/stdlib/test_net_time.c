@@ -547,6 +547,64 @@ static void test_http_send(void)
     CHECK_STR(C.err_msg, "http.send: operand 1 must be object but got string");
 }
 
+/* time.parse_rfc3339_ns reads canonical timestamps without the general
+ * layout parser; time.parse_ns with the same layout always takes the
+ * general path, so it is the oracle: same success, same instant. The
+ * inputs mix canonical shapes with out-of-range fields, leap days, odd
+ * fractions and offsets, and near-misses of the shape. */
+static void test_rfc3339_fast_path(void)
+{
+    static const char *const fixed[] = {
+        "2024-05-01T10:20:00Z",          "2024-05-01T08:55:12.5Z",        "2024-02-29T23:59:59.999999999+14:00",
+        "2023-02-29T00:00:00Z",          "1900-02-29T00:00:00Z",          "2000-02-29T00:00:00-00:00",
+        "2024-13-01T00:00:00Z",          "2024-00-10T00:00:00Z",          "2024-01-00T00:00:00Z",
+        "2024-04-31T00:00:00Z",          "2024-01-01T24:00:00Z",          "2024-01-01T00:60:00Z",
+        "2024-01-01T00:00:60Z",          "2024-01-01t00:00:00Z",          "2024-01-01T00:00:00z",
+        "2024-01-01T00:00:00",           "2024-01-01T00:00:00.Z",         "2024-01-01T00:00:00.1234567891Z",
+        "2024-01-01T00:00:00,5Z",        "2024-01-01T00:00:00+24:00",     "2024-01-01T00:00:00+05:60",
+        "2024-01-01T00:00:00+0530",      "0000-01-01T00:00:00Z",          "9999-12-31T23:59:59Z",
+        "1677-09-21T00:12:43.145224191Z", "1677-09-21T00:12:43.145224192Z", "2262-04-11T23:47:16.854775807Z",
+        "2262-04-11T23:47:16.854775808Z", "2024-1-01T00:00:00Z",         "+024-01-01T00:00:00Z",
+        "2024-05-01T10:20:00.000000000Z", "2024-05-01T10:20:00Z ",        "",
+    };
+    char buf[64];
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    int agree = 0, total = 0;
+    for (int i = 0; i < 2000 + (int)(sizeof fixed / sizeof *fixed); i++) {
+        const char *text = buf;
+        if (i < (int)(sizeof fixed / sizeof *fixed)) {
+            text = fixed[i];
+        } else {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            static const char *const zones[] = {"Z", "+01:00", "-07:30", "+23:59", "-12:00", "+24:00", "Z"};
+            char frac[16] = "";
+            int fd = (int)(x >> 40) % 12;
+            if (fd > 0 && fd <= 10)
+                snprintf(frac, sizeof frac, ".%.*s", fd, "1234567890");
+            snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%s%s", (int)(x % 10000), (int)(x >> 14) % 14,
+                     (int)(x >> 18) % 33, (int)(x >> 24) % 26, (int)(x >> 30) % 62, (int)(x >> 36) % 62, frac,
+                     zones[(x >> 50) % 7]);
+        }
+        reset();
+        char args[128];
+        snprintf(args, sizeof args, "[\"%s\"]", text);
+        const val *fast, *general;
+        bi_status st_fast = call("time.parse_rfc3339_ns", args, &fast);
+        snprintf(args, sizeof args, "[\"2006-01-02T15:04:05Z07:00\", \"%s\"]", text);
+        bi_status st_general = call("time.parse_ns", args, &general);
+        total++;
+        if (st_fast == st_general && (st_fast != BI_OK || val_equal(fast, general)))
+            agree++;
+        else
+            fprintf(stderr, "rfc3339 %s: fast %d %s, general %d %s\n", text, st_fast, render(fast), st_general,
+                    render(general));
+    }
+    CHECK(agree == total);
+    reset();
+    EXPECT("time.parse_rfc3339_ns", "[\"2024-05-01T10:20:00Z\"]", "1714558800000000000");
+    EXPECT("time.parse_rfc3339_ns", "[\"2024-05-01T08:55:12.5+02:00\"]", "1714546512500000000");
+}
+
 int main(void)
 {
     arena_init_fixed(&A, arena_mem, sizeof arena_mem);
@@ -554,6 +612,7 @@ int main(void)
     C.now_ns = 1700000000123456789LL;
     C.seed = 0x5eed;
 
+    test_rfc3339_fast_path();
     test_cidr_contains();
     test_cidr_intersects_valid();
     test_cidr_expand();
