@@ -196,7 +196,7 @@ static void begin_eval(pol_ctx *c, unsigned flags)
     memset(c->memo_state, MEMO_NONE, c->prog->nprocs);
     c->sp = c->slot_sp = 0;
     c->nover = c->nwith = 0;
-    c->in_mock = 0;
+    c->mock_floor = 0;
     c->depth = 0;
     c->budget = c->opt.max_instructions;
     c->strict = (flags & POL_EVAL_STRICT_BUILTIN_ERRORS) != 0;

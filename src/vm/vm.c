@@ -297,7 +297,7 @@ static const override *find_override(const pol_ctx *c, bool builtin, uint32_t id
         if (o->busy)
             continue;
         bool fn_kind = (o->kind & 0x80) || o->kind == WITH_BUILTIN_VALUE || o->kind == WITH_PROC_VALUE;
-        if (fn_kind && c->in_mock)
+        if (fn_kind && i < c->mock_floor)
             continue;
         if (o->kind & 0x80) {
             uint8_t k = o->kind & 0x7f;
@@ -342,10 +342,11 @@ static pol_status call_proc(pol_ctx *c, uint32_t proc, const val *const *args, c
 static pol_status call_replacement(pol_ctx *c, override *o, const val *const *args, const val **out, uint32_t pc)
 {
     (void)pc;
+    uint32_t saved_floor = c->mock_floor;
     o->busy = true;
-    c->in_mock++;
+    c->mock_floor = c->nover;
     pol_status st = vm_call(c, o->repl, args, out);
-    c->in_mock--;
+    c->mock_floor = saved_floor;
     o->busy = false;
     if (st != POL_OK)
         return st;

@@ -78,7 +78,10 @@ struct pol_ctx {
     with_frame withs[POL_MAX_WITH];
     uint32_t nwith;
 
-    uint32_t in_mock; /* >0 while a function mock runs: no function mock applies inside one */
+    /* Function mocks below this override-stack height are off: a mock's body
+     * sees none of the mocks in force where it was called, only those its own
+     * `with`s push (OPA pushes an empty mock frame around a mock call). */
+    uint32_t mock_floor;
     uint64_t budget; /* instructions left on back-edges and calls */
     uint32_t depth;
     bool strict;

@@ -55,6 +55,16 @@ static const eval_case cases[] = {
     {"with input", "package t\nq if input.x == 1\np if q with input as {\"x\": 1}", NULL, "{\"x\":2}", "data.t.p",
      "true", 0},
     {"with function mock", "package t\nf(x) := x\np := y if y := f(1) with f as 7", NULL, NULL, "data.t.p", "7", 0},
+    /* Inside a mock, the mocks in force at its call are off (so g's count
+     * is the real one) but a `with` in the mock's own body applies. */
+    {"with inside a mock",
+     "package t\ng(x) := 123 if { count(x) == 1; s with array.reverse as h }\nh(_) := [\"mocked\"]\n"
+     "s if array.reverse([1]) == [\"mocked\"]\nr if count([7]) == 123\np if r with count as g",
+     NULL, NULL, "data.t.p", "true", 0},
+    {"with inside a mock, user functions",
+     "package t\nf2(x) := count(x)\nf3(x) := x\ng(x) := 123 if { f2(x) == 1; s with f3 as h }\nh(_) := 9\n"
+     "s if f3(1) == 9\nr if f2([7]) == 123\np if r with f2 as g",
+     NULL, NULL, "data.t.p", "true", 0},
     {"namespace document", "package t\np := 1\nq := 2", NULL, NULL, "data.t", "{\"p\":1,\"q\":2}", 0},
     {"conflict", "package t\np := input.a\np := input.b", NULL, "{\"a\":1,\"b\":2}", "data.t.p",
      "eval_conflict_error", 0},
