@@ -1267,10 +1267,6 @@ static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
         return 0;
     }
     bool relation = f.builtin && (bi_table[f.bid].flags & BIF_RELATION);
-    if (relation && !out_form) {
-        gerr(g, POL_TYPE, t->pos, "%s must be called with an output argument", f.name);
-        return 0;
-    }
     if (f.builtin && literal && !out_form && nargs == 2) {
         for (size_t i = 0; i < sizeof inline_cmp / sizeof inline_cmp[0]; i++) {
             if (strcmp(f.name, inline_cmp[i].name) != 0)
@@ -1315,10 +1311,11 @@ static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
         uint32_t p = group_proc(g, f.grp, t->pos);
         emit(g, OP_CALLF, r, p, block, *fail);
     }
-    if (!out_form)
-        return r;
-    term *outp = t->u.call.args[nargs - 1];
     if (relation) {
+        /* A relation's builtin returns all its solutions as an array; each
+         * is one binding of the output, so iterate it like `some v in`. As
+         * a term (`[p, v] := walk(x)`), the call's value is the current
+         * solution and the enclosing literal backtracks into the scan. */
         uint32_t s = slot_new(g);
         emit(g, OP_ITER, s, r, 0, *fail);
         uint32_t kv = regs_new(g, 2);
@@ -1326,10 +1323,14 @@ static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
         label_here(g, l);
         emit(g, OP_NEXT, s, r, kv, *fail);
         *fail = l;
-        gen_match(g, outp, kv + 1, fail);
-    } else {
-        gen_match(g, outp, r, fail);
+        if (!out_form)
+            return kv + 1;
+        gen_match(g, t->u.call.args[nargs - 1], kv + 1, fail);
+        return NO_REG;
     }
+    if (!out_form)
+        return r;
+    gen_match(g, t->u.call.args[nargs - 1], r, fail);
     return NO_REG; /* the output form is a test, not a value */
 }
 
