@@ -110,6 +110,17 @@ typedef struct pol_bundle pol_bundle;
 POL_EXPORT pol_compiler *pol_compiler_new(const pol_alloc *alloc);
 POL_EXPORT void pol_compiler_free(pol_compiler *c);
 
+enum pol_compile_flags {
+    /* Also resolve the builtins OPA's own test harness registers (today
+     * test.sleep(duration): sleeps, returns null). Off by default, where
+     * calling one is "undefined function", as in OPA. */
+    POL_COMPILE_TEST_BUILTINS = 1u << 0,
+};
+
+/* Replaces the compile flags (POL_COMPILE_*, default 0); they apply to
+ * everything compiled by the next pol_compiler_build. */
+POL_EXPORT void pol_compiler_set_flags(pol_compiler *c, unsigned flags);
+
 /* Adds one Rego v1 module. filename is used in error positions. */
 POL_EXPORT pol_status pol_compiler_add_module(pol_compiler *c, const char *filename, const char *src,
                                               size_t len, pol_error *err);

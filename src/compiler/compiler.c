@@ -136,6 +136,12 @@ POL_EXPORT pol_compiler *pol_compiler_new(const pol_alloc *alloc)
     return cc;
 }
 
+POL_EXPORT void pol_compiler_set_flags(pol_compiler *cc, unsigned flags)
+{
+    if (cc)
+        cc->flags = flags;
+}
+
 #define VEC_FREE(cc, vec) pa_free((cc)->al, (vec).v, (size_t)(vec).cap * sizeof *(vec).v)
 
 POL_EXPORT void pol_compiler_free(pol_compiler *cc)

@@ -96,6 +96,7 @@ struct pol_compiler {
     group *compiling[1024];
     uint32_t ncompiling;
 
+    unsigned flags; /* POL_COMPILE_* */
     pol_error *err;
     bool failed;
 };

@@ -657,6 +657,16 @@ static group *tree_group(pol_compiler *cc, rnode *from, const char *path)
     return n ? n->grp : NULL;
 }
 
+/* A builtin by name, or -1. Test-harness builtins exist only when the
+ * compiler was asked for them, as OPA registers them only in its runner. */
+static int builtin_lookup(const pgen *g, const char *name, size_t len)
+{
+    int bid = bi_lookup(name, len);
+    if (bid >= 0 && (bi_table[bid].flags & BIF_TEST) && !(g->cc->flags & POL_COMPILE_TEST_BUILTINS))
+        return -1;
+    return bid;
+}
+
 static bool resolve_fn(pgen *g, const term *fn, fnref *out)
 {
     memset(out, 0, sizeof *out);
@@ -687,7 +697,7 @@ static bool resolve_fn(pgen *g, const term *fn, fnref *out)
             return gerr(g, POL_TYPE, fn->pos, "%s is not a function", out->grp->path);
         return true;
     }
-    out->bid = bi_lookup(out->name, strlen(out->name));
+    out->bid = builtin_lookup(g, out->name, strlen(out->name));
     if (out->bid < 0)
         return gerr(g, POL_TYPE, fn->pos, "undefined function %s", out->name);
     out->builtin = true;
@@ -1524,7 +1534,7 @@ static uint32_t gen_with(pgen *g, with_mod *w, uint32_t *fail)
         if (v->kind == T_VAR || v->kind == T_REF) {
             char nm[256];
             if (fn_name(v, nm, sizeof nm) && !(v->kind == T_VAR && var_find(g, v->u.str.s, v->u.str.len))) {
-                int bid = bi_lookup(nm, strlen(nm));
+                int bid = builtin_lookup(g, nm, strlen(nm));
                 bool saved = g->cc->failed;
                 pol_error *saved_err = g->cc->err;
                 pol_error scratch;
@@ -1654,7 +1664,7 @@ static bool with_ready(pgen *g, const literal *l)
         const term *v = l->withs[i].value;
         if (v->kind == T_VAR || v->kind == T_REF) {
             char nm[256];
-            if (fn_name(v, nm, sizeof nm) && bi_lookup(nm, strlen(nm)) >= 0)
+            if (fn_name(v, nm, sizeof nm) && builtin_lookup(g, nm, strlen(nm)) >= 0)
                 continue;
         }
         if (!term_ready(g, v))

@@ -213,11 +213,41 @@ static void test_compiled_semantics(void)
     CHECK_STR(got, "[1,2]");
 }
 
+/* test.sleep exists only with POL_COMPILE_TEST_BUILTINS, as OPA knows it
+ * only inside its own test runner. */
+static void test_test_builtins(void)
+{
+    static const char src[] = "package t\np if test.sleep(\"1ns\")\n";
+    for (int enabled = 0; enabled < 2; enabled++) {
+        pol_error err;
+        pol_compiler *c = pol_compiler_new(NULL);
+        pol_compiler_set_flags(c, enabled ? POL_COMPILE_TEST_BUILTINS : 0u);
+        pol_bundle *b = NULL;
+        if (pol_compiler_add_module(c, "t.rego", src, strlen(src), &err) == POL_OK &&
+            pol_compiler_add_entrypoint(c, "data.t.p", &err) == POL_OK)
+            b = pol_compiler_build(c, &err);
+        pol_compiler_free(c);
+        CHECK((b != NULL) == (enabled == 1));
+        if (!b) {
+            CHECK(err.code == POL_TYPE);
+            CHECK_STR(err.message, "undefined function test.sleep");
+            continue;
+        }
+        pol_ctx *ctx = pol_ctx_new(b, NULL, &err);
+        pol_result res;
+        CHECK(pol_eval_json(ctx, pol_bundle_entrypoint(b, "data.t.p"), "", 0, POL_EVAL_NO_INPUT, &res,
+                            &err) == POL_OK);
+        pol_ctx_free(ctx);
+        pol_bundle_release(b);
+    }
+}
+
 int main(void)
 {
     test_listings();
     test_rule_index();
     test_errors();
     test_compiled_semantics();
+    test_test_builtins();
     return TEST_SUMMARY();
 }
