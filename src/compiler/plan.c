@@ -847,6 +847,7 @@ static const val *node_path(pgen *g, const rnode *n, term *const *extra, uint32_
 
 static uint32_t group_proc(pgen *g, group *grp, srcpos pos);
 static void use_module(pgen *g, module *m);
+static uint32_t plan_namespace_matching(pol_compiler *cc, rnode *n, term *const *pat, uint32_t npat);
 
 static uint32_t gen_data_ref(pgen *g, term *t, uint32_t *fail)
 {
@@ -884,7 +885,7 @@ static uint32_t gen_data_ref(pgen *g, term *t, uint32_t *fail)
         emit(g, OP_DATA, r, konst(g, path), sub ? konst(g, sub) : K_NONE, *fail);
         return gen_ref_tail(g, r, it + j, n - j, fail);
     }
-    uint32_t p = plan_namespace(g->cc, node);
+    uint32_t p = plan_namespace_matching(g->cc, node, it + i, n - i);
     emit(g, OP_RULE, r, p, 0, *fail);
     return gen_ref_tail(g, r, it + i, n - i, fail);
 }
@@ -2446,25 +2447,42 @@ bool plan_group(pol_compiler *cc, group *grp)
     return ok;
 }
 
-uint32_t plan_namespace(pol_compiler *cc, rnode *n)
+static bool has_str(term *const *pat, uint32_t npat)
 {
-    if (n->ns_proc != UINT32_MAX)
-        return n->ns_proc;
-    n->ns_proc = proc_reserve(cc, n->path, PROC_RULE);
-    uint32_t pi = n->ns_proc;
-    pgen *g = pgen_new(cc);
-    if (!g)
-        return pi;
+    for (uint32_t i = 0; i < npat; i++)
+        if (pat[i]->kind == T_STR)
+            return true;
+    return false;
+}
+
+/* The document at rule-tree node n: an object of its children's values
+ * with the base data at its path merged in. pat (npat terms) is the rest
+ * of the ref that will look into it, pat[0] keying n's children: a child
+ * whose key differs from a constant string there cannot be selected, so it
+ * is left out rather than evaluated. That is what keeps
+ * `data[x].allow.see` in package test from depending on data.test.p (and
+ * from being reported recursive), as OPA's ref-unifying dependency check. */
+static void namespace_body(pgen *g, rnode *n, term *const *pat, uint32_t npat, uint32_t pi)
+{
+    pol_compiler *cc = g->cc;
     uint32_t res = reg_new(g);
     emit(g, OP_OBJNEW, res, 0, 0, 0);
     for (uint32_t i = 0; i < n->nkids && !failed(g); i++) {
         rnode *c = n->kids[i];
         if (c->grp && c->grp->kind == G_FUNC)
             continue;
+        if (npat > 0 && pat[0]->kind == T_STR &&
+            (pat[0]->u.str.len != c->keylen || memcmp(pat[0]->u.str.s, c->key, c->keylen) != 0))
+            continue;
         uint32_t skip = label_new(g);
         uint32_t vr = reg_new(g);
-        uint32_t p = c->grp ? group_proc(g, c->grp, c->grp->defs ? c->grp->defs[0].r->pos : g->pos)
-                            : plan_namespace(cc, c);
+        uint32_t p;
+        if (c->grp)
+            p = group_proc(g, c->grp, c->grp->defs ? c->grp->defs[0].r->pos : g->pos);
+        else if (npat > 0)
+            p = plan_namespace_matching(cc, c, pat + 1, npat - 1);
+        else
+            p = plan_namespace(cc, c);
         emit(g, OP_RULE, vr, p, 0, skip);
         uint32_t kr = load_const(g, v_str(cc->pmem, c->key, c->keylen));
         emit(g, OP_PUT, res, kr, vr, 1);
@@ -2484,6 +2502,33 @@ uint32_t plan_namespace(pol_compiler *cc, rnode *n)
     emit(g, OP_FINISH, res, 0, 0, 0);
     emit(g, OP_RET, res, 0, 0, 0);
     proc_finish(g, pi, 0);
+}
+
+uint32_t plan_namespace(pol_compiler *cc, rnode *n)
+{
+    if (n->ns_proc != UINT32_MAX)
+        return n->ns_proc;
+    n->ns_proc = proc_reserve(cc, n->path, PROC_RULE);
+    uint32_t pi = n->ns_proc;
+    pgen *g = pgen_new(cc);
+    if (!g)
+        return pi;
+    namespace_body(g, n, NULL, 0, pi);
+    pgen_free(g);
+    return pi;
+}
+
+/* n's document for a ref that continues with pat: pruned to the children
+ * the ref can select when pat names any key, else the whole (shared) one. */
+static uint32_t plan_namespace_matching(pol_compiler *cc, rnode *n, term *const *pat, uint32_t npat)
+{
+    if (!has_str(pat, npat))
+        return plan_namespace(cc, n);
+    uint32_t pi = proc_reserve(cc, n->path, PROC_RULE);
+    pgen *g = pgen_new(cc);
+    if (!g)
+        return pi;
+    namespace_body(g, n, pat, npat, pi);
     pgen_free(g);
     return pi;
 }

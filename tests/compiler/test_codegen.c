@@ -211,6 +211,16 @@ static void test_compiled_semantics(void)
     CHECK_STR(got, "4");
     eval_entry("package t\np := {v | [_, v] := walk([[1], 2]); is_number(v)}\n", "data.t.p", got, sizeof got);
     CHECK_STR(got, "[1,2]");
+    /* data[k].r.s cannot select data.t.p (key p is not r), so p does not
+     * depend on itself (OPA issue 7399)... */
+    eval_entry("package t\np := data[k].r.s if k := \"t\"\nr.s := 1\nr.u := 2\n", "data.t.p", got,
+               sizeof got);
+    CHECK_STR(got, "1");
+    eval_entry("package t\np := [k | data[k].r.s == 1]\nr.s := 1\n", "data.t.p", got, sizeof got);
+    CHECK_STR(got, "[\"t\"]");
+    /* ...but data[k].p can, and that is recursion */
+    eval_entry("package t\np := data[k].p if k := \"t\"\n", "data.t.p", got, sizeof got);
+    CHECK(strncmp(got, "rego_recursion_error", 20) == 0);
 }
 
 /* test.sleep exists only with POL_COMPILE_TEST_BUILTINS, as OPA knows it
