@@ -75,6 +75,62 @@ static const val *builder_new(pol_ctx *c, uint8_t kind)
     return &b->v;
 }
 
+/* OPA's merge of a base document into the virtual one read at the same
+ * path (topdown's mergeObjects with base first): where both hold a key,
+ * two objects merge recursively and otherwise the base value wins. NULL
+ * when the arena is full. Depth is bounded by the values' own nesting. */
+static const val *merge_base_obj(arena *a, const val *base, const val *virt)
+{
+    vbuild out;
+    vb_init(&out, a);
+    uint32_t i = 0, j = 0;
+    while (i < base->len || j < virt->len) {
+        int cmp = i == base->len ? 1 : j == virt->len ? -1 : val_compare(base->u.o.k[i], virt->u.o.k[j]);
+        const val *k, *v;
+        if (cmp < 0) {
+            k = base->u.o.k[i];
+            v = base->u.o.v[i++];
+        } else if (cmp > 0) {
+            k = virt->u.o.k[j];
+            v = virt->u.o.v[j++];
+        } else {
+            k = base->u.o.k[i];
+            v = base->u.o.v[i];
+            if (v->type == V_OBJ && virt->u.o.v[j]->type == V_OBJ && !(v = merge_base_obj(a, v, virt->u.o.v[j])))
+                return NULL;
+            i++;
+            j++;
+        }
+        if (!vb_put(&out, k, v))
+            return NULL;
+    }
+    return vb_finish_object(&out, NULL);
+}
+
+/* PUTALL: merges base object o into the namespace builder nb (unsorted,
+ * unique keys) with merge_base_obj's rule. False when the arena is full. */
+static bool put_base(arena *a, vbuild *nb, const val *o)
+{
+    uint32_t have = nb->n;
+    for (uint32_t i = 0; i < o->len; i++) {
+        uint32_t j = 0;
+        while (j < have && !val_equal(nb->k[j], o->u.o.k[i]))
+            j++;
+        if (j == have) {
+            if (!vb_put(nb, o->u.o.k[i], o->u.o.v[i]))
+                return false;
+        } else if (o->u.o.v[i]->type == V_OBJ && nb->v[j]->type == V_OBJ) {
+            const val *m = merge_base_obj(a, o->u.o.v[i], nb->v[j]);
+            if (!m)
+                return false;
+            nb->v[j] = m;
+        } else {
+            nb->v[j] = o->u.o.v[i];
+        }
+    }
+    return true;
+}
+
 static builder *as_builder(const val *v)
 {
     return v && (v->flags & VF_BUILDER) ? (builder *)(uintptr_t)v : NULL;
@@ -789,15 +845,9 @@ dispatch:
                 st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUTALL without a builder or object");
                 goto out;
             }
-            uint32_t have = b->b.n;
-            for (uint32_t i = 0; i < o->len; i++) {
-                bool present = false;
-                for (uint32_t j = 0; j < have && !present; j++)
-                    present = val_equal(b->b.k[j], o->u.o.k[i]);
-                if (!present && !vb_put(&b->b, o->u.o.k[i], o->u.o.v[i])) {
-                    st = oom(c, pc);
-                    goto out;
-                }
+            if (!put_base(&c->arena, &b->b, o)) {
+                st = oom(c, pc);
+                goto out;
             }
             NEXT_INSN();
         }

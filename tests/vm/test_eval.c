@@ -66,6 +66,14 @@ static const eval_case cases[] = {
      "s if f3(1) == 9\nr if f2([7]) == 123\np if r with f2 as g",
      NULL, NULL, "data.t.p", "true", 0},
     {"namespace document", "package t\np := 1\nq := 2", NULL, NULL, "data.t", "{\"p\":1,\"q\":2}", 0},
+    /* OPA's merge when a path holds both base data and rules: reading the
+     * whole document, the base value wins and objects merge deeply; the
+     * rule itself still answers a ref to its own path. */
+    {"base and virtual merged", "package t\nk := \"bar\"\nm := {\"a\": 1, \"c\": {\"x\": 1}}",
+     "{\"t\":{\"k\":\"foo\",\"m\":{\"b\":2,\"c\":{\"y\":2}},\"z\":0}}", NULL, "data.t",
+     "{\"k\":\"foo\",\"m\":{\"a\":1,\"b\":2,\"c\":{\"x\":1,\"y\":2}},\"z\":0}", 0},
+    {"base and virtual, rule path", "package t\nk := \"bar\"", "{\"t\":{\"k\":\"foo\"}}", NULL, "data.t.k",
+     "\"bar\"", 0},
     {"conflict", "package t\np := input.a\np := input.b", NULL, "{\"a\":1,\"b\":2}", "data.t.p",
      "eval_conflict_error", 0},
     {"object key conflict", "package t\np[k] := v if { some v in [1, 2]; k := \"a\" }", NULL, NULL, "data.t.p",
