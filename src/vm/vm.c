@@ -96,7 +96,8 @@ static const val *merge_base_obj(arena *a, const val *base, const val *virt)
         } else {
             k = base->u.o.k[i];
             v = base->u.o.v[i];
-            if (v->type == V_OBJ && virt->u.o.v[j]->type == V_OBJ && !(v = merge_base_obj(a, v, virt->u.o.v[j])))
+            if (v->type == V_OBJ && virt->u.o.v[j]->type == V_OBJ &&
+                !(v = merge_base_obj(a, v, virt->u.o.v[j])))
                 return NULL;
             i++;
             j++;
