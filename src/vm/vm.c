@@ -40,6 +40,8 @@ static pol_status set_error(pol_ctx *c, pol_status code, const srcloc *loc, cons
 {
     if (c->status != POL_OK)
         return c->status;
+    if (c->deferred != POL_OK)
+        return c->status = c->deferred; /* keeps the builtin error's message */
     c->status = code;
     snprintf(c->errmsg, sizeof c->errmsg, fmt, arg);
     if (loc)
@@ -387,8 +389,13 @@ static pol_status call_builtin_raw(pol_ctx *c, uint32_t id, const val *const *ar
     pol_status code = c->bi.err_code ? c->bi.err_code : POL_EVAL_BUILTIN;
     bool fatal = code == POL_LIMIT_ARENA || code == POL_NOMEM || code == POL_LIMIT_INSTRUCTIONS ||
                  code == POL_LIMIT_DEPTH || code == POL_EVAL_CONFLICT;
-    if (fatal || c->strict)
+    if (fatal)
         return set_error(c, code, loc_of(c, pc), "%s", c->bi.err_msg);
+    if (c->strict && c->deferred == POL_OK) {
+        set_error(c, code, loc_of(c, pc), "%s", c->bi.err_msg);
+        c->deferred = code;
+        c->status = POL_OK;
+    }
     return POL_UNDEFINED;
 }
 

@@ -86,6 +86,11 @@ struct pol_ctx {
     uint32_t depth;
     bool strict;
 
+    /* Strict mode's first builtin error. As in OPA, evaluation goes on with
+     * the failing expression undefined and the error is returned at the
+     * end (errmsg/errloc describe it); a later error that unwinds is
+     * reported as this one, as OPA's runner prefers the builtin error. */
+    pol_status deferred;
     /* The first error; evaluation unwinds as soon as it is set. */
     pol_status status;
     char errmsg[384];

@@ -281,9 +281,42 @@ static void test_error_location_outlives_compiler(void)
     pol_bundle_release(b);
 }
 
+/* Strict builtin errors as OPA's evaluator has them: the failing
+ * expression is undefined, evaluation finishes, and the first error is
+ * returned beside the value computed without it. */
+static void test_strict_errors_finish(void)
+{
+    pol_bundle *b = compile_one("package t\np := [x | some d in [2, 0, \"a\", 4]; x := 8 / d]", "data.t.p");
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    pol_error err;
+    pol_ctx *ctx = pol_ctx_new(b, NULL, &err);
+    int ep = pol_bundle_entrypoint(b, "data.t.p");
+    pol_result res;
+    pol_status st =
+        pol_eval_json(ctx, ep, "", 0, POL_EVAL_NO_INPUT | POL_EVAL_STRICT_BUILTIN_ERRORS, &res, &err);
+    CHECK(st == POL_EVAL_BUILTIN);
+    CHECK(strstr(err.message, "divide by zero") != NULL); /* the first of the two errors */
+    char got[256] = "";
+    CHECK(res.value != NULL);
+    if (res.value)
+        pol_value_to_json(res.value, 0, got, sizeof got);
+    CHECK_STR(got, "[4,2]");
+    /* without the flag: the same value, no error */
+    st = pol_eval_json(ctx, ep, "", 0, POL_EVAL_NO_INPUT, &res, &err);
+    CHECK(st == POL_OK);
+    if (st == POL_OK)
+        pol_value_to_json(res.value, 0, got, sizeof got);
+    CHECK_STR(got, "[4,2]");
+    pol_ctx_free(ctx);
+    pol_bundle_release(b);
+}
+
 int main(void)
 {
     test_error_location_outlives_compiler();
+    test_strict_errors_finish();
     test_builders();
     test_cache();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
