@@ -632,7 +632,7 @@ POL_EXPORT pol_bundle *pol_compiler_build(pol_compiler *cc, pol_error *err)
         return NULL;
     if (!begin(cc, err))
         return NULL;
-    if (!build_tree(cc) || !plan_all(cc))
+    if (!build_tree(cc) || !annot_collect(cc) || !plan_all(cc))
         return NULL;
 
     pol_bundle *b = pa_malloc(cc->al, sizeof *b);

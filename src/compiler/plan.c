@@ -52,6 +52,8 @@ typedef struct pgen {
      * (a ref, var or value, not a call) reports its value, false included,
      * instead of testing it; calls and comparisons still filter. */
     body *query_top;
+    /* the definition whose body is being generated (rego.metadata.*) */
+    const cdef *cur_def;
     /* DISPATCH instructions whose jump tables are resolved by proc_finish */
     struct pending_dispatch {
         uint32_t insn;
@@ -1263,8 +1265,53 @@ static const struct {
     {"equal", OP_EQ}, {"neq", OP_NE}, {"lt", OP_LT}, {"lte", OP_LE}, {"gt", OP_GT}, {"gte", OP_GE},
 };
 
+/* rego.metadata.chain() and rego.metadata.rule(): constants of the rule
+ * being compiled, as OPA's compiler rewrites them. Returns false when t is
+ * not such a call; *out is then untouched. */
+static bool is_metadata_call(const term *t)
+{
+    char name[64];
+    return t->kind == T_CALL && fn_name(t->u.call.fn, name, sizeof name) &&
+           (strcmp(name, "rego.metadata.chain") == 0 || strcmp(name, "rego.metadata.rule") == 0);
+}
+
+static bool gen_metadata_call(pgen *g, term *t, uint32_t *fail, bool literal, uint32_t *out)
+{
+    char name[64];
+    if (!is_metadata_call(t) || !fn_name(t->u.call.fn, name, sizeof name))
+        return false;
+    bool chain = strcmp(name, "rego.metadata.chain") == 0;
+    uint32_t nargs = t->u.call.nargs;
+    *out = 0;
+    if (nargs > (literal ? 1u : 0u)) {
+        gerr(g, POL_TYPE, t->pos, "%s: arity mismatch: has too many arguments, wants 0", name);
+        return true;
+    }
+    if (!g->cur_def) {
+        gerr(g, POL_TYPE, t->pos, "%s can only be called inside a rule", name);
+        return true;
+    }
+    const val *v =
+        chain ? annot_chain(g->cc, g->cur_def->m, g->cur_def->r) : annot_rule(g->cc, g->cur_def->r);
+    if (!v) {
+        gerr(g, POL_NOMEM, t->pos, "%s", "out of memory");
+        return true;
+    }
+    uint32_t r = load_const(g, v);
+    if (nargs == 1) {
+        gen_match(g, t->u.call.args[0], r, fail);
+        *out = NO_REG;
+    } else {
+        *out = r;
+    }
+    return true;
+}
+
 static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
 {
+    uint32_t meta;
+    if (gen_metadata_call(g, t, fail, literal, &meta))
+        return meta;
     fnref f;
     if (!resolve_fn(g, t->u.call.fn, &f))
         return 0;
@@ -1693,6 +1740,8 @@ static bool lit_ready(pgen *g, const literal *l)
             g->cc->failed = saved;
             g->cc->err = saved_err;
             uint32_t n = t->u.call.nargs;
+            if (!l->negated && n == 1 && is_metadata_call(t))
+                return pattern_ok(g, t->u.call.args[0]);
             if (ok && !l->negated) {
                 uint32_t ar = f.builtin ? bi_table[f.bid].arity : f.grp->arity;
                 if (n == ar + 1) {
@@ -2284,6 +2333,7 @@ static void gen_complete_like(pgen *g, group *grp, uint32_t res, uint32_t confli
     for (uint32_t i = 0; i < grp->ndefs && !failed(g); i++) {
         cdef *d = &grp->defs[i];
         use_module(g, d->m);
+        g->cur_def = d;
         g->nreg = base_reg;
         g->nslot = base_slot;
         g->pos = d->r->pos;
@@ -2410,6 +2460,7 @@ bool plan_group(pol_compiler *cc, group *grp)
         for (uint32_t i = 0; i < grp->ndefs && !failed(g); i++) {
             cdef *d = &grp->defs[i];
             use_module(g, d->m);
+            g->cur_def = d;
             g->nreg = base_reg;
             g->nslot = base_slot;
             g->pos = d->r->pos;

@@ -223,6 +223,42 @@ static void test_compiled_semantics(void)
     CHECK(strncmp(got, "rego_recursion_error", 20) == 0);
 }
 
+/* rego.metadata.chain() / rule(): OPA's annotation objects and scoping
+ * (the shapes of OPA's regometadata* conformance cases and its
+ * annotations documentation). */
+static void test_metadata(void)
+{
+    char got[2048];
+    static const char src[] = "# METADATA\n# description: pkg\npackage t\n\n"
+                              "# METADATA\n# scope: document\n# title: doc\n\n"
+                              "# METADATA\n# title: mine\n# authors:\n# - Jane Roe <jane@x.org>\n"
+                              "# - name: Bob\n# custom:\n#   level: 2\n"
+                              "p := rego.metadata.chain()\n\n"
+                              "p := 1 if false\n\n"
+                              "r := rego.metadata.rule()\n"
+                              "s if rego.metadata.rule(x)\n";
+    eval_entry(src, "data.t.p", got, sizeof got);
+    CHECK_STR(got, "[{\"annotations\":{\"authors\":[{\"email\":\"jane@x.org\",\"name\":\"Jane Roe\"},"
+                   "{\"name\":\"Bob\"}],\"custom\":{\"level\":2},\"scope\":\"rule\",\"title\":\"mine\"},"
+                   "\"path\":[\"t\",\"p\"]},"
+                   "{\"annotations\":{\"scope\":\"document\",\"title\":\"doc\"},\"path\":[\"t\",\"p\"]},"
+                   "{\"annotations\":{\"description\":\"pkg\",\"scope\":\"package\"},\"path\":[\"t\"]}]");
+    eval_entry(src, "data.t.r", got, sizeof got);
+    CHECK_STR(got, "{}"); /* no rule-scope block above r */
+    eval_entry(src, "data.t.s", got, sizeof got);
+    CHECK_STR(got, "true"); /* the output form binds x */
+    /* a rule with nothing declared still leads its chain with its path */
+    eval_entry("package a.b\nx.y[z] := rego.metadata.chain() if z := 1\n", "data.a.b.x", got, sizeof got);
+    CHECK_STR(got, "{\"y\":{\"1\":[{\"path\":[\"a\",\"b\",\"x\",\"y\"]}]}}");
+    /* blocks whose scope does not fit what follows them are parse errors */
+    eval_entry("# METADATA\n# scope: rule\npackage t\np := 1\n", "data.t.p", got, sizeof got);
+    CHECK_STR(got, "rego_parse_error: annotation scope 'rule' must be applied to rule (have package)");
+    eval_entry("package t\n# METADATA\n# scope: subpackages\np := 1\n", "data.t.p", got, sizeof got);
+    CHECK_STR(got, "rego_parse_error: annotation scope 'subpackages' must be applied to package (have rule)");
+    eval_entry("package t\n# METADATA\n\np := 1\n", "data.t.p", got, sizeof got);
+    CHECK_STR(got, "rego_parse_error: expected METADATA block, found whitespace");
+}
+
 /* test.sleep exists only with POL_COMPILE_TEST_BUILTINS, as OPA knows it
  * only inside its own test runner. */
 static void test_test_builtins(void)
@@ -259,5 +295,6 @@ int main(void)
     test_errors();
     test_compiled_semantics();
     test_test_builtins();
+    test_metadata();
     return TEST_SUMMARY();
 }
