@@ -110,6 +110,17 @@ typedef struct pol_bundle pol_bundle;
 POL_EXPORT pol_compiler *pol_compiler_new(const pol_alloc *alloc);
 POL_EXPORT void pol_compiler_free(pol_compiler *c);
 
+enum pol_compile_flags {
+    /* Also resolve the builtins OPA's own test harness registers (today
+     * test.sleep(duration): sleeps, returns null). Off by default, where
+     * calling one is "undefined function", as in OPA. */
+    POL_COMPILE_TEST_BUILTINS = 1u << 0,
+};
+
+/* Replaces the compile flags (POL_COMPILE_*, default 0); they apply to
+ * everything compiled by the next pol_compiler_build. */
+POL_EXPORT void pol_compiler_set_flags(pol_compiler *c, unsigned flags);
+
 /* Adds one Rego v1 module. filename is used in error positions. */
 POL_EXPORT pol_status pol_compiler_add_module(pol_compiler *c, const char *filename, const char *src,
                                               size_t len, pol_error *err);
@@ -204,7 +215,7 @@ POL_EXPORT void pol_ctx_free(pol_ctx *ctx);
 typedef struct pol_value pol_value; /* valid until the next eval on its ctx */
 
 enum pol_eval_flags {
-    POL_EVAL_STRICT_BUILTIN_ERRORS = 1u << 0, /* builtin errors fail the query */
+    POL_EVAL_STRICT_BUILTIN_ERRORS = 1u << 0, /* builtin errors fail the query (see pol_eval_json) */
     POL_EVAL_NO_INPUT = 1u << 1,              /* `input` is undefined */
     POL_EVAL_USE_CACHE = 1u << 2,             /* consult / fill the context's decision cache */
 };
@@ -215,7 +226,12 @@ typedef struct pol_result {
 
 /* Evaluates entrypoint `ep` with `input` as JSON text (ignored with
  * POL_EVAL_NO_INPUT). Returns POL_OK with out->value set, POL_UNDEFINED
- * with out->value NULL, or an error. */
+ * with out->value NULL, or an error with out->value NULL, except:
+ * with POL_EVAL_STRICT_BUILTIN_ERRORS a failing builtin makes its
+ * expression undefined and evaluation goes on, as in OPA's evaluator; the
+ * first such error is then returned and out->value holds the value
+ * computed without it (NULL if undefined), as OPA returns its result set
+ * beside the error. Without the flag a failing builtin is only undefined. */
 POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, size_t len, unsigned flags,
                                     pol_result *out, pol_error *err);
 

@@ -35,6 +35,7 @@ typedef struct eval_opts {
     bool stdin_input;
     out_format format;
     bool strict_builtin_errors;
+    bool test_builtins;
     bool fail_undefined;
     bool fail_defined;
     const char *bundle_path;
@@ -353,6 +354,8 @@ static const char eval_usage[] =
     "                              strings unquoted) or pretty (indented JSON or a table)\n"
     "      --strict-builtin-errors treat builtin errors as evaluation errors instead of\n"
     "                              making the failing expression undefined\n"
+    "      --test-builtins         also provide OPA's test-harness builtins\n"
+    "                              (test.sleep), as its conformance runner does\n"
     "      --fail                  exit with status 1 when the result is undefined\n"
     "      --fail-defined          exit with status 1 when the result is defined\n"
     "  -b, --bundle FILE           evaluate with a bundle file from `policy build`\n"
@@ -467,6 +470,8 @@ static int run_eval(const eval_opts *o)
         st = c ? POL_OK : POL_NOMEM;
         if (!c)
             cli_set_error(&err, POL_NOMEM, "", "out of memory", NULL, NULL);
+        else
+            pol_compiler_set_flags(c, o->test_builtins ? POL_COMPILE_TEST_BUILTINS : 0u);
         for (size_t i = 0; st == POL_OK && i < o->n_data; i++)
             st = cli_load_path(c, o->data_paths[i], &err);
         if (st == POL_OK)
@@ -571,6 +576,8 @@ static int cmd_eval(int argc, char **argv)
             o.stdin_input = true;
         } else if (strcmp(arg, "--strict-builtin-errors") == 0) {
             o.strict_builtin_errors = true;
+        } else if (strcmp(arg, "--test-builtins") == 0) {
+            o.test_builtins = true;
         } else if (strcmp(arg, "--fail") == 0) {
             o.fail_undefined = true;
         } else if (strcmp(arg, "--fail-defined") == 0) {

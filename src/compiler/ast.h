@@ -170,6 +170,16 @@ typedef struct import_decl {
     const char *alias; /* `as` name, or NULL */
 } import_decl;
 
+/* A `# METADATA` comment block, as OPA's parser cuts it: the comment
+ * whose text starts with METADATA (after blanks) opens it; each comment on
+ * the next line, in column 1, adds its text less one leading space and a
+ * newline. The YAML is parsed by the compiler (annotations.c). */
+typedef struct meta_block {
+    srcpos pos; /* of the opening comment */
+    const char *yaml;
+    uint32_t len;
+} meta_block;
+
 typedef struct module {
     const char *file;
     srcpos pos;
@@ -178,6 +188,8 @@ typedef struct module {
     uint32_t nimports;
     rule **rules;
     uint32_t nrules;
+    meta_block *metas; /* in source order */
+    uint32_t nmetas;
 } module;
 
 /* Parses a whole module. Returns NULL and fills err (POL_PARSE with

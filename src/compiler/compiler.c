@@ -136,6 +136,12 @@ POL_EXPORT pol_compiler *pol_compiler_new(const pol_alloc *alloc)
     return cc;
 }
 
+POL_EXPORT void pol_compiler_set_flags(pol_compiler *cc, unsigned flags)
+{
+    if (cc)
+        cc->flags = flags;
+}
+
 #define VEC_FREE(cc, vec) pa_free((cc)->al, (vec).v, (size_t)(vec).cap * sizeof *(vec).v)
 
 POL_EXPORT void pol_compiler_free(pol_compiler *cc)
@@ -626,7 +632,7 @@ POL_EXPORT pol_bundle *pol_compiler_build(pol_compiler *cc, pol_error *err)
         return NULL;
     if (!begin(cc, err))
         return NULL;
-    if (!build_tree(cc) || !plan_all(cc))
+    if (!build_tree(cc) || !annot_collect(cc) || !plan_all(cc))
         return NULL;
 
     pol_bundle *b = pa_malloc(cc->al, sizeof *b);

@@ -69,6 +69,15 @@ typedef struct centry {
         uint32_t n, cap;                                                                                    \
     }
 
+/* A METADATA block, parsed and attached (annotations.c). */
+typedef struct annot {
+    const val *obj;    /* OPA's annotation object (program arena) */
+    const char *scope; /* one of the four scope strings of annotations.c (compared by pointer) */
+    srcpos pos;        /* of its `# METADATA` line */
+    module *m;
+    rule *r; /* the rule it is attached to; NULL for a package */
+} annot;
+
 struct pol_compiler {
     pol_alloc alloc;
     bool has_alloc;
@@ -96,6 +105,10 @@ struct pol_compiler {
     group *compiling[1024];
     uint32_t ncompiling;
 
+    annot *annots; /* every module's, in module and source order (ast arena) */
+    uint32_t nannots;
+
+    unsigned flags; /* POL_COMPILE_* */
     pol_error *err;
     bool failed;
 };
@@ -113,6 +126,14 @@ uint32_t cc_const(pol_compiler *cc, const val *v);
 
 /* The rule-tree child of n named key, or NULL. */
 rnode *rnode_child(const rnode *n, const char *key, uint32_t len);
+
+/* Annotations (annotations.c). annot_collect parses and checks every
+ * module's METADATA blocks (rego_parse_error at the block); the others
+ * return OPA's rego.metadata.chain() / rego.metadata.rule() value for rule
+ * r of module m as a program-arena constant (NULL: out of memory). */
+bool annot_collect(pol_compiler *cc);
+const val *annot_chain(pol_compiler *cc, const module *m, const rule *r);
+const val *annot_rule(pol_compiler *cc, const rule *r);
 
 /* Code generation (plan.c). */
 bool plan_all(pol_compiler *cc);

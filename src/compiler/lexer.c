@@ -29,6 +29,9 @@ typedef struct lexer {
     tmpl_frame *tmpl; /* open template expressions, innermost last */
     uint32_t ntmpl, tmpl_cap;
     uint8_t pending_flags; /* LTF_NL_BEFORE / LTF_WS_BEFORE for the next token */
+    bool want_comments;
+    lex_comment *comments;
+    uint32_t ncomments, comments_cap;
     bool oom;
     bool done; /* TK_EOF emitted */
 } lexer;
@@ -557,6 +560,30 @@ static void punct(lexer *lx, lex_kind k, size_t width)
         move_to(lx, lx->pos + width);
 }
 
+/* Appends the comment from lx->pos (its `#`) to end. False when the arena
+ * is full (lx->oom is set and the token loop stops). */
+static bool record_comment(lexer *lx, size_t end)
+{
+    if (lx->ncomments == lx->comments_cap) {
+        uint32_t ncap = lx->comments_cap ? lx->comments_cap * 2 : 32;
+        lex_comment *n = arena_alloc(lx->a, (size_t)ncap * sizeof *n);
+        if (!n) {
+            lx->oom = true;
+            return false;
+        }
+        if (lx->ncomments)
+            memcpy(n, lx->comments, (size_t)lx->ncomments * sizeof *n);
+        lx->comments = n;
+        lx->comments_cap = ncap;
+    }
+    lex_comment *c = &lx->comments[lx->ncomments++];
+    c->line = lx->line;
+    c->col = (uint32_t)(lx->pos - lx->line_start + 1);
+    c->offset = (uint32_t)(lx->pos + 1);
+    c->len = (uint32_t)(end - lx->pos - 1);
+    return true;
+}
+
 /* Skips whitespace and comments, recording them in pending_flags.
  * Returns an error message for a bad character inside a comment. */
 static const char *skip_blank(lexer *lx, size_t *err_at)
@@ -578,6 +605,8 @@ static const char *skip_blank(lexer *lx, size_t *err_at)
                 return e;
             }
             lx->pending_flags |= LTF_WS_BEFORE;
+            if (lx->want_comments && !record_comment(lx, end))
+                return NULL;
             move_to(lx, end);
         } else {
             break;
@@ -590,6 +619,8 @@ static void scan_one(lexer *lx)
 {
     size_t err_at = 0;
     const char *e = skip_blank(lx, &err_at);
+    if (lx->oom)
+        return;
     if (e) {
         emit_error_at(lx, err_at, lx->line, lx->line_start, e);
         return;
@@ -672,9 +703,16 @@ static void scan_one(lexer *lx)
 
 bool lex_tokenize(arena *a, const char *src, size_t len, lex_token **out, uint32_t *count)
 {
+    return lex_tokenize_comments(a, src, len, out, count, NULL, NULL);
+}
+
+bool lex_tokenize_comments(arena *a, const char *src, size_t len, lex_token **out, uint32_t *count,
+                           lex_comment **comments, uint32_t *ncomments)
+{
     lexer lx;
     memset(&lx, 0, sizeof lx);
     lx.a = a;
+    lx.want_comments = comments != NULL;
     lx.src = src ? src : "";
     lx.len = src ? len : 0;
     lx.line = 1;
@@ -693,5 +731,9 @@ bool lex_tokenize(arena *a, const char *src, size_t len, lex_token **out, uint32
         return false;
     *out = lx.toks;
     *count = lx.ntoks;
+    if (comments) {
+        *comments = lx.comments;
+        *ncomments = lx.ncomments;
+    }
     return true;
 }

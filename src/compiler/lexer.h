@@ -115,6 +115,19 @@ typedef struct lex_token {
  * the arena is exhausted. */
 bool lex_tokenize(arena *a, const char *src, size_t len, lex_token **out, uint32_t *count);
 
+/* A `#` comment: src[offset..offset+len) is its text after the `#`, up to
+ * the end of the line. */
+typedef struct lex_comment {
+    uint32_t line, col; /* of the `#` */
+    uint32_t offset, len;
+} lex_comment;
+
+/* lex_tokenize that also returns the comments, in source order (METADATA
+ * annotation blocks are read from them). Comments after a lexical error
+ * may be missing. */
+bool lex_tokenize_comments(arena *a, const char *src, size_t len, lex_token **out, uint32_t *count,
+                           lex_comment **comments, uint32_t *ncomments);
+
 /* OPA's display name of a token kind ("ident", "}", "plus", "if"). */
 const char *lex_kind_name(lex_kind k);
 

@@ -103,6 +103,7 @@ typedef VEC(literal *) lit_vec;
 typedef VEC(with_mod) with_vec;
 typedef VEC(rule *) rule_vec;
 typedef VEC(import_decl) import_vec;
+typedef VEC(meta_block) meta_vec;
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -1858,7 +1859,8 @@ static bool parse_import(parser *p, import_vec *out)
 
 /* ---- entry points ------------------------------------------------------ */
 
-static bool parser_init(parser *p, arena *a, const char *file, const char *src, size_t len)
+static bool parser_init_ex(parser *p, arena *a, const char *file, const char *src, size_t len,
+                           lex_comment **comments, uint32_t *ncomments)
 {
     memset(p, 0, sizeof *p);
     p->a = a;
@@ -1868,7 +1870,7 @@ static bool parser_init(parser *p, arena *a, const char *file, const char *src, 
     p->file = file ? file : "";
     lex_token *toks = NULL;
     uint32_t n = 0;
-    if (!lex_tokenize(a, src, len, &toks, &n)) {
+    if (!lex_tokenize_comments(a, src, len, &toks, &n, comments, ncomments)) {
         fail_oom(p);
         return false;
     }
@@ -1881,6 +1883,55 @@ static bool parser_init(parser *p, arena *a, const char *file, const char *src, 
     if (toks[0].kind == TK_ILLEGAL)
         error_at(p, &toks[0], "%s", toks[0].text);
     return !p->failed;
+}
+
+static bool parser_init(parser *p, arena *a, const char *file, const char *src, size_t len)
+{
+    return parser_init_ex(p, a, file, src, len, NULL, NULL);
+}
+
+/* Cuts the METADATA blocks out of the module's comments (see meta_block). */
+static bool collect_meta_blocks(parser *p, module *m, const char *src, const lex_comment *c, uint32_t nc)
+{
+    meta_vec blocks = {0};
+    for (uint32_t i = 0; i < nc;) {
+        const char *t = src + c[i].offset;
+        uint32_t n = c[i].len, k = 0;
+        while (k < n && (t[k] == ' ' || t[k] == '\t' || t[k] == '\r'))
+            k++;
+        if (n - k < 8 || memcmp(t + k, "METADATA", 8) != 0) {
+            i++;
+            continue;
+        }
+        uint32_t j = i + 1, total = 0;
+        while (j < nc && c[j].line == c[j - 1].line + 1 && c[j].col == 1) {
+            total += c[j].len + 1;
+            j++;
+        }
+        char *yaml = node_alloc(p, (size_t)total + 1);
+        if (!yaml)
+            return false;
+        uint32_t w = 0;
+        for (uint32_t q = i + 1; q < j; q++) {
+            const char *ct = src + c[q].offset;
+            uint32_t cl = c[q].len;
+            if (cl && ct[0] == ' ') {
+                ct++;
+                cl--;
+            }
+            memcpy(yaml + w, ct, cl);
+            w += cl;
+            yaml[w++] = '\n';
+        }
+        yaml[w] = '\0';
+        meta_block b = {{p->file, c[i].line, c[i].col}, yaml, w};
+        if (!VEC_PUSH(p, blocks, b))
+            return false;
+        i = j;
+    }
+    m->metas = blocks.items;
+    m->nmetas = blocks.n;
+    return true;
 }
 
 /* Copies the recorded error into the caller's struct. */
@@ -1899,7 +1950,9 @@ static void report(const parser *p, pol_error *err)
 module *parse_module(arena *a, const char *file, const char *src, size_t len, pol_error *err)
 {
     parser p;
-    if (!parser_init(&p, a, file, src, len)) {
+    lex_comment *comments = NULL;
+    uint32_t ncomments = 0;
+    if (!parser_init_ex(&p, a, file, src, len, &comments, &ncomments)) {
         report(&p, err);
         return NULL;
     }
@@ -1943,6 +1996,10 @@ module *parse_module(arena *a, const char *file, const char *src, size_t len, po
     m->nimports = imports.n;
     m->rules = rules.items;
     m->nrules = rules.n;
+    if (!collect_meta_blocks(&p, m, src, comments, ncomments)) {
+        report(&p, err);
+        return NULL;
+    }
     return m;
 }
 

@@ -52,6 +52,8 @@ typedef struct pgen {
      * (a ref, var or value, not a call) reports its value, false included,
      * instead of testing it; calls and comparisons still filter. */
     body *query_top;
+    /* the definition whose body is being generated (rego.metadata.*) */
+    const cdef *cur_def;
     /* DISPATCH instructions whose jump tables are resolved by proc_finish */
     struct pending_dispatch {
         uint32_t insn;
@@ -657,6 +659,16 @@ static group *tree_group(pol_compiler *cc, rnode *from, const char *path)
     return n ? n->grp : NULL;
 }
 
+/* A builtin by name, or -1. Test-harness builtins exist only when the
+ * compiler was asked for them, as OPA registers them only in its runner. */
+static int builtin_lookup(const pgen *g, const char *name, size_t len)
+{
+    int bid = bi_lookup(name, len);
+    if (bid >= 0 && (bi_table[bid].flags & BIF_TEST) && !(g->cc->flags & POL_COMPILE_TEST_BUILTINS))
+        return -1;
+    return bid;
+}
+
 static bool resolve_fn(pgen *g, const term *fn, fnref *out)
 {
     memset(out, 0, sizeof *out);
@@ -687,7 +699,7 @@ static bool resolve_fn(pgen *g, const term *fn, fnref *out)
             return gerr(g, POL_TYPE, fn->pos, "%s is not a function", out->grp->path);
         return true;
     }
-    out->bid = bi_lookup(out->name, strlen(out->name));
+    out->bid = builtin_lookup(g, out->name, strlen(out->name));
     if (out->bid < 0)
         return gerr(g, POL_TYPE, fn->pos, "undefined function %s", out->name);
     out->builtin = true;
@@ -837,6 +849,7 @@ static const val *node_path(pgen *g, const rnode *n, term *const *extra, uint32_
 
 static uint32_t group_proc(pgen *g, group *grp, srcpos pos);
 static void use_module(pgen *g, module *m);
+static uint32_t plan_namespace_matching(pol_compiler *cc, rnode *n, term *const *pat, uint32_t npat);
 
 static uint32_t gen_data_ref(pgen *g, term *t, uint32_t *fail)
 {
@@ -874,7 +887,7 @@ static uint32_t gen_data_ref(pgen *g, term *t, uint32_t *fail)
         emit(g, OP_DATA, r, konst(g, path), sub ? konst(g, sub) : K_NONE, *fail);
         return gen_ref_tail(g, r, it + j, n - j, fail);
     }
-    uint32_t p = plan_namespace(g->cc, node);
+    uint32_t p = plan_namespace_matching(g->cc, node, it + i, n - i);
     emit(g, OP_RULE, r, p, 0, *fail);
     return gen_ref_tail(g, r, it + i, n - i, fail);
 }
@@ -1252,8 +1265,53 @@ static const struct {
     {"equal", OP_EQ}, {"neq", OP_NE}, {"lt", OP_LT}, {"lte", OP_LE}, {"gt", OP_GT}, {"gte", OP_GE},
 };
 
+/* rego.metadata.chain() and rego.metadata.rule(): constants of the rule
+ * being compiled, as OPA's compiler rewrites them. Returns false when t is
+ * not such a call; *out is then untouched. */
+static bool is_metadata_call(const term *t)
+{
+    char name[64];
+    return t->kind == T_CALL && fn_name(t->u.call.fn, name, sizeof name) &&
+           (strcmp(name, "rego.metadata.chain") == 0 || strcmp(name, "rego.metadata.rule") == 0);
+}
+
+static bool gen_metadata_call(pgen *g, term *t, uint32_t *fail, bool literal, uint32_t *out)
+{
+    char name[64];
+    if (!is_metadata_call(t) || !fn_name(t->u.call.fn, name, sizeof name))
+        return false;
+    bool chain = strcmp(name, "rego.metadata.chain") == 0;
+    uint32_t nargs = t->u.call.nargs;
+    *out = 0;
+    if (nargs > (literal ? 1u : 0u)) {
+        gerr(g, POL_TYPE, t->pos, "%s: arity mismatch: has too many arguments, wants 0", name);
+        return true;
+    }
+    if (!g->cur_def) {
+        gerr(g, POL_TYPE, t->pos, "%s can only be called inside a rule", name);
+        return true;
+    }
+    const val *v =
+        chain ? annot_chain(g->cc, g->cur_def->m, g->cur_def->r) : annot_rule(g->cc, g->cur_def->r);
+    if (!v) {
+        gerr(g, POL_NOMEM, t->pos, "%s", "out of memory");
+        return true;
+    }
+    uint32_t r = load_const(g, v);
+    if (nargs == 1) {
+        gen_match(g, t->u.call.args[0], r, fail);
+        *out = NO_REG;
+    } else {
+        *out = r;
+    }
+    return true;
+}
+
 static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
 {
+    uint32_t meta;
+    if (gen_metadata_call(g, t, fail, literal, &meta))
+        return meta;
     fnref f;
     if (!resolve_fn(g, t->u.call.fn, &f))
         return 0;
@@ -1267,10 +1325,6 @@ static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
         return 0;
     }
     bool relation = f.builtin && (bi_table[f.bid].flags & BIF_RELATION);
-    if (relation && !out_form) {
-        gerr(g, POL_TYPE, t->pos, "%s must be called with an output argument", f.name);
-        return 0;
-    }
     if (f.builtin && literal && !out_form && nargs == 2) {
         for (size_t i = 0; i < sizeof inline_cmp / sizeof inline_cmp[0]; i++) {
             if (strcmp(f.name, inline_cmp[i].name) != 0)
@@ -1315,10 +1369,11 @@ static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
         uint32_t p = group_proc(g, f.grp, t->pos);
         emit(g, OP_CALLF, r, p, block, *fail);
     }
-    if (!out_form)
-        return r;
-    term *outp = t->u.call.args[nargs - 1];
     if (relation) {
+        /* A relation's builtin returns all its solutions as an array; each
+         * is one binding of the output, so iterate it like `some v in`. As
+         * a term (`[p, v] := walk(x)`), the call's value is the current
+         * solution and the enclosing literal backtracks into the scan. */
         uint32_t s = slot_new(g);
         emit(g, OP_ITER, s, r, 0, *fail);
         uint32_t kv = regs_new(g, 2);
@@ -1326,10 +1381,14 @@ static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
         label_here(g, l);
         emit(g, OP_NEXT, s, r, kv, *fail);
         *fail = l;
-        gen_match(g, outp, kv + 1, fail);
-    } else {
-        gen_match(g, outp, r, fail);
+        if (!out_form)
+            return kv + 1;
+        gen_match(g, t->u.call.args[nargs - 1], kv + 1, fail);
+        return NO_REG;
     }
+    if (!out_form)
+        return r;
+    gen_match(g, t->u.call.args[nargs - 1], r, fail);
     return NO_REG; /* the output form is a test, not a value */
 }
 
@@ -1523,7 +1582,7 @@ static uint32_t gen_with(pgen *g, with_mod *w, uint32_t *fail)
         if (v->kind == T_VAR || v->kind == T_REF) {
             char nm[256];
             if (fn_name(v, nm, sizeof nm) && !(v->kind == T_VAR && var_find(g, v->u.str.s, v->u.str.len))) {
-                int bid = bi_lookup(nm, strlen(nm));
+                int bid = builtin_lookup(g, nm, strlen(nm));
                 bool saved = g->cc->failed;
                 pol_error *saved_err = g->cc->err;
                 pol_error scratch;
@@ -1653,7 +1712,7 @@ static bool with_ready(pgen *g, const literal *l)
         const term *v = l->withs[i].value;
         if (v->kind == T_VAR || v->kind == T_REF) {
             char nm[256];
-            if (fn_name(v, nm, sizeof nm) && bi_lookup(nm, strlen(nm)) >= 0)
+            if (fn_name(v, nm, sizeof nm) && builtin_lookup(g, nm, strlen(nm)) >= 0)
                 continue;
         }
         if (!term_ready(g, v))
@@ -1681,6 +1740,8 @@ static bool lit_ready(pgen *g, const literal *l)
             g->cc->failed = saved;
             g->cc->err = saved_err;
             uint32_t n = t->u.call.nargs;
+            if (!l->negated && n == 1 && is_metadata_call(t))
+                return pattern_ok(g, t->u.call.args[0]);
             if (ok && !l->negated) {
                 uint32_t ar = f.builtin ? bi_table[f.bid].arity : f.grp->arity;
                 if (n == ar + 1) {
@@ -2272,6 +2333,7 @@ static void gen_complete_like(pgen *g, group *grp, uint32_t res, uint32_t confli
     for (uint32_t i = 0; i < grp->ndefs && !failed(g); i++) {
         cdef *d = &grp->defs[i];
         use_module(g, d->m);
+        g->cur_def = d;
         g->nreg = base_reg;
         g->nslot = base_slot;
         g->pos = d->r->pos;
@@ -2398,6 +2460,7 @@ bool plan_group(pol_compiler *cc, group *grp)
         for (uint32_t i = 0; i < grp->ndefs && !failed(g); i++) {
             cdef *d = &grp->defs[i];
             use_module(g, d->m);
+            g->cur_def = d;
             g->nreg = base_reg;
             g->nslot = base_slot;
             g->pos = d->r->pos;
@@ -2435,25 +2498,42 @@ bool plan_group(pol_compiler *cc, group *grp)
     return ok;
 }
 
-uint32_t plan_namespace(pol_compiler *cc, rnode *n)
+static bool has_str(term *const *pat, uint32_t npat)
 {
-    if (n->ns_proc != UINT32_MAX)
-        return n->ns_proc;
-    n->ns_proc = proc_reserve(cc, n->path, PROC_RULE);
-    uint32_t pi = n->ns_proc;
-    pgen *g = pgen_new(cc);
-    if (!g)
-        return pi;
+    for (uint32_t i = 0; i < npat; i++)
+        if (pat[i]->kind == T_STR)
+            return true;
+    return false;
+}
+
+/* The document at rule-tree node n: an object of its children's values
+ * with the base data at its path merged in. pat (npat terms) is the rest
+ * of the ref that will look into it, pat[0] keying n's children: a child
+ * whose key differs from a constant string there cannot be selected, so it
+ * is left out rather than evaluated. That is what keeps
+ * `data[x].allow.see` in package test from depending on data.test.p (and
+ * from being reported recursive), as OPA's ref-unifying dependency check. */
+static void namespace_body(pgen *g, rnode *n, term *const *pat, uint32_t npat, uint32_t pi)
+{
+    pol_compiler *cc = g->cc;
     uint32_t res = reg_new(g);
     emit(g, OP_OBJNEW, res, 0, 0, 0);
     for (uint32_t i = 0; i < n->nkids && !failed(g); i++) {
         rnode *c = n->kids[i];
         if (c->grp && c->grp->kind == G_FUNC)
             continue;
+        if (npat > 0 && pat[0]->kind == T_STR &&
+            (pat[0]->u.str.len != c->keylen || memcmp(pat[0]->u.str.s, c->key, c->keylen) != 0))
+            continue;
         uint32_t skip = label_new(g);
         uint32_t vr = reg_new(g);
-        uint32_t p = c->grp ? group_proc(g, c->grp, c->grp->defs ? c->grp->defs[0].r->pos : g->pos)
-                            : plan_namespace(cc, c);
+        uint32_t p;
+        if (c->grp)
+            p = group_proc(g, c->grp, c->grp->defs ? c->grp->defs[0].r->pos : g->pos);
+        else if (npat > 0)
+            p = plan_namespace_matching(cc, c, pat + 1, npat - 1);
+        else
+            p = plan_namespace(cc, c);
         emit(g, OP_RULE, vr, p, 0, skip);
         uint32_t kr = load_const(g, v_str(cc->pmem, c->key, c->keylen));
         emit(g, OP_PUT, res, kr, vr, 1);
@@ -2473,6 +2553,33 @@ uint32_t plan_namespace(pol_compiler *cc, rnode *n)
     emit(g, OP_FINISH, res, 0, 0, 0);
     emit(g, OP_RET, res, 0, 0, 0);
     proc_finish(g, pi, 0);
+}
+
+uint32_t plan_namespace(pol_compiler *cc, rnode *n)
+{
+    if (n->ns_proc != UINT32_MAX)
+        return n->ns_proc;
+    n->ns_proc = proc_reserve(cc, n->path, PROC_RULE);
+    uint32_t pi = n->ns_proc;
+    pgen *g = pgen_new(cc);
+    if (!g)
+        return pi;
+    namespace_body(g, n, NULL, 0, pi);
+    pgen_free(g);
+    return pi;
+}
+
+/* n's document for a ref that continues with pat: pruned to the children
+ * the ref can select when pat names any key, else the whole (shared) one. */
+static uint32_t plan_namespace_matching(pol_compiler *cc, rnode *n, term *const *pat, uint32_t npat)
+{
+    if (!has_str(pat, npat))
+        return plan_namespace(cc, n);
+    uint32_t pi = proc_reserve(cc, n->path, PROC_RULE);
+    pgen *g = pgen_new(cc);
+    if (!g)
+        return pi;
+    namespace_body(g, n, pat, npat, pi);
     pgen_free(g);
     return pi;
 }

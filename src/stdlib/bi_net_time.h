@@ -33,6 +33,7 @@
     X(RAND_INTN, "rand.intn", 2, BIF_NONDET, bi_rand_intn)                                         \
     X(SEMVER_IS_VALID, "semver.is_valid", 1, BIF_NONE, bi_semver_is_valid)                         \
     X(SEMVER_COMPARE, "semver.compare", 2, BIF_NONE, bi_semver_compare)                            \
-    X(OPA_RUNTIME, "opa.runtime", 0, BIF_NONDET, bi_opa_runtime)
+    X(OPA_RUNTIME, "opa.runtime", 0, BIF_NONDET, bi_opa_runtime)                                   \
+    X(TEST_SLEEP, "test.sleep", 1, BIF_NONDET | BIF_TEST, bi_test_sleep)
 
 #endif

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Go's time-package quote(): bytes outside printable ASCII become \xNN. */
@@ -1648,6 +1649,31 @@ bi_status bi_time_parse_rfc3339_ns(bi_ctx *ctx, const val *const *args, const va
     if (parse_rfc3339_canonical(args[0]->u.s, args[0]->len, &t))
         return out_ns(ctx, name, t, out);
     return parse_with_layout(ctx, name, rfc3339, sizeof rfc3339 - 1, args[0], out);
+}
+
+/* OPA's test-harness builtin (registered by its conformance runner, not by
+ * OPA itself; resolved only with POL_COMPILE_TEST_BUILTINS): sleeps for a Go
+ * duration and returns null. As the harness, an unparsable or negative
+ * duration sleeps for zero. It exists so the "time caching" case can show
+ * that time.now_ns is fixed for the whole evaluation. */
+bi_status bi_test_sleep(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    static const char name[] = "test.sleep";
+    if (!nt_is_str(args[0]))
+        return bi_type_fail(ctx, name, 1, "string", args[0]);
+    int64_t ns = 0;
+    if (parse_duration(ctx, name, args[0]->u.s, args[0]->len, &ns) != BI_OK) {
+        ns = 0;
+        ctx->err_code = POL_OK;
+        ctx->err_msg[0] = '\0';
+    }
+    if (ns > 0) {
+        struct timespec left = {.tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000)};
+        while (nanosleep(&left, &left) != 0 && errno == EINTR) {
+        }
+    }
+    *out = VAL_NULL;
+    return BI_OK;
 }
 
 bi_status bi_time_parse_duration_ns(bi_ctx *ctx, const val *const *args, const val **out)

@@ -49,6 +49,7 @@ enum bi_flags {
     BIF_NONDET = 1u << 0,   /* result may differ between calls with equal args (time, rand, uuid, http) */
     BIF_RELATION = 1u << 1, /* returns an array of outputs, each a solution (walk) */
     BIF_INFIX = 1u << 2,    /* an operator (==, +, …): OPA omits the name from some messages */
+    BIF_TEST = 1u << 3,     /* OPA test-harness only: resolved with POL_COMPILE_TEST_BUILTINS */
 };
 
 /* bi_fail(ctx, code, fmt, ...): records an error and returns BI_ERR. */

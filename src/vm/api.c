@@ -196,11 +196,12 @@ static void begin_eval(pol_ctx *c, unsigned flags)
     memset(c->memo_state, MEMO_NONE, c->prog->nprocs);
     c->sp = c->slot_sp = 0;
     c->nover = c->nwith = 0;
-    c->in_mock = 0;
+    c->mock_floor = 0;
     c->depth = 0;
     c->budget = c->opt.max_instructions;
     c->strict = (flags & POL_EVAL_STRICT_BUILTIN_ERRORS) != 0;
     c->status = POL_OK;
+    c->deferred = POL_OK;
     c->errmsg[0] = 0;
     memset(&c->errloc, 0, sizeof c->errloc);
     c->data = c->prog->data;
@@ -278,6 +279,10 @@ static pol_status run_entry(pol_ctx *ctx, int ep, const cache_key *key, bool loo
     pol_status st = vm_call(ctx, ctx->prog->eps[ep].proc, NULL, &result);
     if (st != POL_OK)
         return report(ctx, st, err);
+    if (ctx->deferred != POL_OK) {
+        out->value = (const pol_value *)result; /* what OPA's result set holds beside the error */
+        return report(ctx, ctx->deferred, err);
+    }
     if (result && output_size(result, ctx->opt.max_output_bytes, 0) > ctx->opt.max_output_bytes) {
         char msg[160];
         snprintf(msg, sizeof msg, "the result is larger than max_output_bytes (%zu; raise pol_ctx_options.max_output_bytes)",

@@ -58,7 +58,7 @@
     X(OBJNEW, "RN--", "R[a] := new object builder; b=1: an object-rule builder keyed by paths")                                                    \
     X(PUSH, "RR--", "append R[b] to builder R[a] (array or set)")                                      \
     X(PUT, "RRRN", "builder R[a][R[b]] := R[c]; d=1: conflict is an error, else replace")              \
-    X(PUTALL, "RR--", "builder R[a]: add every pair of object R[b] whose key it lacks")                \
+    X(PUTALL, "RR--", "builder R[a]: merge object R[b] (base data) in; R[b] wins but objects merge deeply") \
     X(PUTPATH, "RRR-", "object-rule builder R[a]: insert value R[c] at key path R[b] (array); x=1: R[c] joins a set leaf")         \
     X(FINISH, "R---", "R[a] := finished value of builder R[a] (sets/objects sorted)")                  \
     X(MKARR, "RRN-", "R[a] := [R[b] … R[b+c-1]]")                                                      \

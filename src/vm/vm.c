@@ -40,6 +40,8 @@ static pol_status set_error(pol_ctx *c, pol_status code, const srcloc *loc, cons
 {
     if (c->status != POL_OK)
         return c->status;
+    if (c->deferred != POL_OK)
+        return c->status = c->deferred; /* keeps the builtin error's message */
     c->status = code;
     snprintf(c->errmsg, sizeof c->errmsg, fmt, arg);
     if (loc)
@@ -73,6 +75,63 @@ static const val *builder_new(pol_ctx *c, uint8_t kind)
     b->kind = kind;
     vb_init(&b->b, &c->arena);
     return &b->v;
+}
+
+/* OPA's merge of a base document into the virtual one read at the same
+ * path (topdown's mergeObjects with base first): where both hold a key,
+ * two objects merge recursively and otherwise the base value wins. NULL
+ * when the arena is full. Depth is bounded by the values' own nesting. */
+static const val *merge_base_obj(arena *a, const val *base, const val *virt)
+{
+    vbuild out;
+    vb_init(&out, a);
+    uint32_t i = 0, j = 0;
+    while (i < base->len || j < virt->len) {
+        int cmp = i == base->len ? 1 : j == virt->len ? -1 : val_compare(base->u.o.k[i], virt->u.o.k[j]);
+        const val *k, *v;
+        if (cmp < 0) {
+            k = base->u.o.k[i];
+            v = base->u.o.v[i++];
+        } else if (cmp > 0) {
+            k = virt->u.o.k[j];
+            v = virt->u.o.v[j++];
+        } else {
+            k = base->u.o.k[i];
+            v = base->u.o.v[i];
+            if (v->type == V_OBJ && virt->u.o.v[j]->type == V_OBJ &&
+                !(v = merge_base_obj(a, v, virt->u.o.v[j])))
+                return NULL;
+            i++;
+            j++;
+        }
+        if (!vb_put(&out, k, v))
+            return NULL;
+    }
+    return vb_finish_object(&out, NULL);
+}
+
+/* PUTALL: merges base object o into the namespace builder nb (unsorted,
+ * unique keys) with merge_base_obj's rule. False when the arena is full. */
+static bool put_base(arena *a, vbuild *nb, const val *o)
+{
+    uint32_t have = nb->n;
+    for (uint32_t i = 0; i < o->len; i++) {
+        uint32_t j = 0;
+        while (j < have && !val_equal(nb->k[j], o->u.o.k[i]))
+            j++;
+        if (j == have) {
+            if (!vb_put(nb, o->u.o.k[i], o->u.o.v[i]))
+                return false;
+        } else if (o->u.o.v[i]->type == V_OBJ && nb->v[j]->type == V_OBJ) {
+            const val *m = merge_base_obj(a, o->u.o.v[i], nb->v[j]);
+            if (!m)
+                return false;
+            nb->v[j] = m;
+        } else {
+            nb->v[j] = o->u.o.v[i];
+        }
+    }
+    return true;
 }
 
 static builder *as_builder(const val *v)
@@ -297,7 +356,7 @@ static const override *find_override(const pol_ctx *c, bool builtin, uint32_t id
         if (o->busy)
             continue;
         bool fn_kind = (o->kind & 0x80) || o->kind == WITH_BUILTIN_VALUE || o->kind == WITH_PROC_VALUE;
-        if (fn_kind && c->in_mock)
+        if (fn_kind && i < c->mock_floor)
             continue;
         if (o->kind & 0x80) {
             uint8_t k = o->kind & 0x7f;
@@ -330,8 +389,13 @@ static pol_status call_builtin_raw(pol_ctx *c, uint32_t id, const val *const *ar
     pol_status code = c->bi.err_code ? c->bi.err_code : POL_EVAL_BUILTIN;
     bool fatal = code == POL_LIMIT_ARENA || code == POL_NOMEM || code == POL_LIMIT_INSTRUCTIONS ||
                  code == POL_LIMIT_DEPTH || code == POL_EVAL_CONFLICT;
-    if (fatal || c->strict)
+    if (fatal)
         return set_error(c, code, loc_of(c, pc), "%s", c->bi.err_msg);
+    if (c->strict && c->deferred == POL_OK) {
+        set_error(c, code, loc_of(c, pc), "%s", c->bi.err_msg);
+        c->deferred = code;
+        c->status = POL_OK;
+    }
     return POL_UNDEFINED;
 }
 
@@ -342,10 +406,11 @@ static pol_status call_proc(pol_ctx *c, uint32_t proc, const val *const *args, c
 static pol_status call_replacement(pol_ctx *c, override *o, const val *const *args, const val **out, uint32_t pc)
 {
     (void)pc;
+    uint32_t saved_floor = c->mock_floor;
     o->busy = true;
-    c->in_mock++;
+    c->mock_floor = c->nover;
     pol_status st = vm_call(c, o->repl, args, out);
-    c->in_mock--;
+    c->mock_floor = saved_floor;
     o->busy = false;
     if (st != POL_OK)
         return st;
@@ -788,15 +853,9 @@ dispatch:
                 st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUTALL without a builder or object");
                 goto out;
             }
-            uint32_t have = b->b.n;
-            for (uint32_t i = 0; i < o->len; i++) {
-                bool present = false;
-                for (uint32_t j = 0; j < have && !present; j++)
-                    present = val_equal(b->b.k[j], o->u.o.k[i]);
-                if (!present && !vb_put(&b->b, o->u.o.k[i], o->u.o.v[i])) {
-                    st = oom(c, pc);
-                    goto out;
-                }
+            if (!put_base(&c->arena, &b->b, o)) {
+                st = oom(c, pc);
+                goto out;
             }
             NEXT_INSN();
         }

@@ -78,11 +78,19 @@ struct pol_ctx {
     with_frame withs[POL_MAX_WITH];
     uint32_t nwith;
 
-    uint32_t in_mock; /* >0 while a function mock runs: no function mock applies inside one */
+    /* Function mocks below this override-stack height are off: a mock's body
+     * sees none of the mocks in force where it was called, only those its own
+     * `with`s push (OPA pushes an empty mock frame around a mock call). */
+    uint32_t mock_floor;
     uint64_t budget; /* instructions left on back-edges and calls */
     uint32_t depth;
     bool strict;
 
+    /* Strict mode's first builtin error. As in OPA, evaluation goes on with
+     * the failing expression undefined and the error is returned at the
+     * end (errmsg/errloc describe it); a later error that unwinds is
+     * reported as this one, as OPA's runner prefers the builtin error. */
+    pol_status deferred;
     /* The first error; evaluation unwinds as soon as it is set. */
     pol_status status;
     char errmsg[384];

@@ -468,6 +468,34 @@ static void test_positions(void)
     arena_free(&a);
 }
 
+/* METADATA blocks as OPA's parser cuts them: the opening comment may sit
+ * anywhere; it continues only with comments on the very next lines in
+ * column 1, each less one leading space. A `#` inside a string is not a
+ * comment. */
+static void test_meta_blocks(void)
+{
+    arena a;
+    arena_init_growable(&a, NULL);
+    pol_error err;
+    const char *src = "# METADATA\n# title: t\n#  indented: 1\n  # not column 1\npackage a\n\n"
+                      "p := \"# METADATA\"\n"
+                      "  #   METADATA  \n#a: 1\n\n# b: 2\nq := 1 # METADATA\n";
+    module *m = parse_module(&a, "f.rego", src, strlen(src), &err);
+    CHECK(m != NULL);
+    if (m) {
+        CHECK(m->nmetas == 3);
+        if (m->nmetas == 3) {
+            CHECK(m->metas[0].pos.line == 1 && m->metas[0].pos.col == 1);
+            CHECK_STR(m->metas[0].yaml, "title: t\n indented: 1\n");
+            CHECK(m->metas[1].pos.line == 8 && m->metas[1].pos.col == 3);
+            CHECK_STR(m->metas[1].yaml, "a: 1\n");
+            CHECK(m->metas[2].pos.line == 12 && m->metas[2].pos.col == 8);
+            CHECK(m->metas[2].len == 0);
+        }
+    }
+    arena_free(&a);
+}
+
 /* Truncating a policy anywhere, and feeding bytes it was never meant to
  * see, must give a parse or a clean error, never a crash. */
 static void test_robustness(void)
@@ -692,6 +720,7 @@ int main(int argc, char **argv)
     test_templates();
     test_errors();
     test_positions();
+    test_meta_blocks();
     test_robustness();
     test_nesting_limits();
     if (argc > 1)

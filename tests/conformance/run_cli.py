@@ -5,7 +5,7 @@
 
 For every case: writes its modules (test-<i>.rego), data (data.json) and
 input (input.json) to a temporary directory and runs
-`policy eval --format json -d ... [-i input.json] [--strict-builtin-errors] QUERY`
+`policy eval --format json --test-builtins -d ... [-i input.json] [--strict-builtin-errors] QUERY`
 there, then compares the JSON envelope with the case as the conformance
 README describes (sets of binding rows, 1 == 1.0, sort_bindings,
 ignore_generated_vars, want_error substring, want_error_code). Prints a
@@ -73,7 +73,7 @@ def query_with_input(query, term):
 def run_case(job):
     policy, case_id, case = job
     with tempfile.TemporaryDirectory(prefix="policy-conf-") as d:
-        args = [policy, "eval", "--format", "json"]
+        args = [policy, "eval", "--format", "json", "--test-builtins"]
         for i, m in enumerate(case.get("modules") or []):
             name = f"test-{i}.rego"
             with open(os.path.join(d, name), "w") as f:

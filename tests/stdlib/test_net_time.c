@@ -353,6 +353,19 @@ static void test_time_duration(void)
     EXPECT_ERR("time.parse_duration_ns", "[\".s\"]", POL_EVAL_BUILTIN, "time: invalid duration \".s\"");
 }
 
+/* test.sleep (OPA's harness builtin): null for any string, as the harness
+ * ignores ParseDuration's error; only a non-string is an error. */
+static void test_test_sleep(void)
+{
+    EXPECT("test.sleep", "[\"1ms\"]", "null");
+    EXPECT("test.sleep", "[\"0\"]", "null");
+    EXPECT("test.sleep", "[\"-5s\"]", "null");
+    EXPECT("test.sleep", "[\"soon\"]", "null");
+    CHECK(C.err_code == POL_OK);
+    EXPECT("time.now_ns", "[]", "1700000000123456789"); /* the evaluation's clock did not move */
+    EXPECT_ERR("test.sleep", "[5]", POL_EVAL_TYPE, "test.sleep: operand 1 must be string but got number");
+}
+
 static void test_time_fields(void)
 {
     EXPECT("time.date", "[1517814000000000000]", "[2018, 2, 5]");
@@ -621,6 +634,7 @@ int main(void)
     test_lookup_ip_addr();
     test_time_parse();
     test_time_duration();
+    test_test_sleep();
     test_time_fields();
     test_time_add_diff();
     test_time_format();

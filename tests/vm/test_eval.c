@@ -55,7 +55,25 @@ static const eval_case cases[] = {
     {"with input", "package t\nq if input.x == 1\np if q with input as {\"x\": 1}", NULL, "{\"x\":2}", "data.t.p",
      "true", 0},
     {"with function mock", "package t\nf(x) := x\np := y if y := f(1) with f as 7", NULL, NULL, "data.t.p", "7", 0},
+    /* Inside a mock, the mocks in force at its call are off (so g's count
+     * is the real one) but a `with` in the mock's own body applies. */
+    {"with inside a mock",
+     "package t\ng(x) := 123 if { count(x) == 1; s with array.reverse as h }\nh(_) := [\"mocked\"]\n"
+     "s if array.reverse([1]) == [\"mocked\"]\nr if count([7]) == 123\np if r with count as g",
+     NULL, NULL, "data.t.p", "true", 0},
+    {"with inside a mock, user functions",
+     "package t\nf2(x) := count(x)\nf3(x) := x\ng(x) := 123 if { f2(x) == 1; s with f3 as h }\nh(_) := 9\n"
+     "s if f3(1) == 9\nr if f2([7]) == 123\np if r with f2 as g",
+     NULL, NULL, "data.t.p", "true", 0},
     {"namespace document", "package t\np := 1\nq := 2", NULL, NULL, "data.t", "{\"p\":1,\"q\":2}", 0},
+    /* OPA's merge when a path holds both base data and rules: reading the
+     * whole document, the base value wins and objects merge deeply; the
+     * rule itself still answers a ref to its own path. */
+    {"base and virtual merged", "package t\nk := \"bar\"\nm := {\"a\": 1, \"c\": {\"x\": 1}}",
+     "{\"t\":{\"k\":\"foo\",\"m\":{\"b\":2,\"c\":{\"y\":2}},\"z\":0}}", NULL, "data.t",
+     "{\"k\":\"foo\",\"m\":{\"a\":1,\"b\":2,\"c\":{\"x\":1,\"y\":2}},\"z\":0}", 0},
+    {"base and virtual, rule path", "package t\nk := \"bar\"", "{\"t\":{\"k\":\"foo\"}}", NULL, "data.t.k",
+     "\"bar\"", 0},
     {"conflict", "package t\np := input.a\np := input.b", NULL, "{\"a\":1,\"b\":2}", "data.t.p",
      "eval_conflict_error", 0},
     {"object key conflict", "package t\np[k] := v if { some v in [1, 2]; k := \"a\" }", NULL, NULL, "data.t.p",
@@ -263,9 +281,42 @@ static void test_error_location_outlives_compiler(void)
     pol_bundle_release(b);
 }
 
+/* Strict builtin errors as OPA's evaluator has them: the failing
+ * expression is undefined, evaluation finishes, and the first error is
+ * returned beside the value computed without it. */
+static void test_strict_errors_finish(void)
+{
+    pol_bundle *b = compile_one("package t\np := [x | some d in [2, 0, \"a\", 4]; x := 8 / d]", "data.t.p");
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    pol_error err;
+    pol_ctx *ctx = pol_ctx_new(b, NULL, &err);
+    int ep = pol_bundle_entrypoint(b, "data.t.p");
+    pol_result res;
+    pol_status st =
+        pol_eval_json(ctx, ep, "", 0, POL_EVAL_NO_INPUT | POL_EVAL_STRICT_BUILTIN_ERRORS, &res, &err);
+    CHECK(st == POL_EVAL_BUILTIN);
+    CHECK(strstr(err.message, "divide by zero") != NULL); /* the first of the two errors */
+    char got[256] = "";
+    CHECK(res.value != NULL);
+    if (res.value)
+        pol_value_to_json(res.value, 0, got, sizeof got);
+    CHECK_STR(got, "[4,2]");
+    /* without the flag: the same value, no error */
+    st = pol_eval_json(ctx, ep, "", 0, POL_EVAL_NO_INPUT, &res, &err);
+    CHECK(st == POL_OK);
+    if (st == POL_OK)
+        pol_value_to_json(res.value, 0, got, sizeof got);
+    CHECK_STR(got, "[4,2]");
+    pol_ctx_free(ctx);
+    pol_bundle_release(b);
+}
+
 int main(void)
 {
     test_error_location_outlives_compiler();
+    test_strict_errors_finish();
     test_builders();
     test_cache();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
