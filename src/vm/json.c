@@ -82,6 +82,11 @@ enum { JSON_KEY_CACHE_BITS = 6, JSON_KEY_CACHE = 1 << JSON_KEY_CACHE_BITS, JSON_
  * Larger objects that arrive unsorted go through pol_sort. */
 enum { JSON_INSERTION_SORT_MAX = 32 };
 
+/* Escaped strings whose decoding fits in this many bytes are decoded in
+ * one pass into a buffer on the stack; longer ones are measured, then
+ * decoded into place. */
+enum { JSON_STRING_BUF = 256 };
+
 typedef struct jparser {
     arena *a;
     const unsigned char *s;
@@ -198,7 +203,9 @@ static inline void jskip_ws(jparser *p)
  * than the quote and the backslash. */
 static inline bool jis_plain(unsigned char c)
 {
-    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+    /* Branch-free: the loops that call this exit at unpredictable points,
+     * and one mispredicted exit is cheaper than several. */
+    return (unsigned)(c - 0x20) < 0x60u && c != '"' && c != '\\';
 }
 
 /* The index of the first byte in s[i, n) that is not plain (see
@@ -267,51 +274,115 @@ static inline bool jpush(jparser *p, const val *x)
     return true;
 }
 
-static int hexval(unsigned char c)
+/* One more than each hex digit's value; 0 for bytes that are not one. */
+static const unsigned char jhexdigits[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/* The value of the 4 hex digits at s, or -1. A table rather than range
+ * tests: digits and letters alternate unpredictably. */
+static inline int32_t jhex4(const unsigned char *s)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    unsigned a = jhexdigits[s[0]], b = jhexdigits[s[1]], c = jhexdigits[s[2]], d = jhexdigits[s[3]];
+    if (!a || !b || !c || !d)
+        return -1;
+    return (int32_t)((a - 1) << 12 | (b - 1) << 8 | (c - 1) << 4 | (d - 1));
 }
 
-static int32_t jhex4(const unsigned char *s)
+/* UTF-8 of a code point that is a Unicode scalar value (as every one the
+ * parser produces is) into out, which has room for 4 bytes. */
+static inline size_t utf8_put(unsigned char *out, int32_t cp)
 {
-    int32_t v = 0;
-    for (int k = 0; k < 4; k++) {
-        int h = hexval(s[k]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
+    uint32_t c = (uint32_t)cp;
+    if (c < 0x80) {
+        out[0] = (unsigned char)c;
+        return 1;
     }
-    return v;
+    if (c < 0x800) {
+        out[0] = (unsigned char)(0xc0 | c >> 6);
+        out[1] = (unsigned char)(0x80 | (c & 0x3f));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (unsigned char)(0xe0 | c >> 12);
+        out[1] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+        out[2] = (unsigned char)(0x80 | (c & 0x3f));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xf0 | c >> 18);
+    out[1] = (unsigned char)(0x80 | (c >> 12 & 0x3f));
+    out[2] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+    out[3] = (unsigned char)(0x80 | (c & 0x3f));
+    return 4;
 }
 
-static size_t utf8_put(unsigned char *out, int32_t cp)
+/* What each single-character escape stands for; 0 for the rest. A table
+ * rather than a switch: escapes vary from one to the next, and the jump
+ * a switch compiles to mispredicts. */
+static const unsigned char jescapes[256] = {
+    ['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+    ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t',
+};
+
+/* memcpy for the short runs between escapes, where a call would cost
+ * more than the copy: fixed-size pieces compile to plain moves. */
+static inline void jcopy(unsigned char *d, const unsigned char *s, size_t n)
 {
-    return (size_t)utf8proc_encode_char(cp, out);
+    if (n >= 32) {
+        memcpy(d, s, n);
+        return;
+    }
+    for (; n >= 8; n -= 8, d += 8, s += 8)
+        memcpy(d, s, 8);
+    if (n & 4) {
+        memcpy(d, s, 4);
+        d += 4;
+        s += 4;
+    }
+    if (n & 2) {
+        memcpy(d, s, 2);
+        d += 2;
+        s += 2;
+    }
+    if (n & 1)
+        *d = *s;
 }
 
-/* Decodes the string body from index i (just past the opening quote) up
- * to the closing quote. With out == NULL it only validates and returns
- * the decoded length, and *verbatim tells whether the body is its own
- * decoding (no escapes, no invalid UTF-8); with out it writes the bytes
- * (the first pass has already validated, so the second cannot fail).
- * Returns SIZE_MAX after reporting a syntax error. On success *end is the
- * index of the closing quote. */
-static size_t jdecode_string(jparser *p, size_t i, unsigned char *out, size_t *end, bool *verbatim)
+/* Writes n bytes at out[o] if they fit in cap; a string that does not
+ * fit is decoded again into a buffer of its exact size. */
+static inline void jput(unsigned char *out, size_t cap, size_t o, const unsigned char *src, size_t n)
+{
+    if (n <= cap && o <= cap - n)
+        jcopy(out + o, src, n);
+}
+
+/* Decodes the string body from index start (just past the opening quote)
+ * up to the closing quote, validating it, and returns the decoded length
+ * (SIZE_MAX after reporting a syntax error); *end is then the index of
+ * the closing quote. *verbatim (when not NULL) tells whether the body is
+ * its own decoding (no escapes, no invalid UTF-8): then nothing is
+ * written. Otherwise the decoded bytes are in out if they fit in cap. A
+ * second call on the same string cannot fail. */
+static size_t jdecode_string(jparser *p, size_t start, unsigned char *out, size_t cap, size_t *end,
+                             bool *verbatim)
 {
     const unsigned char *s = p->s;
-    size_t n = p->n, o = 0;
-    unsigned char tmp[4];
+    size_t n = p->n, i = start, o = 0;
+    unsigned char u8[4];
+    /* Until the first escape or invalid byte the output is the input, and
+     * nothing is written; from then on every decoded byte is. */
     bool as_is = true;
     for (;;) {
-        size_t run = jscan_plain(s, i, n);
-        if (out)
-            memcpy(out + o, s + i, run - i);
+        /* Runs between escapes are short: bytes first, blocks after. */
+        size_t run = i;
+        while (run < n && run - i < 8 && jis_plain(s[run]))
+            run++;
+        if (run - i == 8)
+            run = jscan_plain(s, run, n);
+        if (!as_is)
+            jput(out, cap, o, s + i, run - i);
         o += run - i;
         i = run;
         if (i >= n)
@@ -326,16 +397,21 @@ static size_t jdecode_string(jparser *p, size_t i, unsigned char *out, size_t *e
         if (c >= 0x80) {
             size_t k = jutf8_len(s + i, n - i);
             if (k) {
-                if (out)
-                    memcpy(out + o, s + i, k);
+                if (!as_is)
+                    jput(out, cap, o, s + i, k);
                 o += k;
                 i += k;
-            } else {
-                /* Invalid UTF-8: each offending byte becomes U+FFFD (Go). */
-                as_is = false;
-                o += utf8_put(out ? out + o : tmp, 0xFFFD);
-                i++;
+                continue;
             }
+            /* Invalid UTF-8: each offending byte becomes U+FFFD (Go). */
+            if (as_is) {
+                as_is = false;
+                jput(out, cap, 0, s + start, o);
+            }
+            k = utf8_put(u8, 0xFFFD);
+            jput(out, cap, o, u8, k);
+            o += k;
+            i++;
             continue;
         }
         if (c < 0x20) {
@@ -343,22 +419,15 @@ static size_t jdecode_string(jparser *p, size_t i, unsigned char *out, size_t *e
             return SIZE_MAX;
         }
         /* c is the backslash. */
-        as_is = false;
+        if (as_is) {
+            as_is = false;
+            jput(out, cap, 0, s + start, o);
+        }
         if (i + 1 >= n)
             break;
         unsigned char e = s[i + 1];
-        unsigned char simple = 0;
-        switch (e) {
-        case '"': simple = '"'; break;
-        case '\\': simple = '\\'; break;
-        case '/': simple = '/'; break;
-        case 'b': simple = '\b'; break;
-        case 'f': simple = '\f'; break;
-        case 'n': simple = '\n'; break;
-        case 'r': simple = '\r'; break;
-        case 't': simple = '\t'; break;
-        case 'u': break;
-        default:
+        unsigned char simple = jescapes[e];
+        if (!simple && e != 'u') {
             if (e >= 0x20 && e < 0x7f)
                 jfail(p, i + 1, "invalid escape character '%c' in string", e);
             else
@@ -366,8 +435,7 @@ static size_t jdecode_string(jparser *p, size_t i, unsigned char *out, size_t *e
             return SIZE_MAX;
         }
         if (simple) {
-            if (out)
-                out[o] = simple;
+            jput(out, cap, o, &simple, 1);
             o++;
             i += 2;
             continue;
@@ -393,7 +461,9 @@ static size_t jdecode_string(jparser *p, size_t i, unsigned char *out, size_t *e
         } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             cp = 0xFFFD;
         }
-        o += utf8_put(out ? out + o : tmp, cp);
+        size_t k = utf8_put(u8, cp);
+        jput(out, cap, o, u8, k);
+        o += k;
     }
     jfail(p, n, "unexpected end of input in string");
     return SIZE_MAX;
@@ -416,26 +486,43 @@ static val *jnew_str(jparser *p, size_t len, unsigned char **bytes)
     return v;
 }
 
-/* The key cache slot of a key's bytes. The hash reads the first and last
- * (up to) 8 bytes and the length: a collision only costs a miss. */
-static inline const val **jkey_slot(jparser *p, const unsigned char *s, size_t len)
+/* A key's first and last (up to) 8 bytes, 0 < len <= 32. With the length
+ * they determine a key of up to 16 bytes outright: the two words overlap
+ * or meet for 4..16 bytes, and for 1..3 bytes they hold every byte. */
+static inline void jkey_words(const unsigned char *s, size_t len, uint64_t *head, uint64_t *tail)
 {
-    uint64_t head, tail;
     if (len >= 8) {
-        memcpy(&head, s, 8);
-        memcpy(&tail, s + len - 8, 8);
+        memcpy(head, s, 8);
+        memcpy(tail, s + len - 8, 8);
     } else if (len >= 4) {
         uint32_t h4, t4;
         memcpy(&h4, s, 4);
         memcpy(&t4, s + len - 4, 4);
-        head = h4;
-        tail = t4;
+        *head = h4;
+        *tail = t4;
     } else {
-        head = (uint64_t)s[0] | (uint64_t)s[len / 2] << 8 | (uint64_t)s[len - 1] << 16;
-        tail = 0;
+        *head = (uint64_t)s[0] | (uint64_t)s[len / 2] << 8 | (uint64_t)s[len - 1] << 16;
+        *tail = 0;
     }
-    uint64_t h = head * 0x9e3779b97f4a7c15u ^ tail * 0xc2b2ae3d27d4eb4fu ^ len * 0x165667b19e3779f9u;
-    return &p->keys[h >> (64 - JSON_KEY_CACHE_BITS)];
+}
+
+/* The cached key equal to the len bytes at s, or NULL; *slot is where to
+ * cache it otherwise. A collision only costs a miss. */
+static inline const val *jkey_lookup(jparser *p, const unsigned char *s, size_t len, const val ***slot)
+{
+    uint64_t head, tail;
+    jkey_words(s, len, &head, &tail);
+    uint64_t h = (head ^ (tail << 29 | tail >> 35) ^ len) * 0x9e3779b97f4a7c15u;
+    *slot = &p->keys[h >> (64 - JSON_KEY_CACHE_BITS)];
+    const val *hit = **slot;
+    if (!hit || hit->len != len)
+        return NULL;
+    uint64_t hit_head, hit_tail;
+    const unsigned char *t = (const unsigned char *)hit->u.s;
+    jkey_words(t, len, &hit_head, &hit_tail);
+    if (hit_head != head || hit_tail != tail || (len > 16 && memcmp(t + 8, s + 8, len - 16) != 0))
+        return NULL;
+    return hit;
 }
 
 static const val *jparse_string(jparser *p, bool is_key)
@@ -445,6 +532,8 @@ static const val *jparse_string(jparser *p, bool is_key)
     size_t i = jscan_plain(s, start, p->n);
     size_t len, end;
     bool verbatim = true;
+    /* Most escaped strings decode here in one pass. */
+    unsigned char buf[JSON_STRING_BUF];
     if (i < p->n && s[i] == '"') {
         /* The common case: printable ASCII without escapes. */
         len = i - start;
@@ -453,7 +542,7 @@ static const val *jparse_string(jparser *p, bool is_key)
         if (len == 0)
             return &val_empty_str_c;
     } else {
-        len = jdecode_string(p, start, NULL, &end, &verbatim);
+        len = jdecode_string(p, start, buf, sizeof buf, &end, &verbatim);
         if (len == SIZE_MAX)
             return NULL;
         if (len > UINT32_MAX)
@@ -467,9 +556,8 @@ static const val *jparse_string(jparser *p, bool is_key)
     if (verbatim) {
         const val **slot = NULL;
         if (is_key && len <= JSON_KEY_CACHE_MAX_LEN) {
-            slot = jkey_slot(p, s + start, len);
-            const val *hit = *slot;
-            if (hit && hit->len == len && memcmp(hit->u.s, s + start, len) == 0) {
+            const val *hit = jkey_lookup(p, s + start, len, &slot);
+            if (hit) {
                 p->i = end + 1;
                 return hit;
             }
@@ -486,7 +574,10 @@ static const val *jparse_string(jparser *p, bool is_key)
     val *v = jnew_str(p, len, &bytes);
     if (!v)
         return joom(p);
-    jdecode_string(p, start, bytes, &end, NULL);
+    if (len <= sizeof buf)
+        memcpy(bytes, buf, len);
+    else
+        jdecode_string(p, start, bytes, len, &end, NULL);
     p->i = end + 1;
     return v;
 }
@@ -621,11 +712,15 @@ static inline int jkey_cmp(const val *x, const val *y)
     if (x == y)
         return 0;
     size_t m = x->len < y->len ? x->len : y->len;
-    if (m) {
-        unsigned char a = (unsigned char)x->u.s[0], b = (unsigned char)y->u.s[0];
-        if (a != b)
-            return a < b ? -1 : 1;
-        int c = memcmp(x->u.s, y->u.s, m);
+    const unsigned char *a = (const unsigned char *)x->u.s, *b = (const unsigned char *)y->u.s;
+    /* Keys mostly differ early: a byte loop beats a call to memcmp. */
+    size_t k = 0;
+    while (k < m && k < 16 && a[k] == b[k])
+        k++;
+    if (k < m) {
+        if (k < 16)
+            return a[k] < b[k] ? -1 : 1;
+        int c = memcmp(a + k, b + k, m - k);
         if (c)
             return c;
     }
