@@ -31,6 +31,13 @@ JSON_EXTRA = [
     b'"\\u0000\\ud83d\\ude00\\u00e9"', b'"\\ud800"', b'{"a":1,"a":2}', b'[[[[[[[[[[]]]]]]]]]]',
     b'{"k": [1, 2.5, true, false, null, "s", {"n": {}}]}', b'  \t\n{ "a" : [ ] } ',
     b'a: 1\nb: [x, y]\nc: {d: null}\n', b'- 1\n- 2.5\n- ~\n- yes\n- "q"\n', b'&a [1, *a]',
+    # The parser's block scans: escapes and UTF-8 across 16-byte blocks, an
+    # escaped string past the one-pass buffer, long whitespace runs, and an
+    # object past the insertion-sort size, unsorted, with duplicates.
+    b'["' + b'a' * 15 + b'\\n' + b'b' * 14 + b'\xc3\xa9' + b'c' * 13 + b'\xe4\xb8\xad\xff\xf0\x9f\x98\x80"]',
+    b'"' + b'\\u4e2d' * 100 + b'x\\"' * 20 + b'"',
+    b'{\n' + b' ' * 40 + b'"a":\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t[\r\n' + b' ' * 33 + b'1]\n' + b' ' * 17 + b'}',
+    b'{' + b','.join(b'"k%02d":%d' % ((i * 37) % 50, i) for i in range(60)) + b'}',
 ]
 
 

@@ -19,6 +19,10 @@
 
 #include <utf8proc.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "vm/value.h"
 
 /* RFC 8259 allows implementations to bound nesting; OPA's own inputs never
@@ -70,7 +74,18 @@ bool sb_ok(const sbuf *b)
 
 /* Keys of the objects in one document repeat ("id", "name", ...): a small
  * direct-mapped cache lets equal short keys share one value. */
-enum { JSON_KEY_CACHE = 64, JSON_KEY_CACHE_MAX_LEN = 32 };
+enum { JSON_KEY_CACHE_BITS = 6, JSON_KEY_CACHE = 1 << JSON_KEY_CACHE_BITS, JSON_KEY_CACHE_MAX_LEN = 32 };
+
+/* Objects of up to this many members are sorted by insertion: n - 1
+ * comparisons when the keys arrive sorted, few moves when they arrive
+ * nearly so (both usual), and at most n^2 / 2 comparisons otherwise.
+ * Larger objects that arrive unsorted go through pol_sort. */
+enum { JSON_INSERTION_SORT_MAX = 32 };
+
+/* Escaped strings whose decoding fits in this many bytes are decoded in
+ * one pass into a buffer on the stack; longer ones are measured, then
+ * decoded into place. */
+enum { JSON_STRING_BUF = 256 };
 
 typedef struct jparser {
     arena *a;
@@ -103,7 +118,8 @@ static void json_position(const char *s, size_t off, json_error *e)
     e->col = (uint32_t)(off - line_start + 1);
 }
 
-static const val *jfail(jparser *p, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static const val *jfail(jparser *p, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), cold));
 
 static const val *jfail(jparser *p, size_t off, const char *fmt, ...)
 {
@@ -119,6 +135,8 @@ static const val *jfail(jparser *p, size_t off, const char *fmt, ...)
     }
     return NULL;
 }
+
+static const val *joom(jparser *p) __attribute__((cold));
 
 static const val *joom(jparser *p)
 {
@@ -141,208 +159,427 @@ static const char *jchar_desc(const jparser *p, char *buf, size_t cap)
     return buf;
 }
 
-static void jskip_ws(jparser *p)
+/* The scanners below read 16 bytes at a time with SSE2 (part of every
+ * x86-64) and finish, or run entirely elsewhere, one byte at a time. They
+ * never read at or past s[n]: the input is the caller's buffer. */
+
+static inline bool jis_ws(unsigned char c)
 {
-    while (p->i < p->n) {
-        unsigned char c = p->s[p->i];
-        if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
-            break;
-        p->i++;
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* The index of the first non-whitespace byte in s[i, n), or n. */
+static inline size_t jskip_ws_from(const unsigned char *s, size_t i, size_t n)
+{
+    /* Compact JSON has no whitespace here, and pretty-printed JSON has one
+     * space after a colon: both leave before the block loop. */
+    if (i < n && s[i] > ' ')
+        return i;
+    if (n - i >= 2 && s[i] == ' ' && s[i + 1] > ' ')
+        return i + 1;
+#ifdef __SSE2__
+    const __m128i space = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
+                  tab = _mm_set1_epi8('\t');
+    for (; n - i >= 16; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, space), _mm_cmpeq_epi8(x, nl)),
+                                  _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, tab)));
+        unsigned other = ~(unsigned)_mm_movemask_epi8(ws) & 0xffffu;
+        if (other)
+            return i + (size_t)__builtin_ctz(other);
     }
+#endif
+    while (i < n && jis_ws(s[i]))
+        i++;
+    return i;
+}
+
+static inline void jskip_ws(jparser *p)
+{
+    p->i = jskip_ws_from(p->s, p->i, p->n);
+}
+
+/* Bytes that string content holds as themselves: printable ASCII other
+ * than the quote and the backslash. */
+static inline bool jis_plain(unsigned char c)
+{
+    /* Branch-free: the loops that call this exit at unpredictable points,
+     * and one mispredicted exit is cheaper than several. */
+    return (unsigned)(c - 0x20) < 0x60u && c != '"' && c != '\\';
+}
+
+/* The index of the first byte in s[i, n) that is not plain (see
+ * jis_plain), or n. */
+static inline size_t jscan_plain(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+    /* The compare is signed: bytes from 0x80 up are negative, so one
+     * "less than 0x20" flags control characters and non-ASCII alike. */
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(' ');
+    for (; n - i >= 16; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                                    _mm_cmplt_epi8(x, space));
+        unsigned mask = (unsigned)_mm_movemask_epi8(stop);
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+    }
+#endif
+    while (i < n && jis_plain(s[i]))
+        i++;
+    return i;
+}
+
+/* The length of the well-formed UTF-8 sequence at s (s[0] >= 0x80, avail
+ * bytes readable), or 0 if it is not one. Well-formed is Unicode's Table
+ * 3-7: no overlong forms, no surrogates, nothing past U+10FFFF, which is
+ * what Go's utf8.DecodeRune (and utf8proc_iterate) accept. */
+static inline size_t jutf8_len(const unsigned char *s, size_t avail)
+{
+    unsigned char c = s[0];
+    if (c < 0xc2 || c > 0xf4)
+        return 0;
+    if (c < 0xe0)
+        return avail >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (c < 0xf0) {
+        unsigned char lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+        return avail >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
+    }
+    unsigned char lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    return avail >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80 ? 4 : 0;
 }
 
 static const val *jparse_value(jparser *p);
 
-static bool jpush(jparser *p, const val *x)
+static bool jpush_grow(jparser *p)
 {
-    if (p->top == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 256;
-        if (cap > SIZE_MAX / sizeof *p->stk)
-            return false;
-        const val **stk = arena_alloc(p->a, cap * sizeof *stk);
-        if (!stk)
-            return false;
-        if (p->top)
-            memcpy(stk, p->stk, p->top * sizeof *stk);
-        p->stk = stk;
-        p->cap = cap;
-    }
+    size_t cap = p->cap ? p->cap * 2 : 256;
+    if (cap > SIZE_MAX / sizeof *p->stk)
+        return false;
+    const val **stk = arena_alloc(p->a, cap * sizeof *stk);
+    if (!stk)
+        return false;
+    if (p->top)
+        memcpy(stk, p->stk, p->top * sizeof *stk);
+    p->stk = stk;
+    p->cap = cap;
+    return true;
+}
+
+static inline bool jpush(jparser *p, const val *x)
+{
+    if (p->top == p->cap && !jpush_grow(p))
+        return false;
     p->stk[p->top++] = x;
     return true;
 }
 
-static int hexval(unsigned char c)
+/* One more than each hex digit's value; 0 for bytes that are not one. */
+static const unsigned char jhexdigits[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/* The value of the 4 hex digits at s, or -1. A table rather than range
+ * tests: digits and letters alternate unpredictably. */
+static inline int32_t jhex4(const unsigned char *s)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    unsigned a = jhexdigits[s[0]], b = jhexdigits[s[1]], c = jhexdigits[s[2]], d = jhexdigits[s[3]];
+    if (!a || !b || !c || !d)
+        return -1;
+    return (int32_t)((a - 1) << 12 | (b - 1) << 8 | (c - 1) << 4 | (d - 1));
 }
 
-static int32_t jhex4(const unsigned char *s)
+/* UTF-8 of a code point that is a Unicode scalar value (as every one the
+ * parser produces is) into out, which has room for 4 bytes. */
+static inline size_t utf8_put(unsigned char *out, int32_t cp)
 {
-    int32_t v = 0;
-    for (int k = 0; k < 4; k++) {
-        int h = hexval(s[k]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
+    uint32_t c = (uint32_t)cp;
+    if (c < 0x80) {
+        out[0] = (unsigned char)c;
+        return 1;
     }
-    return v;
+    if (c < 0x800) {
+        out[0] = (unsigned char)(0xc0 | c >> 6);
+        out[1] = (unsigned char)(0x80 | (c & 0x3f));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (unsigned char)(0xe0 | c >> 12);
+        out[1] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+        out[2] = (unsigned char)(0x80 | (c & 0x3f));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xf0 | c >> 18);
+    out[1] = (unsigned char)(0x80 | (c >> 12 & 0x3f));
+    out[2] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+    out[3] = (unsigned char)(0x80 | (c & 0x3f));
+    return 4;
 }
 
-static size_t utf8_put(unsigned char *out, int32_t cp)
+/* What each single-character escape stands for; 0 for the rest. A table
+ * rather than a switch: escapes vary from one to the next, and the jump
+ * a switch compiles to mispredicts. */
+static const unsigned char jescapes[256] = {
+    ['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+    ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t',
+};
+
+/* memcpy for the short runs between escapes, where a call would cost
+ * more than the copy: fixed-size pieces compile to plain moves. */
+static inline void jcopy(unsigned char *d, const unsigned char *s, size_t n)
 {
-    return (size_t)utf8proc_encode_char(cp, out);
+    if (n >= 32) {
+        memcpy(d, s, n);
+        return;
+    }
+    for (; n >= 8; n -= 8, d += 8, s += 8)
+        memcpy(d, s, 8);
+    if (n & 4) {
+        memcpy(d, s, 4);
+        d += 4;
+        s += 4;
+    }
+    if (n & 2) {
+        memcpy(d, s, 2);
+        d += 2;
+        s += 2;
+    }
+    if (n & 1)
+        *d = *s;
 }
 
-/* Decodes the string body starting at p->i (just past the opening quote)
- * up to the closing quote. With out == NULL it only validates and returns
- * the decoded length; with out it writes the bytes (the first pass has
- * already validated, so the second cannot fail). Returns SIZE_MAX on a
- * syntax error. On success *end is the index of the closing quote. */
-static size_t jdecode_string(jparser *p, unsigned char *out, size_t *end)
+/* Writes n bytes at out[o] if they fit in cap; a string that does not
+ * fit is decoded again into a buffer of its exact size. */
+static inline void jput(unsigned char *out, size_t cap, size_t o, const unsigned char *src, size_t n)
+{
+    if (n <= cap && o <= cap - n)
+        jcopy(out + o, src, n);
+}
+
+/* Decodes the string body from index start (just past the opening quote)
+ * up to the closing quote, validating it, and returns the decoded length
+ * (SIZE_MAX after reporting a syntax error); *end is then the index of
+ * the closing quote. *verbatim (when not NULL) tells whether the body is
+ * its own decoding (no escapes, no invalid UTF-8): then nothing is
+ * written. Otherwise the decoded bytes are in out if they fit in cap. A
+ * second call on the same string cannot fail. */
+static size_t jdecode_string(jparser *p, size_t start, unsigned char *out, size_t cap, size_t *end,
+                             bool *verbatim)
 {
     const unsigned char *s = p->s;
-    size_t i = p->i, n = p->n, o = 0;
-    unsigned char tmp[4];
-    while (i < n) {
+    size_t n = p->n, i = start, o = 0;
+    unsigned char u8[4];
+    /* Until the first escape or invalid byte the output is the input, and
+     * nothing is written; from then on every decoded byte is. */
+    bool as_is = true;
+    for (;;) {
+        /* Runs between escapes are short: bytes first, blocks after. */
+        size_t run = i;
+        while (run < n && run - i < 8 && jis_plain(s[run]))
+            run++;
+        if (run - i == 8)
+            run = jscan_plain(s, run, n);
+        if (!as_is)
+            jput(out, cap, o, s + i, run - i);
+        o += run - i;
+        i = run;
+        if (i >= n)
+            break;
         unsigned char c = s[i];
         if (c == '"') {
             *end = i;
+            if (verbatim)
+                *verbatim = as_is;
             return o;
+        }
+        if (c >= 0x80) {
+            size_t k = jutf8_len(s + i, n - i);
+            if (k) {
+                if (!as_is)
+                    jput(out, cap, o, s + i, k);
+                o += k;
+                i += k;
+                continue;
+            }
+            /* Invalid UTF-8: each offending byte becomes U+FFFD (Go). */
+            if (as_is) {
+                as_is = false;
+                jput(out, cap, 0, s + start, o);
+            }
+            k = utf8_put(u8, 0xFFFD);
+            jput(out, cap, o, u8, k);
+            o += k;
+            i++;
+            continue;
         }
         if (c < 0x20) {
             jfail(p, i, "invalid control character 0x%02x in string (must be escaped)", c);
             return SIZE_MAX;
         }
-        if (c == '\\') {
-            if (i + 1 >= n)
-                break;
-            unsigned char e = s[i + 1];
-            unsigned char simple = 0;
-            switch (e) {
-            case '"': simple = '"'; break;
-            case '\\': simple = '\\'; break;
-            case '/': simple = '/'; break;
-            case 'b': simple = '\b'; break;
-            case 'f': simple = '\f'; break;
-            case 'n': simple = '\n'; break;
-            case 'r': simple = '\r'; break;
-            case 't': simple = '\t'; break;
-            case 'u': break;
-            default:
-                if (e >= 0x20 && e < 0x7f)
-                    jfail(p, i + 1, "invalid escape character '%c' in string", e);
-                else
-                    jfail(p, i + 1, "invalid escape byte 0x%02x in string", e);
-                return SIZE_MAX;
-            }
-            if (simple) {
-                if (out)
-                    out[o] = simple;
-                o++;
-                i += 2;
-                continue;
-            }
-            if (i + 6 > n)
-                break;
-            int32_t cp = jhex4(s + i + 2);
-            if (cp < 0) {
-                jfail(p, i, "invalid \\u escape in string (expected 4 hex digits)");
-                return SIZE_MAX;
-            }
-            i += 6;
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                /* A high surrogate pairs with an immediately following
-                 * low-surrogate escape; alone it is U+FFFD, as in Go. */
-                int32_t lo = (i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u') ? jhex4(s + i + 2) : -1;
-                if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                    i += 6;
-                } else {
-                    cp = 0xFFFD;
-                }
-            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+        /* c is the backslash. */
+        if (as_is) {
+            as_is = false;
+            jput(out, cap, 0, s + start, o);
+        }
+        if (i + 1 >= n)
+            break;
+        unsigned char e = s[i + 1];
+        unsigned char simple = jescapes[e];
+        if (!simple && e != 'u') {
+            if (e >= 0x20 && e < 0x7f)
+                jfail(p, i + 1, "invalid escape character '%c' in string", e);
+            else
+                jfail(p, i + 1, "invalid escape byte 0x%02x in string", e);
+            return SIZE_MAX;
+        }
+        if (simple) {
+            jput(out, cap, o, &simple, 1);
+            o++;
+            i += 2;
+            continue;
+        }
+        if (i + 6 > n)
+            break;
+        int32_t cp = jhex4(s + i + 2);
+        if (cp < 0) {
+            jfail(p, i, "invalid \\u escape in string (expected 4 hex digits)");
+            return SIZE_MAX;
+        }
+        i += 6;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            /* A high surrogate pairs with an immediately following
+             * low-surrogate escape; alone it is U+FFFD, as in Go. */
+            int32_t lo = (i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u') ? jhex4(s + i + 2) : -1;
+            if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                i += 6;
+            } else {
                 cp = 0xFFFD;
             }
-            size_t k = utf8_put(out ? out + o : tmp, cp);
-            o += k;
-            continue;
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            cp = 0xFFFD;
         }
-        if (c < 0x80) {
-            if (out)
-                out[o] = c;
-            o++;
-            i++;
-            continue;
-        }
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
-        if (k > 0) {
-            if (out)
-                memcpy(out + o, s + i, (size_t)k);
-            o += (size_t)k;
-            i += (size_t)k;
-        } else {
-            /* Invalid UTF-8: each offending byte becomes U+FFFD (Go). */
-            o += utf8_put(out ? out + o : tmp, 0xFFFD);
-            i++;
-        }
+        size_t k = utf8_put(u8, cp);
+        jput(out, cap, o, u8, k);
+        o += k;
     }
     jfail(p, n, "unexpected end of input in string");
     return SIZE_MAX;
+}
+
+/* A string value of len bytes (len > 0) whose bytes follow it in the same
+ * block, NUL-terminated; the caller fills *bytes. */
+static val *jnew_str(jparser *p, size_t len, unsigned char **bytes)
+{
+    if (len > UINT32_MAX || len > SIZE_MAX - sizeof(val) - 1)
+        return NULL;
+    val *v = arena_alloc(p->a, sizeof *v + len + 1);
+    if (!v)
+        return NULL;
+    unsigned char *t = (unsigned char *)(v + 1);
+    t[len] = '\0';
+    *v = (val){.type = V_STR, .len = (uint32_t)len};
+    v->u.s = (const char *)t;
+    *bytes = t;
+    return v;
+}
+
+/* A key's first and last (up to) 8 bytes, 0 < len <= 32. With the length
+ * they determine a key of up to 16 bytes outright: the two words overlap
+ * or meet for 4..16 bytes, and for 1..3 bytes they hold every byte. */
+static inline void jkey_words(const unsigned char *s, size_t len, uint64_t *head, uint64_t *tail)
+{
+    if (len >= 8) {
+        memcpy(head, s, 8);
+        memcpy(tail, s + len - 8, 8);
+    } else if (len >= 4) {
+        uint32_t h4, t4;
+        memcpy(&h4, s, 4);
+        memcpy(&t4, s + len - 4, 4);
+        *head = h4;
+        *tail = t4;
+    } else {
+        *head = (uint64_t)s[0] | (uint64_t)s[len / 2] << 8 | (uint64_t)s[len - 1] << 16;
+        *tail = 0;
+    }
+}
+
+/* The cached key equal to the len bytes at s, or NULL; *slot is where to
+ * cache it otherwise. A collision only costs a miss. */
+static inline const val *jkey_lookup(jparser *p, const unsigned char *s, size_t len, const val ***slot)
+{
+    uint64_t head, tail;
+    jkey_words(s, len, &head, &tail);
+    uint64_t h = (head ^ (tail << 29 | tail >> 35) ^ len) * 0x9e3779b97f4a7c15u;
+    *slot = &p->keys[h >> (64 - JSON_KEY_CACHE_BITS)];
+    const val *hit = **slot;
+    if (!hit || hit->len != len)
+        return NULL;
+    uint64_t hit_head, hit_tail;
+    const unsigned char *t = (const unsigned char *)hit->u.s;
+    jkey_words(t, len, &hit_head, &hit_tail);
+    if (hit_head != head || hit_tail != tail || (len > 16 && memcmp(t + 8, s + 8, len - 16) != 0))
+        return NULL;
+    return hit;
 }
 
 static const val *jparse_string(jparser *p, bool is_key)
 {
     const unsigned char *s = p->s;
     size_t start = ++p->i; /* past the opening quote */
-    size_t i = start;
-    /* Fast path: printable ASCII without escapes is copied as is. */
-    while (i < p->n && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 && s[i] < 0x80)
-        i++;
+    size_t i = jscan_plain(s, start, p->n);
+    size_t len, end;
+    bool verbatim = true;
+    /* Most escaped strings decode here in one pass. */
+    unsigned char buf[JSON_STRING_BUF];
     if (i < p->n && s[i] == '"') {
-        size_t len = i - start;
-        p->i = i + 1;
+        /* The common case: printable ASCII without escapes. */
+        len = i - start;
+        end = i;
+        p->i = end + 1;
+        if (len == 0)
+            return &val_empty_str_c;
+    } else {
+        len = jdecode_string(p, start, buf, sizeof buf, &end, &verbatim);
+        if (len == SIZE_MAX)
+            return NULL;
+        if (len > UINT32_MAX)
+            return jfail(p, start, "string too long");
+        if (len == 0) {
+            p->i = end + 1;
+            return &val_empty_str_c;
+        }
+    }
+    unsigned char *bytes;
+    if (verbatim) {
         const val **slot = NULL;
         if (is_key && len <= JSON_KEY_CACHE_MAX_LEN) {
-            uint32_t h = 2166136261u;
-            for (size_t k = start; k < i; k++)
-                h = (h ^ s[k]) * 16777619u;
-            slot = &p->keys[(h ^ (h >> 16)) % JSON_KEY_CACHE];
-            const val *hit = *slot;
-            if (hit && hit->len == len && memcmp(hit->u.s, s + start, len) == 0)
+            const val *hit = jkey_lookup(p, s + start, len, &slot);
+            if (hit) {
+                p->i = end + 1;
                 return hit;
+            }
         }
-        const val *v = v_str(p->a, (const char *)s + start, len);
+        val *v = jnew_str(p, len, &bytes);
         if (!v)
             return joom(p);
+        memcpy(bytes, s + start, len);
+        p->i = end + 1;
         if (slot)
             *slot = v;
         return v;
     }
-    size_t end = 0;
-    size_t len = jdecode_string(p, NULL, &end);
-    if (len == SIZE_MAX)
-        return NULL;
-    if (len > UINT32_MAX)
-        return jfail(p, start, "string too long");
-    if (len == 0) {
-        p->i = end + 1;
-        return &val_empty_str_c;
-    }
-    unsigned char *buf = arena_alloc(p->a, len + 1);
-    if (!buf)
+    val *v = jnew_str(p, len, &bytes);
+    if (!v)
         return joom(p);
-    jdecode_string(p, buf, &end);
-    buf[len] = '\0';
+    if (len <= sizeof buf)
+        memcpy(bytes, buf, len);
+    else
+        jdecode_string(p, start, bytes, len, &end, NULL);
     p->i = end + 1;
-    const val *v = v_str_ref(p->a, (const char *)buf, len);
-    return v ? v : joom(p);
+    return v;
 }
 
 static const val *jparse_number(jparser *p)
@@ -400,17 +637,19 @@ static const val *jparse_number(jparser *p)
     return v ? v : joom(p);
 }
 
-static const val *jparse_literal(jparser *p, const char *word, const val *v)
+static const val *jparse_literal(jparser *p, const char *word, size_t len, const val *v)
 {
-    size_t len = strlen(word);
+    if (p->n - p->i >= len && memcmp(p->s + p->i, word, len) == 0) {
+        p->i += len;
+        return v;
+    }
     for (size_t k = 0; k < len; k++) {
         if (p->i + k >= p->n)
             return jfail(p, p->n, "unexpected end of input in literal %s", word);
         if (p->s[p->i + k] != (unsigned char)word[k])
             return jfail(p, p->i + k, "invalid literal (expected %s)", word);
     }
-    p->i += len;
-    return v;
+    return jfail(p, p->i, "invalid literal (expected %s)", word); /* not reached */
 }
 
 static const val *jparse_array(jparser *p)
@@ -447,20 +686,45 @@ static const val *jparse_array(jparser *p)
             break;
         }
         char d[32];
-        return jfail(p, p->i, "expected ',' or ']' after array element, found %s", jchar_desc(p, d, sizeof d));
+        return jfail(p, p->i, "expected ',' or ']' after array element, found %s",
+                     jchar_desc(p, d, sizeof d));
     }
     p->depth--;
     size_t n = p->top - base;
     if (n > UINT32_MAX)
         return jfail(p, open, "array too long");
-    const val **elems = arena_alloc(p->a, n * sizeof *elems);
-    if (!elems)
+    /* The value and its element array in one block. */
+    val *v = arena_alloc(p->a, sizeof *v + n * sizeof(const val *));
+    if (!v)
         return joom(p);
+    const val **elems = (const val **)(void *)(v + 1);
     memcpy(elems, p->stk + base, n * sizeof *elems);
     p->top = base;
-    vbuild b = {.a = p->a, .k = elems, .n = (uint32_t)n, .cap = (uint32_t)n};
-    const val *v = vb_finish_array(&b);
-    return v ? v : joom(p);
+    *v = (val){.type = V_ARR, .len = (uint32_t)n};
+    v->u.a = elems;
+    return v;
+}
+
+/* Object keys (all strings) in val_compare's order: by bytes, then by
+ * length. Keys from the key cache compare equal by pointer. */
+static inline int jkey_cmp(const val *x, const val *y)
+{
+    if (x == y)
+        return 0;
+    size_t m = x->len < y->len ? x->len : y->len;
+    const unsigned char *a = (const unsigned char *)x->u.s, *b = (const unsigned char *)y->u.s;
+    /* Keys mostly differ early: a byte loop beats a call to memcmp. */
+    size_t k = 0;
+    while (k < m && k < 16 && a[k] == b[k])
+        k++;
+    if (k < m) {
+        if (k < 16)
+            return a[k] < b[k] ? -1 : 1;
+        int c = memcmp(a + k, b + k, m - k);
+        if (c)
+            return c;
+    }
+    return x->len < y->len ? -1 : x->len > y->len;
 }
 
 typedef struct jpair {
@@ -468,54 +732,60 @@ typedef struct jpair {
     uint32_t idx;
 } jpair;
 
-/* String keys by bytes, then by position so the last duplicate sorts last. */
+/* By key, then by position so the last duplicate sorts last. */
 static int jpair_cmp(const void *x, const void *y)
 {
     const jpair *a = x, *b = y;
-    size_t n = a->k->len < b->k->len ? a->k->len : b->k->len;
-    int c = n ? memcmp(a->k->u.s, b->k->u.s, n) : 0;
+    int c = jkey_cmp(a->k, b->k);
     if (c)
         return c;
-    if (a->k->len != b->k->len)
-        return a->k->len < b->k->len ? -1 : 1;
     return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-/* Sorts the pairs by key and keeps the last value of a duplicated key. */
-static const val *jfinish_object(jparser *p, vbuild *b)
+/* Sorts the n members at m (key, value, key, ...) by key, keeping members
+ * with equal keys in document order. Returns 1 when two keys are equal,
+ * 0 when none are, -1 when out of memory. */
+static int jsort_members(jparser *p, const val **m, size_t n)
 {
-    uint32_t n = b->n;
+    bool dups = false;
+    if (n <= JSON_INSERTION_SORT_MAX) {
+        for (size_t i = 1; i < n; i++) {
+            const val *k = m[2 * i], *v = m[2 * i + 1];
+            size_t j = i;
+            int c;
+            /* Stops at the greatest earlier key <= k, which is an equal
+             * key whenever there is one: so duplicates are all seen. */
+            while (j > 0 && (c = jkey_cmp(m[2 * j - 2], k)) > 0) {
+                m[2 * j] = m[2 * j - 2];
+                m[2 * j + 1] = m[2 * j - 1];
+                j--;
+            }
+            if (j > 0 && c == 0)
+                dups = true;
+            m[2 * j] = k;
+            m[2 * j + 1] = v;
+        }
+        return dups;
+    }
     bool sorted = true;
-    for (uint32_t i = 1; i < n && sorted; i++) {
-        const val *x = b->k[i - 1], *y = b->k[i];
-        size_t m = x->len < y->len ? x->len : y->len;
-        int c = m ? memcmp(x->u.s, y->u.s, m) : 0;
-        sorted = c < 0 || (c == 0 && x->len < y->len);
+    for (size_t i = 1; i < n && sorted; i++) {
+        int c = jkey_cmp(m[2 * i - 2], m[2 * i]);
+        sorted = c <= 0;
+        dups = dups || c == 0;
     }
-    if (!sorted) {
-        jpair *pairs = arena_alloc(p->a, (size_t)n * sizeof *pairs);
-        if (!pairs)
-            return joom(p);
-        for (uint32_t i = 0; i < n; i++) {
-            pairs[i].k = b->k[i];
-            pairs[i].v = b->v[i];
-            pairs[i].idx = i;
-        }
-        pol_sort(pairs, n, sizeof *pairs, jpair_cmp);
-        uint32_t w = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            bool dup_next = i + 1 < n && pairs[i].k->len == pairs[i + 1].k->len &&
-                            memcmp(pairs[i].k->u.s, pairs[i + 1].k->u.s, pairs[i].k->len) == 0;
-            if (dup_next)
-                continue;
-            b->k[w] = pairs[i].k;
-            b->v[w] = pairs[i].v;
-            w++;
-        }
-        b->n = w;
+    if (sorted)
+        return dups;
+    jpair *pairs = arena_alloc(p->a, n * sizeof *pairs);
+    if (!pairs)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        pairs[i] = (jpair){m[2 * i], m[2 * i + 1], (uint32_t)i};
+    pol_sort(pairs, n, sizeof *pairs, jpair_cmp);
+    for (size_t i = 0; i < n; i++) {
+        m[2 * i] = pairs[i].k;
+        m[2 * i + 1] = pairs[i].v;
     }
-    const val *v = vb_finish_object(b, NULL);
-    return v ? v : joom(p);
+    return 1; /* not known: let the caller look */
 }
 
 static const val *jparse_object(jparser *p)
@@ -565,23 +835,36 @@ static const val *jparse_object(jparser *p)
             p->i++;
             break;
         }
-        return jfail(p, p->i, "expected ',' or '}' after object member, found %s", jchar_desc(p, d, sizeof d));
+        return jfail(p, p->i, "expected ',' or '}' after object member, found %s",
+                     jchar_desc(p, d, sizeof d));
     }
     p->depth--;
     size_t n = (p->top - base) / 2;
     if (n > UINT32_MAX)
         return jfail(p, open, "object too large");
-    const val **keys = arena_alloc(p->a, n * sizeof *keys);
-    const val **vals = arena_alloc(p->a, n * sizeof *vals);
-    if (!keys || !vals)
+    const val **m = p->stk + base;
+    int dups = jsort_members(p, m, n);
+    if (dups < 0)
         return joom(p);
+    /* The value and its key and value arrays in one block. */
+    val *v = arena_alloc(p->a, sizeof *v + 2 * n * sizeof(const val *));
+    if (!v)
+        return joom(p);
+    const val **keys = (const val **)(void *)(v + 1), **vals = keys + n;
+    size_t w = 0;
     for (size_t i = 0; i < n; i++) {
-        keys[i] = p->stk[base + 2 * i];
-        vals[i] = p->stk[base + 2 * i + 1];
+        /* Of equal keys, now adjacent in document order, the last wins. */
+        if (dups && i + 1 < n && jkey_cmp(m[2 * i], m[2 * i + 2]) == 0)
+            continue;
+        keys[w] = m[2 * i];
+        vals[w] = m[2 * i + 1];
+        w++;
     }
     p->top = base;
-    vbuild b = {.a = p->a, .k = keys, .v = vals, .n = (uint32_t)n, .cap = (uint32_t)n};
-    return jfinish_object(p, &b);
+    *v = (val){.type = V_OBJ, .len = (uint32_t)w};
+    v->u.o.k = keys;
+    v->u.o.v = vals;
+    return v;
 }
 
 static const val *jparse_value(jparser *p)
@@ -590,22 +873,23 @@ static const val *jparse_value(jparser *p)
     if (p->i >= p->n)
         return jfail(p, p->n, "unexpected end of input");
     switch (p->s[p->i]) {
-    case '{':
-        return jparse_object(p);
-    case '[':
-        return jparse_array(p);
-    case '"':
-        return jparse_string(p, false);
-    case 't':
-        return jparse_literal(p, "true", VAL_TRUE);
-    case 'f':
-        return jparse_literal(p, "false", VAL_FALSE);
-    case 'n':
-        return jparse_literal(p, "null", VAL_NULL);
+    case '{': return jparse_object(p);
+    case '[': return jparse_array(p);
+    case '"': return jparse_string(p, false);
+    case 't': return jparse_literal(p, "true", 4, VAL_TRUE);
+    case 'f': return jparse_literal(p, "false", 5, VAL_FALSE);
+    case 'n': return jparse_literal(p, "null", 4, VAL_NULL);
     case '-':
-    case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9':
-        return jparse_number(p);
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9': return jparse_number(p);
     default: {
         char d[32];
         return jfail(p, p->i, "invalid %s looking for beginning of value", jchar_desc(p, d, sizeof d));

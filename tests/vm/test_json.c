@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "../test.h"
 #include "vm/value.h"
 
@@ -254,6 +256,360 @@ static void test_arena_exhaustion(void)
     CHECK(fails > 10);
     CHECK(oks > 10);
     CHECK(wrong == 0);
+}
+
+/* ---- parser fast paths ------------------------------------------------------------ */
+
+/* The parser scans strings and whitespace 16 bytes at a time: every check
+ * below puts the interesting byte at each offset across a block boundary
+ * (and at the unaligned end of the input, where the scan goes bytewise). */
+
+/* Parses the len bytes at s as a JSON text and compares the string value
+ * with want[0, want_len); arena space is released afterwards. */
+static bool str_is(arena *a, const char *s, size_t len, const char *want, size_t want_len)
+{
+    arena_mark m = arena_save(a);
+    json_error e;
+    const val *v = json_parse(a, s, len, &e);
+    bool ok = v && v->type == V_STR && v->len == want_len && memcmp(v->u.s, want, want_len) == 0 &&
+              v->u.s[v->len] == '\0';
+    arena_restore(a, m);
+    return ok;
+}
+
+static void test_parse_string_blocks(arena *a)
+{
+    char in[256], want[256];
+    int wrong = 0;
+    for (size_t k = 0; k < 40; k++) {
+        /* Escapes, raw multi-byte UTF-8, invalid bytes and the closing
+         * quote at offset k (with a tail so some runs end mid-block). */
+        static const struct {
+            const char *raw, *decoded;
+        } cases[] = {
+            {"\\n", "\n"},
+            {"\\\"", "\""},
+            {"\\\\", "\\"},
+            {"\\u00e9", "\xc3\xa9"},
+            {"\\ud83d\\ude00", "\xf0\x9f\x98\x80"},
+            {"\xc3\xa9", "\xc3\xa9"},                 /* 2-byte sequence */
+            {"\xe4\xb8\xad", "\xe4\xb8\xad"},         /* 3-byte */
+            {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"}, /* 4-byte */
+            {"\xff", "\xef\xbf\xbd"},                 /* invalid byte */
+            {"\xe4\xb8", "\xef\xbf\xbd\xef\xbf\xbd"}, /* truncated sequence */
+            {"\x7f", "\x7f"},                         /* DEL is not a control character */
+            {"", ""},
+        };
+        for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+            for (size_t tail = 0; tail < 20; tail += 19) {
+                size_t rl = strlen(cases[c].raw), dl = strlen(cases[c].decoded), n = 0, w = 0;
+                in[n++] = '"';
+                memset(in + n, 'a', k);
+                memset(want, 'a', k);
+                n += k;
+                w += k;
+                memcpy(in + n, cases[c].raw, rl);
+                memcpy(want + w, cases[c].decoded, dl);
+                n += rl;
+                w += dl;
+                memset(in + n, 'z', tail);
+                memset(want + w, 'z', tail);
+                n += tail;
+                w += tail;
+                in[n++] = '"';
+                if (!str_is(a, in, n, want, w)) {
+                    wrong++;
+                    fprintf(stderr, "  string block case %zu at offset %zu, tail %zu\n", c, k, tail);
+                }
+            }
+        }
+    }
+    CHECK(wrong == 0);
+
+    /* A control character at every offset is reported at its column. */
+    wrong = 0;
+    for (size_t k = 0; k < 40; k++) {
+        char doc[64];
+        doc[0] = '"';
+        memset(doc + 1, 'a', k);
+        doc[1 + k] = (char)(k % 2 ? 0x1f : 0x00);
+        memcpy(doc + 2 + k, "bc\"", 3);
+        json_error e;
+        arena_mark m = arena_save(a);
+        const val *v = json_parse(a, doc, k + 5, &e);
+        arena_restore(a, m);
+        char msg[128];
+        snprintf(msg, sizeof msg, "invalid control character 0x%02x in string (must be escaped)",
+                 k % 2 ? 0x1f : 0x00);
+        if (v || strcmp(e.msg, msg) != 0 || e.line != 1 || e.col != k + 2)
+            wrong++;
+    }
+    CHECK(wrong == 0);
+
+    /* Unterminated strings of every length end with the same error. */
+    wrong = 0;
+    for (size_t k = 0; k < 40; k++) {
+        char doc[64];
+        doc[0] = '"';
+        memset(doc + 1, 'a', k);
+        json_error e;
+        const val *v = json_parse(a, doc, k + 1, &e);
+        if (v || strcmp(e.msg, "unexpected end of input in string") != 0 || e.col != k + 2)
+            wrong++;
+    }
+    CHECK(wrong == 0);
+
+    /* Escaped strings decode in one pass when short and in two when long:
+     * both sides of the boundary (256 decoded bytes) decode the same. */
+    wrong = 0;
+    for (size_t len = 250; len < 262; len++) {
+        static char doc[1024], exp[1024];
+        size_t n = 0, w = 0;
+        doc[n++] = '"';
+        for (size_t i = 0; i < len; i++) {
+            if (i % 7 == 3) {
+                memcpy(doc + n, "\\t", 2);
+                n += 2;
+                exp[w++] = '\t';
+            } else {
+                doc[n++] = (char)('a' + i % 26);
+                exp[w++] = (char)('a' + i % 26);
+            }
+        }
+        doc[n++] = '"';
+        if (!str_is(a, doc, n, exp, w))
+            wrong++;
+        /* The same with an invalid byte (in place of the ninth
+         * character), which grows as it decodes. */
+        doc[10] = '\xff';
+        memmove(exp + 11, exp + 9, w - 9);
+        memcpy(exp + 8, "\xef\xbf\xbd", 3);
+        if (!str_is(a, doc, n, exp, w + 2))
+            wrong++;
+    }
+    CHECK(wrong == 0);
+    /* A long escape-heavy string. */
+    {
+        static char doc[3 * 6 * 200 + 2], exp[3 * 200];
+        size_t n = 0;
+        doc[n++] = '"';
+        for (int i = 0; i < 200; i++) {
+            memcpy(doc + n, "\\u4e2d", 6);
+            n += 6;
+            memcpy(exp + 3 * i, "\xe4\xb8\xad", 3);
+        }
+        doc[n++] = '"';
+        CHECK(str_is(a, doc, n, exp, 600));
+    }
+}
+
+/* Go's rule for raw bytes in a JSON string, computed with utf8proc as an
+ * independent decoder: a well-formed sequence stays, every other byte
+ * becomes U+FFFD. */
+static size_t go_decode_raw(const unsigned char *s, size_t n, unsigned char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
+        if (k > 0) {
+            memcpy(out + o, s + i, (size_t)k);
+            o += (size_t)k;
+            i += (size_t)k;
+        } else {
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        }
+    }
+    return o;
+}
+
+/* Every 2- and 3-byte sequence and the 4-byte ones around each boundary
+ * (at offsets that split them across 16-byte blocks) against utf8proc. */
+static void test_parse_utf8_exhaustive(arena *a)
+{
+    static const unsigned char follow[] = {0x00 + 'a', 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xff};
+    long wrong = 0, total = 0;
+    unsigned char seq[4], doc[64], want[64];
+    for (unsigned b0 = 0x80; b0 <= 0xff; b0++) {
+        for (unsigned b1 = 0; b1 <= 0xff; b1++) {
+            unsigned b2_lo = b0 >= 0xe0 ? 0 : 'a', b2_hi = b0 >= 0xe0 ? 0xff : 'a';
+            for (unsigned b2 = b2_lo; b2 <= b2_hi; b2++) {
+                size_t nb3 = b0 >= 0xf0 && (b2 & 0xc0) == 0x80 ? sizeof follow : 1;
+                for (size_t f = 0; f < nb3; f++) {
+                    seq[0] = (unsigned char)b0;
+                    seq[1] = (unsigned char)b1;
+                    seq[2] = (unsigned char)b2;
+                    seq[3] = nb3 > 1 ? follow[f] : 'a';
+                    if (seq[1] == '"' || seq[1] == '\\' || seq[1] < 0x20 || seq[2] == '"' || seq[2] == '\\' ||
+                        seq[2] < 0x20)
+                        continue; /* not raw string content */
+                    size_t pad = (b1 + b2 + f) % 20, n = 0;
+                    doc[n++] = '"';
+                    memset(doc + n, 'x', pad);
+                    n += pad;
+                    memcpy(doc + n, seq, 4);
+                    n += 4;
+                    doc[n++] = '"';
+                    memset(want, 'x', pad);
+                    size_t w = pad + go_decode_raw(seq, 4, want + pad);
+                    total++;
+                    if (!str_is(a, (const char *)doc, n, (const char *)want, w)) {
+                        if (wrong++ < 5)
+                            fprintf(stderr, "  utf8 %02x %02x %02x %02x at %zu\n", seq[0], seq[1], seq[2],
+                                    seq[3], pad);
+                    }
+                }
+            }
+        }
+    }
+    CHECK(total > 1000000);
+    CHECK(wrong == 0);
+}
+
+static void test_parse_whitespace_runs(arena *a)
+{
+    static const char ws[] = " \n\t\r";
+    int wrong = 0;
+    for (size_t k = 0; k < 40; k++) {
+        char doc[128];
+        size_t n = 0;
+        doc[n++] = '[';
+        for (size_t i = 0; i < k; i++)
+            doc[n++] = ws[(i * 7 + k) % 4];
+        doc[n++] = '1';
+        for (size_t i = 0; i < k; i++)
+            doc[n++] = ' ';
+        doc[n++] = ']';
+        for (size_t i = 0; i < k; i++)
+            doc[n++] = ws[i % 4];
+        arena_mark m = arena_save(a);
+        json_error e;
+        const val *v = json_parse(a, doc, n, &e);
+        if (!v || v->type != V_ARR || v->len != 1)
+            wrong++;
+        arena_restore(a, m);
+        /* A stray byte after a whitespace run is reported where it is. */
+        doc[n++] = 'x';
+        size_t line = 1, col = 1;
+        for (size_t i = 0; i + 1 < n; i++) {
+            if (doc[i] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        v = json_parse(a, doc, n, &e);
+        if (v || strcmp(e.msg, "invalid character 'x' after top-level value") != 0 || e.line != line ||
+            e.col != col)
+            wrong++;
+    }
+    CHECK(wrong == 0);
+    /* A form feed or vertical tab is not JSON whitespace, after a run either. */
+    BAD(a, "[                 \f1]", "invalid byte 0x0c looking for beginning of value", 1, 19);
+    BAD(a, "                  \v", "invalid byte 0x0b looking for beginning of value", 1, 19);
+    /* Literals that end exactly at the end of input, or are cut short there. */
+    CHECK_STR(roundtrip(a, "[true,false,null]"), "[true,false,null]");
+    CHECK(json_parse(a, "null", 4, NULL) == VAL_NULL);
+    BAD(a, "[fals", "unexpected end of input in literal false", 1, 6);
+    BAD(a, "[nul]", "invalid literal (expected null)", 1, 5);
+}
+
+/* Builds {"<k0>":0,"<k1>":1,...} from key texts, parses it and writes it back. */
+static const char *obj_roundtrip(arena *a, const char *const *keys, size_t n)
+{
+    static char doc[1 << 14];
+    size_t len = 0;
+    doc[len++] = '{';
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(doc + len, sizeof doc - len, "%s\"%s\":%zu", i ? "," : "", keys[i], i);
+    doc[len++] = '}';
+    json_error e;
+    const val *v = json_parse(a, doc, len, &e);
+    return v ? jw(v, 0) : "(error)";
+}
+
+static void test_parse_object_order(arena *a)
+{
+    /* Already sorted, reversed, unsorted, and with duplicates (the last
+     * value wins), below and above the insertion-sort size. */
+    static const char *sorted[] = {"a", "ab", "abc", "b", "ba", "c"};
+    CHECK_STR(obj_roundtrip(a, sorted, 6), "{\"a\":0,\"ab\":1,\"abc\":2,\"b\":3,\"ba\":4,\"c\":5}");
+    static const char *reversed[] = {"c", "ba", "b", "abc", "ab", "a"};
+    CHECK_STR(obj_roundtrip(a, reversed, 6), "{\"a\":5,\"ab\":4,\"abc\":3,\"b\":2,\"ba\":1,\"c\":0}");
+    static const char *dups[] = {"b", "a", "b", "c", "a", "b"};
+    CHECK_STR(obj_roundtrip(a, dups, 6), "{\"a\":4,\"b\":5,\"c\":3}");
+    static const char *sorted_dups[] = {"a", "a", "b", "b"};
+    CHECK_STR(obj_roundtrip(a, sorted_dups, 4), "{\"a\":1,\"b\":3}");
+    /* Keys that agree in their first and last 8 bytes and length stay
+     * apart (the key cache compares them in full), as do keys of up to 3
+     * bytes with the same first, middle and last byte. */
+    static const char *close[] = {
+        "aaaaaaaaXaaaaaaaa", "aaaaaaaaYaaaaaaaa", "aaaaaaaaXaaaaaaaa", "aba", "abba", "aa", "a"};
+    CHECK_STR(obj_roundtrip(a, close, 7),
+              "{\"a\":6,\"aa\":5,\"aaaaaaaaXaaaaaaaa\":2,\"aaaaaaaaYaaaaaaaa\":1,\"aba\":3,\"abba\":4}");
+    /* Keys equal for their first 16 bytes order by what follows. */
+    static const char *prefix[] = {"app.kubernetes.io/version", "app.kubernetes.io/name",
+                                   "app.kubernetes.io/"};
+    CHECK_STR(obj_roundtrip(a, prefix, 3),
+              "{\"app.kubernetes.io/\":2,\"app.kubernetes.io/name\":1,\"app.kubernetes.io/version\":0}");
+
+    /* 100 members in each arrival order; every 10th key repeats a key 50
+     * positions earlier. The expected text is built by sorting here. */
+    char names[100][8];
+    const char *order[100];
+    for (int mode = 0; mode < 4; mode++) {
+        for (int i = 0; i < 100; i++) {
+            int k = mode == 0 ? i : mode == 1 ? 99 - i : (i * 37) % 100;
+            if (mode == 3 && i % 10 == 9 && i >= 50)
+                k = ((i - 50) * 37) % 100;
+            snprintf(names[i], sizeof names[i], "k%02d", k);
+            order[i] = names[i];
+        }
+        char want[4096];
+        size_t w = 0;
+        want[w++] = '{';
+        for (int k = 0; k < 100; k++) {
+            int last = -1;
+            for (int i = 0; i < 100; i++) {
+                char name[8];
+                snprintf(name, sizeof name, "k%02d", k);
+                if (strcmp(order[i], name) == 0)
+                    last = i;
+            }
+            if (last >= 0)
+                w += (size_t)snprintf(want + w, sizeof want - w, "%s\"k%02d\":%d", w > 1 ? "," : "", k, last);
+        }
+        want[w++] = '}';
+        want[w] = '\0';
+        CHECK_STR(obj_roundtrip(a, order, 100), want);
+    }
+
+    /* Over the insertion-sort size, already sorted, with each fifth key
+     * repeated right after itself. */
+    {
+        const char *order[48];
+        char want[1024];
+        size_t w = 0, n = 0;
+        for (int k = 0; k < 40; k++)
+            snprintf(names[k], sizeof names[k], "k%02d", k);
+        want[w++] = '{';
+        for (int k = 0; k < 40; k++) {
+            order[n++] = names[k];
+            if (k % 5 == 0)
+                order[n++] = names[k];
+            w += (size_t)snprintf(want + w, sizeof want - w, "%s\"%s\":%zu", k ? "," : "", names[k], n - 1);
+        }
+        want[w++] = '}';
+        want[w] = '\0';
+        CHECK_STR(obj_roundtrip(a, order, n), want);
+    }
+
+    /* Escaped keys sort by their decoded bytes. */
+    CHECK_STR(roundtrip(a, "{\"\\u0062\":1,\"a\\u00e9\":2,\"a\":3,\"\\u0061\":4}"),
+              "{\"a\":4,\"a\xc3\xa9\":2,\"b\":1}");
 }
 
 /* ---- writing ------------------------------------------------------------------- */
@@ -573,6 +929,10 @@ int main(void)
     test_parse_errors(&a);
     test_depth(&a);
     test_arena_exhaustion();
+    test_parse_string_blocks(&a);
+    test_parse_utf8_exhaustive(&a);
+    test_parse_whitespace_runs(&a);
+    test_parse_object_order(&a);
     test_write_numbers(&a);
     test_write_strings(&a);
     test_write_collections(&a);
