@@ -273,15 +273,15 @@ bool cache_key_value(const pol_cache *c, const val *input, uint64_t tweak, cache
  *    followed by a NUL (value.h's string invariant);
  *  - a collection's u.a (u.o.k, u.o.v) holds the offset of its run of
  *    pointer words;
- *  - each pointer word holds a ref: the even offset of a val, or an odd
- *    code naming a shared constant.
+ *  - each pointer word holds a ref: twice the index of a val in vals[],
+ *    or an odd code naming a shared constant (indexes, not offsets, so
+ *    checking one is a compare, not a division).
  * Offsets sit in the pointer fields as uintptr_t representations. Vals
  * come first so that pointer words stay aligned without padding; string
  * bytes need none. */
 _Static_assert(sizeof(uintptr_t) == sizeof(const val *), "offsets are stored in pointer fields");
 _Static_assert(sizeof(uintptr_t) == sizeof(const char *), "offsets are stored in pointer fields");
 _Static_assert(sizeof(val) % sizeof(const val *) == 0, "pointer words follow the vals unpadded");
-_Static_assert(sizeof(val) % 2 == 0, "val offsets are even, constant codes odd");
 
 enum {
     REF_NULL = 1,
@@ -311,18 +311,14 @@ static uintptr_t const_ref(const val *v)
     return 0;
 }
 
+/* Indexed by ref >> 1 of the odd refs (REF_UNDEFINED is not a value). */
+static const val *const image_consts[] = {
+    VAL_NULL, VAL_TRUE, VAL_FALSE, &val_empty_str_c, &val_empty_arr_c, &val_empty_obj_c, &val_empty_set_c};
+enum { N_IMAGE_CONSTS = sizeof image_consts / sizeof *image_consts };
+
 static const val *const_val(uintptr_t ref)
 {
-    switch (ref) {
-    case REF_NULL: return VAL_NULL;
-    case REF_TRUE: return VAL_TRUE;
-    case REF_FALSE: return VAL_FALSE;
-    case REF_EMPTY_STR: return &val_empty_str_c;
-    case REF_EMPTY_ARR: return &val_empty_arr_c;
-    case REF_EMPTY_OBJ: return &val_empty_obj_c;
-    case REF_EMPTY_SET: return &val_empty_set_c;
-    default: return NULL;
-    }
+    return (ref & 1) && ref >> 1 < N_IMAGE_CONSTS ? image_consts[ref >> 1] : NULL;
 }
 
 typedef struct image_size {
@@ -394,8 +390,8 @@ static size_t place_bytes(image_writer *w, const char *s, uint32_t n)
     return at;
 }
 
-/* Lays v out (pre-order, so the first call's val lands at offset 0) in
- * the room image_measure counted; returns v's ref. */
+/* Lays v out (pre-order, so the first call's val is vals[0]) in the room
+ * image_measure counted; returns v's ref. */
 static uintptr_t image_place(image_writer *w, const val *v)
 {
     uintptr_t r = const_ref(v);
@@ -447,7 +443,7 @@ static uintptr_t image_place(image_writer *w, const val *v)
     case V_BOOL: out.u.b = v->u.b; break;
     }
     memcpy(w->base + at, &out, sizeof out);
-    return at;
+    return 2 * (at / sizeof(val));
 }
 
 static size_t get_offset(const void *field)
@@ -504,15 +500,10 @@ static bool image_relocate(unsigned char *base, size_t len, size_t nval, size_t 
     }
     const val **ptrs = (const val **)(void *)(base + vals_end);
     for (size_t i = 0; i < nptr; i++) {
-        size_t ref = get_offset(&ptrs[i]);
-        const val *p;
-        if (ref & 1)
-            p = const_val(ref);
-        else
-            p = ref < vals_end && ref % sizeof(val) == 0 ? (const val *)(void *)(base + ref) : NULL;
-        if (!p)
+        size_t ref = get_offset(&ptrs[i]), k = ref >> 1;
+        if (k >= ((ref & 1) ? (size_t)N_IMAGE_CONSTS : nval))
             return false;
-        ptrs[i] = p;
+        ptrs[i] = (ref & 1) ? image_consts[k] : &vals[k];
     }
     return true;
 }
@@ -654,9 +645,21 @@ bool cache_lookup(pol_cache *c, cache_key k, arena *a, const val **out, bool *de
         img = arena_alloc(a, len); /* 16-aligned, rounded up to 16 */
         if (!img)
             return miss(c); /* the arena is full: evaluate normally */
+        /* four words a round: the loop's own count and compare were a
+         * third of the copy's instructions */
         _Atomic uint64_t *p = payload(s);
-        size_t nw = ((size_t)len + 7) / 8;
-        for (size_t i = 0; i < nw; i++) {
+        size_t nw = ((size_t)len + 7) / 8, i = 0;
+        for (; i + 4 <= nw; i += 4) {
+            uint64_t w0 = atomic_load_explicit(&p[i], memory_order_relaxed);
+            uint64_t w1 = atomic_load_explicit(&p[i + 1], memory_order_relaxed);
+            uint64_t w2 = atomic_load_explicit(&p[i + 2], memory_order_relaxed);
+            uint64_t w3 = atomic_load_explicit(&p[i + 3], memory_order_relaxed);
+            memcpy(img + i * 8, &w0, 8);
+            memcpy(img + i * 8 + 8, &w1, 8);
+            memcpy(img + i * 8 + 16, &w2, 8);
+            memcpy(img + i * 8 + 24, &w3, 8);
+        }
+        for (; i < nw; i++) {
             uint64_t w = atomic_load_explicit(&p[i], memory_order_relaxed);
             memcpy(img + i * 8, &w, 8);
         }
