@@ -268,7 +268,7 @@ static pol_status run_entry(pol_ctx *ctx, int ep, const cache_key *key, bool loo
     if (cached && lookup) {
         const val *v = NULL;
         bool defined = false;
-        if (cache_lookup(ctx->cache, *key, &ctx->arena, &v, &defined)) {
+        if (cache_lookup(ctx->cache, key, &ctx->arena, &v, &defined)) {
             out->value = (const pol_value *)v;
             return defined ? POL_OK : POL_UNDEFINED;
         }
@@ -285,7 +285,7 @@ static pol_status run_entry(pol_ctx *ctx, int ep, const cache_key *key, bool loo
         return POL_LIMIT_OUTPUT;
     }
     if (cached)
-        cache_insert(ctx->cache, *key, result, &ctx->arena);
+        cache_insert(ctx->cache, key, result, &ctx->arena);
     out->value = (const pol_value *)result;
     return result ? POL_OK : POL_UNDEFINED;
 }
@@ -326,11 +326,11 @@ POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, siz
     if (use_cache(ctx, ep, flags)) {
         /* a hit costs hashing the bytes and copying the result: the input
          * is not parsed and nothing else is set up */
-        key = cache_key_json(ctx->cache, input, flags & POL_EVAL_NO_INPUT ? 0 : len, key_seed(ep, flags));
+        cache_key_json(ctx->cache, input, flags & POL_EVAL_NO_INPUT ? 0 : len, key_seed(ep, flags), &key);
         kp = &key;
         const val *v = NULL;
         bool defined = false;
-        if (cache_lookup(ctx->cache, key, &ctx->arena, &v, &defined)) {
+        if (cache_lookup(ctx->cache, &key, &ctx->arena, &v, &defined)) {
             out->value = (const pol_value *)v;
             return defined ? POL_OK : POL_UNDEFINED;
         }

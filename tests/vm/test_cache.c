@@ -86,9 +86,12 @@ static bool same_repr(const val *x, const val *y, const arena *in)
     return false;
 }
 
+/* A key as an lvalue the internal API can point at. */
+#define KP(k) (&(cache_key[1]){k}[0])
+
 static cache_key key_n(uint64_t n)
 {
-    cache_key k = {n * 0x9E3779B97F4A7C15ull, ~n, 0};
+    cache_key k = {.lo = n * 0x9E3779B97F4A7C15ull, .hi = ~n, .tweak = 0};
     return k;
 }
 
@@ -159,11 +162,11 @@ static void test_round_trip(pol_bundle *b)
         CHECK(x != NULL);
         if (!x)
             continue;
-        cache_insert(c, key_n(i), x, &src);
+        cache_insert(c, KP(key_n(i)), x, &src);
         arena_reset(&dst);
         const val *got = NULL;
         bool defined = false;
-        CHECK(cache_lookup(c, key_n(i), &dst, &got, &defined));
+        CHECK(cache_lookup(c, KP(key_n(i)), &dst, &got, &defined));
         CHECK(defined && got != NULL);
         if (!got)
             continue;
@@ -171,7 +174,7 @@ static void test_round_trip(pol_bundle *b)
         CHECK(val_compare(x, got) == 0);
         /* a second hit gets its own copy */
         const val *again = NULL;
-        CHECK(cache_lookup(c, key_n(i), &dst, &again, &defined));
+        CHECK(cache_lookup(c, KP(key_n(i)), &dst, &again, &defined));
         CHECK(again != NULL && same_repr(x, again, &dst));
         if (x->type >= V_STR && x->len > 0)
             CHECK(again != got);
@@ -184,21 +187,21 @@ static void test_round_trip(pol_bundle *b)
     arena_reset(&dst);
     const val *got = NULL;
     bool defined = false;
-    CHECK(cache_lookup(c, key_n(2), &dst, &got, &defined));
+    CHECK(cache_lookup(c, KP(key_n(2)), &dst, &got, &defined));
     CHECK((size_t)(dst.ptr - dst.base) == (image + 15) / 16 * 16);
     CHECK(got != NULL && got->type == V_SET && val_set_has(got, VAL_NULL));
     (void)set;
 
     /* undefined is a cached decision too */
-    cache_insert(c, key_n(100), NULL, &src);
+    cache_insert(c, KP(key_n(100)), NULL, &src);
     got = VAL_TRUE;
     defined = true;
-    CHECK(cache_lookup(c, key_n(100), &dst, &got, &defined));
+    CHECK(cache_lookup(c, KP(key_n(100)), &dst, &got, &defined));
     CHECK(got == NULL && !defined);
 
     /* insert gives back the scratch room it used */
     unsigned char *before = src.ptr;
-    cache_insert(c, key_n(101), v, &src);
+    cache_insert(c, KP(key_n(101)), v, &src);
     CHECK(src.ptr == before);
 
     pol_cache_stats st;
@@ -227,16 +230,16 @@ static void test_size_limit(pol_bundle *b)
             continue;
         size_t fit = limit - sizeof(val) - 1;
         const val *at = v_str(&src, text, fit), *over = v_str(&src, text, fit + 1);
-        cache_insert(c, key_n(1), at, &src);
-        cache_insert(c, key_n(2), over, &src);
+        cache_insert(c, KP(key_n(1)), at, &src);
+        cache_insert(c, KP(key_n(2)), over, &src);
         pol_cache_stats st;
         pol_cache_stats_get(c, &st);
         CHECK(st.inserts == 1 && st.skipped == 1);
         const val *got = NULL;
         bool defined = false;
-        CHECK(cache_lookup(c, key_n(1), &dst, &got, &defined));
+        CHECK(cache_lookup(c, KP(key_n(1)), &dst, &got, &defined));
         CHECK(got != NULL && same_repr(at, got, &dst));
-        CHECK(!cache_lookup(c, key_n(2), &dst, &got, &defined));
+        CHECK(!cache_lookup(c, KP(key_n(2)), &dst, &got, &defined));
 
         /* the same for an array of two strings */
         size_t both = limit - 3 * sizeof(val) - 2 * sizeof(const val *) - 2, first = both / 2;
@@ -247,9 +250,9 @@ static void test_size_limit(pol_bundle *b)
             vb_push(&ab, v_str(&src, text, both - first + extra));
             const val *arr = vb_finish_array(&ab);
             CHECK(arr != NULL && arr->len == 2);
-            cache_insert(c, key_n(3 + extra), arr, &src);
+            cache_insert(c, KP(key_n(3 + extra)), arr, &src);
             got = NULL;
-            bool hit = cache_lookup(c, key_n(3 + extra), &dst, &got, &defined);
+            bool hit = cache_lookup(c, KP(key_n(3 + extra)), &dst, &got, &defined);
             CHECK(hit == (extra == 0));
             if (hit)
                 CHECK(got != NULL && same_repr(arr, got, &dst));
@@ -275,9 +278,9 @@ static void test_full_arena(pol_bundle *b)
     const val *v = every_kind(&src);
     const char *text = "a string of more than sixty-four bytes, so its image needs 96 B or more";
     const val *s = v_str(&src, text, strlen(text));
-    cache_insert(c, key_n(1), v, &src);
-    cache_insert(c, key_n(2), s, &src);
-    cache_insert(c, key_n(3), VAL_TRUE, &src);
+    cache_insert(c, KP(key_n(1)), v, &src);
+    cache_insert(c, KP(key_n(2)), s, &src);
+    cache_insert(c, KP(key_n(3)), VAL_TRUE, &src);
     for (int fill = 0; fill < 2; fill++) {
         arena_reset(&small);
         if (fill)
@@ -285,11 +288,11 @@ static void test_full_arena(pol_bundle *b)
         unsigned char *before = small.ptr;
         const val *got = VAL_NULL;
         bool defined = true;
-        CHECK(!cache_lookup(c, key_n(1), &small, &got, &defined));
-        CHECK(!cache_lookup(c, key_n(2), &small, &got, &defined));
+        CHECK(!cache_lookup(c, KP(key_n(1)), &small, &got, &defined));
+        CHECK(!cache_lookup(c, KP(key_n(2)), &small, &got, &defined));
         CHECK(small.ptr == before);
         /* a constant needs no room */
-        CHECK(cache_lookup(c, key_n(3), &small, &got, &defined) && got == VAL_TRUE && defined);
+        CHECK(cache_lookup(c, KP(key_n(3)), &small, &got, &defined) && got == VAL_TRUE && defined);
     }
     pol_cache_stats st;
     pol_cache_stats_get(c, &st);
@@ -299,8 +302,15 @@ static void test_full_arena(pol_bundle *b)
 
 static cache_key value_key(const pol_cache *c, const val *v, uint64_t tweak)
 {
-    cache_key k = {0, 0, 0};
+    cache_key k = {.lo = 0, .hi = 0, .tweak = 0};
     CHECK(cache_key_value(c, v, tweak, &k));
+    return k;
+}
+
+static cache_key json_key(const pol_cache *c, const char *text, uint64_t tweak)
+{
+    cache_key k;
+    cache_key_json(c, text, strlen(text), tweak, &k);
     return k;
 }
 
@@ -355,13 +365,13 @@ static void test_keys(pol_bundle *b)
     CHECK(big1 && big2 && big1->nk == NUM_BIG && big2->nk == NUM_BIG && val_equal(big1, big2));
     CHECK(!same_key(value_key(c, big1, 0), value_key(c, big2, 0)));
     /* a JSON text never shares a key with a value */
-    cache_key kj = cache_key_json(c, "null", 4, 0), kv = value_key(c, VAL_NULL, 0);
+    cache_key kj = json_key(c, "null", 0), kv = value_key(c, VAL_NULL, 0);
     CHECK(kj.tweak != kv.tweak);
-    CHECK(same_key(kj, cache_key_json(c, "null", 4, 0)));
-    CHECK(!same_key(kj, cache_key_json(c, "null ", 5, 0)));
+    CHECK(same_key(kj, json_key(c, "null", 0)));
+    CHECK(!same_key(kj, json_key(c, "null ", 0)));
 #ifdef POL_HAVE_GETRANDOM
     /* each cache draws its own secret */
-    CHECK(!same_key(kj, cache_key_json(c2, "null", 4, 0)));
+    CHECK(!same_key(kj, json_key(c2, "null", 0)));
     CHECK(!same_key(kv, value_key(c2, VAL_NULL, 0)));
 #endif
 
