@@ -273,17 +273,33 @@ POL_EXPORT pol_status pol_eval_value(pol_ctx *ctx, int ep, const pol_value *inpu
 
 /* A fixed-capacity cache of decisions for one bundle, shared by any number
  * of contexts and threads (readers never block; a writer that finds its
- * slot busy skips the insert). Keyed by XXH3 of the entrypoint and the
- * input (the JSON bytes for pol_eval_json, the canonical value for
- * pol_eval_value). Only entrypoints the compiler proved deterministic are
- * cached (no time.now_ns, rand.*, uuid.*, http.send, net.lookup_ip_addr).
- * A new bundle needs a new cache, so stale decisions cannot survive a
- * reload. Nothing is allocated after pol_cache_new. */
+ * slot busy skips the insert). Only entrypoints the compiler proved
+ * deterministic are cached (no time.now_ns, rand.*, uuid.*, http.send,
+ * net.lookup_ip_addr). A new bundle needs a new cache, so stale decisions
+ * cannot survive a reload. Nothing is allocated after pol_cache_new.
+ *
+ * Keys are hashes, not copies of the input: a 128-bit XXH3 of the input
+ * (the JSON bytes for pol_eval_json, the exact value for pol_eval_value),
+ * keyed with a secret each cache draws from the OS (getrandom) when it is
+ * created, so inputs cannot be crafted offline to collide with a cached
+ * decision; the entrypoint and flags are compared exactly. Two different
+ * inputs share a key, and one gets the other's decision, with probability
+ * below 2^-64 per lookup. JSON texts that differ in any byte (spacing, key
+ * order) are different keys; so are values that differ in representation
+ * (a number given as 1e30 or as its 31 digits).
+ *
+ * A hit copies the decision into the context's arena (where it stays
+ * valid like any result): max_result_bytes counts exactly those bytes —
+ * the values' structs (24 bytes each on 64-bit targets), their element
+ * arrays (8 bytes per array element, 16 per object member) and string
+ * bytes (+1 each) — about twice the JSON text of a result made of short
+ * strings. null, booleans, empty strings and empty collections take no
+ * bytes, so such decisions and "undefined" are always cached. */
 typedef struct pol_cache pol_cache;
 
 typedef struct pol_cache_options {
     size_t entries;        /* slots; default 4096 (rounded up to a power of two) */
-    size_t max_result_bytes; /* encoded results larger than this are not cached; default 256, at most 4096 */
+    size_t max_result_bytes; /* results whose copy (see above) is larger are not cached; default 512, at most 16384 */
     uint32_t reserved[8];
 } pol_cache_options;
 
@@ -291,6 +307,8 @@ typedef struct pol_cache_stats {
     uint64_t hits, misses, inserts, evictions, skipped;
 } pol_cache_stats;
 
+/* Memory: entries × (40 + max_result_bytes rounded up to 8) bytes, plus
+ * about 300. */
 POL_EXPORT pol_cache *pol_cache_new(pol_bundle *b, const pol_cache_options *options, pol_error *err);
 POL_EXPORT void pol_cache_free(pol_cache *c);
 POL_EXPORT void pol_cache_stats_get(const pol_cache *c, pol_cache_stats *out);

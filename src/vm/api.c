@@ -6,7 +6,6 @@
 #include "cache.h"
 #include "vm.h"
 
-#include <xxhash.h>
 
 #define DEFAULT_ARENA (8u << 20)
 #define DEFAULT_INSNS 100000000ull
@@ -270,7 +269,7 @@ static pol_status run_entry(pol_ctx *ctx, int ep, const cache_key *key, bool loo
     if (cached && lookup) {
         const val *v = NULL;
         bool defined = false;
-        if (cache_lookup(ctx->cache, *key, &ctx->arena, &v, &defined)) {
+        if (cache_lookup(ctx->cache, key, &ctx->arena, &v, &defined)) {
             out->value = (const pol_value *)v;
             return defined ? POL_OK : POL_UNDEFINED;
         }
@@ -291,7 +290,7 @@ static pol_status run_entry(pol_ctx *ctx, int ep, const cache_key *key, bool loo
         return POL_LIMIT_OUTPUT;
     }
     if (cached)
-        cache_insert(ctx->cache, *key, result);
+        cache_insert(ctx->cache, key, result, &ctx->arena);
     out->value = (const pol_value *)result;
     return result ? POL_OK : POL_UNDEFINED;
 }
@@ -312,7 +311,8 @@ static bool use_cache(const pol_ctx *ctx, int ep, unsigned flags)
     return (flags & POL_EVAL_USE_CACHE) && ctx->cache && !ctx->prog->procs[ctx->prog->eps[ep].proc].nondet;
 }
 
-/* Flags that change a decision are part of its cache key. */
+/* Flags that change a decision are part of its cache key (the tweak:
+ * bits 48 and up are the cache's). */
 static uint64_t key_seed(int ep, unsigned flags)
 {
     return ((uint64_t)(uint32_t)ep << 8) | (flags & (POL_EVAL_STRICT_BUILTIN_ERRORS | POL_EVAL_NO_INPUT));
@@ -329,16 +329,13 @@ POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, siz
         flags |= POL_EVAL_NO_INPUT;
     cache_key key, *kp = NULL;
     if (use_cache(ctx, ep, flags)) {
-        /* a hit costs hashing the bytes and decoding the result: the input
+        /* a hit costs hashing the bytes and copying the result: the input
          * is not parsed and nothing else is set up */
-        XXH128_hash_t h = XXH3_128bits_withSeed(flags & POL_EVAL_NO_INPUT ? "" : input,
-                                                flags & POL_EVAL_NO_INPUT ? 0 : len, key_seed(ep, flags));
-        key.lo = h.low64;
-        key.hi = h.high64;
+        cache_key_json(ctx->cache, input, flags & POL_EVAL_NO_INPUT ? 0 : len, key_seed(ep, flags), &key);
         kp = &key;
         const val *v = NULL;
         bool defined = false;
-        if (cache_lookup(ctx->cache, key, &ctx->arena, &v, &defined)) {
+        if (cache_lookup(ctx->cache, &key, &ctx->arena, &v, &defined)) {
             out->value = (const pol_value *)v;
             return defined ? POL_OK : POL_UNDEFINED;
         }
@@ -386,12 +383,8 @@ POL_EXPORT pol_status pol_eval_value(pol_ctx *ctx, int ep, const pol_value *inpu
         flags |= POL_EVAL_NO_INPUT;
     ctx->input = (flags & POL_EVAL_NO_INPUT) ? NULL : (const val *)input;
     cache_key key, *kp = NULL;
-    if (use_cache(ctx, ep, flags)) {
-        /* a 64-bit value hash plus the entrypoint and flags in the high word */
-        key.lo = ctx->input ? val_hash(ctx->input, 0x9e3779b97f4a7c15ull) : 0;
-        key.hi = key_seed(ep, flags);
+    if (use_cache(ctx, ep, flags) && cache_key_value(ctx->cache, ctx->input, key_seed(ep, flags), &key))
         kp = &key;
-    }
     return run_entry(ctx, ep, kp, true, out, err);
 }
 
