@@ -1284,12 +1284,20 @@ static void insert_insn(pgen *g, uint32_t at, opcode op, uint32_t a, uint32_t d)
 
 static uint32_t gen_comprehension_hoisted(pgen *g, term *t)
 {
-    uint32_t start = g->ncode;
-    uint32_t at = g->hoist_floor <= start ? hoist_point(g, t, start) : start;
+    /* start and at are held as labels: a comprehension nested in this one
+     * may insert its own CLEAR before them, which moves them */
+    uint32_t start_label = label_new(g), at_label = label_new(g);
+    if (failed(g))
+        return 0;
+    label_here(g, start_label);
+    g->labels[at_label] = g->hoist_floor <= g->ncode ? hoist_point(g, t, g->ncode) : g->ncode;
     g->comp_depth++;
     uint32_t res = gen_comprehension(g, t);
     g->comp_depth--;
-    if (failed(g) || at >= start || !hoist_span_ok(g, at, start))
+    if (failed(g))
+        return res;
+    uint32_t start = g->labels[start_label], at = g->labels[at_label];
+    if (at >= start || g->maxreg >= MAX_REGS - 1 || !hoist_span_ok(g, at, start))
         return res;
     uint8_t *seen = ast_alloc(g, g->cc->procs.n + 1);
     if (!seen)

@@ -309,6 +309,51 @@ static void test_hoisting(void)
                   "   28 JUNDEF  r0 ->30\n"
                   "   29 RET     r0\n"
                   "   30 RET     r0\n");
+    /* nested: both are invariant; the inner one, generated first, clears
+     * r14 at the body start (2), the outer one then puts its own CLEAR
+     * (1) and JDEF (7) around code that has moved by one */
+    check_listing("package t\np contains x if {\n\tsome x in input.xs\n"
+                  "\tx in {y | some y in input.ys; y in {z | some z in data.zs}}\n}\n",
+                  "data.t.p",
+                  "proc 0 data.t.p regs=22 slots=3 params=0\n"
+                  "    0 SETNEW  r0\n"
+                  "    1 CLEAR   r18\n"
+                  "    2 CLEAR   r14\n"
+                  "    3 INPUT   r1 ->36\n"
+                  "    4 DOTK    r2 r1 k0=\"xs\" ->36\n"
+                  "    5 ITER    s0 r2 ->36\n"
+                  "    6 NEXT    s0 r2 r3 ->36\n"
+                  "    7 JDEF    r18 ->30\n"
+                  "    8 SETNEW  r5\n"
+                  "    9 INPUT   r6 ->28\n"
+                  "   10 DOTK    r7 r6 k1=\"ys\" ->28\n"
+                  "   11 ITER    s1 r7 ->28\n"
+                  "   12 NEXT    s1 r7 r8 ->28\n"
+                  "   13 JDEF    r14 ->22\n"
+                  "   14 SETNEW  r10\n"
+                  "   15 DATA    r11 k2=[\"zs\"] k- ->20\n"
+                  "   16 ITER    s2 r11 ->20\n"
+                  "   17 NEXT    s2 r11 r12 ->20\n"
+                  "   18 PUSH    r10 r13\n"
+                  "   19 JMP     ->17\n"
+                  "   20 FINISH  r10\n"
+                  "   21 MOVE    r14 r10\n"
+                  "   22 MOVE    r15 r9\n"
+                  "   23 MOVE    r16 r14\n"
+                  "   24 CALL    r17 internal.member_2 r15 ->12\n"
+                  "   25 TRUTHY  r17 ->12\n"
+                  "   26 PUSH    r5 r9\n"
+                  "   27 JMP     ->12\n"
+                  "   28 FINISH  r5\n"
+                  "   29 MOVE    r18 r5\n"
+                  "   30 MOVE    r19 r4\n"
+                  "   31 MOVE    r20 r18\n"
+                  "   32 CALL    r21 internal.member_2 r19 ->6\n"
+                  "   33 TRUTHY  r21 ->6\n"
+                  "   34 PUSH    r0 r4\n"
+                  "   35 JMP     ->6\n"
+                  "   36 FINISH  r0\n"
+                  "   37 RET     r0\n");
     /* not hoisted: it depends on the loop's v; a with-modifier inside the
      * loop may change what it reads; it calls a non-deterministic builtin */
     const char *kept[] = {

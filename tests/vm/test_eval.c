@@ -94,6 +94,9 @@ static const eval_case cases[] = {
     {"hoisted in a function", "package t\nf(k) := {v | some v in input.xs; not v in {w | some w in data.bad[k]}}\n"
                               "p := [f(\"a\"), f(\"b\")]",
      "{\"bad\":{\"a\":[2],\"b\":[1,3]}}", "{\"xs\":[1,2,3]}", "data.t.p", "[[1,3],[2]]", 0},
+    {"nested hoisted comprehensions",
+     "package t\np contains x if {\n some x in input.xs\n x in {y | some y in input.ys; y in {z | some z in data.zs}}\n}",
+     "{\"zs\":[3,4,5]}", "{\"xs\":[1,2,3,4],\"ys\":[2,3,5]}", "data.t.p", "[3]", 0},
     {"with in the loop: not hoisted",
      "package t\nh contains y if {\n some x in input.xs\n y := [a | a := input.q] with input.q as x\n}", NULL,
      "{\"xs\":[1,2,3]}", "data.t.h", "[[1],[2],[3]]", 0},
