@@ -109,6 +109,11 @@ struct pol_compiler {
     uint32_t nannots;
 
     unsigned flags; /* POL_COMPILE_* */
+
+    /* constant folding (fold.c), set up by fold_init before planning */
+    uint8_t *bi_mocked;          /* [BI_COUNT]: some `with` in the policy replaces this builtin */
+    unsigned char *fold_scratch; /* FOLD_SCRATCH_BYTES for builtins run at compile time */
+
     pol_error *err;
     bool failed;
 };
@@ -134,6 +139,18 @@ rnode *rnode_child(const rnode *n, const char *key, uint32_t len);
 bool annot_collect(pol_compiler *cc);
 const val *annot_chain(pol_compiler *cc, const module *m, const rule *r);
 const val *annot_rule(pol_compiler *cc, const rule *r);
+
+/* Constant folding (fold.c). fold_init scans every module and query for
+ * `with` targets (a builtin replaced anywhere is never folded) and sets up
+ * the scratch arena; false (and a compile error) when memory runs out. */
+bool fold_init(pol_compiler *cc);
+/* The value of builtin bid applied to constant operands (program arena),
+ * or NULL when the call must be left to run time: the builtin is not
+ * foldable (see fold.c) or is undefined or fails on these operands. */
+const val *fold_builtin(pol_compiler *cc, int bid, const val *const *args);
+/* Whether builtin bid may run at compile time (the same test as
+ * fold_builtin, without running it). */
+bool fold_builtin_allowed(const pol_compiler *cc, int bid);
 
 /* Code generation (plan.c). */
 bool plan_all(pol_compiler *cc);

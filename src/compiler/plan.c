@@ -61,6 +61,10 @@ typedef struct pgen {
         uint32_t n;
     } dispatches[8];
     uint32_t ndispatch;
+    /* comprehension hoisting: where the current rule (or query) body's code
+     * starts, and the register floor that keeps hoisted results alive */
+    uint32_t hoist_floor, hoist_pin;
+    uint32_t comp_depth; /* comprehensions being generated: their bodies are not rule bodies */
 } pgen;
 
 static bool failed(pgen *g)
@@ -174,6 +178,16 @@ static uint32_t load_const(pgen *g, const val *v)
     return r;
 }
 
+/* Compile-time scratch from the AST arena; running out is reported (the
+ * caller only has to stop), so no allocation failure goes unnoticed. */
+static void *ast_alloc(pgen *g, size_t n)
+{
+    void *p = arena_alloc(&g->cc->ast, n);
+    if (!p)
+        gerr(g, POL_NOMEM, g->pos, "%s", "out of memory");
+    return p;
+}
+
 /* ---- variables and scopes ---------------------------------------------- */
 
 typedef struct scope_mark {
@@ -185,7 +199,7 @@ static scope_mark scope_save(pgen *g, bool keep_regs)
 {
     scope_mark m = {g->nvars, keep_regs ? UINT32_MAX : g->nreg, g->nslot, NULL};
     if (g->nvars) {
-        m.bound = arena_alloc(&g->cc->ast, g->nvars);
+        m.bound = ast_alloc(g, g->nvars);
         if (m.bound)
             for (uint32_t i = 0; i < g->nvars; i++)
                 m.bound[i] = (uint8_t)(g->vars[i].bound | (g->vars[i].reg == NO_REG ? 2 : 0));
@@ -203,7 +217,7 @@ static void scope_restore(pgen *g, scope_mark m)
                 g->vars[i].reg = NO_REG;
         }
     if (m.nreg != UINT32_MAX)
-        g->nreg = m.nreg;
+        g->nreg = m.nreg > g->hoist_pin ? m.nreg : g->hoist_pin; /* a hoisted result outlives the scope */
     g->nslot = m.nslot;
 }
 
@@ -706,6 +720,127 @@ static bool resolve_fn(pgen *g, const term *fn, fnref *out)
     return true;
 }
 
+/* ---- constant folding -------------------------------------------------
+ *
+ * A term built only from constants and calls of foldable builtins on them
+ * (`count([1, 2]) + 1`, `{"a": lower("X")}`) is evaluated here and loaded
+ * as one constant. fold.c decides which builtins may run now and runs
+ * them; anything it declines (an error, undefined, a mocked or
+ * non-deterministic builtin) keeps its run-time code, so folding never
+ * changes what an evaluation returns or reports.
+ */
+
+static const val *fold_term(pgen *g, const term *t);
+
+/* Resolves a call's function without reporting: a name that does not
+ * resolve is reported when the call itself is generated. */
+static bool resolve_fn_quiet(pgen *g, const term *fn, fnref *out)
+{
+    bool saved = g->cc->failed;
+    pol_error *saved_err = g->cc->err;
+    pol_error scratch;
+    g->cc->err = &scratch;
+    bool ok = resolve_fn(g, fn, out);
+    g->cc->failed = saved;
+    g->cc->err = saved_err;
+    return ok;
+}
+
+static const val *fold_oom(pgen *g, srcpos pos)
+{
+    gerr(g, POL_NOMEM, pos, "%s", "out of memory");
+    return NULL;
+}
+
+/* The value of builtin call t (builtin bid, already resolved) when every
+ * argument folds, or NULL. */
+static const val *fold_call(pgen *g, int bid, const term *t)
+{
+    uint32_t n = t->u.call.nargs;
+    if (n > 16 || n != bi_table[bid].arity || !fold_builtin_allowed(g->cc, bid))
+        return NULL;
+    const val *args[16];
+    arena_mark m = arena_save(g->cc->pmem);
+    const val *v = NULL;
+    uint32_t i = 0;
+    while (i < n && (args[i] = fold_term(g, t->u.call.args[i])))
+        i++;
+    if (i == n)
+        v = fold_builtin(g->cc, bid, args);
+    if (!v && !failed(g))
+        arena_restore(g->cc->pmem, m); /* nothing refers to the partial work */
+    return v;
+}
+
+/* NULL: an element is not constant, or an object's keys conflict (both
+ * left to run time), or memory ran out (reported). */
+static const val *fold_collection(pgen *g, const term *t)
+{
+    vbuild b;
+    vb_init(&b, g->cc->pmem);
+    uint32_t n = t->kind == T_OBJECT ? t->u.obj.n : t->u.coll.n;
+    for (uint32_t i = 0; i < n; i++) {
+        if (t->kind == T_OBJECT) {
+            const val *k = fold_term(g, t->u.obj.keys[i]);
+            const val *v = k ? fold_term(g, t->u.obj.vals[i]) : NULL;
+            if (!v)
+                return NULL;
+            if (!vb_put(&b, k, v))
+                return fold_oom(g, t->pos);
+        } else {
+            const val *x = fold_term(g, t->u.coll.items[i]);
+            if (!x)
+                return NULL;
+            if (!vb_push(&b, x))
+                return fold_oom(g, t->pos);
+        }
+    }
+    const val *v;
+    if (t->kind == T_OBJECT) {
+        bool conflict = false;
+        v = vb_finish_object(&b, &conflict);
+        if (!v && conflict)
+            return NULL;
+    } else {
+        v = t->kind == T_ARRAY ? vb_finish_array(&b) : vb_finish_set(&b);
+    }
+    return v ? v : fold_oom(g, t->pos);
+}
+
+/* The constant value of t, folding builtin calls; NULL when t is not
+ * constant (or memory ran out, which is reported). */
+static const val *fold_term(pgen *g, const term *t)
+{
+    if (failed(g))
+        return NULL;
+    switch (t->kind) {
+    case T_NULL:
+    case T_BOOL:
+    case T_NUM:
+    case T_STR: {
+        const val *v = cc_const_term(g->cc, t);
+        return v ? v : fold_oom(g, t->pos);
+    }
+    case T_ARRAY:
+    case T_SET:
+    case T_OBJECT: {
+        arena_mark m = arena_save(g->cc->pmem);
+        const val *v = fold_collection(g, t);
+        if (!v && !failed(g))
+            arena_restore(g->cc->pmem, m);
+        return v;
+    }
+    case T_CALL: {
+        fnref f;
+        if (!resolve_fn_quiet(g, t->u.call.fn, &f) || !f.builtin)
+            return NULL;
+        return fold_call(g, f.bid, t);
+    }
+    default:
+        return NULL;
+    }
+}
+
 /* ---- terms ------------------------------------------------------------- */
 
 static uint32_t gen_term(pgen *g, term *t, uint32_t *fail);
@@ -733,7 +868,7 @@ static term *ref_concat(pgen *g, term *prefix, term *const *rest, uint32_t nrest
     term *t = mkterm(g, T_REF, pos);
     if (!t)
         return NULL;
-    t->u.ref.items = arena_alloc(&g->cc->ast, sizeof(term *) * (np + nrest));
+    t->u.ref.items = ast_alloc(g, sizeof(term *) * (np + nrest));
     if (!t->u.ref.items)
         return NULL;
     for (uint32_t i = 0; i < np; i++)
@@ -754,7 +889,7 @@ static term *package_ref(pgen *g, term *var, term *const *rest, uint32_t nrest)
     if (!t)
         return NULL;
     uint32_t total = 1 + depth + 1 + nrest;
-    t->u.ref.items = arena_alloc(&g->cc->ast, sizeof(term *) * total);
+    t->u.ref.items = ast_alloc(g, sizeof(term *) * total);
     if (!t->u.ref.items)
         return NULL;
     term *d = mkterm(g, T_VAR, var->pos);
@@ -830,7 +965,7 @@ static const val *node_path(pgen *g, const rnode *n, term *const *extra, uint32_
         depth++;
     vbuild b;
     vb_init(&b, g->cc->pmem);
-    const val **tmp = arena_alloc(&g->cc->ast, sizeof *tmp * (depth + 1));
+    const val **tmp = ast_alloc(g, sizeof *tmp * (depth + 1));
     if (!tmp)
         return NULL;
     uint32_t i = depth;
@@ -972,13 +1107,235 @@ static uint32_t gen_comprehension(pgen *g, term *t)
     return res;
 }
 
+/* ---- comprehension hoisting ----------------------------------------------
+ *
+ * A comprehension inside a loop that mentions no variable the loop binds
+ * has the same value on every iteration. It is computed once and kept in
+ * a register of its own, H, which is cleared where its inputs last change
+ * (after the last write of any variable it mentions, or where the rule
+ * body starts):
+ *
+ *        CLEAR  H               inserted at that point, before the loop
+ *        ...                    loop heads
+ *        JDEF   H ->skip        inserted before the comprehension's code
+ *        <comprehension>        into res
+ *        MOVE   H res
+ *   skip:                       the comprehension's value is H
+ *
+ * The value is computed lazily, where the original program computed it and
+ * only if it got there: a loop that runs zero times never evaluates it, so
+ * an error inside it surfaces exactly when it did before, and no rule
+ * about which builtins may fail is needed. Later iterations reuse a value
+ * that re-evaluation would have reproduced, provided that
+ *  - nothing it depends on changes between the CLEAR and its use: locals
+ *    (each variable it mentions, found by scanning back for the last write
+ *    of the variable's register), input, data and rules (fixed, except
+ *    under `with`: no with-modifier may be pushed or popped in between);
+ *  - evaluating it twice gives the same value: its code (and any function
+ *    it calls, transitively) calls no BIF_NONDET builtin and no builtin
+ *    some `with` replaces;
+ *  - H is not written by anything else while it holds the value: it is a
+ *    register no code before it used, and hoist_pin keeps scopes that close
+ *    later from handing it out again within the rule body.
+ * Registers start undefined in every frame, so a CLEAR placed where the
+ * body starts also covers the first iteration.
+ */
+
+/* Called where a rule's (or query's) outermost body starts: hoisted values
+ * never live across bodies, which run one after the other. */
+static void hoist_body_start(pgen *g)
+{
+    g->hoist_floor = g->ncode;
+    g->hoist_pin = 0;
+}
+
+/* Whether instruction `in` writes register r. Reads do not count: the
+ * point after a read may lie inside a nested loop that ran zero times. */
+static bool insn_writes(const insn *in, uint32_t r)
+{
+    _Static_assert(OP_COUNT == 45, "a new opcode: say here whether it writes a register");
+    switch ((opcode)in->op) {
+    case OP_NEXT:
+        return in->c == r || in->c + 1 == r;
+    case OP_LOADK:
+    case OP_MOVE:
+    case OP_CLEAR:
+    case OP_INPUT:
+    case OP_DATA:
+    case OP_DOT:
+    case OP_DOTK:
+    case OP_CALL:
+    case OP_CALLF:
+    case OP_RULE:
+    case OP_ARRNEW:
+    case OP_SETNEW:
+    case OP_OBJNEW:
+    case OP_PUSH:
+    case OP_PUT:
+    case OP_PUTALL:
+    case OP_PUTPATH:
+    case OP_FINISH:
+    case OP_MKARR:
+    case OP_MKSET:
+    case OP_MKOBJ:
+    case OP_SETRES:
+    case OP_INDEX:
+        return in->a == r;
+    default:
+        return false;
+    }
+}
+
+/* Where comprehension t's inputs are last set before code position
+ * `start`: just after the last write of a register holding a variable it
+ * mentions, or the body's start. */
+static uint32_t hoist_point(pgen *g, const term *t, uint32_t start)
+{
+    uint32_t at = g->hoist_floor;
+    for (uint32_t i = 0; i < g->nvars; i++) {
+        const lvar *lv = &g->vars[i];
+        if (!lv->bound || lv->reg == NO_REG || !var_occurs(t, lv->name, lv->len))
+            continue;
+        for (uint32_t p = start; p-- > at;)
+            if (insn_writes(&g->code[p], lv->reg)) {
+                at = p + 1;
+                break;
+            }
+    }
+    return at;
+}
+
+/* Is code [from, to) worth hoisting across (it holds a loop head) and
+ * free of with-modifiers? */
+static bool hoist_span_ok(const pgen *g, uint32_t from, uint32_t to)
+{
+    bool loop = false;
+    for (uint32_t p = from; p < to; p++) {
+        opcode op = (opcode)g->code[p].op;
+        if (op == OP_WITH || op == OP_WITHFN || op == OP_WITHPOP)
+            return false;
+        loop |= op == OP_NEXT;
+    }
+    return loop;
+}
+
+static bool builtin_repeatable(const pol_compiler *cc, uint32_t bid)
+{
+    return bid < BI_COUNT && !(bi_table[bid].flags & BIF_NONDET) && !cc->bi_mocked[bid];
+}
+
+/* Does code[from, to) (and every function it calls) give the same result
+ * when run twice in one evaluation? seen: one flag per procedure. */
+static bool code_repeatable(const pol_compiler *cc, const insn *code, uint32_t from, uint32_t to, uint8_t *seen);
+
+static bool proc_repeatable(const pol_compiler *cc, uint32_t pi, uint8_t *seen)
+{
+    if (pi >= cc->procs.n)
+        return false;
+    if (seen[pi])
+        return true;
+    seen[pi] = 1;
+    const proc *p = &cc->procs.v[pi];
+    if (p->ncode == 0)
+        return false; /* not generated yet: unknown */
+    return code_repeatable(cc, cc->code.v, p->code, p->code + p->ncode, seen);
+}
+
+static bool code_repeatable(const pol_compiler *cc, const insn *code, uint32_t from, uint32_t to, uint8_t *seen)
+{
+    for (uint32_t i = from; i < to; i++) {
+        const insn *in = &code[i];
+        switch ((opcode)in->op) {
+        case OP_CALL:
+            if (!builtin_repeatable(cc, in->b))
+                return false;
+            break;
+        case OP_CALLF:
+            if (!proc_repeatable(cc, in->b, seen))
+                return false;
+            break;
+        case OP_WITHFN:
+            if (in->a == WITHFN_BUILTIN_BY_BUILTIN || in->a == WITHFN_PROC_BY_BUILTIN
+                    ? !builtin_repeatable(cc, in->d)
+                    : !proc_repeatable(cc, in->d, seen))
+                return false;
+            break;
+        default:
+            break;
+        }
+    }
+    return true;
+}
+
+/* Inserts one instruction at code position `at`. Labels after `at` move
+ * with their instructions; a label placed exactly at `at` now names the
+ * inserted one, so every jump that reached position `at` runs it. */
+static void insert_insn(pgen *g, uint32_t at, opcode op, uint32_t a, uint32_t d)
+{
+    uint32_t n = g->ncode;
+    if (at > n)
+        return;
+    emit(g, OP_NOP, 0, 0, 0, 0); /* room, and a location to overwrite */
+    if (failed(g))
+        return;
+    memmove(&g->code[at + 1], &g->code[at], sizeof *g->code * (n - at));
+    memmove(&g->locs[at + 1], &g->locs[at], sizeof *g->locs * (n - at));
+    insn *in = &g->code[at];
+    memset(in, 0, sizeof *in);
+    in->op = (uint8_t)op;
+    in->a = (uint16_t)a;
+    in->d = d;
+    for (uint32_t l = 0; l < g->nlabels; l++)
+        if (g->labels[l] != UINT32_MAX && g->labels[l] > at)
+            g->labels[l]++;
+    for (uint32_t k = 0; k < g->ndispatch; k++)
+        if (g->dispatches[k].insn >= at)
+            g->dispatches[k].insn++;
+    if (g->hoist_floor > at)
+        g->hoist_floor++;
+}
+
+static uint32_t gen_comprehension_hoisted(pgen *g, term *t)
+{
+    /* start and at are held as labels: a comprehension nested in this one
+     * may insert its own CLEAR before them, which moves them */
+    uint32_t start_label = label_new(g), at_label = label_new(g);
+    if (failed(g))
+        return 0;
+    label_here(g, start_label);
+    g->labels[at_label] = g->hoist_floor <= g->ncode ? hoist_point(g, t, g->ncode) : g->ncode;
+    g->comp_depth++;
+    uint32_t res = gen_comprehension(g, t);
+    g->comp_depth--;
+    if (failed(g))
+        return res;
+    uint32_t start = g->labels[start_label], at = g->labels[at_label];
+    if (at >= start || g->maxreg >= MAX_REGS - 1 || !hoist_span_ok(g, at, start))
+        return res;
+    uint8_t *seen = ast_alloc(g, g->cc->procs.n + 1);
+    if (!seen)
+        return res;
+    memset(seen, 0, g->cc->procs.n + 1);
+    if (!code_repeatable(g->cc, g->code, start, g->ncode, seen))
+        return res;
+    g->nreg = g->maxreg; /* a register no code so far has used */
+    uint32_t h = reg_new(g);
+    g->hoist_pin = g->nreg;
+    uint32_t skip = label_new(g);
+    insert_insn(g, start, OP_JDEF, h, skip);
+    insert_insn(g, at, OP_CLEAR, h, 0);
+    emit(g, OP_MOVE, h, res, 0, 0);
+    label_here(g, skip);
+    return h;
+}
+
 static uint32_t gen_template(pgen *g, term *t, uint32_t *fail)
 {
     int bid = bi_lookup("internal.template_string", strlen("internal.template_string"));
     if (bid < 0)
         return gerr(g, POL_TYPE, t->pos, "%s", "template strings are not supported"), 0;
     uint32_t n = t->u.tmpl.n;
-    uint32_t *regs = arena_alloc(&g->cc->ast, sizeof *regs * (n + 1));
+    uint32_t *regs = ast_alloc(g, sizeof *regs * (n + 1));
     if (!regs)
         return 0;
     for (uint32_t i = 0; i < n && !failed(g); i++) {
@@ -1072,7 +1429,7 @@ static uint32_t gen_term(pgen *g, term *t, uint32_t *fail)
     case T_ARRAY:
     case T_SET:
     case T_OBJECT: {
-        const val *k = cc_const_term(g->cc, t);
+        const val *k = fold_term(g, t);
         r = k ? load_const(g, k) : gen_collection(g, t, fail);
         break;
     }
@@ -1082,7 +1439,7 @@ static uint32_t gen_term(pgen *g, term *t, uint32_t *fail)
     case T_ARRCOMP:
     case T_SETCOMP:
     case T_OBJCOMP:
-        r = gen_comprehension(g, t);
+        r = gen_comprehension_hoisted(g, t);
         break;
     case T_TEMPLATE:
         r = gen_template(g, t, fail);
@@ -1196,7 +1553,7 @@ static bool gen_unify(pgen *g, term *a, term *b, uint32_t *fail)
             return true;
         }
         uint32_t n = a->u.coll.n;
-        bool *done = arena_alloc(&g->cc->ast, n + 1);
+        bool *done = ast_alloc(g, n + 1);
         if (!done)
             return false;
         memset(done, 0, n + 1);
@@ -1229,7 +1586,7 @@ static bool gen_unify(pgen *g, term *a, term *b, uint32_t *fail)
                 emit(g, OP_JMP, 0, 0, 0, *fail); /* different key sets never unify */
                 return true;
             }
-        bool *done = arena_alloc(&g->cc->ast, n + 1);
+        bool *done = ast_alloc(g, n + 1);
         if (!done)
             return false;
         memset(done, 0, n + 1);
@@ -1325,6 +1682,11 @@ static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
         return 0;
     }
     bool relation = f.builtin && (bi_table[f.bid].flags & BIF_RELATION);
+    if (f.builtin && !out_form) {
+        const val *k = fold_call(g, f.bid, t);
+        if (k)
+            return load_const(g, k); /* as a literal, TRUTHY tests it as it would the call's result */
+    }
     if (f.builtin && literal && !out_form && nargs == 2) {
         for (size_t i = 0; i < sizeof inline_cmp / sizeof inline_cmp[0]; i++) {
             if (strcmp(f.name, inline_cmp[i].name) != 0)
@@ -1656,7 +2018,7 @@ static uint32_t gen_literal(pgen *g, literal *lit, uint32_t fail, uint32_t *valr
      * of the variables the literal binds) while the modifiers are in
      * force, they are popped, and the collection is iterated instead. */
     uint32_t nvars_before = g->nvars;
-    uint8_t *was_bound = arena_alloc(&g->cc->ast, nvars_before + 1);
+    uint8_t *was_bound = ast_alloc(g, nvars_before + 1);
     if (!was_bound)
         return fail;
     for (uint32_t i = 0; i < nvars_before; i++)
@@ -1666,7 +2028,7 @@ static uint32_t gen_literal(pgen *g, literal *lit, uint32_t fail, uint32_t *valr
     uint32_t done = label_new(g);
     uint32_t f = gen_literal_core(g, lit, done, valreg);
     uint32_t nbound = 0;
-    uint32_t *bound = arena_alloc(&g->cc->ast, sizeof *bound * (g->nvars + 1));
+    uint32_t *bound = ast_alloc(g, sizeof *bound * (g->nvars + 1));
     if (!bound)
         return fail;
     for (uint32_t i = 0; i < g->nvars; i++)
@@ -1817,9 +2179,11 @@ static void report_unsafe(pgen *g, const literal *l)
  * source order) receives each literal's value register. */
 static uint32_t gen_body(pgen *g, body *b, uint32_t fail, uint32_t *valregs)
 {
+    if (!g->ctx_body && !g->comp_depth)
+        hoist_body_start(g);
     if (!b)
         return fail;
-    bool *placed = arena_alloc(&g->cc->ast, b->n + 1);
+    bool *placed = ast_alloc(g, b->n + 1);
     if (!placed)
         return fail;
     memset(placed, 0, b->n + 1);
@@ -2542,6 +2906,8 @@ static void namespace_body(pgen *g, rnode *n, term *const *pat, uint32_t npat, u
     /* base data at this path, read at run time so `with data…` shows; keys
      * the rules above produced win (a child namespace merges its own base) */
     const val *path = node_path(g, n, NULL, 0);
+    if (!path)
+        gerr(g, POL_NOMEM, g->pos, "%s", "out of memory");
     if (path) {
         const val *base = data_path_value(cc, path);
         uint32_t br = reg_new(g);
@@ -2719,7 +3085,7 @@ static bool plan_query(pol_compiler *cc, cquery *q)
     uint32_t rows = reg_new(g);
     emit(g, OP_ARRNEW, rows, 0, 0, 0);
     uint32_t done = label_new(g);
-    uint32_t *valregs = arena_alloc(&cc->ast, sizeof *valregs * (b->n + 1));
+    uint32_t *valregs = ast_alloc(g, sizeof *valregs * (b->n + 1));
     if (!valregs) {
         pgen_free(g);
         return false;
@@ -2732,7 +3098,7 @@ static bool plan_query(pol_compiler *cc, cquery *q)
 
     /* one row per solution: expressions (value, text, location), bindings */
     uint32_t nexpr = b->n;
-    uint32_t *exprs = arena_alloc(&cc->ast, sizeof *exprs * (nexpr + 1));
+    uint32_t *exprs = ast_alloc(g, sizeof *exprs * (nexpr + 1));
     for (uint32_t i = 0; exprs && i < nexpr && !failed(g); i++) {
         const literal *l = b->lits[i];
         uint32_t blk = regs_new(g, 6);
@@ -2763,8 +3129,8 @@ static bool plan_query(pol_compiler *cc, cquery *q)
     collect_body_vars(b, vars, &nv, 256);
     qsort(vars, nv, sizeof *vars, qvar_cmp);
     uint32_t nbound = 0;
-    uint32_t *vregs = arena_alloc(&cc->ast, sizeof *vregs * (nv + 1));
-    const val **vnames = arena_alloc(&cc->ast, sizeof *vnames * (nv + 1));
+    uint32_t *vregs = ast_alloc(g, sizeof *vregs * (nv + 1));
+    const val **vnames = ast_alloc(g, sizeof *vnames * (nv + 1));
     for (uint32_t i = 0; vregs && vnames && i < nv; i++) {
         lvar *lv = var_find(g, vars[i].name, vars[i].len);
         if (lv && lv->bound) {
@@ -2814,7 +3180,7 @@ static bool plan_tree(pol_compiler *cc, rnode *n)
 
 bool plan_all(pol_compiler *cc)
 {
-    if (!plan_tree(cc, cc->root))
+    if (!fold_init(cc) || !plan_tree(cc, cc->root))
         return false;
     for (uint32_t i = 0; i < cc->entries.n; i++)
         if (!plan_entry(cc, &cc->entries.v[i]))

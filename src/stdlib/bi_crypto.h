@@ -19,7 +19,7 @@
     X(CRYPTO_HMAC_EQUAL, "crypto.hmac.equal", 2, BIF_NONE, bi_crypto_hmac_equal)                             \
     X(CRYPTO_PARSE_PRIVATE_KEYS, "crypto.parse_private_keys", 1, BIF_NONE, bi_crypto_parse_private_keys)     \
     X(X509_PARSE_CERTIFICATES, "crypto.x509.parse_certificates", 1, BIF_NONE, bi_x509_parse_certificates)    \
-    X(X509_PARSE_AND_VERIFY_CERTIFICATES, "crypto.x509.parse_and_verify_certificates", 1, BIF_NONE,         \
+    X(X509_PARSE_AND_VERIFY_CERTIFICATES, "crypto.x509.parse_and_verify_certificates", 1, BIF_NONDET,         \
       bi_x509_parse_and_verify_certificates)                                                                 \
     X(X509_PARSE_CERTIFICATE_REQUEST, "crypto.x509.parse_certificate_request", 1, BIF_NONE,                 \
       bi_x509_parse_certificate_request)                                                                     \

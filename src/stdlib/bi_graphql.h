@@ -13,7 +13,7 @@
     X(GRAPHQL_PARSE_SCHEMA, "graphql.parse_schema", 1, BIF_NONE, bi_graphql_parse_schema)                    \
     X(GRAPHQL_IS_VALID, "graphql.is_valid", 2, BIF_NONE, bi_graphql_is_valid)                                \
     X(GRAPHQL_SCHEMA_IS_VALID, "graphql.schema_is_valid", 1, BIF_NONE, bi_graphql_schema_is_valid)           \
-    X(JSON_MATCH_SCHEMA, "json.match_schema", 2, BIF_NONE, bi_json_match_schema)                             \
-    X(JSON_VERIFY_SCHEMA, "json.verify_schema", 1, BIF_NONE, bi_json_verify_schema)
+    X(JSON_MATCH_SCHEMA, "json.match_schema", 2, BIF_ENV, bi_json_match_schema)                              \
+    X(JSON_VERIFY_SCHEMA, "json.verify_schema", 1, BIF_ENV, bi_json_verify_schema)
 
 #endif

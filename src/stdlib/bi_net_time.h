@@ -3,7 +3,9 @@
  * BIF_NONDET marks results that may differ between evaluations (clock,
  * randomness, DNS); within one evaluation they are stable: time.now_ns is
  * ctx->now_ns, and uuid.rfc4122 / rand.intn are derived from ctx->seed and
- * their arguments. net.lookup_ip_addr performs I/O (getaddrinfo). */
+ * their arguments. net.lookup_ip_addr performs I/O (getaddrinfo).
+ * BIF_ENV marks the time builtins that accept a zone name: "Local" and the
+ * IANA zones are read from the machine that evaluates. */
 #ifndef POL_STDLIB_BI_NET_TIME_H
 #define POL_STDLIB_BI_NET_TIME_H
 
@@ -22,12 +24,12 @@
     X(TIME_PARSE_NS, "time.parse_ns", 2, BIF_NONE, bi_time_parse_ns)                               \
     X(TIME_PARSE_RFC3339_NS, "time.parse_rfc3339_ns", 1, BIF_NONE, bi_time_parse_rfc3339_ns)       \
     X(TIME_PARSE_DURATION_NS, "time.parse_duration_ns", 1, BIF_NONE, bi_time_parse_duration_ns)    \
-    X(TIME_DATE, "time.date", 1, BIF_NONE, bi_time_date)                                           \
-    X(TIME_CLOCK, "time.clock", 1, BIF_NONE, bi_time_clock)                                        \
-    X(TIME_WEEKDAY, "time.weekday", 1, BIF_NONE, bi_time_weekday)                                  \
-    X(TIME_ADD_DATE, "time.add_date", 4, BIF_NONE, bi_time_add_date)                               \
-    X(TIME_DIFF, "time.diff", 2, BIF_NONE, bi_time_diff)                                           \
-    X(TIME_FORMAT, "time.format", 1, BIF_NONE, bi_time_format)                                     \
+    X(TIME_DATE, "time.date", 1, BIF_ENV, bi_time_date)                                            \
+    X(TIME_CLOCK, "time.clock", 1, BIF_ENV, bi_time_clock)                                         \
+    X(TIME_WEEKDAY, "time.weekday", 1, BIF_ENV, bi_time_weekday)                                   \
+    X(TIME_ADD_DATE, "time.add_date", 4, BIF_ENV, bi_time_add_date)                                \
+    X(TIME_DIFF, "time.diff", 2, BIF_ENV, bi_time_diff)                                            \
+    X(TIME_FORMAT, "time.format", 1, BIF_ENV, bi_time_format)                                      \
     X(UUID_RFC4122, "uuid.rfc4122", 1, BIF_NONDET, bi_uuid_rfc4122)                                \
     X(UUID_PARSE, "uuid.parse", 1, BIF_NONE, bi_uuid_parse)                                        \
     X(RAND_INTN, "rand.intn", 2, BIF_NONDET, bi_rand_intn)                                         \

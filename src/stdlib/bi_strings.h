@@ -33,15 +33,15 @@
     X(UNITS_PARSE_BYTES, "units.parse_bytes", 1, BIF_NONE, bi_units_parse_bytes)                   \
     X(STR_SPRINTF, "sprintf", 2, BIF_NONE, bi_sprintf)                                             \
     X(STR_RENDER_TEMPLATE, "strings.render_template", 2, BIF_NONE, bi_render_template)             \
-    X(REGEX_MATCH, "regex.match", 2, BIF_NONE, bi_regex_match)                                     \
-    X(REGEX_RE_MATCH, "re_match", 2, BIF_NONE, bi_re_match)                                        \
+    X(REGEX_MATCH, "regex.match", 2, BIF_ENV, bi_regex_match)                                      \
+    X(REGEX_RE_MATCH, "re_match", 2, BIF_ENV, bi_re_match)                                         \
     X(REGEX_IS_VALID, "regex.is_valid", 1, BIF_NONE, bi_regex_is_valid)                            \
-    X(REGEX_REPLACE, "regex.replace", 3, BIF_NONE, bi_regex_replace)                               \
-    X(REGEX_SPLIT, "regex.split", 2, BIF_NONE, bi_regex_split)                                     \
-    X(REGEX_FIND_N, "regex.find_n", 3, BIF_NONE, bi_regex_find_n)                                  \
-    X(REGEX_FIND_ALL_SUBMATCH_N, "regex.find_all_string_submatch_n", 3, BIF_NONE,                  \
+    X(REGEX_REPLACE, "regex.replace", 3, BIF_ENV, bi_regex_replace)                                \
+    X(REGEX_SPLIT, "regex.split", 2, BIF_ENV, bi_regex_split)                                      \
+    X(REGEX_FIND_N, "regex.find_n", 3, BIF_ENV, bi_regex_find_n)                                   \
+    X(REGEX_FIND_ALL_SUBMATCH_N, "regex.find_all_string_submatch_n", 3, BIF_ENV,                   \
       bi_regex_find_all_string_submatch_n)                                                         \
-    X(REGEX_TEMPLATE_MATCH, "regex.template_match", 4, BIF_NONE, bi_regex_template_match)          \
+    X(REGEX_TEMPLATE_MATCH, "regex.template_match", 4, BIF_ENV, bi_regex_template_match)           \
     X(REGEX_GLOBS_MATCH, "regex.globs_match", 2, BIF_NONE, bi_regex_globs_match)                   \
     X(GLOB_MATCH, "glob.match", 3, BIF_NONE, bi_glob_match)                                        \
     X(GLOB_QUOTE_META, "glob.quote_meta", 1, BIF_NONE, bi_glob_quote_meta)

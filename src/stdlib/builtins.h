@@ -50,6 +50,12 @@ enum bi_flags {
     BIF_RELATION = 1u << 1, /* returns an array of outputs, each a solution (walk) */
     BIF_INFIX = 1u << 2,    /* an operator (==, +, …): OPA omits the name from some messages */
     BIF_TEST = 1u << 3,     /* OPA test-harness only: resolved with POL_COMPILE_TEST_BUILTINS */
+    /* Reads more than its operands: the evaluation's clock, the machine's
+     * time-zone database, or the context's regex match limits. Stable
+     * within an evaluation (so not BIF_NONDET, which marks decisions the
+     * cache must not keep), but its result is only known at run time: the
+     * compiler never folds it into a constant. */
+    BIF_ENV = 1u << 4,
 };
 
 /* bi_fail(ctx, code, fmt, ...): records an error and returns BI_ERR. */

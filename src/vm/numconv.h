@@ -20,8 +20,8 @@
 /* A positive decimal 0.d1d2...dn × 10^point with d1 != 0 and dn != 0
  * (no leading or trailing zeros). */
 typedef struct num_decimal {
-    char digits[32]; /* ASCII, not NUL-terminated */
-    int ndigits;     /* 1..32 */
+    char digits[40]; /* ASCII, not NUL-terminated; 21 at most, with room for two 64-bit halves */
+    int ndigits;     /* 1..24 (libc fallback for wide long doubles) */
     int point;
     uint64_t mant; /* the digits as an integer when ndigits <= 19, else 0 */
 } num_decimal;

@@ -129,6 +129,253 @@ static void test_rule_index(void)
     }
 }
 
+/* Calls of deterministic builtins on constants are evaluated at compile
+ * time; anything whose value the run time must decide keeps its CALL. */
+static void test_folding(void)
+{
+    /* count([1, 2]) + 1 folds inside out to the single constant 3 */
+    check_listing("package t\nx := count([1, 2]) + 1\n", "data.t.x",
+                  "proc 0 data.t.x regs=2 slots=0 params=0\n"
+                  "    0 LOADK   r1 k0=3\n"
+                  "    1 SETRES  r0 r1 0\n"
+                  "    2 JMP     ->3\n"
+                  "    3 JUNDEF  r0 ->5\n"
+                  "    4 RET     r0\n"
+                  "    5 RET     r0\n");
+    /* collections holding folded calls are constants too */
+    check_listing("package t\ny := {\"a\": lower(\"X\"), \"b\": [1 + 1, 3]}\n", "data.t.y",
+                  "proc 0 data.t.y regs=2 slots=0 params=0\n"
+                  "    0 LOADK   r1 k0={\"a\": \"x\", \"b\": [2, 3]}\n"
+                  "    1 SETRES  r0 r1 0\n"
+                  "    2 JMP     ->3\n"
+                  "    3 JUNDEF  r0 ->5\n"
+                  "    4 RET     r0\n"
+                  "    5 RET     r0\n");
+    /* 1 / 0 fails: the call stays, so evaluation reports it as before
+     * (undefined, or eval_builtin_error when strict) */
+    check_listing("package t\nz := 1 / 0\n", "data.t.z",
+                  "proc 0 data.t.z regs=6 slots=0 params=0\n"
+                  "    0 LOADK   r1 k0=1\n"
+                  "    1 LOADK   r2 k1=0\n"
+                  "    2 MOVE    r3 r1\n"
+                  "    3 MOVE    r4 r2\n"
+                  "    4 CALL    r5 div r3 ->7\n"
+                  "    5 SETRES  r0 r5 0\n"
+                  "    6 JMP     ->7\n"
+                  "    7 JUNDEF  r0 ->9\n"
+                  "    8 RET     r0\n"
+                  "    9 RET     r0\n");
+    /* a `with` elsewhere replaces count, which then reaches n too: no fold */
+    check_listing("package t\nn := count([1, 2])\np := x if x := n with count as 0\n", "data.t.n",
+                  "proc 0 data.t.n regs=4 slots=0 params=0\n"
+                  "    0 LOADK   r1 k0=[1, 2]\n"
+                  "    1 MOVE    r2 r1\n"
+                  "    2 CALL    r3 count r2 ->5\n"
+                  "    3 SETRES  r0 r3 0\n"
+                  "    4 JMP     ->5\n"
+                  "    5 JUNDEF  r0 ->7\n"
+                  "    6 RET     r0\n"
+                  "    7 RET     r0\n");
+    /* non-deterministic (the clock) and environment-dependent (time zones,
+     * regex limits) builtins are never folded */
+    const char *kept[][2] = {
+        {"package t\nt := time.now_ns()\n", " CALL    r1 time.now_ns "},
+        {"package t\nt := time.clock([0, \"UTC\"])\n", " CALL    r3 time.clock "},
+        {"package t\nt := regex.match(\"a+\", \"aaa\")\n", " CALL    r5 regex.match "},
+    };
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        pol_error err;
+        pol_bundle *b = build(kept[i][0], "data.t.t", &err);
+        CHECK(b != NULL);
+        if (!b)
+            continue;
+        char *l = first_proc(b);
+        if (!strstr(l, kept[i][1]))
+            fprintf(stderr, "not kept: %s\n%s", kept[i][0], l);
+        CHECK(strstr(l, kept[i][1]) != NULL);
+        free(l);
+        pol_bundle_release(b);
+    }
+}
+
+/* A comprehension in a loop that does not depend on the loop is computed
+ * on first use and kept in a register (JDEF skips it afterwards); the
+ * register is cleared where the comprehension's inputs last change. */
+static void test_hoisting(void)
+{
+    /* depends on u only: cleared (3) after u is bound (2), before the scan
+     * over xs; the first iteration computes it (9-17), later ones jump
+     * from 8 to 18 */
+    check_listing("package t\nq contains v if {\n\tu := input.u\n\tsome v in input.xs\n"
+                  "\tv in {w | some w in data.allowed[u]}\n}\n",
+                  "data.t.q",
+                  "proc 0 data.t.q regs=16 slots=2 params=0\n"
+                  "    0 SETNEW  r0\n"
+                  "    1 INPUT   r1 ->24\n"
+                  "    2 DOTK    r2 r1 k0=\"u\" ->24\n"
+                  "    3 CLEAR   r12\n"
+                  "    4 INPUT   r3 ->24\n"
+                  "    5 DOTK    r4 r3 k1=\"xs\" ->24\n"
+                  "    6 ITER    s0 r4 ->24\n"
+                  "    7 NEXT    s0 r4 r5 ->24\n"
+                  "    8 JDEF    r12 ->18\n"
+                  "    9 SETNEW  r7\n"
+                  "   10 DATA    r8 k2=[\"allowed\"] k- ->16\n"
+                  "   11 DOT     r9 r8 r2 ->16\n"
+                  "   12 ITER    s1 r9 ->16\n"
+                  "   13 NEXT    s1 r9 r10 ->16\n"
+                  "   14 PUSH    r7 r11\n"
+                  "   15 JMP     ->13\n"
+                  "   16 FINISH  r7\n"
+                  "   17 MOVE    r12 r7\n"
+                  "   18 MOVE    r13 r6\n"
+                  "   19 MOVE    r14 r12\n"
+                  "   20 CALL    r15 internal.member_2 r13 ->7\n"
+                  "   21 TRUTHY  r15 ->7\n"
+                  "   22 PUSH    r0 r6\n"
+                  "   23 JMP     ->7\n"
+                  "   24 FINISH  r0\n"
+                  "   25 RET     r0\n");
+    /* depends on the outer loop's a, not the inner loop's b: cleared once
+     * per a (5, right after NEXT 4 binds a), reused across b */
+    check_listing("package t\np contains [a, n] if {\n\tsome a in input.as\n\tsome b in input.bs\n"
+                  "\tn := count({x | some x in input.xs; x > a})\n}\n",
+                  "data.t.p",
+                  "proc 0 data.t.p regs=20 slots=3 params=0\n"
+                  "    0 SETNEW  r0\n"
+                  "    1 INPUT   r1 ->28\n"
+                  "    2 DOTK    r2 r1 k0=\"as\" ->28\n"
+                  "    3 ITER    s0 r2 ->28\n"
+                  "    4 NEXT    s0 r2 r3 ->28\n"
+                  "    5 CLEAR   r14\n"
+                  "    6 INPUT   r5 ->4\n"
+                  "    7 DOTK    r6 r5 k1=\"bs\" ->4\n"
+                  "    8 ITER    s1 r6 ->4\n"
+                  "    9 NEXT    s1 r6 r7 ->4\n"
+                  "   10 JDEF    r14 ->21\n"
+                  "   11 SETNEW  r9\n"
+                  "   12 INPUT   r10 ->19\n"
+                  "   13 DOTK    r11 r10 k2=\"xs\" ->19\n"
+                  "   14 ITER    s2 r11 ->19\n"
+                  "   15 NEXT    s2 r11 r12 ->19\n"
+                  "   16 GT      r13 r4 ->15\n"
+                  "   17 PUSH    r9 r13\n"
+                  "   18 JMP     ->15\n"
+                  "   19 FINISH  r9\n"
+                  "   20 MOVE    r14 r9\n"
+                  "   21 MOVE    r15 r14\n"
+                  "   22 CALL    r16 count r15 ->9\n"
+                  "   23 MOVE    r17 r4\n"
+                  "   24 MOVE    r18 r16\n"
+                  "   25 MKARR   r19 r17 2\n"
+                  "   26 PUSH    r0 r19\n"
+                  "   27 JMP     ->9\n"
+                  "   28 FINISH  r0\n"
+                  "   29 RET     r0\n");
+    /* in an every body: cleared where the body starts (0), computed by the
+     * first y of the first x (10-19), reused by every later one; 1 / 0 runs
+     * (and, when strict, fails) only if the loops reach it, as before */
+    check_listing("package t\ne if {\n\tsome x in input.es\n\tevery y in input.ys { count([z | z := 1 / 0]) == y }\n}\n",
+                  "data.t.e",
+                  "proc 0 data.t.e regs=19 slots=2 params=0\n"
+                  "    0 CLEAR   r15\n"
+                  "    1 INPUT   r1 ->28\n"
+                  "    2 DOTK    r2 r1 k0=\"es\" ->28\n"
+                  "    3 ITER    s0 r2 ->28\n"
+                  "    4 NEXT    s0 r2 r3 ->28\n"
+                  "    5 INPUT   r5 ->4\n"
+                  "    6 DOTK    r6 r5 k1=\"ys\" ->4\n"
+                  "    7 ITER    s1 r6 ->4\n"
+                  "    8 NEXT    s1 r6 r7 ->25\n"
+                  "    9 JDEF    r15 ->20\n"
+                  "   10 ARRNEW  r9\n"
+                  "   11 LOADK   r10 k2=1\n"
+                  "   12 LOADK   r11 k3=0\n"
+                  "   13 MOVE    r12 r10\n"
+                  "   14 MOVE    r13 r11\n"
+                  "   15 CALL    r14 div r12 ->18\n"
+                  "   16 PUSH    r9 r14\n"
+                  "   17 JMP     ->18\n"
+                  "   18 FINISH  r9\n"
+                  "   19 MOVE    r15 r9\n"
+                  "   20 MOVE    r16 r15\n"
+                  "   21 CALL    r17 count r16 ->24\n"
+                  "   22 EQ      r17 r8 ->24\n"
+                  "   23 JMP     ->8\n"
+                  "   24 JMP     ->4\n"
+                  "   25 LOADK   r18 k4=true\n"
+                  "   26 SETRES  r0 r18 0\n"
+                  "   27 RET     r0\n"
+                  "   28 JUNDEF  r0 ->30\n"
+                  "   29 RET     r0\n"
+                  "   30 RET     r0\n");
+    /* nested: both are invariant; the inner one, generated first, clears
+     * r14 at the body start (2), the outer one then puts its own CLEAR
+     * (1) and JDEF (7) around code that has moved by one */
+    check_listing("package t\np contains x if {\n\tsome x in input.xs\n"
+                  "\tx in {y | some y in input.ys; y in {z | some z in data.zs}}\n}\n",
+                  "data.t.p",
+                  "proc 0 data.t.p regs=22 slots=3 params=0\n"
+                  "    0 SETNEW  r0\n"
+                  "    1 CLEAR   r18\n"
+                  "    2 CLEAR   r14\n"
+                  "    3 INPUT   r1 ->36\n"
+                  "    4 DOTK    r2 r1 k0=\"xs\" ->36\n"
+                  "    5 ITER    s0 r2 ->36\n"
+                  "    6 NEXT    s0 r2 r3 ->36\n"
+                  "    7 JDEF    r18 ->30\n"
+                  "    8 SETNEW  r5\n"
+                  "    9 INPUT   r6 ->28\n"
+                  "   10 DOTK    r7 r6 k1=\"ys\" ->28\n"
+                  "   11 ITER    s1 r7 ->28\n"
+                  "   12 NEXT    s1 r7 r8 ->28\n"
+                  "   13 JDEF    r14 ->22\n"
+                  "   14 SETNEW  r10\n"
+                  "   15 DATA    r11 k2=[\"zs\"] k- ->20\n"
+                  "   16 ITER    s2 r11 ->20\n"
+                  "   17 NEXT    s2 r11 r12 ->20\n"
+                  "   18 PUSH    r10 r13\n"
+                  "   19 JMP     ->17\n"
+                  "   20 FINISH  r10\n"
+                  "   21 MOVE    r14 r10\n"
+                  "   22 MOVE    r15 r9\n"
+                  "   23 MOVE    r16 r14\n"
+                  "   24 CALL    r17 internal.member_2 r15 ->12\n"
+                  "   25 TRUTHY  r17 ->12\n"
+                  "   26 PUSH    r5 r9\n"
+                  "   27 JMP     ->12\n"
+                  "   28 FINISH  r5\n"
+                  "   29 MOVE    r18 r5\n"
+                  "   30 MOVE    r19 r4\n"
+                  "   31 MOVE    r20 r18\n"
+                  "   32 CALL    r21 internal.member_2 r19 ->6\n"
+                  "   33 TRUTHY  r21 ->6\n"
+                  "   34 PUSH    r0 r4\n"
+                  "   35 JMP     ->6\n"
+                  "   36 FINISH  r0\n"
+                  "   37 RET     r0\n");
+    /* not hoisted: it depends on the loop's v; a with-modifier inside the
+     * loop may change what it reads; it calls a non-deterministic builtin */
+    const char *kept[] = {
+        "package t\nr contains v if {\n\tsome v in input.xs\n\tcount([w | some w in input.xs; w > v]) > 0\n}\n",
+        "package t\nr contains y if {\n\tsome x in input.xs\n\ty := [a | a := input.q] with input.q as x\n}\n",
+        "package t\nr contains v if {\n\tsome v in input.xs\n\tcount([t | t := time.now_ns()]) > v\n}\n",
+    };
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        pol_error err;
+        pol_bundle *b = build(kept[i], "data.t.r", &err);
+        CHECK(b != NULL);
+        if (!b)
+            continue;
+        char *l = first_proc(b);
+        if (strstr(l, " JDEF "))
+            fprintf(stderr, "hoisted: %s\n%s", kept[i], l);
+        CHECK(strstr(l, " JDEF ") == NULL);
+        free(l);
+        pol_bundle_release(b);
+    }
+}
+
 typedef struct err_case {
     const char *name, *src;
     pol_status code;
@@ -292,6 +539,8 @@ int main(void)
 {
     test_listings();
     test_rule_index();
+    test_folding();
+    test_hoisting();
     test_errors();
     test_compiled_semantics();
     test_test_builtins();

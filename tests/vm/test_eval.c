@@ -85,6 +85,47 @@ static const eval_case cases[] = {
     {"builtin undefined by default", "package t\np := x if x := 1 / 0", NULL, NULL, "data.t.p", "undefined", 0},
     {"builtin error when strict", "package t\np := x if x := 1 / 0", NULL, NULL, "data.t.p", "eval_builtin_error",
      POL_EVAL_STRICT_BUILTIN_ERRORS},
+    /* constant folding (the listings are in tests/compiler/test_codegen.c) */
+    {"folded call", "package t\np := count([1, 2]) + 1", NULL, NULL, "data.t.p", "3", 0},
+    {"folded collection", "package t\np := {\"a\": lower(\"X\"), \"b\": [1 + 1, 3]}", NULL, NULL, "data.t.p",
+     "{\"a\":\"x\",\"b\":[2,3]}", 0},
+    {"failing constant call left to run time", "package t\np := 1 / 0", NULL, NULL, "data.t.p", "undefined", 0},
+    {"failing constant call left to run time, strict", "package t\np := count(1)", NULL, NULL, "data.t.p",
+     "eval_type_error", POL_EVAL_STRICT_BUILTIN_ERRORS},
+    /* n runs again under the mock: folding count would have kept 3 */
+    {"mocked builtin not folded", "package t\nn := count([1, 2, 3])\np := x if x := n with count as 0\nq := [n, p]",
+     NULL, NULL, "data.t.q", "[3,0]", 0},
+    /* comprehension hoisting: same results as evaluating in the loop */
+    {"hoisted across an inner loop", "package t\np contains [a, n] if {\n some a in input.as\n some b in input.bs\n"
+                                     " n := count({x | some x in input.xs; x > a})\n}",
+     NULL, "{\"as\":[1,2],\"bs\":[1,2,3],\"xs\":[1,2,3]}", "data.t.p", "[[1,2],[2,1]]", 0},
+    {"hoisted after its input is bound",
+     "package t\nq contains v if {\n u := input.u\n some v in input.xs\n v in {w | some w in data.allowed[u]}\n}",
+     "{\"allowed\":{\"a\":[1,2],\"b\":[3]}}", "{\"xs\":[1,2,3,4],\"u\":\"a\"}", "data.t.q", "[1,2]", 0},
+    {"depends on the loop: not hoisted",
+     "package t\nr contains v if {\n some v in input.xs\n count([w | some w in input.xs; w > v]) > 0\n}", NULL,
+     "{\"xs\":[1,2,3,4]}", "data.t.r", "[1,2,3]", 0},
+    {"hoisted in every", "package t\np if {\n some x in input.xs\n every y in input.ys { y in {a | some a in data.ok} }\n}",
+     "{\"ok\":[1,2]}", "{\"xs\":[1,2],\"ys\":[2,1]}", "data.t.p", "true", 0},
+    {"hoisted in every, false", "package t\np if {\n some x in input.xs\n every y in input.ys { y in {a | some a in data.ok} }\n}",
+     "{\"ok\":[1,2]}", "{\"xs\":[1,2],\"ys\":[2,3]}", "data.t.p", "undefined", 0},
+    {"hoisted in a function", "package t\nf(k) := {v | some v in input.xs; not v in {w | some w in data.bad[k]}}\n"
+                              "p := [f(\"a\"), f(\"b\")]",
+     "{\"bad\":{\"a\":[2],\"b\":[1,3]}}", "{\"xs\":[1,2,3]}", "data.t.p", "[[1,3],[2]]", 0},
+    {"nested hoisted comprehensions",
+     "package t\np contains x if {\n some x in input.xs\n x in {y | some y in input.ys; y in {z | some z in data.zs}}\n}",
+     "{\"zs\":[3,4,5]}", "{\"xs\":[1,2,3,4],\"ys\":[2,3,5]}", "data.t.p", "[3]", 0},
+    {"with in the loop: not hoisted",
+     "package t\nh contains y if {\n some x in input.xs\n y := [a | a := input.q] with input.q as x\n}", NULL,
+     "{\"xs\":[1,2,3]}", "data.t.h", "[[1],[2],[3]]", 0},
+    /* a loop that never runs never evaluates the comprehension (strict
+     * mode would report 1 / 0 if it did); one that runs does */
+    {"hoisted, loop never runs", "package t\ne if { some x in input.es; count([y | y := 1 / 0]) == 0 }", NULL,
+     "{\"es\":[]}", "data.t.e", "undefined", POL_EVAL_STRICT_BUILTIN_ERRORS},
+    {"hoisted, loop runs", "package t\ne if { some x in input.es; count([y | y := 1 / 0]) == 0 }", NULL,
+     "{\"es\":[1,2]}", "data.t.e", "eval_builtin_error", POL_EVAL_STRICT_BUILTIN_ERRORS},
+    {"hoisted, loop runs, lenient", "package t\ne if { some x in input.es; count([y | y := 1 / 0]) == 0 }", NULL,
+     "{\"es\":[1,2]}", "data.t.e", "true", 0},
     {"instruction budget", "package t\nxs := numbers.range(1, 1000)\n"
                            "p if { some a in xs; some b in xs; some c in xs; a == 0; b == c }",
      NULL, NULL, "data.t.p", "eval_instruction_limit", 0},
@@ -252,6 +293,15 @@ static void test_cache(void)
     CHECK(st.hits == 0 && st.misses == 0 && st.inserts == 0);
     pol_ctx_free(ctx);
     pol_cache_free(cache);
+    pol_bundle_release(b);
+
+    /* certificate verification checks validity against the clock: its
+     * decisions change with time, so they are not cacheable either */
+    b = compile_one("package t\nok := crypto.x509.parse_and_verify_certificates(input.certs)", "data.t.ok");
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    CHECK(!pol_bundle_entrypoint_cacheable(b, pol_bundle_entrypoint(b, "data.t.ok")));
     pol_bundle_release(b);
 }
 
