@@ -2387,22 +2387,30 @@ static const val *input_path(pgen *g, const term *t, const term *extra, uint32_t
         return NULL;
     if (var_find(g, "input", 5))
         return NULL;
+    for (uint32_t i = 1; i < t->u.ref.n; i++)
+        if (t->u.ref.items[i]->kind != T_STR && t->u.ref.items[i]->kind != T_NUM)
+            return NULL;
+    /* from here NULL means memory ran out: an error, not a silently
+     * unindexed rule */
     vbuild b;
     vb_init(&b, g->cc->pmem);
-    for (uint32_t i = 1; i < t->u.ref.n; i++) {
-        const term *c = t->u.ref.items[i];
-        if (c->kind != T_STR && c->kind != T_NUM)
-            return NULL;
-        if (!vb_push(&b, cc_const_term(g->cc, c)))
-            return NULL;
-    }
-    if (extra && !vb_push(&b, v_int(g->cc->pmem, extra_index)))
-        return NULL;
-    return vb_finish_array(&b);
+    const val *path = NULL;
+    bool ok = true;
+    for (uint32_t i = 1; i < t->u.ref.n && ok; i++)
+        ok = vb_push(&b, cc_const_term(g->cc, t->u.ref.items[i]));
+    if (ok && extra)
+        ok = vb_push(&b, v_int(g->cc->pmem, extra_index));
+    if (ok)
+        path = vb_finish_array(&b);
+    if (!path)
+        gerr(g, POL_NOMEM, t->pos, "%s", "out of memory");
+    return path;
 }
 
-static void add_test(idef *d, const val *path, const val *value)
+static void add_test(pgen *g, idef *d, const val *path, const val *value, srcpos pos)
 {
+    if (path && !value)
+        gerr(g, POL_NOMEM, pos, "%s", "out of memory");
     if (path && value && d->n < INDEX_MAX_TESTS) {
         d->t[d->n].path = path;
         d->t[d->n].value = value;
@@ -2417,11 +2425,11 @@ static void tests_from_pair(pgen *g, idef *d, const term *a, const term *b)
         if (!input_path(g, r, NULL, 0))
             continue;
         if (is_scalar(k)) {
-            add_test(d, input_path(g, r, NULL, 0), cc_const_term(g->cc, k));
+            add_test(g, d, input_path(g, r, NULL, 0), cc_const_term(g->cc, k), k->pos);
         } else if (k->kind == T_ARRAY) {
             for (uint32_t i = 0; i < k->u.coll.n; i++)
                 if (is_scalar(k->u.coll.items[i]))
-                    add_test(d, input_path(g, r, k, i), cc_const_term(g->cc, k->u.coll.items[i]));
+                    add_test(g, d, input_path(g, r, k, i), cc_const_term(g->cc, k->u.coll.items[i]), k->pos);
         }
     }
 }
