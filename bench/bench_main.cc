@@ -64,8 +64,14 @@ struct Workload {
     int ep = -1;
     bool compiled = false;
 
-    Workload() { std::memset(&w, 0, sizeof w); }
-    ~Workload() { workload_free(&w); }
+    Workload()
+    {
+        std::memset(&w, 0, sizeof w);
+    }
+    ~Workload()
+    {
+        workload_free(&w);
+    }
     Workload(const Workload &) = delete;
     Workload &operator=(const Workload &) = delete;
 
@@ -105,7 +111,8 @@ std::string mismatch(const char *when, const workload_variant &v, const pol_valu
     auto clip = [from](const std::string &s) {
         return (from ? "..." : "") + s.substr(from, 120) + (s.size() > from + 120 ? "..." : "");
     };
-    return msg + "got " + clip(g) + ", want " + clip(want) + " (first difference at byte " + std::to_string(at) + ")";
+    return msg + "got " + clip(g) + ", want " + clip(want) + " (first difference at byte " +
+           std::to_string(at) + ")";
 }
 
 void bench_eval(benchmark::State &state, Workload *wl, size_t vi, Mode mode)
@@ -141,8 +148,9 @@ void bench_eval(benchmark::State &state, Workload *wl, size_t vi, Mode mode)
     const unsigned flags = mode == Mode::Cached ? unsigned(POL_EVAL_USE_CACHE) : 0u;
     pol_result res = {nullptr};
     auto eval = [&]() -> pol_status {
-        return mode == Mode::Prebuilt ? pol_eval_value(ctx.get(), wl->ep, input, flags, &res, &err)
-                                      : pol_eval_json(ctx.get(), wl->ep, v.input, v.input_len, flags, &res, &err);
+        return mode == Mode::Prebuilt
+                   ? pol_eval_value(ctx.get(), wl->ep, input, flags, &res, &err)
+                   : pol_eval_json(ctx.get(), wl->ep, v.input, v.input_len, flags, &res, &err);
     };
     // Twice: the second run takes the cache's hit path in cached mode.
     for (const char *when : {"on the first evaluation", "on the second evaluation"}) {
@@ -216,7 +224,8 @@ void bench_load(benchmark::State &state, Workload *wl)
         bytes.resize(size);
         pol_bundle_save(wl->bundle.get(), bytes.data(), bytes.size(), &size, &err);
     }
-    pol::Bundle loaded(err.code == POL_OK ? pol_bundle_load(bytes.data(), bytes.size(), nullptr, &err) : nullptr);
+    pol::Bundle loaded(err.code == POL_OK ? pol_bundle_load(bytes.data(), bytes.size(), nullptr, &err)
+                                          : nullptr);
     pol::Ctx ctx = loaded ? pol::make_ctx(loaded.get(), &err) : pol::Ctx();
     if (!ctx) {
         fail(state, "save/load failed: " + pol::describe(err));
@@ -225,8 +234,8 @@ void bench_load(benchmark::State &state, Workload *wl)
     const workload_variant &v = wl->w.variants[0];
     std::vector<char> scratch(WORKLOAD_SCRATCH(v.expected_len));
     pol_result res = {nullptr};
-    pol_status st = pol_eval_json(ctx.get(), pol_bundle_entrypoint(loaded.get(), wl->w.query), v.input, v.input_len,
-                                  0, &res, &err);
+    pol_status st = pol_eval_json(ctx.get(), pol_bundle_entrypoint(loaded.get(), wl->w.query), v.input,
+                                  v.input_len, 0, &res, &err);
     if (st != POL_OK || !workload_result_matches(&v, res.value, scratch.data())) {
         fail(state, mismatch("from the loaded bundle", v, res.value, err, st));
         return;
@@ -283,9 +292,8 @@ void register_all(std::vector<std::unique_ptr<Workload>> &loads)
         std::string name = wl->w.name;
         if (!wl->read_ok) {
             // Still registered, so the failure shows up in the report.
-            benchmark::RegisterBenchmark(("eval/" + name + "/json").c_str(), [wl](benchmark::State &s) {
-                fail(s, wl->error);
-            });
+            benchmark::RegisterBenchmark(("eval/" + name + "/json").c_str(),
+                                         [wl](benchmark::State &s) { fail(s, wl->error); });
             continue;
         }
         for (size_t vi = 0; vi < wl->w.n_variants; vi++) {
@@ -295,11 +303,12 @@ void register_all(std::vector<std::unique_ptr<Workload>> &loads)
                 benchmark::RegisterBenchmark(("eval/" + std::string(label) + "/" + mode_name(m)).c_str(),
                                              [wl, vi, m](benchmark::State &s) { bench_eval(s, wl, vi, m); });
         }
-        benchmark::RegisterBenchmark(("compile/" + name).c_str(),
-                                     [wl](benchmark::State &s) { bench_compile(s, wl); })
-            ->Unit(benchmark::kMillisecond);
-        benchmark::RegisterBenchmark(("load/" + name).c_str(), [wl](benchmark::State &s) { bench_load(s, wl); })
-            ->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark(("compile/" + name).c_str(), [wl](benchmark::State &s) {
+            bench_compile(s, wl);
+        })->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark(("load/" + name).c_str(), [wl](benchmark::State &s) {
+            bench_load(s, wl);
+        })->Unit(benchmark::kMillisecond);
     }
 }
 
@@ -320,11 +329,10 @@ bool take_flag(int *argc, char **argv, const char *name, std::string *value)
     return false;
 }
 
-const char kUsage[] =
-    "policy_bench: libpolicy benchmarks (Google Benchmark flags apply, e.g.\n"
-    "  --benchmark_filter=REGEX --benchmark_repetitions=5 --benchmark_min_time=SECONDS)\n"
-    "  --corpus=DIR      workload folders (default: " BENCH_CORPUS_DIR ")\n"
-    "  --generated=DIR   generated scaled workloads (default: " BENCH_GENERATED_DIR ")\n";
+const char kUsage[] = "policy_bench: libpolicy benchmarks (Google Benchmark flags apply, e.g.\n"
+                      "  --benchmark_filter=REGEX --benchmark_repetitions=5 --benchmark_min_time=SECONDS)\n"
+                      "  --corpus=DIR      workload folders (default: " BENCH_CORPUS_DIR ")\n"
+                      "  --generated=DIR   generated scaled workloads (default: " BENCH_GENERATED_DIR ")\n";
 
 } // namespace
 
@@ -348,6 +356,7 @@ int main(int argc, char **argv)
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     if (g_failures > 0)
-        std::fprintf(stderr, "policy_bench: %d benchmark run(s) failed (see ERROR OCCURRED above)\n", g_failures);
+        std::fprintf(stderr, "policy_bench: %d benchmark run(s) failed (see ERROR OCCURRED above)\n",
+                     g_failures);
     return g_failures > 0 ? 1 : 0;
 }

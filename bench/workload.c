@@ -249,7 +249,8 @@ static bool json_text_equal(const char *a, size_t na, const char *b, size_t nb)
     bool in_string = false;
     while (i < na && j < nb) {
         char c = a[i];
-        if (!in_string && (c == '-' || (c >= '0' && c <= '9')) && (b[j] == '-' || (b[j] >= '0' && b[j] <= '9'))) {
+        if (!in_string && (c == '-' || (c >= '0' && c <= '9')) &&
+            (b[j] == '-' || (b[j] >= '0' && b[j] <= '9'))) {
             char *ea, *eb;
             double x = strtod(a + i, &ea), y = strtod(b + j, &eb);
             if (x != y)

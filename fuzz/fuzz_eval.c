@@ -38,7 +38,8 @@ static void fuzz_split(const uint8_t *data, size_t size, fuzz_part parts[FUZZ_PA
 
 static void fuzz_check_error(const pol_error *err)
 {
-    if (memchr(err->message, 0, sizeof err->message) == NULL || memchr(err->file, 0, sizeof err->file) == NULL)
+    if (memchr(err->message, 0, sizeof err->message) == NULL ||
+        memchr(err->file, 0, sizeof err->file) == NULL)
         __builtin_trap();
     if ((unsigned)err->code >= POL_STATUS_COUNT)
         __builtin_trap();

@@ -60,27 +60,27 @@ typedef struct pol_alloc {
 /* One table of status codes: X(ENUM_SUFFIX, "wire name", "meaning").
  * The wire names of the OPA-defined codes are OPA's own, so callers and
  * tooling that match on them keep working. */
-#define POL_STATUS_LIST(X)                                                          \
-    X(OK, "ok", "success")                                                          \
-    X(UNDEFINED, "undefined", "the decision is undefined")                          \
-    X(NOMEM, "out_of_memory", "an allocation failed")                               \
-    X(INVALID_ARGUMENT, "invalid_argument", "an argument to the API is invalid")    \
-    X(IO, "io_error", "a file could not be read or written")                        \
-    X(JSON, "json_parse_error", "invalid JSON or YAML")                             \
-    X(PARSE, "rego_parse_error", "the policy or query does not parse")              \
-    X(COMPILE, "rego_compile_error", "the policy does not compile")                 \
-    X(TYPE, "rego_type_error", "a type error found at compile time")                \
-    X(UNSAFE_VAR, "rego_unsafe_var_error", "a variable is never bound")             \
-    X(RECURSION, "rego_recursion_error", "a rule depends on itself")                \
-    X(EVAL_CONFLICT, "eval_conflict_error", "a rule produced conflicting values")   \
-    X(EVAL_TYPE, "eval_type_error", "a builtin got an operand of the wrong type")   \
-    X(EVAL_BUILTIN, "eval_builtin_error", "a builtin failed")                       \
-    X(EVAL_WITH_MERGE, "eval_with_merge_error", "a with modifier could not merge")  \
-    X(LIMIT_INSTRUCTIONS, "eval_instruction_limit", "the instruction budget ran out") \
-    X(LIMIT_DEPTH, "eval_depth_limit", "calls nested deeper than allowed")          \
-    X(LIMIT_ARENA, "eval_arena_limit", "the context arena is full")                 \
-    X(LIMIT_OUTPUT, "eval_output_limit", "the result is larger than allowed")       \
-    X(BUNDLE, "bundle_error", "a bundle is malformed or incompatible")              \
+#define POL_STATUS_LIST(X)                                                                                   \
+    X(OK, "ok", "success")                                                                                   \
+    X(UNDEFINED, "undefined", "the decision is undefined")                                                   \
+    X(NOMEM, "out_of_memory", "an allocation failed")                                                        \
+    X(INVALID_ARGUMENT, "invalid_argument", "an argument to the API is invalid")                             \
+    X(IO, "io_error", "a file could not be read or written")                                                 \
+    X(JSON, "json_parse_error", "invalid JSON or YAML")                                                      \
+    X(PARSE, "rego_parse_error", "the policy or query does not parse")                                       \
+    X(COMPILE, "rego_compile_error", "the policy does not compile")                                          \
+    X(TYPE, "rego_type_error", "a type error found at compile time")                                         \
+    X(UNSAFE_VAR, "rego_unsafe_var_error", "a variable is never bound")                                      \
+    X(RECURSION, "rego_recursion_error", "a rule depends on itself")                                         \
+    X(EVAL_CONFLICT, "eval_conflict_error", "a rule produced conflicting values")                            \
+    X(EVAL_TYPE, "eval_type_error", "a builtin got an operand of the wrong type")                            \
+    X(EVAL_BUILTIN, "eval_builtin_error", "a builtin failed")                                                \
+    X(EVAL_WITH_MERGE, "eval_with_merge_error", "a with modifier could not merge")                           \
+    X(LIMIT_INSTRUCTIONS, "eval_instruction_limit", "the instruction budget ran out")                        \
+    X(LIMIT_DEPTH, "eval_depth_limit", "calls nested deeper than allowed")                                   \
+    X(LIMIT_ARENA, "eval_arena_limit", "the context arena is full")                                          \
+    X(LIMIT_OUTPUT, "eval_output_limit", "the result is larger than allowed")                                \
+    X(BUNDLE, "bundle_error", "a bundle is malformed or incompatible")                                       \
     X(INTERNAL, "internal_error", "an internal invariant failed")
 
 typedef enum pol_status {
@@ -179,7 +179,8 @@ POL_EXPORT uint32_t pol_bundle_format_version(void);
  * when cap >= *needed, else writes nothing and returns POL_INVALID_ARGUMENT
  * ("buffer too small"). needed may be NULL. Temporary memory comes from
  * the bundle's allocator. */
-POL_EXPORT pol_status pol_bundle_save(const pol_bundle *b, void *buf, size_t cap, size_t *needed, pol_error *err);
+POL_EXPORT pol_status pol_bundle_save(const pol_bundle *b, void *buf, size_t cap, size_t *needed,
+                                      pol_error *err);
 
 /* Loads a bundle from bytes, which are untrusted: the loader checks the
  * header, checksum, every section bound, every table index, value
@@ -197,13 +198,13 @@ typedef struct pol_ctx pol_ctx;
 
 /* Per-context limits. Zero in any field means the default. */
 typedef struct pol_ctx_options {
-    size_t arena_bytes;        /* evaluation memory; default 8 MiB */
-    uint64_t max_instructions; /* per evaluation; default 100,000,000 */
-    uint32_t max_depth;        /* nested rule/function calls; default 512 */
-    size_t max_output_bytes;   /* JSON result size; default 64 MiB */
+    size_t arena_bytes;         /* evaluation memory; default 8 MiB */
+    uint64_t max_instructions;  /* per evaluation; default 100,000,000 */
+    uint32_t max_depth;         /* nested rule/function calls; default 512 */
+    size_t max_output_bytes;    /* JSON result size; default 64 MiB */
     uint32_t regex_match_limit; /* PCRE2 match limit; default 1,000,000 */
     uint32_t regex_depth_limit; /* PCRE2 depth limit; default 10,000 */
-    uint32_t reserved[8];      /* must be zero */
+    uint32_t reserved[8];       /* must be zero */
 } pol_ctx_options;
 
 /* options may be NULL (defaults). */
@@ -266,8 +267,8 @@ POL_EXPORT const pol_value *pol_object_end(pol_builder *b);
  * may be reused across evaluations until the next pol_ctx_reset: each
  * evaluation reclaims the memory of the previous one (whose result becomes
  * invalid), unless values were built after it. */
-POL_EXPORT pol_status pol_eval_value(pol_ctx *ctx, int ep, const pol_value *input, unsigned flags, pol_result *out,
-                                     pol_error *err);
+POL_EXPORT pol_status pol_eval_value(pol_ctx *ctx, int ep, const pol_value *input, unsigned flags,
+                                     pol_result *out, pol_error *err);
 
 /* ---- decision cache ------------------------------------------------------ */
 
@@ -298,8 +299,9 @@ POL_EXPORT pol_status pol_eval_value(pol_ctx *ctx, int ep, const pol_value *inpu
 typedef struct pol_cache pol_cache;
 
 typedef struct pol_cache_options {
-    size_t entries;        /* slots; default 4096 (rounded up to a power of two) */
-    size_t max_result_bytes; /* results whose copy (see above) is larger are not cached; default 512, at most 16384 */
+    size_t entries;          /* slots; default 4096 (rounded up to a power of two) */
+    size_t max_result_bytes; /* results whose copy (see above) is larger are not cached; default 512, at most
+                                16384 */
     uint32_t reserved[8];
 } pol_cache_options;
 

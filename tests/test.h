@@ -13,29 +13,29 @@ typedef struct test_state {
 
 static test_state test_st;
 
-#define CHECK(cond)                                                                                 \
-    do {                                                                                            \
-        if (cond) {                                                                                 \
-            test_st.passed++;                                                                       \
-        } else {                                                                                    \
-            test_st.failed++;                                                                       \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                \
-        }                                                                                           \
+#define CHECK(cond)                                                                                          \
+    do {                                                                                                     \
+        if (cond) {                                                                                          \
+            test_st.passed++;                                                                                \
+        } else {                                                                                             \
+            test_st.failed++;                                                                                \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                         \
+        }                                                                                                    \
     } while (0)
 
-#define CHECK_STR(got, want)                                                                        \
-    do {                                                                                            \
-        const char *got_ = (got), *want_ = (want);                                                  \
-        if (got_ && want_ && strcmp(got_, want_) == 0) {                                            \
-            test_st.passed++;                                                                       \
-        } else {                                                                                    \
-            test_st.failed++;                                                                       \
-            fprintf(stderr, "%s:%d: got  %s\n%*s want %s\n", __FILE__, __LINE__, got_ ? got_ : "(null)", \
-                    (int)strlen(__FILE__) + 8, "", want_ ? want_ : "(null)");                        \
-        }                                                                                           \
+#define CHECK_STR(got, want)                                                                                 \
+    do {                                                                                                     \
+        const char *got_ = (got), *want_ = (want);                                                           \
+        if (got_ && want_ && strcmp(got_, want_) == 0) {                                                     \
+            test_st.passed++;                                                                                \
+        } else {                                                                                             \
+            test_st.failed++;                                                                                \
+            fprintf(stderr, "%s:%d: got  %s\n%*s want %s\n", __FILE__, __LINE__, got_ ? got_ : "(null)",     \
+                    (int)strlen(__FILE__) + 8, "", want_ ? want_ : "(null)");                                \
+        }                                                                                                    \
     } while (0)
 
-#define TEST_SUMMARY()                                                                              \
+#define TEST_SUMMARY()                                                                                       \
     (printf("%d passed, %d failed\n", test_st.passed, test_st.failed), test_st.failed ? 1 : 0)
 
 #endif

@@ -137,7 +137,8 @@ static void print_result(const bench_opts *o, const bench_result *b, const pol_c
         printf("{\n  \"evaluations\": %lld,\n  \"seconds\": %.6f,\n  \"ns_per_op\": %.1f,\n", b->evaluations,
                b->seconds, ns);
         if (counted)
-            printf("  \"allocs_per_op\": %.3f,\n  \"mallocs\": %llu,\n  \"reallocs\": %llu,\n  \"frees\": %llu,\n",
+            printf("  \"allocs_per_op\": %.3f,\n  \"mallocs\": %llu,\n  \"reallocs\": %llu,\n  \"frees\": "
+                   "%llu,\n",
                    (double)total / (double)b->evaluations, (unsigned long long)b->allocs.mallocs,
                    (unsigned long long)b->allocs.reallocs, (unsigned long long)b->allocs.frees);
         else
@@ -180,7 +181,8 @@ static void print_failure(const bench_opts *o, const pol_error *err)
         return;
     }
     if (err->file[0] && err->line > 0)
-        fprintf(stderr, "%.*s:%u:%u: ", (int)sizeof err->file, err->file, (unsigned)err->line, (unsigned)err->col);
+        fprintf(stderr, "%.*s:%u:%u: ", (int)sizeof err->file, err->file, (unsigned)err->line,
+                (unsigned)err->col);
     fprintf(stderr, "%s: %.*s\n", code, (int)sizeof err->message, err->message);
 }
 
@@ -213,8 +215,8 @@ static int run_bench(const bench_opts *o)
         st = cache ? pol_ctx_set_cache(ctx, cache) : err.code;
     }
     if (st == POL_OK && o->input_path && cli_file_kind_of(o->input_path) == FILE_YAML) {
-        cli_set_error(&err, POL_INVALID_ARGUMENT, o->input_path, "%s: YAML input is not supported yet; use JSON",
-                      o->input_path, NULL);
+        cli_set_error(&err, POL_INVALID_ARGUMENT, o->input_path,
+                      "%s: YAML input is not supported yet; use JSON", o->input_path, NULL);
         st = POL_INVALID_ARGUMENT;
     }
     if (st == POL_OK && o->input_path && (input = cli_read_file(o->input_path, &input_len, &err)) == NULL)
@@ -226,7 +228,8 @@ static int run_bench(const bench_opts *o)
         scratch = malloc(input_len + 1);
         char msg[256] = "out of memory";
         pol_ctx_reset(ctx);
-        r.input_value = scratch ? value_input_from_json(ctx, input, input_len, scratch, msg, sizeof msg) : NULL;
+        r.input_value =
+            scratch ? value_input_from_json(ctx, input, input_len, scratch, msg, sizeof msg) : NULL;
         if (!r.input_value) {
             cli_set_error(&err, POL_JSON, o->input_path, "%s: %s", o->input_path, msg);
             st = POL_JSON;
@@ -321,7 +324,8 @@ int cli_bench(int argc, char **argv)
                 o.count = (long long)num;
         } else if ((m = cli_flag_value(argc, argv, &i, NULL, "--benchtime", &value)) != 0) {
             if (m < 0 || !parse_positive(value, &num))
-                rc = usage("--benchtime needs a positive number of seconds, got %s", m < 0 ? "nothing" : value);
+                rc = usage("--benchtime needs a positive number of seconds, got %s",
+                           m < 0 ? "nothing" : value);
             else
                 o.seconds = num;
         } else if ((m = cli_flag_value(argc, argv, &i, NULL, "--input-mode", &value)) != 0) {

@@ -44,7 +44,8 @@ static void build_error(const pol_error *err)
     /* as `policy eval`: the position when there is one (I/O messages
      * already name their file) */
     if (err->file[0] && err->line > 0)
-        fprintf(stderr, "%.*s:%u:%u: ", (int)sizeof err->file, err->file, (unsigned)err->line, (unsigned)err->col);
+        fprintf(stderr, "%.*s:%u:%u: ", (int)sizeof err->file, err->file, (unsigned)err->line,
+                (unsigned)err->col);
     fprintf(stderr, "%s: %.*s\n", pol_status_name(err->code), (int)sizeof err->message, err->message);
 }
 
@@ -140,7 +141,8 @@ static int build_bundle(const char *out, const char *const *eps, size_t neps, co
 
 int cli_build(int argc, char **argv)
 {
-    const char **eps = calloc((size_t)argc + 1, sizeof *eps), **paths = calloc((size_t)argc + 1, sizeof *paths);
+    const char **eps = calloc((size_t)argc + 1, sizeof *eps),
+               **paths = calloc((size_t)argc + 1, sizeof *paths);
     if (!eps || !paths) {
         free(eps);
         free(paths);

@@ -13,7 +13,7 @@
 enum { MAX_WALK_DEPTH = 64 };
 
 void cli_set_error(pol_error *err, pol_status code, const char *file, const char *fmt, const char *arg1,
-                      const char *arg2)
+                   const char *arg2)
 {
     memset(err, 0, sizeof *err);
     err->code = code;
@@ -223,9 +223,8 @@ pol_status cli_load_path(pol_compiler *c, const char *path, pol_error *err)
     file_kind kind = cli_file_kind_of(path);
     if (kind == FILE_UNKNOWN) {
         cli_set_error(err, POL_INVALID_ARGUMENT, path,
-                  "%s: unsupported file type (want .rego, .json, .yaml or .yml)", path, NULL);
+                      "%s: unsupported file type (want .rego, .json, .yaml or .yml)", path, NULL);
         return POL_INVALID_ARGUMENT;
     }
     return load_file(c, path, kind, "", err);
 }
-

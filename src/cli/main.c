@@ -388,7 +388,7 @@ static int usage_error(const char *usage, const char *fmt, const char *arg)
 
 /* See cli.h. */
 int cli_flag_value(int argc, char **argv, int *i, const char *short_name, const char *long_name,
-                      const char **value)
+                   const char **value)
 {
     const char *arg = argv[*i];
     size_t ll = strlen(long_name);
@@ -436,7 +436,7 @@ static pol_status read_input(const eval_opts *o, char **input, size_t *len, pol_
     } else if (o->input_path) {
         if (cli_file_kind_of(o->input_path) == FILE_YAML) {
             cli_set_error(err, POL_INVALID_ARGUMENT, o->input_path,
-                      "%s: YAML input is not supported yet; use JSON", o->input_path, NULL);
+                          "%s: YAML input is not supported yet; use JSON", o->input_path, NULL);
             return POL_INVALID_ARGUMENT;
         }
         *input = cli_read_file(o->input_path, len, err);
@@ -591,7 +591,8 @@ static int cmd_eval(int argc, char **argv)
     if (rc < 0 && o.stdin_input && o.input_path)
         rc = usage_error(eval_usage, "%s", "--input and --stdin-input are mutually exclusive");
     if (rc < 0 && o.bundle_path && o.n_data)
-        rc = usage_error(eval_usage, "%s", "--bundle and --data cannot be combined (build the data into the bundle)");
+        rc = usage_error(eval_usage, "%s",
+                         "--bundle and --data cannot be combined (build the data into the bundle)");
     if (rc < 0 && o.fail_undefined && o.fail_defined)
         rc = usage_error(eval_usage, "%s", "--fail and --fail-defined are mutually exclusive");
     if (rc < 0)

@@ -360,8 +360,8 @@ static const pol_value *read_value(reader *r, int depth)
     return out ? out : fail(r, "arena full");
 }
 
-const pol_value *value_input_from_json(pol_ctx *ctx, const char *json, size_t len, char *scratch, char *errbuf,
-                                       size_t errcap)
+const pol_value *value_input_from_json(pol_ctx *ctx, const char *json, size_t len, char *scratch,
+                                       char *errbuf, size_t errcap)
 {
     if (errbuf && errcap > 0)
         errbuf[0] = '\0';

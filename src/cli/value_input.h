@@ -22,8 +22,8 @@ enum { VALUE_INPUT_MAX_DEPTH = 512 };
  * Returns NULL and writes a message to errbuf when the text is not one
  * JSON value or the arena is full. Numbers that are integers within int64
  * become pol_make_int, all others pol_make_double. */
-const pol_value *value_input_from_json(pol_ctx *ctx, const char *json, size_t len, char *scratch, char *errbuf,
-                                       size_t errcap);
+const pol_value *value_input_from_json(pol_ctx *ctx, const char *json, size_t len, char *scratch,
+                                       char *errbuf, size_t errcap);
 
 #ifdef __cplusplus
 }

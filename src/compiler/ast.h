@@ -26,8 +26,8 @@
 #include "../vm/value.h"
 
 typedef struct srcpos {
-    const char *file; /* the name given to the parser, not copied: it must outlive the AST and the
-                       * program built from it (the compiler keeps it in the program arena) */
+    const char *file;   /* the name given to the parser, not copied: it must outlive the AST and the
+                         * program built from it (the compiler keeps it in the program arena) */
     uint32_t line, col; /* 1-based; col counts bytes */
 } srcpos;
 
@@ -55,8 +55,8 @@ struct term {
     term_kind kind;
     srcpos pos;
     union {
-        bool b;      /* T_BOOL */
-        struct {     /* T_NUM: the literal's text as written ("-1.5e3"), sign folded in */
+        bool b;  /* T_BOOL */
+        struct { /* T_NUM: the literal's text as written ("-1.5e3"), sign folded in */
             const char *text;
             uint32_t len;
         } num;
@@ -104,19 +104,19 @@ struct term {
 };
 
 typedef enum expr_kind {
-    E_TERM,     /* a bare term or call: `input.x`, `f(x)`, `a == b` */
-    E_UNIFY,    /* lhs = rhs */
-    E_ASSIGN,   /* lhs := rhs */
-    E_SOME,     /* some x, y  (declaration only) */
-    E_SOME_IN,  /* some [key,] value in coll */
-    E_EVERY,    /* every [key,] value in coll { body } */
+    E_TERM,    /* a bare term or call: `input.x`, `f(x)`, `a == b` */
+    E_UNIFY,   /* lhs = rhs */
+    E_ASSIGN,  /* lhs := rhs */
+    E_SOME,    /* some x, y  (declaration only) */
+    E_SOME_IN, /* some [key,] value in coll */
+    E_EVERY,   /* every [key,] value in coll { body } */
 } expr_kind;
 
 typedef struct expr {
     expr_kind kind;
     srcpos pos;
-    term *lhs, *rhs;   /* E_TERM: lhs only; E_UNIFY/E_ASSIGN: both */
-    term **vars;       /* E_SOME: the declared T_VARs */
+    term *lhs, *rhs; /* E_TERM: lhs only; E_UNIFY/E_ASSIGN: both */
+    term **vars;     /* E_SOME: the declared T_VARs */
     uint32_t nvars;
     term *key, *value; /* E_SOME_IN / E_EVERY: key may be NULL; value may be a pattern */
     term *coll;        /* E_SOME_IN / E_EVERY */
@@ -154,14 +154,14 @@ struct rule {
     srcpos pos;
     rule_kind kind;
     bool is_default;
-    bool assign;   /* head used := (vs =); informational */
-    term *head;    /* T_REF relative to the package: ref[var p], ref[var a, str b, var x] */
-    term **args;   /* R_FUNC parameters (terms: vars, constants or patterns) */
+    bool assign; /* head used := (vs =); informational */
+    term *head;  /* T_REF relative to the package: ref[var p], ref[var a, str b, var x] */
+    term **args; /* R_FUNC parameters (terms: vars, constants or patterns) */
     uint32_t nargs;
-    term *value;   /* NULL means `true` */
-    term *key;     /* R_CONTAINS: the element */
-    body *body;    /* NULL means an unconditional rule */
-    rule *els;     /* next `else` in the chain (same head; value NULL means true) */
+    term *value; /* NULL means `true` */
+    term *key;   /* R_CONTAINS: the element */
+    body *body;  /* NULL means an unconditional rule */
+    rule *els;   /* next `else` in the chain (same head; value NULL means true) */
 };
 
 typedef struct import_decl {

@@ -222,7 +222,8 @@ static void dump_value_and_body(sbuf *b, const rule *r)
 
 static void dump_rule(sbuf *b, const rule *r)
 {
-    static const char *const kinds[] = {[R_COMPLETE] = "complete", [R_CONTAINS] = "contains", [R_FUNC] = "func"};
+    static const char *const kinds[] = {
+        [R_COMPLETE] = "complete", [R_CONTAINS] = "contains", [R_FUNC] = "func"};
     sb_puts(b, "(rule ");
     sb_puts(b, (unsigned)r->kind < 3 ? kinds[r->kind] : "?");
     if (r->is_default)

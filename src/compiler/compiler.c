@@ -38,9 +38,9 @@ static bool oom(pol_compiler *cc)
     return cc_error(cc, POL_NOMEM, none, "out of memory");
 }
 
-#define VEC_PUSH(cc, vec, item)                                                                             \
-    ((vec).n < (vec).cap || vec_grow((cc), (void **)&(vec).v, &(vec).cap, sizeof *(vec).v)                 \
-         ? ((vec).v[(vec).n++] = (item), true)                                                              \
+#define VEC_PUSH(cc, vec, item)                                                                              \
+    ((vec).n < (vec).cap || vec_grow((cc), (void **)&(vec).v, &(vec).cap, sizeof *(vec).v)                   \
+         ? ((vec).v[(vec).n++] = (item), true)                                                               \
          : oom(cc))
 
 static bool vec_grow(pol_compiler *cc, void **v, uint32_t *cap, size_t elem)
@@ -75,14 +75,10 @@ const val *cc_const_term(pol_compiler *cc, const term *t)
 {
     arena *a = cc->pmem;
     switch (t->kind) {
-    case T_NULL:
-        return VAL_NULL;
-    case T_BOOL:
-        return VAL_BOOL(t->u.b);
-    case T_NUM:
-        return v_num_text(a, t->u.num.text, t->u.num.len);
-    case T_STR:
-        return v_str(a, t->u.str.s, t->u.str.len);
+    case T_NULL: return VAL_NULL;
+    case T_BOOL: return VAL_BOOL(t->u.b);
+    case T_NUM: return v_num_text(a, t->u.num.text, t->u.num.len);
+    case T_STR: return v_str(a, t->u.str.s, t->u.str.len);
     case T_ARRAY:
     case T_SET: {
         vbuild b;
@@ -106,8 +102,7 @@ const val *cc_const_term(pol_compiler *cc, const term *t)
         bool conflict = false;
         return vb_finish_object(&b, &conflict);
     }
-    default:
-        return NULL;
+    default: return NULL;
     }
 }
 
@@ -188,8 +183,8 @@ static const char *pstrdup(arena *a, const char *s)
     return d;
 }
 
-POL_EXPORT pol_status pol_compiler_add_module(pol_compiler *cc, const char *filename, const char *src, size_t len,
-                                              pol_error *err)
+POL_EXPORT pol_status pol_compiler_add_module(pol_compiler *cc, const char *filename, const char *src,
+                                              size_t len, pol_error *err)
 {
     if (!cc || !src)
         return POL_INVALID_ARGUMENT;
@@ -267,8 +262,8 @@ static pol_status add_data(pol_compiler *cc, const char *path, const val *doc)
     return POL_OK;
 }
 
-static pol_status add_data_doc(pol_compiler *cc, const char *path, const char *filename, const char *text, size_t len,
-                               bool yaml, pol_error *err)
+static pol_status add_data_doc(pol_compiler *cc, const char *path, const char *filename, const char *text,
+                               size_t len, bool yaml, pol_error *err)
 {
     if (!cc || !text)
         return POL_INVALID_ARGUMENT;
@@ -335,8 +330,8 @@ POL_EXPORT pol_status pol_compiler_add_entrypoint(pol_compiler *cc, const char *
     return POL_OK;
 }
 
-POL_EXPORT pol_status pol_compiler_add_query(pol_compiler *cc, const char *name, const char *query, size_t len,
-                                             pol_error *err)
+POL_EXPORT pol_status pol_compiler_add_query(pol_compiler *cc, const char *name, const char *query,
+                                             size_t len, pol_error *err)
 {
     if (!cc || !name || !query)
         return POL_INVALID_ARGUMENT;
@@ -413,18 +408,15 @@ static rnode *rnode_get(pol_compiler *cc, rnode *n, const char *key, uint32_t le
 static const char *kind_name(group_kind k)
 {
     switch (k) {
-    case G_COMPLETE:
-        return "complete";
-    case G_SET:
-        return "partial set";
-    case G_OBJECT:
-        return "partial object";
-    default:
-        return "function";
+    case G_COMPLETE: return "complete";
+    case G_SET: return "partial set";
+    case G_OBJECT: return "partial object";
+    default: return "function";
     }
 }
 
-static bool add_def(pol_compiler *cc, rnode *n, group_kind kind, rule *r, module *m, uint32_t keyfrom, bool set_leaf)
+static bool add_def(pol_compiler *cc, rnode *n, group_kind kind, rule *r, module *m, uint32_t keyfrom,
+                    bool set_leaf)
 {
     group *g = n->grp;
     if (!g) {
@@ -444,7 +436,8 @@ static bool add_def(pol_compiler *cc, rnode *n, group_kind kind, rule *r, module
                         kind_name(g->kind), kind_name(kind));
     }
     if (kind == G_FUNC && g->arity != r->nargs)
-        return cc_error(cc, POL_TYPE, r->pos, "conflicting rules %s found (functions of different arity)", g->path);
+        return cc_error(cc, POL_TYPE, r->pos, "conflicting rules %s found (functions of different arity)",
+                        g->path);
     cdef d = {r, m, keyfrom, set_leaf};
     if (r->is_default) {
         if (g->deflt.r)
@@ -549,8 +542,10 @@ static bool build_tree(pol_compiler *cc)
                 up = depth;
             }
         if (up >= objs[i].used)
-            return cc_error(cc, POL_COMPILE, objs[i].r->pos, "rule head nests into another package's object rule");
-        if (!add_def(cc, top, G_OBJECT, objs[i].r, objs[i].m, objs[i].used - up, objs[i].r->kind == R_CONTAINS))
+            return cc_error(cc, POL_COMPILE, objs[i].r->pos,
+                            "rule head nests into another package's object rule");
+        if (!add_def(cc, top, G_OBJECT, objs[i].r, objs[i].m, objs[i].used - up,
+                     objs[i].r->kind == R_CONTAINS))
             return false;
     }
     for (uint32_t i = 0; i < nobjs; i++)
@@ -604,21 +599,16 @@ static void mark_nondeterministic(program *p)
             for (uint32_t i = 0; i < pr->ncode && !pr->nondet; i++) {
                 const insn *in = &p->code[pr->code + i];
                 switch (in->op) {
-                case OP_CALL:
-                    pr->nondet = (bi_table[in->b].flags & BIF_NONDET) != 0;
-                    break;
+                case OP_CALL: pr->nondet = (bi_table[in->b].flags & BIF_NONDET) != 0; break;
                 case OP_CALLF:
-                case OP_RULE:
-                    pr->nondet = p->procs[in->b].nondet;
-                    break;
+                case OP_RULE: pr->nondet = p->procs[in->b].nondet; break;
                 case OP_WITHFN:
                     if (in->a == WITHFN_BUILTIN_BY_BUILTIN || in->a == WITHFN_PROC_BY_BUILTIN)
                         pr->nondet = (bi_table[in->d].flags & BIF_NONDET) != 0;
                     else
                         pr->nondet = p->procs[in->d].nondet;
                     break;
-                default:
-                    break;
+                default: break;
                 }
             }
             changed |= pr->nondet;

@@ -59,14 +59,14 @@ typedef struct cquery {
 } cquery;
 
 typedef struct centry {
-    const char *name;  /* normalised "data.a.b" */
-    term *ref;         /* the parsed ref */
+    const char *name; /* normalised "data.a.b" */
+    term *ref;        /* the parsed ref */
 } centry;
 
-#define VEC(T)                                                                                              \
-    struct {                                                                                                \
-        T *v;                                                                                               \
-        uint32_t n, cap;                                                                                    \
+#define VEC(T)                                                                                               \
+    struct {                                                                                                 \
+        T *v;                                                                                                \
+        uint32_t n, cap;                                                                                     \
     }
 
 /* A METADATA block, parsed and attached (annotations.c). */

@@ -271,8 +271,8 @@ static bool decode_escaped(const char *s, size_t n, bool brace_escape, char *out
             i += 4;
             if (cp >= 0xD800 && cp < 0xDC00) {
                 uint32_t lo;
-                if (i + 1 < n && s[i] == '\\' && s[i + 1] == 'u' && read_hex4(s, n, i + 2, &lo) && lo >= 0xDC00 &&
-                    lo < 0xE000) {
+                if (i + 1 < n && s[i] == '\\' && s[i + 1] == 'u' && read_hex4(s, n, i + 2, &lo) &&
+                    lo >= 0xDC00 && lo < 0xE000) {
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                     i += 6;
                 } else {
@@ -286,8 +286,7 @@ static bool decode_escaped(const char *s, size_t n, bool brace_escape, char *out
             o += put_utf8(out + o, cp);
             break;
         }
-        default:
-            return false;
+        default: return false;
         }
     }
     out[o] = '\0';
@@ -417,7 +416,8 @@ static void scan_string(lexer *lx)
     size_t out_len = inner_len;
     if (has_escape) {
         if (!decode_escaped(inner, inner_len, false, buf, &out_len)) {
-            emit_error_fmt(lx, start, lx->line, lx->line_start, "illegal string literal: ", s + start, i - start);
+            emit_error_fmt(lx, start, lx->line, lx->line_start, "illegal string literal: ", s + start,
+                           i - start);
             return;
         }
     } else {

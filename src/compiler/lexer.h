@@ -36,53 +36,53 @@
 
 /* X(enum name, name used in "unexpected <name> token" messages (OPA's),
  *   keyword spelling or NULL). Keyword rows come last. */
-#define LEX_TOKEN_LIST(X)                 \
-    X(TK_EOF, "eof", NULL)                \
-    X(TK_ILLEGAL, "illegal", NULL)        \
-    X(TK_IDENT, "ident", NULL)            \
-    X(TK_NUMBER, "number", NULL)          \
-    X(TK_STRING, "string", NULL)          \
-    X(TK_TMPL_PART, "template-string-part", NULL) \
-    X(TK_TMPL_END, "template-string-end", NULL)   \
-    X(TK_LBRACK, "[", NULL)               \
-    X(TK_RBRACK, "]", NULL)               \
-    X(TK_LBRACE, "{", NULL)               \
-    X(TK_RBRACE, "}", NULL)               \
-    X(TK_LPAREN, "(", NULL)               \
-    X(TK_RPAREN, ")", NULL)               \
-    X(TK_COMMA, ",", NULL)                \
-    X(TK_COLON, ":", NULL)                \
-    X(TK_SEMI, ";", NULL)                 \
-    X(TK_DOT, ".", NULL)                  \
-    X(TK_PLUS, "plus", NULL)              \
-    X(TK_MINUS, "minus", NULL)            \
-    X(TK_MUL, "mul", NULL)                \
-    X(TK_DIV, "div", NULL)                \
-    X(TK_REM, "rem", NULL)                \
-    X(TK_AND, "and", NULL)                \
-    X(TK_OR, "or", NULL)                  \
-    X(TK_UNIFY, "eq", NULL)               \
-    X(TK_ASSIGN, "assign", NULL)          \
-    X(TK_EQUAL, "equal", NULL)            \
-    X(TK_NEQ, "neq", NULL)                \
-    X(TK_LT, "lt", NULL)                  \
-    X(TK_LTE, "lte", NULL)                \
-    X(TK_GT, "gt", NULL)                  \
-    X(TK_GTE, "gte", NULL)                \
-    X(TK_PACKAGE, "package", "package")   \
-    X(TK_IMPORT, "import", "import")      \
-    X(TK_AS, "as", "as")                  \
-    X(TK_DEFAULT, "default", "default")   \
-    X(TK_ELSE, "else", "else")            \
-    X(TK_NOT, "not", "not")               \
-    X(TK_SOME, "some", "some")            \
-    X(TK_WITH, "with", "with")            \
-    X(TK_NULL, "null", "null")            \
-    X(TK_TRUE, "true", "true")            \
-    X(TK_FALSE, "false", "false")         \
-    X(TK_IN, "in", "in")                  \
-    X(TK_EVERY, "every", "every")         \
-    X(TK_CONTAINS, "contains", "contains") \
+#define LEX_TOKEN_LIST(X)                                                                                    \
+    X(TK_EOF, "eof", NULL)                                                                                   \
+    X(TK_ILLEGAL, "illegal", NULL)                                                                           \
+    X(TK_IDENT, "ident", NULL)                                                                               \
+    X(TK_NUMBER, "number", NULL)                                                                             \
+    X(TK_STRING, "string", NULL)                                                                             \
+    X(TK_TMPL_PART, "template-string-part", NULL)                                                            \
+    X(TK_TMPL_END, "template-string-end", NULL)                                                              \
+    X(TK_LBRACK, "[", NULL)                                                                                  \
+    X(TK_RBRACK, "]", NULL)                                                                                  \
+    X(TK_LBRACE, "{", NULL)                                                                                  \
+    X(TK_RBRACE, "}", NULL)                                                                                  \
+    X(TK_LPAREN, "(", NULL)                                                                                  \
+    X(TK_RPAREN, ")", NULL)                                                                                  \
+    X(TK_COMMA, ",", NULL)                                                                                   \
+    X(TK_COLON, ":", NULL)                                                                                   \
+    X(TK_SEMI, ";", NULL)                                                                                    \
+    X(TK_DOT, ".", NULL)                                                                                     \
+    X(TK_PLUS, "plus", NULL)                                                                                 \
+    X(TK_MINUS, "minus", NULL)                                                                               \
+    X(TK_MUL, "mul", NULL)                                                                                   \
+    X(TK_DIV, "div", NULL)                                                                                   \
+    X(TK_REM, "rem", NULL)                                                                                   \
+    X(TK_AND, "and", NULL)                                                                                   \
+    X(TK_OR, "or", NULL)                                                                                     \
+    X(TK_UNIFY, "eq", NULL)                                                                                  \
+    X(TK_ASSIGN, "assign", NULL)                                                                             \
+    X(TK_EQUAL, "equal", NULL)                                                                               \
+    X(TK_NEQ, "neq", NULL)                                                                                   \
+    X(TK_LT, "lt", NULL)                                                                                     \
+    X(TK_LTE, "lte", NULL)                                                                                   \
+    X(TK_GT, "gt", NULL)                                                                                     \
+    X(TK_GTE, "gte", NULL)                                                                                   \
+    X(TK_PACKAGE, "package", "package")                                                                      \
+    X(TK_IMPORT, "import", "import")                                                                         \
+    X(TK_AS, "as", "as")                                                                                     \
+    X(TK_DEFAULT, "default", "default")                                                                      \
+    X(TK_ELSE, "else", "else")                                                                               \
+    X(TK_NOT, "not", "not")                                                                                  \
+    X(TK_SOME, "some", "some")                                                                               \
+    X(TK_WITH, "with", "with")                                                                               \
+    X(TK_NULL, "null", "null")                                                                               \
+    X(TK_TRUE, "true", "true")                                                                               \
+    X(TK_FALSE, "false", "false")                                                                            \
+    X(TK_IN, "in", "in")                                                                                     \
+    X(TK_EVERY, "every", "every")                                                                            \
+    X(TK_CONTAINS, "contains", "contains")                                                                   \
     X(TK_IF, "if", "if")
 
 typedef enum lex_kind {
@@ -102,8 +102,8 @@ enum {
 };
 
 typedef struct lex_token {
-    uint8_t kind;  /* lex_kind */
-    uint8_t flags; /* LTF_* */
+    uint8_t kind;       /* lex_kind */
+    uint8_t flags;      /* LTF_* */
     uint32_t line, col; /* 1-based; col counts bytes, a tab is one column */
     uint32_t offset;    /* byte offset of the first byte */
     const char *text;   /* see the header comment; NULL for punctuation and keywords */

@@ -84,18 +84,18 @@ typedef struct parse_mark {
 
 /* ---- growable arrays in the arena ------------------------------------- */
 
-#define VEC(T)          \
-    struct {            \
-        T *items;       \
-        uint32_t n, cap; \
+#define VEC(T)                                                                                               \
+    struct {                                                                                                 \
+        T *items;                                                                                            \
+        uint32_t n, cap;                                                                                     \
     }
 
 static void *vec_grow(parser *p, void *old, uint32_t n, uint32_t *cap, size_t elem);
 
 /* Appends x; false (and the parser marked out of memory) when full. */
-#define VEC_PUSH(p, v, x)                                                                                   \
+#define VEC_PUSH(p, v, x)                                                                                    \
     (((v).n < (v).cap || ((v).items = vec_grow((p), (v).items, (v).n, &(v).cap, sizeof *(v).items)) != NULL) \
-         ? ((v).items[(v).n++] = (x), true)                                                                 \
+         ? ((v).items[(v).n++] = (x), true)                                                                  \
          : false)
 
 typedef VEC(term *) term_vec;
@@ -335,8 +335,8 @@ static term *make_call(parser *p, term *fn, term **args, uint32_t nargs, srcpos 
     return t;
 }
 
-static term *call_n(parser *p, const char *head, const char *field, srcpos pos, uint32_t n, term *a0, term *a1,
-                    term *a2)
+static term *call_n(parser *p, const char *head, const char *field, srcpos pos, uint32_t n, term *a0,
+                    term *a1, term *a2)
 {
     term **args = node_alloc(p, 3 * sizeof *args);
     if (!args)
@@ -422,8 +422,8 @@ typedef struct binop {
 } binop;
 
 static const binop binops[] = {
-    {TK_EQUAL, 1, "equal"}, {TK_NEQ, 1, "neq"},  {TK_LT, 1, "lt"},    {TK_LTE, 1, "lte"},
-    {TK_GT, 1, "gt"},       {TK_GTE, 1, "gte"},  {TK_OR, 2, "or"},    {TK_AND, 3, "and"},
+    {TK_EQUAL, 1, "equal"}, {TK_NEQ, 1, "neq"},     {TK_LT, 1, "lt"},   {TK_LTE, 1, "lte"},
+    {TK_GT, 1, "gt"},       {TK_GTE, 1, "gte"},     {TK_OR, 2, "or"},   {TK_AND, 3, "and"},
     {TK_PLUS, 4, "plus"},   {TK_MINUS, 4, "minus"}, {TK_MUL, 5, "mul"}, {TK_DIV, 5, "div"},
     {TK_REM, 5, "rem"},
 };
@@ -926,9 +926,7 @@ static term *parse_primary(parser *p)
             t->u.b = tok->kind == TK_TRUE;
         advance(p);
         break;
-    case TK_NUMBER:
-        t = parse_number(p, NULL);
-        break;
+    case TK_NUMBER: t = parse_number(p, NULL); break;
     case TK_STRING:
         t = name_term(p, T_STR, tok->text, tok->text_len, pos);
         advance(p);
@@ -946,12 +944,8 @@ static term *parse_primary(parser *p)
         t = var_from_token(p, tok);
         advance(p);
         break;
-    case TK_LBRACK:
-        t = parse_array(p);
-        break;
-    case TK_LBRACE:
-        t = parse_set_or_object(p);
-        break;
+    case TK_LBRACK: t = parse_array(p); break;
+    case TK_LBRACE: t = parse_set_or_object(p); break;
     case TK_LPAREN:
         advance(p);
         t = parse_in(p, true);
@@ -966,9 +960,7 @@ static term *parse_primary(parser *p)
         }
         advance(p);
         break;
-    default:
-        illegal(p, "expected term");
-        return NULL;
+    default: illegal(p, "expected term"); return NULL;
     }
     if (!t || p->failed)
         return NULL;
@@ -981,7 +973,8 @@ static term *parse_unary(parser *p)
         return NULL;
     uint32_t start = p->i;
     unary_memo *memo = &p->memo[start];
-    if ((memo->t || memo->err_msg) && memo->wildcards_before == p->wildcards && memo->tmpl_before == p->tmpl_vars) {
+    if ((memo->t || memo->err_msg) && memo->wildcards_before == p->wildcards &&
+        memo->tmpl_before == p->tmpl_vars) {
         if (!memo->t) {
             error_at_pos(p, memo->err_line, memo->err_col, "%s", memo->err_msg);
             return NULL;
@@ -1049,10 +1042,8 @@ static bool ref_head_ok(term_kind k)
     case T_ARRCOMP:
     case T_SETCOMP:
     case T_OBJCOMP:
-    case T_CALL:
-        return true;
-    default:
-        return false;
+    case T_CALL: return true;
+    default: return false;
     }
 }
 
@@ -1409,8 +1400,7 @@ static bool default_value_ok(parser *p, const term *t, srcpos at)
             if (!default_value_ok(p, t->u.tmpl.parts[i], at))
                 return false;
         break;
-    default:
-        break;
+    default: break;
     }
     if (bad) {
         error_at_pos(p, at.line, at.col, "illegal default rule (value cannot contain %s)", bad);
@@ -1429,9 +1419,10 @@ static bool default_args_ok(parser *p, const rule *r)
             return false;
         }
         for (uint32_t j = 0; j < i; j++) {
-            if (r->args[j]->u.str.len == a->u.str.len && memcmp(r->args[j]->u.str.s, a->u.str.s, a->u.str.len) == 0) {
-                error_at_pos(p, r->pos.line, r->pos.col, "illegal default rule (arguments cannot be repeated %s)",
-                             a->u.str.s);
+            if (r->args[j]->u.str.len == a->u.str.len &&
+                memcmp(r->args[j]->u.str.s, a->u.str.s, a->u.str.len) == 0) {
+                error_at_pos(p, r->pos.line, r->pos.col,
+                             "illegal default rule (arguments cannot be repeated %s)", a->u.str.s);
                 return false;
             }
         }
@@ -1448,8 +1439,7 @@ static bool term_is_ground(const term *t)
     case T_ARRCOMP:
     case T_SETCOMP:
     case T_OBJCOMP:
-    case T_TEMPLATE:
-        return false;
+    case T_TEMPLATE: return false;
     case T_ARRAY:
     case T_SET:
         for (uint32_t i = 0; i < t->u.coll.n; i++)
@@ -1461,8 +1451,7 @@ static bool term_is_ground(const term *t)
             if (!term_is_ground(t->u.obj.keys[i]) || !term_is_ground(t->u.obj.vals[i]))
                 return false;
         return true;
-    default:
-        return true;
+    default: return true;
     }
 }
 
@@ -1504,8 +1493,7 @@ static bool parse_else_chain(parser *p, rule *first)
         advance(p);
         switch (cur_kind(p)) {
         case TK_LBRACE:
-        case TK_IF:
-            break;
+        case TK_IF: break;
         case TK_ASSIGN:
         case TK_UNIFY:
             r->assign = cur_kind(p) == TK_ASSIGN;
@@ -1514,9 +1502,7 @@ static bool parse_else_chain(parser *p, rule *first)
             if (!r->value)
                 return false;
             break;
-        default:
-            illegal(p, "expected else value term or rule body");
-            return false;
+        default: illegal(p, "expected else value term or rule body"); return false;
         }
         bool has_if = cur_kind(p) == TK_IF;
         if (has_if)
@@ -1619,7 +1605,8 @@ static bool parse_rule(parser *p, rule_vec *out)
     case TK_CONTAINS:
         if (r->kind == R_FUNC) {
             illegal(p,
-                    "the contains keyword can only be used with multi-value rule definitions (e.g., %.*s contains "
+                    "the contains keyword can only be used with multi-value rule definitions (e.g., %.*s "
+                    "contains "
                     "<VALUE> { ... })",
                     (int)name->u.str.len, name->u.str.s);
             return false;
@@ -1638,8 +1625,7 @@ static bool parse_rule(parser *p, rule_vec *out)
         if (!r->value)
             return false;
         break;
-    default:
-        break;
+    default: break;
     }
     /* `p[x]` with neither value nor `contains` is v0's partial set. */
     bool v0_partial_set = r->kind == R_COMPLETE && !r->value && r->head->u.ref.n == 2;
@@ -1686,7 +1672,8 @@ static bool parse_rule(parser *p, rule_vec *out)
         if (v0_partial_set)
             error_at_pos(p, r->pos.line, r->pos.col, "`contains` keyword is required for partial set rules");
         else
-            error_at_pos(p, r->pos.line, r->pos.col, "%s must have value assignment and/or body declaration", what);
+            error_at_pos(p, r->pos.line, r->pos.col, "%s must have value assignment and/or body declaration",
+                         what);
         return false;
     } else {
         return VEC_PUSH(p, *out, r);
@@ -1825,7 +1812,8 @@ static bool parse_import(parser *p, import_vec *out)
          * keyword cannot be. */
         const term *last = imp.path->u.ref.items[n - 1];
         if (lex_keyword(last->u.str.s, last->u.str.len) != TK_IDENT) {
-            error_term(p, last, "unexpected import path, must not end with a keyword, got: %s", last->u.str.s);
+            error_term(p, last, "unexpected import path, must not end with a keyword, got: %s",
+                       last->u.str.s);
             return false;
         }
     }
@@ -1973,19 +1961,11 @@ module *parse_module(arena *a, const char *file, const char *src, size_t len, po
     }
     while (m && !p.failed && cur_kind(&p) != TK_EOF) {
         switch (cur_kind(&p)) {
-        case TK_IMPORT:
-            parse_import(&p, &imports);
-            break;
+        case TK_IMPORT: parse_import(&p, &imports); break;
         case TK_DEFAULT:
-        case TK_IDENT:
-            parse_rule(&p, &rules);
-            break;
-        case TK_PACKAGE:
-            illegal(&p, "only one package declaration is allowed per module");
-            break;
-        default:
-            illegal(&p, "expected rule");
-            break;
+        case TK_IDENT: parse_rule(&p, &rules); break;
+        case TK_PACKAGE: illegal(&p, "only one package declaration is allowed per module"); break;
+        default: illegal(&p, "expected rule"); break;
         }
     }
     if (!m || p.failed) {

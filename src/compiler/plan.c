@@ -42,8 +42,8 @@ typedef struct pgen {
     uint32_t nreg, maxreg, nslot, maxslot;
     lvar *vars;
     uint32_t nvars, capvars;
-    module *mod;    /* name resolution context; NULL for queries */
-    rnode *pkg;     /* the module's package node */
+    module *mod; /* name resolution context; NULL for queries */
+    rnode *pkg;  /* the module's package node */
     srcpos pos;
     /* the body being ordered, for closure-variable checks */
     body *ctx_body;
@@ -247,12 +247,12 @@ static lvar *var_declare(pgen *g, const char *name, uint32_t len)
 }
 
 typedef enum name_kind {
-    NK_LOCAL,    /* a declared local (bound or not) */
-    NK_FREE,     /* not declared anywhere: an implicit local, unbound */
+    NK_LOCAL, /* a declared local (bound or not) */
+    NK_FREE,  /* not declared anywhere: an implicit local, unbound */
     NK_INPUT,
     NK_DATA,
-    NK_IMPORT,   /* replaced by an import's path */
-    NK_RULE,     /* a rule of the current package */
+    NK_IMPORT, /* replaced by an import's path */
+    NK_RULE,   /* a rule of the current package */
 } name_kind;
 
 static import_decl *find_import(pgen *g, const char *name, uint32_t len)
@@ -373,8 +373,7 @@ static bool each_child(const term *t, bool (*visit)(void *ctx, const term *child
             if (!visit(ctx, t->u.tmpl.parts[i]))
                 return false;
         return true;
-    default:
-        return true;
+    default: return true;
     }
 }
 
@@ -484,8 +483,9 @@ static bool body_closure_ready(pgen *g, const body *b, const term *extra1, const
     for (uint32_t i = 0; b && i < b->n; i++) {
         const literal *l = b->lits[i];
         const expr *e = l->expr;
-        if (!closure_ready_term(g, e->lhs) || !closure_ready_term(g, e->rhs) || !closure_ready_term(g, e->key) ||
-            !closure_ready_term(g, e->value) || !closure_ready_term(g, e->coll))
+        if (!closure_ready_term(g, e->lhs) || !closure_ready_term(g, e->rhs) ||
+            !closure_ready_term(g, e->key) || !closure_ready_term(g, e->value) ||
+            !closure_ready_term(g, e->coll))
             return false;
         if (e->body && !body_closure_ready(g, e->body, NULL, NULL))
             return false;
@@ -507,10 +507,8 @@ static bool term_ready(pgen *g, const term *t)
     case T_NULL:
     case T_BOOL:
     case T_NUM:
-    case T_STR:
-        return true;
-    case T_VAR:
-        return is_bound_var(g, t);
+    case T_STR: return true;
+    case T_VAR: return is_bound_var(g, t);
     case T_REF: {
         const term *h = t->u.ref.items[0];
         if (h->kind == T_VAR ? !is_bound_var(g, h) : !term_ready(g, h))
@@ -542,8 +540,7 @@ static bool term_ready(pgen *g, const term *t)
         return true;
     case T_ARRCOMP:
     case T_SETCOMP:
-    case T_OBJCOMP:
-        return body_closure_ready(g, t->u.comp.body, t->u.comp.key, t->u.comp.head);
+    case T_OBJCOMP: return body_closure_ready(g, t->u.comp.body, t->u.comp.key, t->u.comp.head);
     case T_TEMPLATE:
         for (uint32_t i = 0; i < t->u.tmpl.n; i++)
             if (!term_ready(g, t->u.tmpl.parts[i]))
@@ -572,8 +569,7 @@ static bool bound_by_sibling(pgen *g, const term *call, uint32_t i)
 static bool pattern_ok(pgen *g, const term *p)
 {
     switch (p->kind) {
-    case T_VAR:
-        return true;
+    case T_VAR: return true;
     case T_ARRAY:
         for (uint32_t i = 0; i < p->u.coll.n; i++)
             if (!pattern_ok(g, p->u.coll.items[i]))
@@ -584,8 +580,7 @@ static bool pattern_ok(pgen *g, const term *p)
             if (!term_ready(g, p->u.obj.keys[i]) || !pattern_ok(g, p->u.obj.vals[i]))
                 return false;
         return true;
-    default:
-        return term_ready(g, p);
+    default: return term_ready(g, p);
     }
 }
 
@@ -836,8 +831,7 @@ static const val *fold_term(pgen *g, const term *t)
             return NULL;
         return fold_call(g, f.bid, t);
     }
-    default:
-        return NULL;
+    default: return NULL;
     }
 }
 
@@ -1041,8 +1035,7 @@ static uint32_t gen_ref(pgen *g, term *t, uint32_t *fail)
             emit(g, OP_INPUT, r, 0, 0, *fail);
             return gen_ref_tail(g, r, it + 1, n - 1, fail);
         }
-        case NK_DATA:
-            return gen_data_ref(g, t, fail);
+        case NK_DATA: return gen_data_ref(g, t, fail);
         case NK_IMPORT: {
             term *full = ref_concat(g, im->path, it + 1, n - 1, t->pos);
             return full ? gen_ref(g, full, fail) : 0;
@@ -1055,9 +1048,7 @@ static uint32_t gen_ref(pgen *g, term *t, uint32_t *fail)
             if (lv->bound)
                 return gen_ref_tail(g, lv->reg, it + 1, n - 1, fail);
             /* fall through */
-        case NK_FREE:
-            gerr(g, POL_UNSAFE_VAR, h->pos, "var %s is unsafe", h->u.str.s);
-            return 0;
+        case NK_FREE: gerr(g, POL_UNSAFE_VAR, h->pos, "var %s is unsafe", h->u.str.s); return 0;
         }
     }
     uint32_t r = gen_term(g, h, fail);
@@ -1072,7 +1063,8 @@ static uint32_t gen_collection(pgen *g, term *t, uint32_t *fail)
     if (!regs)
         return gerr(g, POL_NOMEM, t->pos, "%s", "out of memory"), 0;
     for (uint32_t i = 0; i < n && !failed(g); i++) {
-        term *x = t->kind == T_OBJECT ? (i % 2 ? t->u.obj.vals[i / 2] : t->u.obj.keys[i / 2]) : t->u.coll.items[i];
+        term *x =
+            t->kind == T_OBJECT ? (i % 2 ? t->u.obj.vals[i / 2] : t->u.obj.keys[i / 2]) : t->u.coll.items[i];
         regs[i] = gen_term(g, x, fail);
     }
     uint32_t block = regs_new(g, n);
@@ -1155,8 +1147,7 @@ static bool insn_writes(const insn *in, uint32_t r)
 {
     _Static_assert(OP_COUNT == 45, "a new opcode: say here whether it writes a register");
     switch ((opcode)in->op) {
-    case OP_NEXT:
-        return in->c == r || in->c + 1 == r;
+    case OP_NEXT: return in->c == r || in->c + 1 == r;
     case OP_LOADK:
     case OP_MOVE:
     case OP_CLEAR:
@@ -1179,10 +1170,8 @@ static bool insn_writes(const insn *in, uint32_t r)
     case OP_MKSET:
     case OP_MKOBJ:
     case OP_SETRES:
-    case OP_INDEX:
-        return in->a == r;
-    default:
-        return false;
+    case OP_INDEX: return in->a == r;
+    default: return false;
     }
 }
 
@@ -1226,7 +1215,8 @@ static bool builtin_repeatable(const pol_compiler *cc, uint32_t bid)
 
 /* Does code[from, to) (and every function it calls) give the same result
  * when run twice in one evaluation? seen: one flag per procedure. */
-static bool code_repeatable(const pol_compiler *cc, const insn *code, uint32_t from, uint32_t to, uint8_t *seen);
+static bool code_repeatable(const pol_compiler *cc, const insn *code, uint32_t from, uint32_t to,
+                            uint8_t *seen);
 
 static bool proc_repeatable(const pol_compiler *cc, uint32_t pi, uint8_t *seen)
 {
@@ -1241,7 +1231,8 @@ static bool proc_repeatable(const pol_compiler *cc, uint32_t pi, uint8_t *seen)
     return code_repeatable(cc, cc->code.v, p->code, p->code + p->ncode, seen);
 }
 
-static bool code_repeatable(const pol_compiler *cc, const insn *code, uint32_t from, uint32_t to, uint8_t *seen)
+static bool code_repeatable(const pol_compiler *cc, const insn *code, uint32_t from, uint32_t to,
+                            uint8_t *seen)
 {
     for (uint32_t i = from; i < to; i++) {
         const insn *in = &code[i];
@@ -1260,8 +1251,7 @@ static bool code_repeatable(const pol_compiler *cc, const insn *code, uint32_t f
                     : !proc_repeatable(cc, in->d, seen))
                 return false;
             break;
-        default:
-            break;
+        default: break;
         }
     }
     return true;
@@ -1385,9 +1375,7 @@ static uint32_t gen_term(pgen *g, term *t, uint32_t *fail)
     case T_NULL:
     case T_BOOL:
     case T_NUM:
-    case T_STR:
-        r = load_const(g, cc_const_term(g->cc, t));
-        break;
+    case T_STR: r = load_const(g, cc_const_term(g->cc, t)); break;
     case T_VAR: {
         lvar *lv = NULL;
         import_decl *im = NULL;
@@ -1398,9 +1386,7 @@ static uint32_t gen_term(pgen *g, term *t, uint32_t *fail)
                 break;
             }
             /* fall through */
-        case NK_FREE:
-            gerr(g, POL_UNSAFE_VAR, t->pos, "var %s is unsafe", t->u.str.s);
-            break;
+        case NK_FREE: gerr(g, POL_UNSAFE_VAR, t->pos, "var %s is unsafe", t->u.str.s); break;
         case NK_INPUT:
             r = reg_new(g);
             emit(g, OP_INPUT, r, 0, 0, *fail);
@@ -1423,9 +1409,7 @@ static uint32_t gen_term(pgen *g, term *t, uint32_t *fail)
         }
         break;
     }
-    case T_REF:
-        r = gen_ref(g, t, fail);
-        break;
+    case T_REF: r = gen_ref(g, t, fail); break;
     case T_ARRAY:
     case T_SET:
     case T_OBJECT: {
@@ -1433,17 +1417,11 @@ static uint32_t gen_term(pgen *g, term *t, uint32_t *fail)
         r = k ? load_const(g, k) : gen_collection(g, t, fail);
         break;
     }
-    case T_CALL:
-        r = gen_call(g, t, fail, false);
-        break;
+    case T_CALL: r = gen_call(g, t, fail, false); break;
     case T_ARRCOMP:
     case T_SETCOMP:
-    case T_OBJCOMP:
-        r = gen_comprehension_hoisted(g, t);
-        break;
-    case T_TEMPLATE:
-        r = gen_template(g, t, fail);
-        break;
+    case T_OBJCOMP: r = gen_comprehension_hoisted(g, t); break;
+    case T_TEMPLATE: r = gen_template(g, t, fail); break;
     }
     g->pos = saved;
     return r;
@@ -1488,9 +1466,7 @@ static bool gen_match(pgen *g, term *p, uint32_t r, uint32_t *fail)
     case T_NULL:
     case T_BOOL:
     case T_NUM:
-    case T_STR:
-        emit(g, OP_EQK, 0, r, konst(g, cc_const_term(g->cc, p)), *fail);
-        return true;
+    case T_STR: emit(g, OP_EQK, 0, r, konst(g, cc_const_term(g->cc, p)), *fail); return true;
     case T_ARRAY:
         if (!term_ready(g, p)) {
             emit(g, OP_ISARR, r, p->u.coll.n, 0, *fail);
@@ -1514,8 +1490,7 @@ static bool gen_match(pgen *g, term *p, uint32_t r, uint32_t *fail)
             return true;
         }
         break;
-    default:
-        break;
+    default: break;
     }
     if (!term_ready(g, p)) {
         /* a ref or call on the pattern side with unbound parts */
@@ -1759,8 +1734,7 @@ static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
 static bool declare_pattern_vars(pgen *g, const term *t)
 {
     switch (t->kind) {
-    case T_VAR:
-        return var_declare(g, t->u.str.s, t->u.str.len) != NULL;
+    case T_VAR: return var_declare(g, t->u.str.s, t->u.str.len) != NULL;
     case T_ARRAY:
         for (uint32_t i = 0; i < t->u.coll.n; i++)
             if (!declare_pattern_vars(g, t->u.coll.items[i]))
@@ -1771,8 +1745,7 @@ static bool declare_pattern_vars(pgen *g, const term *t)
             if (!declare_pattern_vars(g, t->u.obj.vals[i]))
                 return false;
         return true;
-    default:
-        return true;
+    default: return true;
     }
 }
 
@@ -1795,9 +1768,7 @@ static uint32_t gen_expr(pgen *g, expr *e, uint32_t fail, uint32_t *valreg)
             emit(g, OP_TRUTHY, vr, 0, 0, fail);
         }
         break;
-    case E_UNIFY:
-        gen_unify(g, e->lhs, e->rhs, &fail);
-        break;
+    case E_UNIFY: gen_unify(g, e->lhs, e->rhs, &fail); break;
     case E_ASSIGN:
         if (!declare_pattern_vars(g, e->lhs))
             return fail;
@@ -2116,16 +2087,11 @@ static bool lit_ready(pgen *g, const literal *l)
         }
         return term_ready(g, t);
     }
-    case E_UNIFY:
-        return unify_ready(g, e->lhs, e->rhs);
-    case E_ASSIGN:
-        return term_ready(g, e->rhs);
-    case E_SOME:
-        return true;
-    case E_SOME_IN:
-        return term_ready(g, e->coll);
-    case E_EVERY:
-        return term_ready(g, e->coll) && body_closure_ready(g, e->body, NULL, NULL);
+    case E_UNIFY: return unify_ready(g, e->lhs, e->rhs);
+    case E_ASSIGN: return term_ready(g, e->rhs);
+    case E_SOME: return true;
+    case E_SOME_IN: return term_ready(g, e->coll);
+    case E_EVERY: return term_ready(g, e->coll) && body_closure_ready(g, e->body, NULL, NULL);
     }
     return false;
 }
@@ -2243,9 +2209,9 @@ static void pgen_free(pgen *g)
     pa_free(al, g, sizeof *g);
 }
 
-#define CC_PUSH(vec, item)                                                                                  \
-    ((vec).n < (vec).cap || proc_vec_grow(cc, (void **)&(vec).v, &(vec).cap, sizeof *(vec).v)             \
-         ? ((vec).v[(vec).n++] = (item), true)                                                              \
+#define CC_PUSH(vec, item)                                                                                   \
+    ((vec).n < (vec).cap || proc_vec_grow(cc, (void **)&(vec).v, &(vec).cap, sizeof *(vec).v)                \
+         ? ((vec).v[(vec).n++] = (item), true)                                                               \
          : false)
 
 static bool proc_vec_grow(pol_compiler *cc, void **v, uint32_t *cap, size_t elem)
@@ -2351,7 +2317,6 @@ static uint32_t group_proc(pgen *g, group *grp, srcpos pos)
         plan_group(cc, grp);
     return grp->proc;
 }
-
 
 /* ---- rule index ---------------------------------------------------------
  *
@@ -2670,8 +2635,8 @@ static void gen_params(pgen *g, rule *r, bool after_body, uint32_t *fail)
 {
     for (uint32_t a = 0; a < r->nargs && !failed(g); a++) {
         term *p = r->args[a];
-        bool pattern = p->kind == T_VAR || is_scalar(p) || p->kind == T_ARRAY || p->kind == T_OBJECT ||
-                       term_ready(g, p);
+        bool pattern =
+            p->kind == T_VAR || is_scalar(p) || p->kind == T_ARRAY || p->kind == T_OBJECT || term_ready(g, p);
         if (pattern == after_body)
             continue;
         if (pattern) {
@@ -2807,7 +2772,8 @@ bool plan_group(pol_compiler *cc, group *grp)
     grp->state = 1;
     if (cc->ncompiling >= sizeof cc->compiling / sizeof cc->compiling[0]) {
         return cc_error(cc, POL_COMPILE, grp->ndefs ? grp->defs[0].r->pos : (srcpos){0},
-                        "rule dependencies nested deeper than %zu", sizeof cc->compiling / sizeof cc->compiling[0]);
+                        "rule dependencies nested deeper than %zu",
+                        sizeof cc->compiling / sizeof cc->compiling[0]);
     }
     cc->compiling[cc->ncompiling++] = grp;
     pgen *g = pgen_new(cc);
@@ -2817,12 +2783,8 @@ bool plan_group(pol_compiler *cc, group *grp)
     g->nreg = g->maxreg = nparams;
     uint32_t res = reg_new(g);
     switch (grp->kind) {
-    case G_COMPLETE:
-        gen_complete_like(g, grp, res, CONFLICT_COMPLETE);
-        break;
-    case G_FUNC:
-        gen_complete_like(g, grp, res, CONFLICT_FUNCTION);
-        break;
+    case G_COMPLETE: gen_complete_like(g, grp, res, CONFLICT_COMPLETE); break;
+    case G_FUNC: gen_complete_like(g, grp, res, CONFLICT_FUNCTION); break;
     case G_SET:
     case G_OBJECT: {
         emit(g, grp->kind == G_SET ? OP_SETNEW : OP_OBJNEW, res, grp->kind == G_OBJECT ? 1 : 0, 0, 0);
@@ -2845,7 +2807,7 @@ bool plan_group(pol_compiler *cc, group *grp)
                 emit(g, OP_PUSH, res, k, 0, 0);
             } else {
                 uint32_t path = gen_keypath(g, d, &f);
-                uint32_t v = d->set_leaf ? gen_term(g, d->r->key, &f)
+                uint32_t v = d->set_leaf   ? gen_term(g, d->r->key, &f)
                              : d->r->value ? gen_term(g, d->r->value, &f)
                                            : load_const(g, VAL_TRUE);
                 uint32_t at = emit(g, OP_PUTPATH, res, path, v, 0);

@@ -65,7 +65,8 @@ static size_t utf8_count(const char *s, size_t n)
     size_t i = 0, count = 0;
     while (i < n) {
         utf8proc_int32_t cp;
-        utf8proc_ssize_t w = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
+        utf8proc_ssize_t w =
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
         i += w > 0 ? (size_t)w : 1;
         count++;
     }
@@ -299,8 +300,8 @@ static bi_status int_operand(bi_ctx *ctx, const char *name, int n, const val *x,
     if (x->type != V_NUM)
         return bi_type_fail(ctx, name, n, "number", x);
     if (!val_is_int(x, out))
-        return bi_fail(ctx, POL_EVAL_TYPE, "%s: operand %d must be integer number but got floating-point number",
-                       name, n);
+        return bi_fail(ctx, POL_EVAL_TYPE,
+                       "%s: operand %d must be integer number but got floating-point number", name, n);
     return BI_OK;
 }
 
@@ -310,8 +311,8 @@ static bi_status bigint_operand(bi_ctx *ctx, const char *name, int n, const val 
     if (x->type != V_NUM)
         return bi_type_fail(ctx, name, n, "integer", x);
     if (!num_integral(x))
-        return bi_fail(ctx, POL_EVAL_TYPE, "%s: operand %d must be integer number but got floating-point number",
-                       name, n);
+        return bi_fail(ctx, POL_EVAL_TYPE,
+                       "%s: operand %d must be integer number but got floating-point number", name, n);
     if (!num_i128(x, out))
         return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: operand %d is too large", name, n);
     return BI_OK;
@@ -323,7 +324,8 @@ static bi_status bigint_operand(bi_ctx *ctx, const char *name, int n, const val 
 
 typedef enum arith_op { OP_ADD, OP_SUB, OP_MUL } arith_op;
 
-static bi_status arith(bi_ctx *ctx, const char *name, arith_op op, const val *x, const val *y, const val **out)
+static bi_status arith(bi_ctx *ctx, const char *name, arith_op op, const val *x, const val *y,
+                       const val **out)
 {
     if (x->type != V_NUM)
         return bi_type_fail(ctx, name, 1, "number", x);
@@ -512,8 +514,7 @@ bi_status bi_member_2(bi_ctx *ctx, const val *const *args, const val **out)
     (void)ctx;
     const val *x = args[0], *c = args[1];
     switch ((vtype)c->type) {
-    case V_SET:
-        return ret_bool(out, val_set_has(c, x));
+    case V_SET: return ret_bool(out, val_set_has(c, x));
     case V_ARR:
         for (uint32_t i = 0; i < c->len; i++)
             if (val_equal(c->u.a[i], x))
@@ -524,8 +525,7 @@ bi_status bi_member_2(bi_ctx *ctx, const val *const *args, const val **out)
             if (val_equal(c->u.o.v[i], x))
                 return ret_bool(out, true);
         return ret_bool(out, false);
-    default:
-        return ret_bool(out, false);
+    default: return ret_bool(out, false);
     }
 }
 
@@ -536,15 +536,13 @@ bi_status bi_member_3(bi_ctx *ctx, const val *const *args, const val **out)
     (void)ctx;
     const val *k = args[0], *v = args[1], *c = args[2];
     switch ((vtype)c->type) {
-    case V_SET:
-        return ret_bool(out, val_set_has(c, k) && val_equal(k, v));
+    case V_SET: return ret_bool(out, val_set_has(c, k) && val_equal(k, v));
     case V_ARR:
     case V_OBJ: {
         const val *got = val_index(c, k);
         return ret_bool(out, got && val_equal(got, v));
     }
-    default:
-        return ret_bool(out, false);
+    default: return ret_bool(out, false);
     }
 }
 
@@ -558,12 +556,9 @@ bi_status bi_count(bi_ctx *ctx, const val *const *args, const val **out)
     switch ((vtype)x->type) {
     case V_ARR:
     case V_OBJ:
-    case V_SET:
-        return ret_val(ctx, out, v_int(ctx->arena, x->len));
-    case V_STR:
-        return ret_val(ctx, out, v_int(ctx->arena, (int64_t)utf8_count(x->u.s, x->len)));
-    default:
-        return bi_type_fail(ctx, "count", 1, "one of {array, object, set, string}", x);
+    case V_SET: return ret_val(ctx, out, v_int(ctx->arena, x->len));
+    case V_STR: return ret_val(ctx, out, v_int(ctx->arena, (int64_t)utf8_count(x->u.s, x->len)));
+    default: return bi_type_fail(ctx, "count", 1, "one of {array, object, set, string}", x);
     }
 }
 
@@ -576,8 +571,8 @@ static bi_status accumulate(bi_ctx *ctx, const char *name, bool mul, const val *
     const char *tname = coll->type == V_ARR ? "array" : "set";
     for (uint32_t i = 0; i < coll->len; i++) {
         if (coll->u.a[i]->type != V_NUM)
-            return bi_fail(ctx, POL_EVAL_TYPE, "%s: operand 1 must be %s of numbers but got %s containing %s", name,
-                           tname, tname, vtype_name((vtype)coll->u.a[i]->type));
+            return bi_fail(ctx, POL_EVAL_TYPE, "%s: operand 1 must be %s of numbers but got %s containing %s",
+                           name, tname, tname, vtype_name((vtype)coll->u.a[i]->type));
     }
     i128 acc = mul ? 1 : 0;
     bool exact = true;
@@ -679,18 +674,12 @@ static bi_status unary_num(bi_ctx *ctx, const char *name, round_mode m, const va
     }
     long double v = num_ld(ctx->arena, x);
     switch (m) {
-    case RM_ABS:
-        v = fabsl(v);
-        break;
+    case RM_ABS: v = fabsl(v); break;
     case RM_ROUND:
         v = roundl(v); /* halves away from zero, as OPA */
         break;
-    case RM_CEIL:
-        v = ceill(v);
-        break;
-    case RM_FLOOR:
-        v = floorl(v);
-        break;
+    case RM_CEIL: v = ceill(v); break;
+    case RM_FLOOR: v = floorl(v); break;
     }
     return ret_ld(ctx, name, out, v);
 }
@@ -875,22 +864,20 @@ bi_status bi_to_number(bi_ctx *ctx, const val *const *args, const val **out)
 {
     const val *x = args[0];
     switch ((vtype)x->type) {
-    case V_NULL:
-        return ret_val(ctx, out, v_int(ctx->arena, 0));
-    case V_BOOL:
-        return ret_val(ctx, out, v_int(ctx->arena, x->u.b ? 1 : 0));
-    case V_NUM:
-        *out = x;
-        return BI_OK;
+    case V_NULL: return ret_val(ctx, out, v_int(ctx->arena, 0));
+    case V_BOOL: return ret_val(ctx, out, v_int(ctx->arena, x->u.b ? 1 : 0));
+    case V_NUM: *out = x; return BI_OK;
     case V_STR: {
         const char *s = x->u.s;
         size_t n = x->len, t = 0;
         while (t < n && (s[t] == '+' || s[t] == '-'))
             t++;
-        if (ascii_ieq(s + t, n - t, "inf") || ascii_ieq(s + t, n - t, "infinity") || ascii_ieq(s + t, n - t, "nan"))
+        if (ascii_ieq(s + t, n - t, "inf") || ascii_ieq(s + t, n - t, "infinity") ||
+            ascii_ieq(s + t, n - t, "nan"))
             return bi_type_fail(ctx, "to_number", 1, "valid number string", x);
         if (!go_float_syntax(s, n))
-            return bi_fail(ctx, POL_EVAL_BUILTIN, "to_number: strconv.ParseFloat: parsing \"%.*s\": invalid syntax",
+            return bi_fail(ctx, POL_EVAL_BUILTIN,
+                           "to_number: strconv.ParseFloat: parsing \"%.*s\": invalid syntax",
                            (int)(n > 200 ? 200 : n), s);
         char *z = arena_strndup(ctx->arena, s, n);
         if (!z)
@@ -909,8 +896,7 @@ bi_status bi_to_number(bi_ctx *ctx, const val *const *args, const val **out)
             return ret_val(ctx, out, v_num_text(ctx->arena, s + 1, n - 1));
         return ret_val(ctx, out, v_float(ctx->arena, d));
     }
-    default:
-        return bi_type_fail(ctx, "to_number", 1, "one of {null, boolean, number, string}", x);
+    default: return bi_type_fail(ctx, "to_number", 1, "one of {null, boolean, number, string}", x);
     }
 }
 
@@ -989,8 +975,8 @@ static bi_status shift_operands(bi_ctx *ctx, const char *name, const val *const 
     if ((st = int_operand(ctx, name, 2, args[1], n)) != BI_OK)
         return st;
     if (*n < 0)
-        return bi_fail(ctx, POL_EVAL_TYPE, "%s: operand 2 must be an unsigned integer number but got a negative integer",
-                       name);
+        return bi_fail(ctx, POL_EVAL_TYPE,
+                       "%s: operand 2 must be an unsigned integer number but got a negative integer", name);
     return BI_OK;
 }
 
@@ -1030,11 +1016,11 @@ bi_status bi_bits_rsh(bi_ctx *ctx, const val *const *args, const val **out)
  * ====================================================================== */
 
 /* is_<type>: true or false (never undefined), one definition per type */
-#define BI_IS_TYPE(fn, vt)                                                                                     \
-    bi_status fn(bi_ctx *ctx, const val *const *args, const val **out)                                         \
-    {                                                                                                          \
-        (void)ctx;                                                                                             \
-        return ret_bool(out, args[0]->type == (vt));                                                           \
+#define BI_IS_TYPE(fn, vt)                                                                                   \
+    bi_status fn(bi_ctx *ctx, const val *const *args, const val **out)                                       \
+    {                                                                                                        \
+        (void)ctx;                                                                                           \
+        return ret_bool(out, args[0]->type == (vt));                                                         \
     }
 BI_IS_TYPE(bi_is_number, V_NUM)
 BI_IS_TYPE(bi_is_string, V_STR)
@@ -1240,9 +1226,7 @@ static bi_status keys_param(bi_ctx *ctx, const char *name, const val *p, const v
 {
     switch ((vtype)p->type) {
     case V_SET:
-    case V_OBJ:
-        *keys = p;
-        return BI_OK;
+    case V_OBJ: *keys = p; return BI_OK;
     case V_ARR: {
         vbuild b;
         vb_init(&b, ctx->arena);
@@ -1251,8 +1235,7 @@ static bi_status keys_param(bi_ctx *ctx, const char *name, const val *p, const v
         *keys = vb_finish_set(&b);
         return *keys ? BI_OK : bi_oom(ctx);
     }
-    default:
-        return bi_type_fail(ctx, name, 2, "one of {object, set, array}", p);
+    default: return bi_type_fail(ctx, name, 2, "one of {object, set, array}", p);
     }
 }
 
@@ -1426,10 +1409,11 @@ static bi_status parse_path(bi_ctx *ctx, const char *name, const val *p, jpath *
         return BI_OK;
     }
     if (p->type != V_STR)
-        return bi_fail(ctx, POL_EVAL_TYPE,
-                       "%s: operand 2 must be one of {set, array} containing string paths or array of path segments "
-                       "but got %s",
-                       name, vtype_name((vtype)p->type));
+        return bi_fail(
+            ctx, POL_EVAL_TYPE,
+            "%s: operand 2 must be one of {set, array} containing string paths or array of path segments "
+            "but got %s",
+            name, vtype_name((vtype)p->type));
     if (p->len == 0)
         return BI_OK;
     const char *s = p->u.s, *end = s + p->len;
@@ -1604,8 +1588,7 @@ static const val *filter_value(arena *a, const val *v, const ptrie *node)
             }
         }
         return vb_finish_object(&b, NULL);
-    default:
-        return v;
+    default: return v;
     }
 }
 
@@ -1651,8 +1634,7 @@ static const val *remove_value(arena *a, const val *v, const ptrie *node, bool *
                 vb_put(&b, v->u.o.k[i], r);
         }
         return vb_finish_object(&b, NULL);
-    default:
-        return v;
+    default: return v;
     }
 }
 
@@ -1713,19 +1695,14 @@ static const val *patch_get(const val *doc, const jpath *p)
     const val *cur = doc;
     for (uint32_t i = 0; i < p->n && cur; i++) {
         switch ((vtype)cur->type) {
-        case V_OBJ:
-            cur = val_obj_get(cur, p->seg[i]);
-            break;
-        case V_SET:
-            cur = val_set_has(cur, p->seg[i]) ? p->seg[i] : NULL;
-            break;
+        case V_OBJ: cur = val_obj_get(cur, p->seg[i]); break;
+        case V_SET: cur = val_set_has(cur, p->seg[i]) ? p->seg[i] : NULL; break;
         case V_ARR: {
             int64_t k = patch_index(p->seg[i], cur->len, false);
             cur = k >= 0 && k < (int64_t)cur->len ? cur->u.a[k] : NULL;
             break;
         }
-        default:
-            cur = NULL;
+        default: cur = NULL;
         }
     }
     return cur;
@@ -1734,7 +1711,8 @@ static const val *patch_get(const val *doc, const jpath *p)
 /* Copy of container c with one child changed: at `key` set to `nv`
  * (insert == true: added, shifting arrays; else replaced), or removed
  * when nv == NULL. */
-static patch_res patch_edit(arena *a, const val *c, const val *key, const val *nv, bool insert, const val **out)
+static patch_res patch_edit(arena *a, const val *c, const val *key, const val *nv, bool insert,
+                            const val **out)
 {
     vbuild b;
     vb_init(&b, a);
@@ -1785,8 +1763,7 @@ static patch_res patch_edit(arena *a, const val *c, const val *key, const val *n
         *out = vb_finish_array(&b);
         break;
     }
-    default:
-        return PR_FAIL;
+    default: return PR_FAIL;
     }
     return *out ? PR_OK : PR_OOM;
 }
@@ -2080,16 +2057,18 @@ bi_status bi_json_marshal_opts(bi_ctx *ctx, const val *const *args, const val **
     for (uint32_t i = 0; i < opts->len; i++) {
         const val *k = opts->u.o.k[i], *v = opts->u.o.v[i];
         if (k->type != V_STR)
-            return bi_fail(ctx, POL_EVAL_TYPE,
-                           "json.marshal_with_options: operand 2 failed to stringify key at index %u: operand %u must "
-                           "be string but got %s",
-                           i, i, vtype_name((vtype)k->type));
+            return bi_fail(
+                ctx, POL_EVAL_TYPE,
+                "json.marshal_with_options: operand 2 failed to stringify key at index %u: operand %u must "
+                "be string but got %s",
+                i, i, vtype_name((vtype)k->type));
         if (strcmp(k->u.s, "prefix") == 0 || strcmp(k->u.s, "indent") == 0) {
             if (v->type != V_STR)
-                return bi_fail(ctx, POL_EVAL_TYPE,
-                               "json.marshal_with_options: operand 2 key %s failed cast to string: operand %u must be "
-                               "string but got %s",
-                               k->u.s, i, vtype_name((vtype)v->type));
+                return bi_fail(
+                    ctx, POL_EVAL_TYPE,
+                    "json.marshal_with_options: operand 2 key %s failed cast to string: operand %u must be "
+                    "string but got %s",
+                    k->u.s, i, vtype_name((vtype)v->type));
             if (k->u.s[0] == 'p') {
                 f.prefix = v->u.s;
                 f.plen = v->len;
@@ -2100,11 +2079,13 @@ bi_status bi_json_marshal_opts(bi_ctx *ctx, const val *const *args, const val **
             implicit = true;
         } else if (strcmp(k->u.s, "pretty") == 0) {
             if (v->type != V_BOOL)
-                return bi_fail(ctx, POL_EVAL_TYPE, "json.marshal_with_options: operand 2 key pretty failed cast to bool");
+                return bi_fail(ctx, POL_EVAL_TYPE,
+                               "json.marshal_with_options: operand 2 key pretty failed cast to bool");
             explicit_set = true;
             pretty = v->u.b;
         } else {
-            return bi_fail(ctx, POL_EVAL_TYPE, "json.marshal_with_options: operand 2 object contained unknown key \"%.*s\"",
+            return bi_fail(ctx, POL_EVAL_TYPE,
+                           "json.marshal_with_options: operand 2 object contained unknown key \"%.*s\"",
                            (int)(k->len > 200 ? 200 : k->len), k->u.s);
         }
     }
@@ -2169,7 +2150,8 @@ static bi_status yaml_error(bi_ctx *ctx, const json_error *err)
 {
     if (strncmp(err->msg, "yaml:", 5) == 0)
         return bi_fail(ctx, POL_EVAL_BUILTIN, "yaml.unmarshal: %s", err->msg);
-    return bi_fail(ctx, POL_EVAL_BUILTIN, "yaml.unmarshal: yaml: line %u: %s", err->line ? err->line : 1, err->msg);
+    return bi_fail(ctx, POL_EVAL_BUILTIN, "yaml.unmarshal: yaml: line %u: %s", err->line ? err->line : 1,
+                   err->msg);
 }
 
 bi_status bi_yaml_unmarshal(bi_ctx *ctx, const val *const *args, const val **out)
@@ -2341,7 +2323,8 @@ bi_status bi_base64_encode(bi_ctx *ctx, const val *const *args, const val **out)
 {
     if (str_arg(ctx, "base64.encode", args[0]) != BI_OK)
         return BI_ERR;
-    return ret_val(ctx, out, b64_encode(ctx->arena, (const unsigned char *)args[0]->u.s, args[0]->len, B64_STD, true));
+    return ret_val(ctx, out,
+                   b64_encode(ctx->arena, (const unsigned char *)args[0]->u.s, args[0]->len, B64_STD, true));
 }
 
 bi_status bi_base64_decode(bi_ctx *ctx, const val *const *args, const val **out)
@@ -2370,7 +2353,8 @@ bi_status bi_base64url_encode(bi_ctx *ctx, const val *const *args, const val **o
 {
     if (str_arg(ctx, "base64url.encode", args[0]) != BI_OK)
         return BI_ERR;
-    return ret_val(ctx, out, b64_encode(ctx->arena, (const unsigned char *)args[0]->u.s, args[0]->len, B64_URL, true));
+    return ret_val(ctx, out,
+                   b64_encode(ctx->arena, (const unsigned char *)args[0]->u.s, args[0]->len, B64_URL, true));
 }
 
 bi_status bi_base64url_encode_no_pad(bi_ctx *ctx, const val *const *args, const val **out)
@@ -2390,17 +2374,12 @@ bi_status bi_base64url_decode(bi_ctx *ctx, const val *const *args, const val **o
     size_t n = s->len, padn = 0;
     if (n == 0 || s->u.s[n - 1] != '=') {
         switch (n % 4) {
-        case 2:
-            padn = 2;
-            break;
-        case 3:
-            padn = 1;
-            break;
+        case 2: padn = 2; break;
+        case 3: padn = 1; break;
         case 1:
             return bi_fail(ctx, POL_EVAL_BUILTIN, "base64url.decode: illegal base64url string: %.*s",
                            (int)(n > 200 ? 200 : n), s->u.s);
-        default:
-            break;
+        default: break;
         }
     }
     if (padn == 0)
@@ -2494,8 +2473,8 @@ static void query_escape(sbuf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-            c == '.' || c == '~') {
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+            c == '_' || c == '.' || c == '~') {
             sb_putc(b, (char)c);
         } else if (c == ' ') {
             sb_putc(b, '+');
@@ -2513,7 +2492,8 @@ static int64_t query_unescape(const char *s, size_t n, char *dst, size_t *bad)
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%') {
-            if (i + 2 >= n || hex_digit((unsigned char)s[i + 1]) < 0 || hex_digit((unsigned char)s[i + 2]) < 0) {
+            if (i + 2 >= n || hex_digit((unsigned char)s[i + 1]) < 0 ||
+                hex_digit((unsigned char)s[i + 2]) < 0) {
                 *bad = i;
                 return -1;
             }
@@ -2645,8 +2625,9 @@ bi_status bi_urlquery_encode_object(bi_ctx *ctx, const val *const *args, const v
                 ok = ok && v->u.a[j]->type == V_STR;
         }
         if (!ok)
-            return bi_fail(ctx, POL_EVAL_TYPE,
-                           "urlquery.encode_object: operand 1 values must be string, array[string], or set[string]");
+            return bi_fail(
+                ctx, POL_EVAL_TYPE,
+                "urlquery.encode_object: operand 1 values must be string, array[string], or set[string]");
         keys[i].v = v;
         if (k->type == V_STR) {
             keys[i].s = k->u.s;
@@ -2696,7 +2677,8 @@ bi_status bi_urlquery_decode_object(bi_ctx *ctx, const val *const *args, const v
         const char *e = amp ? amp : end;
         size_t n = (size_t)(e - p);
         if (memchr(p, ';', n))
-            return bi_fail(ctx, POL_EVAL_BUILTIN, "urlquery.decode_object: invalid semicolon separator in query");
+            return bi_fail(ctx, POL_EVAL_BUILTIN,
+                           "urlquery.decode_object: invalid semicolon separator in query");
         if (n > 0) {
             const char *eq = memchr(p, '=', n);
             size_t kn = eq ? (size_t)(eq - p) : n;

@@ -19,12 +19,12 @@
     X(CRYPTO_HMAC_EQUAL, "crypto.hmac.equal", 2, BIF_NONE, bi_crypto_hmac_equal)                             \
     X(CRYPTO_PARSE_PRIVATE_KEYS, "crypto.parse_private_keys", 1, BIF_NONE, bi_crypto_parse_private_keys)     \
     X(X509_PARSE_CERTIFICATES, "crypto.x509.parse_certificates", 1, BIF_NONE, bi_x509_parse_certificates)    \
-    X(X509_PARSE_AND_VERIFY_CERTIFICATES, "crypto.x509.parse_and_verify_certificates", 1, BIF_NONDET,         \
+    X(X509_PARSE_AND_VERIFY_CERTIFICATES, "crypto.x509.parse_and_verify_certificates", 1, BIF_NONDET,        \
       bi_x509_parse_and_verify_certificates)                                                                 \
-    X(X509_PARSE_CERTIFICATE_REQUEST, "crypto.x509.parse_certificate_request", 1, BIF_NONE,                 \
+    X(X509_PARSE_CERTIFICATE_REQUEST, "crypto.x509.parse_certificate_request", 1, BIF_NONE,                  \
       bi_x509_parse_certificate_request)                                                                     \
     X(X509_PARSE_KEYPAIR, "crypto.x509.parse_keypair", 2, BIF_NONE, bi_x509_parse_keypair)                   \
-    X(X509_PARSE_RSA_PRIVATE_KEY, "crypto.x509.parse_rsa_private_key", 1, BIF_NONE,                         \
+    X(X509_PARSE_RSA_PRIVATE_KEY, "crypto.x509.parse_rsa_private_key", 1, BIF_NONE,                          \
       bi_x509_parse_rsa_private_key)                                                                         \
     X(JWT_DECODE, "io.jwt.decode", 1, BIF_NONE, bi_jwt_decode)                                               \
     X(JWT_DECODE_VERIFY, "io.jwt.decode_verify", 2, BIF_NONDET, bi_jwt_decode_verify)                        \

@@ -45,14 +45,10 @@ typedef struct fmt_spec {
 static const char *fmt_type_name(const fmt_arg *a)
 {
     switch (a->kind) {
-    case FA_INT:
-        return "int";
-    case FA_BIG:
-        return "*big.Int";
-    case FA_FLOAT:
-        return "float64";
-    default:
-        return "string";
+    case FA_INT: return "int";
+    case FA_BIG: return "*big.Int";
+    case FA_FLOAT: return "float64";
+    default: return "string";
     }
 }
 
@@ -134,7 +130,8 @@ static size_t fmt_dec_to_base(arena *a, const char *dec, size_t n, int base, boo
 
 /* fmt.fmtInteger for Go's int: zero padding to the width counts the sign
  * but not the 0x prefix, which is added in front of the padded digits. */
-static void fmt_go_int(txt_buf *b, const fmt_spec *f, bool neg, const char *digits, size_t nd, int base, int verb)
+static void fmt_go_int(txt_buf *b, const fmt_spec *f, bool neg, const char *digits, size_t nd, int base,
+                       int verb)
 {
     size_t prec = 0;
     if (f->prec_present) {
@@ -242,15 +239,29 @@ static bool fmt_is_print(int32_t cp)
     if (cp == ' ')
         return true;
     switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO: case UTF8PROC_CATEGORY_PC:
-    case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS: case UTF8PROC_CATEGORY_PE: case UTF8PROC_CATEGORY_PI:
-    case UTF8PROC_CATEGORY_PF: case UTF8PROC_CATEGORY_PO: case UTF8PROC_CATEGORY_SM: case UTF8PROC_CATEGORY_SC:
-    case UTF8PROC_CATEGORY_SK: case UTF8PROC_CATEGORY_SO:
-        return true;
-    default:
-        return false;
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+    case UTF8PROC_CATEGORY_PC:
+    case UTF8PROC_CATEGORY_PD:
+    case UTF8PROC_CATEGORY_PS:
+    case UTF8PROC_CATEGORY_PE:
+    case UTF8PROC_CATEGORY_PI:
+    case UTF8PROC_CATEGORY_PF:
+    case UTF8PROC_CATEGORY_PO:
+    case UTF8PROC_CATEGORY_SM:
+    case UTF8PROC_CATEGORY_SC:
+    case UTF8PROC_CATEGORY_SK:
+    case UTF8PROC_CATEGORY_SO: return true;
+    default: return false;
     }
 }
 
@@ -445,13 +456,9 @@ static void fmt_strconv_float(txt_buf *b, double d, int verb, int prec)
         dp = 1;
     switch (verb) {
     case 'e':
-    case 'E':
-        fmt_digits_e(b, dig, nd, dp, (int)nd - 1, (char)verb);
-        return;
+    case 'E': fmt_digits_e(b, dig, nd, dp, (int)nd - 1, (char)verb); return;
     case 'f':
-    case 'F':
-        fmt_digits_f(b, dig, nd, dp, (int)nd - dp > 0 ? (int)nd - dp : 0);
-        return;
+    case 'F': fmt_digits_f(b, dig, nd, dp, (int)nd - dp > 0 ? (int)nd - dp : 0); return;
     default: {
         int p = shortest ? (int)nd : (prec == 0 ? 1 : prec);
         int eprec = p;
@@ -546,16 +553,10 @@ static void fmt_int_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
     char dig[80];
     switch (verb) {
     case 'v':
-    case 'd':
-        fmt_go_int(b, f, neg, dig, fmt_u64_digits(u, 10, false, dig, sizeof dig), 10, verb);
-        return;
-    case 'b':
-        fmt_go_int(b, f, neg, dig, fmt_u64_digits(u, 2, false, dig, sizeof dig), 2, verb);
-        return;
+    case 'd': fmt_go_int(b, f, neg, dig, fmt_u64_digits(u, 10, false, dig, sizeof dig), 10, verb); return;
+    case 'b': fmt_go_int(b, f, neg, dig, fmt_u64_digits(u, 2, false, dig, sizeof dig), 2, verb); return;
     case 'o':
-    case 'O':
-        fmt_go_int(b, f, neg, dig, fmt_u64_digits(u, 8, false, dig, sizeof dig), 8, verb);
-        return;
+    case 'O': fmt_go_int(b, f, neg, dig, fmt_u64_digits(u, 8, false, dig, sizeof dig), 8, verb); return;
     case 'x':
     case 'X':
         fmt_go_int(b, f, neg, dig, fmt_u64_digits(u, 16, verb == 'X', dig, sizeof dig), 16, verb);
@@ -569,7 +570,8 @@ static void fmt_int_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
         return;
     }
     case 'q': {
-        int32_t cp = (a->i < 0 || a->i > 0x10FFFF || (a->i >= 0xD800 && a->i <= 0xDFFF)) ? 0xFFFD : (int32_t)a->i;
+        int32_t cp =
+            (a->i < 0 || a->i > 0x10FFFF || (a->i >= 0xD800 && a->i <= 0xDFFF)) ? 0xFFFD : (int32_t)a->i;
         txt_buf s;
         txt_init(&s, b->a, 16);
         char raw[4];
@@ -598,9 +600,16 @@ static void fmt_int_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
         fmt_pad(b, &g, buf, (size_t)n, false);
         return;
     }
-    case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case 's': case 't': case 'p': default:
-        fmt_bad_verb(b, f, a, verb);
-        return;
+    case 'e':
+    case 'E':
+    case 'f':
+    case 'F':
+    case 'g':
+    case 'G':
+    case 's':
+    case 't':
+    case 'p':
+    default: fmt_bad_verb(b, f, a, verb); return;
     }
 }
 
@@ -609,12 +618,14 @@ static void fmt_big_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
     int base;
     switch (verb) {
     case 'b': base = 2; break;
-    case 'o': case 'O': base = 8; break;
-    case 'd': case 's': case 'v': base = 10; break;
-    case 'x': case 'X': base = 16; break;
-    default:
-        fmt_bad_verb(b, f, a, verb);
-        return;
+    case 'o':
+    case 'O': base = 8; break;
+    case 'd':
+    case 's':
+    case 'v': base = 10; break;
+    case 'x':
+    case 'X': base = 16; break;
+    default: fmt_bad_verb(b, f, a, verb); return;
     }
     bool neg = a->n > 0 && a->s[0] == '-';
     const char *dec = a->s + (neg ? 1 : 0);
@@ -635,18 +646,17 @@ static void fmt_big_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
 static void fmt_float_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
 {
     switch (verb) {
-    case 'v':
-        fmt_float(b, f, a->d, 'g', -1);
-        return;
-    case 'b': case 'g': case 'G': case 'x': case 'X':
-        fmt_float(b, f, a->d, verb, -1);
-        return;
-    case 'f': case 'e': case 'E': case 'F':
-        fmt_float(b, f, a->d, verb, 6);
-        return;
-    default:
-        fmt_bad_verb(b, f, a, verb);
-        return;
+    case 'v': fmt_float(b, f, a->d, 'g', -1); return;
+    case 'b':
+    case 'g':
+    case 'G':
+    case 'x':
+    case 'X': fmt_float(b, f, a->d, verb, -1); return;
+    case 'f':
+    case 'e':
+    case 'E':
+    case 'F': fmt_float(b, f, a->d, verb, 6); return;
+    default: fmt_bad_verb(b, f, a, verb); return;
     }
 }
 
@@ -676,9 +686,7 @@ static void fmt_str_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
             return;
         }
         /* fall through */
-    case 's':
-        fmt_pad(b, f, a->s, fmt_truncate(f, a->s, a->n), true);
-        return;
+    case 's': fmt_pad(b, f, a->s, fmt_truncate(f, a->s, a->n), true); return;
     case 'q': {
         size_t n = fmt_truncate(f, a->s, a->n);
         txt_buf q;
@@ -687,7 +695,8 @@ static void fmt_str_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
         for (size_t i = 0; i < n && backquote;) {
             int32_t cp;
             size_t k = txt_next_cp(a->s + i, n - i, &cp);
-            if (cp == '`' || cp == 0xFEFF || (cp == 0xFFFD && k == 1) || (cp < ' ' && cp != '\t') || cp == 0x7F)
+            if (cp == '`' || cp == 0xFEFF || (cp == 0xFFFD && k == 1) || (cp < ' ' && cp != '\t') ||
+                cp == 0x7F)
                 backquote = false;
             i += k;
         }
@@ -728,27 +737,17 @@ static void fmt_str_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
             fmt_pad(b, f, h.p, h.len, true);
         return;
     }
-    default:
-        fmt_bad_verb(b, f, a, verb);
-        return;
+    default: fmt_bad_verb(b, f, a, verb); return;
     }
 }
 
 static void fmt_arg_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
 {
     switch (a->kind) {
-    case FA_INT:
-        fmt_int_verb(b, f, a, verb);
-        return;
-    case FA_BIG:
-        fmt_big_verb(b, f, a, verb);
-        return;
-    case FA_FLOAT:
-        fmt_float_verb(b, f, a, verb);
-        return;
-    default:
-        fmt_str_verb(b, f, a, verb);
-        return;
+    case FA_INT: fmt_int_verb(b, f, a, verb); return;
+    case FA_BIG: fmt_big_verb(b, f, a, verb); return;
+    case FA_FLOAT: fmt_float_verb(b, f, a, verb); return;
+    default: fmt_str_verb(b, f, a, verb); return;
     }
 }
 
@@ -1156,8 +1155,8 @@ static bool tmpl_lex(tmpl *t, const char *s, size_t n)
             body++;
         while (body_end > body && tmpl_is_space(s[body_end - 1]))
             body_end--;
-        bool comment = body_end - body >= 4 && s[body] == '/' && s[body + 1] == '*' && s[body_end - 2] == '*' &&
-                       s[body_end - 1] == '/';
+        bool comment = body_end - body >= 4 && s[body] == '/' && s[body + 1] == '*' &&
+                       s[body_end - 2] == '*' && s[body_end - 1] == '/';
         if (!comment)
             items[count++] = (titem){true, s + body, body_end - body, line};
         for (size_t k = open; k < j + 2; k++)
@@ -1366,18 +1365,10 @@ static bool tmpl_set_var(tmpl *t, int line, const char *name, size_t n, tval v)
 static void tmpl_print_val(txt_buf *b, const val *x)
 {
     switch ((vtype)x->type) {
-    case V_NULL:
-        txt_put(b, "<nil>", 5);
-        return;
-    case V_BOOL:
-        txt_put(b, x->u.b ? "true" : "false", x->u.b ? 4 : 5);
-        return;
-    case V_NUM:
-        txt_put_num(b, x);
-        return;
-    case V_STR:
-        txt_put(b, x->u.s, x->len);
-        return;
+    case V_NULL: txt_put(b, "<nil>", 5); return;
+    case V_BOOL: txt_put(b, x->u.b ? "true" : "false", x->u.b ? 4 : 5); return;
+    case V_NUM: txt_put_num(b, x); return;
+    case V_STR: txt_put(b, x->u.s, x->len); return;
     case V_ARR:
     case V_SET:
         txt_putc(b, '[');
@@ -1422,14 +1413,10 @@ static bool tmpl_truth(tval v)
     if (v.k == TV_INT)
         return v.i != 0;
     switch ((vtype)v.v->type) {
-    case V_NULL:
-        return false;
-    case V_BOOL:
-        return v.v->u.b;
-    case V_NUM:
-        return true;
-    default:
-        return v.v->len > 0;
+    case V_NULL: return false;
+    case V_BOOL: return v.v->u.b;
+    case V_NUM: return true;
+    default: return v.v->len > 0;
     }
 }
 
@@ -1446,10 +1433,9 @@ static tkw tmpl_keyword(const titem *it, tcur *c)
     static const struct {
         const char *w;
         tkw kw;
-    } words[] = {{"if", KW_IF},         {"else", KW_ELSE},       {"end", KW_END},
-                 {"range", KW_RANGE},   {"with", KW_WITH},       {"define", KW_OTHER},
-                 {"template", KW_OTHER}, {"block", KW_OTHER},    {"break", KW_OTHER},
-                 {"continue", KW_OTHER}};
+    } words[] = {{"if", KW_IF},       {"else", KW_ELSE},     {"end", KW_END},        {"range", KW_RANGE},
+                 {"with", KW_WITH},   {"define", KW_OTHER},  {"template", KW_OTHER}, {"block", KW_OTHER},
+                 {"break", KW_OTHER}, {"continue", KW_OTHER}};
     for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
         if (strlen(words[w].w) == k && memcmp(words[w].w, it->s, k) == 0) {
             c->i = k;
@@ -1479,7 +1465,8 @@ static size_t tmpl_exec_block(tmpl *t, size_t pos, tkw kw, tcur *c, bool skip)
         int nnames = 0;
         bool assign;
         tval coll = {TV_MISSING, NULL, 0};
-        if (!skip && (!tmpl_decl(c, names, lens, 2, &nnames, &assign) || assign || !tmpl_pipeline(t, c, &coll))) {
+        if (!skip &&
+            (!tmpl_decl(c, names, lens, 2, &nnames, &assign) || assign || !tmpl_pipeline(t, c, &coll))) {
             if (!t->failed)
                 tmpl_fail(t, line, "bad range syntax", NULL, 0);
             return t->nitems;
@@ -1591,18 +1578,12 @@ static size_t tmpl_exec_list(tmpl *t, size_t pos, bool skip)
         tkw kw = tmpl_keyword(it, &c);
         switch (kw) {
         case KW_ELSE:
-        case KW_END:
-            return pos;
+        case KW_END: return pos;
         case KW_IF:
         case KW_RANGE:
-        case KW_WITH:
-            pos = tmpl_exec_block(t, pos, kw, &c, skip);
-            continue;
-        case KW_OTHER:
-            tmpl_fail(t, it->line, "unsupported action: ", it->s, it->n);
-            return t->nitems;
-        case KW_NONE:
-            break;
+        case KW_WITH: pos = tmpl_exec_block(t, pos, kw, &c, skip); continue;
+        case KW_OTHER: tmpl_fail(t, it->line, "unsupported action: ", it->s, it->n); return t->nitems;
+        case KW_NONE: break;
         }
         if (!skip) {
             const char *names[1];

@@ -52,7 +52,6 @@ static bool ip_to4(const ipaddr *ip, ipaddr *out)
     return false;
 }
 
-
 /* netip's dotted-quad parser: exactly four decimal fields, no leading
  * zeros, each <= 255. */
 static bool parse_v4_fields(const char *s, size_t n, uint8_t out[4])
@@ -274,16 +273,14 @@ static bool net_number_and_mask(const ipnet *n, ipaddr *ip, ipaddr *m)
     }
     *m = n->mask;
     switch (m->len) {
-    case 4:
-        return ip->len == 4;
+    case 4: return ip->len == 4;
     case 16:
         if (ip->len == 4) {
             memmove(m->b, m->b + 12, 4);
             m->len = 4;
         }
         return true;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -450,8 +447,9 @@ static bi_status cidr_contains(bi_ctx *ctx, const char *name, const val *a, cons
         return BI_OK;
     }
     if (!parse_cidr(b->u.s, b->len, NULL, &nb))
-        return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: not a valid textual representation of an IP address or CIDR: %.*s",
-                       name, (int)b->len, b->u.s);
+        return bi_fail(ctx, POL_EVAL_BUILTIN,
+                       "%s: not a valid textual representation of an IP address or CIDR: %.*s", name,
+                       (int)b->len, b->u.s);
     /* Contained iff both the first and the last address of b are in a. */
     *res = false;
     if (net_contains(&na, &nb.ip)) {
@@ -544,13 +542,12 @@ static uint32_t cm_count(const val *op)
 /* The i-th (cidr, index) pair of an operand: a string is its own index;
  * arrays index by position, sets by element, objects by key. An element
  * is a CIDR string or an array whose first element is the CIDR. */
-static bi_status cm_item(bi_ctx *ctx, const val *op, int opno, uint32_t i, const val **cidr, const val **index)
+static bi_status cm_item(bi_ctx *ctx, const val *op, int opno, uint32_t i, const val **cidr,
+                         const val **index)
 {
     const val *elem;
     switch (op->type) {
-    case V_STR:
-        *cidr = *index = op;
-        return BI_OK;
+    case V_STR: *cidr = *index = op; return BI_OK;
     case V_ARR:
         elem = op->u.a[i];
         *index = v_int(ctx->arena, i);
@@ -574,8 +571,8 @@ static bi_status cm_item(bi_ctx *ctx, const val *op, int opno, uint32_t i, const
         *cidr = elem->u.a[0];
         return BI_OK;
     }
-    return bi_fail(ctx, POL_EVAL_BUILTIN, "net.cidr_contains_matches: operand %d: element must be string or non-empty array",
-                   opno);
+    return bi_fail(ctx, POL_EVAL_BUILTIN,
+                   "net.cidr_contains_matches: operand %d: element must be string or non-empty array", opno);
 }
 
 bi_status bi_net_cidr_contains_matches(bi_ctx *ctx, const val *const *args, const val **out)
@@ -893,7 +890,6 @@ bi_status bi_net_lookup_ip_addr(bi_ctx *ctx, const val *const *args, const val *
     return *out ? BI_OK : bi_oom(ctx);
 }
 
-
 /* ---- http.send ----------------------------------------------------------
  *
  * libpolicy evaluates in-process on the request path and makes no network
@@ -902,12 +898,34 @@ bi_status bi_net_lookup_ip_addr(bi_ctx *ctx, const val *const *args, const val *
  * it with `with http.send as ...`), then fails with a builtin error. */
 
 static const char *const http_keys[] = {
-    "body", "cache", "cache_ignored_headers", "caching_mode", "enable_redirect", "force_cache",
-    "force_cache_duration_seconds", "force_json_decode", "force_yaml_decode", "headers", "max_retry_attempts",
-    "method", "raise_error", "raw_body", "timeout", "tls_ca_cert", "tls_ca_cert_env_variable", "tls_ca_cert_file",
-    "tls_client_cert", "tls_client_cert_env_variable", "tls_client_cert_file", "tls_client_key",
-    "tls_client_key_env_variable", "tls_client_key_file", "tls_insecure_skip_verify", "tls_server_name",
-    "tls_use_system_certs", "url",
+    "body",
+    "cache",
+    "cache_ignored_headers",
+    "caching_mode",
+    "enable_redirect",
+    "force_cache",
+    "force_cache_duration_seconds",
+    "force_json_decode",
+    "force_yaml_decode",
+    "headers",
+    "max_retry_attempts",
+    "method",
+    "raise_error",
+    "raw_body",
+    "timeout",
+    "tls_ca_cert",
+    "tls_ca_cert_env_variable",
+    "tls_ca_cert_file",
+    "tls_client_cert",
+    "tls_client_cert_env_variable",
+    "tls_client_cert_file",
+    "tls_client_key",
+    "tls_client_key_env_variable",
+    "tls_client_key_file",
+    "tls_insecure_skip_verify",
+    "tls_server_name",
+    "tls_use_system_certs",
+    "url",
 };
 
 static bool http_key_known(const val *k)

@@ -59,8 +59,8 @@ bi_status bi_uuid_rfc4122(bi_ctx *ctx, const val *const *args, const val **out)
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
     char s[37];
-    snprintf(s, sizeof s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    snprintf(s, sizeof s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
     return nt_out_str(ctx, s, 36, out);
 }
 
@@ -135,7 +135,8 @@ bi_status bi_uuid_parse(bi_ctx *ctx, const val *const *args, const val **out)
         variant = "Future";
     else
         variant = "Reserved";
-    bool ok = put_int_field(&vb, a, "version", version) && put_str_field(&vb, a, "variant", variant, strlen(variant));
+    bool ok = put_int_field(&vb, a, "version", version) &&
+              put_str_field(&vb, a, "variant", variant, strlen(variant));
     if (ok && (version == 1 || version == 2)) {
         /* 60-bit count of 100ns intervals since 1582-10-15. */
         int64_t t100 = (int64_t)((uint64_t)nt_be32(u) | (uint64_t)(u[4] << 8 | u[5]) << 32 |
@@ -144,11 +145,12 @@ bi_status bi_uuid_parse(bi_ctx *ctx, const val *const *args, const val **out)
         /* Wraps like Go's int64 arithmetic for times far before 1970. */
         int64_t unix_ns = (int64_t)((uint64_t)(since_unix / 10000000) * (uint64_t)NT_NS_PER_SEC +
                                     (uint64_t)(since_unix % 10000000 * 100));
-        int k = snprintf(tmp, sizeof tmp, "%02x-%02x-%02x-%02x-%02x-%02x", u[10], u[11], u[12], u[13], u[14], u[15]);
+        int k = snprintf(tmp, sizeof tmp, "%02x-%02x-%02x-%02x-%02x-%02x", u[10], u[11], u[12], u[13], u[14],
+                         u[15]);
         const char *mac = (u[10] & 3) == 3 ? "local:multicast"
-                          : (u[10] & 1) ? "global:multicast"
-                          : (u[10] & 2) ? "local:unicast"
-                                        : "global:unicast";
+                          : (u[10] & 1)    ? "global:multicast"
+                          : (u[10] & 2)    ? "local:unicast"
+                                           : "global:unicast";
         ok = put_int_field(&vb, a, "time", unix_ns) && put_str_field(&vb, a, "nodeid", tmp, (size_t)k) &&
              put_str_field(&vb, a, "macvariables", mac, strlen(mac)) &&
              put_int_field(&vb, a, "clocksequence", (u[8] << 8 | u[9]) & 0x3fff);
@@ -158,7 +160,8 @@ bi_status bi_uuid_parse(bi_ctx *ctx, const val *const *args, const val **out)
                 k = snprintf(tmp, sizeof tmp, "%s", domains[u[9]]);
             else
                 k = snprintf(tmp, sizeof tmp, "Domain%d", u[9]);
-            ok = put_int_field(&vb, a, "id", (int64_t)nt_be32(u)) && put_str_field(&vb, a, "domain", tmp, (size_t)k);
+            ok = put_int_field(&vb, a, "id", (int64_t)nt_be32(u)) &&
+                 put_str_field(&vb, a, "domain", tmp, (size_t)k);
         }
     }
     *out = ok ? vb_finish_object(&vb, NULL) : NULL;
@@ -262,7 +265,8 @@ static bool semver_parse(const char *s, size_t n, semver *v)
     const char *d2 = memchr(d1 + 1, '.', n - (size_t)(d1 + 1 - s));
     if (!d2 || memchr(d2 + 1, '.', n - (size_t)(d2 + 1 - s)))
         return false;
-    return parse_int64(s, (size_t)(d1 - s), &v->major) && parse_int64(d1 + 1, (size_t)(d2 - d1 - 1), &v->minor) &&
+    return parse_int64(s, (size_t)(d1 - s), &v->major) &&
+           parse_int64(d1 + 1, (size_t)(d2 - d1 - 1), &v->minor) &&
            parse_int64(d2 + 1, n - (size_t)(d2 + 1 - s), &v->patch);
 }
 
@@ -310,7 +314,8 @@ static int semver_compare(const semver *a, const semver *b)
     const char *pa = a->pre, *ea = a->pre + a->pre_len, *pb = b->pre, *eb = b->pre + b->pre_len;
     for (;;) {
         const char *da = memchr(pa, '.', (size_t)(ea - pa)), *db = memchr(pb, '.', (size_t)(eb - pb));
-        size_t la = da ? (size_t)(da - pa) : (size_t)(ea - pa), lb = db ? (size_t)(db - pb) : (size_t)(eb - pb);
+        size_t la = da ? (size_t)(da - pa) : (size_t)(ea - pa),
+               lb = db ? (size_t)(db - pb) : (size_t)(eb - pb);
         if (la == 0 && lb == 0)
             return 0; /* equal apart from spelling ("01" vs "1") */
         if (la == 0)
@@ -361,7 +366,8 @@ bi_status bi_semver_compare(bi_ctx *ctx, const val *const *args, const val **out
             sb_init(&sb, buf, sizeof buf - 1);
             quote_go_strconv(&sb, args[i]->u.s, args[i]->len);
             buf[sb.len < sizeof buf - 1 ? sb.len : sizeof buf - 1] = '\0';
-            return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: operand %d: string %s is not a valid SemVer", name, i + 1, buf);
+            return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: operand %d: string %s is not a valid SemVer", name,
+                           i + 1, buf);
         }
     }
     return nt_out_int(ctx, semver_compare(&v[0], &v[1]), out);
@@ -375,4 +381,3 @@ bi_status bi_opa_runtime(bi_ctx *ctx, const val *const *args, const val **out)
     *out = &val_empty_obj_c;
     return BI_OK;
 }
-

@@ -46,8 +46,8 @@ static inline bi_status nt_int_operand(bi_ctx *ctx, const char *name, int pos, c
     if (!nt_is_num(v))
         return bi_type_fail(ctx, name, pos, "number", v);
     if (v->nk != NUM_INT || !val_is_int(v, out))
-        return bi_fail(ctx, POL_EVAL_TYPE, "%s: operand %d must be integer number but got floating-point number",
-                       name, pos);
+        return bi_fail(ctx, POL_EVAL_TYPE,
+                       "%s: operand %d must be integer number but got floating-point number", name, pos);
     return BI_OK;
 }
 

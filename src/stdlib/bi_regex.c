@@ -21,10 +21,10 @@
 #include "bi_text.h"
 
 #include <pcre2.h>
-#include <xxhash.h>
 #include <stdio.h>
 #include <string.h>
 #include <utf8proc.h>
+#include <xxhash.h>
 
 /* Defaults when the context leaves the limits at 0 (see bi_ctx). */
 enum { RX_DEFAULT_MATCH_LIMIT = 1000000, RX_DEFAULT_DEPTH_LIMIT = 10000 };
@@ -198,8 +198,10 @@ static bi_status rx_compile(bi_ctx *ctx, const char *name, const char *p, size_t
     out->mctx = pcre2_match_context_create(g);
     if (!out->md || !out->mctx)
         return bi_oom(ctx);
-    pcre2_set_match_limit(out->mctx, ctx->regex_match_limit ? ctx->regex_match_limit : RX_DEFAULT_MATCH_LIMIT);
-    pcre2_set_depth_limit(out->mctx, ctx->regex_depth_limit ? ctx->regex_depth_limit : RX_DEFAULT_DEPTH_LIMIT);
+    pcre2_set_match_limit(out->mctx,
+                          ctx->regex_match_limit ? ctx->regex_match_limit : RX_DEFAULT_MATCH_LIMIT);
+    pcre2_set_depth_limit(out->mctx,
+                          ctx->regex_depth_limit ? ctx->regex_depth_limit : RX_DEFAULT_DEPTH_LIMIT);
     return BI_OK;
 }
 
@@ -210,8 +212,8 @@ static bi_status rx_compile_val(bi_ctx *ctx, const char *name, const val *pat, r
 
 /* One search from `start`. Returns BI_OK with *found and the ovector, or
  * BI_ERR (limits, memory, invalid UTF-8 subject). */
-static bi_status rx_search(bi_ctx *ctx, const char *name, rx *r, const char *s, size_t n, size_t start, bool *found,
-                           PCRE2_SIZE **ov)
+static bi_status rx_search(bi_ctx *ctx, const char *name, rx *r, const char *s, size_t n, size_t start,
+                           bool *found, PCRE2_SIZE **ov)
 {
     int rc = pcre2_match(r->code, (PCRE2_SPTR)s, n, start, 0, r->md, r->mctx);
     if (rc == PCRE2_ERROR_NOMATCH) {
@@ -224,8 +226,7 @@ static bi_status rx_search(bi_ctx *ctx, const char *name, rx *r, const char *s, 
         case PCRE2_ERROR_DEPTHLIMIT:
         case PCRE2_ERROR_HEAPLIMIT:
             return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: regular expression match limit exceeded", name);
-        case PCRE2_ERROR_NOMEMORY:
-            return bi_oom(ctx);
+        case PCRE2_ERROR_NOMEMORY: return bi_oom(ctx);
         default: {
             PCRE2_UCHAR msg[160];
             if (pcre2_get_error_message(rc, msg, sizeof msg) < 0)
@@ -245,8 +246,8 @@ static bi_status rx_search(bi_ctx *ctx, const char *name, rx *r, const char *s, 
  * most `limit` (< 0: unlimited). */
 typedef bi_status (*rx_visit)(bi_ctx *ctx, void *env, const PCRE2_SIZE *ov, uint32_t ncap);
 
-static bi_status rx_each(bi_ctx *ctx, const char *name, rx *r, const char *s, size_t n, int64_t limit, rx_visit visit,
-                         void *env)
+static bi_status rx_each(bi_ctx *ctx, const char *name, rx *r, const char *s, size_t n, int64_t limit,
+                         rx_visit visit, void *env)
 {
     size_t pos = 0;
     int64_t count = 0;
@@ -282,10 +283,10 @@ static bi_status rx_each(bi_ctx *ctx, const char *name, rx *r, const char *s, si
     return BI_OK;
 }
 
-#define NEED_STR(name, i)                                                                                             \
-    do {                                                                                                              \
-        if (args[i]->type != V_STR)                                                                                   \
-            return bi_type_fail(ctx, name, (i) + 1, "string", args[i]);                                               \
+#define NEED_STR(name, i)                                                                                    \
+    do {                                                                                                     \
+        if (args[i]->type != V_STR)                                                                          \
+            return bi_type_fail(ctx, name, (i) + 1, "string", args[i]);                                      \
     } while (0)
 
 static bi_status finish_array(bi_ctx *ctx, vbuild *vb, const val **out)
@@ -383,7 +384,8 @@ static bi_status rx_collect_match(bi_ctx *ctx, void *env, const PCRE2_SIZE *ov, 
     return c->vb.oom ? bi_oom(ctx) : BI_OK;
 }
 
-static bi_status regex_find(bi_ctx *ctx, const char *name, const val *const *args, bool submatches, const val **out)
+static bi_status regex_find(bi_ctx *ctx, const char *name, const val *const *args, bool submatches,
+                            const val **out)
 {
     NEED_STR(name, 0);
     NEED_STR(name, 1);
@@ -395,7 +397,8 @@ static bi_status regex_find(bi_ctx *ctx, const char *name, const val *const *arg
         return BI_ERR;
     rx_collect c = {.s = args[1]->u.s, .submatches = submatches};
     vb_init(&c.vb, ctx->arena);
-    if (limit != 0 && rx_each(ctx, name, &r, args[1]->u.s, args[1]->len, limit, rx_collect_match, &c) != BI_OK)
+    if (limit != 0 &&
+        rx_each(ctx, name, &r, args[1]->u.s, args[1]->len, limit, rx_collect_match, &c) != BI_OK)
         return BI_ERR;
     return finish_array(ctx, &c.vb, out);
 }
@@ -591,11 +594,13 @@ bi_status bi_regex_template_match(bi_ctx *ctx, const val *const *args, const val
     const val *tpl = args[0];
     if (args[2]->len != 1)
         return bi_fail(ctx, POL_EVAL_BUILTIN,
-                       "%s: start delimiter has to be exactly one character long but is %u long", name, args[2]->len);
+                       "%s: start delimiter has to be exactly one character long but is %u long", name,
+                       args[2]->len);
     /* OPA reports the start delimiter's length here too. */
     if (args[3]->len != 1)
-        return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: end delimiter has to be exactly one character long but is %u long",
-                       name, args[2]->len);
+        return bi_fail(ctx, POL_EVAL_BUILTIN,
+                       "%s: end delimiter has to be exactly one character long but is %u long", name,
+                       args[2]->len);
     char ds = args[2]->u.s[0], de = args[3]->u.s[0];
     txt_buf b;
     txt_init(&b, ctx->arena, tpl->len * 2 + 4);
@@ -857,15 +862,9 @@ static void glob_seq(gparse *g, bool in_terms)
             }
             break;
         }
-        case '?':
-            glob_emit(g, G_NOSEP, 0);
-            break;
-        case '[':
-            glob_class(g);
-            break;
-        case '{':
-            glob_terms(g);
-            break;
+        case '?': glob_emit(g, G_NOSEP, 0); break;
+        case '[': glob_class(g); break;
+        case '{': glob_terms(g); break;
         case '\\':
             if (!glob_peek(g, &cp, &k)) {
                 g->p->err = "unexpected end of input";
@@ -874,9 +873,7 @@ static void glob_seq(gparse *g, bool in_terms)
             g->i += k;
             glob_emit(g, G_CHAR, cp);
             break;
-        default:
-            glob_emit(g, G_CHAR, cp);
-            break;
+        default: glob_emit(g, G_CHAR, cp); break;
         }
     }
 }
@@ -919,8 +916,8 @@ static bool glob_class_has(const gclass *cl, int32_t cp)
 }
 
 /* Adds pc and everything reachable from it by epsilon moves. */
-static void glob_add(const gprog *p, uint32_t *list, uint32_t *nlist, uint32_t *mark, uint32_t gen, uint32_t *stack,
-                     uint32_t pc)
+static void glob_add(const gprog *p, uint32_t *list, uint32_t *nlist, uint32_t *mark, uint32_t gen,
+                     uint32_t *stack, uint32_t pc)
 {
     uint32_t sp = 0;
     stack[sp++] = pc;
@@ -931,18 +928,13 @@ static void glob_add(const gprog *p, uint32_t *list, uint32_t *nlist, uint32_t *
         mark[q] = gen;
         const ginst *in = &p->ins[q];
         switch ((gop)in->op) {
-        case G_JMP:
-            stack[sp++] = in->x;
-            break;
+        case G_JMP: stack[sp++] = in->x; break;
         case G_SPLIT:
             stack[sp++] = in->y;
             stack[sp++] = in->x;
             break;
-        case G_FAIL:
-            break;
-        default:
-            list[(*nlist)++] = q;
-            break;
+        case G_FAIL: break;
+        default: list[(*nlist)++] = q; break;
         }
     }
 }
@@ -969,20 +961,11 @@ static bool glob_run(arena *a, const gprog *p, const int32_t *delims, uint32_t n
             const ginst *in = &p->ins[cur[t]];
             bool ok = false;
             switch ((gop)in->op) {
-            case G_CHAR:
-                ok = in->c == cp;
-                break;
-            case G_NOSEP:
-                ok = !delim;
-                break;
-            case G_ANY:
-                ok = true;
-                break;
-            case G_CLASS:
-                ok = glob_class_has(&p->cls[in->x], cp);
-                break;
-            default:
-                break;
+            case G_CHAR: ok = in->c == cp; break;
+            case G_NOSEP: ok = !delim; break;
+            case G_ANY: ok = true; break;
+            case G_CLASS: ok = glob_class_has(&p->cls[in->x], cp); break;
+            default: break;
             }
             if (ok)
                 glob_add(p, next, &nnext, mark, gen, stack, cur[t] + 1);
@@ -1118,7 +1101,8 @@ typedef struct gi_tok {
  * "input:<glob>, pos:<rune index>, <reason>: the input provided is invalid". */
 static bi_status gi_fail(bi_ctx *ctx, const val *glob, size_t pos, const char *reason)
 {
-    return bi_fail(ctx, POL_EVAL_BUILTIN, "regex.globs_match: input:%.*s, pos:%zu, %s: the input provided is invalid",
+    return bi_fail(ctx, POL_EVAL_BUILTIN,
+                   "regex.globs_match: input:%.*s, pos:%zu, %s: the input provided is invalid",
                    (int)(glob->len > 200 ? 200 : glob->len), glob->u.s, pos, reason);
 }
 
@@ -1172,9 +1156,11 @@ static bi_status gi_tokenize(bi_ctx *ctx, const val *glob, gi_tok **out, uint32_
                     complete = true;
                 } else if (!e2 && x == '-') {
                     if (!prev_exists)
-                        return gi_fail(ctx, glob, i, "range character '-' must be preceded by a Unicode character");
+                        return gi_fail(ctx, glob, i,
+                                       "range character '-' must be preceded by a Unicode character");
                     if (i + 1 >= n)
-                        return gi_fail(ctx, glob, i, "range character '-' must be followed by a Unicode character");
+                        return gi_fail(ctx, glob, i,
+                                       "range character '-' must be followed by a Unicode character");
                     bool e3 = false;
                     if (r[i] == '\\' && i + 1 < n) {
                         e3 = true;
@@ -1182,13 +1168,14 @@ static bi_status gi_tokenize(bi_ctx *ctx, const val *glob, gi_tok **out, uint32_
                     }
                     int32_t hi = r[i++];
                     if (!e3 && (hi == ']' || hi == '-'))
-                        return gi_fail(ctx, glob, i, "range character '-' cannot be followed by a special symbol");
+                        return gi_fail(ctx, glob, i,
+                                       "range character '-' cannot be followed by a special symbol");
                     if (hi < prev) {
                         char lo_s[8] = {0}, hi_s[8] = {0};
                         utf8proc_encode_char(hi, (utf8proc_uint8_t *)lo_s);
                         utf8proc_encode_char(prev, (utf8proc_uint8_t *)hi_s);
-                        snprintf(reason, sizeof reason, "range is out of order: '%s' comes before '%s' in Unicode",
-                                 lo_s, hi_s);
+                        snprintf(reason, sizeof reason,
+                                 "range is out of order: '%s' comes before '%s' in Unicode", lo_s, hi_s);
                         return gi_fail(ctx, glob, i, reason);
                     }
                     rng[2 * nr] = prev;

@@ -141,11 +141,12 @@ size_t txt_cp_count(const char *s, size_t n)
     return count;
 }
 
-bi_status txt_elem_fail(bi_ctx *ctx, const char *name, int n, const val *coll, const char *elem, const val *got)
+bi_status txt_elem_fail(bi_ctx *ctx, const char *name, int n, const val *coll, const char *elem,
+                        const val *got)
 {
     const char *ct = vtype_name((vtype)coll->type);
-    return bi_fail(ctx, POL_EVAL_TYPE, "%s: operand %d must be %s of %ss but got %s containing %s", name, n, ct, elem,
-                   ct, vtype_name((vtype)got->type));
+    return bi_fail(ctx, POL_EVAL_TYPE, "%s: operand %d must be %s of %ss but got %s containing %s", name, n,
+                   ct, elem, ct, vtype_name((vtype)got->type));
 }
 
 bi_status txt_int_operand(bi_ctx *ctx, const char *name, int n, const val *x, int64_t *out)
@@ -153,17 +154,17 @@ bi_status txt_int_operand(bi_ctx *ctx, const char *name, int n, const val *x, in
     if (x->type != V_NUM)
         return bi_type_fail(ctx, name, n, "number", x);
     if (!val_is_int(x, out))
-        return bi_fail(ctx, POL_EVAL_TYPE, "%s: operand %d must be integer number but got floating-point number", name,
-                       n);
+        return bi_fail(ctx, POL_EVAL_TYPE,
+                       "%s: operand %d must be integer number but got floating-point number", name, n);
     return BI_OK;
 }
 
 /* ---- small local helpers ------------------------------------------------ */
 
-#define NEED_STR(name, i)                                                                                             \
-    do {                                                                                                              \
-        if (args[i]->type != V_STR)                                                                                   \
-            return bi_type_fail(ctx, name, (i) + 1, "string", args[i]);                                               \
+#define NEED_STR(name, i)                                                                                    \
+    do {                                                                                                     \
+        if (args[i]->type != V_STR)                                                                          \
+            return bi_type_fail(ctx, name, (i) + 1, "string", args[i]);                                      \
     } while (0)
 
 static bi_status put_result(bi_ctx *ctx, const val *v, const val **out)
@@ -477,7 +478,8 @@ bi_status bi_replace_n(bi_ctx *ctx, const val *const *args, const val **out)
      * before building its replacer. */
     for (uint32_t k = 0; k < pats->len; k++) {
         if (pats->u.o.k[k]->type != V_STR)
-            return bi_fail(ctx, POL_EVAL_TYPE, "strings.replace_n: operand 1 non-string key found in pattern object");
+            return bi_fail(ctx, POL_EVAL_TYPE,
+                           "strings.replace_n: operand 1 non-string key found in pattern object");
         if (pats->u.o.v[k]->type != V_STR)
             return bi_fail(ctx, POL_EVAL_TYPE,
                            "strings.replace_n: operand 1 non-string value found in pattern object");
@@ -502,11 +504,21 @@ static bool in_cutset(const val *cut, int32_t cp)
 static bool is_go_space(int32_t cp)
 {
     switch (cp) {
-    case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
-    case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
-        return true;
-    default:
-        return cp >= 0x2000 && cp <= 0x200A;
+    case '\t':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\r':
+    case ' ':
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000: return true;
+    default: return cp >= 0x2000 && cp <= 0x200A;
     }
 }
 
@@ -691,8 +703,8 @@ bi_status bi_strings_count(bi_ctx *ctx, const val *const *args, const val **out)
 
 /* Operand n (*slot) as a list of strings; a lone string is a list of one.
  * Errors as OPA's StringSliceOperand. */
-static bi_status string_list(bi_ctx *ctx, const char *name, int n, const val *const *slot, const val *const **items,
-                             uint32_t *count)
+static bi_status string_list(bi_ctx *ctx, const char *name, int n, const val *const *slot,
+                             const val *const **items, uint32_t *count)
 {
     const val *x = *slot;
     if (x->type == V_STR) {
@@ -754,14 +766,10 @@ bi_status bi_template_string(bi_ctx *ctx, const val *const *args, const val **ou
     for (uint32_t i = 0; i < parts->len; i++) {
         const val *p = parts->u.a[i];
         switch ((vtype)p->type) {
-        case V_STR:
-            txt_put(&b, p->u.s, p->len);
-            break;
+        case V_STR: txt_put(&b, p->u.s, p->len); break;
         case V_NULL:
         case V_BOOL:
-        case V_NUM:
-            txt_put_rego(&b, p);
-            break;
+        case V_NUM: txt_put_rego(&b, p); break;
         case V_SET:
             if (p->len == 0) {
                 txt_put(&b, "<undefined>", 11);
@@ -773,8 +781,7 @@ bi_status bi_template_string(bi_ctx *ctx, const val *const *args, const val **ou
                 txt_put_rego(&b, p->u.a[0]);
             }
             break;
-        default:
-            return bi_fail(ctx, POL_INTERNAL, "illegal argument type: %s", vtype_name((vtype)p->type));
+        default: return bi_fail(ctx, POL_INTERNAL, "illegal argument type: %s", vtype_name((vtype)p->type));
         }
     }
     return put_result(ctx, txt_finish(&b), out);
@@ -795,8 +802,8 @@ enum { UNITS_MAX_DIGITS = 1000, UNITS_EXP_DIGITS = 6, UNITS_FRAC_DIGITS = 10 };
 
 typedef struct units_dec {
     bool neg;
-    char *d;       /* ASCII digits, most significant first, no leading zeros */
-    size_t nd;     /* digits in use; 0 means the value is zero */
+    char *d;   /* ASCII digits, most significant first, no leading zeros */
+    size_t nd; /* digits in use; 0 means the value is zero */
     size_t cap;
     int64_t exp10; /* value = d × 10^exp10 */
 } units_dec;
@@ -1001,10 +1008,10 @@ typedef struct units_scale {
 /* units.parse: the unit's case matters only for its first letter (m is
  * milli, M mega); the rest was lowered before lookup. */
 static const units_scale units_si[] = {
-    {"", 0, 0},   {"m", 0, -3}, {"k", 0, 3},   {"K", 0, 3},   {"ki", 1, 0},  {"Ki", 1, 0},  {"M", 0, 6},
-    {"mi", 2, 0}, {"Mi", 2, 0}, {"g", 0, 9},   {"G", 0, 9},   {"gi", 3, 0},  {"Gi", 3, 0},  {"t", 0, 12},
-    {"T", 0, 12}, {"ti", 4, 0}, {"Ti", 4, 0},  {"p", 0, 15},  {"P", 0, 15},  {"pi", 5, 0},  {"Pi", 5, 0},
-    {"e", 0, 18}, {"E", 0, 18}, {"ei", 6, 0},  {"Ei", 6, 0},
+    {"", 0, 0},   {"m", 0, -3}, {"k", 0, 3},  {"K", 0, 3},  {"ki", 1, 0}, {"Ki", 1, 0}, {"M", 0, 6},
+    {"mi", 2, 0}, {"Mi", 2, 0}, {"g", 0, 9},  {"G", 0, 9},  {"gi", 3, 0}, {"Gi", 3, 0}, {"t", 0, 12},
+    {"T", 0, 12}, {"ti", 4, 0}, {"Ti", 4, 0}, {"p", 0, 15}, {"P", 0, 15}, {"pi", 5, 0}, {"Pi", 5, 0},
+    {"e", 0, 18}, {"E", 0, 18}, {"ei", 6, 0}, {"Ei", 6, 0},
 };
 
 /* units.parse_bytes: the whole string was lowered first. */
@@ -1042,7 +1049,8 @@ static bi_status units_common(bi_ctx *ctx, const val *arg, bool bytes, const val
     if (!units_split(s, n, &num_len))
         return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: exponent too large", name);
     if (num_len == 0)
-        return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: %s", name, bytes ? "no byte amount provided" : "no amount provided");
+        return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: %s", name,
+                       bytes ? "no byte amount provided" : "no amount provided");
     char *unit = s + num_len;
     size_t unit_len = n - num_len;
     if (!bytes)
@@ -1063,7 +1071,8 @@ static bi_status units_common(bi_ctx *ctx, const val *arg, bool bytes, const val
         if (!x.d)
             return bi_oom(ctx);
         return bi_fail(ctx, POL_EVAL_BUILTIN, "%s: %s", name,
-                       bytes ? "could not parse byte amount to a number" : "could not parse amount to a number");
+                       bytes ? "could not parse byte amount to a number"
+                             : "could not parse amount to a number");
     }
     for (unsigned i = 0; i < scale->pow1024; i++)
         if (!units_mul_small(ctx->arena, &x, 1024))

@@ -23,7 +23,7 @@ void txt_init(txt_buf *b, arena *a, size_t hint);
 void txt_put(txt_buf *b, const char *s, size_t n);
 void txt_putc(txt_buf *b, char c);
 void txt_pad(txt_buf *b, char c, size_t n);
-void txt_put_cp(txt_buf *b, int32_t cp); /* UTF-8 encodes one code point */
+void txt_put_cp(txt_buf *b, int32_t cp);     /* UTF-8 encodes one code point */
 void txt_put_rego(txt_buf *b, const val *x); /* Rego term syntax (rego_write) */
 void txt_put_num(txt_buf *b, const val *x);  /* number as OPA prints it */
 /* The finished string value, or NULL when an allocation failed or the text
@@ -39,7 +39,8 @@ size_t txt_cp_count(const char *s, size_t n);
 
 /* "name: operand n must be <coll> of <elem>s but got <coll> containing <type>"
  * (OPA's NewOperandElementErr), as POL_EVAL_TYPE. */
-bi_status txt_elem_fail(bi_ctx *ctx, const char *name, int n, const val *coll, const char *elem, const val *got);
+bi_status txt_elem_fail(bi_ctx *ctx, const char *name, int n, const val *coll, const char *elem,
+                        const val *got);
 /* Operand n must be an integral number in int64: OPA's IntOperand errors. */
 bi_status txt_int_operand(bi_ctx *ctx, const char *name, int n, const val *x, int64_t *out);
 

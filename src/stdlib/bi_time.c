@@ -58,9 +58,11 @@ static bi_status fail_msg(bi_ctx *ctx, pol_status code, const char *name, const 
 /* TZif files in tzdata are a few KiB; anything larger is not a zone file. */
 #define TZ_FILE_MAX (1u << 20)
 
-static const char month_names[12][10] = {"January", "February", "March",     "April",   "May",      "June",
-                                             "July",    "August",   "September", "October", "November", "December"};
-static const char day_names[7][10] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+static const char month_names[12][10] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
+static const char day_names[7][10] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                      "Thursday", "Friday", "Saturday"};
 /* Days in a non-leap year before month m+1 begins; [12] is the year. */
 static const int days_before_month[13] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365};
 
@@ -159,7 +161,7 @@ static bi_status out_ns(bi_ctx *ctx, const char *name, gotime t, const val **out
  * type's abbreviation index < charcnt. */
 typedef struct tzloc {
     bool utc;
-    uint8_t tsize;                         /* bytes per transition time: 4 (v1) or 8 */
+    uint8_t tsize; /* bytes per transition time: 4 (v1) or 8 */
     uint32_t timecnt, typecnt, charcnt;
     const unsigned char *tx, *idx, *types; /* times, type indexes, 6-byte type records */
     const char *chars;                     /* abbreviations, NUL-separated */
@@ -176,7 +178,6 @@ typedef struct tzperiod {
     bool isdst;
     int64_t start, end;
 } tzperiod;
-
 
 static int64_t tz_when(const tzloc *z, uint32_t i)
 {
@@ -226,7 +227,8 @@ static bool tz_parse(const unsigned char *p, size_t n, tzloc *z)
             c[i] = nt_be32(p + off + 20 + 4 * i);
         off += 44;
         /* Counts are 32-bit, so these products cannot overflow size_t. */
-        size_t body = (size_t)c[3] * tsize + c[3] + (size_t)c[4] * 6 + c[5] + (size_t)c[2] * (tsize + 4) + c[1] + c[0];
+        size_t body =
+            (size_t)c[3] * tsize + c[3] + (size_t)c[4] * 6 + c[5] + (size_t)c[2] * (tsize + 4) + c[1] + c[0];
         if (body > n - off)
             return false;
         if (ver == 0 || pass == 1) {
@@ -402,9 +404,7 @@ static int64_t tz_rule_time(int64_t year, const tzrule *r, int off)
         if (is_leap(year) && r->day >= 60)
             s += SEC_PER_DAY;
         break;
-    case RULE_DOY:
-        s = (int64_t)r->day * SEC_PER_DAY;
-        break;
+    case RULE_DOY: s = (int64_t)r->day * SEC_PER_DAY; break;
     case RULE_MWD: {
         /* Weekday of the first of the month, then the week-th such day. */
         int64_t first = days_from_civil(year, r->mon, 1);
@@ -488,7 +488,8 @@ static bool tz_extend_lookup(const char *str, size_t n, int64_t last_tx, int64_t
     if (ysec < start)
         *p = (tzperiod){std_name, std_len, std_off, std_dst, year_start, start + year_start};
     else if (ysec >= end)
-        *p = (tzperiod){std_name, std_len, std_off, std_dst, end + year_start, year_start + 365 * SEC_PER_DAY};
+        *p =
+            (tzperiod){std_name, std_len, std_off, std_dst, end + year_start, year_start + 365 * SEC_PER_DAY};
     else
         *p = (tzperiod){dst_name, dst_len, dst_off, dst_dst, start + year_start, end + year_start};
     return true;
@@ -653,7 +654,8 @@ static void zoned_civil(const zoned_time *zt, civil *c, tzperiod *p)
 /* Go's time.Date for a wall clock in zone z; month and day may be out of
  * range and normalise into the year/month. False when the date is so far
  * out that no int64-nanosecond instant could be near it. */
-static bool wall_to_instant(int64_t year, int64_t month, int64_t day, const civil *clock, const tzloc *z, gotime *out)
+static bool wall_to_instant(int64_t year, int64_t month, int64_t day, const civil *clock, const tzloc *z,
+                            gotime *out)
 {
     int64_t m0 = month - 1;
     year += nt_floor_div(m0, 12);
@@ -681,14 +683,41 @@ static bool wall_to_instant(int64_t year, int64_t month, int64_t day, const civi
 
 enum std_token {
     STD_NONE,
-    STD_LONG_MONTH, STD_MONTH, STD_NUM_MONTH, STD_ZERO_MONTH,
-    STD_LONG_WEEKDAY, STD_WEEKDAY,
-    STD_DAY, STD_UNDER_DAY, STD_ZERO_DAY, STD_UNDER_YEARDAY, STD_ZERO_YEARDAY,
-    STD_HOUR, STD_HOUR12, STD_ZERO_HOUR12, STD_MINUTE, STD_ZERO_MINUTE, STD_SECOND, STD_ZERO_SECOND,
-    STD_LONG_YEAR, STD_YEAR, STD_PM_UPPER, STD_PM_LOWER, STD_TZ,
-    STD_ISO_TZ, STD_ISO_SECONDS_TZ, STD_ISO_SHORT_TZ, STD_ISO_COLON_TZ, STD_ISO_COLON_SECONDS_TZ,
-    STD_NUM_TZ, STD_NUM_SECONDS_TZ, STD_NUM_SHORT_TZ, STD_NUM_COLON_TZ, STD_NUM_COLON_SECONDS_TZ,
-    STD_FRAC0, STD_FRAC9, /* ".000" exact digits; ".999" trailing zeros dropped */
+    STD_LONG_MONTH,
+    STD_MONTH,
+    STD_NUM_MONTH,
+    STD_ZERO_MONTH,
+    STD_LONG_WEEKDAY,
+    STD_WEEKDAY,
+    STD_DAY,
+    STD_UNDER_DAY,
+    STD_ZERO_DAY,
+    STD_UNDER_YEARDAY,
+    STD_ZERO_YEARDAY,
+    STD_HOUR,
+    STD_HOUR12,
+    STD_ZERO_HOUR12,
+    STD_MINUTE,
+    STD_ZERO_MINUTE,
+    STD_SECOND,
+    STD_ZERO_SECOND,
+    STD_LONG_YEAR,
+    STD_YEAR,
+    STD_PM_UPPER,
+    STD_PM_LOWER,
+    STD_TZ,
+    STD_ISO_TZ,
+    STD_ISO_SECONDS_TZ,
+    STD_ISO_SHORT_TZ,
+    STD_ISO_COLON_TZ,
+    STD_ISO_COLON_SECONDS_TZ,
+    STD_NUM_TZ,
+    STD_NUM_SECONDS_TZ,
+    STD_NUM_SHORT_TZ,
+    STD_NUM_COLON_TZ,
+    STD_NUM_COLON_SECONDS_TZ,
+    STD_FRAC0,
+    STD_FRAC9, /* ".000" exact digits; ".999" trailing zeros dropped */
 };
 
 /* The first token of a layout: literal text [0, prefix), then the token
@@ -713,14 +742,21 @@ static std_chunk chunk(size_t prefix, int std, size_t len)
 /* Go's nextStdChunk, token for token. */
 static std_chunk next_std(const char *l, size_t n)
 {
-    static const int std0x[6] = {STD_ZERO_MONTH, STD_ZERO_DAY, STD_ZERO_HOUR12, STD_ZERO_MINUTE, STD_ZERO_SECOND, STD_YEAR};
+    static const int std0x[6] = {STD_ZERO_MONTH,  STD_ZERO_DAY,    STD_ZERO_HOUR12,
+                                 STD_ZERO_MINUTE, STD_ZERO_SECOND, STD_YEAR};
     static const struct {
         char lit[10];
         int std;
     } zones[] = {
-        {"-070000", STD_NUM_SECONDS_TZ}, {"-07:00:00", STD_NUM_COLON_SECONDS_TZ}, {"-0700", STD_NUM_TZ},
-        {"-07:00", STD_NUM_COLON_TZ},    {"-07", STD_NUM_SHORT_TZ},               {"Z070000", STD_ISO_SECONDS_TZ},
-        {"Z07:00:00", STD_ISO_COLON_SECONDS_TZ}, {"Z0700", STD_ISO_TZ},          {"Z07:00", STD_ISO_COLON_TZ},
+        {"-070000", STD_NUM_SECONDS_TZ},
+        {"-07:00:00", STD_NUM_COLON_SECONDS_TZ},
+        {"-0700", STD_NUM_TZ},
+        {"-07:00", STD_NUM_COLON_TZ},
+        {"-07", STD_NUM_SHORT_TZ},
+        {"Z070000", STD_ISO_SECONDS_TZ},
+        {"Z07:00:00", STD_ISO_COLON_SECONDS_TZ},
+        {"Z0700", STD_ISO_TZ},
+        {"Z07:00", STD_ISO_COLON_TZ},
         {"Z07", STD_ISO_SHORT_TZ},
     };
     for (size_t i = 0; i < n; i++) {
@@ -798,8 +834,7 @@ static std_chunk next_std(const char *l, size_t n)
                 }
             }
             break;
-        default:
-            break;
+        default: break;
         }
     }
     return chunk(n, STD_NONE, 0);
@@ -1034,7 +1069,6 @@ static bool get_num3(cursor *c, bool fixed, int *out)
     return true;
 }
 
-
 /* Index of the first table name (or its first `len` bytes) the value
  * starts with, consuming it; -1 when none. */
 static int lookup_name(const char tab[][10], int count, size_t len, cursor *c)
@@ -1128,8 +1162,9 @@ static bool skip_literal(cursor *c, const char *p, size_t pn)
 
 /* time.ParseError text: either `parsing time "V" as "L": cannot parse "v"
  * as "l"` or `parsing time "V"<msg>[extra quoted]`. */
-static bi_status parse_fail(bi_ctx *ctx, const char *bname, cursor whole_layout, cursor whole_value, cursor velem,
-                            const char *lelem, size_t lelem_len, const char *msg, const cursor *extra)
+static bi_status parse_fail(bi_ctx *ctx, const char *bname, cursor whole_layout, cursor whole_value,
+                            cursor velem, const char *lelem, size_t lelem_len, const char *msg,
+                            const cursor *extra)
 {
     char buf[sizeof ctx->err_msg];
     sbuf sb;
@@ -1156,8 +1191,8 @@ static bi_status parse_fail(bi_ctx *ctx, const char *bname, cursor whole_layout,
  * zone: a numeric offset moves the instant, "Z"/"UTC" mean UTC, and any
  * other zone abbreviation leaves the wall clock read as UTC (Go only
  * records such an abbreviation unless it is the local zone's). */
-static bi_status go_parse(bi_ctx *ctx, const char *bname, const char *layout, size_t ln, const char *value, size_t vn,
-                          gotime *out)
+static bi_status go_parse(bi_ctx *ctx, const char *bname, const char *layout, size_t ln, const char *value,
+                          size_t vn, gotime *out)
 {
     const cursor whole_layout = {layout, ln}, whole_value = {value, vn};
     cursor v = {value, vn}, l = {layout, ln};
@@ -1271,7 +1306,8 @@ static bi_status go_parse(bi_ctx *ctx, const char *bname, const char *layout, si
         }
         case STD_PM_UPPER:
         case STD_PM_LOWER: {
-            const char *pmw = ch.std == STD_PM_UPPER ? "PM" : "pm", *amw = ch.std == STD_PM_UPPER ? "AM" : "am";
+            const char *pmw = ch.std == STD_PM_UPPER ? "PM" : "pm",
+                       *amw = ch.std == STD_PM_UPPER ? "AM" : "am";
             if (v.n < 2) {
                 ok = false;
                 break;
@@ -1398,7 +1434,8 @@ static bi_status go_parse(bi_ctx *ctx, const char *bname, const char *layout, si
             }
         }
         if (yday < 1 || yday > 365)
-            return parse_fail(ctx, bname, whole_layout, whole_value, v, NULL, 0, ": day-of-year out of range", NULL);
+            return parse_fail(ctx, bname, whole_layout, whole_value, v, NULL, 0, ": day-of-year out of range",
+                              NULL);
         if (m == 0) {
             m = (yday - 1) / 31 + 1;
             if (days_before_month[m] < yday)
@@ -1406,12 +1443,12 @@ static bi_status go_parse(bi_ctx *ctx, const char *bname, const char *layout, si
             d = yday - days_before_month[m - 1];
         }
         if (month >= 0 && month != m)
-            return parse_fail(ctx, bname, whole_layout, whole_value, v, NULL, 0, ": day-of-year does not match month",
-                              NULL);
+            return parse_fail(ctx, bname, whole_layout, whole_value, v, NULL, 0,
+                              ": day-of-year does not match month", NULL);
         month = m;
         if (day >= 0 && day != d)
-            return parse_fail(ctx, bname, whole_layout, whole_value, v, NULL, 0, ": day-of-year does not match day",
-                              NULL);
+            return parse_fail(ctx, bname, whole_layout, whole_value, v, NULL, 0,
+                              ": day-of-year does not match day", NULL);
         day = d;
     } else {
         if (month < 0)
@@ -1437,14 +1474,9 @@ static bi_status parse_duration(bi_ctx *ctx, const char *bname, const char *s0, 
         char name[4];
         uint64_t ns;
     } units[] = {
-        {"ns", 1},
-        {"us", 1000},
-        {"\xc2\xb5s", 1000}, /* U+00B5 micro sign */
-        {"\xce\xbcs", 1000}, /* U+03BC Greek mu */
-        {"ms", 1000000},
-        {"s", 1000000000ULL},
-        {"m", 60000000000ULL},
-        {"h", 3600000000000ULL},
+        {"ns", 1},           {"us", 1000},         {"\xc2\xb5s", 1000}, /* U+00B5 micro sign */
+        {"\xce\xbcs", 1000},                                            /* U+03BC Greek mu */
+        {"ms", 1000000},     {"s", 1000000000ULL}, {"m", 60000000000ULL}, {"h", 3600000000000ULL},
     };
     const uint64_t limit = (uint64_t)1 << 63;
     const char *s = s0;
@@ -1563,8 +1595,8 @@ bi_status bi_time_now_ns(bi_ctx *ctx, const val *const *args, const val **out)
     return nt_out_int(ctx, bi_now_ns(ctx), out);
 }
 
-static bi_status parse_with_layout(bi_ctx *ctx, const char *bname, const char *layout, size_t ln, const val *value,
-                                   const val **out)
+static bi_status parse_with_layout(bi_ctx *ctx, const char *bname, const char *layout, size_t ln,
+                                   const val *value, const val **out)
 {
     gotime t;
     bi_status st = go_parse(ctx, bname, layout, ln, value->u.s, value->len, &t);
@@ -1700,7 +1732,8 @@ static bi_status out_ints(bi_ctx *ctx, const int64_t *xs, int n, const val **out
 }
 
 /* Reads operand 1 as a zoned time and its wall clock. */
-static bi_status civil_operand(bi_ctx *ctx, const char *name, const val *a, zoned_time *zt, civil *c, tzperiod *p)
+static bi_status civil_operand(bi_ctx *ctx, const char *name, const val *a, zoned_time *zt, civil *c,
+                               tzperiod *p)
 {
     bi_status st = time_operand(ctx, name, a, zt);
     if (st == BI_OK)
@@ -1825,8 +1858,8 @@ bi_status bi_time_diff(bi_ctx *ctx, const val *const *args, const val **out)
     tzperiod p;
     zoned_civil(&a, &c1, &p);
     zoned_civil(&b, &c2, &p);
-    int64_t year = c2.year - c1.year, month = c2.month - c1.month, day = c2.day - c1.day, hour = c2.hour - c1.hour,
-            min = c2.min - c1.min, sec = c2.sec - c1.sec;
+    int64_t year = c2.year - c1.year, month = c2.month - c1.month, day = c2.day - c1.day,
+            hour = c2.hour - c1.hour, min = c2.min - c1.min, sec = c2.sec - c1.sec;
     if (sec < 0) {
         sec += 60;
         min--;
@@ -1850,4 +1883,3 @@ bi_status bi_time_diff(bi_ctx *ctx, const val *const *args, const val **out)
     int64_t r[6] = {year, month, day, hour, min, sec};
     return out_ints(ctx, r, 6, out);
 }
-

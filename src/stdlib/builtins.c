@@ -7,7 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#define BI_DECL(id, name, arity, flags, fn) bi_status fn(bi_ctx *ctx, const val *const *args, const val **out);
+#define BI_DECL(id, name, arity, flags, fn)                                                                  \
+    bi_status fn(bi_ctx *ctx, const val *const *args, const val **out);
 POL_BUILTINS(BI_DECL)
 #undef BI_DECL
 

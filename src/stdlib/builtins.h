@@ -27,10 +27,10 @@ typedef struct bi_ctx {
     arena *arena;
     pol_status err_code; /* set by bi_fail*: POL_EVAL_TYPE, POL_EVAL_BUILTIN, POL_LIMIT_* or POL_NOMEM */
     char err_msg[384];   /* "count: operand 1 must be ..." — the builtin's name first, as OPA prints */
-    int64_t now_ns; /* the evaluation's clock; 0 until first read: use bi_now_ns() */
-    uint64_t seed;  /* per-evaluation randomness for rand.intn / uuid; 0 until first read: use bi_seed() */
+    int64_t now_ns;      /* the evaluation's clock; 0 until first read: use bi_now_ns() */
+    uint64_t seed; /* per-evaluation randomness for rand.intn / uuid; 0 until first read: use bi_seed() */
     uint32_t regex_match_limit, regex_depth_limit;
-    void *pcre_gctx; /* pcre2_general_context* allocating from the arena, or NULL */
+    void *pcre_gctx;           /* pcre2_general_context* allocating from the arena, or NULL */
     struct rx_cache *rx_cache; /* compiled patterns kept for the context's lifetime, or NULL */
 } bi_ctx;
 
@@ -73,13 +73,14 @@ uint64_t bi_seed(bi_ctx *ctx);
 bi_status bi_oom(bi_ctx *ctx);
 
 /* Area lists, each owned by one source file. */
-#include "bi_core.h"    /* operators, comparison, aggregates, numbers, types, arrays, objects, sets, json, encoding, walk */
-#include "bi_strings.h" /* strings, sprintf, regex, glob, units */
-#include "bi_net_time.h" /* net, time, uuid, rand, semver */
+#include "bi_core.h" /* operators, comparison, aggregates, numbers, types, arrays, objects, sets, json, encoding, walk */
 #include "bi_crypto.h"   /* crypto hashes and HMAC, x509, io.jwt, providers.aws */
 #include "bi_graphql.h"  /* graphql.*, json.match_schema, json.verify_schema */
+#include "bi_net_time.h" /* net, time, uuid, rand, semver */
+#include "bi_strings.h"  /* strings, sprintf, regex, glob, units */
 
-#define POL_BUILTINS(X) BI_LIST_CORE(X) BI_LIST_STRINGS(X) BI_LIST_NET_TIME(X) BI_LIST_CRYPTO(X) BI_LIST_GRAPHQL(X)
+#define POL_BUILTINS(X)                                                                                      \
+    BI_LIST_CORE(X) BI_LIST_STRINGS(X) BI_LIST_NET_TIME(X) BI_LIST_CRYPTO(X) BI_LIST_GRAPHQL(X)
 
 typedef enum bi_id {
 #define BI_ENUM(id, name, arity, flags, fn) BI_##id,

@@ -2,10 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "policy.h"
 #include "cache.h"
+#include "policy.h"
 #include "vm.h"
-
 
 #define DEFAULT_ARENA (8u << 20)
 #define DEFAULT_INSNS 100000000ull
@@ -181,7 +180,8 @@ POL_EXPORT pol_ctx *pol_ctx_new(pol_bundle *b, const pol_ctx_options *options, p
     arena_init_fixed(&c->arena, c->arena_buf, c->opt.arena_bytes);
     /* like every other context allocation: all up front, or a clean error */
     c->rx_buf = pa_malloc(al, RX_CACHE_BYTES);
-    c->bi.rx_cache = rx_cache_init(c->rx_buf, RX_CACHE_BYTES, c->opt.regex_match_limit, c->opt.regex_depth_limit);
+    c->bi.rx_cache =
+        rx_cache_init(c->rx_buf, RX_CACHE_BYTES, c->opt.regex_match_limit, c->opt.regex_depth_limit);
     if (!c->bi.rx_cache) {
         pol_ctx_free(c);
         set_err(err, POL_NOMEM, "pol_ctx_new: out of memory");
@@ -238,12 +238,9 @@ static size_t output_size(const val *v, size_t limit, size_t acc)
         return acc;
     switch ((vtype)v->type) {
     case V_NULL:
-    case V_BOOL:
-        return acc + 5;
-    case V_NUM:
-        return acc + (v->nk == NUM_BIG ? v->len : 24);
-    case V_STR:
-        return acc + v->len + 2;
+    case V_BOOL: return acc + 5;
+    case V_NUM: return acc + (v->nk == NUM_BIG ? v->len : 24);
+    case V_STR: return acc + v->len + 2;
     case V_ARR:
     case V_SET:
         acc += 2;
@@ -284,7 +281,8 @@ static pol_status run_entry(pol_ctx *ctx, int ep, const cache_key *key, bool loo
     }
     if (result && output_size(result, ctx->opt.max_output_bytes, 0) > ctx->opt.max_output_bytes) {
         char msg[160];
-        snprintf(msg, sizeof msg, "the result is larger than max_output_bytes (%zu; raise pol_ctx_options.max_output_bytes)",
+        snprintf(msg, sizeof msg,
+                 "the result is larger than max_output_bytes (%zu; raise pol_ctx_options.max_output_bytes)",
                  ctx->opt.max_output_bytes);
         set_err(err, POL_LIMIT_OUTPUT, msg);
         return POL_LIMIT_OUTPUT;
@@ -347,8 +345,9 @@ POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, siz
         memset(&je, 0, sizeof je);
         ctx->input = json_parse(&ctx->arena, input, len, &je);
         if (!ctx->input && je.oom) {
-            set_err(err, POL_LIMIT_ARENA, "input: the context arena is too small for this input "
-                                          "(raise pol_ctx_options.arena_bytes)");
+            set_err(err, POL_LIMIT_ARENA,
+                    "input: the context arena is too small for this input "
+                    "(raise pol_ctx_options.arena_bytes)");
             return POL_LIMIT_ARENA;
         }
         if (!ctx->input) {
@@ -366,8 +365,8 @@ POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, siz
     return run_entry(ctx, ep, kp, false, out, err);
 }
 
-POL_EXPORT pol_status pol_eval_value(pol_ctx *ctx, int ep, const pol_value *input, unsigned flags, pol_result *out,
-                                     pol_error *err)
+POL_EXPORT pol_status pol_eval_value(pol_ctx *ctx, int ep, const pol_value *input, unsigned flags,
+                                     pol_result *out, pol_error *err)
 {
     if (!check_eval_args(ctx, ep, out, err))
         return POL_INVALID_ARGUMENT;
@@ -547,10 +546,8 @@ POL_EXPORT size_t pol_value_length(const pol_value *v)
     case V_ARR:
     case V_SET:
     case V_OBJ:
-    case V_STR:
-        return V(v)->len;
-    default:
-        return 0;
+    case V_STR: return V(v)->len;
+    default: return 0;
     }
 }
 
@@ -560,12 +557,9 @@ POL_EXPORT const pol_value *pol_value_index(const pol_value *v, size_t i)
         return NULL;
     switch (V(v)->type) {
     case V_ARR:
-    case V_SET:
-        return (const pol_value *)V(v)->u.a[i];
-    case V_OBJ:
-        return (const pol_value *)V(v)->u.o.v[i];
-    default:
-        return NULL;
+    case V_SET: return (const pol_value *)V(v)->u.a[i];
+    case V_OBJ: return (const pol_value *)V(v)->u.o.v[i];
+    default: return NULL;
     }
 }
 

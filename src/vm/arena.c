@@ -223,7 +223,8 @@ static void sort_insertion(unsigned char *base, size_t n, size_t size, int (*cmp
             sort_swap(base + (j - 1) * size, base + j * size, size);
 }
 
-static void sort_sift(unsigned char *base, size_t root, size_t n, size_t size, int (*cmp)(const void *, const void *))
+static void sort_sift(unsigned char *base, size_t root, size_t n, size_t size,
+                      int (*cmp)(const void *, const void *))
 {
     for (;;) {
         size_t child = 2 * root + 1;

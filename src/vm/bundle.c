@@ -380,14 +380,14 @@ typedef struct strspan {
 
 typedef struct encoder {
     const pol_alloc *al;
-    obuf blob;       /* string bytes, each followed by a NUL */
-    vec strs;        /* strspan */
-    itab str_index;  /* bytes -> string index */
-    vec recs;        /* vrec */
-    vec refs;        /* uint32_t */
-    vec scratch;     /* uint32_t: child indices of collections being encoded */
-    itab rec_index;  /* record content -> record index */
-    itab ptr_index;  /* value pointer -> record index (saves re-walking shared subtrees) */
+    obuf blob;      /* string bytes, each followed by a NUL */
+    vec strs;       /* strspan */
+    itab str_index; /* bytes -> string index */
+    vec recs;       /* vrec */
+    vec refs;       /* uint32_t */
+    vec scratch;    /* uint32_t: child indices of collections being encoded */
+    itab rec_index; /* record content -> record index */
+    itab ptr_index; /* value pointer -> record index (saves re-walking shared subtrees) */
     bool failed;
     const char *why; /* when failed for a reason other than memory */
 } encoder;
@@ -492,11 +492,8 @@ static uint32_t enc_value(encoder *en, const val *v, uint32_t depth)
     vrec r = {v->type, 0, 0, 0};
     uint32_t base = en->scratch.n;
     switch (v->type) {
-    case V_NULL:
-        break;
-    case V_BOOL:
-        r.payload = v->u.b ? 1 : 0;
-        break;
+    case V_NULL: break;
+    case V_BOOL: r.payload = v->u.b ? 1 : 0; break;
     case V_NUM:
         r.nk = v->nk;
         if (v->nk == NUM_INT)
@@ -506,15 +503,14 @@ static uint32_t enc_value(encoder *en, const val *v, uint32_t depth)
         else
             r.payload = enc_string(en, v->u.s, v->len);
         break;
-    case V_STR:
-        r.payload = enc_string(en, v->u.s, v->len);
-        break;
+    case V_STR: r.payload = enc_string(en, v->u.s, v->len); break;
     case V_ARR:
     case V_SET:
     case V_OBJ:
         r.len = v->len;
         for (uint32_t i = 0; i < v->len && !en->failed; i++) {
-            const val *kids[2] = {v->type == V_OBJ ? v->u.o.k[i] : v->u.a[i], v->type == V_OBJ ? v->u.o.v[i] : NULL};
+            const val *kids[2] = {v->type == V_OBJ ? v->u.o.k[i] : v->u.a[i],
+                                  v->type == V_OBJ ? v->u.o.v[i] : NULL};
             for (int j = 0; j < (v->type == V_OBJ ? 2 : 1); j++) {
                 uint32_t child = enc_value(en, kids[j], depth + 1);
                 uint32_t *slot = vec_push(&en->scratch, en->al, sizeof *slot);
@@ -524,8 +520,7 @@ static uint32_t enc_value(encoder *en, const val *v, uint32_t depth)
             }
         }
         break;
-    default:
-        return enc_fail(en, "a value has an unknown type");
+    default: return enc_fail(en, "a value has an unknown type");
     }
     if (en->failed)
         return STR_NONE;
@@ -721,7 +716,8 @@ static void set_bundle_error(pol_error *err, pol_status code, const char *fmt, .
     va_end(ap);
 }
 
-POL_EXPORT pol_status pol_bundle_save(const pol_bundle *b, void *buf, size_t cap, size_t *needed, pol_error *err)
+POL_EXPORT pol_status pol_bundle_save(const pol_bundle *b, void *buf, size_t cap, size_t *needed,
+                                      pol_error *err)
 {
     if (needed)
         *needed = 0;
@@ -754,7 +750,8 @@ POL_EXPORT pol_status pol_bundle_save(const pol_bundle *b, void *buf, size_t cap
         *needed = o.len;
     pol_status st = POL_OK;
     if (buf && cap < o.len) {
-        set_bundle_error(err, POL_INVALID_ARGUMENT, "buffer too small (%zu bytes given, %zu needed)", cap, o.len);
+        set_bundle_error(err, POL_INVALID_ARGUMENT, "buffer too small (%zu bytes given, %zu needed)", cap,
+                         o.len);
         st = POL_INVALID_ARGUMENT;
     } else if (buf) {
         memcpy(buf, o.p, o.len);
@@ -962,12 +959,8 @@ static bool build_value(loader *L, uint32_t i, const vrec *r, const uint32_t *ch
     memset(slot, 0, sizeof *slot);
     slot->type = r->type;
     switch (r->type) {
-    case V_NULL:
-        L->vals[i] = VAL_NULL;
-        return true;
-    case V_BOOL:
-        L->vals[i] = VAL_BOOL(r->payload != 0);
-        return true;
+    case V_NULL: L->vals[i] = VAL_NULL; return true;
+    case V_BOOL: L->vals[i] = VAL_BOOL(r->payload != 0); return true;
     case V_NUM:
         if (r->nk == NUM_INT) {
             L->vals[i] = v_int(L->mem, (int64_t)r->payload);
@@ -1012,12 +1005,13 @@ static bool build_value(loader *L, uint32_t i, const vrec *r, const uint32_t *ch
         L->vals[i] = slot;
         return true;
     }
-    default:
-        break;
+    default: break;
     }
     uint32_t n = r->len;
     if (n == 0) {
-        L->vals[i] = r->type == V_ARR ? &val_empty_arr_c : r->type == V_SET ? &val_empty_set_c : &val_empty_obj_c;
+        L->vals[i] = r->type == V_ARR   ? &val_empty_arr_c
+                     : r->type == V_SET ? &val_empty_set_c
+                                        : &val_empty_obj_c;
         return true;
     }
     slot->len = n;
@@ -1072,8 +1066,7 @@ static bool check_record_shape(loader *L, uint32_t i, const vrec *r, uint16_t re
         if (r->nk || (r->type == V_STR && r->len))
             return lfail(L, "value %u: malformed %s record", i, vtype_name((vtype)r->type));
         break;
-    default:
-        return lfail(L, "value %u has unknown type %u", i, r->type);
+    default: return lfail(L, "value %u has unknown type %u", i, r->type);
     }
     /* string indexes (strings, big numbers) and ref positions are u32 */
     if (r->payload > UINT32_MAX && (r->type != V_NUM || r->nk == NUM_BIG))
@@ -1121,7 +1114,8 @@ static bool load_values(loader *L)
         if (vtype_is_collection(r->type)) {
             uint64_t m = vrec_nrefs(r);
             if (r->payload != cursor) {
-                ok = lfail(L, "value %u: children start at ref %llu, expected %llu (refs are claimed in order)",
+                ok = lfail(L,
+                           "value %u: children start at ref %llu, expected %llu (refs are claimed in order)",
                            i, (unsigned long long)r->payload, (unsigned long long)cursor);
                 break;
             }
@@ -1133,7 +1127,8 @@ static bool load_values(loader *L)
             cursor += m;
             for (uint64_t j = 0; j < m && ok; j++) {
                 if (children[j] >= i)
-                    ok = lfail(L, "value %u refers to value %u, which is not an earlier value", i, children[j]);
+                    ok = lfail(L, "value %u refers to value %u, which is not an earlier value", i,
+                               children[j]);
                 else if (L->depth[children[j]] + 1u > depth)
                     depth = L->depth[children[j]] + 1u;
             }

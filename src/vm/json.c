@@ -919,7 +919,7 @@ const val *json_parse(arena *a, const char *s, size_t n, json_error *err)
  * key that is not a string) escaped as the contents of a JSON string. */
 typedef struct jsink {
     sbuf *b;
-    bool in_key;     /* escape everything written as JSON string content */
+    bool in_key; /* escape everything written as JSON string content */
     bool escape_html;
 } jsink;
 
@@ -933,7 +933,8 @@ static void json_escape_into(sbuf *b, const char *str, size_t n, bool escape_htm
     for (size_t i = 0; i < n;) {
         unsigned char c = s[i];
         if (c < 0x80) {
-            bool safe = c >= 0x20 && c != '"' && c != '\\' && !(escape_html && (c == '<' || c == '>' || c == '&'));
+            bool safe =
+                c >= 0x20 && c != '"' && c != '\\' && !(escape_html && (c == '<' || c == '>' || c == '&'));
             if (safe) {
                 i++;
                 continue;
@@ -941,7 +942,11 @@ static void json_escape_into(sbuf *b, const char *str, size_t n, bool escape_htm
             sb_put(b, str + run, i - run);
             char e[6] = {'\\', 0, 0, 0, 0, 0};
             switch (c) {
-            case '"': case '\\': e[1] = (char)c; sb_put(b, e, 2); break;
+            case '"':
+            case '\\':
+                e[1] = (char)c;
+                sb_put(b, e, 2);
+                break;
             case '\b': sb_put(b, "\\b", 2); break;
             case '\f': sb_put(b, "\\f", 2); break;
             case '\n': sb_put(b, "\\n", 2); break;
@@ -1080,18 +1085,10 @@ static void rego_quote(jsink *o, const char *str, size_t n)
 static void rego_term(jsink *o, const val *x)
 {
     switch ((vtype)x->type) {
-    case V_NULL:
-        sink_puts(o, "null");
-        return;
-    case V_BOOL:
-        sink_puts(o, x->u.b ? "true" : "false");
-        return;
-    case V_NUM:
-        sink_number(o, x);
-        return;
-    case V_STR:
-        rego_quote(o, x->u.s, x->len);
-        return;
+    case V_NULL: sink_puts(o, "null"); return;
+    case V_BOOL: sink_puts(o, x->u.b ? "true" : "false"); return;
+    case V_NUM: sink_number(o, x); return;
+    case V_STR: rego_quote(o, x->u.s, x->len); return;
     case V_ARR:
         sink_put(o, "[", 1);
         for (uint32_t i = 0; i < x->len; i++) {
@@ -1250,15 +1247,9 @@ static void jw_object_mixed(jsink *o, const jwopts *w, const val *x, int depth)
 static void jw_value(jsink *o, const jwopts *w, const val *x, int depth)
 {
     switch ((vtype)x->type) {
-    case V_NULL:
-        sb_puts(o->b, "null");
-        return;
-    case V_BOOL:
-        sb_puts(o->b, x->u.b ? "true" : "false");
-        return;
-    case V_NUM:
-        json_write_number(o->b, x);
-        return;
+    case V_NULL: sb_puts(o->b, "null"); return;
+    case V_BOOL: sb_puts(o->b, x->u.b ? "true" : "false"); return;
+    case V_NUM: json_write_number(o->b, x); return;
     case V_STR:
         sb_putc(o->b, '"');
         json_escape_into(o->b, x->u.s, x->len, w->escape_html);
@@ -1311,9 +1302,11 @@ static void jw_value(jsink *o, const jwopts *w, const val *x, int depth)
  * default both in json.marshal and in `opa eval` output (its presentation
  * encoder never calls SetEscapeHTML(false)); escape_html = false is for
  * callers that want raw text. */
-void json_write_ex(sbuf *b, const val *x, bool pretty, const char *prefix, const char *indent, bool escape_html);
+void json_write_ex(sbuf *b, const val *x, bool pretty, const char *prefix, const char *indent,
+                   bool escape_html);
 
-void json_write_ex(sbuf *b, const val *x, bool pretty, const char *prefix, const char *indent, bool escape_html)
+void json_write_ex(sbuf *b, const val *x, bool pretty, const char *prefix, const char *indent,
+                   bool escape_html)
 {
     jwopts w = {pretty, prefix ? prefix : "", indent ? indent : "", escape_html};
     jsink o = {.b = b, .escape_html = escape_html};

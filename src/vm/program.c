@@ -22,14 +22,10 @@ const char *const opcode_formats[OP_COUNT] = {
 static uint32_t operand(const insn *in, int slot)
 {
     switch (slot) {
-    case 0:
-        return in->a;
-    case 1:
-        return in->b;
-    case 2:
-        return in->c;
-    default:
-        return in->d;
+    case 0: return in->a;
+    case 1: return in->b;
+    case 2: return in->c;
+    default: return in->d;
     }
 }
 
@@ -37,12 +33,8 @@ static void disasm_operand(const program *p, sbuf *out, char kind, uint32_t v, u
 {
     char tmp[48];
     switch (kind) {
-    case 'R':
-        snprintf(tmp, sizeof tmp, " r%u", v);
-        break;
-    case 'S':
-        snprintf(tmp, sizeof tmp, " s%u", v);
-        break;
+    case 'R': snprintf(tmp, sizeof tmp, " r%u", v); break;
+    case 'S': snprintf(tmp, sizeof tmp, " s%u", v); break;
     case 'K':
         if (v == K_NONE) {
             sb_puts(out, " k-");
@@ -69,17 +61,10 @@ static void disasm_operand(const program *p, sbuf *out, char kind, uint32_t v, u
             sb_putc(out, ')');
         }
         return;
-    case 'B':
-        snprintf(tmp, sizeof tmp, " %s", v < BI_COUNT ? bi_table[v].name : "?");
-        break;
-    case 'J':
-        snprintf(tmp, sizeof tmp, " ->%u", v - base);
-        break;
-    case 'N':
-        snprintf(tmp, sizeof tmp, " %u", v);
-        break;
-    default:
-        return;
+    case 'B': snprintf(tmp, sizeof tmp, " %s", v < BI_COUNT ? bi_table[v].name : "?"); break;
+    case 'J': snprintf(tmp, sizeof tmp, " ->%u", v - base); break;
+    case 'N': snprintf(tmp, sizeof tmp, " %u", v); break;
+    default: return;
     }
     sb_puts(out, tmp);
 }
@@ -88,8 +73,8 @@ void program_disasm_proc(const program *p, uint32_t pi, sbuf *out)
 {
     const proc *pr = &p->procs[pi];
     char line[96];
-    snprintf(line, sizeof line, "proc %u %s regs=%u slots=%u params=%u\n", pi, pr->name ? pr->name : "?", pr->nregs,
-             pr->nslots, pr->nparams);
+    snprintf(line, sizeof line, "proc %u %s regs=%u slots=%u params=%u\n", pi, pr->name ? pr->name : "?",
+             pr->nregs, pr->nslots, pr->nparams);
     sb_puts(out, line);
     for (uint32_t i = 0; i < pr->ncode; i++) {
         const insn *in = &p->code[pr->code + i];
@@ -130,15 +115,11 @@ static bool span_ok(const program *p, const proc *pr, const insn *in)
     case OP_CALLF:
         end = (uint64_t)in->c + (in->b < p->nprocs ? p->procs[in->b].nparams : 0);
         return end <= pr->nregs;
-    case OP_NEXT:
-        return (uint64_t)in->c + 2 <= pr->nregs;
+    case OP_NEXT: return (uint64_t)in->c + 2 <= pr->nregs;
     case OP_MKARR:
-    case OP_MKSET:
-        return (uint64_t)in->b + in->c <= pr->nregs;
-    case OP_MKOBJ:
-        return (uint64_t)in->b + 2ull * in->c <= pr->nregs;
-    default:
-        return true;
+    case OP_MKSET: return (uint64_t)in->b + in->c <= pr->nregs;
+    case OP_MKOBJ: return (uint64_t)in->b + 2ull * in->c <= pr->nregs;
+    default: return true;
     }
 }
 
@@ -199,8 +180,7 @@ static bool semantics_ok(const program *p, const insn *in, char *msg, size_t cap
             return fail(msg, cap, "with-function replacement arity differs from its target", pi, i);
         return true;
     }
-    default:
-        return true;
+    default: return true;
     }
 }
 
@@ -239,37 +219,24 @@ bool program_verify(const program *p, char *msg, size_t cap)
                 uint32_t v = operand(in, s);
                 bool ok = true;
                 switch (fmt[s]) {
-                case 'R':
-                    ok = v < pr->nregs;
-                    break;
-                case 'S':
-                    ok = v < pr->nslots;
-                    break;
-                case 'K':
-                    ok = v < p->nk || (in->op == OP_DATA && s == 2 && v == K_NONE);
-                    break;
-                case 'P':
-                    ok = v < p->nprocs;
-                    break;
-                case 'B':
-                    ok = v < BI_COUNT;
-                    break;
+                case 'R': ok = v < pr->nregs; break;
+                case 'S': ok = v < pr->nslots; break;
+                case 'K': ok = v < p->nk || (in->op == OP_DATA && s == 2 && v == K_NONE); break;
+                case 'P': ok = v < p->nprocs; break;
+                case 'B': ok = v < BI_COUNT; break;
                 case 'J':
                     ok = v >= pr->code && v < pr->code + pr->ncode;
                     if (ok && v <= pr->code + i && !back_edge_charged(p, in->op, v))
-                        return fail(msg, cap, "backward jump to an instruction that does not charge the budget", pi,
-                                    i);
+                        return fail(msg, cap,
+                                    "backward jump to an instruction that does not charge the budget", pi, i);
                     break;
-                case 'N':
-                    break;
-                default:
-                    ok = v == 0;
-                    break;
+                case 'N': break;
+                default: ok = v == 0; break;
                 }
                 if (!ok) {
                     char what[64];
-                    snprintf(what, sizeof what, "%s operand %c%d out of range (%u)", opcode_names[in->op], fmt[s],
-                             s, v);
+                    snprintf(what, sizeof what, "%s operand %c%d out of range (%u)", opcode_names[in->op],
+                             fmt[s], s, v);
                     return fail(msg, cap, what, pi, i);
                 }
             }
@@ -288,14 +255,13 @@ bool program_verify(const program *p, char *msg, size_t cap)
                 return fail(msg, cap, "register span out of range", pi, i);
             if (!semantics_ok(p, in, msg, cap, pi, i))
                 return false;
-            if (in->op == OP_WITH && in->a <= WITH_DATA &&
-                (in->b >= p->nk || p->k[in->b]->type != V_ARR))
+            if (in->op == OP_WITH && in->a <= WITH_DATA && (in->b >= p->nk || p->k[in->b]->type != V_ARR))
                 return fail(msg, cap, "with path is not a constant array", pi, i);
             if (in->op == OP_WITH || in->op == OP_WITHFN) {
                 /* d names a proc or builtin depending on the kind */
                 bool is_builtin = (in->op == OP_WITH && in->a == WITH_BUILTIN_VALUE) ||
-                                  (in->op == OP_WITHFN && (in->a == WITHFN_BUILTIN_BY_BUILTIN ||
-                                                           in->a == WITHFN_PROC_BY_BUILTIN));
+                                  (in->op == OP_WITHFN &&
+                                   (in->a == WITHFN_BUILTIN_BY_BUILTIN || in->a == WITHFN_PROC_BY_BUILTIN));
                 uint32_t limit = is_builtin ? BI_COUNT : p->nprocs;
                 bool needs_d = in->op == OP_WITHFN || in->a >= WITH_RULE;
                 if (needs_d && in->d >= limit)

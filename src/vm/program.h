@@ -32,8 +32,8 @@ typedef enum proc_kind {
 typedef struct proc {
     uint32_t code, ncode; /* code[code .. code+ncode) */
     uint16_t nregs, nslots, nparams;
-    uint8_t kind; /* proc_kind */
-    uint8_t nondet; /* calls a non-deterministic builtin, directly or not */
+    uint8_t kind;     /* proc_kind */
+    uint8_t nondet;   /* calls a non-deterministic builtin, directly or not */
     const char *name; /* "data.pkg.rule" for messages and disassembly */
 } proc;
 

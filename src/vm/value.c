@@ -42,12 +42,12 @@ const val val_empty_set_c = {.type = V_SET};
  * 0.D × 10^point where D are the significant digits (no leading or
  * trailing zeros). Nothing is copied: digits are read from the text. */
 typedef struct dec {
-    const char *m;  /* mantissa text (digits and at most one '.') */
-    size_t mlen;    /* chars in m */
-    size_t dot;     /* index of '.' in m, or mlen */
-    size_t first;   /* digit index of the first significant digit */
-    size_t last;    /* digit index of the last significant digit */
-    int64_t point;  /* decimal exponent of 0.D */
+    const char *m; /* mantissa text (digits and at most one '.') */
+    size_t mlen;   /* chars in m */
+    size_t dot;    /* index of '.' in m, or mlen */
+    size_t first;  /* digit index of the first significant digit */
+    size_t last;   /* digit index of the last significant digit */
+    int64_t point; /* decimal exponent of 0.D */
     bool neg, zero;
 } dec;
 
@@ -222,7 +222,8 @@ void num_write_decimal(sbuf *b, const num_decimal *d, bool neg, int plain_lo, in
             sb_putc(b, '.');
             sb_put(b, digits + 1, n - 1);
         }
-        snprintf(tail, sizeof tail, "e%c%0*ld", exp10 < 0 ? '-' : '+', exp_digits, exp10 < 0 ? -exp10 : exp10);
+        snprintf(tail, sizeof tail, "e%c%0*ld", exp10 < 0 ? '-' : '+', exp_digits,
+                 exp10 < 0 ? -exp10 : exp10);
         sb_puts(b, tail);
     } else if (point <= 0) {
         sb_puts(b, "0.");
@@ -283,12 +284,8 @@ void json_write_number(sbuf *b, const val *x)
         sb_put(b, t + o, sizeof t - o);
         return;
     }
-    case NUM_BIG:
-        sb_put(b, x->u.s, x->len);
-        return;
-    default:
-        num_write_double(b, x->u.d);
-        return;
+    case NUM_BIG: sb_put(b, x->u.s, x->len); return;
+    default: num_write_double(b, x->u.d); return;
     }
 }
 
@@ -298,11 +295,8 @@ static bool num_as_dec(const val *x, char *buf, size_t cap, dec *d)
 {
     int n;
     switch (x->nk) {
-    case NUM_BIG:
-        return dec_parse(x->u.s, x->len, d);
-    case NUM_INT:
-        n = snprintf(buf, cap, "%lld", (long long)x->u.i);
-        break;
+    case NUM_BIG: return dec_parse(x->u.s, x->len, d);
+    case NUM_INT: n = snprintf(buf, cap, "%lld", (long long)x->u.i); break;
     default:
         if (!isfinite(x->u.d))
             return false;
@@ -329,7 +323,10 @@ static val *val_new(arena *a, vtype t)
 /* Small non-negative integers (counts, indexes, most JSON numbers) are
  * shared constants: building them costs no arena space. */
 #define SMALL_INT_LIMIT 256
-#define SI1(n) {.type = V_NUM, .nk = NUM_INT, .u.i = (n)}
+#define SI1(n)                                                                                               \
+    {                                                                                                        \
+        .type = V_NUM, .nk = NUM_INT, .u.i = (n)                                                             \
+    }
 #define SI4(n) SI1(n), SI1((n) + 1), SI1((n) + 2), SI1((n) + 3)
 #define SI16(n) SI4(n), SI4((n) + 4), SI4((n) + 8), SI4((n) + 12)
 #define SI64(n) SI16(n), SI16((n) + 16), SI16((n) + 32), SI16((n) + 48)
@@ -765,14 +762,10 @@ int val_compare(const val *x, const val *y)
     if (x->type != y->type)
         return x->type < y->type ? -1 : 1;
     switch ((vtype)x->type) {
-    case V_NULL:
-        return 0;
-    case V_BOOL:
-        return (int)x->u.b - (int)y->u.b;
-    case V_NUM:
-        return cmp_number(x, y);
-    case V_STR:
-        return cmp_bytes(x->u.s, x->len, y->u.s, y->len);
+    case V_NULL: return 0;
+    case V_BOOL: return (int)x->u.b - (int)y->u.b;
+    case V_NUM: return cmp_number(x, y);
+    case V_STR: return cmp_bytes(x->u.s, x->len, y->u.s, y->len);
     case V_ARR:
     case V_SET: {
         uint32_t n = x->len < y->len ? x->len : y->len;
@@ -806,16 +799,13 @@ bool val_equal(const val *x, const val *y)
     if (!x || !y || x->type != y->type)
         return false;
     switch ((vtype)x->type) {
-    case V_NULL:
-        return true;
-    case V_BOOL:
-        return x->u.b == y->u.b;
+    case V_NULL: return true;
+    case V_BOOL: return x->u.b == y->u.b;
     case V_NUM:
         if (x->nk == NUM_INT && y->nk == NUM_INT)
             return x->u.i == y->u.i;
         return cmp_number(x, y) == 0;
-    case V_STR:
-        return x->len == y->len && memcmp(x->u.s, y->u.s, x->len) == 0;
+    case V_STR: return x->len == y->len && memcmp(x->u.s, y->u.s, x->len) == 0;
     case V_ARR:
     case V_SET:
         if (x->len != y->len)
@@ -889,14 +879,10 @@ uint64_t val_hash(const val *x, uint64_t seed)
 {
     uint64_t h;
     switch ((vtype)x->type) {
-    case V_NULL:
-        return hash_u64(0, seed, 0x10);
-    case V_BOOL:
-        return hash_u64(x->u.b, seed, 0x11);
-    case V_NUM:
-        return hash_number(x, seed);
-    case V_STR:
-        return XXH3_64bits_withSeed(x->u.s, x->len, seed ^ 0x5354520000000000ULL);
+    case V_NULL: return hash_u64(0, seed, 0x10);
+    case V_BOOL: return hash_u64(x->u.b, seed, 0x11);
+    case V_NUM: return hash_number(x, seed);
+    case V_STR: return XXH3_64bits_withSeed(x->u.s, x->len, seed ^ 0x5354520000000000ULL);
     case V_ARR:
     case V_SET:
         h = hash_u64(x->len, seed, x->type == V_ARR ? 0x14 : 0x16);
@@ -983,8 +969,7 @@ const val *val_index(const val *coll, const val *key)
     if (!coll || !key)
         return NULL;
     switch ((vtype)coll->type) {
-    case V_OBJ:
-        return val_obj_get(coll, key);
+    case V_OBJ: return val_obj_get(coll, key);
     case V_ARR: {
         int64_t i;
         if (key->type != V_NUM || !val_is_int(key, &i) || i < 0 || i >= (int64_t)coll->len)
@@ -995,8 +980,7 @@ const val *val_index(const val *coll, const val *key)
         int64_t i = sorted_find(coll->u.a, coll->len, key);
         return i < 0 ? NULL : coll->u.a[i];
     }
-    default:
-        return NULL;
+    default: return NULL;
     }
 }
 
@@ -1008,9 +992,7 @@ bool val_is_int(const val *x, int64_t *out)
     if (!x || x->type != V_NUM)
         return false;
     switch (x->nk) {
-    case NUM_INT:
-        *out = x->u.i;
-        return true;
+    case NUM_INT: *out = x->u.i; return true;
     case NUM_FLOAT: {
         double d = x->u.d;
         if (!isfinite(d) || d != trunc(d) || d < -TWO_POW_63 || d >= TWO_POW_63)
@@ -1030,12 +1012,9 @@ double val_to_double(const val *x)
     if (!x || x->type != V_NUM)
         return NAN;
     switch (x->nk) {
-    case NUM_INT:
-        return (double)x->u.i;
-    case NUM_FLOAT:
-        return x->u.d;
-    default:
-        return dec_strtod(x->u.s, x->len);
+    case NUM_INT: return (double)x->u.i;
+    case NUM_FLOAT: return x->u.d;
+    default: return dec_strtod(x->u.s, x->len);
     }
 }
 

@@ -38,8 +38,8 @@ struct val {
         bool b;
         int64_t i;
         double d;
-        const char *s;         /* V_STR bytes; NUM_BIG decimal text */
-        const val *const *a;   /* V_ARR elements; V_SET elements (sorted) */
+        const char *s;       /* V_STR bytes; NUM_BIG decimal text */
+        const val *const *a; /* V_ARR elements; V_SET elements (sorted) */
         struct {
             const val *const *k; /* sorted keys */
             const val *const *v; /* values, parallel to k */
@@ -95,10 +95,11 @@ void pa_free(const pol_alloc *alloc, void *p, size_t n);
 /* ---- constructors (all return NULL when the arena is full) -------------- */
 
 const val *v_int(arena *a, int64_t i);
-const val *v_float(arena *a, double d);             /* integral doubles within int64 become NUM_INT */
+const val *v_float(arena *a, double d);                   /* integral doubles within int64 become NUM_INT */
 const val *v_num_text(arena *a, const char *s, size_t n); /* JSON number text -> best representation */
-const val *v_str(arena *a, const char *s, size_t n); /* copies */
-const val *v_str_ref(arena *a, const char *s, size_t n); /* no copy: s must outlive the value and be NUL-terminated */
+const val *v_str(arena *a, const char *s, size_t n);      /* copies */
+const val *v_str_ref(arena *a, const char *s,
+                     size_t n); /* no copy: s must outlive the value and be NUL-terminated */
 const val *v_cstr(arena *a, const char *s);
 
 /* ---- builders ---------------------------------------------------------- */
@@ -114,8 +115,8 @@ typedef struct vbuild {
 } vbuild;
 
 void vb_init(vbuild *b, arena *a);
-bool vb_push(vbuild *b, const val *x);                /* array/set element */
-bool vb_put(vbuild *b, const val *k, const val *x);   /* object pair */
+bool vb_push(vbuild *b, const val *x);              /* array/set element */
+bool vb_put(vbuild *b, const val *k, const val *x); /* object pair */
 const val *vb_finish_array(vbuild *b);
 const val *vb_finish_set(vbuild *b); /* sorts, removes duplicates */
 /* Sorts by key. Duplicate keys with equal values collapse; with different
@@ -133,7 +134,7 @@ int val_compare(const val *x, const val *y); /* Rego total order; <0, 0, >0 */
 bool val_equal(const val *x, const val *y);
 uint64_t val_hash(const val *x, uint64_t seed); /* XXH3 over a canonical encoding; equal values hash equal */
 
-const val *val_obj_get(const val *obj, const val *key);               /* NULL if absent */
+const val *val_obj_get(const val *obj, const val *key);                /* NULL if absent */
 const val *val_obj_get_str(const val *obj, const char *key, size_t n); /* NULL if absent */
 bool val_set_has(const val *set, const val *x);
 /* Rego's `x[k]` on any collection: object by key, array by integral
@@ -176,7 +177,8 @@ void json_write(sbuf *b, const val *x, int indent);
 /* Go's json.Marshal / MarshalIndent: prefix and indent strings (the first
  * line gets no prefix, as in Go); escape_html escapes <, > and & as Go's
  * encoder does by default. */
-void json_write_ex(sbuf *b, const val *x, bool pretty, const char *prefix, const char *indent, bool escape_html);
+void json_write_ex(sbuf *b, const val *x, bool pretty, const char *prefix, const char *indent,
+                   bool escape_html);
 /* Number text as OPA prints it (shortest round-trip for doubles). */
 void json_write_number(sbuf *b, const val *x);
 /* ±0.D × 10^point (numconv.h) as text: plain notation when the exponent
@@ -184,7 +186,8 @@ void json_write_number(sbuf *b, const val *x);
  * least exp_digits exponent digits. The layouts of Go's strconv that OPA
  * prints with are instances: encoding/json (-6, 21, 1), 'g' -1 (-4, 6, 2). */
 struct num_decimal;
-void num_write_decimal(sbuf *b, const struct num_decimal *d, bool neg, int plain_lo, int plain_hi, int exp_digits);
+void num_write_decimal(sbuf *b, const struct num_decimal *d, bool neg, int plain_lo, int plain_hi,
+                       int exp_digits);
 /* Rego term syntax (sets as {1, 2}, set() for the empty set); used by
  * sprintf %v and error messages. */
 void rego_write(sbuf *b, const val *x);

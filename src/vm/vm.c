@@ -24,7 +24,10 @@ typedef struct builder {
 } builder;
 
 #define SMALL_INTS 64
-#define I1(n) {.type = V_NUM, .nk = NUM_INT, .u.i = (n)}
+#define I1(n)                                                                                                \
+    {                                                                                                        \
+        .type = V_NUM, .nk = NUM_INT, .u.i = (n)                                                             \
+    }
 #define I4(n) I1(n), I1(n + 1), I1(n + 2), I1(n + 3)
 #define I16(n) I4(n), I4(n + 4), I4(n + 8), I4(n + 12)
 static const val small_ints[SMALL_INTS] = {I16(0), I16(16), I16(32), I16(48)};
@@ -205,12 +208,9 @@ static int cmp_path_pair(const void *x, const void *y);
 static const val *builder_finish(pol_ctx *c, builder *b, bool *conflict)
 {
     switch (b->kind) {
-    case BK_ARRAY:
-        return vb_finish_array(&b->b);
-    case BK_SET:
-        return vb_finish_set(&b->b);
-    case BK_OBJECT:
-        return vb_finish_object(&b->b, conflict);
+    case BK_ARRAY: return vb_finish_array(&b->b);
+    case BK_SET: return vb_finish_set(&b->b);
+    case BK_OBJECT: return vb_finish_object(&b->b, conflict);
     default: {
         /* (path, value) pairs sorted by path, so equal prefixes are adjacent */
         uint32_t n = b->b.n;
@@ -376,7 +376,8 @@ static const override *find_override(const pol_ctx *c, bool builtin, uint32_t id
 
 /* ---- calls ------------------------------------------------------------- */
 
-static pol_status call_builtin_raw(pol_ctx *c, uint32_t id, const val *const *args, const val **out, uint32_t pc)
+static pol_status call_builtin_raw(pol_ctx *c, uint32_t id, const val *const *args, const val **out,
+                                   uint32_t pc)
 {
     const bi_info *bi = &bi_table[id];
     c->bi.err_code = POL_OK;
@@ -403,7 +404,8 @@ static pol_status call_proc(pol_ctx *c, uint32_t proc, const val *const *args, c
 
 /* A mock runs with its own override switched off, so a mock that calls
  * the function it replaces reaches the original (as OPA does). */
-static pol_status call_replacement(pol_ctx *c, override *o, const val *const *args, const val **out, uint32_t pc)
+static pol_status call_replacement(pol_ctx *c, override *o, const val *const *args, const val **out,
+                                   uint32_t pc)
 {
     (void)pc;
     uint32_t saved_floor = c->mock_floor;
@@ -466,13 +468,11 @@ static pol_status eval_rule(pol_ctx *c, uint32_t proc, const val **out, uint32_t
         }
     }
     switch (c->memo_state[proc]) {
-    case MEMO_DONE:
-        *out = c->memo[proc];
-        return *out ? POL_OK : POL_UNDEFINED;
+    case MEMO_DONE: *out = c->memo[proc]; return *out ? POL_OK : POL_UNDEFINED;
     case MEMO_BUSY:
-        return set_error(c, POL_RECURSION, loc_of(c, pc), "rule %s depends on itself", c->prog->procs[proc].name);
-    default:
-        break;
+        return set_error(c, POL_RECURSION, loc_of(c, pc), "rule %s depends on itself",
+                         c->prog->procs[proc].name);
+    default: break;
     }
     c->memo_state[proc] = MEMO_BUSY;
     const val *v = NULL;
@@ -493,7 +493,8 @@ static pol_status eval_rule(pol_ctx *c, uint32_t proc, const val **out, uint32_t
 /* ---- iteration --------------------------------------------------------- */
 
 /* Advances iterator `slot` over coll; false when exhausted. */
-static bool next_kv(pol_ctx *c, const val *coll, uint32_t *slot, const val **k, const val **v, bool value_only)
+static bool next_kv(pol_ctx *c, const val *coll, uint32_t *slot, const val **k, const val **v,
+                    bool value_only)
 {
     uint32_t i = *slot;
     if (!coll || i >= coll->len)
@@ -506,15 +507,12 @@ static bool next_kv(pol_ctx *c, const val *coll, uint32_t *slot, const val **k, 
         *k = value_only ? VAL_NULL : int_val(c, i);
         *v = coll->u.a[i];
         return *k != NULL;
-    case V_SET:
-        *k = *v = coll->u.a[i];
-        return true;
+    case V_SET: *k = *v = coll->u.a[i]; return true;
     case V_OBJ:
         *k = coll->u.o.k[i];
         *v = coll->u.o.v[i];
         return true;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -582,23 +580,22 @@ pol_status vm_call(pol_ctx *c, uint32_t pi, const val *const *args, const val **
     uint32_t pc = pr->code;
     pol_status st = POL_OK;
 
-#define FAIL_TO(target)                                                                                     \
-    do {                                                                                                    \
-        pc = (target);                                                                                      \
-        goto dispatch;                                                                                      \
+#define FAIL_TO(target)                                                                                      \
+    do {                                                                                                     \
+        pc = (target);                                                                                       \
+        goto dispatch;                                                                                       \
     } while (0)
-#define NEXT_INSN()                                                                                         \
-    do {                                                                                                    \
-        pc++;                                                                                               \
-        goto dispatch;                                                                                      \
+#define NEXT_INSN()                                                                                          \
+    do {                                                                                                     \
+        pc++;                                                                                                \
+        goto dispatch;                                                                                       \
     } while (0)
 
 dispatch:
     for (;;) {
         const insn *in = &code[pc];
         switch ((opcode)in->op) {
-        case OP_NOP:
-            NEXT_INSN();
+        case OP_NOP: NEXT_INSN();
         case OP_JMP:
             /* back-edges and forward jumps both count: cheap and bounds loops */
             if (--c->budget == 0) {
@@ -606,15 +603,9 @@ dispatch:
                 goto out;
             }
             FAIL_TO(in->d);
-        case OP_LOADK:
-            R[in->a] = K[in->b];
-            NEXT_INSN();
-        case OP_MOVE:
-            R[in->a] = R[in->b];
-            NEXT_INSN();
-        case OP_CLEAR:
-            R[in->a] = NULL;
-            NEXT_INSN();
+        case OP_LOADK: R[in->a] = K[in->b]; NEXT_INSN();
+        case OP_MOVE: R[in->a] = R[in->b]; NEXT_INSN();
+        case OP_CLEAR: R[in->a] = NULL; NEXT_INSN();
         case OP_JDEF:
             if (R[in->a])
                 FAIL_TO(in->d);
@@ -653,9 +644,10 @@ dispatch:
         case OP_DOTK: {
             /* constant keys are mostly strings into objects: skip the type dispatch */
             const val *coll = R[in->b], *key = K[in->c];
-            const val *v = !coll                                        ? NULL
-                           : coll->type == V_OBJ && key->type == V_STR ? val_obj_get_str(coll, key->u.s, key->len)
-                                                                        : val_index(coll, key);
+            const val *v = !coll ? NULL
+                           : coll->type == V_OBJ && key->type == V_STR
+                               ? val_obj_get_str(coll, key->u.s, key->len)
+                               : val_index(coll, key);
             if (!v)
                 FAIL_TO(in->d);
             R[in->a] = v;
@@ -898,7 +890,7 @@ dispatch:
                 goto out;
             }
             bool conflict = false;
-            const val *v = !ok                    ? NULL
+            const val *v = !ok                  ? NULL
                            : in->op == OP_MKARR ? vb_finish_array(&b)
                            : in->op == OP_MKSET ? vb_finish_set(&b)
                                                 : vb_finish_object(&b, &conflict);
@@ -925,13 +917,12 @@ dispatch:
             if (!R[in->a]) {
                 R[in->a] = R[in->b];
             } else if (R[in->b] && !val_equal(R[in->a], R[in->b])) {
-                st = set_error(c, POL_EVAL_CONFLICT, loc_of(c, pc), "%s", conflict_msgs[in->c < 3 ? in->c : 0]);
+                st = set_error(c, POL_EVAL_CONFLICT, loc_of(c, pc), "%s",
+                               conflict_msgs[in->c < 3 ? in->c : 0]);
                 goto out;
             }
             NEXT_INSN();
-        case OP_RET:
-            *result = R[in->a];
-            goto out;
+        case OP_RET: *result = R[in->a]; goto out;
         case OP_WITH:
             st = with_push(c, in, R[in->c], pc);
             if (st != POL_OK)
@@ -942,12 +933,8 @@ dispatch:
             if (st != POL_OK)
                 goto out;
             NEXT_INSN();
-        case OP_WITHPOP:
-            with_pop(c, in->a);
-            NEXT_INSN();
-        case OP_INDEX:
-            R[in->a] = index_walk(c, K[in->b]);
-            NEXT_INSN();
+        case OP_WITHPOP: with_pop(c, in->a); NEXT_INSN();
+        case OP_INDEX: R[in->a] = index_walk(c, K[in->b]); NEXT_INSN();
         case OP_DISPATCH: {
             /* charged before the exhausted exit too: the verifier counts
              * DISPATCH as a back-edge charge (program.c) */
@@ -971,9 +958,7 @@ dispatch:
                            K[in->b]->type == V_STR ? K[in->b]->u.s : "halted");
             goto out;
         case OP_COUNT:
-        default:
-            st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "invalid opcode");
-            goto out;
+        default: st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "invalid opcode"); goto out;
         }
     }
 out:

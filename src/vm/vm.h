@@ -23,19 +23,19 @@ struct pol_bundle {
 
 /* A with-modifier in force. */
 typedef struct override {
-    uint8_t kind;      /* WITH_* or 0x80|WITHFN_* */
-    uint32_t target;   /* proc or builtin id */
-    uint32_t repl;     /* replacement proc or builtin id (function overrides) */
-    const val *value;  /* replacement value (value overrides) */
-    bool busy;         /* its replacement is running: calls inside reach the original */
+    uint8_t kind;     /* WITH_* or 0x80|WITHFN_* */
+    uint32_t target;  /* proc or builtin id */
+    uint32_t repl;    /* replacement proc or builtin id (function overrides) */
+    const val *value; /* replacement value (value overrides) */
+    bool busy;        /* its replacement is running: calls inside reach the original */
 } override;
 
 /* What WITHPOP restores. */
 typedef struct with_frame {
     const val *input, *data;
-    const val **memo;       /* snapshot of the memo table (arena) */
+    const val **memo; /* snapshot of the memo table (arena) */
     uint8_t *memo_state;
-    uint32_t nover;         /* override stack height before the push */
+    uint32_t nover; /* override stack height before the push */
 } with_frame;
 
 enum { MEMO_NONE = 0, MEMO_BUSY = 1, MEMO_DONE = 2 };

@@ -54,10 +54,12 @@ static bool word_in(const char *s, size_t n, const yword *words)
 }
 
 static const yword y_null_words[] = {"~", "null", "Null", "NULL", ""};
-static const yword y_true_words[] = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", ""};
-static const yword y_false_words[] = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", ""};
-static const yword y_nonfinite_words[] = {".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf",
-                                          "+.INF", "-.inf", "-.Inf", "-.INF", ""};
+static const yword y_true_words[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
+                                     "True", "TRUE", "on",  "On",  "ON",  ""};
+static const yword y_false_words[] = {"n",     "N",     "no",  "No",  "NO",  "false",
+                                      "False", "FALSE", "off", "Off", "OFF", ""};
+static const yword y_nonfinite_words[] = {".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf",  ".INF", "+.inf",
+                                          "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ""};
 
 /* Go's strconv.ParseUint(s, 0, 64) on the magnitude: base prefixes 0x,
  * 0o, 0b, a bare leading 0 for octal. */
@@ -226,7 +228,8 @@ static void y_set_pos(json_error *e, const yaml_mark_t *m)
     e->col = (uint32_t)m->column + 1;
 }
 
-static const val *yfail(yparser *y, const yaml_mark_t *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static const val *yfail(yparser *y, const yaml_mark_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static const val *yfail(yparser *y, const yaml_mark_t *at, const char *fmt, ...)
 {
@@ -294,7 +297,8 @@ static const val *y_scalar_value(yparser *y, const yaml_event_t *ev)
      * string even for plain text. */
     bool force_str;
     if (tag)
-        force_str = strcmp(tag, "!") == 0 || strcmp(tag, YAML_STR_TAG) == 0 || strcmp(tag, "tag:yaml.org,2002:binary") == 0;
+        force_str = strcmp(tag, "!") == 0 || strcmp(tag, YAML_STR_TAG) == 0 ||
+                    strcmp(tag, "tag:yaml.org,2002:binary") == 0;
     else
         force_str = !plain;
     const val *v;
@@ -306,30 +310,21 @@ static const val *y_scalar_value(yparser *y, const yaml_event_t *ev)
     uint64_t uv = 0;
     double dv = 0;
     switch (y_resolve(s, n, &iv, &uv, &dv)) {
-    case YS_NULL:
-        return VAL_NULL;
-    case YS_TRUE:
-        return VAL_TRUE;
-    case YS_FALSE:
-        return VAL_FALSE;
-    case YS_INT:
-        v = v_int(y->a, iv);
-        break;
+    case YS_NULL: return VAL_NULL;
+    case YS_TRUE: return VAL_TRUE;
+    case YS_FALSE: return VAL_FALSE;
+    case YS_INT: v = v_int(y->a, iv); break;
     case YS_UINT: {
         char t[24];
         int len = snprintf(t, sizeof t, "%llu", (unsigned long long)uv);
         v = v_num_text(y->a, t, (size_t)len);
         break;
     }
-    case YS_FLOAT:
-        v = v_float(y->a, dv);
-        break;
+    case YS_FLOAT: v = v_float(y->a, dv); break;
     case YS_NONFINITE:
-        return yfail(y, &ev->start_mark, "yaml: line %zu: cannot represent %.*s in JSON", ev->start_mark.line + 1,
-                     (int)(n > 32 ? 32 : n), s);
-    default:
-        v = v_str(y->a, s, n);
-        break;
+        return yfail(y, &ev->start_mark, "yaml: line %zu: cannot represent %.*s in JSON",
+                     ev->start_mark.line + 1, (int)(n > 32 ? 32 : n), s);
+    default: v = v_str(y->a, s, n); break;
     }
     return v ? v : yoom(y);
 }
@@ -359,8 +354,7 @@ static const val *y_node(yparser *y, yaml_event_t *ev);
 static const val *y_key_string(yparser *y, const val *k, const yaml_mark_t *at)
 {
     switch ((vtype)k->type) {
-    case V_STR:
-        return k;
+    case V_STR: return k;
     case V_BOOL: {
         const val *s = v_cstr(y->a, k->u.b ? "true" : "false");
         return s ? s : yoom(y);
@@ -455,7 +449,8 @@ static const val *y_mapping(yparser *y, yaml_event_t *start)
 {
     yaml_mark_t at = start->start_mark;
     if (++y->depth > YAML_MAX_DEPTH)
-        return yfail(y, &at, "yaml: line %zu: exceeded maximum nesting depth of %d", at.line + 1, YAML_MAX_DEPTH);
+        return yfail(y, &at, "yaml: line %zu: exceeded maximum nesting depth of %d", at.line + 1,
+                     YAML_MAX_DEPTH);
     vbuild b;
     vb_init(&b, y->a);
     for (;;) {
@@ -500,7 +495,8 @@ static const val *y_sequence(yparser *y, yaml_event_t *start)
 {
     yaml_mark_t at = start->start_mark;
     if (++y->depth > YAML_MAX_DEPTH)
-        return yfail(y, &at, "yaml: line %zu: exceeded maximum nesting depth of %d", at.line + 1, YAML_MAX_DEPTH);
+        return yfail(y, &at, "yaml: line %zu: exceeded maximum nesting depth of %d", at.line + 1,
+                     YAML_MAX_DEPTH);
     vbuild b;
     vb_init(&b, y->a);
     for (;;) {
@@ -549,13 +545,11 @@ static const val *y_node(yparser *y, yaml_event_t *ev)
             }
         }
         if (!v)
-            yfail(y, &ev->start_mark, "yaml: line %zu: unknown anchor '%s' referenced", ev->start_mark.line + 1,
-                  name);
+            yfail(y, &ev->start_mark, "yaml: line %zu: unknown anchor '%s' referenced",
+                  ev->start_mark.line + 1, name);
         break;
     }
-    default:
-        yfail(y, &ev->start_mark, "yaml: unexpected event in document");
-        break;
+    default: yfail(y, &ev->start_mark, "yaml: unexpected event in document"); break;
     }
     if (v && anchor && !y_anchor(y, anchor, v))
         v = NULL;
@@ -746,7 +740,13 @@ static void y_emit_number(yemit *w, const val *x)
     }
     double d = val_to_double(x);
     if (!isfinite(d)) {
-        y_emit_scalar(w, d != d ? ".nan" : d > 0 ? ".inf" : "-.inf", d != d ? 4 : d > 0 ? 4 : 5,
+        y_emit_scalar(w,
+                      d != d  ? ".nan"
+                      : d > 0 ? ".inf"
+                              : "-.inf",
+                      d != d  ? 4
+                      : d > 0 ? 4
+                              : 5,
                       YAML_PLAIN_SCALAR_STYLE);
         return;
     }
@@ -889,18 +889,10 @@ static void y_emit_value(yemit *w, const val *x, int depth)
         return;
     }
     switch ((vtype)x->type) {
-    case V_NULL:
-        y_emit_scalar(w, "null", 4, YAML_PLAIN_SCALAR_STYLE);
-        return;
-    case V_BOOL:
-        y_emit_scalar(w, x->u.b ? "true" : "false", x->u.b ? 4 : 5, YAML_PLAIN_SCALAR_STYLE);
-        return;
-    case V_NUM:
-        y_emit_number(w, x);
-        return;
-    case V_STR:
-        y_emit_string(w, x->u.s, x->len);
-        return;
+    case V_NULL: y_emit_scalar(w, "null", 4, YAML_PLAIN_SCALAR_STYLE); return;
+    case V_BOOL: y_emit_scalar(w, x->u.b ? "true" : "false", x->u.b ? 4 : 5, YAML_PLAIN_SCALAR_STYLE); return;
+    case V_NUM: y_emit_number(w, x); return;
+    case V_STR: y_emit_string(w, x->u.s, x->len); return;
     case V_ARR:
     case V_SET:
         y_emit(w, &ev, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE));
@@ -908,9 +900,7 @@ static void y_emit_value(yemit *w, const val *x, int depth)
             y_emit_value(w, x->u.a[i], depth + 1);
         y_emit(w, &ev, yaml_sequence_end_event_initialize(&ev));
         return;
-    case V_OBJ:
-        y_emit_mapping(w, x, depth);
-        return;
+    case V_OBJ: y_emit_mapping(w, x, depth); return;
     }
 }
 

@@ -28,11 +28,11 @@
 #define HDR 16
 
 typedef struct sweep_alloc {
-    uint64_t calls;    /* malloc + growing realloc calls so far */
-    uint64_t fail_at;  /* the call number to fail (UINT64_MAX: never) */
-    bool failed;       /* the failure was injected */
-    long live;         /* blocks allocated and not yet freed */
-    long size_errors;  /* free/realloc told a wrong size */
+    uint64_t calls;   /* malloc + growing realloc calls so far */
+    uint64_t fail_at; /* the call number to fail (UINT64_MAX: never) */
+    bool failed;      /* the failure was injected */
+    long live;        /* blocks allocated and not yet freed */
+    long size_errors; /* free/realloc told a wrong size */
 } sweep_alloc;
 
 static bool sweep_should_fail(sweep_alloc *s)
@@ -174,9 +174,10 @@ static bool workload_indexed(workload *w)
         return false;
     len += (size_t)snprintf(w->policy + len, cap - len, "package idx\n\n");
     for (int i = 0; i < NDEFS; i++)
-        len += (size_t)snprintf(w->policy + len, cap - len,
-                                "allow if {\n\tinput.method == \"%s\"\n\tinput.path == [\"r%d\", \"items\"]\n}\n\n",
-                                i % 2 ? "GET" : "POST", i);
+        len += (size_t)snprintf(
+            w->policy + len, cap - len,
+            "allow if {\n\tinput.method == \"%s\"\n\tinput.path == [\"r%d\", \"items\"]\n}\n\n",
+            i % 2 ? "GET" : "POST", i);
     w->policy_len = len;
     w->data = dup_text("{}", &w->data_len);
     w->query = dup_text("data.idx.allow", NULL);
@@ -306,7 +307,8 @@ static char *decide(const workload *w, pol_bundle *b, pol_ctx *ctx, const sweep_
     uint64_t before = s ? s->calls : 0;
     pol_result res;
     pol_error err;
-    pol_status st = pol_eval_json(ctx, pol_bundle_entrypoint(b, w->query), w->input, w->input_len, 0, &res, &err);
+    pol_status st =
+        pol_eval_json(ctx, pol_bundle_entrypoint(b, w->query), w->input, w->input_len, 0, &res, &err);
     CHECK(!s || s->calls == before);
     char *out = NULL;
     if (st == POL_OK) {
@@ -372,8 +374,8 @@ static uint64_t sweep_ctx(const workload *w, const char *want, unsigned *degrade
                 ++*degraded;
         } else {
             if (!clean_nomem(err.code, &err))
-                fprintf(stderr, "%s: context, allocation %llu failed: got %s\n", w->name, (unsigned long long)k,
-                        pol_status_name(err.code));
+                fprintf(stderr, "%s: context, allocation %llu failed: got %s\n", w->name,
+                        (unsigned long long)k, pol_status_name(err.code));
             CHECK(hit && clean_nomem(err.code, &err));
         }
         pol_ctx_free(ctx);
@@ -396,7 +398,8 @@ int main(int argc, char **argv)
     }
     for (int i = 2; i < argc; i++) {
         workload w;
-        bool ok = strcmp(argv[i], "indexed") == 0 ? workload_indexed(&w) : workload_load(&w, argv[1], argv[i]);
+        bool ok =
+            strcmp(argv[i], "indexed") == 0 ? workload_indexed(&w) : workload_load(&w, argv[1], argv[i]);
         if (!ok) {
             CHECK(!"workload missing");
             workload_free(&w);

@@ -275,7 +275,8 @@ static void test_hoisting(void)
     /* in an every body: cleared where the body starts (0), computed by the
      * first y of the first x (10-19), reused by every later one; 1 / 0 runs
      * (and, when strict, fails) only if the loops reach it, as before */
-    check_listing("package t\ne if {\n\tsome x in input.es\n\tevery y in input.ys { count([z | z := 1 / 0]) == y }\n}\n",
+    check_listing("package t\ne if {\n\tsome x in input.es\n\tevery y in input.ys { count([z | z := 1 / 0]) "
+                  "== y }\n}\n",
                   "data.t.e",
                   "proc 0 data.t.e regs=19 slots=2 params=0\n"
                   "    0 CLEAR   r15\n"
@@ -357,8 +358,10 @@ static void test_hoisting(void)
     /* not hoisted: it depends on the loop's v; a with-modifier inside the
      * loop may change what it reads; it calls a non-deterministic builtin */
     const char *kept[] = {
-        "package t\nr contains v if {\n\tsome v in input.xs\n\tcount([w | some w in input.xs; w > v]) > 0\n}\n",
-        "package t\nr contains y if {\n\tsome x in input.xs\n\ty := [a | a := input.q] with input.q as x\n}\n",
+        "package t\nr contains v if {\n\tsome v in input.xs\n\tcount([w | some w in input.xs; w > v]) > "
+        "0\n}\n",
+        "package t\nr contains y if {\n\tsome x in input.xs\n\ty := [a | a := input.q] with input.q as "
+        "x\n}\n",
         "package t\nr contains v if {\n\tsome v in input.xs\n\tcount([t | t := time.now_ns()]) > v\n}\n",
     };
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {

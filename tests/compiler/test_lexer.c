@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "compiler/lexer.h"
 #include "../test.h"
+#include "compiler/lexer.h"
 
 /* Renders a token stream compactly: kinds by their display name, text in
  * brackets, "NL" before a token preceded by a newline, "_" before one
@@ -23,8 +23,8 @@ static const char *describe(arena *a, const char *src, size_t len, char *out, si
         const char *ws = (t->flags & LTF_NL_BEFORE) ? "NL " : (t->flags & LTF_WS_BEFORE) ? "_ " : "";
         int w;
         if (t->text)
-            w = snprintf(out + o, cap - o, "%s%s%s[%.*s]", sep, ws, lex_kind_name((lex_kind)t->kind), (int)t->text_len,
-                         t->text);
+            w = snprintf(out + o, cap - o, "%s%s%s[%.*s]", sep, ws, lex_kind_name((lex_kind)t->kind),
+                         (int)t->text_len, t->text);
         else
             w = snprintf(out + o, cap - o, "%s%s%s", sep, ws, lex_kind_name((lex_kind)t->kind));
         if (w < 0)
@@ -62,17 +62,20 @@ int main(void)
     CHECK_STR(LEX("  # only a comment"), "_ eof");
 
     /* --- keywords, and keywords that start a ref ----------------------- */
-    CHECK_STR(LEX("package import as default else not some with null true false in every contains if"),
-              "package _ import _ as _ default _ else _ not _ some _ with _ null _ true _ false _ in _ every _ "
-              "contains _ if eof");
-    CHECK_STR(LEX("else.foo not[0] if .x"), "ident[else] . ident[foo] _ ident[not] [ number[0] ] _ if _ . ident[x] eof");
+    CHECK_STR(
+        LEX("package import as default else not some with null true false in every contains if"),
+        "package _ import _ as _ default _ else _ not _ some _ with _ null _ true _ false _ in _ every _ "
+        "contains _ if eof");
+    CHECK_STR(LEX("else.foo not[0] if .x"),
+              "ident[else] . ident[foo] _ ident[not] [ number[0] ] _ if _ . ident[x] eof");
     CHECK_STR(LEX("x in [1]"), "ident[x] _ in _ [ number[1] ] eof");
     CHECK_STR(LEX("_x1 X_ __"), "ident[_x1] _ ident[X_] _ ident[__] eof");
 
     /* --- numbers ------------------------------------------------------- */
-    CHECK_STR(LEX("0 12 1.5 1e3 2E-7 3.25e+10 .5 00"),
-              "number[0] _ number[12] _ number[1.5] _ number[1e3] _ number[2E-7] _ number[3.25e+10] _ number[.5] _ "
-              "number[00] eof");
+    CHECK_STR(
+        LEX("0 12 1.5 1e3 2E-7 3.25e+10 .5 00"),
+        "number[0] _ number[12] _ number[1.5] _ number[1e3] _ number[2E-7] _ number[3.25e+10] _ number[.5] _ "
+        "number[00] eof");
     CHECK_STR(LEX("123456789012345678901234567890"), "number[123456789012345678901234567890] eof");
     CHECK_STR(LEX("x := 1."), "ident[x] _ assign _ illegal[expected fraction] eof");
     CHECK_STR(LEX("1e+"), "illegal[expected exponent] eof");
@@ -83,7 +86,8 @@ int main(void)
     CHECK_STR(LEX("\"a\\\"b\\\\c\\/d\\n\\t\""), "string[a\"b\\c/d\n\t] eof");
     CHECK_STR(LEX("\"\\u00e9\\u20AC\""), "string[\xc3\xa9\xe2\x82\xac] eof");
     /* a surrogate pair is one code point; a lone surrogate is U+FFFD (as Go's JSON decoder does) */
-    CHECK_STR(LEX("\"\\ud83d\\ude00|\\ud800|\\udc00\""), "string[\xf0\x9f\x98\x80|\xef\xbf\xbd|\xef\xbf\xbd] eof");
+    CHECK_STR(LEX("\"\\ud83d\\ude00|\\ud800|\\udc00\""),
+              "string[\xf0\x9f\x98\x80|\xef\xbf\xbd|\xef\xbf\xbd] eof");
     CHECK_STR(LEX("\"\\b\\f\\r\""), "string[\b\f\r] eof");
     CHECK_STR(LEX("\"\""), "string[] eof");
     CHECK_STR(LEX("\"a\tb\""), "string[a\tb] eof"); /* raw tab, no escape: OPA keeps it */
@@ -98,11 +102,11 @@ int main(void)
     /* --- template strings ---------------------------------------------- */
     CHECK_STR(LEX("$\"a{x}b\""), "template-string-part[a] ident[x] template-string-end[b] eof");
     CHECK_STR(LEX("$\"\""), "template-string-end[] eof");
-    CHECK_STR(LEX("$\"{ {1} } {\"}\"}\""),
-              "template-string-part[] _ { number[1] } _ template-string-part[ ] string[}] template-string-end[] eof");
+    CHECK_STR(LEX("$\"{ {1} } {\"}\"}\""), "template-string-part[] _ { number[1] } _ template-string-part[ ] "
+                                           "string[}] template-string-end[] eof");
     CHECK_STR(LEX("$\"\\{x} \\t\""), "template-string-end[{x} \t] eof");
-    CHECK_STR(LEX("$\"{$\"{y}\"}\""),
-              "template-string-part[] template-string-part[] ident[y] template-string-end[] template-string-end[] eof");
+    CHECK_STR(LEX("$\"{$\"{y}\"}\""), "template-string-part[] template-string-part[] ident[y] "
+                                      "template-string-end[] template-string-end[] eof");
     CHECK_STR(LEX("$`a\n\\{b\\n{c}`"), "template-string-part[a\n{b\\n] ident[c] template-string-end[] eof");
     CHECK_STR(LEX("$\"abc"), "illegal[non-terminated string] eof");
     CHECK_STR(LEX("$\"a\\qb\""), "illegal[illegal escape sequence] eof");
@@ -110,7 +114,8 @@ int main(void)
         uint32_t n = 0;
         const lex_token *t = lex1(&a, "$\"a{x}b{y}c\"", &n);
         CHECK(t && n == 6);
-        CHECK(t && (t[0].flags & LTF_TMPL_FIRST) && !(t[2].flags & LTF_TMPL_FIRST) && !(t[4].flags & LTF_TMPL_FIRST));
+        CHECK(t && (t[0].flags & LTF_TMPL_FIRST) && !(t[2].flags & LTF_TMPL_FIRST) &&
+              !(t[4].flags & LTF_TMPL_FIRST));
         CHECK(t && t[2].kind == TK_TMPL_PART && t[2].col == 6); /* the part after `{x` starts at its `}` */
         CHECK(t && t[4].kind == TK_TMPL_END);
         t = lex1(&a, "$`a{x}`", &n);

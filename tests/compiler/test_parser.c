@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "compiler/ast.h"
 #include "../test.h"
+#include "compiler/ast.h"
 
 static char out[1 << 16];
 
@@ -88,16 +88,19 @@ static void test_package_and_imports(void)
     CHECK_STR(mod("package a"), "(module (package (ref (var data) (str \"a\"))))");
     CHECK_STR(mod("package a.b[\"c d\"].e"),
               "(module (package (ref (var data) (str \"a\") (str \"b\") (str \"c d\") (str \"e\"))))");
-    CHECK_STR(mod("package foo.if.else"), "(module (package (ref (var data) (str \"foo\") (str \"if\") (str \"else\"))))");
-    CHECK_STR(mod("package a\nimport data.x.y\nimport input.z as q\nimport rego.v1\nimport future.keywords\n"
-                  "import future.keywords.in\nimport data.foo.as as al\nimport input"),
-              "(module (package (ref (var data) (str \"a\"))) (import (ref (var data) (str \"x\") (str \"y\"))) "
-              "(import (ref (var input) (str \"z\")) as q) (import (ref (var rego) (str \"v1\"))) "
-              "(import (ref (var future) (str \"keywords\"))) "
-              "(import (ref (var future) (str \"keywords\") (str \"in\"))) "
-              "(import (ref (var data) (str \"foo\") (str \"as\")) as al) (import (ref (var input))))");
+    CHECK_STR(mod("package foo.if.else"),
+              "(module (package (ref (var data) (str \"foo\") (str \"if\") (str \"else\"))))");
+    CHECK_STR(
+        mod("package a\nimport data.x.y\nimport input.z as q\nimport rego.v1\nimport future.keywords\n"
+            "import future.keywords.in\nimport data.foo.as as al\nimport input"),
+        "(module (package (ref (var data) (str \"a\"))) (import (ref (var data) (str \"x\") (str \"y\"))) "
+        "(import (ref (var input) (str \"z\")) as q) (import (ref (var rego) (str \"v1\"))) "
+        "(import (ref (var future) (str \"keywords\"))) "
+        "(import (ref (var future) (str \"keywords\") (str \"in\"))) "
+        "(import (ref (var data) (str \"foo\") (str \"as\")) as al) (import (ref (var input))))");
     /* comments and blank lines anywhere */
-    CHECK_STR(mod("# header\n\npackage a # trailing\n# done\n"), "(module (package (ref (var data) (str \"a\"))))");
+    CHECK_STR(mod("# header\n\npackage a # trailing\n# done\n"),
+              "(module (package (ref (var data) (str \"a\"))))");
 }
 
 static void test_rules(void)
@@ -113,48 +116,54 @@ static void test_rules(void)
     /* `p if { x }`: the braces are the body, not a one-element set */
     CHECK_STR(rules("p if { x }"), "(rule complete (ref (var p)) (value true) (body (lit (var x))))");
     /* ... but an object or a set used in an expression is a literal */
-    CHECK_STR(rules("p if {\"a\": 1}.a"),
-              "(rule complete (ref (var p)) (value true) (body (lit (ref (object ((str \"a\") (num 1))) (str \"a\")))))");
-    CHECK_STR(rules("p if {1} == {1}"),
-              "(rule complete (ref (var p)) (value true) (body (lit (call " EQ " (set (num 1)) (set (num 1))))))");
+    CHECK_STR(rules("p if {\"a\": 1}.a"), "(rule complete (ref (var p)) (value true) (body (lit (ref (object "
+                                          "((str \"a\") (num 1))) (str \"a\")))))");
+    CHECK_STR(rules("p if {1} == {1}"), "(rule complete (ref (var p)) (value true) (body (lit (call " EQ
+                                        " (set (num 1)) (set (num 1))))))");
     CHECK_STR(rules("default p := false"), "(rule complete default assign (ref (var p)) (value false))");
     CHECK_STR(rules("default p = 1"), "(rule complete default (ref (var p)) (value (num 1)))");
     CHECK_STR(rules("default f(_, y) := [1, {\"a\": [x | x := 1]}]"),
-              "(rule func default assign (ref (var f)) (args (var _$0) (var y)) (value (array (num 1) (object ((str "
+              "(rule func default assign (ref (var f)) (args (var _$0) (var y)) (value (array (num 1) "
+              "(object ((str "
               "\"a\") (arraycomp (var x) (body (lit (assign (var x) (num 1))))))))))");
     CHECK_STR(rules("p contains x if some x in input.xs"),
               "(rule contains (ref (var p)) (key (var x)) (body (lit (some-in (var x) (ref (var input) (str "
               "\"xs\"))))))");
     CHECK_STR(rules("p contains \"a\""), "(rule contains (ref (var p)) (key (str \"a\")))");
     CHECK_STR(rules("a.b[x] contains y if { y := x }"),
-              "(rule contains (ref (var a) (str \"b\") (var x)) (key (var y)) (body (lit (assign (var y) (var x)))))");
-    CHECK_STR(rules("p[k] := v if { k := 1; v := 2 }"),
-              "(rule complete assign (ref (var p) (var k)) (value (var v)) (body (lit (assign (var k) (num 1))) "
-              "(lit (assign (var v) (num 2)))))");
+              "(rule contains (ref (var a) (str \"b\") (var x)) (key (var y)) (body (lit (assign (var y) "
+              "(var x)))))");
+    CHECK_STR(
+        rules("p[k] := v if { k := 1; v := 2 }"),
+        "(rule complete assign (ref (var p) (var k)) (value (var v)) (body (lit (assign (var k) (num 1))) "
+        "(lit (assign (var v) (num 2)))))");
     CHECK_STR(rules("p[x] if x := 1"),
               "(rule complete (ref (var p) (var x)) (value true) (body (lit (assign (var x) (num 1)))))");
-    CHECK_STR(rules("a.b.c := 1"), "(rule complete assign (ref (var a) (str \"b\") (str \"c\")) (value (num 1)))");
+    CHECK_STR(rules("a.b.c := 1"),
+              "(rule complete assign (ref (var a) (str \"b\") (str \"c\")) (value (num 1)))");
     CHECK_STR(rules("a.b[\"c\"][1] := 1"),
               "(rule complete assign (ref (var a) (str \"b\") (str \"c\") (num 1)) (value (num 1)))");
-    CHECK_STR(rules("f(x) := y if y := x"),
-              "(rule func assign (ref (var f)) (args (var x)) (value (var y)) (body (lit (assign (var y) (var x)))))");
-    CHECK_STR(rules("f(x, [a, b]) if a == b"),
-              "(rule func (ref (var f)) (args (var x) (array (var a) (var b))) (value true) (body (lit (call " EQ
-              " (var a) (var b)))))");
-    CHECK_STR(rules("f(1) := \"one\""), "(rule func assign (ref (var f)) (args (num 1)) (value (str \"one\")))");
-    CHECK_STR(rules("a.b.f(x) := x"), "(rule func assign (ref (var a) (str \"b\") (str \"f\")) (args (var x)) (value (var x)))");
+    CHECK_STR(rules("f(x) := y if y := x"), "(rule func assign (ref (var f)) (args (var x)) (value (var y)) "
+                                            "(body (lit (assign (var y) (var x)))))");
+    CHECK_STR(
+        rules("f(x, [a, b]) if a == b"),
+        "(rule func (ref (var f)) (args (var x) (array (var a) (var b))) (value true) (body (lit (call " EQ
+        " (var a) (var b)))))");
+    CHECK_STR(rules("f(1) := \"one\""),
+              "(rule func assign (ref (var f)) (args (num 1)) (value (str \"one\")))");
+    CHECK_STR(rules("a.b.f(x) := x"),
+              "(rule func assign (ref (var a) (str \"b\") (str \"f\")) (args (var x)) (value (var x)))");
     /* keywords as rule names when they start a ref (OPA's keywords-in-refs) */
     CHECK_STR(rules("else.foo := 1\nfoo.not contains \"a\"\ndefault default.f(_) := 2"),
               "(rule complete assign (ref (var else) (str \"foo\")) (value (num 1))) "
               "(rule contains (ref (var foo) (str \"not\")) (key (str \"a\"))) "
               "(rule func default assign (ref (var default) (str \"f\")) (args (var _$0)) (value (num 2)))");
     /* several rules on one line need no separator (OPA) */
-    CHECK_STR(rules("p := 1 q := 2"),
-              "(rule complete assign (ref (var p)) (value (num 1))) (rule complete assign (ref (var q)) (value (num 2)))");
+    CHECK_STR(rules("p := 1 q := 2"), "(rule complete assign (ref (var p)) (value (num 1))) (rule complete "
+                                      "assign (ref (var q)) (value (num 2)))");
     /* chained bodies define more rules with the same head */
-    CHECK_STR(rules("p if { a } { b }"),
-              "(rule complete (ref (var p)) (value true) (body (lit (var a)))) "
-              "(rule complete (ref (var p)) (value true) (body (lit (var b))))");
+    CHECK_STR(rules("p if { a } { b }"), "(rule complete (ref (var p)) (value true) (body (lit (var a)))) "
+                                         "(rule complete (ref (var p)) (value true) (body (lit (var b))))");
 }
 
 static void test_else(void)
@@ -164,38 +173,45 @@ static void test_else(void)
               "(else assign (value (num 2)) (body (lit (var b)))) (else assign (value (num 3))))");
     CHECK_STR(rules("p if a else = false"),
               "(rule complete (ref (var p)) (value true) (body (lit (var a))) (else (value false)))");
-    CHECK_STR(rules("p := 1 if a else if { b }"),
-              "(rule complete assign (ref (var p)) (value (num 1)) (body (lit (var a))) (else (value true) (body (lit "
-              "(var b)))))");
-    CHECK_STR(rules("f(x) := 1 if x > 0\nelse := 2 if x < 0 else := 3"),
-              "(rule func assign (ref (var f)) (args (var x)) (value (num 1)) (body (lit (call (ref (var gt)) (var x) "
-              "(num 0)))) (else assign (value (num 2)) (body (lit (call (ref (var lt)) (var x) (num 0))))) (else "
-              "assign (value (num 3))))");
+    CHECK_STR(rules("p := 1 if a else if { b }"), "(rule complete assign (ref (var p)) (value (num 1)) (body "
+                                                  "(lit (var a))) (else (value true) (body (lit "
+                                                  "(var b)))))");
+    CHECK_STR(
+        rules("f(x) := 1 if x > 0\nelse := 2 if x < 0 else := 3"),
+        "(rule func assign (ref (var f)) (args (var x)) (value (num 1)) (body (lit (call (ref (var gt)) (var "
+        "x) "
+        "(num 0)))) (else assign (value (num 2)) (body (lit (call (ref (var lt)) (var x) (num 0))))) (else "
+        "assign (value (num 3))))");
     /* `else.foo` on the next line is a new rule, not an else branch */
-    CHECK_STR(rules("p := 1 if a\nelse.foo := 2"),
-              "(rule complete assign (ref (var p)) (value (num 1)) (body (lit (var a)))) (rule complete assign (ref "
-              "(var else) (str \"foo\")) (value (num 2)))");
+    CHECK_STR(rules("p := 1 if a\nelse.foo := 2"), "(rule complete assign (ref (var p)) (value (num 1)) "
+                                                   "(body (lit (var a)))) (rule complete assign (ref "
+                                                   "(var else) (str \"foo\")) (value (num 2)))");
 }
 
 static void test_literals(void)
 {
-    CHECK_STR(qry("some x, y; some k, v in xs; some v in [1]"),
-              "(body (lit (some (var x) (var y))) (lit (some-in (var k) (var v) (var xs))) (lit (some-in (var v) "
-              "(array (num 1)))))");
+    CHECK_STR(
+        qry("some x, y; some k, v in xs; some v in [1]"),
+        "(body (lit (some (var x) (var y))) (lit (some-in (var k) (var v) (var xs))) (lit (some-in (var v) "
+        "(array (num 1)))))");
     CHECK_STR(qry("some [a, b] in pairs"), "(body (lit (some-in (array (var a) (var b)) (var pairs))))");
     CHECK_STR(qry("every x in xs { x > 0 }"),
               "(body (lit (every (var x) (var xs) (body (lit (call (ref (var gt)) (var x) (num 0)))))))");
     CHECK_STR(qry("every k, v in {\"a\": 1} { k != v }"),
-              "(body (lit (every (var k) (var v) (object ((str \"a\") (num 1))) (body (lit (call (ref (var neq)) (var "
+              "(body (lit (every (var k) (var v) (object ((str \"a\") (num 1))) (body (lit (call (ref (var "
+              "neq)) (var "
               "k) (var v)))))))");
     CHECK_STR(qry("not input.x"), "(body (lit not " IN_X "))");
-    CHECK_STR(qry("x = y; x := [1]"), "(body (lit (unify (var x) (var y))) (lit (assign (var x) (array (num 1)))))");
+    CHECK_STR(qry("x = y; x := [1]"),
+              "(body (lit (unify (var x) (var y))) (lit (assign (var x) (array (num 1)))))");
     CHECK_STR(qry("f(x) with input as {} with data.a.b as 1 with count as g"),
-              "(body (lit (call (ref (var f)) (var x)) (with (ref (var input)) (object)) (with (ref (var data) (str "
+              "(body (lit (call (ref (var f)) (var x)) (with (ref (var input)) (object)) (with (ref (var "
+              "data) (str "
               "\"a\") (str \"b\")) (num 1)) (with (ref (var count)) (var g))))");
     /* `with` may continue on the next lines */
     CHECK_STR(qry("x := y\n  with input.a as 1\n  with input.b as 2"),
-              "(body (lit (assign (var x) (var y)) (with (ref (var input) (str \"a\")) (num 1)) (with (ref (var input) "
+              "(body (lit (assign (var x) (var y)) (with (ref (var input) (str \"a\")) (num 1)) (with (ref "
+              "(var input) "
               "(str \"b\")) (num 2))))");
     CHECK_STR(qry("not x with input as 1"), "(body (lit not (var x) (with (ref (var input)) (num 1))))");
     /* the query parser: literals separated by `;` or newlines */
@@ -203,7 +219,8 @@ static void test_literals(void)
     /* a literal continues across a newline while an operator wants more */
     CHECK_STR(qry("x := 1 +\n2"), "(body (lit (assign (var x) (call (ref (var plus)) (num 1) (num 2)))))");
     /* `contains` outside rule heads is just a name (the builtin) */
-    CHECK_STR(qry("contains(\"abc\", \"b\")"), "(body (lit (call (ref (var contains)) (str \"abc\") (str \"b\"))))");
+    CHECK_STR(qry("contains(\"abc\", \"b\")"),
+              "(body (lit (call (ref (var contains)) (str \"abc\") (str \"b\"))))");
     /* `_` is a fresh variable every time */
     CHECK_STR(qry("x[_] = y[_]"), "(body (lit (unify (ref (var x) (var _$0)) (ref (var y) (var _$1)))))");
     CHECK_STR(qry("not.x == 1"), "(body (lit (call " EQ " (ref (var not) (str \"x\")) (num 1))))");
@@ -231,7 +248,8 @@ static void test_terms(void)
     CHECK_STR(trm("f(x)[0](1)"), "ERR 1:8: illegal call (operator must be a function name or a dotted path)");
     CHECK_STR(trm("[1,2][0]"), "(ref (array (num 1) (num 2)) (num 0))");
     CHECK_STR(trm("{\"a\":1}.a"), "(ref (object ((str \"a\") (num 1))) (str \"a\"))");
-    CHECK_STR(trm("net.cidr_contains(a, b)"), "(call (ref (var net) (str \"cidr_contains\")) (var a) (var b))");
+    CHECK_STR(trm("net.cidr_contains(a, b)"),
+              "(call (ref (var net) (str \"cidr_contains\")) (var a) (var b))");
     CHECK_STR(trm("data.lib.f(x,)"), "(call (ref (var data) (str \"lib\") (str \"f\")) (var x))");
     CHECK_STR(trm("now()"), "(call (ref (var now)))");
     CHECK_STR(trm("set()"), "(set)");
@@ -240,10 +258,13 @@ static void test_terms(void)
     CHECK_STR(trm("{[1]: 2, 3: 4}"), "(object ((array (num 1)) (num 2)) ((num 3) (num 4)))");
     CHECK_STR(trm("[1, [2], {3}]"), "(array (num 1) (array (num 2)) (set (num 3)))");
     CHECK_STR(trm("[x | x := 1]"), "(arraycomp (var x) (body (lit (assign (var x) (num 1)))))");
-    CHECK_STR(trm("{x | x := 1; true}"), "(setcomp (var x) (body (lit (assign (var x) (num 1))) (lit true)))");
-    CHECK_STR(trm("{k: v | k := 1\n v := 2}"),
-              "(objcomp (var k) (var v) (body (lit (assign (var k) (num 1))) (lit (assign (var v) (num 2)))))");
-    CHECK_STR(trm("{a + 1: b | true}"), "(objcomp (call (ref (var plus)) (var a) (num 1)) (var b) (body (lit true)))");
+    CHECK_STR(trm("{x | x := 1; true}"),
+              "(setcomp (var x) (body (lit (assign (var x) (num 1))) (lit true)))");
+    CHECK_STR(
+        trm("{k: v | k := 1\n v := 2}"),
+        "(objcomp (var k) (var v) (body (lit (assign (var k) (num 1))) (lit (assign (var v) (num 2)))))");
+    CHECK_STR(trm("{a + 1: b | true}"),
+              "(objcomp (call (ref (var plus)) (var a) (num 1)) (var b) (body (lit true)))");
     /* `|` after the head is a comprehension unless its body fails at a comma */
     CHECK_STR(trm("[a | b, c]"), "(array (call (ref (var or)) (var a) (var b)) (var c))");
     CHECK_STR(trm("{a | b, c}"), "(set (call (ref (var or)) (var a) (var b)) (var c))");
@@ -253,11 +274,14 @@ static void test_terms(void)
               "(arraycomp (call (ref (var mul)) (var x) (num 2)) (body (lit (some-in (var x) (var xs)))))");
     CHECK_STR(trm("{x + 1 | x := 1}"),
               "(setcomp (call (ref (var plus)) (var x) (num 1)) (body (lit (assign (var x) (num 1)))))");
-    CHECK_STR(trm("{k: v - 1 | v := 1; k := 2}"),
-              "(objcomp (var k) (call (ref (var minus)) (var v) (num 1)) (body (lit (assign (var v) (num 1))) (lit "
-              "(assign (var k) (num 2)))))");
-    CHECK_STR(trm("[x + 1 | y]"), "(array (call (ref (var or)) (call (ref (var plus)) (var x) (num 1)) (var y)))");
-    CHECK_STR(trm("{k: v | y, 2: 3}"), "(object ((var k) (call (ref (var or)) (var v) (var y))) ((num 2) (num 3)))");
+    CHECK_STR(
+        trm("{k: v - 1 | v := 1; k := 2}"),
+        "(objcomp (var k) (call (ref (var minus)) (var v) (num 1)) (body (lit (assign (var v) (num 1))) (lit "
+        "(assign (var k) (num 2)))))");
+    CHECK_STR(trm("[x + 1 | y]"),
+              "(array (call (ref (var or)) (call (ref (var plus)) (var x) (num 1)) (var y)))");
+    CHECK_STR(trm("{k: v | y, 2: 3}"),
+              "(object ((var k) (call (ref (var or)) (var v) (var y))) ((num 2) (num 3)))");
     CHECK_STR(trm("[x * 2 | some x in]"), "ERR 1:10: unexpected some keyword: expected term");
     CHECK_STR(trm("[, 1]"), "(array (num 1))");
     CHECK_STR(trm("[, a | b]"), "(array (call (ref (var or)) (var a) (var b)))");
@@ -269,29 +293,34 @@ static void test_operators(void)
 {
     /* loosest first: in < relational < | < & < + - < * / % < unary minus */
     CHECK_STR(trm("a == b | c & d + e * f"),
-              "(call " EQ " (var a) (call (ref (var or)) (var b) (call (ref (var and)) (var c) (call (ref (var plus)) "
+              "(call " EQ
+              " (var a) (call (ref (var or)) (var b) (call (ref (var and)) (var c) (call (ref (var plus)) "
               "(var d) (call (ref (var mul)) (var e) (var f))))))");
     CHECK_STR(trm("a * b + c"), "(call (ref (var plus)) (call (ref (var mul)) (var a) (var b)) (var c))");
     CHECK_STR(trm("a - b - c"), "(call (ref (var minus)) (call (ref (var minus)) (var a) (var b)) (var c))");
     CHECK_STR(trm("a / b % c"), "(call (ref (var rem)) (call (ref (var div)) (var a) (var b)) (var c))");
     CHECK_STR(trm("a < b <= c"), "(call (ref (var lte)) (call (ref (var lt)) (var a) (var b)) (var c))");
-    CHECK_STR(trm("a > b != c >= d"),
-              "(call (ref (var gte)) (call (ref (var neq)) (call (ref (var gt)) (var a) (var b)) (var c)) (var d))");
+    CHECK_STR(trm("a > b != c >= d"), "(call (ref (var gte)) (call (ref (var neq)) (call (ref (var gt)) (var "
+                                      "a) (var b)) (var c)) (var d))");
     CHECK_STR(trm("a | b | c"), "(call (ref (var or)) (call (ref (var or)) (var a) (var b)) (var c))");
     CHECK_STR(trm("1 - -1"), "(call (ref (var minus)) (num 1) (num -1))");
     CHECK_STR(trm("-a * b"), "(call (ref (var mul)) (call (ref (var minus)) (num 0) (var a)) (var b))");
     CHECK_STR(trm("x in xs"), "(call (ref (var internal) (str \"member_2\")) (var x) (var xs))");
     CHECK_STR(trm("a == b in c"),
               "(call (ref (var internal) (str \"member_2\")) (call " EQ " (var a) (var b)) (var c))");
-    CHECK_STR(trm("a in b in c"),
-              "(call (ref (var internal) (str \"member_2\")) (call (ref (var internal) (str \"member_2\")) (var a) "
-              "(var b)) (var c))");
+    CHECK_STR(
+        trm("a in b in c"),
+        "(call (ref (var internal) (str \"member_2\")) (call (ref (var internal) (str \"member_2\")) (var a) "
+        "(var b)) (var c))");
     /* `k, v in c` only where a whole expression is expected, not in lists */
-    CHECK_STR(qry("k, v in c"), "(body (lit (call (ref (var internal) (str \"member_3\")) (var k) (var v) (var c))))");
-    CHECK_STR(trm("[k, v in c]"), "(array (var k) (call (ref (var internal) (str \"member_2\")) (var v) (var c)))");
-    CHECK_STR(trm("f(k, v in c)"), "(call (ref (var f)) (var k) (call (ref (var internal) (str \"member_2\")) (var v) (var c)))");
-    CHECK_STR(qry("x := (k, v in c)"),
-              "(body (lit (assign (var x) (call (ref (var internal) (str \"member_3\")) (var k) (var v) (var c)))))");
+    CHECK_STR(qry("k, v in c"),
+              "(body (lit (call (ref (var internal) (str \"member_3\")) (var k) (var v) (var c))))");
+    CHECK_STR(trm("[k, v in c]"),
+              "(array (var k) (call (ref (var internal) (str \"member_2\")) (var v) (var c)))");
+    CHECK_STR(trm("f(k, v in c)"),
+              "(call (ref (var f)) (var k) (call (ref (var internal) (str \"member_2\")) (var v) (var c)))");
+    CHECK_STR(qry("x := (k, v in c)"), "(body (lit (assign (var x) (call (ref (var internal) (str "
+                                       "\"member_3\")) (var k) (var v) (var c)))))");
 }
 
 static void test_templates(void)
@@ -304,9 +333,9 @@ static void test_templates(void)
     CHECK_STR(trm("$\"{[x | some x in a]}\""),
               "(template (arraycomp (var x) (body (lit (some-in (var x) (var a))))))");
     /* a part with `with` is lowered to the set comprehension OPA uses */
-    CHECK_STR(trm("$\"{a with input as 1}\""),
-              "(template (setcomp (var $tmpl0) (body (lit (unify (var $tmpl0) (var a)) (with (ref (var input)) (num "
-              "1))))))");
+    CHECK_STR(trm("$\"{a with input as 1}\""), "(template (setcomp (var $tmpl0) (body (lit (unify (var "
+                                               "$tmpl0) (var a)) (with (ref (var input)) (num "
+                                               "1))))))");
     CHECK_STR(trm("$\"{x := 1}\""), "ERR 1:4: unexpected assignment (':=') in template-string expression");
     CHECK_STR(trm("$\"{x = 1}\""), "ERR 1:4: unexpected unification ('=') in template-string expression");
     CHECK_STR(trm("$\"{not x}\""), "ERR 1:4: unexpected negation ('not') in template-string expression");
@@ -328,7 +357,8 @@ static void test_errors(void)
         {"# nothing\n", "ERR 0:0: empty module"},
         {"p := 1", "ERR 1:1: package expected"},
         {"package", "ERR 1:8: unexpected eof token: expected ident"},
-        {"package a\npackage b", "ERR 2:1: unexpected package keyword: only one package declaration is allowed per module"},
+        {"package a\npackage b",
+         "ERR 2:1: unexpected package keyword: only one package declaration is allowed per module"},
         {"package a[x]", "ERR 1:11: unexpected var token: expecting string"},
         {"package a\n1 == 1", "ERR 2:1: unexpected number token: expected rule"},
         /* v0 syntax is rejected */
@@ -339,8 +369,9 @@ static void test_errors(void)
         {"package a\np", "ERR 2:1: rule must have value assignment and/or body declaration"},
         {"package a\nf(x)", "ERR 2:1: function must have value assignment and/or body declaration"},
         /* rule heads */
-        {"package a\nf(x) contains 1", "ERR 2:6: unexpected contains keyword: the contains keyword can only be used with "
-                                       "multi-value rule definitions (e.g., f contains <VALUE> { ... })"},
+        {"package a\nf(x) contains 1",
+         "ERR 2:6: unexpected contains keyword: the contains keyword can only be used with "
+         "multi-value rule definitions (e.g., f contains <VALUE> { ... })"},
         {"package a\np+1", "ERR 2:2: unexpected plus token"},
         {"package a\ndefault p := input.x", "ERR 2:1: illegal default rule (value cannot contain ref)"},
         {"package a\ndefault p := [x]", "ERR 2:1: illegal default rule (value cannot contain var)"},
@@ -349,21 +380,26 @@ static void test_errors(void)
         {"package a\ndefault f(x, x) := 1", "ERR 2:1: illegal default rule (arguments cannot be repeated x)"},
         {"package a\ndefault p contains 1", "ERR 2:1: illegal default rule (must have a value)"},
         {"package a\ndefault 1", "ERR 2:9: unexpected number token: expected rule head name"},
-        {"package a\np := 1 if x else", "ERR 2:17: unexpected eof token: expected else value term or rule body"},
+        {"package a\np := 1 if x else",
+         "ERR 2:17: unexpected eof token: expected else value term or rule body"},
         {"package a\np := 1 if x else := 2 if", "ERR 2:25: unexpected eof token: rule body expected"},
-        {"package a\np contains 1 if { x } else := 1", "ERR 2:23: else keyword cannot be used on multi-value rules"},
-        {"package a\np[x] := 1 if { x } else := 2", "ERR 2:20: else keyword cannot be used on rules with variables in head"},
+        {"package a\np contains 1 if { x } else := 1",
+         "ERR 2:23: else keyword cannot be used on multi-value rules"},
+        {"package a\np[x] := 1 if { x } else := 2",
+         "ERR 2:20: else keyword cannot be used on rules with variables in head"},
         {"package a\np := 1 if x else := 2 { y }", NULL}, /* OPA accepts a braced else body without `if` */
         {"package a\np if { a } else { b } { c }", "ERR 2:23: expected else keyword"},
         /* imports */
-        {"package a\nimport foo.bar",
-         "ERR 2:8: unexpected import path, must begin with one of: {data, future, input, rego}, got: foo (hint: if "
-         "this is unexpected, try updating OPA)"},
+        {"package a\nimport foo.bar", "ERR 2:8: unexpected import path, must begin with one of: {data, "
+                                      "future, input, rego}, got: foo (hint: if "
+                                      "this is unexpected, try updating OPA)"},
         {"package a\nimport data.x[y]", "ERR 2:15: unexpected var token: expecting string"},
-        {"package a\nimport data.foo.if", "ERR 2:17: unexpected import path, must not end with a keyword, got: if"},
+        {"package a\nimport data.foo.if",
+         "ERR 2:17: unexpected import path, must not end with a keyword, got: if"},
         {"package a\nimport data.x as 1", "ERR 2:18: unexpected number token: expected var"},
         {"package a\nimport future.foo", "ERR 2:8: invalid import, must be `future.keywords`"},
-        {"package a\nimport future.keywords.foo", "ERR 2:8: unexpected keyword, must be one of [contains every if in]"},
+        {"package a\nimport future.keywords.foo",
+         "ERR 2:8: unexpected keyword, must be one of [contains every if in]"},
         {"package a\nimport future.keywords as k", "ERR 2:8: `future` imports cannot be aliased"},
         {"package a\nimport rego.v2", "ERR 2:8: invalid import `rego.v2`, must be `rego.v1`"},
         /* bodies and literals */
@@ -373,13 +409,18 @@ static void test_errors(void)
         {"package a\np if { x; }", "ERR 2:11: unexpected } token: expected term"},
         {"package a\np := }", "ERR 2:6: unexpected } token: expected term"},
         {"package a\np if not some x in y", "ERR 2:10: unexpected some keyword: illegal negation of 'some'"},
-        {"package a\np if not every x in y { x }", "ERR 2:10: unexpected every keyword: illegal negation of 'every'"},
+        {"package a\np if not every x in y { x }",
+         "ERR 2:10: unexpected every keyword: illegal negation of 'every'"},
         {"package a\np if some 1", "ERR 2:11: unexpected number token: expected var"},
-        {"package a\np if some x == y", "ERR 2:17: unexpected eof token: expected `x in xs` or `x, y in xs` expression"},
+        {"package a\np if some x == y",
+         "ERR 2:17: unexpected eof token: expected `x in xs` or `x, y in xs` expression"},
         {"package a\np if every x in y", "ERR 2:18: unexpected eof token: missing body"},
-        {"package a\np if every [x] in y { x }", "ERR 2:21: unexpected { token: expected value to be a variable"},
-        {"package a\np if every 1, x in y { x }", "ERR 2:22: unexpected { token: expected key to be a variable"},
-        {"package a\np if every x { x }", "ERR 2:14: unexpected { token: expected `x[, y] in xs { ... }` expression"},
+        {"package a\np if every [x] in y { x }",
+         "ERR 2:21: unexpected { token: expected value to be a variable"},
+        {"package a\np if every 1, x in y { x }",
+         "ERR 2:22: unexpected { token: expected key to be a variable"},
+        {"package a\np if every x { x }",
+         "ERR 2:14: unexpected { token: expected `x[, y] in xs { ... }` expression"},
         {"package a\np if { every x in y {} }", "ERR 2:22: found empty body"},
         {"package a\np if x with 1 as 2", "ERR 2:13: unexpected number token: expected ident"},
         {"package a\np if x with input 2", "ERR 2:19: unexpected number token: expected as keyword"},
@@ -503,7 +544,8 @@ static void test_robustness(void)
     static const char policy[] =
         "package x.y\nimport data.lib as l\nimport rego.v1\n\n"
         "default allow := false\n"
-        "allow if {\n\tsome i, r in input.roles\n\tr == \"admin\"; not deny[i]\n\tevery k, v in input.m { k != v }\n}\n"
+        "allow if {\n\tsome i, r in input.roles\n\tr == \"admin\"; not deny[i]\n\tevery k, v in input.m { k "
+        "!= v }\n}\n"
         "deny contains msg if { msg := $\"bad {input.user} \\{x}\" }\n"
         "f(x, [_, b]) := {k: v | some k, v in x} if b > -1.5e3 else := set()\n"
         "q[k] := `raw\nstr` if k := [a | a := l.v[_]; a != {1, 2}][0] with input as {\"a\": null}\n";
@@ -536,7 +578,8 @@ static void test_robustness(void)
     CHECK(ok == (int)bn * 256);
 }
 
-static char *repeat(const char *pre, const char *open, const char *mid, const char *close, const char *post, int n)
+static char *repeat(const char *pre, const char *open, const char *mid, const char *close, const char *post,
+                    int n)
 {
     size_t cap = strlen(pre) + strlen(mid) + strlen(post) + (strlen(open) + strlen(close)) * (size_t)n + 1;
     char *s = malloc(cap);
@@ -566,9 +609,9 @@ static void test_nesting_limits(void)
     static const struct {
         const char *open, *mid, *close;
     } shapes[] = {
-        {"[", "1", "]"},         {"{\"k\": ", "1", "}"}, {"(", "1", ")"},   {"-", "x", ""},
-        {"a[", "1", "]"},        {"f(", "1", ")"},       {"$\"{", "1", "}\""}, {"[y | y := ", "1", "]"},
-        {"{a | ", "b", ", c}"},  {"[a | ", "b", ", c]"}, {"{k: a | ", "b", ", c}"},
+        {"[", "1", "]"},        {"{\"k\": ", "1", "}"}, {"(", "1", ")"},           {"-", "x", ""},
+        {"a[", "1", "]"},       {"f(", "1", ")"},       {"$\"{", "1", "}\""},      {"[y | y := ", "1", "]"},
+        {"{a | ", "b", ", c}"}, {"[a | ", "b", ", c]"}, {"{k: a | ", "b", ", c}"},
     };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         char *ok = repeat("package a\nx := ", shapes[i].open, shapes[i].mid, shapes[i].close, "\n", 900);
@@ -686,15 +729,16 @@ static void test_conformance_suite(const char *shared)
             }
         }
     }
-    printf("conformance suite: %d/%d modules, %d/%d queries, %d/%d input_terms parse\n", ok[0], counts[0], ok[1],
-           counts[1], ok[2], counts[2]);
+    printf("conformance suite: %d/%d modules, %d/%d queries, %d/%d input_terms parse\n", ok[0], counts[0],
+           ok[1], counts[1], ok[2], counts[2]);
     CHECK(counts[0] == 2465 && ok[0] == counts[0]);
     CHECK(counts[1] == 2067 && ok[1] == counts[1]);
     CHECK(counts[2] == 86 && ok[2] == counts[2]);
     arena_free(&a);
     free(json);
 
-    static const char *const benches[] = {"abac_builtins", "http_api", "k8s_admission", "rbac", "terraform_plan"};
+    static const char *const benches[] = {"abac_builtins", "http_api", "k8s_admission", "rbac",
+                                          "terraform_plan"};
     for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++) {
         snprintf(path, sizeof path, "%s/bench/%s/policy.rego", shared, benches[i]);
         char *src = slurp(path, &n);

@@ -564,14 +564,17 @@ int main(int argc, char **argv)
             cases_path = argv[i];
         else {
             fprintf(stderr,
-                    "usage: %s CASES.json [--passing FILE] [--update] [--verbose] [--filter SUBSTR] [--via-bundle]\n",
+                    "usage: %s CASES.json [--passing FILE] [--update] [--verbose] [--filter SUBSTR] "
+                    "[--via-bundle]\n",
                     argv[0]);
             return 2;
         }
     }
     if (!cases_path) {
-        fprintf(stderr, "usage: %s CASES.json [--passing FILE] [--update] [--verbose] [--filter SUBSTR] [--via-bundle]\n",
-                argv[0]);
+        fprintf(
+            stderr,
+            "usage: %s CASES.json [--passing FILE] [--update] [--verbose] [--filter SUBSTR] [--via-bundle]\n",
+            argv[0]);
         return 2;
     }
     if (update && (!passing_path || filter)) {

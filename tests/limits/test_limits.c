@@ -254,7 +254,8 @@ static void test_regex_match_limit(void)
 
         /* A string that matches quickly is unaffected by the limit. */
         char json[16];
-        st = eval_timed(ctx, "{\"s\": \"aaaa\"}", POL_EVAL_STRICT_BUILTIN_ERRORS, &err, &secs, json, sizeof json);
+        st = eval_timed(ctx, "{\"s\": \"aaaa\"}", POL_EVAL_STRICT_BUILTIN_ERRORS, &err, &secs, json,
+                        sizeof json);
         CHECK(st == POL_OK);
         CHECK_STR(json, "true");
         pol_ctx_free(ctx);

@@ -11,9 +11,9 @@
  *
  * Usage: test_alloc_free [CORPUS_DIR [ITERATIONS]] */
 #include "alloc_count.h"
-#include "value_input.h"
 #include "policy.h"
 #include "test.h"
+#include "value_input.h"
 #include "workload.h"
 
 #include <stdint.h>
@@ -41,8 +41,8 @@ static const pol_value *eval_once(pol_ctx *ctx, int ep, input_mode mode, const w
     if (mode == MODE_VALUE)
         st = pol_eval_value(ctx, ep, input, 0, &res, err);
     else
-        st = pol_eval_json(ctx, ep, v->input, v->input_len, mode == MODE_CACHED ? POL_EVAL_USE_CACHE : 0, &res,
-                           err);
+        st = pol_eval_json(ctx, ep, v->input, v->input_len, mode == MODE_CACHED ? POL_EVAL_USE_CACHE : 0,
+                           &res, err);
     if (st == POL_UNDEFINED) {
         err->code = st;
         snprintf(err->message, sizeof err->message, "undefined");
@@ -87,15 +87,15 @@ static uint64_t measure(const workload *w, size_t vi, pol_ctx *ctx, int ep, inpu
     alloc_count_stop();
     alloc_counts c = alloc_count_read();
     uint64_t total = alloc_count_total(c);
-    printf("%-28s %-9s %ld evals: %llu malloc, %llu realloc, %llu free%s\n", label, mode_names[mode], iterations,
-           (unsigned long long)c.mallocs, (unsigned long long)c.reallocs, (unsigned long long)c.frees,
-           mismatches || !warm_ok ? "  WRONG RESULT" : "");
+    printf("%-28s %-9s %ld evals: %llu malloc, %llu realloc, %llu free%s\n", label, mode_names[mode],
+           iterations, (unsigned long long)c.mallocs, (unsigned long long)c.reallocs,
+           (unsigned long long)c.frees, mismatches || !warm_ok ? "  WRONG RESULT" : "");
     if (total != 0)
         fprintf(stderr, "%s/%s allocated: %llu allocator calls in %ld evaluations\n", label, mode_names[mode],
                 (unsigned long long)total, iterations);
     if (mismatches || !warm_ok) {
-        fprintf(stderr, "%s/%s: %ld of %ld results differ from expected%s", label, mode_names[mode], mismatches,
-                iterations, warm_ok ? "" : " (also during warm-up)");
+        fprintf(stderr, "%s/%s: %ld of %ld results differ from expected%s", label, mode_names[mode],
+                mismatches, iterations, warm_ok ? "" : " (also during warm-up)");
         if (mismatches)
             fprintf(stderr, "; first at evaluation %ld: %s%s%s", first_mismatch,
                     first_err.code == POL_OK ? "a wrong value" : pol_status_name(first_err.code),

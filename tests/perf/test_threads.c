@@ -9,9 +9,9 @@
  * "threads"; see bench/README.md).
  *
  * Usage: test_threads [CORPUS_DIR [ROUNDS]] */
-#include "value_input.h"
 #include "policy.h"
 #include "test.h"
+#include "value_input.h"
 #include "workload.h"
 
 #include <pthread.h>
@@ -49,8 +49,8 @@ static void note_failure(thread_job *job, const char *label, const char *mode, c
 {
     if (job->mismatches++ > 0)
         return;
-    snprintf(job->first_failure, sizeof job->first_failure, "thread %d: %s/%s: %s%s%.*s", job->index, label, mode,
-             err->code == POL_OK ? "a different value" : pol_status_name(err->code),
+    snprintf(job->first_failure, sizeof job->first_failure, "thread %d: %s/%s: %s%s%.*s", job->index, label,
+             mode, err->code == POL_OK ? "a different value" : pol_status_name(err->code),
              err->code == POL_OK ? "" : ": ", (int)sizeof err->message, err->message);
 }
 
@@ -94,12 +94,16 @@ static void *run_thread(void *arg)
                             value_input_from_json(ctx, in->input, in->input_len, scratch, msg, sizeof msg);
                         st = input ? pol_eval_value(ctx, s->ep, input, 0, &res, &err) : POL_LIMIT_ARENA;
                     } else {
-                        st = pol_eval_json(ctx, s->ep, in->input, in->input_len, mode == 2 ? POL_EVAL_USE_CACHE : 0,
-                                           &res, &err);
+                        st = pol_eval_json(ctx, s->ep, in->input, in->input_len,
+                                           mode == 2 ? POL_EVAL_USE_CACHE : 0, &res, &err);
                     }
                     job->evaluations++;
                     if (st != POL_OK || !workload_result_matches(&s->reference[v], res.value, scratch))
-                        note_failure(job, label, mode == 0 ? "prebuilt" : mode == 1 ? "json" : "cached", &err);
+                        note_failure(job, label,
+                                     mode == 0   ? "prebuilt"
+                                     : mode == 1 ? "json"
+                                                 : "cached",
+                                     &err);
                 }
             }
         }

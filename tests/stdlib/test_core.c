@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stdlib/builtins.h"
 #include "../test.h"
+#include "stdlib/builtins.h"
 
 typedef struct tctx {
     arena a;
@@ -76,8 +76,8 @@ static bi_status call(int line, const char *name, const val *const *args, int ar
         return BI_ERR;
     }
     if (bi_table[id].arity != argc)
-        fprintf(stderr, "test_core.c:%d: %s takes %d operands, test passes %d\n", line, name, bi_table[id].arity,
-                argc);
+        fprintf(stderr, "test_core.c:%d: %s takes %d operands, test passes %d\n", line, name,
+                bi_table[id].arity, argc);
     T.c.err_msg[0] = '\0';
     T.c.err_code = POL_OK;
     *out = NULL;
@@ -113,7 +113,8 @@ static void expect_json(int line, const char *name, const char *want, const val 
         return;
     }
     test_st.failed++;
-    fprintf(stderr, "test_core.c:%d: %s: status %d (%s) got %s want %s\n", line, name, st, T.c.err_msg, buf, want);
+    fprintf(stderr, "test_core.c:%d: %s: status %d (%s) got %s want %s\n", line, name, st, T.c.err_msg, buf,
+            want);
 }
 
 static void expect_err(int line, const char *name, pol_status code, const char *msg, const val *const *args,
@@ -126,7 +127,8 @@ static void expect_err(int line, const char *name, pol_status code, const char *
         return;
     }
     test_st.failed++;
-    fprintf(stderr, "test_core.c:%d: %s: status %d code %d msg \"%s\" result %s; want error %d containing \"%s\"\n",
+    fprintf(stderr,
+            "test_core.c:%d: %s: status %d code %d msg \"%s\" result %s; want error %d containing \"%s\"\n",
             line, name, st, T.c.err_code, T.c.err_msg, text(out), code, msg);
 }
 
@@ -139,8 +141,8 @@ static void expect_undef(int line, const char *name, const val *const *args, int
         return;
     }
     test_st.failed++;
-    fprintf(stderr, "test_core.c:%d: %s: want undefined, got status %d (%s) %s\n", line, name, st, T.c.err_msg,
-            text(out));
+    fprintf(stderr, "test_core.c:%d: %s: want undefined, got status %d (%s) %s\n", line, name, st,
+            T.c.err_msg, text(out));
 }
 
 #define ARGV(...) ((const val *const[]){__VA_ARGS__})
@@ -189,33 +191,87 @@ static void test_table(void)
         const char *name;
         int arity;
     } rows[] = {
-        {"plus", 2},          {"minus", 2},          {"mul", 2},
-        {"div", 2},           {"rem", 2},            {"and", 2},
-        {"or", 2},            {"equal", 2},          {"neq", 2},
-        {"lt", 2},            {"lte", 2},            {"gt", 2},
-        {"gte", 2},           {"internal.member_2", 2}, {"internal.member_3", 3},
-        {"count", 1},         {"sum", 1},            {"product", 1},
-        {"max", 1},           {"min", 1},            {"sort", 1},
-        {"abs", 1},           {"round", 1},          {"ceil", 1},
-        {"floor", 1},         {"numbers.range", 2},  {"numbers.range_step", 3},
-        {"to_number", 1},     {"format_int", 2},     {"bits.and", 2},
-        {"bits.or", 2},       {"bits.xor", 2},       {"bits.negate", 1},
-        {"bits.lsh", 2},      {"bits.rsh", 2},       {"is_number", 1},
-        {"is_string", 1},     {"is_boolean", 1},     {"is_array", 1},
-        {"is_set", 1},        {"is_object", 1},      {"is_null", 1},
-        {"type_name", 1},     {"array.concat", 2},   {"array.slice", 3},
-        {"array.reverse", 1}, {"array.flatten", 1},  {"object.get", 3},
-        {"object.keys", 1},   {"object.union", 2},   {"object.union_n", 1},
-        {"object.remove", 2}, {"object.filter", 2},  {"object.subset", 2},
-        {"json.remove", 2},   {"json.filter", 2},    {"json.patch", 2},
-        {"intersection", 1},  {"union", 1},          {"json.marshal", 1},
-        {"json.marshal_with_options", 2}, {"json.unmarshal", 1}, {"json.is_valid", 1},
-        {"yaml.marshal", 1},  {"yaml.unmarshal", 1}, {"yaml.is_valid", 1},
-        {"base64.encode", 1}, {"base64.decode", 1},  {"base64.is_valid", 1},
-        {"base64url.encode", 1}, {"base64url.encode_no_pad", 1}, {"base64url.decode", 1},
-        {"hex.encode", 1},    {"hex.decode", 1},     {"urlquery.encode", 1},
-        {"urlquery.decode", 1}, {"urlquery.encode_object", 1}, {"urlquery.decode_object", 1},
-        {"walk", 1},          {"graph.reachable", 2}, {"graph.reachable_paths", 2},
+        {"plus", 2},
+        {"minus", 2},
+        {"mul", 2},
+        {"div", 2},
+        {"rem", 2},
+        {"and", 2},
+        {"or", 2},
+        {"equal", 2},
+        {"neq", 2},
+        {"lt", 2},
+        {"lte", 2},
+        {"gt", 2},
+        {"gte", 2},
+        {"internal.member_2", 2},
+        {"internal.member_3", 3},
+        {"count", 1},
+        {"sum", 1},
+        {"product", 1},
+        {"max", 1},
+        {"min", 1},
+        {"sort", 1},
+        {"abs", 1},
+        {"round", 1},
+        {"ceil", 1},
+        {"floor", 1},
+        {"numbers.range", 2},
+        {"numbers.range_step", 3},
+        {"to_number", 1},
+        {"format_int", 2},
+        {"bits.and", 2},
+        {"bits.or", 2},
+        {"bits.xor", 2},
+        {"bits.negate", 1},
+        {"bits.lsh", 2},
+        {"bits.rsh", 2},
+        {"is_number", 1},
+        {"is_string", 1},
+        {"is_boolean", 1},
+        {"is_array", 1},
+        {"is_set", 1},
+        {"is_object", 1},
+        {"is_null", 1},
+        {"type_name", 1},
+        {"array.concat", 2},
+        {"array.slice", 3},
+        {"array.reverse", 1},
+        {"array.flatten", 1},
+        {"object.get", 3},
+        {"object.keys", 1},
+        {"object.union", 2},
+        {"object.union_n", 1},
+        {"object.remove", 2},
+        {"object.filter", 2},
+        {"object.subset", 2},
+        {"json.remove", 2},
+        {"json.filter", 2},
+        {"json.patch", 2},
+        {"intersection", 1},
+        {"union", 1},
+        {"json.marshal", 1},
+        {"json.marshal_with_options", 2},
+        {"json.unmarshal", 1},
+        {"json.is_valid", 1},
+        {"yaml.marshal", 1},
+        {"yaml.unmarshal", 1},
+        {"yaml.is_valid", 1},
+        {"base64.encode", 1},
+        {"base64.decode", 1},
+        {"base64.is_valid", 1},
+        {"base64url.encode", 1},
+        {"base64url.encode_no_pad", 1},
+        {"base64url.decode", 1},
+        {"hex.encode", 1},
+        {"hex.decode", 1},
+        {"urlquery.encode", 1},
+        {"urlquery.decode", 1},
+        {"urlquery.encode_object", 1},
+        {"urlquery.decode_object", 1},
+        {"walk", 1},
+        {"graph.reachable", 2},
+        {"graph.reachable_paths", 2},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         int id = bi_lookup(rows[i].name, strlen(rows[i].name));
@@ -334,7 +390,10 @@ static void test_aggregates(void)
     OK("count", J("3"), J("\"\xc3\xa5\xc3\xa4\xc3\xb6\"")); /* "åäö" */
     {
         /* Invalid UTF-8 counts one per bad byte, like Go's []rune. */
-        const val *s = v_str(&T.a, "a\xff\xfe" "b", 4);
+        const val *s = v_str(&T.a,
+                             "a\xff\xfe"
+                             "b",
+                             4);
         OK("count", J("4"), s);
     }
     TERR("count", "count: operand 1 must be one of {array, object, set, string} but got null", J("null"));
@@ -376,10 +435,10 @@ static void test_numbers(void)
     OK("numbers.range", J("[2,1,0,-1,-2,-3]"), J("2"), J("-3"));
     OK("numbers.range", J("[49649733057,49649733058,49649733059,49649733060]"), J("49649733057"),
        J("49649733060"));
-    TERR("numbers.range", "numbers.range: operand 1 must be integer number but got floating-point number", J("3.14"),
-         J("4"));
-    TERR("numbers.range", "numbers.range: operand 2 must be integer number but got floating-point number", J("3"),
-         J("3.14"));
+    TERR("numbers.range", "numbers.range: operand 1 must be integer number but got floating-point number",
+         J("3.14"), J("4"));
+    TERR("numbers.range", "numbers.range: operand 2 must be integer number but got floating-point number",
+         J("3"), J("3.14"));
     TERR("numbers.range", "numbers.range: operand 1 must be integer but got string", J("\"1\""), J("4"));
     /* numbersrangestep/ */
     OK("numbers.range_step", J("[0,2,4,6,8,10]"), J("0"), J("10"), J("2"));
@@ -389,8 +448,10 @@ static void test_numbers(void)
     OK("numbers.range_step", J("[2]"), J("2"), J("2"), J("2"));
     OK("numbers.range_step", J("[2,4]"), J("2"), J("5"), J("2"));
     OK("numbers.range_step", J("[0]"), J("0"), J("10"), J("99999999999999999999"));
-    BERR("numbers.range_step", "numbers.range_step: step must be a positive integer", J("0"), J("10"), J("-2"));
-    BERR("numbers.range_step", "numbers.range_step: step must be a positive integer", J("0"), J("10"), J("0"));
+    BERR("numbers.range_step", "numbers.range_step: step must be a positive integer", J("0"), J("10"),
+         J("-2"));
+    BERR("numbers.range_step", "numbers.range_step: step must be a positive integer", J("0"), J("10"),
+         J("0"));
     /* casts/ */
     OK("to_number", J("-42"), J("\"-42.0\""));
     OK("to_number", J("0"), J("false"));
@@ -406,7 +467,8 @@ static void test_numbers(void)
     BERR("to_number", "invalid syntax", J("\" 1\""));
     BERR("to_number", "invalid syntax", J("\"0x10\""));
     BERR("to_number", "to_number: strconv.ParseFloat: parsing \"1e400\": value out of range", J("\"1e400\""));
-    static const char *const nonfinite[] = {"nan", "inf", "-inf", "Infinity", "-Infinity", "-nan", "-NaN", "iNf"};
+    static const char *const nonfinite[] = {"nan",       "inf",  "-inf", "Infinity",
+                                            "-Infinity", "-nan", "-NaN", "iNf"};
     for (size_t i = 0; i < sizeof nonfinite / sizeof nonfinite[0]; i++)
         TERR("to_number", "to_number: operand 1 must be valid number string but got string",
              v_cstr(&T.a, nonfinite[i]));
@@ -434,15 +496,20 @@ static void test_numbers(void)
     OKJ("bits.lsh", "18446744073709551614", J("9223372036854775807"), J("1"));
     OK("bits.rsh", J("1"), J("8"), J("3"));
     OK("bits.rsh", J("-1"), J("-1"), J("10"));
-    TERR("bits.and", "bits.and: operand 1 must be integer number but got floating-point number", J("7.2"), J("42"));
-    TERR("bits.or", "bits.or: operand 1 must be integer number but got floating-point number", J("7.2"), J("42"));
-    TERR("bits.xor", "bits.xor: operand 1 must be integer number but got floating-point number", J("7.2"), J("42"));
-    TERR("bits.negate", "bits.negate: operand 1 must be integer number but got floating-point number", J("7.2"));
-    TERR("bits.lsh", "bits.lsh: operand 1 must be integer number but got floating-point number", J("7.2"), J("42"));
-    TERR("bits.lsh", "bits.lsh: operand 2 must be an unsigned integer number but got a negative integer", J("7"),
-         J("-1"));
-    TERR("bits.rsh", "bits.rsh: operand 2 must be an unsigned integer number but got a negative integer", J("7"),
-         J("-1"));
+    TERR("bits.and", "bits.and: operand 1 must be integer number but got floating-point number", J("7.2"),
+         J("42"));
+    TERR("bits.or", "bits.or: operand 1 must be integer number but got floating-point number", J("7.2"),
+         J("42"));
+    TERR("bits.xor", "bits.xor: operand 1 must be integer number but got floating-point number", J("7.2"),
+         J("42"));
+    TERR("bits.negate", "bits.negate: operand 1 must be integer number but got floating-point number",
+         J("7.2"));
+    TERR("bits.lsh", "bits.lsh: operand 1 must be integer number but got floating-point number", J("7.2"),
+         J("42"));
+    TERR("bits.lsh", "bits.lsh: operand 2 must be an unsigned integer number but got a negative integer",
+         J("7"), J("-1"));
+    TERR("bits.rsh", "bits.rsh: operand 2 must be an unsigned integer number but got a negative integer",
+         J("7"), J("-1"));
     TERR("bits.and", "bits.and: operand 2 must be integer but got string", J("1"), J("\"1\""));
 }
 
@@ -477,8 +544,10 @@ static void test_arrays(void)
     /* array/ */
     OK("array.concat", J("[1,2,3,4]"), J("[1,2]"), J("[3,4]"));
     OK("array.concat", J("[1]"), J("[]"), J("[1]"));
-    TERR("array.concat", "array.concat: operand 1 must be array but got object", J("{\"v1\":\"hello\"}"), J("[3]"));
-    TERR("array.concat", "array.concat: operand 2 must be array but got object", J("[1]"), J("{\"v1\":\"hello\"}"));
+    TERR("array.concat", "array.concat: operand 1 must be array but got object", J("{\"v1\":\"hello\"}"),
+         J("[3]"));
+    TERR("array.concat", "array.concat: operand 2 must be array but got object", J("[1]"),
+         J("{\"v1\":\"hello\"}"));
     OK("array.slice", J("[2,3]"), J("[1,2,3,4,5]"), J("1"), J("3"));
     OK("array.slice", J("[]"), J("[1,2,3]"), J("0"), J("0"));
     OK("array.slice", J("[]"), J("[1,2,3,4,5]"), J("-4"), J("-1"));
@@ -487,8 +556,8 @@ static void test_arrays(void)
     OK("array.slice", J("[4,5]"), J("[1,2,3,4,5]"), J("3"), J("6"));
     OK("array.slice", J("[]"), J("[]"), J("1000"), J("2000"));
     OK("array.slice", J("[]"), J("[1,2,3]"), J("1000"), J("2000"));
-    TERR("array.slice", "array.slice: operand 2 must be integer number but got floating-point number", J("[1]"),
-         J("0.5"), J("1"));
+    TERR("array.slice", "array.slice: operand 2 must be integer number but got floating-point number",
+         J("[1]"), J("0.5"), J("1"));
     OK("array.reverse", J("[3,2,1]"), J("[1,2,3]"));
     OK("array.reverse", J("[]"), J("[]"));
     TERR("array.reverse", "array.reverse: operand 1 must be array but got object", J("{\"bar\":\"baz\"}"));
@@ -520,38 +589,45 @@ static void test_objects(void)
     /* objectunion/ */
     OK("object.union", J("{}"), J("{}"), J("{}"));
     OK("object.union", J("{\"a\":1,\"b\":2}"), J("{\"a\":1}"), J("{\"b\":2}"));
-    OK("object.union", J("{\"a\":{\"b\":{\"c\":1}},\"b\":2}"), J("{\"b\":2}"), J("{\"a\":{\"b\":{\"c\":1}}}"));
+    OK("object.union", J("{\"a\":{\"b\":{\"c\":1}},\"b\":2}"), J("{\"b\":2}"),
+       J("{\"a\":{\"b\":{\"c\":1}}}"));
     OK("object.union", J("{\"a\":2}"), J("{\"a\":1}"), J("{\"a\":2}"));
-    OK("object.union", J("{\"a\":{\"b\":{\"c\":1}},\"d\":7}"), J("{\"a\":1}"), J("{\"a\":{\"b\":{\"c\":1}},\"d\":7}"));
+    OK("object.union", J("{\"a\":{\"b\":{\"c\":1}},\"d\":7}"), J("{\"a\":1}"),
+       J("{\"a\":{\"b\":{\"c\":1}},\"d\":7}"));
     OK("object.union", J("{\"a\":{\"b\":\"foo\",\"b1\":\"bar\"},\"d\":7,\"e\":17}"),
        J("{\"a\":{\"b\":{\"c\":1}},\"e\":1}"), J("{\"a\":{\"b\":\"foo\",\"b1\":\"bar\"},\"d\":7,\"e\":17}"));
     TERR("object.union", "object.union: operand 1 must be object but got array", J("[]"), J("{}"));
-    TERR("object.union", "object.union: operand 2 must be object but got array", J("{\"a\":1}"), J("[1,2,3]"));
+    TERR("object.union", "object.union: operand 2 must be object but got array", J("{\"a\":1}"),
+         J("[1,2,3]"));
     /* objectunionn/ */
     OK("object.union_n", J("{}"), J("[{}]"));
     OK("object.union_n", J("{\"foo\":\"baz\"}"), J("[{\"foo\":\"bar\"},{\"foo\":\"baz\"}]"));
     OK("object.union_n", J("{\"a\":\"final A!\",\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"foo\":\"baz\"}"),
-       J("[{\"a\":1,\"b\":2,\"c\":3},{\"foo\":\"baz\",\"a\":\"a\",\"b\":2,\"d\":4},{\"a\":\"final A!\",\"e\":5.0}]"));
+       J("[{\"a\":1,\"b\":2,\"c\":3},{\"foo\":\"baz\",\"a\":\"a\",\"b\":2,\"d\":4},{\"a\":\"final "
+         "A!\",\"e\":5.0}]"));
     OK("object.union_n", J("{\"a\":{\"c\":3}}"), J("[{\"a\":{\"b\":2}},{\"a\":4},{\"a\":{\"c\":3}}]"));
-    TERR("object.union_n", "object.union_n: operand 1 must be array of objects but got array containing string",
+    TERR("object.union_n",
+         "object.union_n: operand 1 must be array of objects but got array containing string",
          J("[{\"foo\":1},{\"bar\":2},\"baz\"]"));
     /* objectremove/ */
     OK("object.remove", J("{\"b\":{\"c\":3}}"), J("{\"a\":1,\"b\":{\"c\":3}}"), S("[\"a\"]"));
     OK("object.remove", J("{\"a\":1}"), J("{\"a\":1,\"b\":{\"c\":3},\"d\":4}"), J("[\"d\",\"b\"]"));
     OK("object.remove", J("{\"a\":1}"), J("{\"a\":1,\"b\":{\"c\":3},\"d\":4}"), J("{\"b\":1,\"d\":\"\"}"));
-    OK("object.remove", J("{\"x\":123}"), J("{\"a\":{\"b\":{\"c\":2}},\"x\":123}"), J("{\"a\":{\"b\":{\"foo\":1}}}"));
+    OK("object.remove", J("{\"x\":123}"), J("{\"a\":{\"b\":{\"c\":2}},\"x\":123}"),
+       J("{\"a\":{\"b\":{\"foo\":1}}}"));
     OK("object.remove", J("{\"a\":1}"), J("{\"a\":1,\"b\":2}"), S("[\"b\",\"z\"]"));
     TERR("object.remove", "object.remove: operand 1 must be object but got null", J("null"), S("[\"a\"]"));
     TERR("object.remove", "object.remove: operand 2 must be one of {object, set, array} but got string",
          J("{\"a\":1}"), J("\"a\""));
     /* objectfilter/ */
-    OK("object.filter", J("{\"a\":{\"b\":{\"c\":7,\"d\":8}}}"), J("{\"a\":{\"b\":{\"c\":7,\"d\":8}},\"e\":9}"),
-       S("[\"a\"]"));
+    OK("object.filter", J("{\"a\":{\"b\":{\"c\":7,\"d\":8}}}"),
+       J("{\"a\":{\"b\":{\"c\":7,\"d\":8}},\"e\":9}"), S("[\"a\"]"));
     OK("object.filter", J("{\"a\":1,\"e\":9}"), J("{\"a\":1,\"b\":2,\"c\":3,\"e\":9}"), J("[\"a\",\"e\"]"));
-    OK("object.filter", J("{\"a\":1,\"e\":9}"), J("{\"a\":1,\"b\":2,\"c\":3,\"e\":9}"), J("{\"a\":\"foo\",\"e\":\"\"}"));
+    OK("object.filter", J("{\"a\":1,\"e\":9}"), J("{\"a\":1,\"b\":2,\"c\":3,\"e\":9}"),
+       J("{\"a\":\"foo\",\"e\":\"\"}"));
     OK("object.filter", J("{}"), J("{\"a\":7}"), S("[]"));
-    TERR("object.filter", "object.filter: operand 2 must be one of {object, set, array} but got null", J("{}"),
-         J("null"));
+    TERR("object.filter", "object.filter: operand 2 must be one of {object, set, array} but got null",
+         J("{}"), J("null"));
     {
         /* objectfilternonstringkey/, objectremovenonstringkey/: {"a": 1, [[7]]: 2} */
         vbuild b;
@@ -569,7 +645,8 @@ static void test_objects(void)
     OK("object.subset", T_, J("{\"a\":5,\"b\":7,\"c\":15}"), J("{\"a\":5}"));
     OK("object.subset", F_, J("{\"a\":5}"), J("{\"a\":5,\"b\":7,\"c\":15}"));
     OK("object.subset", F_, J("{\"a\":5,\"b\":7,\"c\":15}"), J("{\"a\":5,\"b\":10}"));
-    OK("object.subset", T_, J("{\"a\":5,\"n\":{\"x\":10,\"y\":15,\"z\":20}}"), J("{\"n\":{\"x\":10,\"y\":15}}"));
+    OK("object.subset", T_, J("{\"a\":5,\"n\":{\"x\":10,\"y\":15,\"z\":20}}"),
+       J("{\"n\":{\"x\":10,\"y\":15}}"));
     OK("object.subset", T_, J("{\"n\":{\"arr\":[6,7,8,9]}}"), J("{\"n\":{\"arr\":[6,7]}}"));
     OK("object.subset", T_, S("[1,2,3]"), S("[3,2]"));
     OK("object.subset", F_, S("[3,2]"), S("[1,2,3]"));
@@ -582,14 +659,16 @@ static void test_objects(void)
     OK("object.subset", F_, J("[1,2,3,4,5,6]"), J("[1,3]"));
     OK("object.subset", T_, J("[1,2,3,4,5,6]"), S("[4,3,2]"));
     OK("object.subset", F_, J("[1,2,3,4,5,6]"), S("[9,8,7]"));
-    TERR("object.subset", "object.subset: both arguments object.subset must be of the same type or array and set",
+    TERR("object.subset",
+         "object.subset: both arguments object.subset must be of the same type or array and set",
          S("[4,3,2]"), J("[1,2,3,4,5,6]"));
     /* intersection/, union/ */
     OK("intersection", S("[]"), S("[]"));
     OK("intersection", S("[]"), SS("[[],[1,2]]"));
     OK("intersection", S("[2]"), SS("[[1,2,3],[2]]"));
     OK("intersection", S("[]"), SS("[[1,2,3],[2,3,4],[4,5,6]]"));
-    OK("intersection", S("[\"d\"]"), SS("[[\"a\",\"b\",\"c\",\"d\"],[\"b\",\"c\",\"d\"],[\"c\",\"d\"],[\"d\"]]"));
+    OK("intersection", S("[\"d\"]"),
+       SS("[[\"a\",\"b\",\"c\",\"d\"],[\"b\",\"c\",\"d\"],[\"c\",\"d\"],[\"d\"]]"));
     OK("union", S("[]"), S("[]"));
     OK("union", S("[1,2]"), SS("[[],[1,2]]"));
     OK("union", S("[1,2,3,4,5,6]"), SS("[[1,2,3],[2,3,4],[4,5,6]]"));
@@ -611,11 +690,11 @@ static void test_json_docs(void)
     OK("json.filter", J("{}"), J("{}"), S("[\"a/b\"]"));
     OK("json.filter", J("{\"a\":[{\"b\":7},{\"d\":9}]}"), J("{\"a\":[{\"b\":7,\"c\":8},{\"d\":9}]}"),
        S("[\"a/0/b\",\"a/1\"]"));
-    OK("json.filter", J("{\"a\":[{\"1\":[\"d\"]}]}"), J("{\"a\":[{\"1\":[\"b\",\"c\",\"d\"]},{\"x\":\"y\"}]}"),
-       S("[\"a/0/1/2\"]"));
+    OK("json.filter", J("{\"a\":[{\"1\":[\"d\"]}]}"),
+       J("{\"a\":[{\"1\":[\"b\",\"c\",\"d\"]},{\"x\":\"y\"}]}"), S("[\"a/0/1/2\"]"));
     OK("json.filter", J("{\"a\":{\"b\":{\"c\":7}},\"e\":9}"), doc, S("[[\"a\",\"b\",\"c\"],[\"e\"]]"));
-    OK("json.filter", J("{\"a\":{\"b\":{\"c\":7,\"d\":8}}}"), J("{\"a\":{\"b\":{\"c\":7,\"d\":8,\"x\":0}},\"e\":9}"),
-       J("[\"a/b/d\",[\"a\",\"b\",\"c\"]]"));
+    OK("json.filter", J("{\"a\":{\"b\":{\"c\":7,\"d\":8}}}"),
+       J("{\"a\":{\"b\":{\"c\":7,\"d\":8,\"x\":0}},\"e\":9}"), J("[\"a/b/d\",[\"a\",\"b\",\"c\"]]"));
     OK("json.filter", J("{\"a/b\":1}"), J("{\"a/b\":1,\"c\":2}"), J("[\"/a~1b\"]"));
     TERR("json.filter", "json.filter: operand 1 must be object but got array", J("[]"), J("[]"));
     /* jsonremove/ */
@@ -628,191 +707,374 @@ static void test_json_docs(void)
     OK("json.remove", J("{\"a\":7}"), J("{\"a\":7}"), S("[]"));
     OK("json.remove", J("{}"), J("{\"a\":{\"b\":7},\"c\":1}"), S("[\"a\",\"c\"]"));
     OK("json.remove", J("{\"a\":{}}"), J("{\"a\":{\"b\":7},\"c\":1}"), S("[\"a/b\",\"c\"]"));
-    OK("json.remove", J("{\"a\":[{\"c\":8}]}"), J("{\"a\":[{\"b\":7,\"c\":8},{\"d\":9}]}"), S("[\"a/0/b\",\"a/1\"]"));
+    OK("json.remove", J("{\"a\":[{\"c\":8}]}"), J("{\"a\":[{\"b\":7,\"c\":8},{\"d\":9}]}"),
+       S("[\"a/0/b\",\"a/1\"]"));
     OK("json.remove", J("{\"a\":[{\"1\":[\"b\",\"c\"]},{\"x\":\"y\"}]}"),
        J("{\"a\":[{\"1\":[\"b\",\"c\",\"d\"]},{\"x\":\"y\"}]}"), S("[\"a/0/1/2\"]"));
-    OK("json.remove", J("{\"a\":{\"b\":{\"x\":0}},\"e\":9}"), J("{\"a\":{\"b\":{\"c\":7,\"d\":8,\"x\":0}},\"e\":9}"),
-       J("[\"a/b/d\",[\"a\",\"b\",\"c\"]]"));
+    OK("json.remove", J("{\"a\":{\"b\":{\"x\":0}},\"e\":9}"),
+       J("{\"a\":{\"b\":{\"c\":7,\"d\":8,\"x\":0}},\"e\":9}"), J("[\"a/b/d\",[\"a\",\"b\",\"c\"]]"));
     TERR("json.remove", "json.remove: operand 1 must be object but got string", J("\"a\""), S("[]"));
-    TERR("json.remove", "json.remove: operand 2 must be one of {set, array} but got string", J("{}"), J("\"foo\""));
+    TERR("json.remove", "json.remove: operand 2 must be one of {set, array} but got string", J("{}"),
+         J("\"foo\""));
     TERR("json.remove", "json.remove: operand 2 must be one of {set, array} but got object", J("{}"),
          J("{\"y\":123}"));
     TERR("json.remove",
-         "json.remove: operand 2 must be one of {set, array} containing string paths or array of path segments but "
+         "json.remove: operand 2 must be one of {set, array} containing string paths or array of path "
+         "segments but "
          "got number",
          J("{}"), J("[\"a\",1,2,3]"));
     TERR("json.remove",
-         "json.remove: operand 2 must be one of {set, array} containing string paths or array of path segments but "
+         "json.remove: operand 2 must be one of {set, array} containing string paths or array of path "
+         "segments but "
          "got object",
          J("{}"), S("[\"a\",{\"x\":1}]"));
 }
 
 static const char patch_cases_json[] =
-    "[{\"comment\":\"4.1. add with missing object\",\"doc\":{\"q\":{\"bar\":2}},\"patch\":[{\"op\":\"add\",\"path\":\"/a/b\","
-    "\"value\":1}],\"error\":\"path /a does not exist -- missing objects are not created recursively\"},{\"comme"
-    "nt\":\"A.1.  Adding an Object Member\",\"doc\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"add\",\"path\":\"/baz\",\"value\":\""
-    "qux\"}],\"expected\":{\"baz\":\"qux\",\"foo\":\"bar\"}},{\"comment\":\"A.2.  Adding an Array Element\",\"doc\":{\"foo\""
-    ":[\"bar\",\"baz\"]},\"patch\":[{\"op\":\"add\",\"path\":\"/foo/1\",\"value\":\"qux\"}],\"expected\":{\"foo\":[\"bar\",\"qux\","
-    "\"baz\"]}},{\"comment\":\"A.3.  Removing an Object Member\",\"doc\":{\"baz\":\"qux\",\"foo\":\"bar\"},\"patch\":[{\"op\""
-    ":\"remove\",\"path\":\"/baz\"}],\"expected\":{\"foo\":\"bar\"}},{\"comment\":\"A.4.  Removing an Array Element\",\"do"
-    "c\":{\"foo\":[\"bar\",\"qux\",\"baz\"]},\"patch\":[{\"op\":\"remove\",\"path\":\"/foo/1\"}],\"expected\":{\"foo\":[\"bar\",\"b"
-    "az\"]}},{\"comment\":\"A.5.  Replacing a Value\",\"doc\":{\"baz\":\"qux\",\"foo\":\"bar\"},\"patch\":[{\"op\":\"replace\""
-    ",\"path\":\"/baz\",\"value\":\"boo\"}],\"expected\":{\"baz\":\"boo\",\"foo\":\"bar\"}},{\"comment\":\"A.6.  Moving a Valu"
-    "e\",\"doc\":{\"foo\":{\"bar\":\"baz\",\"waldo\":\"fred\"},\"qux\":{\"corge\":\"grault\"}},\"patch\":[{\"op\":\"move\",\"from\":"
-    "\"/foo/waldo\",\"path\":\"/qux/thud\"}],\"expected\":{\"foo\":{\"bar\":\"baz\"},\"qux\":{\"corge\":\"grault\",\"thud\":\"fr"
-    "ed\"}}},{\"comment\":\"A.7.  Moving an Array Element\",\"doc\":{\"foo\":[\"all\",\"grass\",\"cows\",\"eat\"]},\"patch\""
-    ":[{\"op\":\"move\",\"from\":\"/foo/1\",\"path\":\"/foo/3\"}],\"expected\":{\"foo\":[\"all\",\"cows\",\"eat\",\"grass\"]}},{\""
-    "comment\":\"A.8.  Testing a Value: Success\",\"doc\":{\"baz\":\"qux\",\"foo\":[\"a\",2,\"c\"]},\"patch\":[{\"op\":\"test"
-    "\",\"path\":\"/baz\",\"value\":\"qux\"},{\"op\":\"test\",\"path\":\"/foo/1\",\"value\":2}],\"expected\":{\"baz\":\"qux\",\"foo"
-    "\":[\"a\",2,\"c\"]}},{\"comment\":\"A.9.  Testing a Value: Error\",\"doc\":{\"baz\":\"qux\"},\"patch\":[{\"op\":\"test\","
-    "\"path\":\"/baz\",\"value\":\"bar\"}],\"error\":\"string not equivalent\"},{\"comment\":\"A.10.  Adding a nested Me"
-    "mber Object\",\"doc\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"add\",\"path\":\"/child\",\"value\":{\"grandchild\":{}}}],\"e"
-    "xpected\":{\"foo\":\"bar\",\"child\":{\"grandchild\":{}}}},{\"comment\":\"A.11.  Ignoring Unrecognized Elements\""
-    ",\"doc\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"add\",\"path\":\"/baz\",\"value\":\"qux\",\"xyz\":123}],\"expected\":{\"foo\":"
-    "\"bar\",\"baz\":\"qux\"}},{\"comment\":\"A.12.  Adding to a Non-existent Target\",\"doc\":{\"foo\":\"bar\"},\"patch\":"
-    "[{\"op\":\"add\",\"path\":\"/baz/bat\",\"value\":\"qux\"}],\"error\":\"add to a non-existent target\"},{\"comment\":\"A"
-    ".13 Invalid JSON Patch Document\",\"doc\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"remove\",\"path\":\"/baz\",\"value\":\""
-    "qux\"}],\"error\":\"operation has two 'op' members\"},{\"comment\":\"A.14. ~ Escape Ordering\",\"doc\":{\"/\":9,\""
-    "~1\":10},\"patch\":[{\"op\":\"test\",\"path\":\"/~01\",\"value\":10}],\"expected\":{\"/\":9,\"~1\":10}},{\"comment\":\"A.1"
-    "5. Comparing Strings and Numbers\",\"doc\":{\"/\":9,\"~1\":10},\"patch\":[{\"op\":\"test\",\"path\":\"/~01\",\"value\":"
-    "\"10\"}],\"error\":\"number is not equal to string\"},{\"comment\":\"A.16. Adding an Array Value\",\"doc\":{\"foo"
-    "\":[\"bar\"]},\"patch\":[{\"op\":\"add\",\"path\":\"/foo/-\",\"value\":[\"abc\",\"def\"]}],\"expected\":{\"foo\":[\"bar\",[\"a"
-    "bc\",\"def\"]]}},{\"comment\":\"empty list, empty docs\",\"doc\":{},\"patch\":[],\"expected\":{}},{\"comment\":\"emp"
-    "ty patch list\",\"doc\":{\"foo\":1},\"patch\":[],\"expected\":{\"foo\":1}},{\"comment\":\"rearrangements OK?\",\"doc"
-    "\":{\"foo\":1,\"bar\":2},\"patch\":[],\"expected\":{\"bar\":2,\"foo\":1}},{\"comment\":\"rearrangements OK?  How abo"
-    "ut one level down ... array\",\"doc\":[{\"foo\":1,\"bar\":2}],\"patch\":[],\"expected\":[{\"bar\":2,\"foo\":1}]},{\""
-    "comment\":\"rearrangements OK?  How about one level down...\",\"doc\":{\"foo\":{\"foo\":1,\"bar\":2}},\"patch\":["
-    "],\"expected\":{\"foo\":{\"bar\":2,\"foo\":1}}},{\"comment\":\"add replaces any existing field\",\"doc\":{\"foo\":nu"
-    "ll},\"patch\":[{\"op\":\"add\",\"path\":\"/foo\",\"value\":1}],\"expected\":{\"foo\":1}},{\"comment\":\"toplevel array\""
-    ",\"doc\":[],\"patch\":[{\"op\":\"add\",\"path\":\"/0\",\"value\":\"foo\"}],\"expected\":[\"foo\"]},{\"comment\":\"toplevel "
-    "array, no change\",\"doc\":[\"foo\"],\"patch\":[],\"expected\":[\"foo\"]},{\"comment\":\"toplevel object, numeric "
-    "string\",\"doc\":{},\"patch\":[{\"op\":\"add\",\"path\":\"/foo\",\"value\":\"1\"}],\"expected\":{\"foo\":\"1\"}},{\"comment\""
-    ":\"toplevel object, integer\",\"doc\":{},\"patch\":[{\"op\":\"add\",\"path\":\"/foo\",\"value\":1}],\"expected\":{\"foo"
-    "\":1}},{\"comment\":\"Toplevel scalar values OK?\",\"doc\":\"foo\",\"patch\":[{\"op\":\"replace\",\"path\":\"\",\"value\""
-    ":\"bar\"}],\"expected\":\"bar\"},{\"comment\":\"replace object document with array document?\",\"doc\":{},\"patch"
-    "\":[{\"op\":\"add\",\"path\":\"\",\"value\":[]}],\"expected\":[]},{\"comment\":\"replace array document with object "
-    "document?\",\"doc\":[],\"patch\":[{\"op\":\"add\",\"path\":\"\",\"value\":{}}],\"expected\":{}},{\"comment\":\"append to"
-    " root array document?\",\"doc\":[],\"patch\":[{\"op\":\"add\",\"path\":\"/-\",\"value\":\"hi\"}],\"expected\":[\"hi\"]},{"
-    "\"comment\":\"Add, / target\",\"doc\":{},\"patch\":[{\"op\":\"add\",\"path\":\"/\",\"value\":1}],\"expected\":{\"\":1}},{\""
-    "comment\":\"Add, /foo/ deep target (trailing slash)\",\"doc\":{\"foo\":{}},\"patch\":[{\"op\":\"add\",\"path\":\"/fo"
-    "o/\",\"value\":1}],\"expected\":{\"foo\":{\"\":1}}},{\"comment\":\"Add composite value at top level\",\"doc\":{\"foo"
-    "\":1},\"patch\":[{\"op\":\"add\",\"path\":\"/bar\",\"value\":[1,2]}],\"expected\":{\"foo\":1,\"bar\":[1,2]}},{\"comment\""
-    ":\"Add into composite value\",\"doc\":{\"foo\":1,\"baz\":[{\"qux\":\"hello\"}]},\"patch\":[{\"op\":\"add\",\"path\":\"/ba"
-    "z/0/foo\",\"value\":\"world\"}],\"expected\":{\"foo\":1,\"baz\":[{\"qux\":\"hello\",\"foo\":\"world\"}]}},{\"doc\":{\"bar\""
-    ":[1,2]},\"patch\":[{\"op\":\"add\",\"path\":\"/bar/8\",\"value\":\"5\"}],\"error\":\"Out of bounds (upper)\"},{\"doc\":{"
-    "\"bar\":[1,2]},\"patch\":[{\"op\":\"add\",\"path\":\"/bar/-1\",\"value\":\"5\"}],\"error\":\"Out of bounds (lower)\"},{\""
-    "doc\":{\"foo\":1},\"patch\":[{\"op\":\"add\",\"path\":\"/bar\",\"value\":true}],\"expected\":{\"foo\":1,\"bar\":true}},{\""
-    "doc\":{\"foo\":1},\"patch\":[{\"op\":\"add\",\"path\":\"/bar\",\"value\":false}],\"expected\":{\"foo\":1,\"bar\":false}},"
-    "{\"doc\":{\"foo\":1},\"patch\":[{\"op\":\"add\",\"path\":\"/bar\",\"value\":null}],\"expected\":{\"foo\":1,\"bar\":null}},"
-    "{\"comment\":\"0 can be an array index or object element name\",\"doc\":{\"foo\":1},\"patch\":[{\"op\":\"add\",\"pa"
-    "th\":\"/0\",\"value\":\"bar\"}],\"expected\":{\"foo\":1,\"0\":\"bar\"}},{\"doc\":[\"foo\"],\"patch\":[{\"op\":\"add\",\"path\":"
-    "\"/1\",\"value\":\"bar\"}],\"expected\":[\"foo\",\"bar\"]},{\"doc\":[\"foo\",\"sil\"],\"patch\":[{\"op\":\"add\",\"path\":\"/1\""
-    ",\"value\":\"bar\"}],\"expected\":[\"foo\",\"bar\",\"sil\"]},{\"doc\":[\"foo\",\"sil\"],\"patch\":[{\"op\":\"add\",\"path\":\"/"
-    "0\",\"value\":\"bar\"}],\"expected\":[\"bar\",\"foo\",\"sil\"]},{\"comment\":\"push item to array via last index + 1"
-    "\",\"doc\":[\"foo\",\"sil\"],\"patch\":[{\"op\":\"add\",\"path\":\"/2\",\"value\":\"bar\"}],\"expected\":[\"foo\",\"sil\",\"bar\""
-    "]},{\"comment\":\"add item to array at index > length should fail\",\"doc\":[\"foo\",\"sil\"],\"patch\":[{\"op\":\""
-    "add\",\"path\":\"/3\",\"value\":\"bar\"}],\"error\":\"index is greater than number of items in array\"},{\"comment"
-    "\":\"test against implementation-specific numeric parsing\",\"doc\":{\"1e0\":\"foo\"},\"patch\":[{\"op\":\"test\",\""
-    "path\":\"/1e0\",\"value\":\"foo\"}],\"expected\":{\"1e0\":\"foo\"}},{\"comment\":\"test with bad number should fail\""
-    ",\"doc\":[\"foo\",\"bar\"],\"patch\":[{\"op\":\"test\",\"path\":\"/1e0\",\"value\":\"bar\"}],\"error\":\"test op shouldn't "
-    "get array element 1\"},{\"doc\":[\"foo\",\"sil\"],\"patch\":[{\"op\":\"add\",\"path\":\"/bar\",\"value\":42}],\"error\":\""
-    "Object operation on array target\"},{\"comment\":\"value in array add not flattened\",\"doc\":[\"foo\",\"sil\"]"
-    ",\"patch\":[{\"op\":\"add\",\"path\":\"/1\",\"value\":[\"bar\",\"baz\"]}],\"expected\":[\"foo\",[\"bar\",\"baz\"],\"sil\"]},{\""
-    "doc\":{\"foo\":1,\"bar\":[1,2,3,4]},\"patch\":[{\"op\":\"remove\",\"path\":\"/bar\"}],\"expected\":{\"foo\":1}},{\"doc\":"
-    "{\"foo\":1,\"baz\":[{\"qux\":\"hello\"}]},\"patch\":[{\"op\":\"remove\",\"path\":\"/baz/0/qux\"}],\"expected\":{\"foo\":1,"
-    "\"baz\":[{}]}},{\"doc\":{\"foo\":1,\"baz\":[{\"qux\":\"hello\"}]},\"patch\":[{\"op\":\"replace\",\"path\":\"/foo\",\"value\""
-    ":[1,2,3,4]}],\"expected\":{\"foo\":[1,2,3,4],\"baz\":[{\"qux\":\"hello\"}]}},{\"doc\":{\"foo\":[1,2,3,4],\"baz\":[{\""
-    "qux\":\"hello\"}]},\"patch\":[{\"op\":\"replace\",\"path\":\"/baz/0/qux\",\"value\":\"world\"}],\"expected\":{\"foo\":[1,"
-    "2,3,4],\"baz\":[{\"qux\":\"world\"}]}},{\"doc\":[\"foo\"],\"patch\":[{\"op\":\"replace\",\"path\":\"/0\",\"value\":\"bar\"}]"
-    ",\"expected\":[\"bar\"]},{\"doc\":[\"\"],\"patch\":[{\"op\":\"replace\",\"path\":\"/0\",\"value\":0}],\"expected\":[0]},{\""
-    "doc\":[\"\"],\"patch\":[{\"op\":\"replace\",\"path\":\"/0\",\"value\":true}],\"expected\":[true]},{\"doc\":[\"\"],\"patch\""
-    ":[{\"op\":\"replace\",\"path\":\"/0\",\"value\":false}],\"expected\":[false]},{\"doc\":[\"\"],\"patch\":[{\"op\":\"replac"
-    "e\",\"path\":\"/0\",\"value\":null}],\"expected\":[null]},{\"comment\":\"value in array replace not flattened\",\""
-    "doc\":[\"foo\",\"sil\"],\"patch\":[{\"op\":\"replace\",\"path\":\"/1\",\"value\":[\"bar\",\"baz\"]}],\"expected\":[\"foo\",[\""
-    "bar\",\"baz\"]]},{\"comment\":\"replace whole document\",\"doc\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"replace\",\"path"
-    "\":\"\",\"value\":{\"baz\":\"qux\"}}],\"expected\":{\"baz\":\"qux\"}},{\"comment\":\"test replace with missing parent "
-    "key should fail\",\"doc\":{\"bar\":\"baz\"},\"patch\":[{\"op\":\"replace\",\"path\":\"/foo/bar\",\"value\":false}],\"err"
-    "or\":\"replace op should fail with missing parent key\"},{\"comment\":\"spurious patch properties\",\"doc\":{"
-    "\"foo\":1},\"patch\":[{\"op\":\"test\",\"path\":\"/foo\",\"value\":1,\"spurious\":1}],\"expected\":{\"foo\":1}},{\"commen"
-    "t\":\"null value should be valid obj property\",\"doc\":{\"foo\":null},\"patch\":[{\"op\":\"test\",\"path\":\"/foo\","
-    "\"value\":null}],\"expected\":{\"foo\":null}},{\"comment\":\"null value should be valid obj property to be re"
-    "placed with something truthy\",\"doc\":{\"foo\":null},\"patch\":[{\"op\":\"replace\",\"path\":\"/foo\",\"value\":\"tru"
-    "thy\"}],\"expected\":{\"foo\":\"truthy\"}},{\"comment\":\"null value should be valid obj property to be moved\""
-    ",\"doc\":{\"foo\":null},\"patch\":[{\"op\":\"move\",\"from\":\"/foo\",\"path\":\"/bar\"}],\"expected\":{\"bar\":null}},{\"c"
-    "omment\":\"null value should be valid obj property to be copied\",\"doc\":{\"foo\":null},\"patch\":[{\"op\":\"co"
-    "py\",\"from\":\"/foo\",\"path\":\"/bar\"}],\"expected\":{\"foo\":null,\"bar\":null}},{\"comment\":\"null value should "
-    "be valid obj property to be removed\",\"doc\":{\"foo\":null},\"patch\":[{\"op\":\"remove\",\"path\":\"/foo\"}],\"exp"
-    "ected\":{}},{\"comment\":\"null value should still be valid obj property replace other value\",\"doc\":{\"fo"
-    "o\":\"bar\"},\"patch\":[{\"op\":\"replace\",\"path\":\"/foo\",\"value\":null}],\"expected\":{\"foo\":null}},{\"comment\":"
-    "\"test should pass despite rearrangement\",\"doc\":{\"foo\":{\"foo\":1,\"bar\":2}},\"patch\":[{\"op\":\"test\",\"path"
-    "\":\"/foo\",\"value\":{\"bar\":2,\"foo\":1}}],\"expected\":{\"foo\":{\"foo\":1,\"bar\":2}}},{\"comment\":\"test should p"
-    "ass despite (nested) rearrangement\",\"doc\":{\"foo\":[{\"foo\":1,\"bar\":2}]},\"patch\":[{\"op\":\"test\",\"path\":\""
-    "/foo\",\"value\":[{\"bar\":2,\"foo\":1}]}],\"expected\":{\"foo\":[{\"foo\":1,\"bar\":2}]}},{\"comment\":\"test should "
-    "pass - no error\",\"doc\":{\"foo\":{\"bar\":[1,2,5,4]}},\"patch\":[{\"op\":\"test\",\"path\":\"/foo\",\"value\":{\"bar\":"
-    "[1,2,5,4]}}],\"expected\":{\"foo\":{\"bar\":[1,2,5,4]}}},{\"doc\":{\"foo\":{\"bar\":[1,2,5,4]}},\"patch\":[{\"op\":\""
-    "test\",\"path\":\"/foo\",\"value\":[1,2]}],\"error\":\"test op should fail\"},{\"comment\":\"Whole document\",\"doc\""
-    ":{\"foo\":1},\"patch\":[{\"op\":\"test\",\"path\":\"\",\"value\":{\"foo\":1}}]},{\"comment\":\"Empty-string element\",\"d"
-    "oc\":{\"\":1},\"patch\":[{\"op\":\"test\",\"path\":\"/\",\"value\":1}],\"expected\":{\"\":1}},{\"doc\":{\"foo\":[\"bar\",\"baz"
-    "\"],\"\":0,\"a/b\":1,\"c%d\":2,\"e^f\":3,\"g|h\":4,\"i\\\\j\":5,\"k\\\"l\":6,\" \":7,\"m~n\":8},\"patch\":[{\"op\":\"test\",\"path"
-    "\":\"/foo\",\"value\":[\"bar\",\"baz\"]},{\"op\":\"test\",\"path\":\"/foo/0\",\"value\":\"bar\"},{\"op\":\"test\",\"path\":\"/\","
-    "\"value\":0},{\"op\":\"test\",\"path\":\"/a~1b\",\"value\":1},{\"op\":\"test\",\"path\":\"/c%d\",\"value\":2},{\"op\":\"test\""
-    ",\"path\":\"/e^f\",\"value\":3},{\"op\":\"test\",\"path\":\"/g|h\",\"value\":4},{\"op\":\"test\",\"path\":\"/i\\\\j\",\"value\":"
-    "5},{\"op\":\"test\",\"path\":\"/k\\\"l\",\"value\":6},{\"op\":\"test\",\"path\":\"/ \",\"value\":7},{\"op\":\"test\",\"path\":\"/"
-    "m~0n\",\"value\":8}],\"expected\":{\"\":0,\" \":7,\"a/b\":1,\"c%d\":2,\"e^f\":3,\"foo\":[\"bar\",\"baz\"],\"g|h\":4,\"i\\\\j\":"
-    "5,\"k\\\"l\":6,\"m~n\":8}},{\"comment\":\"Move to same location has no effect\",\"doc\":{\"foo\":1},\"patch\":[{\"op\""
-    ":\"move\",\"from\":\"/foo\",\"path\":\"/foo\"}],\"expected\":{\"foo\":1}},{\"doc\":{\"foo\":1,\"baz\":[{\"qux\":\"hello\"}]}"
-    ",\"patch\":[{\"op\":\"move\",\"from\":\"/foo\",\"path\":\"/bar\"}],\"expected\":{\"baz\":[{\"qux\":\"hello\"}],\"bar\":1}},{"
-    "\"doc\":{\"baz\":[{\"qux\":\"hello\"}],\"bar\":1},\"patch\":[{\"op\":\"move\",\"from\":\"/baz/0/qux\",\"path\":\"/baz/1\"}],"
-    "\"expected\":{\"baz\":[{},\"hello\"],\"bar\":1}},{\"doc\":{\"baz\":[{\"qux\":\"hello\"}],\"bar\":1},\"patch\":[{\"op\":\"co"
-    "py\",\"from\":\"/baz/0\",\"path\":\"/boo\"}],\"expected\":{\"baz\":[{\"qux\":\"hello\"}],\"bar\":1,\"boo\":{\"qux\":\"hello\""
-    "}}},{\"comment\":\"replacing the root of the document is possible with add\",\"doc\":{\"foo\":\"bar\"},\"patch\""
-    ":[{\"op\":\"add\",\"path\":\"\",\"value\":{\"baz\":\"qux\"}}],\"expected\":{\"baz\":\"qux\"}},{\"comment\":\"Adding to \\\"/-"
-    "\\\" adds to the end of the array\",\"doc\":[1,2],\"patch\":[{\"op\":\"add\",\"path\":\"/-\",\"value\":{\"foo\":[\"bar\","
-    "\"baz\"]}}],\"expected\":[1,2,{\"foo\":[\"bar\",\"baz\"]}]},{\"comment\":\"Adding to \\\"/-\\\" adds to the end of th"
-    "e array, even n levels down\",\"doc\":[1,2,[3,[4,5]]],\"patch\":[{\"op\":\"add\",\"path\":\"/2/1/-\",\"value\":{\"fo"
-    "o\":[\"bar\",\"baz\"]}}],\"expected\":[1,2,[3,[4,5,{\"foo\":[\"bar\",\"baz\"]}]]]},{\"comment\":\"test remove with b"
-    "ad number should fail\",\"doc\":{\"foo\":1,\"baz\":[{\"qux\":\"hello\"}]},\"patch\":[{\"op\":\"remove\",\"path\":\"/baz/"
-    "1e0/qux\"}],\"error\":\"remove op shouldn't remove from array with bad number\"},{\"comment\":\"test remove "
-    "on array\",\"doc\":[1,2,3,4],\"patch\":[{\"op\":\"remove\",\"path\":\"/0\"}],\"expected\":[2,3,4]},{\"comment\":\"test"
-    " repeated removes\",\"doc\":[1,2,3,4],\"patch\":[{\"op\":\"remove\",\"path\":\"/1\"},{\"op\":\"remove\",\"path\":\"/2\"}]"
-    ",\"expected\":[1,3]},{\"comment\":\"test remove with bad index should fail\",\"doc\":[1,2,3,4],\"patch\":[{\"op"
-    "\":\"remove\",\"path\":\"/1e0\"}],\"error\":\"remove op shouldn't remove from array with bad number\"},{\"commen"
-    "t\":\"test replace with bad number should fail\",\"doc\":[\"\"],\"patch\":[{\"op\":\"replace\",\"path\":\"/1e0\",\"val"
-    "ue\":false}],\"error\":\"replace op shouldn't replace in array with bad number\"},{\"comment\":\"test copy w"
-    "ith bad number should fail\",\"doc\":{\"baz\":[1,2,3],\"bar\":1},\"patch\":[{\"op\":\"copy\",\"from\":\"/baz/1e0\",\"p"
-    "ath\":\"/boo\"}],\"error\":\"copy op shouldn't work with bad number\"},{\"comment\":\"test move with bad numbe"
-    "r should fail\",\"doc\":{\"foo\":1,\"baz\":[1,2,3,4]},\"patch\":[{\"op\":\"move\",\"from\":\"/baz/1e0\",\"path\":\"/foo\""
-    "}],\"error\":\"move op shouldn't work with bad number\"},{\"comment\":\"test add with bad number should fai"
-    "l\",\"doc\":[\"foo\",\"sil\"],\"patch\":[{\"op\":\"add\",\"path\":\"/1e0\",\"value\":\"bar\"}],\"error\":\"add op shouldn't "
-    "add to array with bad number\"},{\"comment\":\"missing 'path' parameter\",\"doc\":{},\"patch\":[{\"op\":\"add\",\""
-    "value\":\"bar\"}],\"error\":\"missing 'path' parameter\"},{\"comment\":\"'path' parameter with null value\",\"do"
-    "c\":{},\"patch\":[{\"op\":\"add\",\"path\":null,\"value\":\"bar\"}],\"error\":\"null is not valid value for 'path'\"}"
-    ",{\"comment\":\"invalid JSON Pointer token\",\"doc\":{},\"patch\":[{\"op\":\"add\",\"path\":\"foo\",\"value\":\"bar\"}],"
-    "\"error\":\"JSON Pointer should start with a slash\",\"opa_disabled\":true},{\"comment\":\"missing 'value' pa"
-    "rameter to add\",\"doc\":[1],\"patch\":[{\"op\":\"add\",\"path\":\"/-\"}],\"error\":\"missing 'value' parameter\"},{\""
-    "comment\":\"missing 'value' parameter to replace\",\"doc\":[1],\"patch\":[{\"op\":\"replace\",\"path\":\"/0\"}],\"er"
-    "ror\":\"missing 'value' parameter\"},{\"comment\":\"missing 'value' parameter to test\",\"doc\":[null],\"patch"
-    "\":[{\"op\":\"test\",\"path\":\"/0\"}],\"error\":\"missing 'value' parameter\"},{\"comment\":\"missing value paramet"
-    "er to test - where undef is falsy\",\"doc\":[false],\"patch\":[{\"op\":\"test\",\"path\":\"/0\"}],\"error\":\"missin"
-    "g 'value' parameter\"},{\"comment\":\"missing from parameter to copy\",\"doc\":[1],\"patch\":[{\"op\":\"copy\",\"p"
-    "ath\":\"/-\"}],\"error\":\"missing 'from' parameter\"},{\"comment\":\"missing from location to copy\",\"doc\":{\"f"
-    "oo\":1},\"patch\":[{\"op\":\"copy\",\"from\":\"/bar\",\"path\":\"/foo\"}],\"error\":\"missing 'from' location\"},{\"comm"
-    "ent\":\"missing from parameter to move\",\"doc\":{\"foo\":1},\"patch\":[{\"op\":\"move\",\"path\":\"\"}],\"error\":\"mis"
-    "sing 'from' parameter\"},{\"comment\":\"missing from location to move\",\"doc\":{\"foo\":1},\"patch\":[{\"op\":\"m"
-    "ove\",\"from\":\"/bar\",\"path\":\"/foo\"}],\"error\":\"missing 'from' location\"},{\"comment\":\"duplicate ops\",\"do"
-    "c\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"move\",\"path\":\"/baz\",\"value\":\"qux\",\"from\":\"/foo\"}],\"error\":\"patch ha"
-    "s two 'op' members\",\"opa_disabled\":true},{\"comment\":\"unrecognized op should fail\",\"doc\":{\"foo\":1},\"p"
-    "atch\":[{\"op\":\"spam\",\"path\":\"/foo\",\"value\":1}],\"error\":\"Unrecognized op 'spam'\"},{\"comment\":\"test wit"
-    "h bad array number that has leading zeros\",\"doc\":[\"foo\",\"bar\"],\"patch\":[{\"op\":\"test\",\"path\":\"/00\",\"v"
-    "alue\":\"foo\"}],\"error\":\"test op should reject the array value, it has leading zeros\"},{\"comment\":\"tes"
-    "t with bad array number that has leading zeros\",\"doc\":[\"foo\",\"bar\"],\"patch\":[{\"op\":\"test\",\"path\":\"/0"
-    "1\",\"value\":\"bar\"}],\"error\":\"test op should reject the array value, it has leading zeros\"},{\"comment\""
-    ":\"Removing nonexistent field\",\"doc\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"remove\",\"path\":\"/baz\"}],\"error\":\"r"
-    "emoving a nonexistent field should fail\"},{\"comment\":\"Removing deep nonexistent path\",\"doc\":{\"foo\":\""
-    "bar\"},\"patch\":[{\"op\":\"remove\",\"path\":\"/missing1/missing2\"}],\"error\":\"removing a nonexistent field sh"
-    "ould fail\"},{\"comment\":\"Removing nonexistent index\",\"doc\":[\"foo\",\"bar\"],\"patch\":[{\"op\":\"remove\",\"pat"
-    "h\":\"/2\"}],\"error\":\"removing a nonexistent index should fail\"},{\"comment\":\"Patch with different capit"
-    "alisation than doc\",\"doc\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"add\",\"path\":\"/FOO\",\"value\":\"BAR\"}],\"expected"
+    "[{\"comment\":\"4.1. add with missing "
+    "object\",\"doc\":{\"q\":{\"bar\":2}},\"patch\":[{\"op\":\"add\",\"path\":\"/a/b\","
+    "\"value\":1}],\"error\":\"path /a does not exist -- missing objects are not created "
+    "recursively\"},{\"comme"
+    "nt\":\"A.1.  Adding an Object "
+    "Member\",\"doc\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"add\",\"path\":\"/baz\",\"value\":\""
+    "qux\"}],\"expected\":{\"baz\":\"qux\",\"foo\":\"bar\"}},{\"comment\":\"A.2.  Adding an Array "
+    "Element\",\"doc\":{\"foo\""
+    ":[\"bar\",\"baz\"]},\"patch\":[{\"op\":\"add\",\"path\":\"/foo/"
+    "1\",\"value\":\"qux\"}],\"expected\":{\"foo\":[\"bar\",\"qux\","
+    "\"baz\"]}},{\"comment\":\"A.3.  Removing an Object "
+    "Member\",\"doc\":{\"baz\":\"qux\",\"foo\":\"bar\"},\"patch\":[{\"op\""
+    ":\"remove\",\"path\":\"/baz\"}],\"expected\":{\"foo\":\"bar\"}},{\"comment\":\"A.4.  Removing an Array "
+    "Element\",\"do"
+    "c\":{\"foo\":[\"bar\",\"qux\",\"baz\"]},\"patch\":[{\"op\":\"remove\",\"path\":\"/foo/"
+    "1\"}],\"expected\":{\"foo\":[\"bar\",\"b"
+    "az\"]}},{\"comment\":\"A.5.  Replacing a "
+    "Value\",\"doc\":{\"baz\":\"qux\",\"foo\":\"bar\"},\"patch\":[{\"op\":\"replace\""
+    ",\"path\":\"/"
+    "baz\",\"value\":\"boo\"}],\"expected\":{\"baz\":\"boo\",\"foo\":\"bar\"}},{\"comment\":\"A.6.  Moving a "
+    "Valu"
+    "e\",\"doc\":{\"foo\":{\"bar\":\"baz\",\"waldo\":\"fred\"},\"qux\":{\"corge\":\"grault\"}},\"patch\":[{"
+    "\"op\":\"move\",\"from\":"
+    "\"/foo/waldo\",\"path\":\"/qux/"
+    "thud\"}],\"expected\":{\"foo\":{\"bar\":\"baz\"},\"qux\":{\"corge\":\"grault\",\"thud\":\"fr"
+    "ed\"}}},{\"comment\":\"A.7.  Moving an Array "
+    "Element\",\"doc\":{\"foo\":[\"all\",\"grass\",\"cows\",\"eat\"]},\"patch\""
+    ":[{\"op\":\"move\",\"from\":\"/foo/1\",\"path\":\"/foo/"
+    "3\"}],\"expected\":{\"foo\":[\"all\",\"cows\",\"eat\",\"grass\"]}},{\""
+    "comment\":\"A.8.  Testing a Value: "
+    "Success\",\"doc\":{\"baz\":\"qux\",\"foo\":[\"a\",2,\"c\"]},\"patch\":[{\"op\":\"test"
+    "\",\"path\":\"/baz\",\"value\":\"qux\"},{\"op\":\"test\",\"path\":\"/foo/"
+    "1\",\"value\":2}],\"expected\":{\"baz\":\"qux\",\"foo"
+    "\":[\"a\",2,\"c\"]}},{\"comment\":\"A.9.  Testing a Value: "
+    "Error\",\"doc\":{\"baz\":\"qux\"},\"patch\":[{\"op\":\"test\","
+    "\"path\":\"/baz\",\"value\":\"bar\"}],\"error\":\"string not equivalent\"},{\"comment\":\"A.10.  Adding "
+    "a nested Me"
+    "mber "
+    "Object\",\"doc\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"add\",\"path\":\"/"
+    "child\",\"value\":{\"grandchild\":{}}}],\"e"
+    "xpected\":{\"foo\":\"bar\",\"child\":{\"grandchild\":{}}}},{\"comment\":\"A.11.  Ignoring Unrecognized "
+    "Elements\""
+    ",\"doc\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"add\",\"path\":\"/"
+    "baz\",\"value\":\"qux\",\"xyz\":123}],\"expected\":{\"foo\":"
+    "\"bar\",\"baz\":\"qux\"}},{\"comment\":\"A.12.  Adding to a Non-existent "
+    "Target\",\"doc\":{\"foo\":\"bar\"},\"patch\":"
+    "[{\"op\":\"add\",\"path\":\"/baz/bat\",\"value\":\"qux\"}],\"error\":\"add to a non-existent "
+    "target\"},{\"comment\":\"A"
+    ".13 Invalid JSON Patch "
+    "Document\",\"doc\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"remove\",\"path\":\"/baz\",\"value\":\""
+    "qux\"}],\"error\":\"operation has two 'op' members\"},{\"comment\":\"A.14. ~ Escape "
+    "Ordering\",\"doc\":{\"/\":9,\""
+    "~1\":10},\"patch\":[{\"op\":\"test\",\"path\":\"/~01\",\"value\":10}],\"expected\":{\"/"
+    "\":9,\"~1\":10}},{\"comment\":\"A.1"
+    "5. Comparing Strings and "
+    "Numbers\",\"doc\":{\"/\":9,\"~1\":10},\"patch\":[{\"op\":\"test\",\"path\":\"/~01\",\"value\":"
+    "\"10\"}],\"error\":\"number is not equal to string\"},{\"comment\":\"A.16. Adding an Array "
+    "Value\",\"doc\":{\"foo"
+    "\":[\"bar\"]},\"patch\":[{\"op\":\"add\",\"path\":\"/foo/"
+    "-\",\"value\":[\"abc\",\"def\"]}],\"expected\":{\"foo\":[\"bar\",[\"a"
+    "bc\",\"def\"]]}},{\"comment\":\"empty list, empty "
+    "docs\",\"doc\":{},\"patch\":[],\"expected\":{}},{\"comment\":\"emp"
+    "ty patch "
+    "list\",\"doc\":{\"foo\":1},\"patch\":[],\"expected\":{\"foo\":1}},{\"comment\":\"rearrangements "
+    "OK?\",\"doc"
+    "\":{\"foo\":1,\"bar\":2},\"patch\":[],\"expected\":{\"bar\":2,\"foo\":1}},{\"comment\":\"rearrangements "
+    "OK?  How abo"
+    "ut one level down ... "
+    "array\",\"doc\":[{\"foo\":1,\"bar\":2}],\"patch\":[],\"expected\":[{\"bar\":2,\"foo\":1}]},{\""
+    "comment\":\"rearrangements OK?  How about one level "
+    "down...\",\"doc\":{\"foo\":{\"foo\":1,\"bar\":2}},\"patch\":["
+    "],\"expected\":{\"foo\":{\"bar\":2,\"foo\":1}}},{\"comment\":\"add replaces any existing "
+    "field\",\"doc\":{\"foo\":nu"
+    "ll},\"patch\":[{\"op\":\"add\",\"path\":\"/"
+    "foo\",\"value\":1}],\"expected\":{\"foo\":1}},{\"comment\":\"toplevel array\""
+    ",\"doc\":[],\"patch\":[{\"op\":\"add\",\"path\":\"/"
+    "0\",\"value\":\"foo\"}],\"expected\":[\"foo\"]},{\"comment\":\"toplevel "
+    "array, no change\",\"doc\":[\"foo\"],\"patch\":[],\"expected\":[\"foo\"]},{\"comment\":\"toplevel "
+    "object, numeric "
+    "string\",\"doc\":{},\"patch\":[{\"op\":\"add\",\"path\":\"/"
+    "foo\",\"value\":\"1\"}],\"expected\":{\"foo\":\"1\"}},{\"comment\""
+    ":\"toplevel object, "
+    "integer\",\"doc\":{},\"patch\":[{\"op\":\"add\",\"path\":\"/foo\",\"value\":1}],\"expected\":{\"foo"
+    "\":1}},{\"comment\":\"Toplevel scalar values "
+    "OK?\",\"doc\":\"foo\",\"patch\":[{\"op\":\"replace\",\"path\":\"\",\"value\""
+    ":\"bar\"}],\"expected\":\"bar\"},{\"comment\":\"replace object document with array "
+    "document?\",\"doc\":{},\"patch"
+    "\":[{\"op\":\"add\",\"path\":\"\",\"value\":[]}],\"expected\":[]},{\"comment\":\"replace array document "
+    "with object "
+    "document?\",\"doc\":[],\"patch\":[{\"op\":\"add\",\"path\":\"\",\"value\":{}}],\"expected\":{}},{"
+    "\"comment\":\"append to"
+    " root array "
+    "document?\",\"doc\":[],\"patch\":[{\"op\":\"add\",\"path\":\"/"
+    "-\",\"value\":\"hi\"}],\"expected\":[\"hi\"]},{"
+    "\"comment\":\"Add, / "
+    "target\",\"doc\":{},\"patch\":[{\"op\":\"add\",\"path\":\"/\",\"value\":1}],\"expected\":{\"\":1}},{\""
+    "comment\":\"Add, /foo/ deep target (trailing "
+    "slash)\",\"doc\":{\"foo\":{}},\"patch\":[{\"op\":\"add\",\"path\":\"/fo"
+    "o/\",\"value\":1}],\"expected\":{\"foo\":{\"\":1}}},{\"comment\":\"Add composite value at top "
+    "level\",\"doc\":{\"foo"
+    "\":1},\"patch\":[{\"op\":\"add\",\"path\":\"/"
+    "bar\",\"value\":[1,2]}],\"expected\":{\"foo\":1,\"bar\":[1,2]}},{\"comment\""
+    ":\"Add into composite "
+    "value\",\"doc\":{\"foo\":1,\"baz\":[{\"qux\":\"hello\"}]},\"patch\":[{\"op\":\"add\",\"path\":\"/ba"
+    "z/0/"
+    "foo\",\"value\":\"world\"}],\"expected\":{\"foo\":1,\"baz\":[{\"qux\":\"hello\",\"foo\":\"world\"}]}},{"
+    "\"doc\":{\"bar\""
+    ":[1,2]},\"patch\":[{\"op\":\"add\",\"path\":\"/bar/8\",\"value\":\"5\"}],\"error\":\"Out of bounds "
+    "(upper)\"},{\"doc\":{"
+    "\"bar\":[1,2]},\"patch\":[{\"op\":\"add\",\"path\":\"/bar/-1\",\"value\":\"5\"}],\"error\":\"Out of "
+    "bounds (lower)\"},{\""
+    "doc\":{\"foo\":1},\"patch\":[{\"op\":\"add\",\"path\":\"/"
+    "bar\",\"value\":true}],\"expected\":{\"foo\":1,\"bar\":true}},{\""
+    "doc\":{\"foo\":1},\"patch\":[{\"op\":\"add\",\"path\":\"/"
+    "bar\",\"value\":false}],\"expected\":{\"foo\":1,\"bar\":false}},"
+    "{\"doc\":{\"foo\":1},\"patch\":[{\"op\":\"add\",\"path\":\"/"
+    "bar\",\"value\":null}],\"expected\":{\"foo\":1,\"bar\":null}},"
+    "{\"comment\":\"0 can be an array index or object element "
+    "name\",\"doc\":{\"foo\":1},\"patch\":[{\"op\":\"add\",\"pa"
+    "th\":\"/"
+    "0\",\"value\":\"bar\"}],\"expected\":{\"foo\":1,\"0\":\"bar\"}},{\"doc\":[\"foo\"],\"patch\":[{\"op\":"
+    "\"add\",\"path\":"
+    "\"/"
+    "1\",\"value\":\"bar\"}],\"expected\":[\"foo\",\"bar\"]},{\"doc\":[\"foo\",\"sil\"],\"patch\":[{\"op\":"
+    "\"add\",\"path\":\"/1\""
+    ",\"value\":\"bar\"}],\"expected\":[\"foo\",\"bar\",\"sil\"]},{\"doc\":[\"foo\",\"sil\"],\"patch\":[{"
+    "\"op\":\"add\",\"path\":\"/"
+    "0\",\"value\":\"bar\"}],\"expected\":[\"bar\",\"foo\",\"sil\"]},{\"comment\":\"push item to array via "
+    "last index + 1"
+    "\",\"doc\":[\"foo\",\"sil\"],\"patch\":[{\"op\":\"add\",\"path\":\"/"
+    "2\",\"value\":\"bar\"}],\"expected\":[\"foo\",\"sil\",\"bar\""
+    "]},{\"comment\":\"add item to array at index > length should "
+    "fail\",\"doc\":[\"foo\",\"sil\"],\"patch\":[{\"op\":\""
+    "add\",\"path\":\"/3\",\"value\":\"bar\"}],\"error\":\"index is greater than number of items in "
+    "array\"},{\"comment"
+    "\":\"test against implementation-specific numeric "
+    "parsing\",\"doc\":{\"1e0\":\"foo\"},\"patch\":[{\"op\":\"test\",\""
+    "path\":\"/1e0\",\"value\":\"foo\"}],\"expected\":{\"1e0\":\"foo\"}},{\"comment\":\"test with bad number "
+    "should fail\""
+    ",\"doc\":[\"foo\",\"bar\"],\"patch\":[{\"op\":\"test\",\"path\":\"/"
+    "1e0\",\"value\":\"bar\"}],\"error\":\"test op shouldn't "
+    "get array element "
+    "1\"},{\"doc\":[\"foo\",\"sil\"],\"patch\":[{\"op\":\"add\",\"path\":\"/bar\",\"value\":42}],\"error\":\""
+    "Object operation on array target\"},{\"comment\":\"value in array add not "
+    "flattened\",\"doc\":[\"foo\",\"sil\"]"
+    ",\"patch\":[{\"op\":\"add\",\"path\":\"/"
+    "1\",\"value\":[\"bar\",\"baz\"]}],\"expected\":[\"foo\",[\"bar\",\"baz\"],\"sil\"]},{\""
+    "doc\":{\"foo\":1,\"bar\":[1,2,3,4]},\"patch\":[{\"op\":\"remove\",\"path\":\"/"
+    "bar\"}],\"expected\":{\"foo\":1}},{\"doc\":"
+    "{\"foo\":1,\"baz\":[{\"qux\":\"hello\"}]},\"patch\":[{\"op\":\"remove\",\"path\":\"/baz/0/"
+    "qux\"}],\"expected\":{\"foo\":1,"
+    "\"baz\":[{}]}},{\"doc\":{\"foo\":1,\"baz\":[{\"qux\":\"hello\"}]},\"patch\":[{\"op\":\"replace\","
+    "\"path\":\"/foo\",\"value\""
+    ":[1,2,3,4]}],\"expected\":{\"foo\":[1,2,3,4],\"baz\":[{\"qux\":\"hello\"}]}},{\"doc\":{\"foo\":[1,2,3,4]"
+    ",\"baz\":[{\""
+    "qux\":\"hello\"}]},\"patch\":[{\"op\":\"replace\",\"path\":\"/baz/0/"
+    "qux\",\"value\":\"world\"}],\"expected\":{\"foo\":[1,"
+    "2,3,4],\"baz\":[{\"qux\":\"world\"}]}},{\"doc\":[\"foo\"],\"patch\":[{\"op\":\"replace\",\"path\":\"/"
+    "0\",\"value\":\"bar\"}]"
+    ",\"expected\":[\"bar\"]},{\"doc\":[\"\"],\"patch\":[{\"op\":\"replace\",\"path\":\"/"
+    "0\",\"value\":0}],\"expected\":[0]},{\""
+    "doc\":[\"\"],\"patch\":[{\"op\":\"replace\",\"path\":\"/"
+    "0\",\"value\":true}],\"expected\":[true]},{\"doc\":[\"\"],\"patch\""
+    ":[{\"op\":\"replace\",\"path\":\"/"
+    "0\",\"value\":false}],\"expected\":[false]},{\"doc\":[\"\"],\"patch\":[{\"op\":\"replac"
+    "e\",\"path\":\"/0\",\"value\":null}],\"expected\":[null]},{\"comment\":\"value in array replace not "
+    "flattened\",\""
+    "doc\":[\"foo\",\"sil\"],\"patch\":[{\"op\":\"replace\",\"path\":\"/"
+    "1\",\"value\":[\"bar\",\"baz\"]}],\"expected\":[\"foo\",[\""
+    "bar\",\"baz\"]]},{\"comment\":\"replace whole "
+    "document\",\"doc\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"replace\",\"path"
+    "\":\"\",\"value\":{\"baz\":\"qux\"}}],\"expected\":{\"baz\":\"qux\"}},{\"comment\":\"test replace with "
+    "missing parent "
+    "key should "
+    "fail\",\"doc\":{\"bar\":\"baz\"},\"patch\":[{\"op\":\"replace\",\"path\":\"/foo/"
+    "bar\",\"value\":false}],\"err"
+    "or\":\"replace op should fail with missing parent key\"},{\"comment\":\"spurious patch "
+    "properties\",\"doc\":{"
+    "\"foo\":1},\"patch\":[{\"op\":\"test\",\"path\":\"/"
+    "foo\",\"value\":1,\"spurious\":1}],\"expected\":{\"foo\":1}},{\"commen"
+    "t\":\"null value should be valid obj "
+    "property\",\"doc\":{\"foo\":null},\"patch\":[{\"op\":\"test\",\"path\":\"/foo\","
+    "\"value\":null}],\"expected\":{\"foo\":null}},{\"comment\":\"null value should be valid obj property to "
+    "be re"
+    "placed with something "
+    "truthy\",\"doc\":{\"foo\":null},\"patch\":[{\"op\":\"replace\",\"path\":\"/foo\",\"value\":\"tru"
+    "thy\"}],\"expected\":{\"foo\":\"truthy\"}},{\"comment\":\"null value should be valid obj property to be "
+    "moved\""
+    ",\"doc\":{\"foo\":null},\"patch\":[{\"op\":\"move\",\"from\":\"/foo\",\"path\":\"/"
+    "bar\"}],\"expected\":{\"bar\":null}},{\"c"
+    "omment\":\"null value should be valid obj property to be "
+    "copied\",\"doc\":{\"foo\":null},\"patch\":[{\"op\":\"co"
+    "py\",\"from\":\"/foo\",\"path\":\"/"
+    "bar\"}],\"expected\":{\"foo\":null,\"bar\":null}},{\"comment\":\"null value should "
+    "be valid obj property to be "
+    "removed\",\"doc\":{\"foo\":null},\"patch\":[{\"op\":\"remove\",\"path\":\"/foo\"}],\"exp"
+    "ected\":{}},{\"comment\":\"null value should still be valid obj property replace other "
+    "value\",\"doc\":{\"fo"
+    "o\":\"bar\"},\"patch\":[{\"op\":\"replace\",\"path\":\"/"
+    "foo\",\"value\":null}],\"expected\":{\"foo\":null}},{\"comment\":"
+    "\"test should pass despite "
+    "rearrangement\",\"doc\":{\"foo\":{\"foo\":1,\"bar\":2}},\"patch\":[{\"op\":\"test\",\"path"
+    "\":\"/"
+    "foo\",\"value\":{\"bar\":2,\"foo\":1}}],\"expected\":{\"foo\":{\"foo\":1,\"bar\":2}}},{\"comment\":"
+    "\"test should p"
+    "ass despite (nested) "
+    "rearrangement\",\"doc\":{\"foo\":[{\"foo\":1,\"bar\":2}]},\"patch\":[{\"op\":\"test\",\"path\":\""
+    "/foo\",\"value\":[{\"bar\":2,\"foo\":1}]}],\"expected\":{\"foo\":[{\"foo\":1,\"bar\":2}]}},{\"comment\":"
+    "\"test should "
+    "pass - no "
+    "error\",\"doc\":{\"foo\":{\"bar\":[1,2,5,4]}},\"patch\":[{\"op\":\"test\",\"path\":\"/"
+    "foo\",\"value\":{\"bar\":"
+    "[1,2,5,4]}}],\"expected\":{\"foo\":{\"bar\":[1,2,5,4]}}},{\"doc\":{\"foo\":{\"bar\":[1,2,5,4]}},"
+    "\"patch\":[{\"op\":\""
+    "test\",\"path\":\"/foo\",\"value\":[1,2]}],\"error\":\"test op should fail\"},{\"comment\":\"Whole "
+    "document\",\"doc\""
+    ":{\"foo\":1},\"patch\":[{\"op\":\"test\",\"path\":\"\",\"value\":{\"foo\":1}}]},{\"comment\":\"Empty-"
+    "string element\",\"d"
+    "oc\":{\"\":1},\"patch\":[{\"op\":\"test\",\"path\":\"/"
+    "\",\"value\":1}],\"expected\":{\"\":1}},{\"doc\":{\"foo\":[\"bar\",\"baz"
+    "\"],\"\":0,\"a/b\":1,\"c%d\":2,\"e^f\":3,\"g|h\":4,\"i\\\\j\":5,\"k\\\"l\":6,\" "
+    "\":7,\"m~n\":8},\"patch\":[{\"op\":\"test\",\"path"
+    "\":\"/foo\",\"value\":[\"bar\",\"baz\"]},{\"op\":\"test\",\"path\":\"/foo/"
+    "0\",\"value\":\"bar\"},{\"op\":\"test\",\"path\":\"/\","
+    "\"value\":0},{\"op\":\"test\",\"path\":\"/a~1b\",\"value\":1},{\"op\":\"test\",\"path\":\"/"
+    "c%d\",\"value\":2},{\"op\":\"test\""
+    ",\"path\":\"/e^f\",\"value\":3},{\"op\":\"test\",\"path\":\"/"
+    "g|h\",\"value\":4},{\"op\":\"test\",\"path\":\"/i\\\\j\",\"value\":"
+    "5},{\"op\":\"test\",\"path\":\"/k\\\"l\",\"value\":6},{\"op\":\"test\",\"path\":\"/ "
+    "\",\"value\":7},{\"op\":\"test\",\"path\":\"/"
+    "m~0n\",\"value\":8}],\"expected\":{\"\":0,\" "
+    "\":7,\"a/b\":1,\"c%d\":2,\"e^f\":3,\"foo\":[\"bar\",\"baz\"],\"g|h\":4,\"i\\\\j\":"
+    "5,\"k\\\"l\":6,\"m~n\":8}},{\"comment\":\"Move to same location has no "
+    "effect\",\"doc\":{\"foo\":1},\"patch\":[{\"op\""
+    ":\"move\",\"from\":\"/foo\",\"path\":\"/"
+    "foo\"}],\"expected\":{\"foo\":1}},{\"doc\":{\"foo\":1,\"baz\":[{\"qux\":\"hello\"}]}"
+    ",\"patch\":[{\"op\":\"move\",\"from\":\"/foo\",\"path\":\"/"
+    "bar\"}],\"expected\":{\"baz\":[{\"qux\":\"hello\"}],\"bar\":1}},{"
+    "\"doc\":{\"baz\":[{\"qux\":\"hello\"}],\"bar\":1},\"patch\":[{\"op\":\"move\",\"from\":\"/baz/0/"
+    "qux\",\"path\":\"/baz/1\"}],"
+    "\"expected\":{\"baz\":[{},\"hello\"],\"bar\":1}},{\"doc\":{\"baz\":[{\"qux\":\"hello\"}],\"bar\":1},"
+    "\"patch\":[{\"op\":\"co"
+    "py\",\"from\":\"/baz/0\",\"path\":\"/"
+    "boo\"}],\"expected\":{\"baz\":[{\"qux\":\"hello\"}],\"bar\":1,\"boo\":{\"qux\":\"hello\""
+    "}}},{\"comment\":\"replacing the root of the document is possible with "
+    "add\",\"doc\":{\"foo\":\"bar\"},\"patch\""
+    ":[{\"op\":\"add\",\"path\":\"\",\"value\":{\"baz\":\"qux\"}}],\"expected\":{\"baz\":\"qux\"}},{"
+    "\"comment\":\"Adding to \\\"/-"
+    "\\\" adds to the end of the "
+    "array\",\"doc\":[1,2],\"patch\":[{\"op\":\"add\",\"path\":\"/-\",\"value\":{\"foo\":[\"bar\","
+    "\"baz\"]}}],\"expected\":[1,2,{\"foo\":[\"bar\",\"baz\"]}]},{\"comment\":\"Adding to \\\"/-\\\" adds to "
+    "the end of th"
+    "e array, even n levels "
+    "down\",\"doc\":[1,2,[3,[4,5]]],\"patch\":[{\"op\":\"add\",\"path\":\"/2/1/-\",\"value\":{\"fo"
+    "o\":[\"bar\",\"baz\"]}}],\"expected\":[1,2,[3,[4,5,{\"foo\":[\"bar\",\"baz\"]}]]]},{\"comment\":\"test "
+    "remove with b"
+    "ad number should "
+    "fail\",\"doc\":{\"foo\":1,\"baz\":[{\"qux\":\"hello\"}]},\"patch\":[{\"op\":\"remove\",\"path\":\"/baz/"
+    "1e0/qux\"}],\"error\":\"remove op shouldn't remove from array with bad number\"},{\"comment\":\"test "
+    "remove "
+    "on "
+    "array\",\"doc\":[1,2,3,4],\"patch\":[{\"op\":\"remove\",\"path\":\"/"
+    "0\"}],\"expected\":[2,3,4]},{\"comment\":\"test"
+    " repeated "
+    "removes\",\"doc\":[1,2,3,4],\"patch\":[{\"op\":\"remove\",\"path\":\"/"
+    "1\"},{\"op\":\"remove\",\"path\":\"/2\"}]"
+    ",\"expected\":[1,3]},{\"comment\":\"test remove with bad index should "
+    "fail\",\"doc\":[1,2,3,4],\"patch\":[{\"op"
+    "\":\"remove\",\"path\":\"/1e0\"}],\"error\":\"remove op shouldn't remove from array with bad "
+    "number\"},{\"commen"
+    "t\":\"test replace with bad number should "
+    "fail\",\"doc\":[\"\"],\"patch\":[{\"op\":\"replace\",\"path\":\"/1e0\",\"val"
+    "ue\":false}],\"error\":\"replace op shouldn't replace in array with bad number\"},{\"comment\":\"test "
+    "copy w"
+    "ith bad number should "
+    "fail\",\"doc\":{\"baz\":[1,2,3],\"bar\":1},\"patch\":[{\"op\":\"copy\",\"from\":\"/baz/1e0\",\"p"
+    "ath\":\"/boo\"}],\"error\":\"copy op shouldn't work with bad number\"},{\"comment\":\"test move with "
+    "bad numbe"
+    "r should "
+    "fail\",\"doc\":{\"foo\":1,\"baz\":[1,2,3,4]},\"patch\":[{\"op\":\"move\",\"from\":\"/baz/"
+    "1e0\",\"path\":\"/foo\""
+    "}],\"error\":\"move op shouldn't work with bad number\"},{\"comment\":\"test add with bad number should "
+    "fai"
+    "l\",\"doc\":[\"foo\",\"sil\"],\"patch\":[{\"op\":\"add\",\"path\":\"/"
+    "1e0\",\"value\":\"bar\"}],\"error\":\"add op shouldn't "
+    "add to array with bad number\"},{\"comment\":\"missing 'path' "
+    "parameter\",\"doc\":{},\"patch\":[{\"op\":\"add\",\""
+    "value\":\"bar\"}],\"error\":\"missing 'path' parameter\"},{\"comment\":\"'path' parameter with null "
+    "value\",\"do"
+    "c\":{},\"patch\":[{\"op\":\"add\",\"path\":null,\"value\":\"bar\"}],\"error\":\"null is not valid value "
+    "for 'path'\"}"
+    ",{\"comment\":\"invalid JSON Pointer "
+    "token\",\"doc\":{},\"patch\":[{\"op\":\"add\",\"path\":\"foo\",\"value\":\"bar\"}],"
+    "\"error\":\"JSON Pointer should start with a slash\",\"opa_disabled\":true},{\"comment\":\"missing "
+    "'value' pa"
+    "rameter to add\",\"doc\":[1],\"patch\":[{\"op\":\"add\",\"path\":\"/-\"}],\"error\":\"missing 'value' "
+    "parameter\"},{\""
+    "comment\":\"missing 'value' parameter to "
+    "replace\",\"doc\":[1],\"patch\":[{\"op\":\"replace\",\"path\":\"/0\"}],\"er"
+    "ror\":\"missing 'value' parameter\"},{\"comment\":\"missing 'value' parameter to "
+    "test\",\"doc\":[null],\"patch"
+    "\":[{\"op\":\"test\",\"path\":\"/0\"}],\"error\":\"missing 'value' parameter\"},{\"comment\":\"missing "
+    "value paramet"
+    "er to test - where undef is "
+    "falsy\",\"doc\":[false],\"patch\":[{\"op\":\"test\",\"path\":\"/0\"}],\"error\":\"missin"
+    "g 'value' parameter\"},{\"comment\":\"missing from parameter to "
+    "copy\",\"doc\":[1],\"patch\":[{\"op\":\"copy\",\"p"
+    "ath\":\"/-\"}],\"error\":\"missing 'from' parameter\"},{\"comment\":\"missing from location to "
+    "copy\",\"doc\":{\"f"
+    "oo\":1},\"patch\":[{\"op\":\"copy\",\"from\":\"/bar\",\"path\":\"/foo\"}],\"error\":\"missing 'from' "
+    "location\"},{\"comm"
+    "ent\":\"missing from parameter to "
+    "move\",\"doc\":{\"foo\":1},\"patch\":[{\"op\":\"move\",\"path\":\"\"}],\"error\":\"mis"
+    "sing 'from' parameter\"},{\"comment\":\"missing from location to "
+    "move\",\"doc\":{\"foo\":1},\"patch\":[{\"op\":\"m"
+    "ove\",\"from\":\"/bar\",\"path\":\"/foo\"}],\"error\":\"missing 'from' "
+    "location\"},{\"comment\":\"duplicate ops\",\"do"
+    "c\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"move\",\"path\":\"/baz\",\"value\":\"qux\",\"from\":\"/"
+    "foo\"}],\"error\":\"patch ha"
+    "s two 'op' members\",\"opa_disabled\":true},{\"comment\":\"unrecognized op should "
+    "fail\",\"doc\":{\"foo\":1},\"p"
+    "atch\":[{\"op\":\"spam\",\"path\":\"/foo\",\"value\":1}],\"error\":\"Unrecognized op "
+    "'spam'\"},{\"comment\":\"test wit"
+    "h bad array number that has leading "
+    "zeros\",\"doc\":[\"foo\",\"bar\"],\"patch\":[{\"op\":\"test\",\"path\":\"/00\",\"v"
+    "alue\":\"foo\"}],\"error\":\"test op should reject the array value, it has leading "
+    "zeros\"},{\"comment\":\"tes"
+    "t with bad array number that has leading "
+    "zeros\",\"doc\":[\"foo\",\"bar\"],\"patch\":[{\"op\":\"test\",\"path\":\"/0"
+    "1\",\"value\":\"bar\"}],\"error\":\"test op should reject the array value, it has leading "
+    "zeros\"},{\"comment\""
+    ":\"Removing nonexistent "
+    "field\",\"doc\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"remove\",\"path\":\"/baz\"}],\"error\":\"r"
+    "emoving a nonexistent field should fail\"},{\"comment\":\"Removing deep nonexistent "
+    "path\",\"doc\":{\"foo\":\""
+    "bar\"},\"patch\":[{\"op\":\"remove\",\"path\":\"/missing1/missing2\"}],\"error\":\"removing a "
+    "nonexistent field sh"
+    "ould fail\"},{\"comment\":\"Removing nonexistent "
+    "index\",\"doc\":[\"foo\",\"bar\"],\"patch\":[{\"op\":\"remove\",\"pat"
+    "h\":\"/2\"}],\"error\":\"removing a nonexistent index should fail\"},{\"comment\":\"Patch with "
+    "different capit"
+    "alisation than "
+    "doc\",\"doc\":{\"foo\":\"bar\"},\"patch\":[{\"op\":\"add\",\"path\":\"/"
+    "FOO\",\"value\":\"BAR\"}],\"expected"
     "\":{\"foo\":\"bar\",\"FOO\":\"BAR\"}}]";
 
 /* jsonpatch/json-patch-tests: the RFC 6902 suite as OPA's policy runs it:
@@ -851,7 +1113,8 @@ static void test_json_patch(void)
         OK("json.patch", vb_finish_object(&b, NULL), doc, J("[{\"op\":\"remove\",\"path\":\"foo/b\"}]"));
         vb_init(&b, &T.a);
         vb_put(&b, J("\"foo\""), S("[\"a\",\"b\",\"c\",\"d\"]"));
-        OK("json.patch", vb_finish_object(&b, NULL), doc, J("[{\"op\":\"add\",\"path\":\"foo/d\",\"value\":\"d\"}]"));
+        OK("json.patch", vb_finish_object(&b, NULL), doc,
+           J("[{\"op\":\"add\",\"path\":\"foo/d\",\"value\":\"d\"}]"));
         UNDEF("json.patch", doc, J("[{\"op\":\"add\",\"path\":\"foo/d\",\"value\":\"e\"}]"));
         vb_init(&b, &T.a);
         vb_put(&b, J("\"foo\""), S("[\"a\",\"b\"]"));
@@ -890,17 +1153,17 @@ static void test_encoding(void)
     OK("json.marshal_with_options", J("\"[1234567890,2000000,1000000000]\""), nums,
        J("{\"pretty\":false,\"prefix\":\"NO!\",\"indent\":\"BAD!\"}"));
     OK("json.marshal_with_options",
-       J("\"JSON => [\\nJSON => \\t1234567890,\\nJSON => \\t2000000,\\nJSON => \\t1000000000\\nJSON => ]\""), nums,
-       J("{\"prefix\":\"JSON => \"}"));
+       J("\"JSON => [\\nJSON => \\t1234567890,\\nJSON => \\t2000000,\\nJSON => \\t1000000000\\nJSON => ]\""),
+       nums, J("{\"prefix\":\"JSON => \"}"));
     OK("json.marshal_with_options",
-       J("\"JSON => {\\nJSON => \\t\\\"bar\\\": \\\"baz\\\",\\nJSON => \\t\\\"foo\\\": \\\"bar\\\"\\nJSON => }\""),
+       J("\"JSON => {\\nJSON => \\t\\\"bar\\\": \\\"baz\\\",\\nJSON => \\t\\\"foo\\\": \\\"bar\\\"\\nJSON => "
+         "}\""),
        J("{\"foo\":\"bar\",\"bar\":\"baz\"}"), J("{\"prefix\":\"JSON => \"}"));
     OK("json.marshal_with_options", J("\"---[]\""), J("[]"), J("{\"indent\":\"    \",\"prefix\":\"---\"}"));
-    OK("json.marshal_with_options",
-       J("\"[\\n    [\\n        [\\n            []\\n        ]\\n    ]\\n]\""), J("[[[[]]]]"),
-       J("{\"indent\":\"    \"}"));
-    TERR("json.marshal_with_options", "object contained unknown key \"include_winning_lottery_numbers\"", J("[]"),
-         J("{\"indent\":\"    \",\"include_winning_lottery_numbers\":true}"));
+    OK("json.marshal_with_options", J("\"[\\n    [\\n        [\\n            []\\n        ]\\n    ]\\n]\""),
+       J("[[[[]]]]"), J("{\"indent\":\"    \"}"));
+    TERR("json.marshal_with_options", "object contained unknown key \"include_winning_lottery_numbers\"",
+         J("[]"), J("{\"indent\":\"    \",\"include_winning_lottery_numbers\":true}"));
     OK("json.unmarshal", J("[{\"foo\":[1,2,3]}]"), J("\"[{\\\"foo\\\":[1,2,3]}]\""));
     TERR("json.unmarshal", "json.unmarshal: operand 1 must be string but got number", J("1"));
     BERR("json.unmarshal", "json.unmarshal: ", J("\"{\""));
@@ -912,7 +1175,8 @@ static void test_encoding(void)
     OK("yaml.is_valid", F_, J("\"foo:\\n  - qux: bar\\n  - baz: {\""));
     OK("yaml.is_valid", T_, J("\"{\\\"json\\\": \\\"ok\\\"}\""));
     OK("yaml.is_valid", F_, J("1"));
-    OK("yaml.unmarshal", J("{\"foo\":[{\"qux\":\"bar\"},{\"baz\":2}]}"), J("\"foo:\\n  - qux: bar\\n  - baz: 2\""));
+    OK("yaml.unmarshal", J("{\"foo\":[{\"qux\":\"bar\"},{\"baz\":2}]}"),
+       J("\"foo:\\n  - qux: bar\\n  - baz: 2\""));
     BERR("yaml.unmarshal", "yaml: line 1: did not find", J("\"[1,2,3\""));
     {
         /* jsonbuiltins/yaml round-trip */
@@ -972,7 +1236,8 @@ static void test_encoding(void)
         vb_put(&b, J("\"a\""), S("[\"b+1\"]"));
         OK("urlquery.encode_object", J("\"a=b%2B1\""), vb_finish_object(&b, NULL));
     }
-    TERR("urlquery.encode_object", "urlquery.encode_object: operand 1 values must be string, array[string], or set[string]",
+    TERR("urlquery.encode_object",
+         "urlquery.encode_object: operand 1 values must be string, array[string], or set[string]",
          J("{\"a\":1}"));
     OK("urlquery.decode_object", J("{\"a\":[\"value_a1\",\"value_a2\"],\"b\":[\"value_b\"]}"),
        J("\"a=value_a1&b=value_b&a=value_a2\""));
@@ -1004,11 +1269,13 @@ static void test_walk_graph(void)
         }
         OK("walk", vb_finish_array(&b), q);
     }
-    OK("walk", J("[[[],{\"a\":[{\"b\":1}]}],[[\"a\"],[{\"b\":1}]],[[\"a\",0],{\"b\":1}],[[\"a\",0,\"b\"],1]]"),
+    OK("walk",
+       J("[[[],{\"a\":[{\"b\":1}]}],[[\"a\"],[{\"b\":1}]],[[\"a\",0],{\"b\":1}],[[\"a\",0,\"b\"],1]]"),
        J("{\"a\":[{\"b\":1}]}"));
     /* reachable/ */
     OK("graph.reachable", S("[]"), J("{}"), S("[\"a\"]"));
-    OK("graph.reachable", S("[\"a\",\"b\",\"c\"]"), J("{\"a\":[\"b\"],\"b\":[\"c\"],\"c\":[\"a\"]}"), J("[\"a\"]"));
+    OK("graph.reachable", S("[\"a\",\"b\",\"c\"]"), J("{\"a\":[\"b\"],\"b\":[\"c\"],\"c\":[\"a\"]}"),
+       J("[\"a\"]"));
     {
         vbuild b;
         vb_init(&b, &T.a);
@@ -1038,9 +1305,11 @@ static void test_walk_graph(void)
     OK("graph.reachable_paths", S("[[\"a\",\"b\"],[\"b\"]]"), J("{\"a\":[\"b\"],\"b\":[\"nonexistent\"]}"),
        S("[\"a\",\"b\"]"));
     OK("graph.reachable_paths",
-       S("[[\"one\",\"five\",\"seven\",\"eight\"],[\"one\",\"five\",\"six\",\"nine\"],[\"one\",\"two\",\"four\","
-          "\"three\"]]"),
-       J("{\"one\":[\"two\",\"five\"],\"two\":[\"four\"],\"three\":[\"\"],\"four\":[\"three\"],\"five\":[\"seven\","
+       S("[[\"one\",\"five\",\"seven\",\"eight\"],[\"one\",\"five\",\"six\",\"nine\"],[\"one\",\"two\","
+         "\"four\","
+         "\"three\"]]"),
+       J("{\"one\":[\"two\",\"five\"],\"two\":[\"four\"],\"three\":[\"\"],\"four\":[\"three\"],\"five\":["
+         "\"seven\","
          "\"six\"],\"six\":[\"nine\"],\"seven\":[\"eight\"],\"eight\":[\"\"],\"nine\":[\"\"]}"),
        S("[\"one\"]"));
     /* reachable_paths/cycle_1022_3: a node reached from one branch ends
@@ -1048,8 +1317,10 @@ static void test_walk_graph(void)
     OK("graph.reachable_paths",
        S("[[\"one\",\"five\",\"seven\",\"eight\",\"three\"],[\"one\",\"five\",\"six\"],[\"one\",\"five\","
          "\"six\",\"nine\"],[\"one\",\"two\",\"four\",\"three\"]]"),
-       J("{\"one\":[\"two\",\"five\"],\"two\":[\"four\"],\"three\":[\"\"],\"four\":[\"three\"],\"five\":[\"seven\","
-         "\"six\"],\"six\":[\"nine\",\"seven\"],\"seven\":[\"eight\"],\"eight\":[\"three\"],\"nine\":[\"\"]}"),
+       J("{\"one\":[\"two\",\"five\"],\"two\":[\"four\"],\"three\":[\"\"],\"four\":[\"three\"],\"five\":["
+         "\"seven\","
+         "\"six\"],\"six\":[\"nine\",\"seven\"],\"seven\":[\"eight\"],\"eight\":[\"three\"],\"nine\":[\"\"]"
+         "}"),
        S("[\"one\"]"));
     TERR("graph.reachable_paths", "graph.reachable_paths: operand 2 must be {array, set} but got string",
          J("{\"a\":[]}"), J("\"a\""));
@@ -1066,7 +1337,8 @@ static void test_oom(void)
     const val *args[2] = {J("-1000000"), J("1000000")}, *out = NULL;
     int id = bi_lookup("numbers.range", 13);
     CHECK(bi_table[id].fn(&c, args, &out) == BI_ERR && c.err_code == POL_LIMIT_ARENA);
-    const val *margs[1] = {J("[1,2,3,[4,5,{\"a\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"}]]")};
+    const val *margs[1] = {
+        J("[1,2,3,[4,5,{\"a\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"}]]")};
     id = bi_lookup("json.marshal", 12);
     CHECK(bi_table[id].fn(&c, margs, &out) == BI_ERR && c.err_code == POL_LIMIT_ARENA);
     id = bi_lookup("walk", 4);

@@ -81,33 +81,33 @@ static void check_value(int line, const char *what, bi_status st, const val *got
     CHECK(got && want && val_equal(got, want));
 }
 
-#define EXPECT(name, args, want_json)                                                               \
-    do {                                                                                            \
-        const val *out_;                                                                            \
-        reset();                                                                                    \
-        bi_status st_ = call(name, args, &out_);                                                    \
-        check_value(__LINE__, name, st_, out_, J(want_json));                                       \
+#define EXPECT(name, args, want_json)                                                                        \
+    do {                                                                                                     \
+        const val *out_;                                                                                     \
+        reset();                                                                                             \
+        bi_status st_ = call(name, args, &out_);                                                             \
+        check_value(__LINE__, name, st_, out_, J(want_json));                                                \
     } while (0)
 
-#define EXPECT_SET(name, args, want_array_json)                                                     \
-    do {                                                                                            \
-        const val *out_;                                                                            \
-        reset();                                                                                    \
-        bi_status st_ = call(name, args, &out_);                                                    \
-        check_value(__LINE__, name, st_, out_, S(want_array_json));                                 \
+#define EXPECT_SET(name, args, want_array_json)                                                              \
+    do {                                                                                                     \
+        const val *out_;                                                                                     \
+        reset();                                                                                             \
+        bi_status st_ = call(name, args, &out_);                                                             \
+        check_value(__LINE__, name, st_, out_, S(want_array_json));                                          \
     } while (0)
 
 /* An error with this code whose message contains `text`. */
-#define EXPECT_ERR(name, args, code, text)                                                          \
-    do {                                                                                            \
-        const val *out_;                                                                            \
-        reset();                                                                                    \
-        bi_status st_ = call(name, args, &out_);                                                    \
-        CHECK(st_ == BI_ERR);                                                                       \
-        CHECK(C.err_code == (code));                                                                \
-        if (!strstr(C.err_msg, text))                                                               \
-            fprintf(stderr, "line %d: message \"%s\" lacks \"%s\"\n", __LINE__, C.err_msg, text);     \
-        CHECK(strstr(C.err_msg, text) != NULL);                                                     \
+#define EXPECT_ERR(name, args, code, text)                                                                   \
+    do {                                                                                                     \
+        const val *out_;                                                                                     \
+        reset();                                                                                             \
+        bi_status st_ = call(name, args, &out_);                                                             \
+        CHECK(st_ == BI_ERR);                                                                                \
+        CHECK(C.err_code == (code));                                                                         \
+        if (!strstr(C.err_msg, text))                                                                        \
+            fprintf(stderr, "line %d: message \"%s\" lacks \"%s\"\n", __LINE__, C.err_msg, text);            \
+        CHECK(strstr(C.err_msg, text) != NULL);                                                              \
     } while (0)
 
 /* ---- net --------------------------------------------------------------- */
@@ -119,8 +119,8 @@ static void test_cidr_contains(void)
     EXPECT("net.cidr_contains", "[\"10.0.0.0/8\", \"192.168.1.0/24\"]", "false");
     EXPECT("net.cidr_contains", "[\"10.0.0.0/8\", \"10.1.1.1/32\"]", "true");
     EXPECT("net.cidr_contains", "[\"2001:4860:4860::8888/32\", \"2001:4860:4860:1234::8888/40\"]", "true");
-    EXPECT("net.cidr_contains", "[\"2001:4860:4860::8888/32\", \"2001:4860:4860:1234:5678:1234:5678:8888/128\"]",
-           "true");
+    EXPECT("net.cidr_contains",
+           "[\"2001:4860:4860::8888/32\", \"2001:4860:4860:1234:5678:1234:5678:8888/128\"]", "true");
     EXPECT("net.cidr_contains", "[\"2001:4860::/96\", \"2001:4860::/32\"]", "false");
     EXPECT("net.cidr_contains", "[\"2001:4860::/32\", \"fd1e:5bfe:8af3:9ddc::/64\"]", "false");
     EXPECT("net.cidr_contains", "[\"10.0.0.0/8\", \"10.1.2.3\"]", "true");
@@ -141,7 +141,8 @@ static void test_cidr_intersects_valid(void)
 {
     EXPECT("net.cidr_intersects", "[\"192.168.1.0/25\", \"192.168.1.64/25\"]", "true");
     EXPECT("net.cidr_intersects", "[\"192.168.1.0/24\", \"192.168.2.0/24\"]", "false");
-    EXPECT("net.cidr_intersects", "[\"fd1e:5bfe:8af3:9ddc::/64\", \"fd1e:5bfe:8af3:9ddc:1111::/72\"]", "true");
+    EXPECT("net.cidr_intersects", "[\"fd1e:5bfe:8af3:9ddc::/64\", \"fd1e:5bfe:8af3:9ddc:1111::/72\"]",
+           "true");
     EXPECT("net.cidr_intersects", "[\"fd1e:5bfe:8af3:9ddc::/64\", \"2001:4860:4860::8888/32\"]", "false");
     EXPECT_ERR("net.cidr_intersects", "[\"not-a-cidr\", \"192.168.1.0/24\"]", POL_EVAL_BUILTIN,
                "invalid CIDR address: not-a-cidr");
@@ -185,7 +186,8 @@ static void test_cidr_contains_matches(void)
     const val *args[2], *out;
     EXPECT_SET(name, "[\"1.1.1.0/24\", \"1.1.1.1\"]", "[[\"1.1.1.0/24\", \"1.1.1.1\"]]");
     EXPECT_SET(name, "[[\"1.1.2.0/24\", \"1.1.1.0/24\"], [\"1.1.1.1\", \"1.1.2.1\"]]", "[[0, 1], [1, 0]]");
-    EXPECT_SET(name, "[[[\"1.1.2.0/24\", 1], \"1.1.1.0/24\"], [\"1.1.1.1\", \"1.1.2.1\"]]", "[[0, 1], [1, 0]]");
+    EXPECT_SET(name, "[[[\"1.1.2.0/24\", 1], \"1.1.1.0/24\"], [\"1.1.1.1\", \"1.1.2.1\"]]",
+               "[[0, 1], [1, 0]]");
     EXPECT_ERR(name, "[[\"1.1.2.0/24\", \"1.1.1.0/24\"], [\"1.1.1.1\", 1]]", POL_EVAL_BUILTIN,
                "net.cidr_contains_matches: operand 2: element must be string or non-empty array");
     EXPECT_SET(name, "[{\"k1\": \"1.1.1.1/24\", \"k2\": [\"1.1.1.2/24\", 1]}, \"1.1.1.128\"]",
@@ -201,9 +203,10 @@ static void test_cidr_contains_matches(void)
     args[0] = S("[[\"1.1.1.0/24\", \"bar\"], [\"1.1.2.0/24\", \"foo\"]]");
     args[1] = S("[[\"1.1.1.1\", \"baz\"], [\"1.1.2.1\", \"qux\"]]");
     st = callv(name, args, &out);
-    check_value(__LINE__, name, st, out,
-                S("[[[\"1.1.1.0/24\", \"bar\"], [\"1.1.1.1\", \"baz\"]], [[\"1.1.2.0/24\", \"foo\"], [\"1.1.2.1\", "
-                  "\"qux\"]]]"));
+    check_value(
+        __LINE__, name, st, out,
+        S("[[[\"1.1.1.0/24\", \"bar\"], [\"1.1.1.1\", \"baz\"]], [[\"1.1.2.0/24\", \"foo\"], [\"1.1.2.1\", "
+          "\"qux\"]]]"));
 
     reset();
     args[0] = S("[[\"1.1.1.0/24\", \"bar\"], [\"1.1.2.0/24\", \"foo\"]]");
@@ -225,13 +228,18 @@ static void test_cidr_merge(void)
     const val *args[1], *out;
     EXPECT_SET(m, "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]]",
                "[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]");
-    EXPECT_SET(m, "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\", \"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]]",
-               "[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]");
-    EXPECT_SET(m, "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/64\", \"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]]",
-               "[\"2601:600:8a80:207e::/64\"]");
+    EXPECT_SET(
+        m,
+        "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\", \"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]]",
+        "[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]");
+    EXPECT_SET(
+        m,
+        "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/64\", \"2601:600:8a80:207e:a57d:7567:e2c9:e7b3/128\"]]",
+        "[\"2601:600:8a80:207e::/64\"]");
     EXPECT_ERR(m, "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3\"]]", POL_EVAL_BUILTIN,
                "net.cidr_merge: IPv6 invalid: needs prefix length");
-    EXPECT_ERR(m, "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3\", \"2601:600:8a80:207e:a57d:7567:e2c9:e7b3\"]]",
+    EXPECT_ERR(m,
+               "[[\"2601:600:8a80:207e:a57d:7567:e2c9:e7b3\", \"2601:600:8a80:207e:a57d:7567:e2c9:e7b3\"]]",
                POL_EVAL_BUILTIN, "net.cidr_merge: IPv6 invalid: needs prefix length");
     EXPECT_SET(m, "[[\"192.0.128.0/24\"]]", "[\"192.0.128.0/24\"]");
     EXPECT_SET(m, "[[\"192.0.128.0/24\", \"192.0.128.0/24\"]]", "[\"192.0.128.0/24\"]");
@@ -243,15 +251,17 @@ static void test_cidr_merge(void)
                "[\"192.0.2.112/30\", \"192.0.2.116/32\", \"192.0.2.118/31\"]");
     EXPECT_SET(m, "[[\"192.0.2.112/31\", \"192.0.2.116/31\", \"192.0.2.118/31\"]]",
                "[\"192.0.2.112/31\", \"192.0.2.116/30\"]");
-    EXPECT_SET(m,
-               "[[\"192.0.1.254/31\", \"192.0.2.0/28\", \"192.0.2.16/28\", \"192.0.2.32/28\", \"192.0.2.48/28\", "
-               "\"192.0.2.64/28\", \"192.0.2.80/28\", \"192.0.2.96/28\", \"192.0.2.112/28\", \"192.0.2.128/28\", "
-               "\"192.0.2.144/28\", \"192.0.2.160/28\", \"192.0.2.176/28\", \"192.0.2.192/28\", \"192.0.2.208/28\", "
-               "\"192.0.2.224/28\", \"192.0.2.240/28\", \"192.0.3.0/28\"]]",
-               "[\"192.0.1.254/31\", \"192.0.2.0/24\", \"192.0.3.0/28\"]");
+    EXPECT_SET(
+        m,
+        "[[\"192.0.1.254/31\", \"192.0.2.0/28\", \"192.0.2.16/28\", \"192.0.2.32/28\", \"192.0.2.48/28\", "
+        "\"192.0.2.64/28\", \"192.0.2.80/28\", \"192.0.2.96/28\", \"192.0.2.112/28\", \"192.0.2.128/28\", "
+        "\"192.0.2.144/28\", \"192.0.2.160/28\", \"192.0.2.176/28\", \"192.0.2.192/28\", \"192.0.2.208/28\", "
+        "\"192.0.2.224/28\", \"192.0.2.240/28\", \"192.0.3.0/28\"]]",
+        "[\"192.0.1.254/31\", \"192.0.2.0/24\", \"192.0.3.0/28\"]");
     EXPECT_SET(m, "[[\"::/0\", \"fe80::1/128\"]]", "[\"::/0\"]");
     EXPECT_SET(m, "[[\"::/0\", \"::192.0.2.0/124\", \"ff00::101/128\"]]", "[\"::/0\"]");
-    EXPECT_SET(m, "[[\"fe80::/120\", \"192.0.2.0/24\", \"192.0.3.0/24\", \"192.0.4.0/25\", \"192.0.4.128/25\"]]",
+    EXPECT_SET(m,
+               "[[\"fe80::/120\", \"192.0.2.0/24\", \"192.0.3.0/24\", \"192.0.4.0/25\", \"192.0.4.128/25\"]]",
                "[\"192.0.2.0/23\", \"192.0.4.0/24\", \"fe80::/120\"]");
     EXPECT_SET(m, "[[]]", "[]");
     EXPECT_SET(m, "[[\"192.0.2.112\", \"192.0.2.116/31\", \"192.0.2.118/31\"]]", "[\"192.0.2.0/24\"]");
@@ -279,7 +289,8 @@ static void test_lookup_ip_addr(void)
     CHECK(call("net.lookup_ip_addr", "[\"localhost\"]", &out) == BI_OK);
     CHECK(out && (val_equal(out, S("[\"127.0.0.1\"]")) || val_equal(out, S("[\"127.0.0.1\", \"::1\"]")) ||
                   val_equal(out, S("[\"::1\"]"))));
-    EXPECT_ERR("net.lookup_ip_addr", "[7]", POL_EVAL_TYPE, "net.lookup_ip_addr: operand 1 must be string but got number");
+    EXPECT_ERR("net.lookup_ip_addr", "[7]", POL_EVAL_TYPE,
+               "net.lookup_ip_addr: operand 1 must be string but got number");
 }
 
 /* ---- time -------------------------------------------------------------- */
@@ -288,10 +299,10 @@ static void test_time_parse(void)
 {
     const char *rfc = "\"2006-01-02T15:04:05Z07:00\"";
     char args[256];
-#define PARSE_NS(layout, value, want)                                                               \
-    do {                                                                                            \
-        snprintf(args, sizeof args, "[%s, \"%s\"]", layout, value);                                 \
-        EXPECT("time.parse_ns", args, want);                                                        \
+#define PARSE_NS(layout, value, want)                                                                        \
+    do {                                                                                                     \
+        snprintf(args, sizeof args, "[%s, \"%s\"]", layout, value);                                          \
+        EXPECT("time.parse_ns", args, want);                                                                 \
     } while (0)
     PARSE_NS(rfc, "2017-06-02T19:00:00-07:00", "1496455200000000000");
     PARSE_NS(rfc, "1677-09-21T00:12:43.145224192-00:00", "-9223372036854775808");
@@ -320,8 +331,10 @@ static void test_time_parse(void)
                "parsing time \"2017-06-02\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"\" as \"T\"");
     EXPECT_ERR("time.parse_ns", "[\"2006-01-02\", \"20x7-06-02\"]", POL_EVAL_BUILTIN,
                "cannot parse \"20x7-06-02\" as \"2006\"");
-    EXPECT_ERR("time.parse_ns", "[1, \"x\"]", POL_EVAL_TYPE, "time.parse_ns: operand 1 must be string but got number");
-    EXPECT_ERR("time.parse_ns", "[\"x\", 1]", POL_EVAL_TYPE, "time.parse_ns: operand 2 must be string but got number");
+    EXPECT_ERR("time.parse_ns", "[1, \"x\"]", POL_EVAL_TYPE,
+               "time.parse_ns: operand 1 must be string but got number");
+    EXPECT_ERR("time.parse_ns", "[\"x\", 1]", POL_EVAL_TYPE,
+               "time.parse_ns: operand 2 must be string but got number");
 
     EXPECT("time.parse_rfc3339_ns", "[\"1677-09-21T00:12:43.145224192-00:00\"]", "-9223372036854775808");
     EXPECT("time.parse_rfc3339_ns", "[\"1970-01-01T00:00:00-00:00\"]", "0");
@@ -348,8 +361,10 @@ static void test_time_duration(void)
     EXPECT_ERR("time.parse_duration_ns", "[\"\"]", POL_EVAL_BUILTIN,
                "time.parse_duration_ns: time: invalid duration \"\"");
     EXPECT_ERR("time.parse_duration_ns", "[\"1\"]", POL_EVAL_BUILTIN, "time: missing unit in duration \"1\"");
-    EXPECT_ERR("time.parse_duration_ns", "[\"1x\"]", POL_EVAL_BUILTIN, "time: unknown unit \"x\" in duration \"1x\"");
-    EXPECT_ERR("time.parse_duration_ns", "[\"3000000h\"]", POL_EVAL_BUILTIN, "time: invalid duration \"3000000h\"");
+    EXPECT_ERR("time.parse_duration_ns", "[\"1x\"]", POL_EVAL_BUILTIN,
+               "time: unknown unit \"x\" in duration \"1x\"");
+    EXPECT_ERR("time.parse_duration_ns", "[\"3000000h\"]", POL_EVAL_BUILTIN,
+               "time: invalid duration \"3000000h\"");
     EXPECT_ERR("time.parse_duration_ns", "[\".s\"]", POL_EVAL_BUILTIN, "time: invalid duration \".s\"");
 }
 
@@ -375,8 +390,9 @@ static void test_time_fields(void)
     EXPECT("time.date", "[-1]", "[1969, 12, 31]");
     EXPECT_ERR("time.date", "[1582977600000000000000]", POL_EVAL_BUILTIN, "time.date: timestamp too big");
     EXPECT_ERR("time.date", "[1.5]", POL_EVAL_BUILTIN, "timestamp too big");
-    EXPECT_ERR("time.date", "[\"x\"]", POL_EVAL_TYPE,
-               "time.date: operand 1 must be either number (ns) or [number (ns), string (tz)] but got string");
+    EXPECT_ERR(
+        "time.date", "[\"x\"]", POL_EVAL_TYPE,
+        "time.date: operand 1 must be either number (ns) or [number (ns), string (tz)] but got string");
     EXPECT_ERR("time.date", "[[]]", POL_EVAL_TYPE,
                "time.date: operand 1 must be either number (ns) or [number (ns), string (tz)] but got array");
     EXPECT_ERR("time.date", "[[0, \"Mars/Olympus_Mons\"]]", POL_EVAL_BUILTIN,
@@ -396,7 +412,8 @@ static void test_time_fields(void)
     EXPECT("time.weekday", "[1518177600000000000]", "\"Friday\"");
     EXPECT("time.weekday", "[1518264000000000000]", "\"Saturday\"");
     EXPECT("time.weekday", "[1518350400000000000]", "\"Sunday\"");
-    EXPECT_ERR("time.weekday", "[1582977600000000000000]", POL_EVAL_BUILTIN, "time.weekday: timestamp too big");
+    EXPECT_ERR("time.weekday", "[1582977600000000000000]", POL_EVAL_BUILTIN,
+               "time.weekday: timestamp too big");
 
     /* DST from the zone file, and from its POSIX rule past the last transition. */
     EXPECT("time.clock", "[[1688212800000000000, \"America/New_York\"]]", "[8, 0, 0]");
@@ -411,12 +428,16 @@ static void test_time_add_diff(void)
 {
     EXPECT("time.add_date", "[1585852421593912000, 3, 9, 12]", "1705257221593912000");
     EXPECT("time.add_date", "[1585852421593912000, -1, -1, -1]", "1551465221593912000");
-    EXPECT_ERR("time.add_date", "[0, 2262, 1, 1]", POL_EVAL_BUILTIN, "time.add_date: time outside of valid range");
-    EXPECT_ERR("time.add_date", "[-9223372036854775808, 0, 0, -1]", POL_EVAL_BUILTIN, "time outside of valid range");
-    EXPECT_ERR("time.add_date", "[0, 9000000000000000000, 0, 0]", POL_EVAL_BUILTIN, "time outside of valid range");
+    EXPECT_ERR("time.add_date", "[0, 2262, 1, 1]", POL_EVAL_BUILTIN,
+               "time.add_date: time outside of valid range");
+    EXPECT_ERR("time.add_date", "[-9223372036854775808, 0, 0, -1]", POL_EVAL_BUILTIN,
+               "time outside of valid range");
+    EXPECT_ERR("time.add_date", "[0, 9000000000000000000, 0, 0]", POL_EVAL_BUILTIN,
+               "time outside of valid range");
     EXPECT_ERR("time.add_date", "[0, 1.5, 0, 0]", POL_EVAL_TYPE,
                "time.add_date: operand 2 must be integer number but got floating-point number");
-    EXPECT_ERR("time.add_date", "[0, 1, \"x\", 0]", POL_EVAL_TYPE, "time.add_date: operand 3 must be number but got string");
+    EXPECT_ERR("time.add_date", "[0, 1, \"x\", 0]", POL_EVAL_TYPE,
+               "time.add_date: operand 3 must be number but got string");
     /* A day added across the spring-forward keeps the wall clock (12:00 EST -> 12:00 EDT). */
     EXPECT("time.add_date", "[[1678554000000000000, \"America/New_York\"], 0, 0, 1]", "1678636800000000000");
     /* Jan 31 + 1 month is "Feb 31", which normalises to Mar 3 (2021), as Go's AddDate does. */
@@ -438,7 +459,8 @@ static void test_time_add_diff(void)
 static void test_time_format(void)
 {
     EXPECT("time.format", "[1670006453141828752]", "\"2022-12-02T18:40:53.141828752Z\"");
-    EXPECT("time.format", "[[1670006453141828752, \"Asia/Kolkata\"]]", "\"2022-12-03T00:10:53.141828752+05:30\"");
+    EXPECT("time.format", "[[1670006453141828752, \"Asia/Kolkata\"]]",
+           "\"2022-12-03T00:10:53.141828752+05:30\"");
     EXPECT("time.format", "[[1670006453141828752, \"Asia/Kolkata\", \"Mon Jan 02 15:04:05 -0700 2006\"]]",
            "\"Sat Dec 03 00:10:53 +0530 2022\"");
     EXPECT("time.format", "[[1670006453141828752, \"Asia/Kolkata\", \"RFC1123Z\"]]",
@@ -468,18 +490,24 @@ static void test_now_uuid_rand(void)
     CHECK(call("uuid.rfc4122", "[\"other\"]", &b) == BI_OK);
     CHECK(a && b && !val_equal(a, b));
 
-    EXPECT("uuid.parse", "[\"{00000000-0000-4000-8000-000000000000}\"]", "{\"variant\": \"RFC4122\", \"version\": 4}");
+    EXPECT("uuid.parse", "[\"{00000000-0000-4000-8000-000000000000}\"]",
+           "{\"variant\": \"RFC4122\", \"version\": 4}");
     EXPECT("uuid.parse", "[\"urn:uuid:000003e8-48b9-21ee-b200-325096b39f47\"]",
-           "{\"clocksequence\": 12800, \"domain\": \"Person\", \"id\": 1000, \"macvariables\": \"local:unicast\", "
+           "{\"clocksequence\": 12800, \"domain\": \"Person\", \"id\": 1000, \"macvariables\": "
+           "\"local:unicast\", "
            "\"nodeid\": \"32-50-96-b3-9f-47\", \"time\": 1693566990121469600, \"variant\": \"RFC4122\", "
            "\"version\": 2}");
-    EXPECT("uuid.parse", "[\"6bea8ef2d3d33cd184e09bab06a52ece\"]", "{\"variant\": \"RFC4122\", \"version\": 3}");
-    EXPECT("uuid.parse", "[\"00000000-0000-4000-8000-000000000000\"]", "{\"variant\": \"RFC4122\", \"version\": 4}");
+    EXPECT("uuid.parse", "[\"6bea8ef2d3d33cd184e09bab06a52ece\"]",
+           "{\"variant\": \"RFC4122\", \"version\": 3}");
+    EXPECT("uuid.parse", "[\"00000000-0000-4000-8000-000000000000\"]",
+           "{\"variant\": \"RFC4122\", \"version\": 4}");
     EXPECT("uuid.parse", "[\"000003e8-48b9-21ee-b200-325096b39f47\"]",
-           "{\"clocksequence\": 12800, \"domain\": \"Person\", \"id\": 1000, \"macvariables\": \"local:unicast\", "
+           "{\"clocksequence\": 12800, \"domain\": \"Person\", \"id\": 1000, \"macvariables\": "
+           "\"local:unicast\", "
            "\"nodeid\": \"32-50-96-b3-9f-47\", \"time\": 1693566990121469600, \"variant\": \"RFC4122\", "
            "\"version\": 2}");
-    EXPECT("uuid.parse", "[\"38074da4-0b00-388d-9c3c-362de965547a\"]", "{\"variant\": \"RFC4122\", \"version\": 3}");
+    EXPECT("uuid.parse", "[\"38074da4-0b00-388d-9c3c-362de965547a\"]",
+           "{\"variant\": \"RFC4122\", \"version\": 3}");
     reset();
     CHECK(call("uuid.parse", "[\"not-a-uuid\"]", &a) == BI_UNDEF);
     CHECK(call("uuid.parse", "[\"00000000-0000-4000-8000-00000000000g\"]", &a) == BI_UNDEF);
@@ -511,7 +539,8 @@ static void test_semver(void)
                "semver.compare: operand 1: string \"1\" is not a valid SemVer");
     EXPECT_ERR("semver.compare", "[\"1.0.0\", \"1\"]", POL_EVAL_BUILTIN,
                "semver.compare: operand 2: string \"1\" is not a valid SemVer");
-    EXPECT_ERR("semver.compare", "[1, \"1.0.0\"]", POL_EVAL_TYPE, "semver.compare: operand 1 must be string but got number");
+    EXPECT_ERR("semver.compare", "[1, \"1.0.0\"]", POL_EVAL_TYPE,
+               "semver.compare: operand 1 must be string but got number");
     /* SemVer 2.0.0 section 11 precedence chain. */
     static const char *const chain[] = {"1.0.0-alpha",  "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
                                         "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1",       "1.0.0"};
@@ -542,7 +571,8 @@ static void test_http_send(void)
 {
     const val *out = NULL;
     reset();
-    CHECK(call("http.send", "[{\"bad_key\": 1, \"method\": \"get\", \"url\": \"http://x\"}]", &out) == BI_ERR);
+    CHECK(call("http.send", "[{\"bad_key\": 1, \"method\": \"get\", \"url\": \"http://x\"}]", &out) ==
+          BI_ERR);
     CHECK(C.err_code == POL_EVAL_TYPE);
     CHECK_STR(C.err_msg, "http.send: invalid request parameters(s): {\"bad_key\"}");
     reset();
@@ -568,17 +598,39 @@ static void test_http_send(void)
 static void test_rfc3339_fast_path(void)
 {
     static const char *const fixed[] = {
-        "2024-05-01T10:20:00Z",          "2024-05-01T08:55:12.5Z",        "2024-02-29T23:59:59.999999999+14:00",
-        "2023-02-29T00:00:00Z",          "1900-02-29T00:00:00Z",          "2000-02-29T00:00:00-00:00",
-        "2024-13-01T00:00:00Z",          "2024-00-10T00:00:00Z",          "2024-01-00T00:00:00Z",
-        "2024-04-31T00:00:00Z",          "2024-01-01T24:00:00Z",          "2024-01-01T00:60:00Z",
-        "2024-01-01T00:00:60Z",          "2024-01-01t00:00:00Z",          "2024-01-01T00:00:00z",
-        "2024-01-01T00:00:00",           "2024-01-01T00:00:00.Z",         "2024-01-01T00:00:00.1234567891Z",
-        "2024-01-01T00:00:00,5Z",        "2024-01-01T00:00:00+24:00",     "2024-01-01T00:00:00+05:60",
-        "2024-01-01T00:00:00+0530",      "0000-01-01T00:00:00Z",          "9999-12-31T23:59:59Z",
-        "1677-09-21T00:12:43.145224191Z", "1677-09-21T00:12:43.145224192Z", "2262-04-11T23:47:16.854775807Z",
-        "2262-04-11T23:47:16.854775808Z", "2024-1-01T00:00:00Z",         "+024-01-01T00:00:00Z",
-        "2024-05-01T10:20:00.000000000Z", "2024-05-01T10:20:00Z ",        "",
+        "2024-05-01T10:20:00Z",
+        "2024-05-01T08:55:12.5Z",
+        "2024-02-29T23:59:59.999999999+14:00",
+        "2023-02-29T00:00:00Z",
+        "1900-02-29T00:00:00Z",
+        "2000-02-29T00:00:00-00:00",
+        "2024-13-01T00:00:00Z",
+        "2024-00-10T00:00:00Z",
+        "2024-01-00T00:00:00Z",
+        "2024-04-31T00:00:00Z",
+        "2024-01-01T24:00:00Z",
+        "2024-01-01T00:60:00Z",
+        "2024-01-01T00:00:60Z",
+        "2024-01-01t00:00:00Z",
+        "2024-01-01T00:00:00z",
+        "2024-01-01T00:00:00",
+        "2024-01-01T00:00:00.Z",
+        "2024-01-01T00:00:00.1234567891Z",
+        "2024-01-01T00:00:00,5Z",
+        "2024-01-01T00:00:00+24:00",
+        "2024-01-01T00:00:00+05:60",
+        "2024-01-01T00:00:00+0530",
+        "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "1677-09-21T00:12:43.145224191Z",
+        "1677-09-21T00:12:43.145224192Z",
+        "2262-04-11T23:47:16.854775807Z",
+        "2262-04-11T23:47:16.854775808Z",
+        "2024-1-01T00:00:00Z",
+        "+024-01-01T00:00:00Z",
+        "2024-05-01T10:20:00.000000000Z",
+        "2024-05-01T10:20:00Z ",
+        "",
     };
     char buf[64];
     uint64_t x = 0x2545F4914F6CDD1Dull;
@@ -594,9 +646,9 @@ static void test_rfc3339_fast_path(void)
             int fd = (int)(x >> 40) % 12;
             if (fd > 0 && fd <= 10)
                 snprintf(frac, sizeof frac, ".%.*s", fd, "1234567890");
-            snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%s%s", (int)(x % 10000), (int)(x >> 14) % 14,
-                     (int)(x >> 18) % 33, (int)(x >> 24) % 26, (int)(x >> 30) % 62, (int)(x >> 36) % 62, frac,
-                     zones[(x >> 50) % 7]);
+            snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%s%s", (int)(x % 10000),
+                     (int)(x >> 14) % 14, (int)(x >> 18) % 33, (int)(x >> 24) % 26, (int)(x >> 30) % 62,
+                     (int)(x >> 36) % 62, frac, zones[(x >> 50) % 7]);
         }
         reset();
         char args[128];
@@ -609,8 +661,8 @@ static void test_rfc3339_fast_path(void)
         if (st_fast == st_general && (st_fast != BI_OK || val_equal(fast, general)))
             agree++;
         else
-            fprintf(stderr, "rfc3339 %s: fast %d %s, general %d %s\n", text, st_fast, render(fast), st_general,
-                    render(general));
+            fprintf(stderr, "rfc3339 %s: fast %d %s, general %d %s\n", text, st_fast, render(fast),
+                    st_general, render(general));
     }
     CHECK(agree == total);
     reset();

@@ -2,8 +2,8 @@
  * Expected values come from OPA's conformance cases (folders strings,
  * units, regex*, glob*, sprintf, rendertemplate, stringinterpolation, trim*,
  * replacen) and OPA's builtin documentation / Go's fmt rules. */
-#include "stdlib/builtins.h"
 #include "../test.h"
+#include "stdlib/builtins.h"
 
 #include <stdlib.h>
 
@@ -70,8 +70,8 @@ static void expect_err(int line, const char *name, const char *args, pol_status 
     bool ok = st == BI_ERR && C.err_code == code && strstr(C.err_msg, msg) != NULL;
     CHECK(ok);
     if (!ok) {
-        fprintf(stderr, "  line %d: %s(%s) want error %d containing \"%s\"; got status %d code %d \"%s\"\n", line,
-                name, args, code, msg, st, C.err_code, C.err_msg);
+        fprintf(stderr, "  line %d: %s(%s) want error %d containing \"%s\"; got status %d code %d \"%s\"\n",
+                line, name, args, code, msg, st, C.err_code, C.err_msg);
         if (st == BI_OK && o)
             show(o);
     }
@@ -87,8 +87,10 @@ static void test_basic_strings(void)
     EXPECT("concat", "[\"/\", [\"\", \"foo\", \"bar\", \"0\", \"baz\"]]", "\"/foo/bar/0/baz\"");
     EXPECT("concat", "[\",\", []]", "\"\"");
     EXPECT("concat", "[\",\", [\"a\"]]", "\"a\"");
-    EXPECT_TYPE_ERR("concat", "[\",\", [\"a\", 1]]", "concat: operand 2 must be array of strings but got array containing number");
-    EXPECT_TYPE_ERR("concat", "[\",\", \"ab\"]", "concat: operand 2 must be one of {set, array} but got string");
+    EXPECT_TYPE_ERR("concat", "[\",\", [\"a\", 1]]",
+                    "concat: operand 2 must be array of strings but got array containing number");
+    EXPECT_TYPE_ERR("concat", "[\",\", \"ab\"]",
+                    "concat: operand 2 must be one of {set, array} but got string");
     EXPECT_TYPE_ERR("concat", "[1, []]", "concat: operand 1 must be string but got number");
 
     EXPECT("contains", "[\"abcdefgh\", \"defg\"]", "true");
@@ -132,7 +134,8 @@ static void test_basic_strings(void)
                     "strings.replace_n: operand 1 non-string value found in pattern object");
     EXPECT_TYPE_ERR("strings.replace_n", "[{\"foo\": \"baz\"}, 100]",
                     "strings.replace_n: operand 2 must be string but got number");
-    EXPECT_TYPE_ERR("strings.replace_n", "[[], \"x\"]", "strings.replace_n: operand 1 must be object but got array");
+    EXPECT_TYPE_ERR("strings.replace_n", "[[], \"x\"]",
+                    "strings.replace_n: operand 1 must be object but got array");
 }
 
 static void test_trim(void)
@@ -206,7 +209,8 @@ static void test_positions(void)
     EXPECT("strings.reverse", "[\"1\\ud83d\\ude00\\ud835\\udefe\"]", "\"\\ud835\\udefe\\ud83d\\ude001\"");
     EXPECT("strings.reverse", "[\"\"]", "\"\"");
     EXPECT_TYPE_ERR("strings.reverse", "[123]", "reverse: operand 1 must be string but got number");
-    EXPECT_TYPE_ERR("strings.reverse", "[{\"bar\": \"baz\"}]", "reverse: operand 1 must be string but got object");
+    EXPECT_TYPE_ERR("strings.reverse", "[{\"bar\": \"baz\"}]",
+                    "reverse: operand 1 must be string but got object");
 }
 
 static void test_affix_match(void)
@@ -220,12 +224,14 @@ static void test_affix_match(void)
     EXPECT(P, "[[\"a/b/c\"], []]", "false");
     EXPECT(P, "[[\"a/b/c\", \"a/b/d\"], \"a/\"]", "true");
     EXPECT(P, "[\"a/b/c\", [\"g/\", \"d/\"]]", "false");
-    EXPECT_TYPE_ERR(P, "[[1, 2, 3], [\"f/\"]]",
-                    "strings.any_prefix_match: operand 1 must be array of strings but got array containing number");
+    EXPECT_TYPE_ERR(
+        P, "[[1, 2, 3], [\"f/\"]]",
+        "strings.any_prefix_match: operand 1 must be array of strings but got array containing number");
     EXPECT_TYPE_ERR(P, "[1, [\"f/\"]]",
                     "strings.any_prefix_match: operand 1 must be one of {string, set, array} but got number");
-    EXPECT_TYPE_ERR(P, "[[\"a\"], [1, 2]]",
-                    "strings.any_prefix_match: operand 2 must be array of strings but got array containing number");
+    EXPECT_TYPE_ERR(
+        P, "[[\"a\"], [1, 2]]",
+        "strings.any_prefix_match: operand 2 must be array of strings but got array containing number");
     EXPECT_TYPE_ERR(P, "[[\"a\"], 1]",
                     "strings.any_prefix_match: operand 2 must be one of {string, set, array} but got number");
     EXPECT(S, "[[\"a/b/c\", \"a/b/d\", \"e/f/g\"], [\"/c\", \"/a\"]]", "true");
@@ -360,10 +366,15 @@ static void test_template_string_sets(void)
     if (id < 0)
         return;
     const val *parts[] = {
-        J("\"\""), set_of("[42]"),  J("\", \""), set_of("[13.37]"), J("\", \""), set_of("[true]"), J("\", \""),
-        set_of("[\"foo\"]"), J("\", \""), set_of("[null]"), J("\", \""), set_of("[]"), J("\", \""),
-        set_of("[[42, 13.37, true, \"foo\", null]]"), J("\", \""), set_of("[{\"a\": \"b\"}]"), J("\", \""),
-        set_of("[[]]"),
+        J("\"\""),   set_of("[42]"),
+        J("\", \""), set_of("[13.37]"),
+        J("\", \""), set_of("[true]"),
+        J("\", \""), set_of("[\"foo\"]"),
+        J("\", \""), set_of("[null]"),
+        J("\", \""), set_of("[]"),
+        J("\", \""), set_of("[[42, 13.37, true, \"foo\", null]]"),
+        J("\", \""), set_of("[{\"a\": \"b\"}]"),
+        J("\", \""), set_of("[[]]"),
     };
     vbuild b;
     vb_init(&b, &A);
@@ -373,8 +384,9 @@ static void test_template_string_sets(void)
     const val *o = NULL;
     bi_status st = bi_table[id].fn(&C, &arr, &o);
     CHECK(st == BI_OK);
-    CHECK(o && val_equal(o, J("\"42, 13.37, true, foo, null, <undefined>, [42, 13.37, true, \\\"foo\\\", null], "
-                              "{\\\"a\\\": \\\"b\\\"}, []\"")));
+    CHECK(o &&
+          val_equal(o, J("\"42, 13.37, true, foo, null, <undefined>, [42, 13.37, true, \\\"foo\\\", null], "
+                         "{\\\"a\\\": \\\"b\\\"}, []\"")));
 
     /* a set value and an empty set printed in Rego syntax */
     vb_init(&b, &A);
@@ -424,8 +436,7 @@ static void test_sprintf(void)
     /* widths, flags, verbs */
     EXPECT(F, "[\"[%5s|%-5s|%.2s]\", [\"ab\", \"ab\", \"abc\"]]", "\"[   ab|ab   |ab]\"");
     EXPECT(F, "[\"[%5d|%-5d|%+d|% d|%05d]\", [42, 42, 42, 42, -42]]", "\"[   42|42   |+42| 42|-0042]\"");
-    EXPECT(F, "[\"%x %X %o %b %#x %#o %O\", [255, 255, 8, 5, 255, 8, 8]]",
-           "\"ff FF 10 101 0xff 010 0o10\"");
+    EXPECT(F, "[\"%x %X %o %b %#x %#o %O\", [255, 255, 8, 5, 255, 8, 8]]", "\"ff FF 10 101 0xff 010 0o10\"");
     EXPECT(F, "[\"%c%c %U\", [72, 105, 65]]", "\"Hi U+0041\"");
     EXPECT(F, "[\"%q\", [\"a\\\"b\\n\"]]", "\"\\\"a\\\\\\\"b\\\\n\\\"\"");
     /* runs of plain ASCII around escapes (Go's strconv.Quote) */
@@ -463,7 +474,8 @@ static void test_render_template(void)
     EXPECT(R, "[\"{{if .a}}A{{else if .b}}B{{else}}C{{end}}\", {\"a\": \"\", \"b\": [1]}]", "\"B\"");
     EXPECT(R, "[\"{{range .xs}}[{{.}}]{{else}}none{{end}}\", {\"xs\": []}]", "\"none\"");
     EXPECT(R, "[\"{{range .xs}}[{{.}}]{{end}}\", {\"xs\": [1, \"a\", true]}]", "\"[1][a][true]\"");
-    EXPECT(R, "[\"{{range $k, $v := .m}}{{$k}}={{$v}};{{end}}\", {\"m\": {\"b\": 2, \"a\": 1}}]", "\"a=1;b=2;\"");
+    EXPECT(R, "[\"{{range $k, $v := .m}}{{$k}}={{$v}};{{end}}\", {\"m\": {\"b\": 2, \"a\": 1}}]",
+           "\"a=1;b=2;\"");
     EXPECT(R, "[\"{{with .u}}{{.name}}{{end}}\", {\"u\": {\"name\": \"bob\"}}]", "\"bob\"");
     EXPECT(R, "[\"a {{- /* c */ -}} b {{- .x }}\", {\"x\": \"!\"}]", "\"ab!\"");
     EXPECT(R, "[\"{{$x := .a}}{{$x}}{{$x = \\\"z\\\"}}{{$x}}\", {\"a\": \"y\"}]", "\"yz\"");
@@ -493,7 +505,8 @@ static void test_regex(void)
     EXPECT("regex.find_n", "[\"a.\", \"paranormal\", 0]", "[]");
     EXPECT("regex.find_n", "[\"^a.\", \"abacadaeaf\", -1]", "[\"ab\"]");
     EXPECT("regex.find_n", "[\".$\", \"abacadaeaf\", -1]", "[\"f\"]");
-    EXPECT("regex.find_n", "[\"[abcdef]{2}\", \"abacadaeaf\", -1]", "[\"ab\", \"ac\", \"ad\", \"ae\", \"af\"]");
+    EXPECT("regex.find_n", "[\"[abcdef]{2}\", \"abacadaeaf\", -1]",
+           "[\"ab\", \"ac\", \"ad\", \"ae\", \"af\"]");
     EXPECT("regex.find_n", "[\"bork\", \"paranormal\", -1]", "[]");
     EXPECT("regex.find_n", "[\"a*\", \"baaab\", -1]", "[\"\", \"aaa\", \"\"]"); /* Go's empty-match rules */
     EXPECT_TYPE_ERR("regex.find_n", "[\"a\", \"a\", 1.5]",
@@ -538,7 +551,8 @@ static void test_regex(void)
     EXPECT(TM, "[\"urn:foo.bar:<[0-9]{2}>\", \"urn:fooxbar:12\", \"<\", \">\"]", "false");
     EXPECT(TM, "[\"urn:foo.bar:<[0-9]{2}>\", \"urn:foo.bar:12\", \"<\", \">\"]", "true");
     EXPECT_BI_ERR(TM, "[\"urn:{.*\", \"x\", \"{\", \"}\"]", "unbalanced braces");
-    EXPECT_BI_ERR(TM, "[\"x\", \"x\", \"{{\", \"}\"]", "start delimiter has to be exactly one character long but is 2 long");
+    EXPECT_BI_ERR(TM, "[\"x\", \"x\", \"{{\", \"}\"]",
+                  "start delimiter has to be exactly one character long but is 2 long");
 }
 
 static void test_regex_limits(void)
@@ -588,12 +602,16 @@ static void test_glob(void)
     EXPECT(G, "[\"**/*.go\", [\"/\"], \"src/a/b.go\"]", "true");
     EXPECT(G, "[\"ä?ö\", [], \"äåö\"]", "true");
     /* pathological backtracking pattern stays linear */
-    EXPECT(G, "[\"*a*a*a*a*a*a*a*a*a*a*a*a*b\", null, \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]", "false");
+    EXPECT(G, "[\"*a*a*a*a*a*a*a*a*a*a*a*a*b\", null, \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]",
+           "false");
     EXPECT_BI_ERR(G, "[\"{a,b\", [], \"a\"]", "glob.match: unexpected end of input");
     EXPECT_BI_ERR(G, "[\"[a-cx]\", [], \"a\"]", "glob.match: expected close range character");
-    EXPECT_TYPE_ERR(G, "[\"*\", [1], \"a\"]", "glob.match: operand 2 must be array of strings but got array containing number");
-    EXPECT_TYPE_ERR(G, "[\"*\", [\"ab\"], \"a\"]", "glob.match: operand 2 must be array of runes but got array containing string");
-    EXPECT_TYPE_ERR(G, "[\"*\", \".\", \"a\"]", "glob.match: operand 2 must be one of {array, null} but got string");
+    EXPECT_TYPE_ERR(G, "[\"*\", [1], \"a\"]",
+                    "glob.match: operand 2 must be array of strings but got array containing number");
+    EXPECT_TYPE_ERR(G, "[\"*\", [\"ab\"], \"a\"]",
+                    "glob.match: operand 2 must be array of runes but got array containing string");
+    EXPECT_TYPE_ERR(G, "[\"*\", \".\", \"a\"]",
+                    "glob.match: operand 2 must be one of {array, null} but got string");
     EXPECT_TYPE_ERR(G, "[\"*\", [], 1]", "glob.match: operand 3 must be string but got number");
 
     EXPECT("glob.quote_meta", "[\"*.github.com\"]", "\"\\\\*.github.com\"");

@@ -120,8 +120,8 @@ static void eval_text(pol_ctx *ctx, int ep, const char *input, char *out, size_t
 {
     pol_result res;
     pol_error err;
-    pol_status st = pol_eval_json(ctx, ep, input, input ? strlen(input) : 0, input ? 0 : POL_EVAL_NO_INPUT, &res,
-                                  &err);
+    pol_status st =
+        pol_eval_json(ctx, ep, input, input ? strlen(input) : 0, input ? 0 : POL_EVAL_NO_INPUT, &res, &err);
     if (st == POL_OK)
         pol_value_to_json(res.value, 0, out, cap);
     else
@@ -258,9 +258,11 @@ static unsigned char *round_trip(const workload *w, size_t *file_len)
         CHECK(file3 && len3 == len && memcmp(file3, file, len) == 0);
         free(file3);
         CHECK(pol_bundle_entrypoint_count(loaded) == pol_bundle_entrypoint_count(fresh));
-        int ep_fresh = pol_bundle_entrypoint(fresh, w->query), ep_loaded = pol_bundle_entrypoint(loaded, w->query);
+        int ep_fresh = pol_bundle_entrypoint(fresh, w->query),
+            ep_loaded = pol_bundle_entrypoint(loaded, w->query);
         CHECK(ep_fresh >= 0 && ep_loaded == ep_fresh);
-        CHECK(pol_bundle_entrypoint_cacheable(loaded, ep_loaded) == pol_bundle_entrypoint_cacheable(fresh, ep_fresh));
+        CHECK(pol_bundle_entrypoint_cacheable(loaded, ep_loaded) ==
+              pol_bundle_entrypoint_cacheable(fresh, ep_fresh));
         pol_ctx *cf = pol_ctx_new(fresh, NULL, &err), *cl = pol_ctx_new(loaded, NULL, &err);
         CHECK(cf && cl);
         for (int i = 0; cf && cl && i < w->ninputs; i++) {
@@ -317,15 +319,12 @@ static uint32_t rbelow(rng *r, uint64_t n)
 /* A value that stresses bounds: small, just out of range, or huge. */
 static uint32_t nasty(rng *r)
 {
-    static const uint32_t edge[] = {0, 1, 2, 3, 7, 15, 16, 255, 256, 65535, 65536, 0x7fffffff, 0x80000000,
-                                    0xfffffffe, 0xffffffff};
+    static const uint32_t edge[] = {0,   1,     2,     3,          7,          15,         16,        255,
+                                    256, 65535, 65536, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff};
     switch (rbelow(r, 3)) {
-    case 0:
-        return edge[rbelow(r, sizeof edge / sizeof edge[0])];
-    case 1:
-        return rbelow(r, 64);
-    default:
-        return (uint32_t)rnext(r);
+    case 0: return edge[rbelow(r, sizeof edge / sizeof edge[0])];
+    case 1: return rbelow(r, 64);
+    default: return (uint32_t)rnext(r);
     }
 }
 
@@ -356,9 +355,7 @@ static void corrupt(rng *r, corruption kind, unsigned char *f, size_t *len)
         f[at] ^= (unsigned char)(1u << rbelow(r, 8));
         return;
     }
-    case C_TRUNCATE:
-        *len = rbelow(r, n);
-        return;
+    case C_TRUNCATE: *len = rbelow(r, n); return;
     case C_SWAP_ENTRIES: {
         int a = (int)rbelow(r, NSECT), b = (a + 1 + (int)rbelow(r, NSECT - 1)) % NSECT;
         unsigned char tmp[24];
@@ -394,18 +391,14 @@ static void corrupt(rng *r, corruption kind, unsigned char *f, size_t *len)
         case 0:
             in[0] = (unsigned char)rbelow(r, 64); /* opcode, mostly valid ones */
             break;
-        case 1:
-            in[1] = (unsigned char)nasty(r);
-            break;
+        case 1: in[1] = (unsigned char)nasty(r); break;
         case 2: {
             uint32_t v = nasty(r);
             in[2] = (unsigned char)v;
             in[3] = (unsigned char)(v >> 8);
             break;
         }
-        default:
-            put32(in + 4 + 4 * rbelow(r, 3), nasty(r));
-            break;
+        default: put32(in + 4 + 4 * rbelow(r, 3), nasty(r)); break;
         }
         break;
     }
@@ -438,8 +431,7 @@ static void corrupt(rng *r, corruption kind, unsigned char *f, size_t *len)
         f[at] ^= (unsigned char)(1u << rbelow(r, 8));
         break;
     }
-    default:
-        break;
+    default: break;
     }
     reseal(f, n);
 }
@@ -467,7 +459,8 @@ static void corruption_run(const workload *w, const unsigned char *file, size_t 
         pol_bundle *b = pol_bundle_load(buf, n, NULL, &err);
         if (!b) {
             rejected++;
-            if (err.code != POL_BUNDLE || strncmp(err.message, "bundle: ", 8) != 0 || strlen(err.message) < 12)
+            if (err.code != POL_BUNDLE || strncmp(err.message, "bundle: ", 8) != 0 ||
+                strlen(err.message) < 12)
                 empty_msg++;
             continue;
         }
@@ -485,7 +478,8 @@ static void corruption_run(const workload *w, const unsigned char *file, size_t 
         pol_bundle_release(b);
     }
     free(buf);
-    printf("%s: %d corruptions: %d rejected, %d loaded and evaluated\n", w->name, CORRUPTIONS, rejected, loaded);
+    printf("%s: %d corruptions: %d rejected, %d loaded and evaluated\n", w->name, CORRUPTIONS, rejected,
+           loaded);
     fflush(stdout);
     CHECK(rejected + loaded == CORRUPTIONS);
     CHECK(wrongly_loaded == 0);
@@ -603,8 +597,8 @@ static void hand_made(void)
     expect_reject(f, len, false, "bundle: format version 9 not supported (this library reads version 1)");
     RESET();
     put32(f + 8, POL_API_VERSION + 1);
-    snprintf(want, sizeof want, "bundle: written for API version %d, this library has %d", POL_API_VERSION + 1,
-             POL_API_VERSION);
+    snprintf(want, sizeof want, "bundle: written for API version %d, this library has %d",
+             POL_API_VERSION + 1, POL_API_VERSION);
     expect_reject(f, len, false, want);
     RESET();
     put32(f + 12, 4);
@@ -635,12 +629,14 @@ static void hand_made(void)
     RESET();
     put64(f + 40 + 1 * 24 + 8, sect_off(orig, 2) + 4);
     put64(f + 40 + 1 * 24 + 16, sect_len(orig, 2) - 4);
-    snprintf(want, sizeof want, "bundle: section 2 (values) offset %zu is not 8-byte aligned", sect_off(orig, 2) + 4);
+    snprintf(want, sizeof want, "bundle: section 2 (values) offset %zu is not 8-byte aligned",
+             sect_off(orig, 2) + 4);
     expect_reject(f, len, true, want);
     RESET();
     put64(f + 40 + 2 * 24 + 8, sect_off(orig, 3) + 8);
     put64(f + 40 + 2 * 24 + 16, sect_len(orig, 3) - 8);
-    snprintf(want, sizeof want, "bundle: section 3 (code) starts at %zu, expected %zu (right after the previous one)",
+    snprintf(want, sizeof want,
+             "bundle: section 3 (code) starts at %zu, expected %zu (right after the previous one)",
              sect_off(orig, 3) + 8, sect_off(orig, 3));
     expect_reject(f, len, true, want);
     /* trailing bytes: a file 8 bytes longer than its last section */
@@ -666,8 +662,8 @@ static void hand_made(void)
     expect_reject(f, len, true, "bundle: string 2 is not NUL-terminated");
     RESET();
     put32(f + soff, nstr + 1);
-    snprintf(want, sizeof want, "bundle: section 1 (strings) is %zu bytes but its counts need %zu", sect_len(orig, 1),
-             sect_len(orig, 1) + 8);
+    snprintf(want, sizeof want, "bundle: section 1 (strings) is %zu bytes but its counts need %zu",
+             sect_len(orig, 1), sect_len(orig, 1) + 8);
     expect_reject(f, len, true, want);
 
     /* values */
@@ -694,18 +690,19 @@ static void hand_made(void)
         memcpy(tmp, refs, 8); /* swap the pairs: keys out of order */
         memcpy(refs, refs + 8, 8);
         memcpy(refs + 8, tmp, 8);
-        snprintf(want, sizeof want, "bundle: value %ld: object keys are not sorted and unique (key 1)", obj_z);
+        snprintf(want, sizeof want, "bundle: value %ld: object keys are not sorted and unique (key 1)",
+                 obj_z);
         expect_reject(f, len, true, want);
         RESET();
         put32(refs, (uint32_t)obj_z); /* a key refers to the object itself */
-        snprintf(want, sizeof want, "bundle: value %ld refers to value %ld, which is not an earlier value", obj_z,
-                 obj_z);
+        snprintf(want, sizeof want, "bundle: value %ld refers to value %ld, which is not an earlier value",
+                 obj_z, obj_z);
         expect_reject(f, len, true, want);
         RESET();
         put64(rec + 8, get64(rec + 8) + 1);
         snprintf(want, sizeof want,
-                 "bundle: value %ld: children start at ref %llu, expected %llu (refs are claimed in order)", obj_z,
-                 (unsigned long long)get64(rec + 8), (unsigned long long)get64(rec + 8) - 1);
+                 "bundle: value %ld: children start at ref %llu, expected %llu (refs are claimed in order)",
+                 obj_z, (unsigned long long)get64(rec + 8), (unsigned long long)get64(rec + 8) - 1);
         expect_reject(f, len, true, want);
     }
     RESET();
@@ -722,7 +719,8 @@ static void hand_made(void)
             expect_reject(f, len, true, want);
             RESET();
             put64(f + voff + 16 + (size_t)s_root * 16 + 8, 1000000);
-            snprintf(want, sizeof want, "bundle: value %ld: string 1000000 out of range (%u strings)", s_root, nstr);
+            snprintf(want, sizeof want, "bundle: value %ld: string 1000000 out of range (%u strings)", s_root,
+                     nstr);
             expect_reject(f, len, true, want);
             RESET();
             put32(f + voff + 12, (uint32_t)s_root);
@@ -745,7 +743,8 @@ static void hand_made(void)
             memcpy(&bits, &d, sizeof bits);
             f[voff + 16 + (size_t)two * 16 + 1] = NUM_FLOAT;
             put64(f + voff + 16 + (size_t)two * 16 + 8, bits);
-            snprintf(want, sizeof want, "bundle: value %ld: integral float 2 is not canonical (it is an integer)", two);
+            snprintf(want, sizeof want,
+                     "bundle: value %ld: integral float 2 is not canonical (it is an integer)", two);
             expect_reject(f, len, true, want);
         }
     }
@@ -782,15 +781,15 @@ static void hand_made(void)
     if (jmp_proc >= 0) {
         RESET();
         put32(f + coff + 8 + (size_t)(p->procs[jmp_proc].code + jmp_at) * 16 + 12, 999999);
-        snprintf(want, sizeof want, "bundle: proc %ld instruction %ld: JMP operand J3 out of range (999999)", jmp_proc,
-                 jmp_at);
+        snprintf(want, sizeof want, "bundle: proc %ld instruction %ld: JMP operand J3 out of range (999999)",
+                 jmp_proc, jmp_at);
         expect_reject(f, len, true, want);
     }
     if (rule_proc >= 0 && func >= 0) {
         RESET();
         put32(f + coff + 8 + (size_t)(p->procs[rule_proc].code + rule_at) * 16 + 4, (uint32_t)func);
-        snprintf(want, sizeof want, "bundle: proc %ld instruction %ld: RULE target takes parameters", rule_proc,
-                 rule_at);
+        snprintf(want, sizeof want, "bundle: proc %ld instruction %ld: RULE target takes parameters",
+                 rule_proc, rule_at);
         expect_reject(f, len, true, want);
     }
     CHECK(in_proc >= 0);
@@ -800,7 +799,8 @@ static void hand_made(void)
         uint32_t self = p->procs[in_proc].code + (uint32_t)in_at;
         put32(f + coff + 8 + (size_t)self * 16 + 12, self);
         snprintf(want, sizeof want,
-                 "bundle: proc %ld instruction %ld: backward jump to an instruction that does not charge the budget",
+                 "bundle: proc %ld instruction %ld: backward jump to an instruction that does not charge the "
+                 "budget",
                  in_proc, in_at);
         expect_reject(f, len, true, want);
     }
@@ -814,8 +814,8 @@ static void hand_made(void)
     size_t loff = sect_off(orig, 4);
     RESET();
     put32(f + loff, p->ncode - 1);
-    snprintf(want, sizeof want, "bundle: section 4 (srclocs) is %zu bytes but its counts need %zu", sect_len(orig, 4),
-             sect_len(orig, 4) - 12);
+    snprintf(want, sizeof want, "bundle: section 4 (srclocs) is %zu bytes but its counts need %zu",
+             sect_len(orig, 4), sect_len(orig, 4) - 12);
     expect_reject(f, len, true, want);
     RESET();
     put32(f + loff + 8, nstr + 7);
@@ -852,7 +852,8 @@ static void hand_made(void)
     size_t moff = sect_off(orig, 7);
     RESET();
     put32(f + moff, nstr + 1);
-    snprintf(want, sizeof want, "bundle: metadata revision 0: string %u out of range (%u strings)", nstr + 1, nstr);
+    snprintf(want, sizeof want, "bundle: metadata revision 0: string %u out of range (%u strings)", nstr + 1,
+             nstr);
     expect_reject(f, len, true, want);
 #undef RESET
 
@@ -947,7 +948,8 @@ int main(int argc, char **argv)
     }
     /* more rounds (other seeds) for a longer local fuzzing session */
     long rounds = argc > 2 ? strtol(argv[2], NULL, 10) : 1;
-    static const char *const names[] = {"rbac", "http_api", "k8s_admission", "terraform_plan", "abac_builtins"};
+    static const char *const names[] = {"rbac", "http_api", "k8s_admission", "terraform_plan",
+                                        "abac_builtins"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         workload w;
         bool ok = workload_load(argv[1], names[i], &w);

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
 #include "../test.h"
+#include "policy.h"
 
 typedef struct eval_case {
     const char *name;
@@ -25,36 +25,39 @@ static const eval_case cases[] = {
      "false", 0},
     {"partial set", "package t\np contains x if { some x in input.xs; x > 1 }", NULL, "{\"xs\":[3,1,2,3]}",
      "data.t.p", "[2,3]", 0},
-    {"partial object", "package t\np[k] := v if { some k, v in input; v > 1 }", NULL, "{\"a\":1,\"b\":2,\"c\":3}",
-     "data.t.p", "{\"b\":2,\"c\":3}", 0},
+    {"partial object", "package t\np[k] := v if { some k, v in input; v > 1 }", NULL,
+     "{\"a\":1,\"b\":2,\"c\":3}", "data.t.p", "{\"b\":2,\"c\":3}", 0},
     {"ref head", "package t\na.b.c := 1\na.b.d := 2", NULL, NULL, "data.t.a", "{\"b\":{\"c\":1,\"d\":2}}", 0},
     {"function", "package t\nf(x) := y if y := x * 2\np := f(21)", NULL, NULL, "data.t.p", "42", 0},
     {"function patterns", "package t\nf([a, b]) := a + b\np := f([1, 2])", NULL, NULL, "data.t.p", "3", 0},
     /* a parameter that is not a pattern is compared after the body binds x */
-    {"function parameter after body", "package t\nf($\"{x}-1\") := 1 if x := \"a\"\np := f(\"a-1\")", NULL, NULL,
-     "data.t.p", "1", 0},
+    {"function parameter after body", "package t\nf($\"{x}-1\") := 1 if x := \"a\"\np := f(\"a-1\")", NULL,
+     NULL, "data.t.p", "1", 0},
     {"else chain", "package t\np := 1 if input.x == 1 else := 2 if input.x == 2 else := 3", NULL, "{\"x\":2}",
      "data.t.p", "2", 0},
-    {"else falls through", "package t\np := 1 if input.x == 1 else := 3", NULL, "{\"x\":9}", "data.t.p", "3", 0},
+    {"else falls through", "package t\np := 1 if input.x == 1 else := 3", NULL, "{\"x\":9}", "data.t.p", "3",
+     0},
     {"not", "package t\np if not input.deny", NULL, "{}", "data.t.p", "true", 0},
-    {"every true", "package t\np if every x in input.xs { x > 0 }", NULL, "{\"xs\":[1,2]}", "data.t.p", "true", 0},
+    {"every true", "package t\np if every x in input.xs { x > 0 }", NULL, "{\"xs\":[1,2]}", "data.t.p",
+     "true", 0},
     {"every false", "package t\np if every x in input.xs { x > 1 }", NULL, "{\"xs\":[1,2]}", "data.t.p",
      "undefined", 0},
-    {"array comprehension", "package t\np := [x * 2 | some x in input.xs]", NULL, "{\"xs\":[1,2]}", "data.t.p",
-     "[2,4]", 0},
+    {"array comprehension", "package t\np := [x * 2 | some x in input.xs]", NULL, "{\"xs\":[1,2]}",
+     "data.t.p", "[2,4]", 0},
     {"set comprehension", "package t\np := {x | some x in input.xs}", NULL, "{\"xs\":[2,1,2]}", "data.t.p",
      "[1,2]", 0},
     {"object comprehension", "package t\np := {k: 1 | some k in input.xs}", NULL, "{\"xs\":[\"b\",\"a\"]}",
      "data.t.p", "{\"a\":1,\"b\":1}", 0},
     {"base data lookup", "package t\np := data.roles[input.u]", "{\"roles\":{\"alice\":[\"admin\"]}}",
      "{\"u\":\"alice\"}", "data.t.p", "[\"admin\"]", 0},
-    {"unification binds", "package t\np := y if [_, y] = input.pair", NULL, "{\"pair\":[1,2]}", "data.t.p", "2",
-     0},
-    {"reordering for safety", "package t\np := x if { x > 1; x := input.v }", NULL, "{\"v\":5}", "data.t.p", "5",
-     0},
-    {"with input", "package t\nq if input.x == 1\np if q with input as {\"x\": 1}", NULL, "{\"x\":2}", "data.t.p",
-     "true", 0},
-    {"with function mock", "package t\nf(x) := x\np := y if y := f(1) with f as 7", NULL, NULL, "data.t.p", "7", 0},
+    {"unification binds", "package t\np := y if [_, y] = input.pair", NULL, "{\"pair\":[1,2]}", "data.t.p",
+     "2", 0},
+    {"reordering for safety", "package t\np := x if { x > 1; x := input.v }", NULL, "{\"v\":5}", "data.t.p",
+     "5", 0},
+    {"with input", "package t\nq if input.x == 1\np if q with input as {\"x\": 1}", NULL, "{\"x\":2}",
+     "data.t.p", "true", 0},
+    {"with function mock", "package t\nf(x) := x\np := y if y := f(1) with f as 7", NULL, NULL, "data.t.p",
+     "7", 0},
     /* Inside a mock, the mocks in force at its call are off (so g's count
      * is the real one) but a `with` in the mock's own body applies. */
     {"with inside a mock",
@@ -76,44 +79,54 @@ static const eval_case cases[] = {
      "\"bar\"", 0},
     {"conflict", "package t\np := input.a\np := input.b", NULL, "{\"a\":1,\"b\":2}", "data.t.p",
      "eval_conflict_error", 0},
-    {"object key conflict", "package t\np[k] := v if { some v in [1, 2]; k := \"a\" }", NULL, NULL, "data.t.p",
-     "eval_conflict_error", 0},
+    {"object key conflict", "package t\np[k] := v if { some v in [1, 2]; k := \"a\" }", NULL, NULL,
+     "data.t.p", "eval_conflict_error", 0},
     {"query with bindings", "package t\np := [1, 2]", NULL, NULL, "x := data.t.p[i]; x > 1",
      "[{\"bindings\":{\"i\":1,\"x\":2},\"expressions\":[{\"location\":{\"col\":1,\"row\":1},\"text\":\"x := "
-     "data.t.p[i]\",\"value\":true},{\"location\":{\"col\":19,\"row\":1},\"text\":\"x \\u003e 1\",\"value\":true}]}]",
+     "data.t.p[i]\",\"value\":true},{\"location\":{\"col\":19,\"row\":1},\"text\":\"x \\u003e "
+     "1\",\"value\":true}]}]",
      0},
-    {"builtin undefined by default", "package t\np := x if x := 1 / 0", NULL, NULL, "data.t.p", "undefined", 0},
-    {"builtin error when strict", "package t\np := x if x := 1 / 0", NULL, NULL, "data.t.p", "eval_builtin_error",
-     POL_EVAL_STRICT_BUILTIN_ERRORS},
+    {"builtin undefined by default", "package t\np := x if x := 1 / 0", NULL, NULL, "data.t.p", "undefined",
+     0},
+    {"builtin error when strict", "package t\np := x if x := 1 / 0", NULL, NULL, "data.t.p",
+     "eval_builtin_error", POL_EVAL_STRICT_BUILTIN_ERRORS},
     /* constant folding (the listings are in tests/compiler/test_codegen.c) */
     {"folded call", "package t\np := count([1, 2]) + 1", NULL, NULL, "data.t.p", "3", 0},
     {"folded collection", "package t\np := {\"a\": lower(\"X\"), \"b\": [1 + 1, 3]}", NULL, NULL, "data.t.p",
      "{\"a\":\"x\",\"b\":[2,3]}", 0},
-    {"failing constant call left to run time", "package t\np := 1 / 0", NULL, NULL, "data.t.p", "undefined", 0},
+    {"failing constant call left to run time", "package t\np := 1 / 0", NULL, NULL, "data.t.p", "undefined",
+     0},
     {"failing constant call left to run time, strict", "package t\np := count(1)", NULL, NULL, "data.t.p",
      "eval_type_error", POL_EVAL_STRICT_BUILTIN_ERRORS},
     /* n runs again under the mock: folding count would have kept 3 */
-    {"mocked builtin not folded", "package t\nn := count([1, 2, 3])\np := x if x := n with count as 0\nq := [n, p]",
-     NULL, NULL, "data.t.q", "[3,0]", 0},
+    {"mocked builtin not folded",
+     "package t\nn := count([1, 2, 3])\np := x if x := n with count as 0\nq := [n, p]", NULL, NULL,
+     "data.t.q", "[3,0]", 0},
     /* comprehension hoisting: same results as evaluating in the loop */
-    {"hoisted across an inner loop", "package t\np contains [a, n] if {\n some a in input.as\n some b in input.bs\n"
-                                     " n := count({x | some x in input.xs; x > a})\n}",
+    {"hoisted across an inner loop",
+     "package t\np contains [a, n] if {\n some a in input.as\n some b in input.bs\n"
+     " n := count({x | some x in input.xs; x > a})\n}",
      NULL, "{\"as\":[1,2],\"bs\":[1,2,3],\"xs\":[1,2,3]}", "data.t.p", "[[1,2],[2,1]]", 0},
     {"hoisted after its input is bound",
-     "package t\nq contains v if {\n u := input.u\n some v in input.xs\n v in {w | some w in data.allowed[u]}\n}",
+     "package t\nq contains v if {\n u := input.u\n some v in input.xs\n v in {w | some w in "
+     "data.allowed[u]}\n}",
      "{\"allowed\":{\"a\":[1,2],\"b\":[3]}}", "{\"xs\":[1,2,3,4],\"u\":\"a\"}", "data.t.q", "[1,2]", 0},
     {"depends on the loop: not hoisted",
-     "package t\nr contains v if {\n some v in input.xs\n count([w | some w in input.xs; w > v]) > 0\n}", NULL,
-     "{\"xs\":[1,2,3,4]}", "data.t.r", "[1,2,3]", 0},
-    {"hoisted in every", "package t\np if {\n some x in input.xs\n every y in input.ys { y in {a | some a in data.ok} }\n}",
+     "package t\nr contains v if {\n some v in input.xs\n count([w | some w in input.xs; w > v]) > 0\n}",
+     NULL, "{\"xs\":[1,2,3,4]}", "data.t.r", "[1,2,3]", 0},
+    {"hoisted in every",
+     "package t\np if {\n some x in input.xs\n every y in input.ys { y in {a | some a in data.ok} }\n}",
      "{\"ok\":[1,2]}", "{\"xs\":[1,2],\"ys\":[2,1]}", "data.t.p", "true", 0},
-    {"hoisted in every, false", "package t\np if {\n some x in input.xs\n every y in input.ys { y in {a | some a in data.ok} }\n}",
+    {"hoisted in every, false",
+     "package t\np if {\n some x in input.xs\n every y in input.ys { y in {a | some a in data.ok} }\n}",
      "{\"ok\":[1,2]}", "{\"xs\":[1,2],\"ys\":[2,3]}", "data.t.p", "undefined", 0},
-    {"hoisted in a function", "package t\nf(k) := {v | some v in input.xs; not v in {w | some w in data.bad[k]}}\n"
-                              "p := [f(\"a\"), f(\"b\")]",
+    {"hoisted in a function",
+     "package t\nf(k) := {v | some v in input.xs; not v in {w | some w in data.bad[k]}}\n"
+     "p := [f(\"a\"), f(\"b\")]",
      "{\"bad\":{\"a\":[2],\"b\":[1,3]}}", "{\"xs\":[1,2,3]}", "data.t.p", "[[1,3],[2]]", 0},
     {"nested hoisted comprehensions",
-     "package t\np contains x if {\n some x in input.xs\n x in {y | some y in input.ys; y in {z | some z in data.zs}}\n}",
+     "package t\np contains x if {\n some x in input.xs\n x in {y | some y in input.ys; y in {z | some z in "
+     "data.zs}}\n}",
      "{\"zs\":[3,4,5]}", "{\"xs\":[1,2,3,4],\"ys\":[2,3,5]}", "data.t.p", "[3]", 0},
     {"with in the loop: not hoisted",
      "package t\nh contains y if {\n some x in input.xs\n y := [a | a := input.q] with input.q as x\n}", NULL,
@@ -124,10 +137,11 @@ static const eval_case cases[] = {
      "{\"es\":[]}", "data.t.e", "undefined", POL_EVAL_STRICT_BUILTIN_ERRORS},
     {"hoisted, loop runs", "package t\ne if { some x in input.es; count([y | y := 1 / 0]) == 0 }", NULL,
      "{\"es\":[1,2]}", "data.t.e", "eval_builtin_error", POL_EVAL_STRICT_BUILTIN_ERRORS},
-    {"hoisted, loop runs, lenient", "package t\ne if { some x in input.es; count([y | y := 1 / 0]) == 0 }", NULL,
-     "{\"es\":[1,2]}", "data.t.e", "true", 0},
-    {"instruction budget", "package t\nxs := numbers.range(1, 1000)\n"
-                           "p if { some a in xs; some b in xs; some c in xs; a == 0; b == c }",
+    {"hoisted, loop runs, lenient", "package t\ne if { some x in input.es; count([y | y := 1 / 0]) == 0 }",
+     NULL, "{\"es\":[1,2]}", "data.t.e", "true", 0},
+    {"instruction budget",
+     "package t\nxs := numbers.range(1, 1000)\n"
+     "p if { some a in xs; some b in xs; some c in xs; a == 0; b == c }",
      NULL, NULL, "data.t.p", "eval_instruction_limit", 0},
 };
 
@@ -189,8 +203,8 @@ static pol_bundle *compile_one(const char *policy, const char *entry)
 /* Input built through the API, no JSON involved. */
 static void test_builders(void)
 {
-    pol_bundle *b = compile_one("package t\nallow if { input.user == \"alice\"; input.n > 2; \"x\" in input.tags }",
-                                "data.t.allow");
+    pol_bundle *b = compile_one(
+        "package t\nallow if { input.user == \"alice\"; input.n > 2; \"x\" in input.tags }", "data.t.allow");
     CHECK(b != NULL);
     if (!b)
         return;
@@ -242,8 +256,8 @@ static void test_builders(void)
 
 static void test_cache(void)
 {
-    pol_bundle *b = compile_one("package t\np contains x if { some x in input.xs; x > 1 }\nnow := time.now_ns()",
-                                "data.t.p");
+    pol_bundle *b = compile_one(
+        "package t\np contains x if { some x in input.xs; x > 1 }\nnow := time.now_ns()", "data.t.p");
     CHECK(b != NULL);
     if (!b)
         return;
@@ -322,8 +336,8 @@ static void test_error_location_outlives_compiler(void)
     pol_error err;
     pol_ctx *ctx = pol_ctx_new(b, NULL, &err);
     pol_result r;
-    CHECK(pol_eval_json(ctx, pol_bundle_entrypoint(b, "data.t.p"), NULL, 0, POL_EVAL_STRICT_BUILTIN_ERRORS, &r,
-                        &err) == POL_EVAL_BUILTIN);
+    CHECK(pol_eval_json(ctx, pol_bundle_entrypoint(b, "data.t.p"), NULL, 0, POL_EVAL_STRICT_BUILTIN_ERRORS,
+                        &r, &err) == POL_EVAL_BUILTIN);
     CHECK_STR(err.file, "t.rego");
     CHECK(err.line == 4);
     CHECK_STR(err.message, "div: divide by zero");

@@ -15,7 +15,8 @@
 
 /* Not yet in value.h (requested): Go's MarshalIndent with prefix and
  * indent strings, and HTML escaping as json.Marshal does. */
-void json_write_ex(sbuf *b, const val *x, bool pretty, const char *prefix, const char *indent, bool escape_html);
+void json_write_ex(sbuf *b, const val *x, bool pretty, const char *prefix, const char *indent,
+                   bool escape_html);
 
 static unsigned char mem[4 << 20];
 static char out[1 << 16];
@@ -91,7 +92,8 @@ static void test_parse_basic(arena *a)
     CHECK_STR(roundtrip(a, "{\"a\":1,\"b\":0,\"a\":2}"), "{\"a\":2,\"b\":0}");
     CHECK_STR(roundtrip(a, "{\"z\":1,\"y\":2,\"x\":3,\"z\":4,\"z\":5}"), "{\"x\":3,\"y\":2,\"z\":5}");
     /* Keys sort by bytes. */
-    CHECK_STR(roundtrip(a, "{\"b\":1,\"B\":2,\"\":3,\"aa\":4,\"a\":5}"), "{\"\":3,\"B\":2,\"a\":5,\"aa\":4,\"b\":1}");
+    CHECK_STR(roundtrip(a, "{\"b\":1,\"B\":2,\"\":3,\"aa\":4,\"a\":5}"),
+              "{\"\":3,\"B\":2,\"a\":5,\"aa\":4,\"b\":1}");
 
     const val *v = jp(a, "{\"k\": [1, \"two\", 3.5]}");
     CHECK(v && v->type == V_OBJ && v->len == 1);
@@ -114,9 +116,12 @@ static void test_parse_numbers(arena *a)
     /* Big numbers survive a round trip. */
     CHECK_STR(roundtrip(a, "[18446744073709551614,-18446744073709551614,123456789012345678901234567890]"),
               "[18446744073709551614,-18446744073709551614,123456789012345678901234567890]");
-    CHECK_STR(roundtrip(a, "[3.14159265358979323846,1e400,1e21,1E+30]"), "[3.14159265358979323846,1e400,1e21,1E+30]");
-    CHECK_STR(roundtrip(a, "[9223372036854775807,-9223372036854775808]"), "[9223372036854775807,-9223372036854775808]");
-    CHECK_STR(roundtrip(a, "[1.0,1e3,100e-2,0.30000000000000004,1.5e-10]"), "[1,1000,1,0.30000000000000004,1.5e-10]");
+    CHECK_STR(roundtrip(a, "[3.14159265358979323846,1e400,1e21,1E+30]"),
+              "[3.14159265358979323846,1e400,1e21,1E+30]");
+    CHECK_STR(roundtrip(a, "[9223372036854775807,-9223372036854775808]"),
+              "[9223372036854775807,-9223372036854775808]");
+    CHECK_STR(roundtrip(a, "[1.0,1e3,100e-2,0.30000000000000004,1.5e-10]"),
+              "[1,1000,1,0.30000000000000004,1.5e-10]");
     const val *v = jp(a, "[123456789012345678, 1234567890123456789, 12345678901234567890]");
     CHECK(v && v->u.a[0]->nk == NUM_INT && v->u.a[0]->u.i == 123456789012345678LL);
     CHECK(v && v->u.a[1]->nk == NUM_INT && v->u.a[1]->u.i == 1234567890123456789LL);
@@ -134,7 +139,11 @@ static void test_parse_strings(arena *a)
     v = jp(a, "\"\\udc00x\""); /* lone low surrogate */
     CHECK(v && v->len == 4 && memcmp(v->u.s, "\xef\xbf\xbdx", 4) == 0);
     v = jp(a, "\"\\ud800\\u0041\""); /* high surrogate not followed by a low one */
-    CHECK(v && v->len == 4 && memcmp(v->u.s, "\xef\xbf\xbd" "A", 4) == 0);
+    CHECK(v && v->len == 4 &&
+          memcmp(v->u.s,
+                 "\xef\xbf\xbd"
+                 "A",
+                 4) == 0);
     v = jp(a, "\"\\ud800\\ud800\\udc00\"");
     CHECK(v && v->len == 7 && memcmp(v->u.s, "\xef\xbf\xbd\xf0\x90\x80\x80", 7) == 0);
     v = jp(a, "\"a\\u0000b\"");
@@ -146,8 +155,13 @@ static void test_parse_strings(arena *a)
     /* Raw UTF-8 passes through; invalid bytes become U+FFFD one by one. */
     v = jp(a, "\"caf\xc3\xa9 \xe4\xb8\xad\"");
     CHECK(v && v->len == 9 && memcmp(v->u.s, "caf\xc3\xa9 \xe4\xb8\xad", 9) == 0);
-    v = jp(a, "\"a\xff" "b\"");
-    CHECK(v && v->len == 5 && memcmp(v->u.s, "a\xef\xbf\xbd" "b", 5) == 0);
+    v = jp(a, "\"a\xff"
+              "b\"");
+    CHECK(v && v->len == 5 &&
+          memcmp(v->u.s,
+                 "a\xef\xbf\xbd"
+                 "b",
+                 5) == 0);
     v = jp(a, "\"\xc0\xaf\""); /* overlong encoding: two bad bytes */
     CHECK(v && v->len == 6 && memcmp(v->u.s, "\xef\xbf\xbd\xef\xbf\xbd", 6) == 0);
     v = jp(a, "\"\xed\xa0\x80\""); /* UTF-8-encoded surrogate: three bad bytes */
@@ -658,7 +672,8 @@ static void test_write_strings(arena *a)
     const char raw[] = "\"\\\n\r\t\b\f\x01\x1f\x7f<>&\xe2\x80\xa8\xc3\xa9\xff";
     const val *s = v_str(a, raw, sizeof raw - 1);
     /* Go's default (OPA's json.marshal and opa eval output) escapes <, >, &. */
-    CHECK_STR(jw(s, 0), "\"\\\"\\\\\\n\\r\\t\\b\\f\\u0001\\u001f\x7f\\u003c\\u003e\\u0026\\u2028\xc3\xa9\\ufffd\"");
+    CHECK_STR(jw(s, 0),
+              "\"\\\"\\\\\\n\\r\\t\\b\\f\\u0001\\u001f\x7f\\u003c\\u003e\\u0026\\u2028\xc3\xa9\\ufffd\"");
     sbuf b;
     sb_init(&b, out, sizeof out);
     json_write_ex(&b, s, false, NULL, NULL, false);
@@ -702,14 +717,17 @@ static void test_write_collections(arena *a)
     const val *o = vb_finish_object(&b, NULL);
     /* OPA encodes a non-string key with Go's json.Encoder: compact JSON, a
      * set as an array (conformance completedoc/non-string key) */
-    CHECK_STR(jw(o, 0), "{\"[\\\"a\\\"]\":1,\"[]\":3,\"null\":4,\"true\":5,\"x\":[1,3,\"a\"],\"{\\\"a\\\":1}\":2}");
-    CHECK_STR(jw(o, 1), "{\n \"[\\\"a\\\"]\": 1,\n \"[]\": 3,\n \"null\": 4,\n \"true\": 5,\n \"x\": [\n  1,\n  3,\n  \"a\"\n ],\n \"{\\\"a\\\":1}\": 2\n}");
+    CHECK_STR(jw(o, 0),
+              "{\"[\\\"a\\\"]\":1,\"[]\":3,\"null\":4,\"true\":5,\"x\":[1,3,\"a\"],\"{\\\"a\\\":1}\":2}");
+    CHECK_STR(jw(o, 1), "{\n \"[\\\"a\\\"]\": 1,\n \"[]\": 3,\n \"null\": 4,\n \"true\": 5,\n \"x\": [\n  "
+                        "1,\n  3,\n  \"a\"\n ],\n \"{\\\"a\\\":1}\": 2\n}");
 }
 
 static void test_write_pretty(arena *a)
 {
     const val *v = jp(a, "{\"d\":\"x\",\"a\":[1,{\"b\":[]}],\"c\":{}}");
-    CHECK_STR(jw(v, 2), "{\n  \"a\": [\n    1,\n    {\n      \"b\": []\n    }\n  ],\n  \"c\": {},\n  \"d\": \"x\"\n}");
+    CHECK_STR(jw(v, 2),
+              "{\n  \"a\": [\n    1,\n    {\n      \"b\": []\n    }\n  ],\n  \"c\": {},\n  \"d\": \"x\"\n}");
     CHECK_STR(jw(jp(a, "[]"), 4), "[]");
     CHECK_STR(jw(jp(a, "7"), 4), "7");
 
@@ -755,7 +773,8 @@ static void test_rego_write(arena *a)
     vb_put(&b, jp(a, "[1]"), VAL_NULL);
     CHECK_STR(rw(vb_finish_object(&b, NULL)), "{2: \"two\", [1]: null}");
     /* Strings as Go's strconv.Quote: printable runes raw, others escaped. */
-    const char raw[] = "a\"b\\c\n\x01\x7f\xc3\xa9\xc2\xa0\xe2\x80\x8b\xf0\x9f\x98\x80\xff\a\v\xf3\xa0\x80\x81<&>";
+    const char raw[] =
+        "a\"b\\c\n\x01\x7f\xc3\xa9\xc2\xa0\xe2\x80\x8b\xf0\x9f\x98\x80\xff\a\v\xf3\xa0\x80\x81<&>";
     CHECK_STR(rw(v_str(a, raw, sizeof raw - 1)),
               "\"a\\\"b\\\\c\\n\\x01\\x7f\xc3\xa9\\u00a0\\u200b\xf0\x9f\x98\x80\\xff\\a\\v\\U000e0001<&>\"");
     CHECK_STR(rw(&val_empty_str_c), "\"\"");
@@ -834,12 +853,14 @@ static void test_yaml_parse(arena *a)
     CHECK_STR(e.msg, "yaml: line 1: did not find expected ',' or ']'");
     CHECK(e.line == 2 && e.col == 1); /* libyaml reports the position after the forced line end */
 
-    CHECK_STR(yj(a, "a: yes\nb: 0x1F\nc: 017\nd: 1_000\ne: 1.5\nf: '1'\ng: ~\nh: 2001-12-14\n"
-                    "i: 18446744073709551615\nj: 1e3\nk: \"true\"\nl: !!str 12\nm: -0b101\nn2: +12\no: .5\n"
-                    "p: 08\nq: hello world\nr:\ns: [a, b]\nt: Off\nu: 0o17\nv: -7\nw: 3.0\n"),
-              "{\"a\":true,\"b\":31,\"c\":15,\"d\":1000,\"e\":1.5,\"f\":\"1\",\"g\":null,\"h\":\"2001-12-14\","
-              "\"i\":18446744073709551615,\"j\":1000,\"k\":\"true\",\"l\":\"12\",\"m\":-5,\"n2\":12,\"o\":0.5,"
-              "\"p\":8,\"q\":\"hello world\",\"r\":null,\"s\":[\"a\",\"b\"],\"t\":false,\"u\":15,\"v\":-7,\"w\":3}");
+    CHECK_STR(
+        yj(a, "a: yes\nb: 0x1F\nc: 017\nd: 1_000\ne: 1.5\nf: '1'\ng: ~\nh: 2001-12-14\n"
+              "i: 18446744073709551615\nj: 1e3\nk: \"true\"\nl: !!str 12\nm: -0b101\nn2: +12\no: .5\n"
+              "p: 08\nq: hello world\nr:\ns: [a, b]\nt: Off\nu: 0o17\nv: -7\nw: 3.0\n"),
+        "{\"a\":true,\"b\":31,\"c\":15,\"d\":1000,\"e\":1.5,\"f\":\"1\",\"g\":null,\"h\":\"2001-12-14\","
+        "\"i\":18446744073709551615,\"j\":1000,\"k\":\"true\",\"l\":\"12\",\"m\":-5,\"n2\":12,\"o\":0.5,"
+        "\"p\":8,\"q\":\"hello "
+        "world\",\"r\":null,\"s\":[\"a\",\"b\"],\"t\":false,\"u\":15,\"v\":-7,\"w\":3}");
     CHECK_STR(yj(a, "x: |\n  line1\n  line2\nz: >-\n  folded\n  text\n"),
               "{\"x\":\"line1\\nline2\\n\",\"z\":\"folded text\"}");
     /* YAML 1.1 booleans, as go-yaml v2: a key named y is true. */

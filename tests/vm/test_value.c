@@ -260,9 +260,21 @@ static void test_type_order(arena *a)
 {
     const val *null_only[] = {VAL_NULL};
     const val *order[] = {
-        VAL_NULL, VAL_FALSE, VAL_TRUE, v_int(a, -5), v_int(a, 0), num(a, "0.5"), num(a, "18446744073709551614"),
-        &val_empty_str_c, v_cstr(a, "a"), &val_empty_arr_c, arr2(a, VAL_NULL, NULL), &val_empty_obj_c,
-        obj1(a, "a", VAL_NULL), &val_empty_set_c, set_of(a, null_only, 1),
+        VAL_NULL,
+        VAL_FALSE,
+        VAL_TRUE,
+        v_int(a, -5),
+        v_int(a, 0),
+        num(a, "0.5"),
+        num(a, "18446744073709551614"),
+        &val_empty_str_c,
+        v_cstr(a, "a"),
+        &val_empty_arr_c,
+        arr2(a, VAL_NULL, NULL),
+        &val_empty_obj_c,
+        obj1(a, "a", VAL_NULL),
+        &val_empty_set_c,
+        set_of(a, null_only, 1),
     };
     size_t n = sizeof order / sizeof order[0];
     for (size_t i = 0; i < n; i++) {
