@@ -12,9 +12,9 @@
 #include "vm/cache.h"
 #include "vm/value.h"
 
-static pol_bundle *tiny_bundle(void)
+/* A bundle of one module with entrypoint data.t.p (NULL on failure). */
+static pol_bundle *bundle_of(const char *src)
 {
-    const char *src = "package t\np := input";
     pol_error err;
     pol_compiler *cc = pol_compiler_new(NULL);
     pol_bundle *b = NULL;
@@ -23,6 +23,11 @@ static pol_bundle *tiny_bundle(void)
         b = pol_compiler_build(cc, &err);
     pol_compiler_free(cc);
     return b;
+}
+
+static pol_bundle *tiny_bundle(void)
+{
+    return bundle_of("package t\np := input");
 }
 
 static pol_cache *new_cache(pol_bundle *b, size_t max_result_bytes)
@@ -417,14 +422,8 @@ static void test_keys(pol_bundle *b)
  * (a set stays a set) and count as hits. */
 static void test_value_api(void)
 {
-    const char *src = "package t\np contains x if { some x in input.xs; x > 1 }";
     pol_error err;
-    pol_compiler *cc = pol_compiler_new(NULL);
-    pol_bundle *b = NULL;
-    if (pol_compiler_add_module(cc, "t.rego", src, strlen(src), &err) == POL_OK &&
-        pol_compiler_add_entrypoint(cc, "data.t.p", &err) == POL_OK)
-        b = pol_compiler_build(cc, &err);
-    pol_compiler_free(cc);
+    pol_bundle *b = bundle_of("package t\np contains x if { some x in input.xs; x > 1 }");
     CHECK(b != NULL);
     if (!b)
         return;

@@ -24,6 +24,20 @@ static uint64_t rng(void)
     return rng_state = x;
 }
 
+/* Digits (trailing zeros dropped) and point of printf's "d.ddde±x". */
+static void digits_of_e_text(const char *e, char *digits, int *point)
+{
+    int n = 0;
+    const char *c = e;
+    for (; *c && *c != 'e'; c++)
+        if (*c >= '0' && *c <= '9')
+            digits[n++] = *c;
+    while (n > 1 && digits[n - 1] == '0')
+        n--;
+    digits[n] = '\0';
+    *point = atoi(c + 1) + 1;
+}
+
 /* The shortest digits by plain search, from one digit up. */
 static void ref_shortest_double(double a, char *digits, int *point)
 {
@@ -33,15 +47,7 @@ static void ref_shortest_double(double a, char *digits, int *point)
         if (p == 16 || strtod(buf, NULL) == a)
             break;
     }
-    int n = 0;
-    const char *c = buf;
-    for (; *c && *c != 'e'; c++)
-        if (*c >= '0' && *c <= '9')
-            digits[n++] = *c;
-    while (n > 1 && digits[n - 1] == '0')
-        n--;
-    digits[n] = '\0';
-    *point = atoi(c + 1) + 1;
+    digits_of_e_text(buf, digits, point);
 }
 
 static void ref_shortest_ldouble(long double a, char *digits, int *point)
@@ -52,15 +58,7 @@ static void ref_shortest_ldouble(long double a, char *digits, int *point)
         if (strtold(buf, NULL) == a)
             break;
     }
-    int n = 0;
-    const char *c = buf;
-    for (; *c && *c != 'e'; c++)
-        if (*c >= '0' && *c <= '9')
-            digits[n++] = *c;
-    while (n > 1 && digits[n - 1] == '0')
-        n--;
-    digits[n] = '\0';
-    *point = atoi(c + 1) + 1;
+    digits_of_e_text(buf, digits, point);
 }
 
 static const char *dec_str(const num_decimal *d, char *buf)
