@@ -679,6 +679,14 @@ POL_EXPORT pol_bundle *pol_compiler_build(pol_compiler *cc, pol_error *err)
         pa_free(cc->al, b, sizeof *b);
         return NULL;
     }
+    p->mem = *pm; /* the indexes are allocated where the values live */
+    if (!program_build_indexes(p)) {
+        *pm = p->mem;
+        oom(cc);
+        pa_free(cc->al, b, sizeof *b);
+        return NULL;
+    }
+    *pm = p->mem;
     p->mem = *pm;
     /* the arena remembers its allocator; the compiler's copy dies with it */
     p->mem.alloc = b->has_alloc ? &b->alloc : NULL;

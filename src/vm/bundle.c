@@ -1331,6 +1331,8 @@ POL_EXPORT pol_bundle *pol_bundle_load(const void *bytes, size_t len, const pol_
         if (!program_verify(&b->prog, why, sizeof why))
             ok = lfail(&L, "%s", why);
     }
+    if (ok)
+        ok = program_build_indexes(&b->prog) || loom(&L);
     if (!ok) {
         arena_free(&b->prog.mem);
         pa_free(alloc, b, sizeof *b);

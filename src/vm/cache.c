@@ -417,7 +417,7 @@ static uintptr_t image_place(image_writer *w, const val *v)
     memset(&out, 0, sizeof out); /* no stray padding bytes in the image */
     out.type = v->type;
     out.nk = v->nk;
-    out.flags = v->flags;
+    out.flags = v->flags & ~(VF_HASHED | VF_WALKED); /* the image has no index */
     out.len = v->len;
     switch ((vtype)v->type) {
     case V_NUM:

@@ -276,3 +276,11 @@ bool program_verify(const program *p, char *msg, size_t cap)
     }
     return true;
 }
+
+bool program_build_indexes(program *p)
+{
+    bool ok = val_build_hash_indexes(&p->mem, p->data);
+    for (uint32_t i = 0; i < p->nk && ok; i++)
+        ok = val_build_hash_indexes(&p->mem, p->k[i]);
+    return ok;
+}

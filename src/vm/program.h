@@ -69,6 +69,11 @@ typedef struct program {
 void program_disasm(const program *p, sbuf *out);
 void program_disasm_proc(const program *p, uint32_t proc, sbuf *out);
 
+/* Hash indexes for the large objects among the program's constants and
+ * base data (val_build_hash_indexes), in the program's arena. Run once,
+ * after verification, before the program is shared. False: out of memory. */
+bool program_build_indexes(program *p);
+
 /* Checks every operand of every instruction against the program's tables
  * (registers, slots, constants, procs, builtins, jump targets, formats).
  * Returns true when the program is safe to run; else writes why into msg. */

@@ -914,10 +914,103 @@ static int cmp_key_str(const val *k, const char *s, size_t n)
     return cmp_bytes(k->u.s, k->len, s, n);
 }
 
+/* ---- hash indexes over large objects ------------------------------------ */
+
+/* Open addressing over an object's string keys, at most half full: a slot
+ * is (tag << 32) | (key index + 1), 0 when empty; the tag is the high half
+ * of the key's hash and the low bits pick the first probe. */
+typedef struct obj_hash_index {
+    uint64_t mask;
+    uint64_t slot[];
+} obj_hash_index;
+
+static const obj_hash_index *obj_index(const val *obj)
+{
+    return (const obj_hash_index *)(const void *)obj->u.o.k[obj->len];
+}
+
+static const val *obj_hash_lookup(const val *obj, const char *key, size_t n)
+{
+    const obj_hash_index *ix = obj_index(obj);
+    uint64_t h = XXH3_64bits(key, n);
+    uint32_t tag = (uint32_t)(h >> 32);
+    for (uint64_t pos = h & ix->mask;; pos = (pos + 1) & ix->mask) {
+        uint64_t slot = ix->slot[pos];
+        if (slot == 0)
+            return NULL;
+        if ((uint32_t)(slot >> 32) != tag)
+            continue;
+        uint32_t i = (uint32_t)slot - 1;
+        const val *k = obj->u.o.k[i];
+        if (k->len == n && (n == 0 || memcmp(k->u.s, key, n) == 0))
+            return obj->u.o.v[i];
+    }
+}
+
+/* The index goes after the keys, in a keys array one longer than the
+ * object (k[len]), so the object keeps its layout for everyone else. */
+static bool obj_build_index(arena *a, val *obj)
+{
+    size_t cap = 1;
+    while (cap < 2 * (size_t)obj->len)
+        cap <<= 1;
+    obj_hash_index *ix = arena_alloc(a, sizeof *ix + cap * sizeof ix->slot[0]);
+    const val **keys = arena_alloc(a, ((size_t)obj->len + 1) * sizeof *keys);
+    if (!ix || !keys)
+        return false;
+    ix->mask = cap - 1;
+    memset(ix->slot, 0, cap * sizeof ix->slot[0]);
+    for (uint32_t i = 0; i < obj->len; i++) {
+        const val *k = obj->u.o.k[i];
+        keys[i] = k;
+        if (k->type != V_STR)
+            continue;
+        uint64_t h = XXH3_64bits(k->u.s, k->len), pos = h & ix->mask;
+        while (ix->slot[pos] != 0)
+            pos = (pos + 1) & ix->mask;
+        ix->slot[pos] = (h >> 32 << 32) | ((uint64_t)i + 1);
+    }
+    keys[obj->len] = (const val *)(const void *)ix;
+    obj->u.o.k = keys;
+    obj->flags |= VF_HASHED;
+    return true;
+}
+
+/* Depth is bounded by the parsers' nesting limits; the cap here only
+ * keeps a hostile hand-built value from exhausting the stack. */
+enum { HASH_INDEX_MAX_DEPTH = 4096 };
+
+static bool build_indexes(arena *a, const val *x, int depth)
+{
+    if ((x->type != V_ARR && x->type != V_SET && x->type != V_OBJ) || x->len == 0 || (x->flags & VF_WALKED) ||
+        depth > HASH_INDEX_MAX_DEPTH)
+        return true;
+    val *m = (val *)(uintptr_t)x; /* the bundle's own memory, not yet shared */
+    m->flags |= VF_WALKED;
+    bool ok = true;
+    if (x->type != V_OBJ) {
+        for (uint32_t i = 0; i < x->len; i++)
+            ok = build_indexes(a, x->u.a[i], depth + 1) && ok;
+        return ok;
+    }
+    for (uint32_t i = 0; i < x->len; i++)
+        ok = build_indexes(a, x->u.o.k[i], depth + 1) && build_indexes(a, x->u.o.v[i], depth + 1) && ok;
+    if (x->len >= VAL_HASH_INDEX_MIN_KEYS && !(x->flags & VF_HASHED))
+        ok = obj_build_index(a, m) && ok;
+    return ok;
+}
+
+bool val_build_hash_indexes(arena *a, const val *root)
+{
+    return !root || build_indexes(a, root, 0);
+}
+
 const val *val_obj_get_str(const val *obj, const char *key, size_t n)
 {
     if (!obj || obj->type != V_OBJ || (!key && n))
         return NULL;
+    if (obj->flags & VF_HASHED)
+        return obj_hash_lookup(obj, key, n);
     size_t lo = 0, hi = obj->len;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;

@@ -52,7 +52,12 @@ struct pol_value {
     val v;
 };
 
-enum { VF_NONE = 0 };
+/* VF_HASHED: a large object of the bundle's data or constants carries a
+ * hash index of its string keys after its keys array (k[len]; see
+ * val_build_hash_indexes). Only values in a bundle's memory have it; code
+ * that copies a val must not copy this flag. VF_WALKED: the index builder
+ * has visited this container (shared subtrees are visited once). */
+enum { VF_NONE = 0, VF_HASHED = 1, VF_WALKED = 2 };
 
 extern const val val_null_c, val_true_c, val_false_c, val_empty_str_c, val_empty_arr_c, val_empty_obj_c,
     val_empty_set_c;
@@ -133,6 +138,18 @@ void pol_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const 
 int val_compare(const val *x, const val *y); /* Rego total order; <0, 0, >0 */
 bool val_equal(const val *x, const val *y);
 uint64_t val_hash(const val *x, uint64_t seed); /* XXH3 over a canonical encoding; equal values hash equal */
+
+/* Objects with at least this many keys get a hash index: below it a
+ * binary search touches few enough cache lines to be as fast. */
+#define VAL_HASH_INDEX_MIN_KEYS 64
+
+/* Gives every object under root with at least VAL_HASH_INDEX_MIN_KEYS
+ * keys a hash index of its string keys, so that looking a string up is
+ * one or two probes instead of a binary search over scattered keys.
+ * Mutates the values in place: only for a bundle's own values, before the
+ * bundle is shared. False when the arena is full (the values stay valid,
+ * some without an index). */
+bool val_build_hash_indexes(arena *a, const val *root);
 
 const val *val_obj_get(const val *obj, const val *key);                /* NULL if absent */
 const val *val_obj_get_str(const val *obj, const char *key, size_t n); /* NULL if absent */

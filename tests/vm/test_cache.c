@@ -456,6 +456,44 @@ static void test_value_api(void)
     pol_bundle_release(b);
 }
 
+/* A result holding an object with a hash index (a bundle's large data
+ * object returned as is) comes back from the cache without the index:
+ * the image has no room for it, so the copy must not claim one. */
+static void test_hashed_object(pol_bundle *b)
+{
+    static unsigned char src_buf[1 << 17], dst_buf[1 << 17];
+    arena src, dst;
+    arena_init_fixed(&src, src_buf, sizeof src_buf);
+    arena_init_fixed(&dst, dst_buf, sizeof dst_buf);
+    pol_cache *c = new_cache(b, 16384);
+    CHECK(c != NULL);
+    if (!c)
+        return;
+    vbuild ob;
+    vb_init(&ob, &src);
+    char key[16];
+    for (int i = 0; i < 2 * VAL_HASH_INDEX_MIN_KEYS; i++) {
+        snprintf(key, sizeof key, "k%03d", i);
+        vb_put(&ob, v_str(&src, key, strlen(key)), v_int(&src, i));
+    }
+    const val *obj = vb_finish_object(&ob, NULL);
+    CHECK(obj && val_build_hash_indexes(&src, obj) && (obj->flags & VF_HASHED));
+    if (!obj)
+        return;
+    cache_insert(c, KP(key_n(7)), obj, &src);
+    const val *got = NULL;
+    bool defined = false;
+    CHECK(cache_lookup(c, KP(key_n(7)), &dst, &got, &defined) && defined && got);
+    if (got) {
+        CHECK(!(got->flags & (VF_HASHED | VF_WALKED)));
+        CHECK(same_repr(obj, got, &dst));
+        const val *v = val_obj_get_str(got, "k100", 4);
+        int64_t n;
+        CHECK(v && val_is_int(v, &n) && n == 100);
+    }
+    pol_cache_free(c);
+}
+
 int main(void)
 {
     pol_bundle *b = tiny_bundle();
@@ -465,6 +503,7 @@ int main(void)
         test_size_limit(b);
         test_full_arena(b);
         test_keys(b);
+        test_hashed_object(b);
     }
     pol_bundle_release(b);
     test_value_api();

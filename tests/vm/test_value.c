@@ -568,6 +568,65 @@ static void test_pol_sort(void)
     }
 }
 
+/* Large objects get a hash index of their string keys: every key is
+ * still found (and only those), non-string keys still go through the
+ * ordered search, shared subobjects are indexed once, and the object
+ * reads, compares and prints exactly as before. */
+static void test_hash_index(arena *a)
+{
+    enum { N = 300 };
+    vbuild b;
+    vb_init(&b, a);
+    char key[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "user-%04d", i * 7);
+        CHECK(vb_put(&b, v_str(a, key, strlen(key)), v_int(a, i)));
+    }
+    CHECK(vb_put(&b, v_int(a, 42), v_str(a, "number key", 10)));
+    CHECK(vb_put(&b, v_str(a, "", 0), v_str(a, "empty key", 9)));
+    vbuild sb1;
+    vb_init(&sb1, a);
+    CHECK(vb_put(&sb1, v_str(a, "a", 1), v_int(a, 1)));
+    const val *small = vb_finish_object(&sb1, NULL);
+    CHECK(vb_put(&b, v_str(a, "small", 5), small));
+    const val *obj = vb_finish_object(&b, NULL);
+    CHECK(obj && obj->len == N + 3);
+    if (!obj)
+        return;
+    char before[1 << 14];
+    sbuf sb;
+    sb_init(&sb, before, sizeof before);
+    json_write(&sb, obj, 0);
+    CHECK(val_build_hash_indexes(a, obj));
+    CHECK(obj->flags & VF_HASHED);
+    CHECK(!(small->flags & VF_HASHED));    /* below the threshold */
+    CHECK(val_build_hash_indexes(a, obj)); /* a second walk changes nothing */
+    int found = 0, wrong = 0;
+    for (int i = 0; i < N * 7; i++) {
+        snprintf(key, sizeof key, "user-%04d", i);
+        const val *v = val_obj_get_str(obj, key, strlen(key));
+        int64_t n;
+        if (i % 7 == 0)
+            found += v && val_is_int(v, &n) && n == i / 7;
+        else
+            wrong += v != NULL;
+    }
+    CHECK(found == N);
+    CHECK(wrong == 0);
+    CHECK(val_obj_get_str(obj, "user-000", 8) == NULL);    /* a prefix of a key */
+    CHECK(val_obj_get_str(obj, "user-00000", 10) == NULL); /* a key extended */
+    const val *e = val_obj_get_str(obj, "", 0);
+    CHECK(e && e->type == V_STR && e->len == 9);
+    const val *nk = val_obj_get(obj, v_int(a, 42));
+    CHECK(nk && nk->type == V_STR && nk->len == 10);
+    CHECK(val_obj_get(obj, v_int(a, 43)) == NULL);
+    CHECK(val_obj_get_str(obj, "small", 5) == small);
+    char after[1 << 14];
+    sb_init(&sb, after, sizeof after);
+    json_write(&sb, obj, 0);
+    CHECK_STR(after, before);
+}
+
 int main(void)
 {
     test_pol_sort();
@@ -583,5 +642,6 @@ int main(void)
     test_builders(&a);
     test_lookups(&a);
     test_hash(&a);
+    test_hash_index(&a);
     return TEST_SUMMARY();
 }
