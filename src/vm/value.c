@@ -914,65 +914,74 @@ static int cmp_key_str(const val *k, const char *s, size_t n)
     return cmp_bytes(k->u.s, k->len, s, n);
 }
 
-/* ---- hash indexes over large objects ------------------------------------ */
+/* ---- hash indexes over large objects and sets ------------------------------ */
 
-/* Open addressing over an object's string keys, at most half full: a slot
- * is (tag << 32) | (key index + 1), 0 when empty; the tag is the high half
- * of the key's hash and the low bits pick the first probe. */
-typedef struct obj_hash_index {
+/* Open addressing over the string members (object keys, set elements) of
+ * a collection, at most half full: a slot is (tag << 32) | (position + 1),
+ * 0 when empty; the tag is the high half of the string's hash and the low
+ * bits pick the first probe. */
+typedef struct hash_index {
     uint64_t mask;
     uint64_t slot[];
-} obj_hash_index;
+} hash_index;
 
-static const obj_hash_index *obj_index(const val *obj)
+/* The members an index covers: an object's keys, a set's elements. */
+static const val *const *indexed_members(const val *x)
 {
-    return (const obj_hash_index *)(const void *)obj->u.o.k[obj->len];
+    return x->type == V_OBJ ? x->u.o.k : x->u.a;
 }
 
-static const val *obj_hash_lookup(const val *obj, const char *key, size_t n)
+/* Position of string s among the members of an indexed collection, or -1. */
+static int64_t hash_find_str(const val *x, const char *s, size_t n)
 {
-    const obj_hash_index *ix = obj_index(obj);
-    uint64_t h = XXH3_64bits(key, n);
+    const val *const *members = indexed_members(x);
+    const hash_index *ix = (const hash_index *)(const void *)members[x->len];
+    uint64_t h = XXH3_64bits(s, n);
     uint32_t tag = (uint32_t)(h >> 32);
     for (uint64_t pos = h & ix->mask;; pos = (pos + 1) & ix->mask) {
         uint64_t slot = ix->slot[pos];
         if (slot == 0)
-            return NULL;
+            return -1;
         if ((uint32_t)(slot >> 32) != tag)
             continue;
         uint32_t i = (uint32_t)slot - 1;
-        const val *k = obj->u.o.k[i];
-        if (k->len == n && (n == 0 || memcmp(k->u.s, key, n) == 0))
-            return obj->u.o.v[i];
+        const val *m = members[i];
+        if (m->len == n && (n == 0 || memcmp(m->u.s, s, n) == 0))
+            return i;
     }
 }
 
-/* The index goes after the keys, in a keys array one longer than the
- * object (k[len]), so the object keeps its layout for everyone else. */
-static bool obj_build_index(arena *a, val *obj)
+/* The index goes after the members, in an array one longer than the
+ * collection (members[len]), so the value keeps its layout for everyone
+ * else. */
+static bool build_index(arena *a, val *x)
 {
     size_t cap = 1;
-    while (cap < 2 * (size_t)obj->len)
+    while (cap < 2 * (size_t)x->len)
         cap <<= 1;
-    obj_hash_index *ix = arena_alloc(a, sizeof *ix + cap * sizeof ix->slot[0]);
-    const val **keys = arena_alloc(a, ((size_t)obj->len + 1) * sizeof *keys);
-    if (!ix || !keys)
+    hash_index *ix = arena_alloc(a, sizeof *ix + cap * sizeof ix->slot[0]);
+    const val **members = arena_alloc(a, ((size_t)x->len + 1) * sizeof *members);
+    if (!ix || !members)
         return false;
     ix->mask = cap - 1;
     memset(ix->slot, 0, cap * sizeof ix->slot[0]);
-    for (uint32_t i = 0; i < obj->len; i++) {
-        const val *k = obj->u.o.k[i];
-        keys[i] = k;
-        if (k->type != V_STR)
+    const val *const *old = indexed_members(x);
+    for (uint32_t i = 0; i < x->len; i++) {
+        const val *m = old[i];
+        members[i] = m;
+        if (m->type != V_STR)
             continue;
-        uint64_t h = XXH3_64bits(k->u.s, k->len), pos = h & ix->mask;
+        uint64_t h = XXH3_64bits(m->u.s, m->len), pos = h & ix->mask;
         while (ix->slot[pos] != 0)
             pos = (pos + 1) & ix->mask;
         ix->slot[pos] = (h >> 32 << 32) | ((uint64_t)i + 1);
     }
-    keys[obj->len] = (const val *)(const void *)ix;
-    obj->u.o.k = keys;
-    obj->flags |= VF_HASHED;
+    members[x->len] = (const val *)(const void *)ix;
+    if (x->type == V_OBJ)
+        x->u.o.k = members;
+    else
+        x->u.a = members;
+    x->flags |= VF_HASHED;
     return true;
 }
 
@@ -991,12 +1000,12 @@ static bool build_indexes(arena *a, const val *x, int depth)
     if (x->type != V_OBJ) {
         for (uint32_t i = 0; i < x->len; i++)
             ok = build_indexes(a, x->u.a[i], depth + 1) && ok;
-        return ok;
+    } else {
+        for (uint32_t i = 0; i < x->len; i++)
+            ok = build_indexes(a, x->u.o.k[i], depth + 1) && build_indexes(a, x->u.o.v[i], depth + 1) && ok;
     }
-    for (uint32_t i = 0; i < x->len; i++)
-        ok = build_indexes(a, x->u.o.k[i], depth + 1) && build_indexes(a, x->u.o.v[i], depth + 1) && ok;
-    if (x->len >= VAL_HASH_INDEX_MIN_KEYS && !(x->flags & VF_HASHED))
-        ok = obj_build_index(a, m) && ok;
+    if (x->type != V_ARR && x->len >= VAL_HASH_INDEX_MIN_KEYS && !(x->flags & VF_HASHED))
+        ok = build_index(a, m) && ok;
     return ok;
 }
 
@@ -1009,8 +1018,10 @@ const val *val_obj_get_str(const val *obj, const char *key, size_t n)
 {
     if (!obj || obj->type != V_OBJ || (!key && n))
         return NULL;
-    if (obj->flags & VF_HASHED)
-        return obj_hash_lookup(obj, key, n);
+    if (obj->flags & VF_HASHED) {
+        int64_t i = hash_find_str(obj, key, n);
+        return i < 0 ? NULL : obj->u.o.v[i];
+    }
     size_t lo = 0, hi = obj->len;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -1052,9 +1063,17 @@ const val *val_obj_get(const val *obj, const val *key)
     return i < 0 ? NULL : obj->u.o.v[i];
 }
 
+/* Position of x in a set, or -1: strings in an indexed set by hash. */
+static int64_t set_find(const val *set, const val *x)
+{
+    if ((set->flags & VF_HASHED) && x->type == V_STR)
+        return hash_find_str(set, x->u.s, x->len);
+    return sorted_find(set->u.a, set->len, x);
+}
+
 bool val_set_has(const val *set, const val *x)
 {
-    return set && x && set->type == V_SET && sorted_find(set->u.a, set->len, x) >= 0;
+    return set && x && set->type == V_SET && set_find(set, x) >= 0;
 }
 
 const val *val_index(const val *coll, const val *key)
@@ -1070,7 +1089,7 @@ const val *val_index(const val *coll, const val *key)
         return coll->u.a[i];
     }
     case V_SET: {
-        int64_t i = sorted_find(coll->u.a, coll->len, key);
+        int64_t i = set_find(coll, key);
         return i < 0 ? NULL : coll->u.a[i];
     }
     default: return NULL;

@@ -52,11 +52,12 @@ struct pol_value {
     val v;
 };
 
-/* VF_HASHED: a large object of the bundle's data or constants carries a
- * hash index of its string keys after its keys array (k[len]; see
- * val_build_hash_indexes). Only values in a bundle's memory have it; code
- * that copies a val must not copy this flag. VF_WALKED: the index builder
- * has visited this container (shared subtrees are visited once). */
+/* VF_HASHED: a large object or set of the bundle's data or constants
+ * carries a hash index of its string members after its keys or elements
+ * array (at [len]; see val_build_hash_indexes). Only values in a bundle's
+ * memory have it; code that copies a val must not copy this flag.
+ * VF_WALKED: the index builder has visited this container (shared
+ * subtrees are visited once). */
 enum { VF_NONE = 0, VF_HASHED = 1, VF_WALKED = 2 };
 
 extern const val val_null_c, val_true_c, val_false_c, val_empty_str_c, val_empty_arr_c, val_empty_obj_c,
@@ -139,13 +140,14 @@ int val_compare(const val *x, const val *y); /* Rego total order; <0, 0, >0 */
 bool val_equal(const val *x, const val *y);
 uint64_t val_hash(const val *x, uint64_t seed); /* XXH3 over a canonical encoding; equal values hash equal */
 
-/* Objects with at least this many keys get a hash index: below it a
- * binary search touches few enough cache lines to be as fast. */
+/* Objects and sets with at least this many members get a hash index:
+ * below it a binary search touches few enough cache lines to be as fast. */
 #define VAL_HASH_INDEX_MIN_KEYS 64
 
-/* Gives every object under root with at least VAL_HASH_INDEX_MIN_KEYS
- * keys a hash index of its string keys, so that looking a string up is
- * one or two probes instead of a binary search over scattered keys.
+/* Gives every object and set under root with at least
+ * VAL_HASH_INDEX_MIN_KEYS members a hash index of its string keys or
+ * elements, so that looking a string up (`data.x[k]`, `k in data.s`) is one
+ * or two probes instead of a binary search over scattered members.
  * Mutates the values in place: only for a bundle's own values, before the
  * bundle is shared. False when the arena is full (the values stay valid,
  * some without an index). */

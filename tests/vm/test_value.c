@@ -625,6 +625,34 @@ static void test_hash_index(arena *a)
     sb_init(&sb, after, sizeof after);
     json_write(&sb, obj, 0);
     CHECK_STR(after, before);
+
+    /* sets: string elements by hash, the others by order */
+    vbuild sb2;
+    vb_init(&sb2, a);
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "role-%d", i * 3);
+        CHECK(vb_push(&sb2, v_str(a, key, strlen(key))));
+    }
+    CHECK(vb_push(&sb2, v_int(a, 7)));
+    const val *set = vb_finish_set(&sb2);
+    CHECK(set && set->len == N + 1 && val_build_hash_indexes(a, set) && (set->flags & VF_HASHED));
+    if (!set)
+        return;
+    int members = 0, strays = 0;
+    for (int i = 0; i < N * 3; i++) {
+        snprintf(key, sizeof key, "role-%d", i);
+        bool has = val_set_has(set, v_str(a, key, strlen(key)));
+        if (i % 3 == 0)
+            members += has;
+        else
+            strays += has;
+    }
+    CHECK(members == N);
+    CHECK(strays == 0);
+    CHECK(val_set_has(set, v_int(a, 7)));
+    CHECK(!val_set_has(set, v_int(a, 8)));
+    const val *same = val_index(set, v_str(a, "role-30", 7));
+    CHECK(same && same->type == V_STR && same->len == 7);
 }
 
 int main(void)
