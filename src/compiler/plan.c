@@ -501,6 +501,11 @@ static bool is_scalar(const term *t)
     return t->kind == T_NULL || t->kind == T_BOOL || t->kind == T_NUM || t->kind == T_STR;
 }
 
+static bool term_child_ready(void *g, const term *child)
+{
+    return term_ready(g, child);
+}
+
 static bool term_ready(pgen *g, const term *t)
 {
     switch (t->kind) {
@@ -524,15 +529,8 @@ static bool term_ready(pgen *g, const term *t)
     }
     case T_ARRAY:
     case T_SET:
-        for (uint32_t i = 0; i < t->u.coll.n; i++)
-            if (!term_ready(g, t->u.coll.items[i]))
-                return false;
-        return true;
     case T_OBJECT:
-        for (uint32_t i = 0; i < t->u.obj.n; i++)
-            if (!term_ready(g, t->u.obj.keys[i]) || !term_ready(g, t->u.obj.vals[i]))
-                return false;
-        return true;
+    case T_TEMPLATE: return each_child(t, term_child_ready, g);
     case T_CALL:
         for (uint32_t i = 0; i < t->u.call.nargs; i++)
             if (!term_ready(g, t->u.call.args[i]) && !bound_by_sibling(g, t, i))
@@ -541,11 +539,6 @@ static bool term_ready(pgen *g, const term *t)
     case T_ARRCOMP:
     case T_SETCOMP:
     case T_OBJCOMP: return body_closure_ready(g, t->u.comp.body, t->u.comp.key, t->u.comp.head);
-    case T_TEMPLATE:
-        for (uint32_t i = 0; i < t->u.tmpl.n; i++)
-            if (!term_ready(g, t->u.tmpl.parts[i]))
-                return false;
-        return true;
     }
     return false;
 }

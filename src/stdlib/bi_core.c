@@ -18,6 +18,7 @@
 #include "builtins.h"
 #include "vm/numconv.h"
 
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -273,6 +274,13 @@ static const val *num_from_ld(arena *a, long double x)
     num_decimal sd;
     num_shortest_ldouble(x, &sd);
     bool neg = x < 0;
+    /* v_num_text's rule for a fraction of at most DBL_DIG digits in the
+     * normal range (a double holds it exactly as written), without writing
+     * the text and reading it back */
+    double d;
+    if (!integral && sd.ndigits <= DBL_DIG && num_scaled_to_double(sd.mant, sd.point - sd.ndigits, &d) &&
+        isfinite(d) && d >= DBL_MIN)
+        return v_float(a, neg ? -d : d);
     long ex = sd.point - 1;
     size_t cap = (size_t)sd.ndigits + (size_t)(ex < 0 ? -ex : ex) + 16;
     char *buf = arena_alloc(a, cap);

@@ -6,17 +6,18 @@
  * lookaround), which we do not reject. Iteration over matches (find_n,
  * split, replace) reproduces Go's rules for empty matches.
  *
- * Allocation: PCRE2 allocates through a general context whose malloc takes
- * from ctx->arena and whose free does nothing — the arena is released with
- * the evaluation. We do not JIT at evaluation time (JIT memory is mmapped
- * outside the arena); constant patterns are the compiler's to precompile.
- * Work is bounded by the context's match and depth limits.
+ * Allocation: patterns are compiled once per context into its pattern
+ * cache (a block set aside at pol_ctx_new; regexes are JIT-compiled there,
+ * once, and the JIT's pages are released with the context), so a pattern
+ * from the policy or from data costs a lookup per decision. When the cache
+ * is full, a pattern compiles into ctx->arena for the one call, through a
+ * general context whose free does nothing (the arena is released with the
+ * evaluation), without JIT. Work is bounded by the context's match and
+ * depth limits.
  *
  * glob.match compiles the pattern (gobwas/glob syntax) into a small
- * instruction list and runs it as a Pike VM over code points: time
- * O(pattern × text), no backtracking blow-up. Compiled globs are kept in
- * the per-context cache beside the regexes, so a pattern from the policy
- * or from data is compiled once per context, not once per decision. */
+ * instruction list, cached the same way, and runs it as a Pike VM over
+ * code points: time O(pattern × text), no backtracking blow-up. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "bi_text.h"
 
@@ -56,35 +57,29 @@ static pcre2_general_context *rx_gctx(bi_ctx *ctx)
 
 /* ---- the per-context pattern cache ---------------------------------------- */
 
-#define RX_CACHE_SLOTS 64
+/* Regexes and globs share one table, keyed by kind and pattern text. */
+#define RX_CACHE_SLOTS 128
 
-typedef struct rx_entry {
+typedef enum pat_kind { PAT_REGEX, PAT_GLOB } pat_kind;
+
+typedef struct gprog gprog;
+typedef struct pat_entry {
     uint64_t hash;
     uint32_t len;
+    uint8_t kind; /* pat_kind */
     const char *pat;
-    pcre2_code *code;
+    pcre2_code *code; /* PAT_REGEX: compiled code, its match data and capture count */
     pcre2_match_data *md;
     uint32_t ncap;
-} rx_entry;
-
-/* Compiled globs are cached beside the regexes, keyed by pattern text. */
-#define GLOB_CACHE_SLOTS 64
-typedef struct gprog gprog;
-typedef struct glob_entry {
-    uint64_t hash;
-    uint32_t len;
-    const char *pat;
-    const gprog *prog;
-} glob_entry;
+    const gprog *glob; /* PAT_GLOB */
+} pat_entry;
 
 struct rx_cache {
-    arena mem; /* the rest of the block: compiled code, match data, globs */
+    arena mem; /* the rest of the block: patterns, compiled code, match data */
     pcre2_general_context *g;
     pcre2_match_context *mctx;
-    rx_entry e[RX_CACHE_SLOTS];
+    pat_entry e[RX_CACHE_SLOTS];
     uint32_t n;
-    glob_entry ge[GLOB_CACHE_SLOTS];
-    uint32_t ng;
 };
 
 rx_cache *rx_cache_init(void *mem, size_t bytes, uint32_t match_limit, uint32_t depth_limit)
@@ -110,9 +105,41 @@ void rx_cache_release(rx_cache *c)
         return;
     /* the code's own memory is the block's; this releases the JIT's pages */
     for (uint32_t i = 0; i < c->n; i++)
-        pcre2_code_free(c->e[i].code);
+        if (c->e[i].kind == PAT_REGEX)
+            pcre2_code_free(c->e[i].code);
     c->n = 0;
-    c->ng = 0;
+}
+
+static const pat_entry *pat_find(const rx_cache *c, pat_kind kind, uint64_t h, const char *p, size_t n)
+{
+    for (uint32_t i = 0; i < c->n; i++) {
+        const pat_entry *e = &c->e[i];
+        if (e->hash == h && e->kind == kind && e->len == n && memcmp(e->pat, p, n) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* The next free entry, keyed and holding its own copy of the pattern, or
+ * NULL (table or memory full). It counts only once the caller commits it
+ * with c->n++; until then arena_restore(&c->mem, *mark) undoes it. */
+static pat_entry *pat_claim(rx_cache *c, pat_kind kind, uint64_t h, const char *p, size_t n, arena_mark *mark)
+{
+    if (c->n == RX_CACHE_SLOTS)
+        return NULL;
+    *mark = arena_save(&c->mem);
+    char *pat = arena_alloc(&c->mem, n + 1);
+    if (!pat)
+        return NULL;
+    memcpy(pat, p, n);
+    pat[n] = '\0';
+    pat_entry *e = &c->e[c->n];
+    memset(e, 0, sizeof *e);
+    e->hash = h;
+    e->len = (uint32_t)n;
+    e->kind = (uint8_t)kind;
+    e->pat = pat;
+    return e;
 }
 
 /* A cached compile of p, compiling into the cache on a miss while it has
@@ -123,50 +150,37 @@ static bool rx_cached(bi_ctx *ctx, const char *p, size_t n, rx *out)
     if (!c || n > UINT32_MAX)
         return false;
     uint64_t h = XXH3_64bits(p, n);
-    for (uint32_t i = 0; i < c->n; i++) {
-        rx_entry *e = &c->e[i];
-        if (e->hash == h && e->len == n && memcmp(e->pat, p, n) == 0) {
-            out->code = e->code;
-            out->md = e->md;
-            out->mctx = c->mctx;
-            out->ncap = e->ncap;
-            return true;
+    const pat_entry *hit = pat_find(c, PAT_REGEX, h, p, n);
+    if (!hit) {
+        arena_mark m;
+        pat_entry *e = pat_claim(c, PAT_REGEX, h, p, n, &m);
+        if (!e)
+            return false;
+        pcre2_compile_context *cc = pcre2_compile_context_create(c->g);
+        int err;
+        PCRE2_SIZE off;
+        pcre2_code *code =
+            cc ? pcre2_compile((PCRE2_SPTR)e->pat, n, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &err, &off, cc)
+               : NULL;
+        pcre2_match_data *md = code ? pcre2_match_data_create_from_pattern(code, c->g) : NULL;
+        if (!md) {
+            if (code)
+                pcre2_code_free(code);
+            arena_restore(&c->mem, m);
+            return false;
         }
+        /* JIT is an optimisation: a pattern it cannot take still works */
+        (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+        e->code = code;
+        e->md = md;
+        pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &e->ncap);
+        c->n++;
+        hit = e;
     }
-    if (c->n == RX_CACHE_SLOTS)
-        return false;
-    arena_mark m = arena_save(&c->mem);
-    char *pat = arena_alloc(&c->mem, n + 1);
-    pcre2_compile_context *cc = pcre2_compile_context_create(c->g);
-    if (!pat || !cc) {
-        arena_restore(&c->mem, m);
-        return false;
-    }
-    memcpy(pat, p, n);
-    pat[n] = 0;
-    int err;
-    PCRE2_SIZE off;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, n, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &err, &off, cc);
-    pcre2_match_data *md = code ? pcre2_match_data_create_from_pattern(code, c->g) : NULL;
-    if (!code || !md) {
-        if (code)
-            pcre2_code_free(code);
-        arena_restore(&c->mem, m);
-        return false;
-    }
-    /* JIT is an optimisation: a pattern it cannot take still works */
-    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
-    rx_entry *e = &c->e[c->n++];
-    e->hash = h;
-    e->len = (uint32_t)n;
-    e->pat = pat;
-    e->code = code;
-    e->md = md;
-    pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &e->ncap);
-    out->code = code;
-    out->md = md;
+    out->code = hit->code;
+    out->md = hit->md;
     out->mctx = c->mctx;
-    out->ncap = e->ncap;
+    out->ncap = hit->ncap;
     return true;
 }
 
@@ -991,26 +1005,21 @@ static bool glob_cached(bi_ctx *ctx, const char *p, size_t n, const gprog **out)
     if (!c || n > UINT32_MAX)
         return false;
     uint64_t h = XXH3_64bits(p, n);
-    for (uint32_t i = 0; i < c->ng; i++) {
-        const glob_entry *e = &c->ge[i];
-        if (e->hash == h && e->len == n && memcmp(e->pat, p, n) == 0) {
-            *out = e->prog;
-            return true;
+    const pat_entry *hit = pat_find(c, PAT_GLOB, h, p, n);
+    if (!hit) {
+        arena_mark m;
+        pat_entry *e = pat_claim(c, PAT_GLOB, h, p, n, &m);
+        gprog *prog = e ? arena_alloc(&c->mem, sizeof *prog) : NULL;
+        if (!prog || !glob_compile(&c->mem, e->pat, n, prog) || prog->err) {
+            if (e)
+                arena_restore(&c->mem, m);
+            return false;
         }
+        e->glob = prog;
+        c->n++;
+        hit = e;
     }
-    if (c->ng == GLOB_CACHE_SLOTS)
-        return false;
-    arena_mark m = arena_save(&c->mem);
-    char *pat = arena_alloc(&c->mem, n + 1);
-    gprog *prog = arena_alloc(&c->mem, sizeof *prog);
-    if (!pat || !prog || !glob_compile(&c->mem, p, n, prog) || prog->err) {
-        arena_restore(&c->mem, m);
-        return false;
-    }
-    memcpy(pat, p, n);
-    pat[n] = '\0';
-    c->ge[c->ng++] = (glob_entry){h, (uint32_t)n, pat, prog};
-    *out = prog;
+    *out = hit->glob;
     return true;
 }
 

@@ -1076,7 +1076,7 @@ bool val_set_has(const val *set, const val *x)
     return set && x && set->type == V_SET && set_find(set, x) >= 0;
 }
 
-const val *val_index(const val *coll, const val *key)
+const val *val_index_any(const val *coll, const val *key)
 {
     if (!coll || !key)
         return NULL;

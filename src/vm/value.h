@@ -158,7 +158,15 @@ const val *val_obj_get_str(const val *obj, const char *key, size_t n); /* NULL i
 bool val_set_has(const val *set, const val *x);
 /* Rego's `x[k]` on any collection: object by key, array by integral
  * number index, set membership (returns the element). NULL otherwise. */
-const val *val_index(const val *coll, const val *key);
+const val *val_index_any(const val *coll, const val *key); /* every case of val_index */
+/* A string key into an object is the hot case (every `x.name`): inline,
+ * straight to the string lookup. */
+static inline const val *val_index(const val *coll, const val *key)
+{
+    if (coll && key && coll->type == V_OBJ && key->type == V_STR)
+        return val_obj_get_str(coll, key->u.s, key->len);
+    return val_index_any(coll, key);
+}
 
 bool val_is_int(const val *x, int64_t *out); /* exact integer in int64 range */
 double val_to_double(const val *x);          /* V_NUM only */

@@ -642,12 +642,7 @@ dispatch:
             NEXT_INSN();
         }
         case OP_DOTK: {
-            /* constant keys are mostly strings into objects: skip the type dispatch */
-            const val *coll = R[in->b], *key = K[in->c];
-            const val *v = !coll ? NULL
-                           : coll->type == V_OBJ && key->type == V_STR
-                               ? val_obj_get_str(coll, key->u.s, key->len)
-                               : val_index(coll, key);
+            const val *v = R[in->b] ? val_index(R[in->b], K[in->c]) : NULL;
             if (!v)
                 FAIL_TO(in->d);
             R[in->a] = v;

@@ -209,8 +209,10 @@ int main(void)
 
     /* Parsing: the exact midpoint 2^53 + 1 rounds to even (2^53). */
     double x;
-    if (num_text_to_double("9007199254740993", 16, &x))
-        CHECK(x == 9007199254740992.0);
+    /* 2^53 + 1 lies exactly halfway between two doubles: the fast path
+     * leaves it to strtod, which rounds to even (2^53) */
+    CHECK(!num_text_to_double("9007199254740993", 16, &x));
+    CHECK(strtod("9007199254740993", NULL) == 9007199254740992.0);
     CHECK(num_text_to_double("12500.5", 7, &x) && x == 12500.5);
     CHECK(num_text_to_double("-0.0", 4, &x) && x == 0 && signbit(x));
     CHECK(num_text_to_double("1e22", 4, &x) && x == 1e22);

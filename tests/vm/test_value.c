@@ -599,8 +599,10 @@ static void test_hash_index(arena *a)
     json_write(&sb, obj, 0);
     CHECK(val_build_hash_indexes(a, obj));
     CHECK(obj->flags & VF_HASHED);
-    CHECK(!(small->flags & VF_HASHED));    /* below the threshold */
+    CHECK(!(small->flags & VF_HASHED)); /* below the threshold */
+    const val *const *keys_once = obj->u.o.k;
     CHECK(val_build_hash_indexes(a, obj)); /* a second walk changes nothing */
+    CHECK(obj->u.o.k == keys_once);
     int found = 0, wrong = 0;
     for (int i = 0; i < N * 7; i++) {
         snprintf(key, sizeof key, "user-%04d", i);
