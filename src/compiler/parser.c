@@ -1734,6 +1734,12 @@ static term *parse_path(parser *p)
         error_term(p, path, "unexpected %s token: expected path", value_name(path->kind));
         return NULL;
     }
+    /* `a.f(x).b` is a ref whose head is a call, not a path */
+    if (path->u.ref.items[0]->kind != T_VAR) {
+        error_term(p, path->u.ref.items[0], "unexpected %s token: expected path",
+                   value_name(path->u.ref.items[0]->kind));
+        return NULL;
+    }
     for (uint32_t i = 1; i < path->u.ref.n; i++) {
         const term *c = path->u.ref.items[i];
         if (c->kind != T_STR) {

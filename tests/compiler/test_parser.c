@@ -360,6 +360,10 @@ static void test_errors(void)
         {"package a\npackage b",
          "ERR 2:1: unexpected package keyword: only one package declaration is allowed per module"},
         {"package a[x]", "ERR 1:11: unexpected var token: expecting string"},
+        /* a call inside the path made a ref headed by a call, which the rule
+         * tree then read as a string (fuzz_eval crash) */
+        {"package a.keys({}).b\np := 1", "ERR 1:9: unexpected call token: expected path"},
+        {"package a\nimport data.a.keys({}).b\np := 1", "ERR 2:8: unexpected call token: expected path"},
         {"package a\n1 == 1", "ERR 2:1: unexpected number token: expected rule"},
         /* v0 syntax is rejected */
         {"package a\np { true }", "ERR 2:1: `if` keyword is required before rule body"},
