@@ -2231,10 +2231,345 @@ static uint32_t proc_reserve(pol_compiler *cc, const char *name, proc_kind kind)
     return cc->procs.n - 1;
 }
 
+/* ---- peephole: values computed straight into argument blocks ------------
+ *
+ * Calls and collection constructors read their operands from a block of
+ * consecutive registers, so generation computes each operand into a
+ * temporary and then MOVEs it into the block. When the temporary's
+ * producer q reaches the MOVE p in a straight line that touches neither
+ * register, the temporary is dead after p, and the block register is dead
+ * wherever that line can be left early (failure jumps), q can write the
+ * block register itself and p goes away: every read sees the value it saw
+ * before. Liveness is a bounded forward search over the procedure's
+ * control flow; when the bound is hit the register counts as live. */
+
+/* The registers instruction `in` reads and writes, as up to two ranges
+ * each ([lo, lo+n)). A read-modify-write register is in both. */
+typedef struct reg_use {
+    uint32_t rd_lo[3], rd_n[3];
+    uint32_t wr_lo[2], wr_n[2];
+} reg_use;
+
+static uint32_t callf_arity(const pol_compiler *cc, uint32_t pi)
+{
+    /* A function not generated yet has no parameter count: assume the
+     * most a call may pass, which only blocks optimisation. */
+    if (pi < cc->procs.n && cc->procs.v[pi].ncode > 0)
+        return cc->procs.v[pi].nparams;
+    return 16;
+}
+
+static reg_use insn_regs(const pol_compiler *cc, const insn *in)
+{
+    _Static_assert(OP_COUNT == 45, "a new opcode: say here which registers it reads and writes");
+    reg_use u;
+    memset(&u, 0, sizeof u);
+#define RD(i, lo, n) (u.rd_lo[i] = (lo), u.rd_n[i] = (n))
+#define WR(i, lo, n) (u.wr_lo[i] = (lo), u.wr_n[i] = (n))
+    switch ((opcode)in->op) {
+    case OP_NOP:
+    case OP_JMP:
+    case OP_WITHFN:
+    case OP_WITHPOP:
+    case OP_HALT: break;
+    case OP_LOADK:
+    case OP_CLEAR:
+    case OP_INPUT:
+    case OP_DATA:
+    case OP_RULE:
+    case OP_ARRNEW:
+    case OP_SETNEW:
+    case OP_OBJNEW:
+    case OP_INDEX: WR(0, in->a, 1); break;
+    case OP_MOVE:
+    case OP_DOTK:
+        WR(0, in->a, 1);
+        RD(0, in->b, 1);
+        break;
+    case OP_DOT:
+        WR(0, in->a, 1);
+        RD(0, in->b, 1);
+        RD(1, in->c, 1);
+        break;
+    case OP_JDEF:
+    case OP_JUNDEF:
+    case OP_TRUTHY:
+    case OP_ISARR:
+    case OP_ISOBJ:
+    case OP_RET: RD(0, in->a, 1); break;
+    case OP_EQ:
+    case OP_NE:
+    case OP_LT:
+    case OP_LE:
+    case OP_GT:
+    case OP_GE:
+        RD(0, in->b, 1);
+        RD(1, in->c, 1);
+        break;
+    case OP_EQK: RD(0, in->b, 1); break;
+    case OP_CALL:
+        WR(0, in->a, 1);
+        RD(0, in->c, in->b < BI_COUNT ? bi_table[in->b].arity : 16);
+        break;
+    case OP_CALLF:
+        WR(0, in->a, 1);
+        RD(0, in->c, callf_arity(cc, in->b));
+        break;
+    case OP_ITER:
+    case OP_DISPATCH: RD(0, in->b, 1); break;
+    case OP_NEXT:
+        RD(0, in->b, 1);
+        WR(0, in->c, 2);
+        break;
+    case OP_PUSH:
+    case OP_PUTALL:
+    case OP_SETRES:
+        RD(0, in->a, 1);
+        WR(0, in->a, 1);
+        RD(1, in->b, 1);
+        break;
+    case OP_PUT:
+    case OP_PUTPATH:
+        RD(0, in->a, 1);
+        WR(0, in->a, 1);
+        RD(1, in->b, 1);
+        RD(2, in->c, 1);
+        break;
+    case OP_FINISH:
+        RD(0, in->a, 1);
+        WR(0, in->a, 1);
+        break;
+    case OP_MKARR:
+    case OP_MKSET:
+        WR(0, in->a, 1);
+        RD(0, in->b, in->c);
+        break;
+    case OP_MKOBJ:
+        WR(0, in->a, 1);
+        RD(0, in->b, 2 * in->c);
+        break;
+    case OP_WITH: RD(0, in->c, 1); break;
+    case OP_COUNT: break;
+    }
+#undef RD
+#undef WR
+    return u;
+}
+
+/* Instructions whose only effect is writing R[a] (besides a failure jump):
+ * they can write another register instead. */
+static bool writes_only_a(opcode op)
+{
+    switch (op) {
+    case OP_LOADK:
+    case OP_MOVE:
+    case OP_INPUT:
+    case OP_DATA:
+    case OP_DOT:
+    case OP_DOTK:
+    case OP_CALL:
+    case OP_CALLF:
+    case OP_RULE:
+    case OP_MKARR:
+    case OP_MKSET:
+    case OP_MKOBJ:
+    case OP_INDEX: return true;
+    default: return false;
+    }
+}
+
+static bool reads_reg(const reg_use *u, uint32_t r)
+{
+    for (int k = 0; k < 3; k++)
+        if (r >= u->rd_lo[k] && r - u->rd_lo[k] < u->rd_n[k])
+            return true;
+    return false;
+}
+
+static bool writes_reg(const reg_use *u, uint32_t r)
+{
+    for (int k = 0; k < 2; k++)
+        if (r >= u->wr_lo[k] && r - u->wr_lo[k] < u->wr_n[k])
+            return true;
+    return false;
+}
+
+typedef struct peep {
+    pgen *g;
+    uint32_t n;
+    uint32_t *seen; /* per instruction: the query that visited it */
+    uint32_t query;
+    uint32_t *stack, stack_cap;
+    const uint32_t *dispatch_of; /* per instruction: pending dispatch + 1, or 0 */
+} peep;
+
+enum { PEEP_VISIT_LIMIT = 512 };
+
+static uint32_t label_pos(const pgen *g, uint32_t l)
+{
+    return l < g->nlabels ? g->labels[l] : UINT32_MAX;
+}
+
+/* May register r be read, starting at instruction `from`, before it is
+ * written? A write counts only on the fall-through edge (NEXT writes
+ * nothing when exhausted). Unknown (limit reached) is "yes". */
+static bool reg_live_at(peep *pp, uint32_t r, uint32_t from)
+{
+    const pgen *g = pp->g;
+    uint32_t sp = 0, visits = 0;
+    pp->query++;
+    pp->stack[sp++] = from;
+    while (sp > 0) {
+        uint32_t i = pp->stack[--sp];
+        if (i >= pp->n)
+            return true; /* not a position of this code: be safe */
+        if (pp->seen[i] == pp->query)
+            continue;
+        pp->seen[i] = pp->query;
+        if (++visits > PEEP_VISIT_LIMIT)
+            return true;
+        const insn *in = &g->code[i];
+        reg_use u = insn_regs(g->cc, in);
+        if (reads_reg(&u, r))
+            return true;
+        bool killed = writes_reg(&u, r);
+        opcode op = (opcode)in->op;
+        uint32_t succ[2];
+        uint32_t nsucc = 0;
+        if (op == OP_RET || op == OP_HALT)
+            continue;
+        if (op == OP_DISPATCH) {
+            uint32_t k = pp->dispatch_of[i];
+            if (!k)
+                return true;
+            const struct pending_dispatch *pd = &g->dispatches[k - 1];
+            for (uint32_t t = 0; t < pd->n; t++) {
+                if (sp >= pp->stack_cap)
+                    return true;
+                pp->stack[sp++] = label_pos(g, pd->labels[t]);
+            }
+        }
+        if (opcode_formats[op][3] == 'J')
+            succ[nsucc++] = label_pos(g, in->d);
+        if (op != OP_JMP && op != OP_DISPATCH && !killed)
+            succ[nsucc++] = i + 1;
+        for (uint32_t t = 0; t < nsucc; t++) {
+            if (sp >= pp->stack_cap)
+                return true;
+            pp->stack[sp++] = succ[t];
+        }
+    }
+    return false;
+}
+
+/* Tries to remove MOVE p by retargeting its operand's producer. */
+static bool fold_one_move(peep *pp, const bool *target, uint32_t p)
+{
+    pgen *g = pp->g;
+    const insn *mv = &g->code[p];
+    uint32_t dst = mv->a, src = mv->b;
+    if (dst == src || target[p])
+        return false;
+    uint32_t q = p;
+    for (uint32_t steps = 0; q > 0 && steps < 64; steps++) {
+        uint32_t i = q - 1;
+        reg_use u = insn_regs(g->cc, &g->code[i]);
+        if (reads_reg(&u, dst) || writes_reg(&u, dst) || reads_reg(&u, src))
+            return false;
+        if (writes_reg(&u, src)) {
+            q = i;
+            break;
+        }
+        if (target[i])
+            return false; /* control can enter the line here without passing q */
+        q = i;
+    }
+    const insn *in = &g->code[q];
+    if (q == p || !writes_only_a((opcode)in->op) || in->a != src)
+        return false;
+    if (reg_live_at(pp, src, p + 1))
+        return false;
+    /* leaving the line early now leaves dst written: it must not matter */
+    for (uint32_t i = q; i < p; i++) {
+        const insn *x = &g->code[i];
+        if (x->op == OP_JMP || x->op == OP_DISPATCH || x->op == OP_RET || x->op == OP_HALT)
+            return false;
+        if (opcode_formats[x->op][3] == 'J' && reg_live_at(pp, dst, label_pos(g, x->d)))
+            return false;
+    }
+    g->code[q].a = (uint16_t)dst;
+    g->code[p].op = OP_NOP; /* dropped below; a NOP to the searches meanwhile */
+    return true;
+}
+
+static void fold_block_moves(pgen *g)
+{
+    pol_compiler *cc = g->cc;
+    uint32_t n = g->ncode;
+    if (n == 0)
+        return;
+    /* each visited instruction pushes at most two successors, plus the
+     * jump tables of DISPATCH: a full stack ends the search as "live" */
+    peep pp = {g, n, NULL, 0, NULL, 2 * n + 16, NULL};
+    bool *target = pa_malloc(cc->al, n + 1);
+    bool *drop = pa_malloc(cc->al, n);
+    uint32_t *newpos = pa_malloc(cc->al, sizeof(uint32_t) * (n + 1));
+    uint32_t *dispatch_of = pa_malloc(cc->al, sizeof(uint32_t) * n);
+    pp.seen = pa_malloc(cc->al, sizeof(uint32_t) * n);
+    pp.stack = pa_malloc(cc->al, sizeof(uint32_t) * pp.stack_cap);
+    pp.dispatch_of = dispatch_of;
+    if (!target || !drop || !newpos || !dispatch_of || !pp.seen || !pp.stack) {
+        srcpos none = {0};
+        cc_error(cc, POL_NOMEM, none, "%s", "out of memory");
+    } else {
+        memset(target, 0, n + 1);
+        memset(drop, 0, n);
+        memset(dispatch_of, 0, sizeof(uint32_t) * n);
+        memset(pp.seen, 0, sizeof(uint32_t) * n);
+        for (uint32_t l = 0; l < g->nlabels; l++)
+            if (g->labels[l] <= n)
+                target[g->labels[l]] = true;
+        for (uint32_t k = 0; k < g->ndispatch; k++)
+            if (g->dispatches[k].insn < n)
+                dispatch_of[g->dispatches[k].insn] = k + 1;
+        bool any = false;
+        for (uint32_t p = 0; p < n; p++)
+            if (g->code[p].op == OP_MOVE && fold_one_move(&pp, target, p))
+                drop[p] = any = true;
+        if (any) {
+            uint32_t kept = 0;
+            for (uint32_t i = 0; i < n; i++) {
+                newpos[i] = kept;
+                if (!drop[i]) {
+                    g->code[kept] = g->code[i];
+                    g->locs[kept] = g->locs[i];
+                    kept++;
+                }
+            }
+            newpos[n] = kept;
+            for (uint32_t l = 0; l < g->nlabels; l++)
+                if (g->labels[l] <= n)
+                    g->labels[l] = newpos[g->labels[l]];
+            for (uint32_t k = 0; k < g->ndispatch; k++)
+                g->dispatches[k].insn = newpos[g->dispatches[k].insn];
+            g->ncode = kept;
+        }
+    }
+    pa_free(cc->al, target, n + 1);
+    pa_free(cc->al, drop, n);
+    pa_free(cc->al, newpos, sizeof(uint32_t) * (n + 1));
+    pa_free(cc->al, dispatch_of, sizeof(uint32_t) * n);
+    pa_free(cc->al, pp.seen, sizeof(uint32_t) * n);
+    pa_free(cc->al, pp.stack, sizeof(uint32_t) * pp.stack_cap);
+}
+
 /* Resolves labels and appends the procedure's code to the program. */
 static bool proc_finish(pgen *g, uint32_t pi, uint32_t nparams)
 {
     pol_compiler *cc = g->cc;
+    if (failed(g))
+        return false;
+    fold_block_moves(g);
     if (failed(g))
         return false;
     uint32_t base = cc->code.n;

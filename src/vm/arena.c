@@ -120,7 +120,22 @@ static bool arena_grow(arena *a, size_t n)
     return true;
 }
 
-void *arena_alloc(arena *a, size_t n)
+/* The high-water mark is brought up to date only where the bump pointer
+ * moves back or to another chunk, so the inline fast path stays a bump. */
+static void note_high_water(arena *a)
+{
+    size_t used = arena_in_use(a);
+    if (used > a->high_water)
+        a->high_water = used;
+}
+
+size_t arena_high_water(const arena *a)
+{
+    size_t used = arena_in_use(a);
+    return used > a->high_water ? used : a->high_water;
+}
+
+void *arena_alloc_slow(arena *a, size_t n)
 {
     if (n == 0)
         n = 1; /* every successful allocation is a distinct, non-NULL block */
@@ -128,14 +143,14 @@ void *arena_alloc(arena *a, size_t n)
         return NULL;
     n = (n + (ARENA_ALIGN - 1)) & ~(size_t)(ARENA_ALIGN - 1);
     if (!a->ptr || (size_t)(a->end - a->ptr) < n) {
-        if (!a->growable || !arena_grow(a, n))
+        if (!a->growable)
+            return NULL;
+        note_high_water(a);
+        if (!arena_grow(a, n))
             return NULL;
     }
     void *p = a->ptr;
     a->ptr += n;
-    size_t used = arena_in_use(a);
-    if (used > a->high_water)
-        a->high_water = used;
     return p;
 }
 
@@ -161,6 +176,7 @@ static void arena_enter_chunk(arena *a, arena_chunk *c)
 
 void arena_reset(arena *a)
 {
+    note_high_water(a);
     if (!a->growable) {
         a->ptr = a->base;
         return;
@@ -175,6 +191,7 @@ void arena_reset(arena *a)
 
 void arena_free(arena *a)
 {
+    note_high_water(a);
     if (a->growable) {
         arena_drop_chunks(a, NULL);
         arena_enter_chunk(a, NULL);
@@ -191,6 +208,7 @@ arena_mark arena_save(const arena *a)
 
 void arena_restore(arena *a, arena_mark m)
 {
+    note_high_water(a);
     if (a->growable && a->chunks != m.chunks) {
         arena_drop_chunks(a, m.chunks);
         arena_enter_chunk(a, m.chunks);

@@ -78,14 +78,29 @@ typedef struct arena {
     arena_chunk *chunks; /* growable only: chain of owned chunks */
     const pol_alloc *alloc;
     bool growable;
-    size_t high_water; /* max bytes in use, for sizing reports */
+    size_t
+        high_water; /* max bytes in use before the last reset, restore or new chunk (see arena_high_water) */
 } arena;
 
 void arena_init_fixed(arena *a, void *buf, size_t size);
 void arena_init_growable(arena *a, const pol_alloc *alloc);
-void *arena_alloc(arena *a, size_t n); /* NULL when exhausted */
-void arena_reset(arena *a);            /* fixed: back to empty; growable: frees all but first chunk */
-void arena_free(arena *a);             /* growable: releases chunks */
+void *arena_alloc_slow(arena *a, size_t n); /* arena_alloc when the block does not fit the current chunk */
+/* NULL when exhausted. Every block is a distinct, 16-byte aligned, non-NULL
+ * pointer (n == 0 included). Inline: evaluation allocates every value
+ * here, so the common case is a compare and a bump. */
+static inline void *arena_alloc(arena *a, size_t n)
+{
+    size_t rounded = (n + 15) & ~(size_t)15;
+    if (n - 1 < ((size_t)1 << 30) && a->ptr && rounded <= (size_t)(a->end - a->ptr)) {
+        void *p = a->ptr;
+        a->ptr += rounded;
+        return p;
+    }
+    return arena_alloc_slow(a, n);
+}
+size_t arena_high_water(const arena *a); /* max bytes in use since init */
+void arena_reset(arena *a);              /* fixed: back to empty; growable: frees all but first chunk */
+void arena_free(arena *a);               /* growable: releases chunks */
 typedef struct arena_mark {
     unsigned char *ptr;
     arena_chunk *chunks;

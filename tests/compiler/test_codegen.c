@@ -155,27 +155,41 @@ static void test_folding(void)
      * (undefined, or eval_builtin_error when strict) */
     check_listing("package t\nz := 1 / 0\n", "data.t.z",
                   "proc 0 data.t.z regs=6 slots=0 params=0\n"
-                  "    0 LOADK   r1 k0=1\n"
-                  "    1 LOADK   r2 k1=0\n"
-                  "    2 MOVE    r3 r1\n"
-                  "    3 MOVE    r4 r2\n"
-                  "    4 CALL    r5 div r3 ->7\n"
-                  "    5 SETRES  r0 r5 0\n"
-                  "    6 JMP     ->7\n"
-                  "    7 JUNDEF  r0 ->9\n"
-                  "    8 RET     r0\n"
-                  "    9 RET     r0\n");
-    /* a `with` elsewhere replaces count, which then reaches n too: no fold */
-    check_listing("package t\nn := count([1, 2])\np := x if x := n with count as 0\n", "data.t.n",
-                  "proc 0 data.t.n regs=4 slots=0 params=0\n"
-                  "    0 LOADK   r1 k0=[1, 2]\n"
-                  "    1 MOVE    r2 r1\n"
-                  "    2 CALL    r3 count r2 ->5\n"
-                  "    3 SETRES  r0 r3 0\n"
+                  "    0 LOADK   r3 k0=1\n"
+                  "    1 LOADK   r4 k1=0\n"
+                  "    2 CALL    r5 div r3 ->5\n"
+                  "    3 SETRES  r0 r5 0\n"
                   "    4 JMP     ->5\n"
                   "    5 JUNDEF  r0 ->7\n"
                   "    6 RET     r0\n"
                   "    7 RET     r0\n");
+    /* a `with` elsewhere replaces count, which then reaches n too: no fold */
+    check_listing("package t\nn := count([1, 2])\np := x if x := n with count as 0\n", "data.t.n",
+                  "proc 0 data.t.n regs=4 slots=0 params=0\n"
+                  "    0 LOADK   r2 k0=[1, 2]\n"
+                  "    1 CALL    r3 count r2 ->4\n"
+                  "    2 SETRES  r0 r3 0\n"
+                  "    3 JMP     ->4\n"
+                  "    4 JUNDEF  r0 ->6\n"
+                  "    5 RET     r0\n"
+                  "    6 RET     r0\n");
+    /* Operands are computed straight into the argument block: upper's
+     * result lands in r7, the array's third element, with no MOVE; x (r2)
+     * is read again after each copy, so its two MOVEs stay. */
+    check_listing("package t\np := [x, x, upper(x)] if x := input.a\n", "data.t.p",
+                  "proc 0 data.t.p regs=9 slots=0 params=0\n"
+                  "    0 INPUT   r1 ->9\n"
+                  "    1 DOTK    r2 r1 k0=\"a\" ->9\n"
+                  "    2 MOVE    r3 r2\n"
+                  "    3 CALL    r7 upper r3 ->9\n"
+                  "    4 MOVE    r5 r2\n"
+                  "    5 MOVE    r6 r2\n"
+                  "    6 MKARR   r8 r5 3\n"
+                  "    7 SETRES  r0 r8 0\n"
+                  "    8 JMP     ->9\n"
+                  "    9 JUNDEF  r0 ->11\n"
+                  "   10 RET     r0\n"
+                  "   11 RET     r0\n");
     /* non-deterministic (the clock) and environment-dependent (time zones,
      * regex limits) builtins are never folded */
     const char *kept[][2] = {
@@ -243,10 +257,10 @@ static void test_hoisting(void)
                   "data.t.p",
                   "proc 0 data.t.p regs=20 slots=3 params=0\n"
                   "    0 SETNEW  r0\n"
-                  "    1 INPUT   r1 ->28\n"
-                  "    2 DOTK    r2 r1 k0=\"as\" ->28\n"
-                  "    3 ITER    s0 r2 ->28\n"
-                  "    4 NEXT    s0 r2 r3 ->28\n"
+                  "    1 INPUT   r1 ->27\n"
+                  "    2 DOTK    r2 r1 k0=\"as\" ->27\n"
+                  "    3 ITER    s0 r2 ->27\n"
+                  "    4 NEXT    s0 r2 r3 ->27\n"
                   "    5 CLEAR   r14\n"
                   "    6 INPUT   r5 ->4\n"
                   "    7 DOTK    r6 r5 k1=\"bs\" ->4\n"
@@ -264,52 +278,49 @@ static void test_hoisting(void)
                   "   19 FINISH  r9\n"
                   "   20 MOVE    r14 r9\n"
                   "   21 MOVE    r15 r14\n"
-                  "   22 CALL    r16 count r15 ->9\n"
+                  "   22 CALL    r18 count r15 ->9\n"
                   "   23 MOVE    r17 r4\n"
-                  "   24 MOVE    r18 r16\n"
-                  "   25 MKARR   r19 r17 2\n"
-                  "   26 PUSH    r0 r19\n"
-                  "   27 JMP     ->9\n"
-                  "   28 FINISH  r0\n"
-                  "   29 RET     r0\n");
+                  "   24 MKARR   r19 r17 2\n"
+                  "   25 PUSH    r0 r19\n"
+                  "   26 JMP     ->9\n"
+                  "   27 FINISH  r0\n"
+                  "   28 RET     r0\n");
     /* in an every body: cleared where the body starts (0), computed by the
-     * first y of the first x (10-19), reused by every later one; 1 / 0 runs
+     * first y of the first x (10-17), reused by every later one; 1 / 0 runs
      * (and, when strict, fails) only if the loops reach it, as before */
     check_listing("package t\ne if {\n\tsome x in input.es\n\tevery y in input.ys { count([z | z := 1 / 0]) "
                   "== y }\n}\n",
                   "data.t.e",
                   "proc 0 data.t.e regs=19 slots=2 params=0\n"
                   "    0 CLEAR   r15\n"
-                  "    1 INPUT   r1 ->28\n"
-                  "    2 DOTK    r2 r1 k0=\"es\" ->28\n"
-                  "    3 ITER    s0 r2 ->28\n"
-                  "    4 NEXT    s0 r2 r3 ->28\n"
+                  "    1 INPUT   r1 ->26\n"
+                  "    2 DOTK    r2 r1 k0=\"es\" ->26\n"
+                  "    3 ITER    s0 r2 ->26\n"
+                  "    4 NEXT    s0 r2 r3 ->26\n"
                   "    5 INPUT   r5 ->4\n"
                   "    6 DOTK    r6 r5 k1=\"ys\" ->4\n"
                   "    7 ITER    s1 r6 ->4\n"
-                  "    8 NEXT    s1 r6 r7 ->25\n"
-                  "    9 JDEF    r15 ->20\n"
+                  "    8 NEXT    s1 r6 r7 ->23\n"
+                  "    9 JDEF    r15 ->18\n"
                   "   10 ARRNEW  r9\n"
-                  "   11 LOADK   r10 k2=1\n"
-                  "   12 LOADK   r11 k3=0\n"
-                  "   13 MOVE    r12 r10\n"
-                  "   14 MOVE    r13 r11\n"
-                  "   15 CALL    r14 div r12 ->18\n"
-                  "   16 PUSH    r9 r14\n"
-                  "   17 JMP     ->18\n"
-                  "   18 FINISH  r9\n"
-                  "   19 MOVE    r15 r9\n"
-                  "   20 MOVE    r16 r15\n"
-                  "   21 CALL    r17 count r16 ->24\n"
-                  "   22 EQ      r17 r8 ->24\n"
-                  "   23 JMP     ->8\n"
-                  "   24 JMP     ->4\n"
-                  "   25 LOADK   r18 k4=true\n"
-                  "   26 SETRES  r0 r18 0\n"
+                  "   11 LOADK   r12 k2=1\n"
+                  "   12 LOADK   r13 k3=0\n"
+                  "   13 CALL    r14 div r12 ->16\n"
+                  "   14 PUSH    r9 r14\n"
+                  "   15 JMP     ->16\n"
+                  "   16 FINISH  r9\n"
+                  "   17 MOVE    r15 r9\n"
+                  "   18 MOVE    r16 r15\n"
+                  "   19 CALL    r17 count r16 ->22\n"
+                  "   20 EQ      r17 r8 ->22\n"
+                  "   21 JMP     ->8\n"
+                  "   22 JMP     ->4\n"
+                  "   23 LOADK   r18 k4=true\n"
+                  "   24 SETRES  r0 r18 0\n"
+                  "   25 RET     r0\n"
+                  "   26 JUNDEF  r0 ->28\n"
                   "   27 RET     r0\n"
-                  "   28 JUNDEF  r0 ->30\n"
-                  "   29 RET     r0\n"
-                  "   30 RET     r0\n");
+                  "   28 RET     r0\n");
     /* nested: both are invariant; the inner one, generated first, clears
      * r14 at the body start (2), the outer one then puts its own CLEAR
      * (1) and JDEF (7) around code that has moved by one */

@@ -98,14 +98,14 @@ static void test_arena_fixed(void)
     CHECK(((uintptr_t)p1 & 15) == 0);
     CHECK(((uintptr_t)p2 & 15) == 0);
     CHECK((unsigned char *)p2 - (unsigned char *)p1 == 16);
-    CHECK(a.high_water == 48);
+    CHECK(arena_high_water(&a) == 48);
 
     arena_mark m = arena_save(&a);
     void *p3 = arena_alloc(&a, 64);
     CHECK(p3 != NULL);
     arena_restore(&a, m);
     CHECK(arena_alloc(&a, 64) == p3); /* restore gave the space back */
-    CHECK(a.high_water == 112);
+    CHECK(arena_high_water(&a) == 112);
 
     /* Exhaustion: NULL, and the arena stays usable for smaller requests. */
     CHECK(arena_alloc(&a, 1000) == NULL);
@@ -144,7 +144,7 @@ static void test_arena_growable(void)
     CHECK(big != NULL);
     memset(big, 1, 10u << 20);
     CHECK(c.mallocs > 2);
-    CHECK(a.high_water >= 100 * 4000 + (10u << 20));
+    CHECK(arena_high_water(&a) >= 100 * 4000 + (10u << 20));
     arena_restore(&a, m);
     CHECK(c.mallocs - c.frees == 1); /* back to the first chunk */
     CHECK(arena_alloc(&a, 16) == (unsigned char *)first + 112);
