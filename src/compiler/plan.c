@@ -2403,7 +2403,7 @@ typedef struct peep {
     const uint32_t *dispatch_of; /* per instruction: pending dispatch + 1, or 0 */
 } peep;
 
-enum { PEEP_VISIT_LIMIT = 512 };
+enum { PEEP_VISIT_LIMIT = 128 };
 
 static uint32_t label_pos(const pgen *g, uint32_t l)
 {
@@ -2444,7 +2444,7 @@ static bool reg_live_at(peep *pp, uint32_t r, uint32_t from)
                 return true;
             const struct pending_dispatch *pd = &g->dispatches[k - 1];
             for (uint32_t t = 0; t < pd->n; t++) {
-                if (sp >= pp->stack_cap)
+                if (sp >= pp->stack_cap || ++visits > PEEP_VISIT_LIMIT)
                     return true;
                 pp->stack[sp++] = label_pos(g, pd->labels[t]);
             }
