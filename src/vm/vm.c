@@ -580,335 +580,421 @@ pol_status vm_call(pol_ctx *c, uint32_t pi, const val *const *args, const val **
     uint32_t pc = pr->code;
     pol_status st = POL_OK;
 
+/* Dispatch: with GNU C, each handler jumps straight to the next one's
+ * label (one indirect branch per handler, which predicts far better than
+ * the switch's single shared branch); elsewhere, the switch. Every handler
+ * starts with HANDLER(name), its threaded-dispatch label. Opcodes are
+ * below OP_COUNT (the compiler emits no others, the bundle verifier
+ * rejects them); the clamp keeps even a corrupted word on the invalid-
+ * opcode handler. POL_VM_SWITCH_DISPATCH forces the switch (to test it). */
+#if defined(__GNUC__) && !defined(POL_VM_SWITCH_DISPATCH)
+    static const void *const op_labels[OP_COUNT + 1] = {
+#define OP_LABEL(name, fmt, meaning) &&op_##name,
+        POL_OPCODES(OP_LABEL)
+#undef OP_LABEL
+            && op_invalid,
+    };
+#define DISPATCH()                                                                                           \
+    do {                                                                                                     \
+        in = &code[pc];                                                                                      \
+        goto *op_labels[in->op < OP_COUNT ? in->op : OP_COUNT];                                              \
+    } while (0)
+#define HANDLER(name) op_##name : (void)0
+#else
+#define DISPATCH() goto dispatch
+#define HANDLER(name) (void)0
+#endif
 #define FAIL_TO(target)                                                                                      \
     do {                                                                                                     \
         pc = (target);                                                                                       \
-        goto dispatch;                                                                                       \
+        DISPATCH();                                                                                          \
     } while (0)
 #define NEXT_INSN()                                                                                          \
     do {                                                                                                     \
         pc++;                                                                                                \
-        goto dispatch;                                                                                       \
+        DISPATCH();                                                                                          \
     } while (0)
 
+    const insn *in;
+#if !defined(__GNUC__) || defined(POL_VM_SWITCH_DISPATCH)
 dispatch:
+#endif
     for (;;) {
-        const insn *in = &code[pc];
+        in = &code[pc];
         switch ((opcode)in->op) {
-        case OP_NOP: NEXT_INSN();
+        case OP_NOP: HANDLER(NOP); NEXT_INSN();
         case OP_JMP:
+            HANDLER(JMP);
             /* back-edges and forward jumps both count: cheap and bounds loops */
             if (--c->budget == 0) {
                 st = budget_exceeded(c, pc);
                 goto out;
             }
             FAIL_TO(in->d);
-        case OP_LOADK: R[in->a] = K[in->b]; NEXT_INSN();
-        case OP_MOVE: R[in->a] = R[in->b]; NEXT_INSN();
-        case OP_CLEAR: R[in->a] = NULL; NEXT_INSN();
+        case OP_LOADK:
+            HANDLER(LOADK);
+            R[in->a] = K[in->b];
+            NEXT_INSN();
+        case OP_MOVE:
+            HANDLER(MOVE);
+            R[in->a] = R[in->b];
+            NEXT_INSN();
+        case OP_CLEAR:
+            HANDLER(CLEAR);
+            R[in->a] = NULL;
+            NEXT_INSN();
         case OP_JDEF:
+            HANDLER(JDEF);
             if (R[in->a])
                 FAIL_TO(in->d);
             NEXT_INSN();
         case OP_JUNDEF:
+            HANDLER(JUNDEF);
             if (!R[in->a])
                 FAIL_TO(in->d);
             NEXT_INSN();
         case OP_INPUT:
+            HANDLER(INPUT);
             if (!c->input)
                 FAIL_TO(in->d);
             R[in->a] = c->input;
             NEXT_INSN();
-        case OP_DATA: {
-            const val *v;
-            if (c->data == p->data) {
-                v = in->c == K_NONE ? NULL : K[in->c];
-            } else {
-                const val *path = K[in->b];
-                v = c->data;
-                for (uint32_t i = 0; v && i < path->len; i++)
-                    v = val_index_data(v, path->u.a[i]);
+        case OP_DATA:
+            HANDLER(DATA);
+            {
+                const val *v;
+                if (c->data == p->data) {
+                    v = in->c == K_NONE ? NULL : K[in->c];
+                } else {
+                    const val *path = K[in->b];
+                    v = c->data;
+                    for (uint32_t i = 0; v && i < path->len; i++)
+                        v = val_index_data(v, path->u.a[i]);
+                }
+                if (!v)
+                    FAIL_TO(in->d);
+                R[in->a] = v;
+                NEXT_INSN();
             }
-            if (!v)
-                FAIL_TO(in->d);
-            R[in->a] = v;
-            NEXT_INSN();
-        }
-        case OP_DOT: {
-            const val *v = (R[in->b] && R[in->c]) ? val_index(R[in->b], R[in->c]) : NULL;
-            if (!v)
-                FAIL_TO(in->d);
-            R[in->a] = v;
-            NEXT_INSN();
-        }
-        case OP_DOTK: {
-            const val *v = R[in->b] ? val_index(R[in->b], K[in->c]) : NULL;
-            if (!v)
-                FAIL_TO(in->d);
-            R[in->a] = v;
-            NEXT_INSN();
-        }
+        case OP_DOT:
+            HANDLER(DOT);
+            {
+                const val *v = (R[in->b] && R[in->c]) ? val_index(R[in->b], R[in->c]) : NULL;
+                if (!v)
+                    FAIL_TO(in->d);
+                R[in->a] = v;
+                NEXT_INSN();
+            }
+        case OP_DOTK:
+            HANDLER(DOTK);
+            {
+                const val *v = R[in->b] ? val_index(R[in->b], K[in->c]) : NULL;
+                if (!v)
+                    FAIL_TO(in->d);
+                R[in->a] = v;
+                NEXT_INSN();
+            }
         case OP_TRUTHY:
+            HANDLER(TRUTHY);
             if (!R[in->a] || R[in->a] == VAL_FALSE || (R[in->a]->type == V_BOOL && !R[in->a]->u.b))
                 FAIL_TO(in->d);
             NEXT_INSN();
         case OP_EQ:
+            HANDLER(EQ);
             if (!R[in->b] || !R[in->c] || !val_equal(R[in->b], R[in->c]))
                 FAIL_TO(in->d);
             NEXT_INSN();
         case OP_EQK:
+            HANDLER(EQK);
             if (!R[in->b] || !val_equal(R[in->b], K[in->c]))
                 FAIL_TO(in->d);
             NEXT_INSN();
         case OP_NE:
+            HANDLER(NE);
             if (!R[in->b] || !R[in->c] || val_equal(R[in->b], R[in->c]))
                 FAIL_TO(in->d);
             NEXT_INSN();
         case OP_LT:
+            HANDLER(LT);
             if (!R[in->b] || !R[in->c] || !(val_compare(R[in->b], R[in->c]) < 0))
                 FAIL_TO(in->d);
             NEXT_INSN();
         case OP_LE:
+            HANDLER(LE);
             if (!R[in->b] || !R[in->c] || !(val_compare(R[in->b], R[in->c]) <= 0))
                 FAIL_TO(in->d);
             NEXT_INSN();
         case OP_GT:
+            HANDLER(GT);
             if (!R[in->b] || !R[in->c] || !(val_compare(R[in->b], R[in->c]) > 0))
                 FAIL_TO(in->d);
             NEXT_INSN();
         case OP_GE:
+            HANDLER(GE);
             if (!R[in->b] || !R[in->c] || !(val_compare(R[in->b], R[in->c]) >= 0))
                 FAIL_TO(in->d);
             NEXT_INSN();
         case OP_ISARR:
+            HANDLER(ISARR);
             if (!R[in->a] || R[in->a]->type != V_ARR || R[in->a]->len != in->b)
                 FAIL_TO(in->d);
             NEXT_INSN();
         case OP_ISOBJ:
+            HANDLER(ISOBJ);
             if (!R[in->a] || R[in->a]->type != V_OBJ || R[in->a]->len != in->b)
                 FAIL_TO(in->d);
             NEXT_INSN();
-        case OP_CALL: {
-            const val *argv[16];
-            uint32_t ar = bi_table[in->b].arity;
-            for (uint32_t i = 0; i < ar && i < 16; i++) {
-                argv[i] = R[in->c + i];
-                if (!argv[i])
+        case OP_CALL:
+            HANDLER(CALL);
+            {
+                const val *argv[16];
+                uint32_t ar = bi_table[in->b].arity;
+                for (uint32_t i = 0; i < ar && i < 16; i++) {
+                    argv[i] = R[in->c + i];
+                    if (!argv[i])
+                        FAIL_TO(in->d);
+                }
+                const val *out = NULL;
+                st = call_builtin(c, in->b, argv, &out, pc);
+                if (st == POL_UNDEFINED) {
+                    st = POL_OK;
                     FAIL_TO(in->d);
+                }
+                if (st != POL_OK)
+                    goto out;
+                R[in->a] = out;
+                NEXT_INSN();
             }
-            const val *out = NULL;
-            st = call_builtin(c, in->b, argv, &out, pc);
-            if (st == POL_UNDEFINED) {
-                st = POL_OK;
-                FAIL_TO(in->d);
-            }
-            if (st != POL_OK)
-                goto out;
-            R[in->a] = out;
-            NEXT_INSN();
-        }
-        case OP_CALLF: {
-            if (--c->budget == 0) {
-                st = budget_exceeded(c, pc);
-                goto out;
-            }
-            const val *out = NULL;
-            uint32_t np = p->procs[in->b].nparams;
-            for (uint32_t i = 0; i < np; i++)
-                if (!R[in->c + i])
-                    FAIL_TO(in->d);
-            st = call_proc(c, in->b, R + in->c, &out, pc);
-            if (st == POL_UNDEFINED) {
-                st = POL_OK;
-                FAIL_TO(in->d);
-            }
-            if (st != POL_OK)
-                goto out;
-            R[in->a] = out;
-            NEXT_INSN();
-        }
-        case OP_RULE: {
-            const val *out = NULL;
-            st = eval_rule(c, in->b, &out, pc);
-            if (st == POL_UNDEFINED) {
-                st = POL_OK;
-                FAIL_TO(in->d);
-            }
-            if (st != POL_OK)
-                goto out;
-            R[in->a] = out;
-            NEXT_INSN();
-        }
-        case OP_ITER: {
-            const val *coll = R[in->b];
-            if (!coll || (coll->type != V_ARR && coll->type != V_OBJ && coll->type != V_SET))
-                FAIL_TO(in->d);
-            S[in->a] = 0;
-            NEXT_INSN();
-        }
-        case OP_NEXT: {
-            if (--c->budget == 0) {
-                st = budget_exceeded(c, pc);
-                goto out;
-            }
-            const val *k, *v;
-            if (!next_kv(c, R[in->b], &S[in->a], &k, &v, in->x == 1)) {
-                if (c->arena.ptr == c->arena.end && R[in->b] && R[in->b]->type == V_ARR &&
-                    S[in->a] < R[in->b]->len) {
-                    st = oom(c, pc);
+        case OP_CALLF:
+            HANDLER(CALLF);
+            {
+                if (--c->budget == 0) {
+                    st = budget_exceeded(c, pc);
                     goto out;
                 }
-                FAIL_TO(in->d);
+                const val *out = NULL;
+                uint32_t np = p->procs[in->b].nparams;
+                for (uint32_t i = 0; i < np; i++)
+                    if (!R[in->c + i])
+                        FAIL_TO(in->d);
+                st = call_proc(c, in->b, R + in->c, &out, pc);
+                if (st == POL_UNDEFINED) {
+                    st = POL_OK;
+                    FAIL_TO(in->d);
+                }
+                if (st != POL_OK)
+                    goto out;
+                R[in->a] = out;
+                NEXT_INSN();
             }
-            R[in->c] = k;
-            R[in->c + 1] = v;
-            NEXT_INSN();
-        }
+        case OP_RULE:
+            HANDLER(RULE);
+            {
+                const val *out = NULL;
+                st = eval_rule(c, in->b, &out, pc);
+                if (st == POL_UNDEFINED) {
+                    st = POL_OK;
+                    FAIL_TO(in->d);
+                }
+                if (st != POL_OK)
+                    goto out;
+                R[in->a] = out;
+                NEXT_INSN();
+            }
+        case OP_ITER:
+            HANDLER(ITER);
+            {
+                const val *coll = R[in->b];
+                if (!coll || (coll->type != V_ARR && coll->type != V_OBJ && coll->type != V_SET))
+                    FAIL_TO(in->d);
+                S[in->a] = 0;
+                NEXT_INSN();
+            }
+        case OP_NEXT:
+            HANDLER(NEXT);
+            {
+                if (--c->budget == 0) {
+                    st = budget_exceeded(c, pc);
+                    goto out;
+                }
+                const val *k, *v;
+                if (!next_kv(c, R[in->b], &S[in->a], &k, &v, in->x == 1)) {
+                    if (c->arena.ptr == c->arena.end && R[in->b] && R[in->b]->type == V_ARR &&
+                        S[in->a] < R[in->b]->len) {
+                        st = oom(c, pc);
+                        goto out;
+                    }
+                    FAIL_TO(in->d);
+                }
+                R[in->c] = k;
+                R[in->c + 1] = v;
+                NEXT_INSN();
+            }
         case OP_ARRNEW:
         case OP_SETNEW:
-        case OP_OBJNEW: {
-            uint8_t kind = in->op == OP_ARRNEW ? BK_ARRAY : in->op == OP_SETNEW ? BK_SET : BK_OBJECT;
-            if (in->op == OP_OBJNEW && in->b == 1)
-                kind = BK_OBJRULE;
-            const val *b = builder_new(c, kind);
-            if (!b) {
-                st = oom(c, pc);
-                goto out;
-            }
-            R[in->a] = b;
-            NEXT_INSN();
-        }
-        case OP_PUSH: {
-            builder *b = as_builder(R[in->a]);
-            if (!b || !R[in->b] || (b->kind != BK_ARRAY && b->kind != BK_SET)) {
-                st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUSH without a builder");
-                goto out;
-            }
-            if (!vb_push(&b->b, R[in->b])) {
-                st = oom(c, pc);
-                goto out;
-            }
-            NEXT_INSN();
-        }
-        case OP_PUT:
-        case OP_PUTPATH: {
-            builder *b = as_builder(R[in->a]);
-            /* a builder of another kind would be finished with storage it
-             * never filled (hostile bundles only) */
-            if (!b || !R[in->b] || !R[in->c] ||
-                (in->op == OP_PUTPATH ? b->kind != BK_OBJRULE || R[in->b]->type != V_ARR || R[in->b]->len == 0
-                                      : b->kind != BK_OBJECT)) {
-                st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUT without a builder");
-                goto out;
-            }
-            if (in->op == OP_PUT && in->d == 0) {
-                /* object comprehensions: a later identical key must agree */
-                for (uint32_t i = 0; i < b->b.n; i++) {
-                    if (val_equal(b->b.k[i], R[in->b])) {
-                        if (!val_equal(b->b.v[i], R[in->c])) {
-                            st = set_error(c, POL_EVAL_CONFLICT, loc_of(c, pc), "%s", conflict_msgs[2]);
-                            goto out;
-                        }
-                        goto put_done;
-                    }
-                }
-            }
-            const val *item = R[in->c];
-            if (in->op == OP_PUTPATH && in->x == 1) {
-                /* an element of a set leaf: marked so the build unions them */
-                val *one = arena_alloc(&c->arena, sizeof *one);
-                const val **elems = arena_alloc(&c->arena, sizeof *elems);
-                if (!one || !elems) {
+        case OP_OBJNEW:
+            HANDLER(ARRNEW);
+            HANDLER(SETNEW);
+            HANDLER(OBJNEW);
+            {
+                uint8_t kind = in->op == OP_ARRNEW ? BK_ARRAY : in->op == OP_SETNEW ? BK_SET : BK_OBJECT;
+                if (in->op == OP_OBJNEW && in->b == 1)
+                    kind = BK_OBJRULE;
+                const val *b = builder_new(c, kind);
+                if (!b) {
                     st = oom(c, pc);
                     goto out;
                 }
-                elems[0] = item;
-                memset(one, 0, sizeof *one);
-                one->type = V_SET;
-                one->flags = VF_SETLEAF;
-                one->len = 1;
-                one->u.a = elems;
-                item = one;
+                R[in->a] = b;
+                NEXT_INSN();
             }
-            if (!vb_put(&b->b, R[in->b], item)) {
-                st = oom(c, pc);
-                goto out;
+        case OP_PUSH:
+            HANDLER(PUSH);
+            {
+                builder *b = as_builder(R[in->a]);
+                if (!b || !R[in->b] || (b->kind != BK_ARRAY && b->kind != BK_SET)) {
+                    st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUSH without a builder");
+                    goto out;
+                }
+                if (!vb_push(&b->b, R[in->b])) {
+                    st = oom(c, pc);
+                    goto out;
+                }
+                NEXT_INSN();
             }
-        put_done:
-            NEXT_INSN();
-        }
-        case OP_PUTALL: {
-            builder *b = as_builder(R[in->a]);
-            const val *o = R[in->b];
-            if (!b || !o || o->type != V_OBJ) {
-                st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUTALL without a builder or object");
-                goto out;
+        case OP_PUT:
+        case OP_PUTPATH:
+            HANDLER(PUT);
+            HANDLER(PUTPATH);
+            {
+                builder *b = as_builder(R[in->a]);
+                /* a builder of another kind would be finished with storage it
+                 * never filled (hostile bundles only) */
+                if (!b || !R[in->b] || !R[in->c] ||
+                    (in->op == OP_PUTPATH
+                         ? b->kind != BK_OBJRULE || R[in->b]->type != V_ARR || R[in->b]->len == 0
+                         : b->kind != BK_OBJECT)) {
+                    st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUT without a builder");
+                    goto out;
+                }
+                if (in->op == OP_PUT && in->d == 0) {
+                    /* object comprehensions: a later identical key must agree */
+                    for (uint32_t i = 0; i < b->b.n; i++) {
+                        if (val_equal(b->b.k[i], R[in->b])) {
+                            if (!val_equal(b->b.v[i], R[in->c])) {
+                                st = set_error(c, POL_EVAL_CONFLICT, loc_of(c, pc), "%s", conflict_msgs[2]);
+                                goto out;
+                            }
+                            goto put_done;
+                        }
+                    }
+                }
+                const val *item = R[in->c];
+                if (in->op == OP_PUTPATH && in->x == 1) {
+                    /* an element of a set leaf: marked so the build unions them */
+                    val *one = arena_alloc(&c->arena, sizeof *one);
+                    const val **elems = arena_alloc(&c->arena, sizeof *elems);
+                    if (!one || !elems) {
+                        st = oom(c, pc);
+                        goto out;
+                    }
+                    elems[0] = item;
+                    memset(one, 0, sizeof *one);
+                    one->type = V_SET;
+                    one->flags = VF_SETLEAF;
+                    one->len = 1;
+                    one->u.a = elems;
+                    item = one;
+                }
+                if (!vb_put(&b->b, R[in->b], item)) {
+                    st = oom(c, pc);
+                    goto out;
+                }
+            put_done:
+                NEXT_INSN();
             }
-            if (!put_base(&c->arena, &b->b, o)) {
-                st = oom(c, pc);
-                goto out;
+        case OP_PUTALL:
+            HANDLER(PUTALL);
+            {
+                builder *b = as_builder(R[in->a]);
+                const val *o = R[in->b];
+                if (!b || !o || o->type != V_OBJ) {
+                    st =
+                        set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUTALL without a builder or object");
+                    goto out;
+                }
+                if (!put_base(&c->arena, &b->b, o)) {
+                    st = oom(c, pc);
+                    goto out;
+                }
+                NEXT_INSN();
             }
-            NEXT_INSN();
-        }
-        case OP_FINISH: {
-            builder *b = as_builder(R[in->a]);
-            if (!b) {
-                st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "FINISH without a builder");
-                goto out;
+        case OP_FINISH:
+            HANDLER(FINISH);
+            {
+                builder *b = as_builder(R[in->a]);
+                if (!b) {
+                    st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "FINISH without a builder");
+                    goto out;
+                }
+                bool conflict = false;
+                const val *v = builder_finish(c, b, &conflict);
+                if (!v) {
+                    st = conflict ? set_error(c, POL_EVAL_CONFLICT, loc_of(c, pc), "%s", conflict_msgs[2])
+                                  : oom(c, pc);
+                    goto out;
+                }
+                R[in->a] = v;
+                NEXT_INSN();
             }
-            bool conflict = false;
-            const val *v = builder_finish(c, b, &conflict);
-            if (!v) {
-                st = conflict ? set_error(c, POL_EVAL_CONFLICT, loc_of(c, pc), "%s", conflict_msgs[2])
-                              : oom(c, pc);
-                goto out;
-            }
-            R[in->a] = v;
-            NEXT_INSN();
-        }
         case OP_MKARR:
         case OP_MKSET:
-        case OP_MKOBJ: {
-            vbuild b;
-            vb_init(&b, &c->arena);
-            bool ok = true;
-            if (in->op == OP_MKOBJ) {
-                for (uint32_t i = 0; i < in->c && ok; i++)
-                    ok = R[in->b + 2 * i] && R[in->b + 2 * i + 1] &&
-                         vb_put(&b, R[in->b + 2 * i], R[in->b + 2 * i + 1]);
-            } else {
-                for (uint32_t i = 0; i < in->c && ok; i++)
-                    ok = R[in->b + i] && vb_push(&b, R[in->b + i]);
-            }
-            if (!ok && !b.oom) {
-                st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "collection element undefined");
-                goto out;
-            }
-            bool conflict = false;
-            const val *v = !ok                  ? NULL
-                           : in->op == OP_MKARR ? vb_finish_array(&b)
-                           : in->op == OP_MKSET ? vb_finish_set(&b)
-                                                : vb_finish_object(&b, &conflict);
-            if (!v && conflict) {
-                /* duplicate literal keys with different values: last wins */
-                b.n = 0;
-                for (uint32_t i = in->c; i-- > 0;) {
-                    bool seen = false;
-                    for (uint32_t j = 0; j < b.n && !seen; j++)
-                        seen = val_equal(b.k[j], R[in->b + 2 * i]);
-                    if (!seen)
-                        vb_put(&b, R[in->b + 2 * i], R[in->b + 2 * i + 1]);
+        case OP_MKOBJ:
+            HANDLER(MKARR);
+            HANDLER(MKSET);
+            HANDLER(MKOBJ);
+            {
+                vbuild b;
+                vb_init(&b, &c->arena);
+                bool ok = true;
+                if (in->op == OP_MKOBJ) {
+                    for (uint32_t i = 0; i < in->c && ok; i++)
+                        ok = R[in->b + 2 * i] && R[in->b + 2 * i + 1] &&
+                             vb_put(&b, R[in->b + 2 * i], R[in->b + 2 * i + 1]);
+                } else {
+                    for (uint32_t i = 0; i < in->c && ok; i++)
+                        ok = R[in->b + i] && vb_push(&b, R[in->b + i]);
                 }
-                v = vb_finish_object(&b, NULL);
+                if (!ok && !b.oom) {
+                    st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "collection element undefined");
+                    goto out;
+                }
+                bool conflict = false;
+                const val *v = !ok                  ? NULL
+                               : in->op == OP_MKARR ? vb_finish_array(&b)
+                               : in->op == OP_MKSET ? vb_finish_set(&b)
+                                                    : vb_finish_object(&b, &conflict);
+                if (!v && conflict) {
+                    /* duplicate literal keys with different values: last wins */
+                    b.n = 0;
+                    for (uint32_t i = in->c; i-- > 0;) {
+                        bool seen = false;
+                        for (uint32_t j = 0; j < b.n && !seen; j++)
+                            seen = val_equal(b.k[j], R[in->b + 2 * i]);
+                        if (!seen)
+                            vb_put(&b, R[in->b + 2 * i], R[in->b + 2 * i + 1]);
+                    }
+                    v = vb_finish_object(&b, NULL);
+                }
+                if (!v) {
+                    st = oom(c, pc);
+                    goto out;
+                }
+                R[in->a] = v;
+                NEXT_INSN();
             }
-            if (!v) {
-                st = oom(c, pc);
-                goto out;
-            }
-            R[in->a] = v;
-            NEXT_INSN();
-        }
         case OP_SETRES:
+            HANDLER(SETRES);
             if (!R[in->a]) {
                 R[in->a] = R[in->b];
             } else if (R[in->b] && !val_equal(R[in->a], R[in->b])) {
@@ -917,43 +1003,60 @@ dispatch:
                 goto out;
             }
             NEXT_INSN();
-        case OP_RET: *result = R[in->a]; goto out;
+        case OP_RET:
+            HANDLER(RET);
+            *result = R[in->a];
+            goto out;
         case OP_WITH:
+            HANDLER(WITH);
             st = with_push(c, in, R[in->c], pc);
             if (st != POL_OK)
                 goto out;
             NEXT_INSN();
         case OP_WITHFN:
+            HANDLER(WITHFN);
             st = with_push(c, in, NULL, pc);
             if (st != POL_OK)
                 goto out;
             NEXT_INSN();
-        case OP_WITHPOP: with_pop(c, in->a); NEXT_INSN();
-        case OP_INDEX: R[in->a] = index_walk(c, K[in->b]); NEXT_INSN();
-        case OP_DISPATCH: {
-            /* charged before the exhausted exit too: the verifier counts
-             * DISPATCH as a back-edge charge (program.c) */
-            if (--c->budget == 0) {
-                st = budget_exceeded(c, pc);
-                goto out;
+        case OP_WITHPOP:
+            HANDLER(WITHPOP);
+            with_pop(c, in->a);
+            NEXT_INSN();
+        case OP_INDEX:
+            HANDLER(INDEX);
+            R[in->a] = index_walk(c, K[in->b]);
+            NEXT_INSN();
+        case OP_DISPATCH:
+            HANDLER(DISPATCH);
+            {
+                /* charged before the exhausted exit too: the verifier counts
+                 * DISPATCH as a back-edge charge (program.c) */
+                if (--c->budget == 0) {
+                    st = budget_exceeded(c, pc);
+                    goto out;
+                }
+                const val *list = R[in->b], *jt = K[in->c];
+                int64_t def, target;
+                for (;;) {
+                    if (!list || list->type != V_ARR || S[in->a] >= list->len)
+                        FAIL_TO(in->d);
+                    const val *x = list->u.a[S[in->a]++];
+                    if (val_is_int(x, &def) && def >= 0 && def < jt->len && val_is_int(jt->u.a[def], &target))
+                        break;
+                }
+                FAIL_TO((uint32_t)target);
             }
-            const val *list = R[in->b], *jt = K[in->c];
-            int64_t def, target;
-            for (;;) {
-                if (!list || list->type != V_ARR || S[in->a] >= list->len)
-                    FAIL_TO(in->d);
-                const val *x = list->u.a[S[in->a]++];
-                if (val_is_int(x, &def) && def >= 0 && def < jt->len && val_is_int(jt->u.a[def], &target))
-                    break;
-            }
-            FAIL_TO((uint32_t)target);
-        }
         case OP_HALT:
+            HANDLER(HALT);
             st = set_error(c, POL_EVAL_BUILTIN, loc_of(c, pc), "%s",
                            K[in->b]->type == V_STR ? K[in->b]->u.s : "halted");
             goto out;
         case OP_COUNT:
-        default: st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "invalid opcode"); goto out;
+        default:
+            HANDLER(invalid);
+            st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "invalid opcode");
+            goto out;
         }
     }
 out:
@@ -967,4 +1070,6 @@ out:
     return st;
 #undef FAIL_TO
 #undef NEXT_INSN
+#undef DISPATCH
+#undef HANDLER
 }
