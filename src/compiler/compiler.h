@@ -112,6 +112,7 @@ struct pol_compiler {
 
     /* constant folding (fold.c), set up by fold_init before planning */
     uint8_t *bi_mocked;          /* [BI_COUNT]: some `with` in the policy replaces this builtin */
+    bool with_beyond_input;      /* some `with` replaces something other than input or a builtin */
     unsigned char *fold_scratch; /* FOLD_SCRATCH_BYTES for builtins run at compile time */
 
     pol_error *err;

@@ -82,8 +82,11 @@ static void mock_mark_target(pol_compiler *cc, const term *target)
     uint32_t count = target->kind == T_REF ? target->u.ref.n : 1;
     for (uint32_t i = 0; i < count; i++) {
         const term *p = items[i];
-        if ((p->kind != T_VAR && p->kind != T_STR) || n + p->u.str.len + 2 > sizeof name)
+        if ((p->kind != T_VAR && p->kind != T_STR) || n + p->u.str.len + 2 > sizeof name) {
+            cc->with_beyond_input |= !(i > 0 && items[0]->kind == T_VAR && items[0]->u.str.len == 5 &&
+                                       memcmp(items[0]->u.str.s, "input", 5) == 0);
             return;
+        }
         if (i)
             name[n++] = '.';
         memcpy(name + n, p->u.str.s, p->u.str.len);
@@ -92,6 +95,8 @@ static void mock_mark_target(pol_compiler *cc, const term *target)
     int bid = bi_lookup(name, n);
     if (bid >= 0)
         cc->bi_mocked[bid] = 1;
+    else if (!(n >= 5 && memcmp(name, "input", 5) == 0 && (n == 5 || name[5] == '.')))
+        cc->with_beyond_input = true; /* data, a rule or a function */
 }
 
 static void mock_scan_body(pol_compiler *cc, const body *b)
@@ -133,6 +138,7 @@ bool fold_init(pol_compiler *cc)
         return cc_error(cc, POL_NOMEM, none, "%s", "out of memory");
     }
     memset(cc->bi_mocked, 0, BI_COUNT);
+    cc->with_beyond_input = false;
     for (uint32_t i = 0; i < cc->mods.n; i++)
         for (uint32_t j = 0; j < cc->mods.v[i]->nrules; j++)
             mock_scan_rule(cc, cc->mods.v[i]->rules[j]);

@@ -973,6 +973,36 @@ static uint32_t group_proc(pgen *g, group *grp, srcpos pos);
 static void use_module(pgen *g, module *m);
 static uint32_t plan_namespace_matching(pol_compiler *cc, rnode *n, term *const *pat, uint32_t npat);
 
+/* A rule that only names base data (`cfg := data.config`: one definition,
+ * no body, no default, no else) stands for that data: a reference through
+ * it, `cfg.limits.max`, is the data reference `data.config.limits.max`,
+ * read from the bundle's precomputed value instead of calling the rule and
+ * indexing its result. Only when no `with` can replace the rule or data
+ * (input and builtin mocks cannot reach it), and when no rule lives at or
+ * under the named path (the value is base data alone, so the rewrite cannot
+ * loop). Returns the rewritten reference, or NULL to keep the rule. */
+static term *data_alias_ref(pgen *g, const group *grp, term *const *rest, uint32_t nrest, srcpos pos)
+{
+    if (g->cc->with_beyond_input || grp->kind != G_COMPLETE || grp->ndefs != 1 || grp->deflt.r)
+        return NULL;
+    const rule *r = grp->defs[0].r;
+    const term *v = r->value;
+    if (r->body || r->els || r->kind != R_COMPLETE || !v || v->kind != T_REF || v->u.ref.n < 2)
+        return NULL;
+    const term *h = v->u.ref.items[0];
+    if (h->kind != T_VAR || h->u.str.len != 4 || memcmp(h->u.str.s, "data", 4) != 0)
+        return NULL;
+    const rnode *node = g->cc->root;
+    for (uint32_t i = 1; i < v->u.ref.n; i++) {
+        const term *k = v->u.ref.items[i];
+        if (k->kind != T_STR)
+            return NULL;
+        if (node && (node = rnode_child(node, k->u.str.s, k->u.str.len)) != NULL)
+            return NULL; /* rules at or under this path: a virtual document */
+    }
+    return ref_concat(g, (term *)v, rest, nrest, pos);
+}
+
 static uint32_t gen_data_ref(pgen *g, term *t, uint32_t *fail)
 {
     term **it = t->u.ref.items;
@@ -992,6 +1022,9 @@ static uint32_t gen_data_ref(pgen *g, term *t, uint32_t *fail)
             gerr(g, POL_TYPE, t->pos, "function %s used as a value", node->grp->path);
             return r;
         }
+        term *alias = data_alias_ref(g, node->grp, it + i, n - i, t->pos);
+        if (alias)
+            return gen_data_ref(g, alias, fail);
         uint32_t p = group_proc(g, node->grp, t->pos);
         emit(g, OP_RULE, r, p, 0, *fail);
         return gen_ref_tail(g, r, it + i, n - i, fail);

@@ -484,6 +484,96 @@ static void test_compiled_semantics(void)
     CHECK(strncmp(got, "rego_recursion_error", 20) == 0);
 }
 
+/* A rule that only names base data is read as that data where it is used
+ * (`cfg.limit` becomes data.config.limit, one precomputed DATA), unless a
+ * `with` could replace the rule or the data, or rules live under the
+ * path. Each case checks the listing and the value against the plain rule
+ * semantics. */
+static const char alias_data[] = "{\"config\": {\"limit\": 5, \"names\": {\"a\": 1}}}";
+
+static void eval_with_data(const char *src, const char *entry, const char *input, char *got, size_t cap,
+                           bool *uses_rule)
+{
+    pol_error err;
+    pol_compiler *c = pol_compiler_new(NULL);
+    pol_bundle *b = NULL;
+    if (pol_compiler_add_module(c, "t.rego", src, strlen(src), &err) == POL_OK &&
+        pol_compiler_add_data_json(c, NULL, "data.json", alias_data, strlen(alias_data), &err) == POL_OK &&
+        pol_compiler_add_entrypoint(c, entry, &err) == POL_OK)
+        b = pol_compiler_build(c, &err);
+    pol_compiler_free(c);
+    if (!b) {
+        snprintf(got, cap, "%s: %s", pol_status_name(err.code), err.message);
+        return;
+    }
+    size_t n = pol_bundle_disassemble(b, NULL, 0);
+    char *listing = malloc(n + 1);
+    pol_bundle_disassemble(b, listing, n + 1);
+    *uses_rule = strstr(listing, "(data.t.cfg)") != NULL;
+    free(listing);
+    pol_ctx *ctx = pol_ctx_new(b, NULL, &err);
+    pol_result res;
+    pol_status st =
+        ctx ? pol_eval_json(ctx, pol_bundle_entrypoint(b, entry), input, strlen(input), 0, &res, &err)
+            : err.code;
+    if (st == POL_OK)
+        pol_value_to_json(res.value, 0, got, cap);
+    else
+        snprintf(got, cap, "%s", st == POL_UNDEFINED ? "undefined" : pol_status_name(st));
+    pol_ctx_free(ctx);
+    pol_bundle_release(b);
+}
+
+static void test_data_aliases(void)
+{
+    char got[1024];
+    bool rule = true;
+    eval_with_data("package t\ncfg := data.config\np := [cfg.limit, cfg.names.a, cfg]\n", "data.t.p", "{}",
+                   got, sizeof got, &rule);
+    CHECK_STR(got, "[5,1,{\"limit\":5,\"names\":{\"a\":1}}]");
+    CHECK(!rule);
+    /* a missing member is undefined either way */
+    eval_with_data("package t\ncfg := data.config\np := cfg.nothing\n", "data.t.p", "{}", got, sizeof got,
+                   &rule);
+    CHECK_STR(got, "undefined");
+    CHECK(!rule);
+    eval_with_data("package t\ncfg := data.nothing\np := 1 if cfg\nq := 2 if not cfg\n", "data.t.q", "{}",
+                   got, sizeof got, &rule);
+    CHECK_STR(got, "2");
+    /* `with` on data, or on the rule itself: the rule stays and the
+     * replacement is seen */
+    eval_with_data("package t\ncfg := data.config\np := cfg.limit\nq := x if x := p with data.config as "
+                   "{\"limit\": 9}\n",
+                   "data.t.q", "{}", got, sizeof got, &rule);
+    CHECK_STR(got, "9");
+    CHECK(rule);
+    eval_with_data(
+        "package t\ncfg := data.config\np := cfg.limit\nq := x if x := p with data.t.cfg as {\"limit\": 7}\n",
+        "data.t.q", "{}", got, sizeof got, &rule);
+    CHECK_STR(got, "7");
+    CHECK(rule);
+    /* a `with` on input only: still folded */
+    eval_with_data(
+        "package t\ncfg := data.config\np := cfg.limit + input.x\nq := x if x := p with input.x as 1\n",
+        "data.t.q", "{\"x\": 100}", got, sizeof got, &rule);
+    CHECK_STR(got, "6");
+    CHECK(!rule);
+    /* rules under the named path make it a virtual document: kept */
+    eval_with_data("package t\ncfg := data.t.sub\nsub.limit := 3\np := cfg.limit\n", "data.t.p", "{}", got,
+                   sizeof got, &rule);
+    CHECK_STR(got, "3");
+    CHECK(rule);
+    /* a body, an else or a default: a rule like any other */
+    eval_with_data("package t\ncfg := data.config if input.on\np := cfg.limit\n", "data.t.p",
+                   "{\"on\": false}", got, sizeof got, &rule);
+    CHECK_STR(got, "undefined");
+    CHECK(rule);
+    eval_with_data("package t\ndefault cfg := {\"limit\": 0}\ncfg := data.config\np := cfg.limit\n",
+                   "data.t.p", "{}", got, sizeof got, &rule);
+    CHECK_STR(got, "5");
+    CHECK(rule);
+}
+
 /* rego.metadata.chain() / rule(): OPA's annotation objects and scoping
  * (the shapes of OPA's regometadata* conformance cases and its
  * annotations documentation). */
@@ -557,6 +647,7 @@ int main(void)
     test_hoisting();
     test_errors();
     test_compiled_semantics();
+    test_data_aliases();
     test_test_builtins();
     test_metadata();
     return TEST_SUMMARY();
