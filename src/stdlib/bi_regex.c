@@ -46,6 +46,10 @@ typedef struct rx {
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     uint32_t ncap; /* capture groups, excluding group 0 */
+    bool jit;      /* code is JIT-compiled: pcre2_jit_match may run it */
+    /* The subject the caller passes to every rx_search is valid UTF-8
+     * (rx_check_subject), so PCRE2 need not validate it again per call. */
+    bool subject_valid;
 } rx;
 
 static pcre2_general_context *rx_gctx(bi_ctx *ctx)
@@ -59,6 +63,12 @@ static pcre2_general_context *rx_gctx(bi_ctx *ctx)
 
 /* Regexes and globs share one table, keyed by kind and pattern text. */
 #define RX_CACHE_SLOTS 128
+/* A pattern is usually the same string value call after call (a constant
+ * of the policy or a string of data), so a small table keyed by the
+ * address of the pattern's bytes finds its entry without hashing them.
+ * The address is only a hint: a hit is confirmed by comparing the text,
+ * because an arena string may reuse the address of an earlier one. */
+#define RX_RECENT_SLOTS 64
 
 typedef enum pat_kind { PAT_REGEX, PAT_GLOB } pat_kind;
 
@@ -71,6 +81,7 @@ typedef struct pat_entry {
     pcre2_code *code; /* PAT_REGEX: compiled code, its match data and capture count */
     pcre2_match_data *md;
     uint32_t ncap;
+    bool jit;
     const gprog *glob; /* PAT_GLOB */
 } pat_entry;
 
@@ -80,6 +91,7 @@ struct rx_cache {
     pcre2_match_context *mctx;
     pat_entry e[RX_CACHE_SLOTS];
     uint32_t n;
+    uint8_t recent[RX_RECENT_SLOTS]; /* entry index + 1 of the pattern last seen at that address; 0: none */
 };
 
 rx_cache *rx_cache_init(void *mem, size_t bytes, uint32_t match_limit, uint32_t depth_limit)
@@ -108,16 +120,46 @@ void rx_cache_release(rx_cache *c)
         if (c->e[i].kind == PAT_REGEX)
             pcre2_code_free(c->e[i].code);
     c->n = 0;
+    memset(c->recent, 0, sizeof c->recent);
 }
 
-static const pat_entry *pat_find(const rx_cache *c, pat_kind kind, uint64_t h, const char *p, size_t n)
+_Static_assert(RX_CACHE_SLOTS < 256, "rx_cache.recent holds entry indexes in a byte");
+
+static uint32_t pat_recent_slot(const char *p)
 {
+    /* Fibonacci hashing of the address: the top bits mix all of it. */
+    return (uint32_t)(((uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull) >> 58) % RX_RECENT_SLOTS;
+}
+
+static bool pat_is(const pat_entry *e, pat_kind kind, const char *p, size_t n)
+{
+    return e->kind == kind && e->len == n && memcmp(e->pat, p, n) == 0;
+}
+
+/* The cached entry of pattern p[0..n) of this kind, or NULL with *h set to
+ * the text's hash for pat_claim. */
+static const pat_entry *pat_find(rx_cache *c, pat_kind kind, const char *p, size_t n, uint64_t *h)
+{
+    uint32_t slot = pat_recent_slot(p);
+    uint32_t r = c->recent[slot];
+    if (r != 0 && r <= c->n && pat_is(&c->e[r - 1], kind, p, n))
+        return &c->e[r - 1];
+    *h = XXH3_64bits(p, n);
     for (uint32_t i = 0; i < c->n; i++) {
         const pat_entry *e = &c->e[i];
-        if (e->hash == h && e->kind == kind && e->len == n && memcmp(e->pat, p, n) == 0)
+        if (e->hash == *h && pat_is(e, kind, p, n)) {
+            c->recent[slot] = (uint8_t)(i + 1);
             return e;
+        }
     }
     return NULL;
+}
+
+/* Commits the entry pat_claim handed out and remembers it for address p. */
+static const pat_entry *pat_commit(rx_cache *c, const char *p)
+{
+    c->recent[pat_recent_slot(p)] = (uint8_t)(c->n + 1);
+    return &c->e[c->n++];
 }
 
 /* The next free entry, keyed and holding its own copy of the pattern, or
@@ -149,8 +191,8 @@ static bool rx_cached(bi_ctx *ctx, const char *p, size_t n, rx *out)
     rx_cache *c = ctx->rx_cache;
     if (!c || n > UINT32_MAX)
         return false;
-    uint64_t h = XXH3_64bits(p, n);
-    const pat_entry *hit = pat_find(c, PAT_REGEX, h, p, n);
+    uint64_t h = 0;
+    const pat_entry *hit = pat_find(c, PAT_REGEX, p, n, &h);
     if (!hit) {
         arena_mark m;
         pat_entry *e = pat_claim(c, PAT_REGEX, h, p, n, &m);
@@ -170,17 +212,18 @@ static bool rx_cached(bi_ctx *ctx, const char *p, size_t n, rx *out)
             return false;
         }
         /* JIT is an optimisation: a pattern it cannot take still works */
-        (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+        e->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
         e->code = code;
         e->md = md;
         pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &e->ncap);
-        c->n++;
-        hit = e;
+        hit = pat_commit(c, p);
     }
     out->code = hit->code;
     out->md = hit->md;
     out->mctx = c->mctx;
     out->ncap = hit->ncap;
+    out->jit = hit->jit;
+    out->subject_valid = false;
     return true;
 }
 
@@ -208,6 +251,8 @@ static bi_status rx_compile(bi_ctx *ctx, const char *name, const char *p, size_t
                        (const char *)msg, (size_t)off, (int)(n > 200 ? 200 : n), p);
     }
     pcre2_pattern_info(out->code, PCRE2_INFO_CAPTURECOUNT, &out->ncap);
+    out->jit = false;
+    out->subject_valid = false;
     out->md = pcre2_match_data_create_from_pattern(out->code, g);
     out->mctx = pcre2_match_context_create(g);
     if (!out->md || !out->mctx)
@@ -224,16 +269,62 @@ static bi_status rx_compile_val(bi_ctx *ctx, const char *name, const val *pat, r
     return rx_compile(ctx, name, pat->u.s, pat->len, out);
 }
 
-/* One search from `start`. Returns BI_OK with *found and the ovector, or
- * BI_ERR (limits, memory, invalid UTF-8 subject). */
+/* Is s[0..n) well-formed UTF-8 as PCRE2 defines it (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF)? Strings are not
+ * guaranteed to be: base64.decode, hex.decode and pol_make_string carry
+ * arbitrary bytes. ASCII, the common case, is checked a word at a time;
+ * the rest by utf8proc, which rejects exactly what PCRE2 rejects (and
+ * reports U+FFFD of length 1 for an invalid sequence, see txt_next_cp). */
+static bool rx_utf8_valid(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ull)
+            break;
+    }
+    while (i < n) {
+        if ((unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        int32_t cp;
+        size_t k = txt_next_cp(s + i, n - i, &cp);
+        if (cp == 0xFFFD && k == 1)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+/* Declares s[0..n) the subject of r's following searches. */
+static void rx_check_subject(rx *r, const char *s, size_t n)
+{
+    r->subject_valid = rx_utf8_valid(s, n);
+}
+
+/* One search from `start` (<= n). Returns BI_OK with *found and the
+ * ovector, or BI_ERR (limits, memory, invalid UTF-8 subject).
+ *
+ * A valid subject skips PCRE2's own UTF check, and a JIT-compiled pattern
+ * is run by pcre2_jit_match, which skips pcre2_match's argument checks
+ * (all hold here: code, match data and context are set, start <= n) but
+ * still takes the match limit from r->mctx, and its backtracking is
+ * bounded by the JIT stack (PCRE2's 32 KiB on the machine stack: no JIT
+ * stack is assigned), as it is when pcre2_match hands over to JIT. */
 static bi_status rx_search(bi_ctx *ctx, const char *name, rx *r, const char *s, size_t n, size_t start,
                            bool *found, PCRE2_SIZE **ov)
 {
-    int rc = pcre2_match(r->code, (PCRE2_SPTR)s, n, start, 0, r->md, r->mctx);
-    if (rc == PCRE2_ERROR_NOMATCH) {
-        *found = false;
+    *found = false;
+    int rc;
+    if (r->subject_valid && r->jit)
+        rc = pcre2_jit_match(r->code, (PCRE2_SPTR)s, n, start, 0, r->md, r->mctx);
+    else
+        rc = pcre2_match(r->code, (PCRE2_SPTR)s, n, start, r->subject_valid ? PCRE2_NO_UTF_CHECK : 0, r->md,
+                         r->mctx);
+    if (rc == PCRE2_ERROR_NOMATCH)
         return BI_OK;
-    }
     if (rc < 0) {
         switch (rc) {
         case PCRE2_ERROR_MATCHLIMIT:
@@ -266,6 +357,7 @@ static bi_status rx_each(bi_ctx *ctx, const char *name, rx *r, const char *s, si
     size_t pos = 0;
     int64_t count = 0;
     size_t prev_end = SIZE_MAX;
+    rx_check_subject(r, s, n);
     while ((limit < 0 || count < limit) && pos <= n) {
         bool found;
         PCRE2_SIZE *ov = NULL;
@@ -333,6 +425,7 @@ static bi_status regex_match_named(bi_ctx *ctx, const char *name, const val *con
         return BI_ERR;
     bool found;
     PCRE2_SIZE *ov = NULL;
+    rx_check_subject(&r, args[1]->u.s, args[1]->len);
     if (rx_search(ctx, name, &r, args[1]->u.s, args[1]->len, 0, &found, &ov) != BI_OK)
         return BI_ERR;
     *out = VAL_BOOL(found);
@@ -545,6 +638,7 @@ bi_status bi_regex_replace(bi_ctx *ctx, const val *const *args, const val **out)
     const char *s = src->u.s;
     size_t n = src->len, last = 0, pos = 0;
     bool changed = false;
+    rx_check_subject(&r, s, n);
     while (pos <= n) {
         bool found;
         PCRE2_SIZE *ov = NULL;
@@ -655,6 +749,7 @@ bi_status bi_regex_template_match(bi_ctx *ctx, const val *const *args, const val
         return BI_ERR;
     bool found;
     PCRE2_SIZE *ov = NULL;
+    rx_check_subject(&r, args[1]->u.s, args[1]->len);
     if (rx_search(ctx, name, &r, args[1]->u.s, args[1]->len, 0, &found, &ov) != BI_OK)
         return BI_ERR;
     *out = VAL_BOOL(found);
@@ -681,12 +776,31 @@ typedef struct gclass {
     uint32_t n;
 } gclass;
 
+/* The direct matcher's form of a glob made only of literal text, `?`, `*`
+ * and `**` (no classes, no {…} alternatives): the tokens below, with runs
+ * of stars merged (`*` then `**`, or `***`, is `**`; `**` is `*` if
+ * no `**` is among them) and adjacent literal code points joined into one
+ * memcmp'able GF_LIT. See glob_fast_run for the algorithm. */
+typedef enum gfop { GF_LIT, GF_ONE, GF_STAR, GF_SUPER } gfop;
+
+typedef struct gftok {
+    uint8_t op;        /* gfop */
+    uint32_t off, len; /* GF_LIT: the bytes lit[off..off+len) */
+} gftok;
+
+typedef struct gfast {
+    const gftok *tok; /* NULL: the glob needs the Pike VM */
+    uint32_t n;
+    const char *lit;
+} gfast;
+
 struct gprog {
     ginst *ins;
     uint32_t n, cap;
     gclass *cls;
     uint32_t ncls, clscap;
     const char *err; /* first syntax error */
+    gfast fast;
 };
 
 typedef struct gparse {
@@ -892,6 +1006,66 @@ static void glob_seq(gparse *g, bool in_terms)
     }
 }
 
+/* Builds the direct matcher's tokens for a glob the Pike VM compiler
+ * accepted, or leaves f->tok NULL when the glob has a class or a {…}
+ * group, or a literal U+FFFD. (A literal must be valid UTF-8 other than
+ * U+FFFD for comparing bytes to agree with the Pike VM's comparing of
+ * decoded code points: an invalid byte of the text decodes as U+FFFD; a
+ * valid sequence of the text decodes from a code-point boundary exactly
+ * when its bytes equal the literal's.) False: out of memory. */
+static bool glob_fast_compile(arena *a, const char *s, size_t n, gfast *f)
+{
+    memset(f, 0, sizeof *f);
+    gftok *tok = arena_alloc(a, sizeof(gftok) * (n + 1));
+    char *lit = arena_alloc(a, n + 1);
+    if (!tok || !lit)
+        return false;
+    uint32_t nt = 0, nlit = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        size_t k = txt_next_cp(s + i, n - i, &cp);
+        gfop op = GF_LIT;
+        switch (cp) {
+        case '[':
+        case '{': return true;
+        case '?': op = GF_ONE; break;
+        case '*':
+            op = GF_STAR;
+            if (i + 1 < n && s[i + 1] == '*') {
+                op = GF_SUPER;
+                k++;
+            }
+            break;
+        case '\\':
+            /* glob_compile rejected a trailing backslash */
+            i += k;
+            k = txt_next_cp(s + i, n - i, &cp);
+            break;
+        default: break;
+        }
+        if (op == GF_LIT && cp == 0xFFFD)
+            return true;
+        if (op == GF_LIT) {
+            if (nt == 0 || tok[nt - 1].op != GF_LIT)
+                tok[nt++] = (gftok){GF_LIT, nlit, 0};
+            memcpy(lit + nlit, s + i, k);
+            nlit += (uint32_t)k;
+            tok[nt - 1].len += (uint32_t)k;
+        } else if ((op == GF_STAR || op == GF_SUPER) && nt > 0 &&
+                   (tok[nt - 1].op == GF_STAR || tok[nt - 1].op == GF_SUPER)) {
+            if (op == GF_SUPER)
+                tok[nt - 1].op = GF_SUPER;
+        } else {
+            tok[nt++] = (gftok){(uint8_t)op, 0, 0};
+        }
+        i += k;
+    }
+    f->tok = tok;
+    f->n = nt;
+    f->lit = lit;
+    return true;
+}
+
 static bool glob_compile(arena *a, const char *s, size_t n, gprog *p)
 {
     memset(p, 0, sizeof *p);
@@ -906,7 +1080,7 @@ static bool glob_compile(arena *a, const char *s, size_t n, gprog *p)
     gparse g = {s, n, 0, p, a, 0};
     glob_seq(&g, false);
     glob_emit(&g, G_MATCH, 0);
-    return true;
+    return p->err || glob_fast_compile(a, s, n, &p->fast);
 }
 
 static bool glob_is_delim(const int32_t *delims, uint32_t nd, int32_t cp)
@@ -996,6 +1170,141 @@ static bool glob_run(arena *a, const gprog *p, const int32_t *delims, uint32_t n
     return true;
 }
 
+/* The code point at s[0..n) (n > 0) and its length, ASCII inline. */
+static inline size_t glob_cp(const char *s, size_t n, int32_t *cp)
+{
+    if ((unsigned char)s[0] < 0x80) {
+        *cp = (unsigned char)s[0];
+        return 1;
+    }
+    return txt_next_cp(s, n, cp);
+}
+
+static bool glob_has_delim(const int32_t *delims, uint32_t nd, const char *s, size_t n)
+{
+    if (nd == 0)
+        return false;
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        i += glob_cp(s + i, n - i, &cp);
+        if (glob_is_delim(delims, nd, cp))
+            return true;
+    }
+    return false;
+}
+
+/* The direct matcher: the classic wildcard matcher that, on a mismatch,
+ * goes back only to the most recent star, here with two kinds of star.
+ * Time O(pattern × text) at worst, like the Pike VM, and no memory; on
+ * the usual globs (a literal prefix, a star per path segment) a single
+ * pass.
+ *
+ * Why it is exact. Split the glob at its `**`s into blocks B0 ** B1 …
+ * ** Bk; each block is pieces P0 * P1 * … * Pm, where a piece (literal
+ * text and `?`s) has a fixed width in code points and each `*` spans a
+ * run of non-delimiters.
+ *  (1) Within a block that starts at a fixed place, placing each piece
+ *      Pj (j >= 1) at its leftmost possible place (the gap before it free
+ *      of delimiters) is never worse than any other placement x1 … xm:
+ *      by induction gj <= xj, and the gap from the end of Pj at gj to
+ *      x(j+1) holds no delimiter — either Pj at gj lies in the old gap
+ *      (so its characters, equal to those of Pj at xj or matched by `?`,
+ *      are not delimiters), or the two placements overlap by a shift
+ *      d = xj - gj, and each character of the new gap equals (or is a
+ *      `?` match) the one d earlier, down into the old gap. So when the
+ *      most recent `*` cannot grow (a delimiter, or the end), no other
+ *      placement of the block's earlier pieces helps, and the block must
+ *      start further on: the `**` before it grows by one code point.
+ *  (2) The set of places from which "** rest" matches is closed
+ *      downwards (`**` swallows anything in between), and of the places
+ *      where a block can start, the first gives the earliest end (a later
+ *      start s' pushes each leftmost piece no earlier: by the same gap
+ *      argument, piece by piece). So the first way found through a block
+ *      is kept once the next `**` is reached, and only the most recent
+ *      `**` is ever grown — as in the classic matcher.
+ * The differential test in tests/stdlib checks this against the Pike VM. */
+static bool glob_fast_run(const gfast *f, const int32_t *delims, uint32_t nd, const char *s, size_t n)
+{
+    const gftok *tok = f->tok;
+    const uint32_t none = UINT32_MAX;
+    uint32_t np = f->n, pi = 0, star_p = none, super_p = none;
+    size_t ti = 0, star_t = 0, super_t = 0;
+    for (;;) {
+        if (pi < np) {
+            const gftok *t = &tok[pi];
+            switch ((gfop)t->op) {
+            case GF_LIT:
+                if (n - ti >= t->len && memcmp(s + ti, f->lit + t->off, t->len) == 0) {
+                    ti += t->len;
+                    pi++;
+                    continue;
+                }
+                break;
+            case GF_ONE:
+                if (ti < n) {
+                    int32_t cp;
+                    size_t k = glob_cp(s + ti, n - ti, &cp);
+                    if (!glob_is_delim(delims, nd, cp)) {
+                        ti += k;
+                        pi++;
+                        continue;
+                    }
+                }
+                break;
+            case GF_STAR:
+                if (pi + 1 == np) {
+                    /* a final `*` takes the rest, unless it holds a delimiter */
+                    if (!glob_has_delim(delims, nd, s + ti, n - ti))
+                        return true;
+                    star_p = none;
+                    goto grow_super;
+                }
+                star_p = ++pi;
+                star_t = ti;
+                continue;
+            case GF_SUPER:
+                if (pi + 1 == np)
+                    return true;
+                super_p = ++pi;
+                super_t = ti;
+                star_p = none;
+                continue;
+            }
+        } else if (ti == n) {
+            return true;
+        }
+        if (star_p != none && star_t < n) {
+            int32_t cp;
+            size_t k = glob_cp(s + star_t, n - star_t, &cp);
+            if (!glob_is_delim(delims, nd, cp)) {
+                star_t += k;
+                ti = star_t;
+                pi = star_p;
+                continue;
+            }
+        }
+    grow_super:
+        if (super_p == none || super_t >= n)
+            return false;
+        {
+            int32_t cp;
+            super_t += glob_cp(s + super_t, n - super_t, &cp);
+            /* A block that opens with a literal can only start where its
+             * first byte is; that byte is ASCII or a UTF-8 lead byte, so
+             * wherever it occurs is a code-point boundary. */
+            if (tok[super_p].op == GF_LIT && super_t < n) {
+                const char *at = memchr(s + super_t, f->lit[tok[super_p].off], n - super_t);
+                if (!at)
+                    return false;
+                super_t = (size_t)(at - s);
+            }
+        }
+        star_p = none;
+        ti = super_t;
+        pi = super_p;
+    }
+}
+
 /* The compiled program of a glob, from the context's cache or compiled
  * into it on a miss (while it has room). False: not cached (full, or a
  * syntax error the caller reports by compiling it itself). */
@@ -1004,8 +1313,8 @@ static bool glob_cached(bi_ctx *ctx, const char *p, size_t n, const gprog **out)
     rx_cache *c = ctx->rx_cache;
     if (!c || n > UINT32_MAX)
         return false;
-    uint64_t h = XXH3_64bits(p, n);
-    const pat_entry *hit = pat_find(c, PAT_GLOB, h, p, n);
+    uint64_t h = 0;
+    const pat_entry *hit = pat_find(c, PAT_GLOB, p, n, &h);
     if (!hit) {
         arena_mark m;
         pat_entry *e = pat_claim(c, PAT_GLOB, h, p, n, &m);
@@ -1016,8 +1325,7 @@ static bool glob_cached(bi_ctx *ctx, const char *p, size_t n, const gprog **out)
             return false;
         }
         e->glob = prog;
-        c->n++;
-        hit = e;
+        hit = pat_commit(c, p);
     }
     *out = hit->glob;
     return true;
@@ -1031,8 +1339,9 @@ bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
     static const int32_t dot = '.';
     const int32_t *delims = NULL;
     uint32_t nd = 0;
+    int32_t few[8]; /* the usual short list needs no arena */
     if (dl->type == V_ARR) {
-        int32_t *list = arena_alloc(ctx->arena, sizeof(int32_t) * (dl->len + 1));
+        int32_t *list = dl->len <= 8 ? few : arena_alloc(ctx->arena, sizeof(int32_t) * dl->len);
         if (!list)
             return bi_oom(ctx);
         delims = list;
@@ -1041,7 +1350,7 @@ bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
             if (e->type != V_STR)
                 return txt_elem_fail(ctx, name, 2, dl, "string", e);
             int32_t cp;
-            if (e->len == 0 || txt_next_cp(e->u.s, e->len, &cp) != e->len)
+            if (e->len == 0 || glob_cp(e->u.s, e->len, &cp) != e->len)
                 return txt_elem_fail(ctx, name, 2, dl, "rune", e);
             list[nd++] = cp;
         }
@@ -1063,10 +1372,29 @@ bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
         prog = &p;
     }
     bool matched;
-    if (!glob_run(ctx->arena, prog, delims, nd, args[2]->u.s, args[2]->len, &matched))
+    if (prog->fast.tok)
+        matched = glob_fast_run(&prog->fast, delims, nd, args[2]->u.s, args[2]->len);
+    else if (!glob_run(ctx->arena, prog, delims, nd, args[2]->u.s, args[2]->len, &matched))
         return bi_oom(ctx);
     *out = VAL_BOOL(matched);
     return BI_OK;
+}
+
+int glob_test_match(arena *a, const char *pat, size_t pn, const int32_t *delims, uint32_t nd, const char *s,
+                    size_t n, bool fast)
+{
+    gprog p;
+    if (!glob_compile(a, pat, pn, &p) || p.err)
+        return -1;
+    if (fast) {
+        if (!p.fast.tok)
+            return -2;
+        return glob_fast_run(&p.fast, delims, nd, s, n);
+    }
+    bool matched;
+    if (!glob_run(a, &p, delims, nd, s, n, &matched))
+        return -1;
+    return matched;
 }
 
 /* gobwas/glob's QuoteMeta: a backslash before each of * ? \ [ ] { }. */

@@ -44,4 +44,11 @@ bi_status txt_elem_fail(bi_ctx *ctx, const char *name, int n, const val *coll, c
 /* Operand n must be an integral number in int64: OPA's IntOperand errors. */
 bi_status txt_int_operand(bi_ctx *ctx, const char *name, int n, const val *x, int64_t *out);
 
+/* For the differential test of glob.match: matches text s[0..n) against
+ * glob pat[0..pn) with the direct matcher (fast) or the Pike VM. Returns
+ * 1 or 0 (matched or not), -1 (syntax error or arena full), -2 (fast
+ * asked, but the glob needs the Pike VM). Implemented in bi_regex.c. */
+int glob_test_match(arena *a, const char *pat, size_t pn, const int32_t *delims, uint32_t nd, const char *s,
+                    size_t n, bool fast);
+
 #endif
