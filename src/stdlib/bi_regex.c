@@ -15,9 +15,16 @@
  * evaluation), without JIT. Work is bounded by the context's match and
  * depth limits.
  *
+ * regex.match on a pattern of a simple subset shared by RE2 and PCRE2
+ * answers from a DFA built next to the PCRE2 code (see rx_dfa); other
+ * patterns and the other builtins run PCRE2, through pcre2_jit_match when
+ * the subject is known-valid UTF-8 and the pattern JIT-compiled.
+ *
  * glob.match compiles the pattern (gobwas/glob syntax) into a small
  * instruction list, cached the same way, and runs it as a Pike VM over
- * code points: time O(pattern × text), no backtracking blow-up. */
+ * code points: time O(pattern × text), no backtracking blow-up. Globs of
+ * literals, `?`, `*` and `**` only (most) take a direct matcher instead
+ * (glob_fast_run), with the same bound and no memory. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "bi_text.h"
 
@@ -41,12 +48,15 @@ static void rx_arena_free(void *p, void *data)
     (void)data;
 }
 
+typedef struct rx_dfa rx_dfa;
+
 typedef struct rx {
     pcre2_code *code;
     pcre2_match_data *md;
     pcre2_match_context *mctx;
-    uint32_t ncap; /* capture groups, excluding group 0 */
-    bool jit;      /* code is JIT-compiled: pcre2_jit_match may run it */
+    uint32_t ncap;     /* capture groups, excluding group 0 */
+    bool jit;          /* code is JIT-compiled: pcre2_jit_match may run it */
+    const rx_dfa *dfa; /* regex.match's shortcut, or NULL */
     /* The subject the caller passes to every rx_search is valid UTF-8
      * (rx_check_subject), so PCRE2 need not validate it again per call. */
     bool subject_valid;
@@ -57,6 +67,459 @@ static pcre2_general_context *rx_gctx(bi_ctx *ctx)
     if (ctx->pcre_gctx)
         return ctx->pcre_gctx;
     return pcre2_general_context_create(rx_arena_malloc, rx_arena_free, ctx->arena);
+}
+
+/* ---- regex.match without PCRE2: a DFA for simple patterns ----------------- */
+
+/* regex.match only asks whether the subject holds a match, a question of
+ * membership in a regular language, which a DFA answers in a few
+ * instructions per byte with no match limit to enforce; PCRE2's JIT spends
+ * some hundreds per call before and after the match itself. Patterns in a
+ * small subset where Go's RE2 syntax and PCRE2 agree byte for byte get a
+ * DFA next to their PCRE2 code (which still decides validity and serves
+ * every other builtin):
+ *   ASCII literals; escaped ASCII punctuation; \d \w \D \W; `.`;
+ *   [classes] of ASCII characters, ranges, escaped punctuation, \d \w,
+ *   optionally negated; groups ( ) and (?: ); `|`; * + ? {m} {m,} {m,n}
+ *   (m, n <= 1000), each optionally lazy (laziness does not change the
+ *   language); ^ as the first and $ as the last character when there is
+ *   no top-level `|`.
+ * Everything else (\s, which PCRE2 widens by \v; flags; assertions;
+ * non-ASCII literals; …) keeps PCRE2. The construction is Glushkov's: one
+ * position per character-matching atom (a counted repeat is parsed again
+ * for each copy, x{m,n} being x^m (x?)^(n-m)), at most 64 so position sets
+ * are words; then subset construction over byte classes, at most
+ * RX_DFA_MAX_STATES states. Positions that can match a non-ASCII code
+ * point (`.`, negations) count code points, so such DFAs only take ASCII
+ * subjects; the others see a non-ASCII byte as a symbol no position
+ * matches. Checked against PCRE2 by a differential test. */
+enum {
+    RX_DFA_MAX_POS = 64,
+    RX_DFA_MAX_STATES = 128,
+    RX_DFA_MAX_REPEAT = 1000,
+    RX_DFA_PARSE_BUDGET = 4096,
+    RX_DFA_MAX_DEPTH = 32, /* nested groups: the parser recurses per group */
+};
+_Static_assert((RX_DFA_MAX_STATES + 1) * 129 * 2 + 1 <= UINT16_MAX, "DFA states fit trans entries");
+
+/* A state is named by its row's offset in trans, times two, plus one if
+ * the bytes read so far end with a match: the matching loop then needs
+ * neither a multiplication nor a second table. A state from which no
+ * match can follow loops to itself. */
+typedef struct rx_dfa {
+    uint8_t cls[256];      /* byte -> symbol class */
+    const uint16_t *trans; /* [row offset + class] -> state */
+    uint16_t start;        /* the start state */
+    bool anchored_end;     /* `$`: only acceptance at the end counts */
+    bool ascii_only;       /* some position matches non-ASCII code points */
+} rx_dfa;
+
+typedef struct dfa_frag {
+    uint64_t first, last;
+    bool nullable;
+} dfa_frag;
+
+typedef struct dfa_parse {
+    const char *p;
+    size_t n, i;
+    uint32_t npos, budget, depth;
+    bool fail, wide; /* wide: some position matches non-ASCII */
+    uint64_t follow[RX_DFA_MAX_POS];
+    uint64_t set[RX_DFA_MAX_POS][2]; /* ASCII members of each position's class */
+} dfa_parse;
+
+static bool dfa_punct(char c)
+{
+    return c > 0x20 && c < 0x7f &&
+           !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
+}
+
+static void dfa_set_add(uint64_t set[2], unsigned lo, unsigned hi)
+{
+    for (unsigned c = lo; c <= hi; c++)
+        set[c >> 6] |= 1ull << (c & 63);
+}
+
+static void dfa_set_word(uint64_t set[2], bool digits_only)
+{
+    dfa_set_add(set, '0', '9');
+    if (!digits_only) {
+        dfa_set_add(set, 'A', 'Z');
+        dfa_set_add(set, 'a', 'z');
+        dfa_set_add(set, '_', '_');
+    }
+}
+
+static dfa_frag dfa_position(dfa_parse *d, const uint64_t set[2], bool negated)
+{
+    dfa_frag f = {0, 0, false};
+    if (d->npos == RX_DFA_MAX_POS) {
+        d->fail = true;
+        return f;
+    }
+    uint32_t pos = d->npos++;
+    d->set[pos][0] = negated ? ~set[0] : set[0];
+    d->set[pos][1] = negated ? ~set[1] : set[1];
+    d->wide = d->wide || negated;
+    d->follow[pos] = 0;
+    f.first = f.last = 1ull << pos;
+    return f;
+}
+
+static void dfa_link(dfa_parse *d, uint64_t from, uint64_t to)
+{
+    for (; from; from &= from - 1)
+        d->follow[__builtin_ctzll(from)] |= to;
+}
+
+static dfa_frag dfa_concat(dfa_parse *d, dfa_frag a, dfa_frag b)
+{
+    dfa_link(d, a.last, b.first);
+    dfa_frag f = {a.first | (a.nullable ? b.first : 0), b.last | (b.nullable ? a.last : 0),
+                  a.nullable && b.nullable};
+    return f;
+}
+
+static dfa_frag dfa_alt(dfa_parse *d, bool top, bool *top_alt);
+
+/* A bracket expression after its '['. */
+static dfa_frag dfa_class(dfa_parse *d)
+{
+    uint64_t set[2] = {0, 0};
+    bool neg = d->i < d->n && d->p[d->i] == '^';
+    if (neg)
+        d->i++;
+    if (d->i >= d->n || d->p[d->i] == ']') {
+        d->fail = true; /* "[]a]" and "[^]a]": spelled differently in Go and PCRE2 */
+        return (dfa_frag){0, 0, false};
+    }
+    while (d->i < d->n && d->p[d->i] != ']' && !d->fail) {
+        unsigned char c = (unsigned char)d->p[d->i++];
+        if (c >= 0x80 || c == '[') {
+            d->fail = true;
+            break;
+        }
+        if (c == '\\') {
+            char e = d->i < d->n ? d->p[d->i++] : '\0';
+            if (e == 'd' || e == 'w') {
+                dfa_set_word(set, e == 'd');
+                continue;
+            }
+            if (!dfa_punct(e)) {
+                d->fail = true;
+                break;
+            }
+            c = (unsigned char)e;
+        }
+        if (d->i + 1 < d->n && d->p[d->i] == '-' && d->p[d->i + 1] != ']') {
+            unsigned char hi = (unsigned char)d->p[d->i + 1];
+            d->i += 2;
+            if (hi == '\\') {
+                hi = d->i < d->n ? (unsigned char)d->p[d->i++] : 0;
+                if (!dfa_punct((char)hi))
+                    hi = 0;
+            } else if (hi >= 0x80 || hi == '[') {
+                hi = 0;
+            }
+            if (hi == 0 || hi < c) {
+                d->fail = true;
+                break;
+            }
+            dfa_set_add(set, c, hi);
+        } else {
+            dfa_set_add(set, c, c);
+        }
+    }
+    if (d->i >= d->n) {
+        d->fail = true;
+        return (dfa_frag){0, 0, false};
+    }
+    d->i++; /* ']' */
+    return dfa_position(d, set, neg);
+}
+
+static dfa_frag dfa_atom(dfa_parse *d)
+{
+    dfa_frag none = {0, 0, false};
+    if (d->budget-- == 0) {
+        d->fail = true;
+        return none;
+    }
+    unsigned char c = (unsigned char)d->p[d->i++];
+    uint64_t set[2] = {0, 0};
+    switch (c) {
+    case '(': {
+        if (d->i < d->n && d->p[d->i] == '?') {
+            if (d->i + 1 < d->n && d->p[d->i + 1] == ':') {
+                d->i += 2;
+            } else {
+                d->fail = true;
+                return none;
+            }
+        }
+        if (++d->depth > RX_DFA_MAX_DEPTH) {
+            d->fail = true;
+            return none;
+        }
+        dfa_frag f = dfa_alt(d, false, NULL);
+        d->depth--;
+        if (d->i >= d->n || d->p[d->i] != ')') {
+            d->fail = true;
+            return none;
+        }
+        d->i++;
+        return f;
+    }
+    case '[': return dfa_class(d);
+    case '.':
+        /* every code point but '\n' (PCRE2 with its default newline, as Go) */
+        set[0] = 1ull << '\n';
+        return dfa_position(d, set, true);
+    case '\\': {
+        char e = d->i < d->n ? d->p[d->i++] : '\0';
+        if (e == 'd' || e == 'w' || e == 'D' || e == 'W') {
+            dfa_set_word(set, e == 'd' || e == 'D');
+            return dfa_position(d, set, e == 'D' || e == 'W');
+        }
+        if (!dfa_punct(e)) {
+            d->fail = true;
+            return none;
+        }
+        c = (unsigned char)e;
+        break;
+    }
+    default:
+        if (c >= 0x80 || strchr("*+?{}])|^$", c)) {
+            d->fail = true;
+            return none;
+        }
+        break;
+    }
+    dfa_set_add(set, c, c);
+    return dfa_position(d, set, false);
+}
+
+/* Parses a decimal repeat count at d->i; false when absent or too big. */
+static bool dfa_count(dfa_parse *d, uint32_t *out)
+{
+    size_t start = d->i;
+    uint32_t v = 0;
+    while (d->i < d->n && d->p[d->i] >= '0' && d->p[d->i] <= '9' && v <= RX_DFA_MAX_REPEAT)
+        v = v * 10 + (uint32_t)(d->p[d->i++] - '0');
+    *out = v;
+    return d->i > start && v <= RX_DFA_MAX_REPEAT;
+}
+
+/* An atom and its quantifier. A counted repeat re-parses the atom for
+ * each further copy, giving each copy its own positions. */
+static dfa_frag dfa_repeat(dfa_parse *d)
+{
+    size_t at = d->i;
+    dfa_frag f = dfa_atom(d);
+    if (d->fail || d->i >= d->n)
+        return f;
+    char q = d->p[d->i];
+    uint32_t lo, hi;
+    if (q == '*' || q == '+' || q == '?') {
+        d->i++;
+        lo = q == '+' ? 1 : 0;
+        hi = q == '?' ? 1 : UINT32_MAX;
+    } else if (q == '{') {
+        d->i++;
+        if (!dfa_count(d, &lo)) {
+            d->fail = true;
+            return f;
+        }
+        hi = lo;
+        if (d->i < d->n && d->p[d->i] == ',') {
+            d->i++;
+            hi = UINT32_MAX;
+            if (d->i < d->n && d->p[d->i] != '}' && (!dfa_count(d, &hi) || hi < lo)) {
+                d->fail = true;
+                return f;
+            }
+        }
+        if (d->i >= d->n || d->p[d->i] != '}') {
+            d->fail = true;
+            return f;
+        }
+        d->i++;
+    } else {
+        return f;
+    }
+    size_t after = d->i;
+    if (after < d->n && d->p[after] == '?')
+        after++; /* lazy: the same language */
+    if (after < d->n && strchr("*+?{", d->p[after])) {
+        d->fail = true; /* possessive or nested repeats: PCRE2 and Go differ */
+        return f;
+    }
+    /* The copies: f is the first; x{lo,hi} = x^lo (x?)^(hi-lo), x{lo,} = x^lo x*. */
+    dfa_frag all = {0, 0, true};
+    uint32_t copies = hi == UINT32_MAX ? (lo > 0 ? lo : 1) : hi;
+    for (uint32_t k = 0; k < copies && !d->fail; k++) {
+        dfa_frag x = f;
+        if (k > 0) {
+            d->i = at;
+            x = dfa_atom(d);
+        }
+        if (k >= lo) {
+            if (hi == UINT32_MAX)
+                dfa_link(d, x.last, x.first);
+            x.nullable = true;
+        } else if (hi == UINT32_MAX && k + 1 == lo) {
+            dfa_link(d, x.last, x.first); /* x{lo,}: the last required copy repeats */
+        }
+        all = dfa_concat(d, all, x);
+    }
+    if (copies == 0)
+        all = (dfa_frag){0, 0, true}; /* x{0} or x{0,0}: f's positions stay unreachable */
+    d->i = after;
+    return all;
+}
+
+static dfa_frag dfa_alt(dfa_parse *d, bool top, bool *top_alt)
+{
+    dfa_frag acc = {0, 0, true};
+    bool have = false;
+    for (;;) {
+        dfa_frag seq = {0, 0, true};
+        while (!d->fail && d->i < d->n && d->p[d->i] != '|' && d->p[d->i] != ')') {
+            if (top && d->p[d->i] == '$' && d->i + 1 == d->n)
+                break; /* the end anchor, taken by the caller */
+            seq = dfa_concat(d, seq, dfa_repeat(d));
+        }
+        if (d->fail)
+            return acc;
+        acc =
+            have ? (dfa_frag){acc.first | seq.first, acc.last | seq.last, acc.nullable || seq.nullable} : seq;
+        have = true;
+        if (d->i < d->n && d->p[d->i] == '|') {
+            d->i++;
+            if (top)
+                *top_alt = true;
+            continue;
+        }
+        return acc;
+    }
+}
+
+/* Builds the DFA of pattern p[0..n) into a, or returns NULL (outside the
+ * subset, too many positions or states, or out of memory; a failed build
+ * may leave a few bytes behind in a). */
+static const rx_dfa *rx_dfa_build(arena *a, const char *p, size_t n)
+{
+    dfa_parse d;
+    memset(&d, 0, sizeof d);
+    d.p = p;
+    d.n = n;
+    d.budget = RX_DFA_PARSE_BUDGET;
+    bool anchored_start = n > 0 && p[0] == '^';
+    d.i = anchored_start ? 1 : 0;
+    bool top_alt = false;
+    dfa_frag f = dfa_alt(&d, true, &top_alt);
+    bool anchored_end = d.i + 1 == n && p[d.i] == '$';
+    if (anchored_end)
+        d.i++;
+    if (d.fail || d.i != n || ((anchored_start || anchored_end) && top_alt))
+        return NULL;
+    if (d.wide) {
+        uint32_t nl = 0;
+        if (pcre2_config(PCRE2_CONFIG_NEWLINE, &nl) < 0 || nl != PCRE2_NEWLINE_LF)
+            return NULL; /* `.` would exclude other line ends */
+    }
+
+    /* Symbols: bytes whose position sets agree share a class. Non-ASCII
+     * bytes are one symbol no position matches (ASCII-only DFAs never
+     * see one). */
+    uint64_t mask[129];
+    for (unsigned c = 0; c < 128; c++) {
+        mask[c] = 0;
+        for (uint32_t q = 0; q < d.npos; q++)
+            if (d.set[q][c >> 6] >> (c & 63) & 1)
+                mask[c] |= 1ull << q;
+    }
+    mask[128] = 0;
+    rx_dfa local, *dfa = &local;
+    uint64_t cls_mask[129];
+    uint32_t ncls = 0;
+    for (unsigned c = 0; c < 129; c++) {
+        uint32_t k = 0;
+        while (k < ncls && cls_mask[k] != mask[c])
+            k++;
+        if (k == ncls)
+            cls_mask[ncls++] = mask[c];
+        if (c < 128)
+            dfa->cls[c] = (uint8_t)k;
+        else
+            memset(dfa->cls + 128, (int)k, 128);
+    }
+
+    /* Subset construction. A state is the set of positions just matched,
+     * plus "at the start" for the start state (index 0); unanchored, the
+     * start's successors stay open to f.first at every step, so every
+     * empty set is the start state. Anchored at the start, the empty set
+     * after it is the dead state. */
+    uint64_t states[RX_DFA_MAX_STATES + 1];
+    uint8_t next_state[(RX_DFA_MAX_STATES + 1) * 129];
+    bool accept[RX_DFA_MAX_STATES + 1];
+    uint32_t nstates = 1;
+    states[0] = 0;
+    for (uint32_t s = 0; s < nstates; s++) {
+        bool open = s == 0 || !anchored_start;
+        uint64_t reach = open ? f.first : 0;
+        for (uint64_t m = states[s]; m; m &= m - 1)
+            reach |= d.follow[__builtin_ctzll(m)];
+        accept[s] = (states[s] & f.last) != 0 || (f.nullable && open);
+        for (uint32_t k = 0; k < ncls; k++) {
+            uint64_t next = reach & cls_mask[k];
+            uint32_t t = anchored_start ? 1 : 0;
+            while (t < nstates && states[t] != next)
+                t++;
+            if (t == nstates) {
+                if (nstates > RX_DFA_MAX_STATES)
+                    return NULL;
+                states[nstates++] = next;
+            }
+            next_state[s * ncls + k] = (uint8_t)t;
+        }
+    }
+    uint16_t *tr = arena_alloc(a, sizeof(uint16_t) * nstates * ncls);
+    if (!tr)
+        return NULL;
+    for (uint32_t i = 0; i < nstates * ncls; i++) {
+        uint32_t t = next_state[i];
+        tr[i] = (uint16_t)(t * ncls * 2 + accept[t]);
+    }
+    dfa->trans = tr;
+    dfa->start = accept[0];
+    dfa->anchored_end = anchored_end;
+    dfa->ascii_only = d.wide;
+    rx_dfa *out = arena_alloc(a, sizeof *out);
+    if (out)
+        *out = local;
+    return out;
+}
+
+/* Whether s[0..n) holds a match. */
+static bool rx_dfa_run(const rx_dfa *dfa, const char *s, size_t n)
+{
+    const uint16_t *trans = dfa->trans;
+    const uint8_t *cls = dfa->cls;
+    uint32_t t = dfa->start;
+    if (dfa->anchored_end) {
+        for (size_t i = 0; i < n; i++)
+            t = trans[(t >> 1) + cls[(unsigned char)s[i]]];
+        return t & 1;
+    }
+    if (t & 1)
+        return true;
+    for (size_t i = 0; i < n; i++) {
+        t = trans[(t >> 1) + cls[(unsigned char)s[i]]];
+        if (t & 1)
+            return true;
+    }
+    return false;
 }
 
 /* ---- the per-context pattern cache ---------------------------------------- */
@@ -82,6 +545,7 @@ typedef struct pat_entry {
     pcre2_match_data *md;
     uint32_t ncap;
     bool jit;
+    const rx_dfa *dfa; /* or NULL */
     const gprog *glob; /* PAT_GLOB */
 } pat_entry;
 
@@ -136,14 +600,10 @@ static bool pat_is(const pat_entry *e, pat_kind kind, const char *p, size_t n)
     return e->kind == kind && e->len == n && memcmp(e->pat, p, n) == 0;
 }
 
-/* The cached entry of pattern p[0..n) of this kind, or NULL with *h set to
- * the text's hash for pat_claim. */
-static const pat_entry *pat_find(rx_cache *c, pat_kind kind, const char *p, size_t n, uint64_t *h)
+/* pat_find past the address hint: by hash. */
+static __attribute__((noinline)) const pat_entry *pat_find_hashed(rx_cache *c, pat_kind kind, const char *p,
+                                                                  size_t n, uint32_t slot, uint64_t *h)
 {
-    uint32_t slot = pat_recent_slot(p);
-    uint32_t r = c->recent[slot];
-    if (r != 0 && r <= c->n && pat_is(&c->e[r - 1], kind, p, n))
-        return &c->e[r - 1];
     *h = XXH3_64bits(p, n);
     for (uint32_t i = 0; i < c->n; i++) {
         const pat_entry *e = &c->e[i];
@@ -153,6 +613,17 @@ static const pat_entry *pat_find(rx_cache *c, pat_kind kind, const char *p, size
         }
     }
     return NULL;
+}
+
+/* The cached entry of pattern p[0..n) of this kind, or NULL with *h set to
+ * the text's hash for pat_claim. */
+static inline const pat_entry *pat_find(rx_cache *c, pat_kind kind, const char *p, size_t n, uint64_t *h)
+{
+    uint32_t slot = pat_recent_slot(p);
+    uint32_t r = c->recent[slot];
+    if (r != 0 && r <= c->n && pat_is(&c->e[r - 1], kind, p, n))
+        return &c->e[r - 1];
+    return pat_find_hashed(c, kind, p, n, slot, h);
 }
 
 /* Commits the entry pat_claim handed out and remembers it for address p. */
@@ -213,6 +684,7 @@ static bool rx_cached(bi_ctx *ctx, const char *p, size_t n, rx *out)
         }
         /* JIT is an optimisation: a pattern it cannot take still works */
         e->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+        e->dfa = rx_dfa_build(&c->mem, e->pat, n);
         e->code = code;
         e->md = md;
         pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &e->ncap);
@@ -223,6 +695,7 @@ static bool rx_cached(bi_ctx *ctx, const char *p, size_t n, rx *out)
     out->mctx = c->mctx;
     out->ncap = hit->ncap;
     out->jit = hit->jit;
+    out->dfa = hit->dfa;
     out->subject_valid = false;
     return true;
 }
@@ -252,6 +725,7 @@ static bi_status rx_compile(bi_ctx *ctx, const char *name, const char *p, size_t
     }
     pcre2_pattern_info(out->code, PCRE2_INFO_CAPTURECOUNT, &out->ncap);
     out->jit = false;
+    out->dfa = NULL;
     out->subject_valid = false;
     out->md = pcre2_match_data_create_from_pattern(out->code, g);
     out->mctx = pcre2_match_context_create(g);
@@ -269,22 +743,37 @@ static bi_status rx_compile_val(bi_ctx *ctx, const char *name, const val *pat, r
     return rx_compile(ctx, name, pat->u.s, pat->len, out);
 }
 
-/* Is s[0..n) well-formed UTF-8 as PCRE2 defines it (RFC 3629: no
+/* Is s[0..n) ASCII, or else well-formed UTF-8 as PCRE2 defines it (RFC 3629: no
  * overlong forms, no surrogates, nothing above U+10FFFF)? Strings are not
  * guaranteed to be: base64.decode, hex.decode and pol_make_string carry
  * arbitrary bytes. ASCII, the common case, is checked a word at a time;
  * the rest by utf8proc, which rejects exactly what PCRE2 rejects (and
  * reports U+FFFD of length 1 for an invalid sequence, see txt_next_cp). */
-static bool rx_utf8_valid(const char *s, size_t n)
+typedef enum rx_subject { RX_SUBJ_INVALID, RX_SUBJ_ASCII, RX_SUBJ_UTF8 } rx_subject;
+
+static bool rx_ascii(const char *s, size_t n)
 {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if (w & 0x8080808080808080ull)
-            break;
+    uint64_t any = 0, w;
+    if (n >= 8) {
+        /* whole words, then the last 8 bytes (overlapping) */
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w, s + i, 8);
+            any |= w;
+        }
+        memcpy(&w, s + n - 8, 8);
+        any |= w;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            any |= (unsigned char)s[i];
     }
-    while (i < n) {
+    return (any & 0x8080808080808080ull) == 0;
+}
+
+static rx_subject rx_subject_kind(const char *s, size_t n)
+{
+    if (rx_ascii(s, n))
+        return RX_SUBJ_ASCII;
+    for (size_t i = 0; i < n;) {
         if ((unsigned char)s[i] < 0x80) {
             i++;
             continue;
@@ -292,16 +781,16 @@ static bool rx_utf8_valid(const char *s, size_t n)
         int32_t cp;
         size_t k = txt_next_cp(s + i, n - i, &cp);
         if (cp == 0xFFFD && k == 1)
-            return false;
+            return RX_SUBJ_INVALID;
         i += k;
     }
-    return true;
+    return RX_SUBJ_UTF8;
 }
 
 /* Declares s[0..n) the subject of r's following searches. */
 static void rx_check_subject(rx *r, const char *s, size_t n)
 {
-    r->subject_valid = rx_utf8_valid(s, n);
+    r->subject_valid = rx_subject_kind(s, n) != RX_SUBJ_INVALID;
 }
 
 /* One search from `start` (<= n). Returns BI_OK with *found and the
@@ -423,13 +912,31 @@ static bi_status regex_match_named(bi_ctx *ctx, const char *name, const val *con
     rx r;
     if (rx_compile_val(ctx, name, args[0], &r) != BI_OK)
         return BI_ERR;
+    const char *s = args[1]->u.s;
+    size_t n = args[1]->len;
+    rx_subject kind = rx_subject_kind(s, n);
+    if (r.dfa && (kind == RX_SUBJ_ASCII || (kind == RX_SUBJ_UTF8 && !r.dfa->ascii_only))) {
+        *out = VAL_BOOL(rx_dfa_run(r.dfa, s, n));
+        return BI_OK;
+    }
     bool found;
     PCRE2_SIZE *ov = NULL;
-    rx_check_subject(&r, args[1]->u.s, args[1]->len);
-    if (rx_search(ctx, name, &r, args[1]->u.s, args[1]->len, 0, &found, &ov) != BI_OK)
+    r.subject_valid = kind != RX_SUBJ_INVALID;
+    if (rx_search(ctx, name, &r, s, n, 0, &found, &ov) != BI_OK)
         return BI_ERR;
     *out = VAL_BOOL(found);
     return BI_OK;
+}
+
+int rx_test_dfa(arena *a, const char *pat, size_t pn, const char *s, size_t n)
+{
+    const rx_dfa *dfa = rx_dfa_build(a, pat, pn);
+    if (!dfa)
+        return -2;
+    rx_subject kind = rx_subject_kind(s, n);
+    if (!(kind == RX_SUBJ_ASCII || (kind == RX_SUBJ_UTF8 && !dfa->ascii_only)))
+        return -3;
+    return rx_dfa_run(dfa, s, n);
 }
 
 bi_status bi_regex_match(bi_ctx *ctx, const val *const *args, const val **out)

@@ -723,8 +723,38 @@ static void test_regex_cached(void)
     test_regex();
     test_regex();
     test_regex_subjects();
-    EXPECT_BI_ERR("regex.match", "[\"^(a+)+$\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"]",
-                  "regex.match: regular expression match limit exceeded");
+    /* pcre2_jit_match keeps the match limit (find_n never takes the DFA) */
+    EXPECT_BI_ERR("regex.find_n", "[\"^(a+)+$\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\", 1]",
+                  "regex.find_n: regular expression match limit exceeded");
+    /* regex.match's DFA is linear-time, so it answers as Go's RE2 does */
+    EXPECT("regex.match", "[\"^(a+)+$\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"]", "false");
+    EXPECT("regex.match", "[\"^(a+)+$\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]", "true");
+
+    /* the abac bench's patterns: they take the DFA, and answer as the
+     * IBAN and employee-id formats say */
+    static const struct {
+        const char *pat, *subj;
+        int want;
+    } dfa_cases[] = {
+        {"^emp-[0-9]{6}$", "emp-004211", 1},
+        {"^emp-[0-9]{6}$", "emp-04211", 0},
+        {"^emp-[0-9]{6}$", "emp-0042111", 0},
+        {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "DE89370400440532013000", 1},
+        {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "FR1420041010050500013M02606", 1},
+        {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "nl91abna0417164300", 0},
+        {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "DE8937040044053", 1}, /* 11 after the check digits */
+        {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "DE893704004405", 0},  /* 10 */
+        {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "DE89123456789012345678901234567890", 1},  /* 30 */
+        {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "DE891234567890123456789012345678901", 0}, /* 31 */
+    };
+    static unsigned char dmem[1 << 16];
+    for (size_t i = 0; i < sizeof dfa_cases / sizeof *dfa_cases; i++) {
+        arena da;
+        arena_init_fixed(&da, dmem, sizeof dmem);
+        const char *pt = dfa_cases[i].pat, *sj = dfa_cases[i].subj;
+        CHECK(rx_test_dfa(&da, pt, strlen(pt), sj, strlen(sj)) == dfa_cases[i].want);
+        expect_raw_match(__LINE__, pt, sj, strlen(sj), dfa_cases[i].want);
+    }
 
     char pat[8];
     const val *o;
@@ -753,11 +783,6 @@ static void test_regex_cached(void)
     C.rx_cache = NULL;
 }
 
-/* The direct glob matcher against the Pike VM: generated globs of
- * literals (ASCII, 2-, 3- and 4-byte UTF-8, delimiters), `?`, `*`, `**`
- * and escapes, each against texts made to match it (then sometimes
- * mutated) and random texts with invalid and overlong UTF-8, under
- * delimiter sets that include none, multi-byte runes and U+FFFD. */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 
 static uint32_t rnd(uint32_t n)
@@ -786,6 +811,110 @@ static void put_piece(char *b, size_t *n, const char *esc)
     }
 }
 
+/* regex.match's DFA against PCRE2 (the builtin without the pattern
+ * cache, which never takes the DFA): generated patterns of the DFA's
+ * subset — literals, escapes, classes, `.`, groups, `|`, every quantifier
+ * form, lazy or not, anchors — and some just outside it, against random
+ * subjects with '\n' and multi-byte code points. */
+static void gen_rx_alt(char *b, size_t *n, int depth);
+
+static void gen_rx_atom(char *b, size_t *n, int depth)
+{
+    static const char *const atoms[] = {"a",      "b",         "0",     "-",     "_",        ".",
+                                        "\\.",    "\\-",       "\\d",   "\\w",   "\\D",      "\\W",
+                                        "[ab]",   "[^a]",      "[a-c]", "[0-9]", "[\\d]",    "[a-]",
+                                        "[\\w.]", "[^\\d\\n]", "\\s",   "\\n",   "\xc3\xa9", "[^b-z]"};
+    uint32_t r = rnd(depth < 2 ? 30 : 24);
+    if (r >= 24) {
+        const char *open = r % 2 ? "(" : "(?:";
+        memcpy(b + *n, open, strlen(open));
+        *n += strlen(open);
+        gen_rx_alt(b, n, depth + 1);
+        b[(*n)++] = ')';
+        return;
+    }
+    put_piece(b, n, atoms[r]);
+}
+
+static void gen_rx_seq(char *b, size_t *n, int depth)
+{
+    static const char *const quants[] = {"*", "+", "?", "{2}", "{1,3}", "{0,2}", "{2,}", "{0}", "{3,5}"};
+    int items = 1 + (int)rnd(4);
+    for (int i = 0; i < items; i++) {
+        gen_rx_atom(b, n, depth);
+        if (rnd(2)) {
+            const char *q = quants[rnd(sizeof quants / sizeof *quants)];
+            memcpy(b + *n, q, strlen(q));
+            *n += strlen(q);
+            if (rnd(5) == 0)
+                b[(*n)++] = '?';
+        }
+    }
+}
+
+static void gen_rx_alt(char *b, size_t *n, int depth)
+{
+    gen_rx_seq(b, n, depth);
+    while (rnd(4) == 0) {
+        b[(*n)++] = '|';
+        gen_rx_seq(b, n, depth);
+    }
+}
+
+static void test_regex_dfa_differential(void)
+{
+    static unsigned char dmem[1 << 20];
+    arena da;
+    static const char *const subj_pieces[] = {"a", "b", "c", "0", "5",  "-",
+                                              ".", "_", "Z", " ", "\n", "\xc3\xa9"};
+    long runs = 0, trues = 0, mismatches = 0, with_dfa = 0, patterns = 0;
+    for (int g = 0; g < 4000; g++) {
+        char pat[512];
+        size_t pn = 0;
+        if (rnd(5) < 2)
+            pat[pn++] = '^';
+        gen_rx_alt(pat, &pn, 0);
+        if (rnd(5) < 2)
+            pat[pn++] = '$';
+        pat[pn] = '\0';
+        arena_init_fixed(&da, dmem, sizeof dmem);
+        if (rx_test_dfa(&da, pat, pn, "", 0) == -2)
+            continue; /* outside the subset (or PCRE2 would reject it) */
+        patterns++;
+        for (int k = 0; k < 40; k++) {
+            char subj[64];
+            size_t sn = 0;
+            int len = (int)rnd(9);
+            for (int i = 0; i < len; i++)
+                put_piece(subj, &sn, subj_pieces[rnd(sizeof subj_pieces / sizeof *subj_pieces)]);
+            arena_init_fixed(&da, dmem, sizeof dmem);
+            int fast = rx_test_dfa(&da, pat, pn, subj, sn);
+            if (fast == -3)
+                continue;
+            arena_mark m = arena_save(&A);
+            const val *o;
+            bi_status st = call_raw2(regex_match_fn(), pat, pn, subj, sn, &o);
+            int want = st == BI_OK ? o == VAL_TRUE : -1;
+            arena_restore(&A, m);
+            runs++;
+            with_dfa++;
+            trues += want == 1;
+            if (want != fast && mismatches++ < 10)
+                fprintf(stderr, "  regex dfa differential: /%s/ on \"%.*s\": pcre2 %d, dfa %d (%s)\n", pat,
+                        (int)sn, subj, want, fast, C.err_msg);
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(patterns > 1000);
+    CHECK(trues > runs / 10 && trues < runs - runs / 10);
+    (void)with_dfa;
+}
+
+/* The direct glob matcher against the Pike VM: generated globs of
+ * literals (ASCII, 2-, 3- and 4-byte UTF-8, delimiters), `?`, `*`, `**`
+ * and escapes, each against texts made to match it (then sometimes
+ * mutated) and random texts with invalid and overlong UTF-8, under
+ * delimiter sets that include none, multi-byte runes and U+FFFD. */
 static void test_glob_differential(void)
 {
     static unsigned char gmem[1 << 20];
@@ -940,6 +1069,7 @@ int main(void)
     test_glob_pinned();
     test_regex_subjects();
     test_regex_cached();
+    test_regex_dfa_differential();
     test_glob_differential();
     return TEST_SUMMARY();
 }
