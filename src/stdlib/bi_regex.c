@@ -15,9 +15,16 @@
  * evaluation), without JIT. Work is bounded by the context's match and
  * depth limits.
  *
+ * regex.match on a pattern of a simple subset shared by RE2 and PCRE2
+ * answers from a DFA built next to the PCRE2 code (see rx_dfa); other
+ * patterns and the other builtins run PCRE2, through pcre2_jit_match when
+ * the subject is known-valid UTF-8 and the pattern JIT-compiled.
+ *
  * glob.match compiles the pattern (gobwas/glob syntax) into a small
  * instruction list, cached the same way, and runs it as a Pike VM over
- * code points: time O(pattern × text), no backtracking blow-up. */
+ * code points: time O(pattern × text), no backtracking blow-up. Globs of
+ * literals, `?`, `*` and `**` only (most) take a direct matcher instead
+ * (glob_fast_run), with the same bound and no memory. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "bi_text.h"
 
@@ -41,11 +48,18 @@ static void rx_arena_free(void *p, void *data)
     (void)data;
 }
 
+typedef struct rx_dfa rx_dfa;
+
 typedef struct rx {
     pcre2_code *code;
     pcre2_match_data *md;
     pcre2_match_context *mctx;
-    uint32_t ncap; /* capture groups, excluding group 0 */
+    uint32_t ncap;     /* capture groups, excluding group 0 */
+    bool jit;          /* code is JIT-compiled: pcre2_jit_match may run it */
+    const rx_dfa *dfa; /* regex.match's shortcut, or NULL */
+    /* The subject the caller passes to every rx_search is valid UTF-8
+     * (rx_check_subject), so PCRE2 need not validate it again per call. */
+    bool subject_valid;
 } rx;
 
 static pcre2_general_context *rx_gctx(bi_ctx *ctx)
@@ -55,10 +69,469 @@ static pcre2_general_context *rx_gctx(bi_ctx *ctx)
     return pcre2_general_context_create(rx_arena_malloc, rx_arena_free, ctx->arena);
 }
 
+/* ---- regex.match without PCRE2: a DFA for simple patterns ----------------- */
+
+/* regex.match only asks whether the subject holds a match, a question of
+ * membership in a regular language, which a DFA answers in a few
+ * instructions per byte with no match limit to enforce; PCRE2's JIT spends
+ * some hundreds per call before and after the match itself. Patterns in a
+ * small subset where Go's RE2 syntax and PCRE2 agree byte for byte get a
+ * DFA next to their PCRE2 code (which still decides validity and serves
+ * every other builtin):
+ *   ASCII literals; escaped ASCII punctuation; \d \w \D \W; `.`;
+ *   [classes] of ASCII characters, ranges, escaped punctuation, \d \w,
+ *   optionally negated; groups ( ) and (?: ); `|`; * + ? {m} {m,} {m,n}
+ *   (m, n <= 1000), each optionally lazy (laziness does not change the
+ *   language); ^ as the first and $ as the last character when there is
+ *   no top-level `|`.
+ * Everything else (\s, which PCRE2 widens by \v; flags; assertions;
+ * non-ASCII literals; …) keeps PCRE2. The construction is Glushkov's: one
+ * position per character-matching atom (a counted repeat is parsed again
+ * for each copy, x{m,n} being x^m (x?)^(n-m)), at most 64 so position sets
+ * are words; then subset construction over byte classes, at most
+ * RX_DFA_MAX_STATES states. Positions that can match a non-ASCII code
+ * point (`.`, negations) count code points, so such DFAs only take ASCII
+ * subjects; the others see a non-ASCII byte as a symbol no position
+ * matches. Checked against PCRE2 by a differential test. */
+enum {
+    RX_DFA_MAX_POS = 64,
+    RX_DFA_MAX_STATES = 128,
+    RX_DFA_MAX_REPEAT = 1000,
+    RX_DFA_PARSE_BUDGET = 4096,
+    RX_DFA_MAX_DEPTH = 32, /* nested groups: the parser recurses per group */
+};
+_Static_assert((RX_DFA_MAX_STATES + 1) * 129 * 2 + 1 <= UINT16_MAX, "DFA states fit trans entries");
+
+/* A state is named by its row's offset in trans, times two, plus one if
+ * the bytes read so far end with a match: the matching loop then needs
+ * neither a multiplication nor a second table. A state from which no
+ * match can follow loops to itself. */
+typedef struct rx_dfa {
+    uint8_t cls[256];      /* byte -> symbol class */
+    const uint16_t *trans; /* [row offset + class] -> state */
+    uint16_t start;        /* the start state */
+    bool anchored_end;     /* `$`: only acceptance at the end counts */
+    bool ascii_only;       /* some position matches non-ASCII code points */
+} rx_dfa;
+
+typedef struct dfa_frag {
+    uint64_t first, last;
+    bool nullable;
+} dfa_frag;
+
+typedef struct dfa_parse {
+    const char *p;
+    size_t n, i;
+    uint32_t npos, budget, depth;
+    bool fail, wide; /* wide: some position matches non-ASCII */
+    uint64_t follow[RX_DFA_MAX_POS];
+    uint64_t set[RX_DFA_MAX_POS][2]; /* ASCII members of each position's class */
+} dfa_parse;
+
+static bool dfa_punct(char c)
+{
+    return c > 0x20 && c < 0x7f &&
+           !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
+}
+
+static void dfa_set_add(uint64_t set[2], unsigned lo, unsigned hi)
+{
+    for (unsigned c = lo; c <= hi; c++)
+        set[c >> 6] |= 1ull << (c & 63);
+}
+
+static void dfa_set_word(uint64_t set[2], bool digits_only)
+{
+    dfa_set_add(set, '0', '9');
+    if (!digits_only) {
+        dfa_set_add(set, 'A', 'Z');
+        dfa_set_add(set, 'a', 'z');
+        dfa_set_add(set, '_', '_');
+    }
+}
+
+static dfa_frag dfa_position(dfa_parse *d, const uint64_t set[2], bool negated)
+{
+    dfa_frag f = {0, 0, false};
+    if (d->npos == RX_DFA_MAX_POS) {
+        d->fail = true;
+        return f;
+    }
+    uint32_t pos = d->npos++;
+    d->set[pos][0] = negated ? ~set[0] : set[0];
+    d->set[pos][1] = negated ? ~set[1] : set[1];
+    d->wide = d->wide || negated;
+    d->follow[pos] = 0;
+    f.first = f.last = 1ull << pos;
+    return f;
+}
+
+static void dfa_link(dfa_parse *d, uint64_t from, uint64_t to)
+{
+    for (; from; from &= from - 1)
+        d->follow[__builtin_ctzll(from)] |= to;
+}
+
+static dfa_frag dfa_concat(dfa_parse *d, dfa_frag a, dfa_frag b)
+{
+    dfa_link(d, a.last, b.first);
+    dfa_frag f = {a.first | (a.nullable ? b.first : 0), b.last | (b.nullable ? a.last : 0),
+                  a.nullable && b.nullable};
+    return f;
+}
+
+static dfa_frag dfa_alt(dfa_parse *d, bool top, bool *top_alt);
+
+/* A bracket expression after its '['. */
+static dfa_frag dfa_class(dfa_parse *d)
+{
+    uint64_t set[2] = {0, 0};
+    bool neg = d->i < d->n && d->p[d->i] == '^';
+    if (neg)
+        d->i++;
+    if (d->i >= d->n || d->p[d->i] == ']') {
+        d->fail = true; /* "[]a]" and "[^]a]": spelled differently in Go and PCRE2 */
+        return (dfa_frag){0, 0, false};
+    }
+    while (d->i < d->n && d->p[d->i] != ']' && !d->fail) {
+        unsigned char c = (unsigned char)d->p[d->i++];
+        if (c >= 0x80 || c == '[') {
+            d->fail = true;
+            break;
+        }
+        if (c == '\\') {
+            char e = d->i < d->n ? d->p[d->i++] : '\0';
+            if (e == 'd' || e == 'w') {
+                dfa_set_word(set, e == 'd');
+                continue;
+            }
+            if (!dfa_punct(e)) {
+                d->fail = true;
+                break;
+            }
+            c = (unsigned char)e;
+        }
+        if (d->i + 1 < d->n && d->p[d->i] == '-' && d->p[d->i + 1] != ']') {
+            unsigned char hi = (unsigned char)d->p[d->i + 1];
+            d->i += 2;
+            if (hi == '\\') {
+                hi = d->i < d->n ? (unsigned char)d->p[d->i++] : 0;
+                if (!dfa_punct((char)hi))
+                    hi = 0;
+            } else if (hi >= 0x80 || hi == '[') {
+                hi = 0;
+            }
+            if (hi == 0 || hi < c) {
+                d->fail = true;
+                break;
+            }
+            dfa_set_add(set, c, hi);
+        } else {
+            dfa_set_add(set, c, c);
+        }
+    }
+    if (d->i >= d->n) {
+        d->fail = true;
+        return (dfa_frag){0, 0, false};
+    }
+    d->i++; /* ']' */
+    return dfa_position(d, set, neg);
+}
+
+static dfa_frag dfa_atom(dfa_parse *d)
+{
+    dfa_frag none = {0, 0, false};
+    if (d->budget-- == 0) {
+        d->fail = true;
+        return none;
+    }
+    unsigned char c = (unsigned char)d->p[d->i++];
+    uint64_t set[2] = {0, 0};
+    switch (c) {
+    case '(': {
+        if (d->i < d->n && d->p[d->i] == '?') {
+            if (d->i + 1 < d->n && d->p[d->i + 1] == ':') {
+                d->i += 2;
+            } else {
+                d->fail = true;
+                return none;
+            }
+        }
+        if (++d->depth > RX_DFA_MAX_DEPTH) {
+            d->fail = true;
+            return none;
+        }
+        dfa_frag f = dfa_alt(d, false, NULL);
+        d->depth--;
+        if (d->i >= d->n || d->p[d->i] != ')') {
+            d->fail = true;
+            return none;
+        }
+        d->i++;
+        return f;
+    }
+    case '[': return dfa_class(d);
+    case '.':
+        /* every code point but '\n' (PCRE2 with its default newline, as Go) */
+        set[0] = 1ull << '\n';
+        return dfa_position(d, set, true);
+    case '\\': {
+        char e = d->i < d->n ? d->p[d->i++] : '\0';
+        if (e == 'd' || e == 'w' || e == 'D' || e == 'W') {
+            dfa_set_word(set, e == 'd' || e == 'D');
+            return dfa_position(d, set, e == 'D' || e == 'W');
+        }
+        if (!dfa_punct(e)) {
+            d->fail = true;
+            return none;
+        }
+        c = (unsigned char)e;
+        break;
+    }
+    default:
+        if (c >= 0x80 || strchr("*+?{}])|^$", c)) {
+            d->fail = true;
+            return none;
+        }
+        break;
+    }
+    dfa_set_add(set, c, c);
+    return dfa_position(d, set, false);
+}
+
+/* Parses a decimal repeat count at d->i; false when absent or too big. */
+static bool dfa_count(dfa_parse *d, uint32_t *out)
+{
+    size_t start = d->i;
+    uint32_t v = 0;
+    while (d->i < d->n && d->p[d->i] >= '0' && d->p[d->i] <= '9' && v <= RX_DFA_MAX_REPEAT)
+        v = v * 10 + (uint32_t)(d->p[d->i++] - '0');
+    *out = v;
+    return d->i > start && v <= RX_DFA_MAX_REPEAT;
+}
+
+/* An atom and its quantifier. A counted repeat re-parses the atom for
+ * each further copy, giving each copy its own positions. */
+static dfa_frag dfa_repeat(dfa_parse *d)
+{
+    size_t at = d->i;
+    dfa_frag f = dfa_atom(d);
+    if (d->fail || d->i >= d->n)
+        return f;
+    char q = d->p[d->i];
+    uint32_t lo, hi;
+    if (q == '*' || q == '+' || q == '?') {
+        d->i++;
+        lo = q == '+' ? 1 : 0;
+        hi = q == '?' ? 1 : UINT32_MAX;
+    } else if (q == '{') {
+        d->i++;
+        if (!dfa_count(d, &lo)) {
+            d->fail = true;
+            return f;
+        }
+        hi = lo;
+        if (d->i < d->n && d->p[d->i] == ',') {
+            d->i++;
+            hi = UINT32_MAX;
+            if (d->i < d->n && d->p[d->i] != '}' && (!dfa_count(d, &hi) || hi < lo)) {
+                d->fail = true;
+                return f;
+            }
+        }
+        if (d->i >= d->n || d->p[d->i] != '}') {
+            d->fail = true;
+            return f;
+        }
+        d->i++;
+    } else {
+        return f;
+    }
+    size_t after = d->i;
+    if (after < d->n && d->p[after] == '?')
+        after++; /* lazy: the same language */
+    if (after < d->n && strchr("*+?{", d->p[after])) {
+        d->fail = true; /* possessive or nested repeats: PCRE2 and Go differ */
+        return f;
+    }
+    /* The copies: f is the first; x{lo,hi} = x^lo (x?)^(hi-lo), x{lo,} = x^lo x*. */
+    dfa_frag all = {0, 0, true};
+    uint32_t copies = hi == UINT32_MAX ? (lo > 0 ? lo : 1) : hi;
+    for (uint32_t k = 0; k < copies && !d->fail; k++) {
+        dfa_frag x = f;
+        if (k > 0) {
+            d->i = at;
+            x = dfa_atom(d);
+        }
+        if (k >= lo) {
+            if (hi == UINT32_MAX)
+                dfa_link(d, x.last, x.first);
+            x.nullable = true;
+        } else if (hi == UINT32_MAX && k + 1 == lo) {
+            dfa_link(d, x.last, x.first); /* x{lo,}: the last required copy repeats */
+        }
+        all = dfa_concat(d, all, x);
+    }
+    if (copies == 0)
+        all = (dfa_frag){0, 0, true}; /* x{0} or x{0,0}: f's positions stay unreachable */
+    d->i = after;
+    return all;
+}
+
+static dfa_frag dfa_alt(dfa_parse *d, bool top, bool *top_alt)
+{
+    dfa_frag acc = {0, 0, true};
+    bool have = false;
+    for (;;) {
+        dfa_frag seq = {0, 0, true};
+        while (!d->fail && d->i < d->n && d->p[d->i] != '|' && d->p[d->i] != ')') {
+            if (top && d->p[d->i] == '$' && d->i + 1 == d->n)
+                break; /* the end anchor, taken by the caller */
+            seq = dfa_concat(d, seq, dfa_repeat(d));
+        }
+        if (d->fail)
+            return acc;
+        acc =
+            have ? (dfa_frag){acc.first | seq.first, acc.last | seq.last, acc.nullable || seq.nullable} : seq;
+        have = true;
+        if (d->i < d->n && d->p[d->i] == '|') {
+            d->i++;
+            if (top)
+                *top_alt = true;
+            continue;
+        }
+        return acc;
+    }
+}
+
+/* Builds the DFA of pattern p[0..n) into a, or returns NULL (outside the
+ * subset, too many positions or states, or out of memory; a failed build
+ * may leave a few bytes behind in a). */
+static const rx_dfa *rx_dfa_build(arena *a, const char *p, size_t n)
+{
+    dfa_parse d;
+    memset(&d, 0, sizeof d);
+    d.p = p;
+    d.n = n;
+    d.budget = RX_DFA_PARSE_BUDGET;
+    bool anchored_start = n > 0 && p[0] == '^';
+    d.i = anchored_start ? 1 : 0;
+    bool top_alt = false;
+    dfa_frag f = dfa_alt(&d, true, &top_alt);
+    bool anchored_end = d.i + 1 == n && p[d.i] == '$';
+    if (anchored_end)
+        d.i++;
+    if (d.fail || d.i != n || ((anchored_start || anchored_end) && top_alt))
+        return NULL;
+    if (d.wide) {
+        uint32_t nl = 0;
+        if (pcre2_config(PCRE2_CONFIG_NEWLINE, &nl) < 0 || nl != PCRE2_NEWLINE_LF)
+            return NULL; /* `.` would exclude other line ends */
+    }
+
+    /* Symbols: bytes whose position sets agree share a class. Non-ASCII
+     * bytes are one symbol no position matches (ASCII-only DFAs never
+     * see one). */
+    uint64_t mask[129];
+    for (unsigned c = 0; c < 128; c++) {
+        mask[c] = 0;
+        for (uint32_t q = 0; q < d.npos; q++)
+            if (d.set[q][c >> 6] >> (c & 63) & 1)
+                mask[c] |= 1ull << q;
+    }
+    mask[128] = 0;
+    rx_dfa local, *dfa = &local;
+    uint64_t cls_mask[129];
+    uint32_t ncls = 0;
+    for (unsigned c = 0; c < 129; c++) {
+        uint32_t k = 0;
+        while (k < ncls && cls_mask[k] != mask[c])
+            k++;
+        if (k == ncls)
+            cls_mask[ncls++] = mask[c];
+        if (c < 128)
+            dfa->cls[c] = (uint8_t)k;
+        else
+            memset(dfa->cls + 128, (int)k, 128);
+    }
+
+    /* Subset construction. A state is the set of positions just matched,
+     * plus "at the start" for the start state (index 0); unanchored, the
+     * start's successors stay open to f.first at every step, so every
+     * empty set is the start state. Anchored at the start, the empty set
+     * after it is the dead state. */
+    uint64_t states[RX_DFA_MAX_STATES + 1];
+    uint8_t next_state[(RX_DFA_MAX_STATES + 1) * 129];
+    bool accept[RX_DFA_MAX_STATES + 1];
+    uint32_t nstates = 1;
+    states[0] = 0;
+    for (uint32_t s = 0; s < nstates; s++) {
+        bool open = s == 0 || !anchored_start;
+        uint64_t reach = open ? f.first : 0;
+        for (uint64_t m = states[s]; m; m &= m - 1)
+            reach |= d.follow[__builtin_ctzll(m)];
+        accept[s] = (states[s] & f.last) != 0 || (f.nullable && open);
+        for (uint32_t k = 0; k < ncls; k++) {
+            uint64_t next = reach & cls_mask[k];
+            uint32_t t = anchored_start ? 1 : 0;
+            while (t < nstates && states[t] != next)
+                t++;
+            if (t == nstates) {
+                if (nstates > RX_DFA_MAX_STATES)
+                    return NULL;
+                states[nstates++] = next;
+            }
+            next_state[s * ncls + k] = (uint8_t)t;
+        }
+    }
+    uint16_t *tr = arena_alloc(a, sizeof(uint16_t) * nstates * ncls);
+    if (!tr)
+        return NULL;
+    for (uint32_t i = 0; i < nstates * ncls; i++) {
+        uint32_t t = next_state[i];
+        tr[i] = (uint16_t)(t * ncls * 2 + accept[t]);
+    }
+    dfa->trans = tr;
+    dfa->start = accept[0];
+    dfa->anchored_end = anchored_end;
+    dfa->ascii_only = d.wide;
+    rx_dfa *out = arena_alloc(a, sizeof *out);
+    if (out)
+        *out = local;
+    return out;
+}
+
+/* Whether s[0..n) holds a match. */
+static bool rx_dfa_run(const rx_dfa *dfa, const char *s, size_t n)
+{
+    const uint16_t *trans = dfa->trans;
+    const uint8_t *cls = dfa->cls;
+    uint32_t t = dfa->start;
+    if (dfa->anchored_end) {
+        for (size_t i = 0; i < n; i++)
+            t = trans[(t >> 1) + cls[(unsigned char)s[i]]];
+        return t & 1;
+    }
+    if (t & 1)
+        return true;
+    for (size_t i = 0; i < n; i++) {
+        t = trans[(t >> 1) + cls[(unsigned char)s[i]]];
+        if (t & 1)
+            return true;
+    }
+    return false;
+}
+
 /* ---- the per-context pattern cache ---------------------------------------- */
 
 /* Regexes and globs share one table, keyed by kind and pattern text. */
 #define RX_CACHE_SLOTS 128
+/* A pattern is usually the same string value call after call (a constant
+ * of the policy or a string of data), so a small table keyed by the
+ * address of the pattern's bytes finds its entry without hashing them.
+ * The address is only a hint: a hit is confirmed by comparing the text,
+ * because an arena string may reuse the address of an earlier one. */
+#define RX_RECENT_SLOTS 64
 
 typedef enum pat_kind { PAT_REGEX, PAT_GLOB } pat_kind;
 
@@ -71,6 +544,8 @@ typedef struct pat_entry {
     pcre2_code *code; /* PAT_REGEX: compiled code, its match data and capture count */
     pcre2_match_data *md;
     uint32_t ncap;
+    bool jit;
+    const rx_dfa *dfa; /* or NULL */
     const gprog *glob; /* PAT_GLOB */
 } pat_entry;
 
@@ -80,6 +555,7 @@ struct rx_cache {
     pcre2_match_context *mctx;
     pat_entry e[RX_CACHE_SLOTS];
     uint32_t n;
+    uint8_t recent[RX_RECENT_SLOTS]; /* entry index + 1 of the pattern last seen at that address; 0: none */
 };
 
 rx_cache *rx_cache_init(void *mem, size_t bytes, uint32_t match_limit, uint32_t depth_limit)
@@ -108,16 +584,53 @@ void rx_cache_release(rx_cache *c)
         if (c->e[i].kind == PAT_REGEX)
             pcre2_code_free(c->e[i].code);
     c->n = 0;
+    memset(c->recent, 0, sizeof c->recent);
 }
 
-static const pat_entry *pat_find(const rx_cache *c, pat_kind kind, uint64_t h, const char *p, size_t n)
+_Static_assert(RX_CACHE_SLOTS < 256, "rx_cache.recent holds entry indexes in a byte");
+
+static uint32_t pat_recent_slot(const char *p)
 {
+    /* Fibonacci hashing of the address: the top bits mix all of it. */
+    return (uint32_t)(((uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull) >> 58) % RX_RECENT_SLOTS;
+}
+
+static bool pat_is(const pat_entry *e, pat_kind kind, const char *p, size_t n)
+{
+    return e->kind == kind && e->len == n && memcmp(e->pat, p, n) == 0;
+}
+
+/* pat_find past the address hint: by hash. */
+static __attribute__((noinline)) const pat_entry *pat_find_hashed(rx_cache *c, pat_kind kind, const char *p,
+                                                                  size_t n, uint32_t slot, uint64_t *h)
+{
+    *h = XXH3_64bits(p, n);
     for (uint32_t i = 0; i < c->n; i++) {
         const pat_entry *e = &c->e[i];
-        if (e->hash == h && e->kind == kind && e->len == n && memcmp(e->pat, p, n) == 0)
+        if (e->hash == *h && pat_is(e, kind, p, n)) {
+            c->recent[slot] = (uint8_t)(i + 1);
             return e;
+        }
     }
     return NULL;
+}
+
+/* The cached entry of pattern p[0..n) of this kind, or NULL with *h set to
+ * the text's hash for pat_claim. */
+static inline const pat_entry *pat_find(rx_cache *c, pat_kind kind, const char *p, size_t n, uint64_t *h)
+{
+    uint32_t slot = pat_recent_slot(p);
+    uint32_t r = c->recent[slot];
+    if (r != 0 && r <= c->n && pat_is(&c->e[r - 1], kind, p, n))
+        return &c->e[r - 1];
+    return pat_find_hashed(c, kind, p, n, slot, h);
+}
+
+/* Commits the entry pat_claim handed out and remembers it for address p. */
+static const pat_entry *pat_commit(rx_cache *c, const char *p)
+{
+    c->recent[pat_recent_slot(p)] = (uint8_t)(c->n + 1);
+    return &c->e[c->n++];
 }
 
 /* The next free entry, keyed and holding its own copy of the pattern, or
@@ -149,8 +662,8 @@ static bool rx_cached(bi_ctx *ctx, const char *p, size_t n, rx *out)
     rx_cache *c = ctx->rx_cache;
     if (!c || n > UINT32_MAX)
         return false;
-    uint64_t h = XXH3_64bits(p, n);
-    const pat_entry *hit = pat_find(c, PAT_REGEX, h, p, n);
+    uint64_t h = 0;
+    const pat_entry *hit = pat_find(c, PAT_REGEX, p, n, &h);
     if (!hit) {
         arena_mark m;
         pat_entry *e = pat_claim(c, PAT_REGEX, h, p, n, &m);
@@ -170,17 +683,20 @@ static bool rx_cached(bi_ctx *ctx, const char *p, size_t n, rx *out)
             return false;
         }
         /* JIT is an optimisation: a pattern it cannot take still works */
-        (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+        e->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+        e->dfa = rx_dfa_build(&c->mem, e->pat, n);
         e->code = code;
         e->md = md;
         pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &e->ncap);
-        c->n++;
-        hit = e;
+        hit = pat_commit(c, p);
     }
     out->code = hit->code;
     out->md = hit->md;
     out->mctx = c->mctx;
     out->ncap = hit->ncap;
+    out->jit = hit->jit;
+    out->dfa = hit->dfa;
+    out->subject_valid = false;
     return true;
 }
 
@@ -208,6 +724,9 @@ static bi_status rx_compile(bi_ctx *ctx, const char *name, const char *p, size_t
                        (const char *)msg, (size_t)off, (int)(n > 200 ? 200 : n), p);
     }
     pcre2_pattern_info(out->code, PCRE2_INFO_CAPTURECOUNT, &out->ncap);
+    out->jit = false;
+    out->dfa = NULL;
+    out->subject_valid = false;
     out->md = pcre2_match_data_create_from_pattern(out->code, g);
     out->mctx = pcre2_match_context_create(g);
     if (!out->md || !out->mctx)
@@ -224,16 +743,77 @@ static bi_status rx_compile_val(bi_ctx *ctx, const char *name, const val *pat, r
     return rx_compile(ctx, name, pat->u.s, pat->len, out);
 }
 
-/* One search from `start`. Returns BI_OK with *found and the ovector, or
- * BI_ERR (limits, memory, invalid UTF-8 subject). */
+/* Is s[0..n) ASCII, or else well-formed UTF-8 as PCRE2 defines it (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF)? Strings are not
+ * guaranteed to be: base64.decode, hex.decode and pol_make_string carry
+ * arbitrary bytes. ASCII, the common case, is checked a word at a time;
+ * the rest by utf8proc, which rejects exactly what PCRE2 rejects (and
+ * reports U+FFFD of length 1 for an invalid sequence, see txt_next_cp). */
+typedef enum rx_subject { RX_SUBJ_INVALID, RX_SUBJ_ASCII, RX_SUBJ_UTF8 } rx_subject;
+
+static bool rx_ascii(const char *s, size_t n)
+{
+    uint64_t any = 0, w;
+    if (n >= 8) {
+        /* whole words, then the last 8 bytes (overlapping) */
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            memcpy(&w, s + i, 8);
+            any |= w;
+        }
+        memcpy(&w, s + n - 8, 8);
+        any |= w;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            any |= (unsigned char)s[i];
+    }
+    return (any & 0x8080808080808080ull) == 0;
+}
+
+static rx_subject rx_subject_kind(const char *s, size_t n)
+{
+    if (rx_ascii(s, n))
+        return RX_SUBJ_ASCII;
+    for (size_t i = 0; i < n;) {
+        if ((unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        int32_t cp;
+        size_t k = txt_next_cp(s + i, n - i, &cp);
+        if (cp == 0xFFFD && k == 1)
+            return RX_SUBJ_INVALID;
+        i += k;
+    }
+    return RX_SUBJ_UTF8;
+}
+
+/* Declares s[0..n) the subject of r's following searches. */
+static void rx_check_subject(rx *r, const char *s, size_t n)
+{
+    r->subject_valid = rx_subject_kind(s, n) != RX_SUBJ_INVALID;
+}
+
+/* One search from `start` (<= n). Returns BI_OK with *found and the
+ * ovector, or BI_ERR (limits, memory, invalid UTF-8 subject).
+ *
+ * A valid subject skips PCRE2's own UTF check, and a JIT-compiled pattern
+ * is run by pcre2_jit_match, which skips pcre2_match's argument checks
+ * (all hold here: code, match data and context are set, start <= n) but
+ * still takes the match limit from r->mctx, and its backtracking is
+ * bounded by the JIT stack (PCRE2's 32 KiB on the machine stack: no JIT
+ * stack is assigned), as it is when pcre2_match hands over to JIT. */
 static bi_status rx_search(bi_ctx *ctx, const char *name, rx *r, const char *s, size_t n, size_t start,
                            bool *found, PCRE2_SIZE **ov)
 {
-    int rc = pcre2_match(r->code, (PCRE2_SPTR)s, n, start, 0, r->md, r->mctx);
-    if (rc == PCRE2_ERROR_NOMATCH) {
-        *found = false;
+    *found = false;
+    int rc;
+    if (r->subject_valid && r->jit)
+        rc = pcre2_jit_match(r->code, (PCRE2_SPTR)s, n, start, 0, r->md, r->mctx);
+    else
+        rc = pcre2_match(r->code, (PCRE2_SPTR)s, n, start, r->subject_valid ? PCRE2_NO_UTF_CHECK : 0, r->md,
+                         r->mctx);
+    if (rc == PCRE2_ERROR_NOMATCH)
         return BI_OK;
-    }
     if (rc < 0) {
         switch (rc) {
         case PCRE2_ERROR_MATCHLIMIT:
@@ -266,6 +846,7 @@ static bi_status rx_each(bi_ctx *ctx, const char *name, rx *r, const char *s, si
     size_t pos = 0;
     int64_t count = 0;
     size_t prev_end = SIZE_MAX;
+    rx_check_subject(r, s, n);
     while ((limit < 0 || count < limit) && pos <= n) {
         bool found;
         PCRE2_SIZE *ov = NULL;
@@ -331,12 +912,31 @@ static bi_status regex_match_named(bi_ctx *ctx, const char *name, const val *con
     rx r;
     if (rx_compile_val(ctx, name, args[0], &r) != BI_OK)
         return BI_ERR;
+    const char *s = args[1]->u.s;
+    size_t n = args[1]->len;
+    rx_subject kind = rx_subject_kind(s, n);
+    if (r.dfa && (kind == RX_SUBJ_ASCII || (kind == RX_SUBJ_UTF8 && !r.dfa->ascii_only))) {
+        *out = VAL_BOOL(rx_dfa_run(r.dfa, s, n));
+        return BI_OK;
+    }
     bool found;
     PCRE2_SIZE *ov = NULL;
-    if (rx_search(ctx, name, &r, args[1]->u.s, args[1]->len, 0, &found, &ov) != BI_OK)
+    r.subject_valid = kind != RX_SUBJ_INVALID;
+    if (rx_search(ctx, name, &r, s, n, 0, &found, &ov) != BI_OK)
         return BI_ERR;
     *out = VAL_BOOL(found);
     return BI_OK;
+}
+
+int rx_test_dfa(arena *a, const char *pat, size_t pn, const char *s, size_t n)
+{
+    const rx_dfa *dfa = rx_dfa_build(a, pat, pn);
+    if (!dfa)
+        return -2;
+    rx_subject kind = rx_subject_kind(s, n);
+    if (!(kind == RX_SUBJ_ASCII || (kind == RX_SUBJ_UTF8 && !dfa->ascii_only)))
+        return -3;
+    return rx_dfa_run(dfa, s, n);
 }
 
 bi_status bi_regex_match(bi_ctx *ctx, const val *const *args, const val **out)
@@ -545,6 +1145,7 @@ bi_status bi_regex_replace(bi_ctx *ctx, const val *const *args, const val **out)
     const char *s = src->u.s;
     size_t n = src->len, last = 0, pos = 0;
     bool changed = false;
+    rx_check_subject(&r, s, n);
     while (pos <= n) {
         bool found;
         PCRE2_SIZE *ov = NULL;
@@ -655,6 +1256,7 @@ bi_status bi_regex_template_match(bi_ctx *ctx, const val *const *args, const val
         return BI_ERR;
     bool found;
     PCRE2_SIZE *ov = NULL;
+    rx_check_subject(&r, args[1]->u.s, args[1]->len);
     if (rx_search(ctx, name, &r, args[1]->u.s, args[1]->len, 0, &found, &ov) != BI_OK)
         return BI_ERR;
     *out = VAL_BOOL(found);
@@ -681,12 +1283,31 @@ typedef struct gclass {
     uint32_t n;
 } gclass;
 
+/* The direct matcher's form of a glob made only of literal text, `?`, `*`
+ * and `**` (no classes, no {…} alternatives): the tokens below, with runs
+ * of stars merged (`*` then `**`, or `***`, is `**`; `**` is `*` if
+ * no `**` is among them) and adjacent literal code points joined into one
+ * memcmp'able GF_LIT. See glob_fast_run for the algorithm. */
+typedef enum gfop { GF_LIT, GF_ONE, GF_STAR, GF_SUPER } gfop;
+
+typedef struct gftok {
+    uint8_t op;        /* gfop */
+    uint32_t off, len; /* GF_LIT: the bytes lit[off..off+len) */
+} gftok;
+
+typedef struct gfast {
+    const gftok *tok; /* NULL: the glob needs the Pike VM */
+    uint32_t n;
+    const char *lit;
+} gfast;
+
 struct gprog {
     ginst *ins;
     uint32_t n, cap;
     gclass *cls;
     uint32_t ncls, clscap;
     const char *err; /* first syntax error */
+    gfast fast;
 };
 
 typedef struct gparse {
@@ -892,6 +1513,66 @@ static void glob_seq(gparse *g, bool in_terms)
     }
 }
 
+/* Builds the direct matcher's tokens for a glob the Pike VM compiler
+ * accepted, or leaves f->tok NULL when the glob has a class or a {…}
+ * group, or a literal U+FFFD. (A literal must be valid UTF-8 other than
+ * U+FFFD for comparing bytes to agree with the Pike VM's comparing of
+ * decoded code points: an invalid byte of the text decodes as U+FFFD; a
+ * valid sequence of the text decodes from a code-point boundary exactly
+ * when its bytes equal the literal's.) False: out of memory. */
+static bool glob_fast_compile(arena *a, const char *s, size_t n, gfast *f)
+{
+    memset(f, 0, sizeof *f);
+    gftok *tok = arena_alloc(a, sizeof(gftok) * (n + 1));
+    char *lit = arena_alloc(a, n + 1);
+    if (!tok || !lit)
+        return false;
+    uint32_t nt = 0, nlit = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        size_t k = txt_next_cp(s + i, n - i, &cp);
+        gfop op = GF_LIT;
+        switch (cp) {
+        case '[':
+        case '{': return true;
+        case '?': op = GF_ONE; break;
+        case '*':
+            op = GF_STAR;
+            if (i + 1 < n && s[i + 1] == '*') {
+                op = GF_SUPER;
+                k++;
+            }
+            break;
+        case '\\':
+            /* glob_compile rejected a trailing backslash */
+            i += k;
+            k = txt_next_cp(s + i, n - i, &cp);
+            break;
+        default: break;
+        }
+        if (op == GF_LIT && cp == 0xFFFD)
+            return true;
+        if (op == GF_LIT) {
+            if (nt == 0 || tok[nt - 1].op != GF_LIT)
+                tok[nt++] = (gftok){GF_LIT, nlit, 0};
+            memcpy(lit + nlit, s + i, k);
+            nlit += (uint32_t)k;
+            tok[nt - 1].len += (uint32_t)k;
+        } else if ((op == GF_STAR || op == GF_SUPER) && nt > 0 &&
+                   (tok[nt - 1].op == GF_STAR || tok[nt - 1].op == GF_SUPER)) {
+            if (op == GF_SUPER)
+                tok[nt - 1].op = GF_SUPER;
+        } else {
+            tok[nt++] = (gftok){(uint8_t)op, 0, 0};
+        }
+        i += k;
+    }
+    f->tok = tok;
+    f->n = nt;
+    f->lit = lit;
+    return true;
+}
+
 static bool glob_compile(arena *a, const char *s, size_t n, gprog *p)
 {
     memset(p, 0, sizeof *p);
@@ -906,7 +1587,7 @@ static bool glob_compile(arena *a, const char *s, size_t n, gprog *p)
     gparse g = {s, n, 0, p, a, 0};
     glob_seq(&g, false);
     glob_emit(&g, G_MATCH, 0);
-    return true;
+    return p->err || glob_fast_compile(a, s, n, &p->fast);
 }
 
 static bool glob_is_delim(const int32_t *delims, uint32_t nd, int32_t cp)
@@ -996,6 +1677,141 @@ static bool glob_run(arena *a, const gprog *p, const int32_t *delims, uint32_t n
     return true;
 }
 
+/* The code point at s[0..n) (n > 0) and its length, ASCII inline. */
+static inline size_t glob_cp(const char *s, size_t n, int32_t *cp)
+{
+    if ((unsigned char)s[0] < 0x80) {
+        *cp = (unsigned char)s[0];
+        return 1;
+    }
+    return txt_next_cp(s, n, cp);
+}
+
+static bool glob_has_delim(const int32_t *delims, uint32_t nd, const char *s, size_t n)
+{
+    if (nd == 0)
+        return false;
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        i += glob_cp(s + i, n - i, &cp);
+        if (glob_is_delim(delims, nd, cp))
+            return true;
+    }
+    return false;
+}
+
+/* The direct matcher: the classic wildcard matcher that, on a mismatch,
+ * goes back only to the most recent star, here with two kinds of star.
+ * Time O(pattern × text) at worst, like the Pike VM, and no memory; on
+ * the usual globs (a literal prefix, a star per path segment) a single
+ * pass.
+ *
+ * Why it is exact. Split the glob at its `**`s into blocks B0 ** B1 …
+ * ** Bk; each block is pieces P0 * P1 * … * Pm, where a piece (literal
+ * text and `?`s) has a fixed width in code points and each `*` spans a
+ * run of non-delimiters.
+ *  (1) Within a block that starts at a fixed place, placing each piece
+ *      Pj (j >= 1) at its leftmost possible place (the gap before it free
+ *      of delimiters) is never worse than any other placement x1 … xm:
+ *      by induction gj <= xj, and the gap from the end of Pj at gj to
+ *      x(j+1) holds no delimiter — either Pj at gj lies in the old gap
+ *      (so its characters, equal to those of Pj at xj or matched by `?`,
+ *      are not delimiters), or the two placements overlap by a shift
+ *      d = xj - gj, and each character of the new gap equals (or is a
+ *      `?` match) the one d earlier, down into the old gap. So when the
+ *      most recent `*` cannot grow (a delimiter, or the end), no other
+ *      placement of the block's earlier pieces helps, and the block must
+ *      start further on: the `**` before it grows by one code point.
+ *  (2) The set of places from which "** rest" matches is closed
+ *      downwards (`**` swallows anything in between), and of the places
+ *      where a block can start, the first gives the earliest end (a later
+ *      start s' pushes each leftmost piece no earlier: by the same gap
+ *      argument, piece by piece). So the first way found through a block
+ *      is kept once the next `**` is reached, and only the most recent
+ *      `**` is ever grown — as in the classic matcher.
+ * The differential test in tests/stdlib checks this against the Pike VM. */
+static bool glob_fast_run(const gfast *f, const int32_t *delims, uint32_t nd, const char *s, size_t n)
+{
+    const gftok *tok = f->tok;
+    const uint32_t none = UINT32_MAX;
+    uint32_t np = f->n, pi = 0, star_p = none, super_p = none;
+    size_t ti = 0, star_t = 0, super_t = 0;
+    for (;;) {
+        if (pi < np) {
+            const gftok *t = &tok[pi];
+            switch ((gfop)t->op) {
+            case GF_LIT:
+                if (n - ti >= t->len && memcmp(s + ti, f->lit + t->off, t->len) == 0) {
+                    ti += t->len;
+                    pi++;
+                    continue;
+                }
+                break;
+            case GF_ONE:
+                if (ti < n) {
+                    int32_t cp;
+                    size_t k = glob_cp(s + ti, n - ti, &cp);
+                    if (!glob_is_delim(delims, nd, cp)) {
+                        ti += k;
+                        pi++;
+                        continue;
+                    }
+                }
+                break;
+            case GF_STAR:
+                if (pi + 1 == np) {
+                    /* a final `*` takes the rest, unless it holds a delimiter */
+                    if (!glob_has_delim(delims, nd, s + ti, n - ti))
+                        return true;
+                    star_p = none;
+                    goto grow_super;
+                }
+                star_p = ++pi;
+                star_t = ti;
+                continue;
+            case GF_SUPER:
+                if (pi + 1 == np)
+                    return true;
+                super_p = ++pi;
+                super_t = ti;
+                star_p = none;
+                continue;
+            }
+        } else if (ti == n) {
+            return true;
+        }
+        if (star_p != none && star_t < n) {
+            int32_t cp;
+            size_t k = glob_cp(s + star_t, n - star_t, &cp);
+            if (!glob_is_delim(delims, nd, cp)) {
+                star_t += k;
+                ti = star_t;
+                pi = star_p;
+                continue;
+            }
+        }
+    grow_super:
+        if (super_p == none || super_t >= n)
+            return false;
+        {
+            int32_t cp;
+            super_t += glob_cp(s + super_t, n - super_t, &cp);
+            /* A block that opens with a literal can only start where its
+             * first byte is; that byte is ASCII or a UTF-8 lead byte, so
+             * wherever it occurs is a code-point boundary. */
+            if (tok[super_p].op == GF_LIT && super_t < n) {
+                const char *at = memchr(s + super_t, f->lit[tok[super_p].off], n - super_t);
+                if (!at)
+                    return false;
+                super_t = (size_t)(at - s);
+            }
+        }
+        star_p = none;
+        ti = super_t;
+        pi = super_p;
+    }
+}
+
 /* The compiled program of a glob, from the context's cache or compiled
  * into it on a miss (while it has room). False: not cached (full, or a
  * syntax error the caller reports by compiling it itself). */
@@ -1004,8 +1820,8 @@ static bool glob_cached(bi_ctx *ctx, const char *p, size_t n, const gprog **out)
     rx_cache *c = ctx->rx_cache;
     if (!c || n > UINT32_MAX)
         return false;
-    uint64_t h = XXH3_64bits(p, n);
-    const pat_entry *hit = pat_find(c, PAT_GLOB, h, p, n);
+    uint64_t h = 0;
+    const pat_entry *hit = pat_find(c, PAT_GLOB, p, n, &h);
     if (!hit) {
         arena_mark m;
         pat_entry *e = pat_claim(c, PAT_GLOB, h, p, n, &m);
@@ -1016,8 +1832,7 @@ static bool glob_cached(bi_ctx *ctx, const char *p, size_t n, const gprog **out)
             return false;
         }
         e->glob = prog;
-        c->n++;
-        hit = e;
+        hit = pat_commit(c, p);
     }
     *out = hit->glob;
     return true;
@@ -1031,8 +1846,9 @@ bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
     static const int32_t dot = '.';
     const int32_t *delims = NULL;
     uint32_t nd = 0;
+    int32_t few[8]; /* the usual short list needs no arena */
     if (dl->type == V_ARR) {
-        int32_t *list = arena_alloc(ctx->arena, sizeof(int32_t) * (dl->len + 1));
+        int32_t *list = dl->len <= 8 ? few : arena_alloc(ctx->arena, sizeof(int32_t) * dl->len);
         if (!list)
             return bi_oom(ctx);
         delims = list;
@@ -1041,7 +1857,7 @@ bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
             if (e->type != V_STR)
                 return txt_elem_fail(ctx, name, 2, dl, "string", e);
             int32_t cp;
-            if (e->len == 0 || txt_next_cp(e->u.s, e->len, &cp) != e->len)
+            if (e->len == 0 || glob_cp(e->u.s, e->len, &cp) != e->len)
                 return txt_elem_fail(ctx, name, 2, dl, "rune", e);
             list[nd++] = cp;
         }
@@ -1063,10 +1879,29 @@ bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
         prog = &p;
     }
     bool matched;
-    if (!glob_run(ctx->arena, prog, delims, nd, args[2]->u.s, args[2]->len, &matched))
+    if (prog->fast.tok)
+        matched = glob_fast_run(&prog->fast, delims, nd, args[2]->u.s, args[2]->len);
+    else if (!glob_run(ctx->arena, prog, delims, nd, args[2]->u.s, args[2]->len, &matched))
         return bi_oom(ctx);
     *out = VAL_BOOL(matched);
     return BI_OK;
+}
+
+int glob_test_match(arena *a, const char *pat, size_t pn, const int32_t *delims, uint32_t nd, const char *s,
+                    size_t n, bool fast)
+{
+    gprog p;
+    if (!glob_compile(a, pat, pn, &p) || p.err)
+        return -1;
+    if (fast) {
+        if (!p.fast.tok)
+            return -2;
+        return glob_fast_run(&p.fast, delims, nd, s, n);
+    }
+    bool matched;
+    if (!glob_run(a, &p, delims, nd, s, n, &matched))
+        return -1;
+    return matched;
 }
 
 /* gobwas/glob's QuoteMeta: a backslash before each of * ? \ [ ] { }. */

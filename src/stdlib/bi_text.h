@@ -44,4 +44,17 @@ bi_status txt_elem_fail(bi_ctx *ctx, const char *name, int n, const val *coll, c
 /* Operand n must be an integral number in int64: OPA's IntOperand errors. */
 bi_status txt_int_operand(bi_ctx *ctx, const char *name, int n, const val *x, int64_t *out);
 
+/* For the differential test of glob.match: matches text s[0..n) against
+ * glob pat[0..pn) with the direct matcher (fast) or the Pike VM. Returns
+ * 1 or 0 (matched or not), -1 (syntax error or arena full), -2 (fast
+ * asked, but the glob needs the Pike VM). Implemented in bi_regex.c. */
+int glob_test_match(arena *a, const char *pat, size_t pn, const int32_t *delims, uint32_t nd, const char *s,
+                    size_t n, bool fast);
+
+/* For the differential test of regex.match's DFA against PCRE2: builds
+ * the DFA of pat[0..pn) and runs it on s[0..n). Returns 1 or 0 (match or
+ * not), -2 (the pattern gets no DFA), -3 (the DFA does not take this
+ * subject). Implemented in bi_regex.c. */
+int rx_test_dfa(arena *a, const char *pat, size_t pn, const char *s, size_t n);
+
 #endif

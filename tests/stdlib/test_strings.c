@@ -3,6 +3,7 @@
  * units, regex*, glob*, sprintf, rendertemplate, stringinterpolation, trim*,
  * replacen) and OPA's builtin documentation / Go's fmt rules. */
 #include "../test.h"
+#include "stdlib/bi_text.h"
 #include "stdlib/builtins.h"
 
 #include <stdlib.h>
@@ -654,6 +655,399 @@ static void test_glob_cached(void)
     C.rx_cache = NULL;
 }
 
+/* Calls a two-string builtin on raw bytes (JSON would replace invalid
+ * UTF-8 by U+FFFD). */
+static bi_fn regex_match_fn(void)
+{
+    return bi_table[bi_lookup("regex.match", strlen("regex.match"))].fn;
+}
+
+static bi_status call_raw2(bi_fn fn, const char *a, size_t an, const char *b, size_t bn, const val **out)
+{
+    val va = {.type = V_STR, .len = (uint32_t)an, .u.s = a};
+    val vb = {.type = V_STR, .len = (uint32_t)bn, .u.s = b};
+    const val *args[2] = {&va, &vb};
+    C.err_code = POL_OK;
+    C.err_msg[0] = '\0';
+    *out = NULL;
+    return fn(&C, args, out);
+}
+
+static void expect_raw_match(int line, const char *pat, const char *subj, size_t sn, int want)
+{
+    const val *o;
+    bi_status st = call_raw2(regex_match_fn(), pat, strlen(pat), subj, sn, &o);
+    int got = st != BI_OK ? -1 : o == VAL_TRUE ? 1 : 0;
+    CHECK(got == want);
+    if (got != want)
+        fprintf(stderr, "  line %d: regex.match(%s, <%zu bytes>) want %d got %d (%s)\n", line, pat, sn, want,
+                got, C.err_msg);
+}
+#define EXPECT_RAW_MATCH(pat, subj, want) expect_raw_match(__LINE__, pat, subj, sizeof subj - 1, want)
+
+/* Subjects are checked for valid UTF-8 by us, then run without PCRE2's
+ * own check (pcre2_jit_match when JIT-compiled): valid multi-byte text
+ * matches by code point, invalid text is still PCRE2's UTF-8 error (a
+ * match without the check would be undefined behaviour). */
+static void test_regex_subjects(void)
+{
+    EXPECT_RAW_MATCH("^.$", "\xc3\xa9", 1);
+    EXPECT_RAW_MATCH("^..$", "\xc3\xa9", 0);
+    EXPECT_RAW_MATCH("^.{3}$", "a\xe2\x82\xac\xf0\x9d\x84\x9e", 1);
+    EXPECT_RAW_MATCH("\xe2\x82\xac$", "abcdefghijklmnop\xe2\x82\xac", 1);
+    EXPECT_RAW_MATCH("^[^a]$", "\xef\xbf\xbd", 1); /* a real U+FFFD is valid */
+    EXPECT_RAW_MATCH("^[a-z]+$", "abcdefghijklmnopqrstuvwxyz", 1);
+    EXPECT_RAW_MATCH("^[a-z]+$", "abcdefghijklmnopqrstuvwxyZ", 0);
+    /* invalid after a run of ASCII words, overlong, surrogate, truncated, stray continuation */
+    EXPECT_RAW_MATCH(".", "abcdefghij\xff", -1);
+    EXPECT_RAW_MATCH(".", "abcdefgh\xc0\xaf", -1);
+    EXPECT_RAW_MATCH(".", "\xed\xa0\x80", -1);
+    EXPECT_RAW_MATCH(".", "abc\xe2\x82", -1);
+    EXPECT_RAW_MATCH(".",
+                     "\x80"
+                     "abc",
+                     -1);
+    CHECK(strstr(C.err_msg, "regex.match: UTF-8 error") != NULL);
+}
+
+/* The regex cases again through the per-context cache (JIT-compiled, run
+ * by pcre2_jit_match): the match limit still stops catastrophic
+ * backtracking; a pattern's address is only a hint (an arena may put a
+ * different pattern at the same address); more patterns than the cache
+ * holds still match. */
+static void test_regex_cached(void)
+{
+    static unsigned char rx_mem[1 << 20];
+    C.rx_cache = rx_cache_init(rx_mem, sizeof rx_mem, 10000, 0);
+    CHECK(C.rx_cache != NULL);
+    test_regex();
+    test_regex();
+    test_regex_subjects();
+    /* pcre2_jit_match keeps the match limit (find_n never takes the DFA) */
+    EXPECT_BI_ERR("regex.find_n", "[\"^(a+)+$\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\", 1]",
+                  "regex.find_n: regular expression match limit exceeded");
+    /* regex.match's DFA is linear-time, so it answers as Go's RE2 does */
+    EXPECT("regex.match", "[\"^(a+)+$\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"]", "false");
+    EXPECT("regex.match", "[\"^(a+)+$\", \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]", "true");
+
+    /* the abac bench's patterns: they take the DFA, and answer as the
+     * IBAN and employee-id formats say */
+    static const struct {
+        const char *pat, *subj;
+        int want;
+    } dfa_cases[] = {
+        {"^emp-[0-9]{6}$", "emp-004211", 1},
+        {"^emp-[0-9]{6}$", "emp-04211", 0},
+        {"^emp-[0-9]{6}$", "emp-0042111", 0},
+        {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "DE89370400440532013000", 1},
+        {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "FR1420041010050500013M02606", 1},
+        {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "nl91abna0417164300", 0},
+        {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "DE8937040044053", 1}, /* 11 after the check digits */
+        {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "DE893704004405", 0},  /* 10 */
+        {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "DE89123456789012345678901234567890", 1},  /* 30 */
+        {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "DE891234567890123456789012345678901", 0}, /* 31 */
+    };
+    static unsigned char dmem[1 << 16];
+    for (size_t i = 0; i < sizeof dfa_cases / sizeof *dfa_cases; i++) {
+        arena da;
+        arena_init_fixed(&da, dmem, sizeof dmem);
+        const char *pt = dfa_cases[i].pat, *sj = dfa_cases[i].subj;
+        CHECK(rx_test_dfa(&da, pt, strlen(pt), sj, strlen(sj)) == dfa_cases[i].want);
+        expect_raw_match(__LINE__, pt, sj, strlen(sj), dfa_cases[i].want);
+    }
+
+    char pat[8];
+    const val *o;
+    memcpy(pat, "^a+$", 5);
+    CHECK(call_raw2(regex_match_fn(), pat, 4, "aaa", 3, &o) == BI_OK && o == VAL_TRUE);
+    memcpy(pat, "^b+$", 5);
+    CHECK(call_raw2(regex_match_fn(), pat, 4, "aaa", 3, &o) == BI_OK && o == VAL_FALSE);
+    CHECK(call_raw2(regex_match_fn(), pat, 4, "bb", 2, &o) == BI_OK && o == VAL_TRUE);
+
+    char args[96];
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 200; i++) {
+            /* the test arena is never reset: give each round's values back */
+            arena_mark m = arena_save(&A);
+            snprintf(args, sizeof args, "[\"^p%d$\", \"p%d\"]", i, i);
+            expect(__LINE__, "regex.match", args, "true");
+            snprintf(args, sizeof args, "[\"^p%d$\", \"p%dx\"]", i, i);
+            expect(__LINE__, "regex.match", args, "false");
+            snprintf(args, sizeof args, "[\"p%d*\", [], \"p%dx\"]", i, i);
+            expect(__LINE__, "glob.match", args, "true");
+            arena_restore(&A, m);
+        }
+    }
+    test_regex();
+    rx_cache_release(C.rx_cache);
+    C.rx_cache = NULL;
+}
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+static uint32_t rnd(uint32_t n)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state % n);
+}
+
+static const char *const glob_pieces[] = {"a", "b", "/", ".", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9d\x84\x9e"};
+static const char *const glob_text_junk[] = {"\xff", "\x80", "\xc0\xaf", "\xe2\x82", "\xef\xbf\xbd"};
+
+static void put_piece(char *b, size_t *n, const char *esc)
+{
+    /* pieces are written with \xNN escapes for readability; decode them */
+    for (const char *q = esc; *q;) {
+        if (q[0] == '\\' && q[1] == 'x') {
+            unsigned v;
+            sscanf(q + 2, "%2x", &v);
+            b[(*n)++] = (char)v;
+            q += 4;
+        } else {
+            b[(*n)++] = *q++;
+        }
+    }
+}
+
+/* regex.match's DFA against PCRE2 (the builtin without the pattern
+ * cache, which never takes the DFA): generated patterns of the DFA's
+ * subset — literals, escapes, classes, `.`, groups, `|`, every quantifier
+ * form, lazy or not, anchors — and some just outside it, against random
+ * subjects with '\n' and multi-byte code points. */
+static void gen_rx_alt(char *b, size_t *n, int depth);
+
+static void gen_rx_atom(char *b, size_t *n, int depth)
+{
+    static const char *const atoms[] = {"a",      "b",         "0",     "-",     "_",        ".",
+                                        "\\.",    "\\-",       "\\d",   "\\w",   "\\D",      "\\W",
+                                        "[ab]",   "[^a]",      "[a-c]", "[0-9]", "[\\d]",    "[a-]",
+                                        "[\\w.]", "[^\\d\\n]", "\\s",   "\\n",   "\xc3\xa9", "[^b-z]"};
+    uint32_t r = rnd(depth < 2 ? 30 : 24);
+    if (r >= 24) {
+        const char *open = r % 2 ? "(" : "(?:";
+        memcpy(b + *n, open, strlen(open));
+        *n += strlen(open);
+        gen_rx_alt(b, n, depth + 1);
+        b[(*n)++] = ')';
+        return;
+    }
+    put_piece(b, n, atoms[r]);
+}
+
+static void gen_rx_seq(char *b, size_t *n, int depth)
+{
+    static const char *const quants[] = {"*", "+", "?", "{2}", "{1,3}", "{0,2}", "{2,}", "{0}", "{3,5}"};
+    int items = 1 + (int)rnd(4);
+    for (int i = 0; i < items; i++) {
+        gen_rx_atom(b, n, depth);
+        if (rnd(2)) {
+            const char *q = quants[rnd(sizeof quants / sizeof *quants)];
+            memcpy(b + *n, q, strlen(q));
+            *n += strlen(q);
+            if (rnd(5) == 0)
+                b[(*n)++] = '?';
+        }
+    }
+}
+
+static void gen_rx_alt(char *b, size_t *n, int depth)
+{
+    gen_rx_seq(b, n, depth);
+    while (rnd(4) == 0) {
+        b[(*n)++] = '|';
+        gen_rx_seq(b, n, depth);
+    }
+}
+
+static void test_regex_dfa_differential(void)
+{
+    static unsigned char dmem[1 << 20];
+    arena da;
+    static const char *const subj_pieces[] = {"a", "b", "c", "0", "5",  "-",
+                                              ".", "_", "Z", " ", "\n", "\xc3\xa9"};
+    long runs = 0, trues = 0, mismatches = 0, with_dfa = 0, patterns = 0;
+    for (int g = 0; g < 4000; g++) {
+        char pat[512];
+        size_t pn = 0;
+        if (rnd(5) < 2)
+            pat[pn++] = '^';
+        gen_rx_alt(pat, &pn, 0);
+        if (rnd(5) < 2)
+            pat[pn++] = '$';
+        pat[pn] = '\0';
+        arena_init_fixed(&da, dmem, sizeof dmem);
+        if (rx_test_dfa(&da, pat, pn, "", 0) == -2)
+            continue; /* outside the subset (or PCRE2 would reject it) */
+        patterns++;
+        for (int k = 0; k < 40; k++) {
+            char subj[64];
+            size_t sn = 0;
+            int len = (int)rnd(9);
+            for (int i = 0; i < len; i++)
+                put_piece(subj, &sn, subj_pieces[rnd(sizeof subj_pieces / sizeof *subj_pieces)]);
+            arena_init_fixed(&da, dmem, sizeof dmem);
+            int fast = rx_test_dfa(&da, pat, pn, subj, sn);
+            if (fast == -3)
+                continue;
+            arena_mark m = arena_save(&A);
+            const val *o;
+            bi_status st = call_raw2(regex_match_fn(), pat, pn, subj, sn, &o);
+            int want = st == BI_OK ? o == VAL_TRUE : -1;
+            arena_restore(&A, m);
+            runs++;
+            with_dfa++;
+            trues += want == 1;
+            if (want != fast && mismatches++ < 10)
+                fprintf(stderr, "  regex dfa differential: /%s/ on \"%.*s\": pcre2 %d, dfa %d (%s)\n", pat,
+                        (int)sn, subj, want, fast, C.err_msg);
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(patterns > 1000);
+    CHECK(trues > runs / 10 && trues < runs - runs / 10);
+    (void)with_dfa;
+}
+
+/* The direct glob matcher against the Pike VM: generated globs of
+ * literals (ASCII, 2-, 3- and 4-byte UTF-8, delimiters), `?`, `*`, `**`
+ * and escapes, each against texts made to match it (then sometimes
+ * mutated) and random texts with invalid and overlong UTF-8, under
+ * delimiter sets that include none, multi-byte runes and U+FFFD. */
+static void test_glob_differential(void)
+{
+    static unsigned char gmem[1 << 20];
+    arena ga;
+    arena_init_fixed(&ga, gmem, sizeof gmem);
+    static const int32_t delim_sets[][3] = {
+        {0}, {'/'}, {'.'}, {'/', '.'}, {0xE9}, {0x20AC, '/'}, {0x1D11E}, {0xFFFD}, {'a', 'b'},
+    };
+    static const uint32_t delim_counts[] = {0, 1, 1, 2, 1, 2, 1, 1, 2};
+    const int NSETS = (int)(sizeof delim_counts / sizeof delim_counts[0]);
+    long runs = 0, matches = 0, mismatches = 0;
+    for (int g = 0; g < 3000; g++) {
+        char pat[64];
+        size_t pn = 0;
+        /* token kinds: 0 literal piece, 1 '?', 2 '*', 3 '**', 4 escaped star */
+        int kinds[12], which[12];
+        int nt = 1 + (int)rnd(8);
+        for (int t = 0; t < nt; t++) {
+            uint32_t r = rnd(10);
+            kinds[t] = r < 5 ? 0 : r < 6 ? 1 : r < 8 ? 2 : r < 9 ? 3 : 4;
+            which[t] = (int)rnd(sizeof glob_pieces / sizeof *glob_pieces);
+            if (kinds[t] == 0)
+                put_piece(pat, &pn, glob_pieces[which[t]]);
+            else if (kinds[t] == 1)
+                pat[pn++] = '?';
+            else if (kinds[t] == 2)
+                pat[pn++] = '*';
+            else if (kinds[t] == 3)
+                pat[pn++] = '*', pat[pn++] = '*';
+            else
+                pat[pn++] = '\\', pat[pn++] = '*';
+        }
+        for (int k = 0; k < 30; k++) {
+            char txt[96];
+            size_t tn = 0;
+            if (k % 2 == 0) { /* an instance of the glob */
+                for (int t = 0; t < nt; t++) {
+                    int reps = kinds[t] == 1   ? 1
+                               : kinds[t] == 2 ? (int)rnd(3)
+                               : kinds[t] == 3 ? (int)rnd(5)
+                                               : 0;
+                    if (kinds[t] == 0)
+                        put_piece(txt, &tn, glob_pieces[which[t]]);
+                    else if (kinds[t] == 4)
+                        txt[tn++] = '*';
+                    for (int r = 0; r < reps; r++)
+                        put_piece(txt, &tn, glob_pieces[rnd(sizeof glob_pieces / sizeof *glob_pieces)]);
+                }
+                if (rnd(3) == 0 && tn > 0) /* mutate one byte */
+                    txt[rnd((uint32_t)tn)] = "ab/.\x80"[rnd(5)];
+            } else {
+                int len = (int)rnd(9);
+                for (int i = 0; i < len; i++) {
+                    if (rnd(6) == 0)
+                        put_piece(txt, &tn,
+                                  glob_text_junk[rnd(sizeof glob_text_junk / sizeof *glob_text_junk)]);
+                    else
+                        put_piece(txt, &tn, glob_pieces[rnd(sizeof glob_pieces / sizeof *glob_pieces)]);
+                }
+            }
+            for (int d = 0; d < NSETS; d++) {
+                arena_reset(&ga);
+                int slow = glob_test_match(&ga, pat, pn, delim_sets[d], delim_counts[d], txt, tn, false);
+                int fast = glob_test_match(&ga, pat, pn, delim_sets[d], delim_counts[d], txt, tn, true);
+                runs++;
+                matches += slow == 1;
+                if (slow < 0 || fast != slow) {
+                    if (mismatches++ < 10)
+                        fprintf(stderr,
+                                "  glob differential: \"%.*s\" delims#%d text \"%.*s\": pike %d, direct %d\n",
+                                (int)pn, pat, d, (int)tn, txt, slow, fast);
+                }
+            }
+        }
+    }
+    CHECK(mismatches == 0);
+    /* the generator must exercise both outcomes substantially */
+    CHECK(matches > runs / 10 && matches < runs - runs / 10);
+}
+
+/* OPA's documented glob.match examples and path-shaped globs like those
+ * of the abac bench, each through both matchers. */
+static void test_glob_pinned(void)
+{
+    static unsigned char gmem[1 << 16];
+    arena ga;
+    arena_init_fixed(&ga, gmem, sizeof gmem);
+    static const struct {
+        const char *pat, *txt;
+        int32_t delim; /* -1: null delimiters */
+        int want;
+    } cases[] = {
+        {"*.github.com", "api.github.com", '.', 1},
+        {"*.github.com", "api.cdn.github.com", '.', 0},
+        {"*hub.com", "api.cdn.github.com", -1, 1},
+        {"*:github:com", "api:github:com", ':', 1},
+        {"api.**.com", "api.github.com", '.', 1},
+        {"api.**.com", "api.cdn.github.com", '.', 1},
+        {"?at", "cat", '.', 1},
+        {"?at", "at", '.', 0},
+        {"/finance/**", "/payments/batches/2024-05-01", '/', 0},
+        {"/shared/*/reports/**", "/payments/batches/2024-05-01", '/', 0},
+        {"/payments/batches/*", "/payments/batches/2024-05-01", '/', 1},
+        {"/payments/batches/*", "/payments/batches/2024/05", '/', 0},
+        {"/payments/**", "/payments/batches/2024/05", '/', 1},
+        {"/shared/*/reports/**", "/shared/x/reports/q1/a", '/', 1},
+        {"/shared/*/reports/**", "/shared/x/y/reports/q1", '/', 0},
+        {"**/*.go", "src/a/b.go", '/', 1},
+        {"**/*.go", "b.go", '/', 0},
+        {"**.go", "b.go", '/', 1},
+        {"a*b*c", "a/b/c", '/', 0},
+        {"a**b*c", "a/b/c", '/', 0},
+        {"a**b*c", "a/x/bxc", '/', 1},
+        {"a**b*c", "a/bx/b/xc", '/', 0},
+        {"a*/b", "ab/b", '/', 1},
+        {"", "", '/', 1},
+        {"", "a", '/', 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int32_t d = cases[i].delim;
+        uint32_t nd = d < 0 ? 0 : 1;
+        for (int fast = 0; fast < 2; fast++) {
+            arena_reset(&ga);
+            int got = glob_test_match(&ga, cases[i].pat, strlen(cases[i].pat), &d, nd, cases[i].txt,
+                                      strlen(cases[i].txt), fast);
+            CHECK(got == cases[i].want);
+            if (got != cases[i].want)
+                fprintf(stderr, "  glob.match(%s, %s): %s got %d\n", cases[i].pat, cases[i].txt,
+                        fast ? "direct" : "pike", got);
+        }
+    }
+}
+
 int main(void)
 {
     arena_init_fixed(&A, mem, sizeof mem);
@@ -672,5 +1066,10 @@ int main(void)
     test_regex_limits();
     test_glob();
     test_glob_cached();
+    test_glob_pinned();
+    test_regex_subjects();
+    test_regex_cached();
+    test_regex_dfa_differential();
+    test_glob_differential();
     return TEST_SUMMARY();
 }
