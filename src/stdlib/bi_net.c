@@ -515,31 +515,51 @@ static unsigned hex_plus1(char c)
     return hex_digit_plus1[(unsigned char)c];
 }
 
-/* IPv6 of hex groups (1-4 digits) separated by ':', with at most one "::"
- * that stands for at least one zero group, as netip reads it. Returns the
- * first byte after it, or NULL. A following '.' (embedded dotted quad) or
- * '%' (zone) makes the caller's end check fail: the general path. */
+/* One group of 1-4 hex digits into *group. Returns the byte after it, or
+ * NULL (no digit, or a fifth one). Byte k is read only after byte k-1
+ * was a digit, so never past the NUL. */
+static const char *hex_group(const char *p, unsigned *group)
+{
+    unsigned d = hex_plus1(p[0]);
+    if (!d)
+        return NULL;
+    unsigned v = d - 1;
+    for (int k = 1; k < 4; k++) {
+        d = hex_plus1(p[k]);
+        if (!d) {
+            *group = v;
+            return p + k;
+        }
+        v = v << 4 | (d - 1);
+    }
+    if (hex_plus1(p[4]))
+        return NULL;
+    *group = v;
+    return p + 4;
+}
+
+/* IPv6 of hex groups separated by ':', with at most one "::" that stands
+ * for at least one zero group, as netip reads it. Returns the first byte
+ * after it, or NULL. A following '.' (embedded dotted quad) or '%' (zone)
+ * makes the caller's end check fail: the general path. */
 static const char *v6_scan(const char *p, u128 *out)
 {
-    uint16_t group[8];
+    unsigned group[8];
     int count = 0, ellipsis = -1;
+    bool more = true;
     if (p[0] == ':') {
         if (p[1] != ':')
             return NULL;
         ellipsis = 0;
         p += 2;
+        more = hex_plus1(*p) != 0;
     }
-    while (hex_plus1(*p)) {
-        unsigned v = 0, d;
-        int digits = 0;
-        for (; (d = hex_plus1(*p)) != 0; p++, digits++) {
-            if (digits == 4)
-                return NULL;
-            v = v << 4 | (d - 1);
-        }
+    while (more) {
         if (count == 8)
             return NULL;
-        group[count++] = (uint16_t)v;
+        p = hex_group(p, &group[count++]);
+        if (!p)
+            return NULL;
         if (*p != ':')
             break;
         if (p[1] == ':') {
@@ -547,10 +567,9 @@ static const char *v6_scan(const char *p, u128 *out)
                 return NULL;
             ellipsis = count;
             p += 2;
-        } else if (hex_plus1(p[1])) {
-            p++;
+            more = hex_plus1(*p) != 0;
         } else {
-            return NULL; /* a trailing or doubled-up ':' */
+            p++; /* a group must follow */
         }
     }
     if (ellipsis < 0 ? count != 8 : count == 8)
