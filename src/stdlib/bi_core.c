@@ -1140,7 +1140,8 @@ bi_status bi_object_get(bi_ctx *ctx, const val *const *args, const val **out)
     if (obj->type != V_OBJ)
         return bi_type_fail(ctx, "object.get", 1, "object", obj);
     if (key->type != V_ARR) {
-        const val *v = val_obj_get(obj, key);
+        /* A string key, the common case, goes straight to the string lookup. */
+        const val *v = key->type == V_STR ? val_obj_get_str(obj, key->u.s, key->len) : val_obj_get(obj, key);
         *out = v ? v : dflt;
         return BI_OK;
     }

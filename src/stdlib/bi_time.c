@@ -1616,18 +1616,30 @@ bi_status bi_time_parse_ns(bi_ctx *ctx, const val *const *args, const val **out)
     return parse_with_layout(ctx, name, layout, ln, args[1], out);
 }
 
-/* Digits s[0..n) as a number; false unless all are ASCII digits. */
-static bool fixed_digits(const char *s, int n, int *out)
+/* Two ASCII digits as a number, or -1. */
+static int two_digits(const char *s)
 {
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
+    unsigned tens = (unsigned)(unsigned char)s[0] - '0', ones = (unsigned)(unsigned char)s[1] - '0';
+    if (tens > 9 || ones > 9)
+        return -1;
+    return (int)(tens * 10 + ones);
 }
+
+/* days_from_civil for years 0..9999, in unsigned arithmetic (division by
+ * constants without sign fix-ups). Years are counted from 400 years
+ * earlier so the year before Jan 1 is never negative; 146097 days (one
+ * 400-year era) take that back off. */
+static int64_t days_from_civil_4digit(unsigned year, int month, int day, bool leap)
+{
+    unsigned before = year + 399; /* whole years from 0001 to year+400 */
+    int64_t days_to_year = (int64_t)(before * 365u + before / 4 - before / 100 + before / 400) - 146097;
+    int yday = days_before_month[month - 1] + (month > 2 && leap) + day - 1;
+    return days_to_year + yday - 719162; /* 0001-01-01 .. 1970-01-01 */
+}
+
+/* 10^(9-k): scales k fractional digits to nanoseconds. */
+static const int32_t frac_scale[10] = {1000000000, 100000000, 10000000, 1000000, 100000,
+                                       10000,      1000,      100,      10,      1};
 
 /* The canonical RFC 3339 shape, YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM)
  * with every field in range, read without the general layout machinery.
@@ -1636,14 +1648,17 @@ static bool fixed_digits(const char *s, int n, int *out)
  * errors; so this path only ever computes the instant go_parse would. */
 static bool parse_rfc3339_canonical(const char *s, size_t n, gotime *t)
 {
-    int year, month, day, hour, min, sec;
     if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
         return false;
-    if (!fixed_digits(s, 4, &year) || !fixed_digits(s + 5, 2, &month) || !fixed_digits(s + 8, 2, &day) ||
-        !fixed_digits(s + 11, 2, &hour) || !fixed_digits(s + 14, 2, &min) || !fixed_digits(s + 17, 2, &sec))
+    int century = two_digits(s), yy = two_digits(s + 2), month = two_digits(s + 5), day = two_digits(s + 8),
+        hour = two_digits(s + 11), min = two_digits(s + 14), sec = two_digits(s + 17);
+    /* Any -1 makes the OR negative. */
+    if ((century | yy | month | day | hour | min | sec) < 0)
         return false;
-    if (month < 1 || month > 12 || day < 1 || day > days_in_month(month, year) || hour > 23 || min > 59 ||
-        sec > 59)
+    unsigned year = (unsigned)(century * 100 + yy);
+    bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    if (month < 1 || month > 12 || day < 1 || hour > 23 || min > 59 || sec > 59 ||
+        day > days_before_month[month] - days_before_month[month - 1] + (month == 2 && leap))
         return false;
     size_t i = 19;
     int32_t nsec = 0;
@@ -1653,21 +1668,21 @@ static bool parse_rfc3339_canonical(const char *s, size_t n, gotime *t)
             nsec = nsec * 10 + (s[i++] - '0');
         if (i == start || (i < n && s[i] >= '0' && s[i] <= '9'))
             return false; /* no digits, or more than nine: the general path */
-        for (size_t k = i - start; k < 9; k++)
-            nsec *= 10;
+        nsec *= frac_scale[i - start];
     }
     int offset = 0;
     if (i + 1 == n && s[i] == 'Z') {
         offset = 0;
     } else if (i + 6 == n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
-        int oh, om;
-        if (!fixed_digits(s + i + 1, 2, &oh) || !fixed_digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
+        int oh = two_digits(s + i + 1), om = two_digits(s + i + 4);
+        if (oh < 0 || om < 0 || oh > 23 || om > 59)
             return false;
         offset = (oh * 60 + om) * 60 * (s[i] == '-' ? -1 : 1);
     } else {
         return false;
     }
-    t->sec = days_from_civil(year, month, day) * SEC_PER_DAY + hour * 3600 + min * 60 + sec - offset;
+    t->sec =
+        days_from_civil_4digit(year, month, day, leap) * SEC_PER_DAY + hour * 3600 + min * 60 + sec - offset;
     t->nsec = nsec;
     return true;
 }
