@@ -376,6 +376,193 @@ static void decimal_from_u128(u128 r, int point, num_decimal *out)
             out->mant = out->mant * 10 + (uint64_t)(out->digits[i] - '0');
 }
 
+/* ---- short answers first ------------------------------------------------ */
+
+/* m·10^exp10 (m > 0) as a num_decimal without trailing zeros. */
+static void decimal_from_u64(uint64_t m, int exp10, num_decimal *out)
+{
+    while (m % 10 == 0) {
+        m /= 10;
+        exp10++;
+    }
+    int n = u64_digits(m, 0, out->digits);
+    out->ndigits = n;
+    out->point = n + exp10;
+    out->mant = m;
+}
+
+/* The shortest digits of a = x > 0 (binary exponent be: 2^be <= a <
+ * 2^(be+1)) when they number at most `digits`, found with one probe.
+ *
+ * Why one probe suffices: the rounding interval of a float with a p-bit
+ * mantissa is at most 2^(1-p) of its value wide, and when that is narrower
+ * than the spacing of `digits`-digit decimals (10^(1-digits) relative: 15
+ * digits for p = 53, 18 for p = 64) at most one decimal of that many
+ * digits or fewer reads back. So if the shortest has at most `digits`
+ * digits, it is the only candidate, and it is the nearest integer to
+ * a·10^k, with k chosen to give a·10^k `digits` digits: it lies within
+ * half the interval (0.12 units at most) of the exact product, and the
+ * long double product is within 10^digits·2^-64 (0.06 units at most) of
+ * exact, so rounding the computed product finds it (a rounding boundary
+ * is 0.5 away). The exact read-back then proves it; when it fails the
+ * shortest is longer and the caller searches. */
+#if NUMCONV_LD_EXACT
+static bool probe_candidate(long double a, int be, int digits, uint64_t *m, int *k)
+{
+    /* floor(log10(a)) is est or est + 1 */
+    int est = floor_log10_pow2(be);
+    int kk = digits - 1 - est;
+    if (kk > SCALE_MAX || kk < -SCALE_MAX)
+        return false;
+    long double top = pow10_ldbl[digits], t = kk >= 0 ? a * pow10_ldbl[kk] : a / pow10_ldbl[-kk];
+    if (t + 0.5L > top) { /* est was one low: one digit too many */
+        if (--kk < -SCALE_MAX)
+            return false;
+        t = kk >= 0 ? a * pow10_ldbl[kk] : a / pow10_ldbl[-kk];
+    }
+    *m = (uint64_t)(t + 0.5L); /* t < 10^19, exact sum (t < 2^64) */
+    *k = kk;
+    return *m != 0;
+}
+#endif
+
+static bool shortest_double_probe(double a, int be, num_decimal *out)
+{
+#if NUMCONV_LD_EXACT
+    uint64_t m;
+    int k;
+    double back;
+    if (!probe_candidate(a, be, DBL_DIG, &m, &k) || !num_scaled_to_double(m, -k, &back) || back != a)
+        return false;
+    decimal_from_u64(m, -k, out);
+    return true;
+#else
+    (void)a, (void)be, (void)out;
+    return false;
+#endif
+}
+
+static bool shortest_ldouble_probe(long double a, int be, num_decimal *out)
+{
+#if NUMCONV_LD_EXACT && LDBL_MANT_DIG == 64
+    uint64_t m;
+    int k;
+    long double back;
+    if (!probe_candidate(a, be, 18, &m, &k) || !num_scaled_to_ldouble(m, -k, &back) || back != a)
+        return false;
+    decimal_from_u64(m, -k, out);
+    return true;
+#else
+    (void)a, (void)be, (void)out;
+    return false;
+#endif
+}
+
+static u128 pow10_u128(int j)
+{
+    return j <= 19 ? (u128)pow10_u64[j] : (u128)pow10_u64[19] * pow10_u64[j - 19];
+}
+
+/* Shortest digits of x = M·2^E (P-bit mantissa, top bit set) read off its
+ * rounding interval, the way Go's roundShortest walks it.
+ *
+ * At a scale 10^s that gives x max_digits or max_digits + 1 integer
+ * digits, [A, B] are the integers inside the interval (which is then at
+ * least one unit wide, so A <= B). The shortest decimals are the
+ * multiples of the largest 10^j that has a multiple in [A, B]; B - (B mod
+ * 10^j) is one, and the answer is whichever of the two multiples around x
+ * (the truncation and the round-up of its digits) is in the interval,
+ * the nearer when both are. Everything is exact integer arithmetic in 128
+ * bits (v·5^s < 2^127 for s <= 26). Declines (false) outside that range
+ * and on an exact tie between the two nearest, which the caller's search
+ * settles. */
+static bool shortest_interval(uint64_t M, int E, int P, bool narrow_below, int max_digits, num_decimal *out)
+{
+    int s = max_digits - 1 - floor_log10_pow2(E + P - 1);
+    if (s < 0 || s > 26)
+        return false;
+    bool even = (M & 1) == 0;
+    /* x and its interval's ends in units of 2^(E-2), times 5^s; the value
+     * at the scale is that times 2^t */
+    u128 f5 = pow5[s], vx = (u128)M << 2;
+    u128 nx = vx * f5, nlo = (vx - (narrow_below ? 1 : 2)) * f5, nhi = (vx + 2) * f5;
+    int t = E - 2 + s;
+    u128 q, rem = 0, A, B;
+    int g = 0; /* x·10^s = q + rem/2^g */
+    if (t >= 0) {
+        if (bitlen128(nhi) + t > 127)
+            return false;
+        q = nx << t;
+        A = (nlo << t) + (even ? 0 : 1);
+        B = (nhi << t) - (even ? 0 : 1);
+    } else {
+        g = -t;
+        if (g > 120)
+            return false;
+        u128 mask = ((u128)1 << g) - 1;
+        q = nx >> g;
+        rem = nx & mask;
+        A = (nlo >> g) + ((nlo & mask) != 0 || !even ? 1 : 0);
+        B = (nhi >> g) - ((nhi & mask) == 0 && !even ? 1 : 0);
+    }
+    if (A > B || B - A > UINT64_MAX / 4 || q > B || q + 1 < A)
+        return false;
+    u128 w = B - A;
+    /* the largest j with B mod 10^j <= w; m = B mod 10^j */
+    uint64_t r = B <= UINT64_MAX ? (uint64_t)B % pow10_u64[19] : (uint64_t)(B % pow10_u64[19]);
+    uint64_t p = 1;
+    u128 m = 0;
+    int j = 0;
+    while (j < 19) {
+        u128 next = m + (u128)(r % 10) * p;
+        if (next > w)
+            break;
+        m = next;
+        r /= 10;
+        p *= 10;
+        j++;
+    }
+    while (j >= 19 && j < 38) {
+        u128 next = B % pow10_u128(j + 1);
+        if (next > w)
+            break;
+        m = next;
+        j++;
+    }
+    u128 p10 = pow10_u128(j), bq = B - q, a; /* a = q mod 10^j; B - q <= w + 1 */
+    if (bq <= m) {
+        a = m - bq;
+    } else {
+        u128 d = bq - m, dm = d < p10 ? d : (u128)((uint64_t)d % (uint64_t)p10);
+        a = dm ? p10 - dm : 0;
+    }
+    u128 down = q - a, up = down + p10;
+    /* compare the distances x - down = a + f and up - x = 10^j - a - f,
+     * f = rem/2^g in [0, 1): down is nearer when 2a + 2f < 10^j */
+    int nearer; /* < 0: down, > 0: up, 0: tie */
+    if (2 * a + 1 < p10)
+        nearer = -1;
+    else if (2 * a > p10)
+        nearer = 1;
+    else if (2 * a == p10)
+        nearer = rem ? 1 : 0;
+    else /* 2a = 10^j - 1: compare 2f with 1 */
+        nearer = g == 0 || rem < ((u128)1 << (g - 1)) ? -1 : rem > ((u128)1 << (g - 1)) ? 1 : 0;
+    if (nearer == 0)
+        return false;
+    u128 c = nearer < 0 ? down : up;
+    if (c < A || c > B) {
+        c = nearer < 0 ? up : down;
+        if (c < A || c > B)
+            return false;
+    }
+    int nd = 1;
+    while (nd < 39 && c >= pow10_u128(nd))
+        nd++;
+    decimal_from_u128(c, nd - s, out);
+    return true;
+}
+
 /* The decimal of p digits nearest x = M·2^E (k its decimal exponent),
  * rounded half to even as printf does, and whether it reads back as x:
  * whether it lies inside x's rounding interval, which reaches half an ulp
@@ -473,7 +660,9 @@ void num_shortest_double(double x, num_decimal *out)
         int e;
         double m = frexp(a, &e); /* a = m·2^e, m in [0.5, 1) */
         uint64_t M = (uint64_t)ldexp(m, 53);
-        if (shortest_fast(M, e - 53, 53, a > DBL_MIN, 17, out))
+        bool narrow = a > DBL_MIN && M == (uint64_t)1 << 52;
+        if (shortest_double_probe(a, e - 1, out) || shortest_interval(M, e - 53, 53, narrow, 17, out) ||
+            shortest_fast(M, e - 53, 53, a > DBL_MIN, 17, out))
             return;
     }
     /* libc: 17 significant digits always read back. For a normal double,
@@ -498,7 +687,9 @@ void num_shortest_ldouble(long double x, num_decimal *out)
         int e;
         long double m = frexpl(a, &e);
         uint64_t M = (uint64_t)ldexpl(m, 64);
-        if (shortest_fast(M, e - 64, 64, a > LDBL_MIN, 21, out))
+        bool narrow = a > LDBL_MIN && M == (uint64_t)1 << 63;
+        if (shortest_ldouble_probe(a, e - 1, out) || shortest_interval(M, e - 64, 64, narrow, 21, out) ||
+            shortest_fast(M, e - 64, 64, a > LDBL_MIN, 21, out))
             return;
     }
 #endif
