@@ -174,34 +174,34 @@ static bool text_scaled(const char *s, size_t n, bool *neg, uint64_t *mant, int 
     uint64_t m = 0;
     int nd = 0; /* significant digits taken into m */
     long e = 0; /* decimal exponent of m */
-    bool any = false, dot = false;
-    for (; i < n; i++) {
-        char c = s[i];
-        if (c == '.') {
-            if (dot)
-                return false;
-            dot = true;
-            continue;
-        }
-        if (c < '0' || c > '9')
-            break;
-        any = true;
-        if (nd == 0 && c == '0') {
-            if (dot)
-                e--;
-            continue;
-        }
+    size_t begin = i;
+    while (i < n && s[i] == '0')
+        i++;
+    for (; i < n && (unsigned)(s[i] - '0') < 10; i++) {
         if (nd < 19) {
-            m = m * 10 + (uint64_t)(c - '0');
+            m = m * 10 + (uint64_t)(s[i] - '0');
             nd++;
-            if (dot)
-                e--;
         } else {
-            if (!dot)
-                e++; /* a digit past the 19th only scales m */
-            if (c != '0')
-                *truncated = true;
+            e++; /* a digit past the 19th only scales m */
+            *truncated |= s[i] != '0';
         }
+    }
+    bool any = i > begin;
+    if (i < n && s[i] == '.') {
+        begin = ++i;
+        if (nd == 0)
+            for (; i < n && s[i] == '0'; i++)
+                e--;
+        for (; i < n && (unsigned)(s[i] - '0') < 10; i++) {
+            if (nd < 19) {
+                m = m * 10 + (uint64_t)(s[i] - '0');
+                nd++;
+                e--;
+            } else {
+                *truncated |= s[i] != '0';
+            }
+        }
+        any |= i > begin;
     }
     if (!any)
         return false;
@@ -338,20 +338,36 @@ static int floor_log10_pow2(int e)
     return (int)(p >= 0 ? p >> 18 : -((-p + (1 << 18) - 1) >> 18));
 }
 
+/* "00" "01" ... "99": two digits per division. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 /* Decimal digits of v, most significant first; returns the count. With
  * width > 0, left-padded with zeros to exactly width digits. */
 static int u64_digits(uint64_t v, int width, char *out)
 {
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n < width)
-        tmp[n++] = '0';
-    for (int i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
+    int n = 1;
+    while (n < 20 && v >= pow10_u64[n])
+        n++;
+    if (n < width)
+        n = width;
+    int i = n;
+    while (v >= 100) {
+        uint64_t q = v / 100;
+        i -= 2;
+        memcpy(out + i, digit_pairs + 2 * (v - q * 100), 2);
+        v = q;
+    }
+    if (v >= 10) {
+        i -= 2;
+        memcpy(out + i, digit_pairs + 2 * v, 2);
+    } else {
+        out[--i] = (char)('0' + v);
+    }
+    while (i > 0)
+        out[--i] = '0';
     return n;
 }
 
@@ -378,10 +394,19 @@ static void decimal_from_u128(u128 r, int point, num_decimal *out)
 
 /* ---- short answers first ------------------------------------------------ */
 
-/* m·10^exp10 (m > 0) as a num_decimal without trailing zeros. */
+/* m·10^exp10 (m > 0) as a num_decimal without trailing zeros. A probe's
+ * m often ends in a dozen zeros; they go four at a time. */
 static void decimal_from_u64(uint64_t m, int exp10, num_decimal *out)
 {
-    while (m % 10 == 0) {
+    while (m % 10000 == 0) {
+        m /= 10000;
+        exp10 += 4;
+    }
+    if (m % 100 == 0) {
+        m /= 100;
+        exp10 += 2;
+    }
+    if (m % 10 == 0) {
         m /= 10;
         exp10++;
     }
@@ -426,34 +451,95 @@ static bool probe_candidate(long double a, int be, int digits, uint64_t *m, int 
 }
 #endif
 
-static bool shortest_double_probe(double a, int be, num_decimal *out)
+/* a = M·2^E > 0, normal: M has its top bit at 52 (double) or 63 (long
+ * double). Read from the encoding: frexp and ldexp are library calls that
+ * cost more than the rest of a short conversion. */
+static void double_parts(double a, uint64_t *M, int *E)
+{
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    *M = (bits & (((uint64_t)1 << 52) - 1)) | (uint64_t)1 << 52;
+    *E = (int)((bits >> 52) & 0x7ff) - 1075;
+}
+
+#if LDBL_MANT_DIG == 64
+static void ldouble_parts(long double a, uint64_t *M, int *E)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    /* x87 extended: 64-bit mantissa with an explicit integer bit, then
+     * sign and a 15-bit exponent biased by 16383 */
+    unsigned char b[sizeof a];
+    uint16_t se;
+    memcpy(b, &a, sizeof a);
+    memcpy(M, b, 8);
+    memcpy(&se, b + 8, 2);
+    *E = (int)(se & 0x7fff) - 16383 - 63;
+#else
+    int e;
+    *M = (uint64_t)ldexpl(frexpl(a, &e), 64);
+    *E = e - 64;
+#endif
+}
+#endif
+
+void num_decimal_from_scaled(uint64_t mant, int exp10, num_decimal *out)
+{
+    decimal_from_u64(mant, exp10, out);
+}
+
+static bool double_short_scaled(double a, int be, uint64_t *m, int *exp10)
 {
 #if NUMCONV_LD_EXACT
-    uint64_t m;
     int k;
     double back;
-    if (!probe_candidate(a, be, DBL_DIG, &m, &k) || !num_scaled_to_double(m, -k, &back) || back != a)
+    if (!probe_candidate(a, be, DBL_DIG, m, &k) || !num_scaled_to_double(*m, -k, &back) || back != a)
         return false;
-    decimal_from_u64(m, -k, out);
+    *exp10 = -k;
     return true;
 #else
-    (void)a, (void)be, (void)out;
+    (void)a, (void)be, (void)m, (void)exp10;
     return false;
 #endif
 }
 
-static bool shortest_ldouble_probe(long double a, int be, num_decimal *out)
+bool num_double_short_scaled(double x, uint64_t *mant, int *exp10)
+{
+    double a = fabs(x);
+    if (!(a >= DBL_MIN) || a > DBL_MAX)
+        return false;
+    uint64_t M;
+    int E;
+    double_parts(a, &M, &E);
+    return double_short_scaled(a, E + 52, mant, exp10);
+}
+
+static bool ldouble_short_scaled(long double a, int be, uint64_t *m, int *exp10)
 {
 #if NUMCONV_LD_EXACT && LDBL_MANT_DIG == 64
-    uint64_t m;
     int k;
     long double back;
-    if (!probe_candidate(a, be, 18, &m, &k) || !num_scaled_to_ldouble(m, -k, &back) || back != a)
+    if (!probe_candidate(a, be, 18, m, &k) || !num_scaled_to_ldouble(*m, -k, &back) || back != a)
         return false;
-    decimal_from_u64(m, -k, out);
+    *exp10 = -k;
     return true;
 #else
-    (void)a, (void)be, (void)out;
+    (void)a, (void)be, (void)m, (void)exp10;
+    return false;
+#endif
+}
+
+bool num_ldouble_short_scaled(long double x, uint64_t *mant, int *exp10)
+{
+#if LDBL_MANT_DIG == 64
+    long double a = fabsl(x);
+    if (!(a >= LDBL_MIN) || a > LDBL_MAX)
+        return false;
+    uint64_t M;
+    int E;
+    ldouble_parts(a, &M, &E);
+    return ldouble_short_scaled(a, E + 63, mant, exp10);
+#else
+    (void)x, (void)mant, (void)exp10;
     return false;
 #endif
 }
@@ -656,13 +742,16 @@ static void decimal_from_e_text(const char *e, num_decimal *out)
 void num_shortest_double(double x, num_decimal *out)
 {
     double a = fabs(x);
-    if (a >= DBL_MIN) {
-        int e;
-        double m = frexp(a, &e); /* a = m·2^e, m in [0.5, 1) */
-        uint64_t M = (uint64_t)ldexp(m, 53);
+    if (a >= DBL_MIN && a <= DBL_MAX) {
+        uint64_t M, m;
+        int E, e10;
+        double_parts(a, &M, &E);
+        if (double_short_scaled(a, E + 52, &m, &e10)) {
+            decimal_from_u64(m, e10, out);
+            return;
+        }
         bool narrow = a > DBL_MIN && M == (uint64_t)1 << 52;
-        if (shortest_double_probe(a, e - 1, out) || shortest_interval(M, e - 53, 53, narrow, 17, out) ||
-            shortest_fast(M, e - 53, 53, a > DBL_MIN, 17, out))
+        if (shortest_interval(M, E, 53, narrow, 17, out) || shortest_fast(M, E, 53, a > DBL_MIN, 17, out))
             return;
     }
     /* libc: 17 significant digits always read back. For a normal double,
@@ -683,13 +772,16 @@ void num_shortest_ldouble(long double x, num_decimal *out)
 {
     long double a = fabsl(x);
 #if LDBL_MANT_DIG == 64
-    if (a >= LDBL_MIN) {
-        int e;
-        long double m = frexpl(a, &e);
-        uint64_t M = (uint64_t)ldexpl(m, 64);
+    if (a >= LDBL_MIN && a <= LDBL_MAX) {
+        uint64_t M, m;
+        int E, e10;
+        ldouble_parts(a, &M, &E);
+        if (ldouble_short_scaled(a, E + 63, &m, &e10)) {
+            decimal_from_u64(m, e10, out);
+            return;
+        }
         bool narrow = a > LDBL_MIN && M == (uint64_t)1 << 63;
-        if (shortest_ldouble_probe(a, e - 1, out) || shortest_interval(M, e - 64, 64, narrow, 21, out) ||
-            shortest_fast(M, e - 64, 64, a > LDBL_MIN, 21, out))
+        if (shortest_interval(M, E, 64, narrow, 21, out) || shortest_fast(M, E, 64, a > LDBL_MIN, 21, out))
             return;
     }
 #endif
