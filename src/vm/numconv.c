@@ -713,6 +713,8 @@ static bool shortest_fast(uint64_t M, int E, int P, bool above_min_normal, int m
     }
     if (!found && !reads_back(&c, hi, &best, &ok))
         return false;
+    if (hi < 1 || hi > SCALE_MAX) /* max_digits is at most 21: never, but it bounds pow5[hi] */
+        return false;
     /* best is in [10^(hi-1), 10^hi]; 10^hi means x rounded up to 10^(k+1) */
     decimal_from_u128(best, c.k + 1 + (best == (u128)pow5[hi] << hi ? 1 : 0), out);
     return true;
