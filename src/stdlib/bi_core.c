@@ -234,6 +234,11 @@ static long double num_ld(arena *a, const val *x)
     /* the double's shortest digits, read at long double precision */
     if (x->u.d == 0 || !isfinite(x->u.d))
         return (long double)x->u.d;
+    uint64_t m;
+    int e10;
+    if ((val_float_hint(x, &m, &e10) || num_double_short_scaled(x->u.d, &m, &e10)) &&
+        num_scaled_to_ldouble(m, e10, &v))
+        return x->u.d < 0 ? -v : v;
     num_decimal nd;
     num_shortest_double(x->u.d, &nd);
     if (nd.ndigits <= 19 && num_scaled_to_ldouble(nd.mant, nd.point - nd.ndigits, &v))
@@ -271,19 +276,38 @@ static const val *num_from_ld(arena *a, long double x)
     bool integral = x == truncl(x);
     if (integral && x >= -9223372036854775808.0L && x < 9223372036854775808.0L)
         return v_int(a, (int64_t)x);
+    bool neg = x < 0;
+    double d;
+    uint64_t m;
+    int e10;
+    /* the common case, a short fraction, without producing digits */
+    if (!integral && num_ldouble_short_scaled(x, &m, &e10)) {
+        while (m % 1000 == 0) {
+            m /= 1000;
+            e10 += 3;
+        }
+        if (m % 100 == 0) {
+            m /= 100;
+            e10 += 2;
+        } else if (m % 10 == 0) {
+            m /= 10;
+            e10++;
+        }
+        if (m < 1000000000000000ull && num_scaled_to_double(m, e10, &d) && isfinite(d) && d >= DBL_MIN)
+            return v_float_dec(a, neg ? -d : d, m, e10);
+    }
     num_decimal sd;
     num_shortest_ldouble(x, &sd);
-    bool neg = x < 0;
     /* v_num_text's rule for a fraction of at most DBL_DIG digits in the
      * normal range (a double holds it exactly as written), without writing
      * the text and reading it back */
-    double d;
     if (!integral && sd.ndigits <= DBL_DIG && num_scaled_to_double(sd.mant, sd.point - sd.ndigits, &d) &&
         isfinite(d) && d >= DBL_MIN)
-        return v_float(a, neg ? -d : d);
+        return v_float_dec(a, neg ? -d : d, sd.mant, sd.point - sd.ndigits);
     long ex = sd.point - 1;
     size_t cap = (size_t)sd.ndigits + (size_t)(ex < 0 ? -ex : ex) + 16;
-    char *buf = arena_alloc(a, cap);
+    char small[64]; /* the text is copied into the value: usually no arena scratch */
+    char *buf = cap <= sizeof small ? small : arena_alloc(a, cap);
     if (!buf)
         return NULL;
     sbuf b;

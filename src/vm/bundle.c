@@ -975,6 +975,7 @@ static bool build_value(loader *L, uint32_t i, const vrec *r, const uint32_t *ch
                 return lfail(L, "value %u: integral float %.17g is not canonical (it is an integer)", i, d);
             slot->nk = NUM_FLOAT;
             slot->u.d = d;
+            val_float_set_hint(slot); /* the format stores only the bits */
             L->vals[i] = slot;
             return true;
         } else {

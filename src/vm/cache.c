@@ -179,7 +179,8 @@ static uint64_t kw_head(const val *v)
 {
     uint64_t nk = v->type == V_NUM ? v->nk : 0;
     uint64_t b = v->type == V_BOOL && v->u.b;
-    return (uint64_t)v->type | nk << 8 | b << 16 | (uint64_t)v->len << 32;
+    uint64_t len = v->type == V_NUM && v->nk == NUM_FLOAT ? 0 : v->len; /* a float's len is its hint */
+    return (uint64_t)v->type | nk << 8 | b << 16 | len << 32;
 }
 
 /* Short strings (most keys and values) are copied with fixed-size moves

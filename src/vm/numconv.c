@@ -174,34 +174,34 @@ static bool text_scaled(const char *s, size_t n, bool *neg, uint64_t *mant, int 
     uint64_t m = 0;
     int nd = 0; /* significant digits taken into m */
     long e = 0; /* decimal exponent of m */
-    bool any = false, dot = false;
-    for (; i < n; i++) {
-        char c = s[i];
-        if (c == '.') {
-            if (dot)
-                return false;
-            dot = true;
-            continue;
-        }
-        if (c < '0' || c > '9')
-            break;
-        any = true;
-        if (nd == 0 && c == '0') {
-            if (dot)
-                e--;
-            continue;
-        }
+    size_t begin = i;
+    while (i < n && s[i] == '0')
+        i++;
+    for (; i < n && (unsigned)(s[i] - '0') < 10; i++) {
         if (nd < 19) {
-            m = m * 10 + (uint64_t)(c - '0');
+            m = m * 10 + (uint64_t)(s[i] - '0');
             nd++;
-            if (dot)
-                e--;
         } else {
-            if (!dot)
-                e++; /* a digit past the 19th only scales m */
-            if (c != '0')
-                *truncated = true;
+            e++; /* a digit past the 19th only scales m */
+            *truncated |= s[i] != '0';
         }
+    }
+    bool any = i > begin;
+    if (i < n && s[i] == '.') {
+        begin = ++i;
+        if (nd == 0)
+            for (; i < n && s[i] == '0'; i++)
+                e--;
+        for (; i < n && (unsigned)(s[i] - '0') < 10; i++) {
+            if (nd < 19) {
+                m = m * 10 + (uint64_t)(s[i] - '0');
+                nd++;
+                e--;
+            } else {
+                *truncated |= s[i] != '0';
+            }
+        }
+        any |= i > begin;
     }
     if (!any)
         return false;
@@ -338,20 +338,36 @@ static int floor_log10_pow2(int e)
     return (int)(p >= 0 ? p >> 18 : -((-p + (1 << 18) - 1) >> 18));
 }
 
+/* "00" "01" ... "99": two digits per division. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 /* Decimal digits of v, most significant first; returns the count. With
  * width > 0, left-padded with zeros to exactly width digits. */
 static int u64_digits(uint64_t v, int width, char *out)
 {
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n < width)
-        tmp[n++] = '0';
-    for (int i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
+    int n = 1;
+    while (n < 20 && v >= pow10_u64[n])
+        n++;
+    if (n < width)
+        n = width;
+    int i = n;
+    while (v >= 100) {
+        uint64_t q = v / 100;
+        i -= 2;
+        memcpy(out + i, digit_pairs + 2 * (v - q * 100), 2);
+        v = q;
+    }
+    if (v >= 10) {
+        i -= 2;
+        memcpy(out + i, digit_pairs + 2 * v, 2);
+    } else {
+        out[--i] = (char)('0' + v);
+    }
+    while (i > 0)
+        out[--i] = '0';
     return n;
 }
 
@@ -374,6 +390,263 @@ static void decimal_from_u128(u128 r, int point, num_decimal *out)
     if (n <= 19)
         for (int i = 0; i < n; i++)
             out->mant = out->mant * 10 + (uint64_t)(out->digits[i] - '0');
+}
+
+/* ---- short answers first ------------------------------------------------ */
+
+/* m·10^exp10 (m > 0) as a num_decimal without trailing zeros. A probe's
+ * m often ends in a dozen zeros; they go four at a time. */
+static void decimal_from_u64(uint64_t m, int exp10, num_decimal *out)
+{
+    while (m % 10000 == 0) {
+        m /= 10000;
+        exp10 += 4;
+    }
+    if (m % 100 == 0) {
+        m /= 100;
+        exp10 += 2;
+    }
+    if (m % 10 == 0) {
+        m /= 10;
+        exp10++;
+    }
+    int n = u64_digits(m, 0, out->digits);
+    out->ndigits = n;
+    out->point = n + exp10;
+    out->mant = m;
+}
+
+/* The shortest digits of a = x > 0 (binary exponent be: 2^be <= a <
+ * 2^(be+1)) when they number at most `digits`, found with one probe.
+ *
+ * Why one probe suffices: the rounding interval of a float with a p-bit
+ * mantissa is at most 2^(1-p) of its value wide, and when that is narrower
+ * than the spacing of `digits`-digit decimals (10^(1-digits) relative: 15
+ * digits for p = 53, 18 for p = 64) at most one decimal of that many
+ * digits or fewer reads back. So if the shortest has at most `digits`
+ * digits, it is the only candidate, and it is the nearest integer to
+ * a·10^k, with k chosen to give a·10^k `digits` digits: it lies within
+ * half the interval (0.12 units at most) of the exact product, and the
+ * long double product is within 10^digits·2^-64 (0.06 units at most) of
+ * exact, so rounding the computed product finds it (a rounding boundary
+ * is 0.5 away). The exact read-back then proves it; when it fails the
+ * shortest is longer and the caller searches. */
+#if NUMCONV_LD_EXACT
+static bool probe_candidate(long double a, int be, int digits, uint64_t *m, int *k)
+{
+    /* floor(log10(a)) is est or est + 1 */
+    int est = floor_log10_pow2(be);
+    int kk = digits - 1 - est;
+    if (kk > SCALE_MAX || kk < -SCALE_MAX)
+        return false;
+    long double top = pow10_ldbl[digits], t = kk >= 0 ? a * pow10_ldbl[kk] : a / pow10_ldbl[-kk];
+    if (t + 0.5L > top) { /* est was one low: one digit too many */
+        if (--kk < -SCALE_MAX)
+            return false;
+        t = kk >= 0 ? a * pow10_ldbl[kk] : a / pow10_ldbl[-kk];
+    }
+    *m = (uint64_t)(t + 0.5L); /* t < 10^19, exact sum (t < 2^64) */
+    *k = kk;
+    return *m != 0;
+}
+#endif
+
+/* a = M·2^E > 0, normal: M has its top bit at 52 (double) or 63 (long
+ * double). Read from the encoding: frexp and ldexp are library calls that
+ * cost more than the rest of a short conversion. */
+static void double_parts(double a, uint64_t *M, int *E)
+{
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    *M = (bits & (((uint64_t)1 << 52) - 1)) | (uint64_t)1 << 52;
+    *E = (int)((bits >> 52) & 0x7ff) - 1075;
+}
+
+#if LDBL_MANT_DIG == 64
+static void ldouble_parts(long double a, uint64_t *M, int *E)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    /* x87 extended: 64-bit mantissa with an explicit integer bit, then
+     * sign and a 15-bit exponent biased by 16383 */
+    unsigned char b[sizeof a];
+    uint16_t se;
+    memcpy(b, &a, sizeof a);
+    memcpy(M, b, 8);
+    memcpy(&se, b + 8, 2);
+    *E = (int)(se & 0x7fff) - 16383 - 63;
+#else
+    int e;
+    *M = (uint64_t)ldexpl(frexpl(a, &e), 64);
+    *E = e - 64;
+#endif
+}
+#endif
+
+void num_decimal_from_scaled(uint64_t mant, int exp10, num_decimal *out)
+{
+    decimal_from_u64(mant, exp10, out);
+}
+
+static bool double_short_scaled(double a, int be, uint64_t *m, int *exp10)
+{
+#if NUMCONV_LD_EXACT
+    int k;
+    double back;
+    if (!probe_candidate(a, be, DBL_DIG, m, &k) || !num_scaled_to_double(*m, -k, &back) || back != a)
+        return false;
+    *exp10 = -k;
+    return true;
+#else
+    (void)a, (void)be, (void)m, (void)exp10;
+    return false;
+#endif
+}
+
+bool num_double_short_scaled(double x, uint64_t *mant, int *exp10)
+{
+    double a = fabs(x);
+    if (!(a >= DBL_MIN) || a > DBL_MAX)
+        return false;
+    uint64_t M;
+    int E;
+    double_parts(a, &M, &E);
+    return double_short_scaled(a, E + 52, mant, exp10);
+}
+
+static bool ldouble_short_scaled(long double a, int be, uint64_t *m, int *exp10)
+{
+#if NUMCONV_LD_EXACT && LDBL_MANT_DIG == 64
+    int k;
+    long double back;
+    if (!probe_candidate(a, be, 18, m, &k) || !num_scaled_to_ldouble(*m, -k, &back) || back != a)
+        return false;
+    *exp10 = -k;
+    return true;
+#else
+    (void)a, (void)be, (void)m, (void)exp10;
+    return false;
+#endif
+}
+
+bool num_ldouble_short_scaled(long double x, uint64_t *mant, int *exp10)
+{
+#if LDBL_MANT_DIG == 64
+    long double a = fabsl(x);
+    if (!(a >= LDBL_MIN) || a > LDBL_MAX)
+        return false;
+    uint64_t M;
+    int E;
+    ldouble_parts(a, &M, &E);
+    return ldouble_short_scaled(a, E + 63, mant, exp10);
+#else
+    (void)x, (void)mant, (void)exp10;
+    return false;
+#endif
+}
+
+static u128 pow10_u128(int j)
+{
+    return j <= 19 ? (u128)pow10_u64[j] : (u128)pow10_u64[19] * pow10_u64[j - 19];
+}
+
+/* Shortest digits of x = M·2^E (P-bit mantissa, top bit set) read off its
+ * rounding interval, the way Go's roundShortest walks it.
+ *
+ * At a scale 10^s that gives x max_digits or max_digits + 1 integer
+ * digits, [A, B] are the integers inside the interval (which is then at
+ * least one unit wide, so A <= B). The shortest decimals are the
+ * multiples of the largest 10^j that has a multiple in [A, B]; B - (B mod
+ * 10^j) is one, and the answer is whichever of the two multiples around x
+ * (the truncation and the round-up of its digits) is in the interval,
+ * the nearer when both are. Everything is exact integer arithmetic in 128
+ * bits (v·5^s < 2^127 for s <= 26). Declines (false) outside that range
+ * and on an exact tie between the two nearest, which the caller's search
+ * settles. */
+static bool shortest_interval(uint64_t M, int E, int P, bool narrow_below, int max_digits, num_decimal *out)
+{
+    int s = max_digits - 1 - floor_log10_pow2(E + P - 1);
+    if (s < 0 || s > 26)
+        return false;
+    bool even = (M & 1) == 0;
+    /* x and its interval's ends in units of 2^(E-2), times 5^s; the value
+     * at the scale is that times 2^t */
+    u128 f5 = pow5[s], vx = (u128)M << 2;
+    u128 nx = vx * f5, nlo = (vx - (narrow_below ? 1 : 2)) * f5, nhi = (vx + 2) * f5;
+    int t = E - 2 + s;
+    u128 q, rem = 0, A, B;
+    int g = 0; /* x·10^s = q + rem/2^g */
+    if (t >= 0) {
+        if (bitlen128(nhi) + t > 127)
+            return false;
+        q = nx << t;
+        A = (nlo << t) + (even ? 0 : 1);
+        B = (nhi << t) - (even ? 0 : 1);
+    } else {
+        g = -t;
+        if (g > 120)
+            return false;
+        u128 mask = ((u128)1 << g) - 1;
+        q = nx >> g;
+        rem = nx & mask;
+        A = (nlo >> g) + ((nlo & mask) != 0 || !even ? 1 : 0);
+        B = (nhi >> g) - ((nhi & mask) == 0 && !even ? 1 : 0);
+    }
+    if (A > B || B - A > UINT64_MAX / 4 || q > B || q + 1 < A)
+        return false;
+    u128 w = B - A;
+    /* the largest j with B mod 10^j <= w; m = B mod 10^j */
+    uint64_t r = B <= UINT64_MAX ? (uint64_t)B % pow10_u64[19] : (uint64_t)(B % pow10_u64[19]);
+    uint64_t p = 1;
+    u128 m = 0;
+    int j = 0;
+    while (j < 19) {
+        u128 next = m + (u128)(r % 10) * p;
+        if (next > w)
+            break;
+        m = next;
+        r /= 10;
+        p *= 10;
+        j++;
+    }
+    while (j >= 19 && j < 38) {
+        u128 next = B % pow10_u128(j + 1);
+        if (next > w)
+            break;
+        m = next;
+        j++;
+    }
+    u128 p10 = pow10_u128(j), bq = B - q, a; /* a = q mod 10^j; B - q <= w + 1 */
+    if (bq <= m) {
+        a = m - bq;
+    } else {
+        u128 d = bq - m, dm = d < p10 ? d : (u128)((uint64_t)d % (uint64_t)p10);
+        a = dm ? p10 - dm : 0;
+    }
+    u128 down = q - a, up = down + p10;
+    /* compare the distances x - down = a + f and up - x = 10^j - a - f,
+     * f = rem/2^g in [0, 1): down is nearer when 2a + 2f < 10^j */
+    int nearer; /* < 0: down, > 0: up, 0: tie */
+    if (2 * a + 1 < p10)
+        nearer = -1;
+    else if (2 * a > p10)
+        nearer = 1;
+    else if (2 * a == p10)
+        nearer = rem ? 1 : 0;
+    else /* 2a = 10^j - 1: compare 2f with 1 */
+        nearer = g == 0 || rem < ((u128)1 << (g - 1)) ? -1 : rem > ((u128)1 << (g - 1)) ? 1 : 0;
+    if (nearer == 0)
+        return false;
+    u128 c = nearer < 0 ? down : up;
+    if (c < A || c > B) {
+        c = nearer < 0 ? up : down;
+        if (c < A || c > B)
+            return false;
+    }
+    int nd = 1;
+    while (nd < 39 && c >= pow10_u128(nd))
+        nd++;
+    decimal_from_u128(c, nd - s, out);
+    return true;
 }
 
 /* The decimal of p digits nearest x = M·2^E (k its decimal exponent),
@@ -440,6 +713,8 @@ static bool shortest_fast(uint64_t M, int E, int P, bool above_min_normal, int m
     }
     if (!found && !reads_back(&c, hi, &best, &ok))
         return false;
+    if (hi < 1 || hi > SCALE_MAX) /* max_digits is at most 21: never, but it bounds pow5[hi] */
+        return false;
     /* best is in [10^(hi-1), 10^hi]; 10^hi means x rounded up to 10^(k+1) */
     decimal_from_u128(best, c.k + 1 + (best == (u128)pow5[hi] << hi ? 1 : 0), out);
     return true;
@@ -469,11 +744,16 @@ static void decimal_from_e_text(const char *e, num_decimal *out)
 void num_shortest_double(double x, num_decimal *out)
 {
     double a = fabs(x);
-    if (a >= DBL_MIN) {
-        int e;
-        double m = frexp(a, &e); /* a = m·2^e, m in [0.5, 1) */
-        uint64_t M = (uint64_t)ldexp(m, 53);
-        if (shortest_fast(M, e - 53, 53, a > DBL_MIN, 17, out))
+    if (a >= DBL_MIN && a <= DBL_MAX) {
+        uint64_t M, m;
+        int E, e10;
+        double_parts(a, &M, &E);
+        if (double_short_scaled(a, E + 52, &m, &e10)) {
+            decimal_from_u64(m, e10, out);
+            return;
+        }
+        bool narrow = a > DBL_MIN && M == (uint64_t)1 << 52;
+        if (shortest_interval(M, E, 53, narrow, 17, out) || shortest_fast(M, E, 53, a > DBL_MIN, 17, out))
             return;
     }
     /* libc: 17 significant digits always read back. For a normal double,
@@ -494,11 +774,16 @@ void num_shortest_ldouble(long double x, num_decimal *out)
 {
     long double a = fabsl(x);
 #if LDBL_MANT_DIG == 64
-    if (a >= LDBL_MIN) {
-        int e;
-        long double m = frexpl(a, &e);
-        uint64_t M = (uint64_t)ldexpl(m, 64);
-        if (shortest_fast(M, e - 64, 64, a > LDBL_MIN, 21, out))
+    if (a >= LDBL_MIN && a <= LDBL_MAX) {
+        uint64_t M, m;
+        int E, e10;
+        ldouble_parts(a, &M, &E);
+        if (ldouble_short_scaled(a, E + 63, &m, &e10)) {
+            decimal_from_u64(m, e10, out);
+            return;
+        }
+        bool narrow = a > LDBL_MIN && M == (uint64_t)1 << 63;
+        if (shortest_interval(M, E, 64, narrow, 21, out) || shortest_fast(M, E, 64, a > LDBL_MIN, 21, out))
             return;
     }
 #endif

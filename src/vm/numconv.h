@@ -31,6 +31,19 @@ typedef struct num_decimal {
  * Go's strconv.FormatFloat(x, 'e', -1, 64) digits. */
 void num_shortest_double(double x, num_decimal *out);
 
+/* The cheap common case of num_shortest_double: when x's shortest digits
+ * number at most 15 (DBL_DIG), x = ±mant·10^exp10 with exactly those
+ * digits (mant may end in zeros). False otherwise, including for zero,
+ * infinities and subnormals. */
+bool num_double_short_scaled(double x, uint64_t *mant, int *exp10);
+
+/* The same for a long double whose shortest digits (at long double
+ * precision) number at most 18. */
+bool num_ldouble_short_scaled(long double x, uint64_t *mant, int *exp10);
+
+/* mant·10^exp10 (mant > 0, trailing zeros allowed) as a num_decimal. */
+void num_decimal_from_scaled(uint64_t mant, int exp10, num_decimal *out);
+
 /* The same for a long double read back at long double precision (the
  * digits of OPA's big.Float.Text('g', -1) at 64-bit precision). */
 void num_shortest_ldouble(long double x, num_decimal *out);

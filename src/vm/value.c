@@ -262,6 +262,19 @@ static void num_write_double(sbuf *b, double d)
     num_write_decimal(b, &nd, d < 0, -6, 21, 1);
 }
 
+static void num_write_float(sbuf *b, const val *x)
+{
+    uint64_t mant;
+    int exp10;
+    if (!val_float_hint(x, &mant, &exp10)) {
+        num_write_double(b, x->u.d);
+        return;
+    }
+    num_decimal nd;
+    num_decimal_from_scaled(mant, exp10, &nd);
+    num_write_decimal(b, &nd, x->u.d < 0, -6, 21, 1);
+}
+
 void json_write_number(sbuf *b, const val *x)
 {
     if (!x || x->type != V_NUM) {
@@ -285,7 +298,7 @@ void json_write_number(sbuf *b, const val *x)
         return;
     }
     case NUM_BIG: sb_put(b, x->u.s, x->len); return;
-    default: num_write_double(b, x->u.d); return;
+    default: num_write_float(b, x); return;
     }
 }
 
@@ -344,6 +357,31 @@ const val *v_int(arena *a, int64_t i)
     return v;
 }
 
+/* Stores mant·10^exp10 as x's hint when it fits (else leaves none). */
+static void float_hint_store(val *x, uint64_t mant, int exp10)
+{
+    if (mant == 0)
+        return;
+    while (mant % 10 == 0) {
+        mant /= 10;
+        exp10++;
+    }
+    if (mant > VAL_HINT_MANT_MAX || exp10 < -VAL_HINT_BIAS || exp10 >= 256 - VAL_HINT_BIAS)
+        return;
+    x->len = (uint32_t)mant;
+    x->flags = (uint16_t)((exp10 + VAL_HINT_BIAS) << VAL_HINT_SHIFT);
+}
+
+void val_float_set_hint(val *x)
+{
+    uint64_t mant;
+    int exp10;
+    x->len = 0;
+    x->flags = 0;
+    if (x->type == V_NUM && x->nk == NUM_FLOAT && num_double_short_scaled(x->u.d, &mant, &exp10))
+        float_hint_store(x, mant, exp10);
+}
+
 const val *v_float(arena *a, double d)
 {
     if (isfinite(d) && d == trunc(d) && d >= -TWO_POW_63 && d < TWO_POW_63)
@@ -352,6 +390,20 @@ const val *v_float(arena *a, double d)
     if (v) {
         v->nk = NUM_FLOAT;
         v->u.d = d;
+        val_float_set_hint(v);
+    }
+    return v;
+}
+
+const val *v_float_dec(arena *a, double d, uint64_t mant, int exp10)
+{
+    if (isfinite(d) && d == trunc(d) && d >= -TWO_POW_63 && d < TWO_POW_63)
+        return v_int(a, (int64_t)d);
+    val *v = val_new(a, V_NUM);
+    if (v) {
+        v->nk = NUM_FLOAT;
+        v->u.d = d;
+        float_hint_store(v, mant, exp10);
     }
     return v;
 }
@@ -478,14 +530,24 @@ const val *v_num_text(arena *a, const char *s, size_t n)
      * it prints back exactly as OPA (which keeps number literals) does. */
     if (d.point > 0 && (int64_t)(d.last - d.first + 1) <= d.point)
         return v_big(a, s, n);
+    size_t sig = d.last - d.first + 1;
+    /* No double's shortest spelling has more than 17 digits: such a text
+     * is kept whatever it rounds to (and strtod is the costly part). */
+    if (sig > DBL_DECIMAL_DIG)
+        return v_big(a, s, n);
     double x = dec_strtod(s, n);
     if (!isfinite(x) || (x == 0 && !d.zero))
         return v_big(a, s, n); /* overflow or underflow: only the text is exact */
-    size_t sig = d.last - d.first + 1;
     /* Up to 15 significant digits always survive a trip through a normal
-     * double (DBL_DIG), so only longer texts need the exact check. */
-    if (sig <= DBL_DIG && fabs(x) >= DBL_MIN)
-        return v_float(a, x);
+     * double (DBL_DIG), so only longer texts need the exact check; and
+     * being the only decimal that short to read back as x, they are its
+     * shortest digits: the hint, for free. */
+    if (sig <= DBL_DIG && fabs(x) >= DBL_MIN) {
+        uint64_t mant = 0;
+        for (size_t i = d.first; i <= d.last; i++)
+            mant = mant * 10 + (uint64_t)(dec_digit(&d, i) - '0');
+        return v_float_dec(a, x, mant, (int)(d.point - (int64_t)sig));
+    }
     return dec_is_shortest_of(&d, x) ? v_float(a, x) : v_big(a, s, n);
 }
 
@@ -725,6 +787,51 @@ static int cmp_double(double x, double y)
     return isnan(x) ? (isnan(y) ? 0 : -1) : 1;
 }
 
+/* A NUM_BIG in plain notation against an int64 (the common mix: a sum
+ * with more digits than a double holds, tested against a limit): its
+ * integer part decides unless it equals the integer. False when the
+ * text has an exponent or an integer part beyond 64 bits. */
+static bool cmp_big_int(const val *big, int64_t i, int *out)
+{
+    const char *s = big->u.s;
+    size_t n = big->len, k = n && s[0] == '-' ? 1 : 0;
+    bool neg = k == 1, frac = false;
+    size_t begin = k;
+    uint64_t ip = 0;
+    for (; k < n && (unsigned)(s[k] - '0') < 10; k++) {
+        if (ip > (UINT64_MAX - 9) / 10)
+            return false;
+        ip = ip * 10 + (uint64_t)(s[k] - '0');
+    }
+    if (k == begin)
+        return false;
+    if (k < n && s[k] == '.')
+        for (k++; k < n && (unsigned)(s[k] - '0') < 10; k++)
+            frac |= s[k] != '0';
+    if (k != n)
+        return false;
+    /* the value is ±(ip + f) with f in [0, 1), f > 0 exactly when frac */
+    if (!neg) {
+        if (i < 0 || ip > (uint64_t)i)
+            *out = 1;
+        else if (ip < (uint64_t)i)
+            *out = -1;
+        else
+            *out = frac ? 1 : 0;
+        return true;
+    }
+    uint64_t mag = i < 0 ? 0 - (uint64_t)i : 0;
+    if (i >= 0)
+        *out = ip == 0 && !frac && i == 0 ? 0 : -1;
+    else if (ip > mag)
+        *out = -1;
+    else if (ip < mag)
+        *out = 1;
+    else
+        *out = frac ? -1 : 0;
+    return true;
+}
+
 static int cmp_number(const val *x, const val *y)
 {
     if (x->nk == NUM_INT && y->nk == NUM_INT)
@@ -736,6 +843,19 @@ static int cmp_number(const val *x, const val *y)
             return -cmp_int_double(y->u.i, x->u.d);
         return cmp_double(x->u.d, y->u.d);
     }
+    int c;
+    if (x->nk == NUM_BIG && y->nk == NUM_INT && cmp_big_int(x, y->u.i, &c))
+        return c;
+    if (y->nk == NUM_BIG && x->nk == NUM_INT && cmp_big_int(y, x->u.i, &c))
+        return -c;
+    /* Rounding to the nearest double is monotonic, so when the two sides'
+     * doubles differ the exact values differ the same way (NaN, from a
+     * malformed text, compares neither way and goes on to the exact path). */
+    double fx = val_to_double(x), fy = val_to_double(y);
+    if (fx < fy)
+        return -1;
+    if (fx > fy)
+        return 1;
     char bx[40], by[40];
     dec dx, dy;
     bool okx = num_as_dec(x, bx, sizeof bx, &dx);

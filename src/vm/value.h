@@ -32,8 +32,9 @@ typedef struct val val;
 struct val {
     uint8_t type;   /* vtype */
     uint8_t nk;     /* numkind, for V_NUM */
-    uint16_t flags; /* VF_* */
-    uint32_t len;   /* V_STR: bytes; V_ARR/V_SET/V_OBJ: element count; NUM_BIG: text bytes */
+    uint16_t flags; /* VF_*; NUM_FLOAT: the decimal hint's exponent (below) */
+    uint32_t len;   /* V_STR: bytes; V_ARR/V_SET/V_OBJ: element count; NUM_BIG: text bytes;
+                       NUM_FLOAT: the decimal hint's significand, 0 for none */
     union {
         bool b;
         int64_t i;
@@ -59,6 +60,28 @@ struct pol_value {
  * VF_WALKED: the index builder has visited this container (shared
  * subtrees are visited once). */
 enum { VF_NONE = 0, VF_HASHED = 1, VF_WALKED = 2 };
+
+/* The decimal hint of a NUM_FLOAT: when len != 0, the double's shortest
+ * round-trip digits (num_shortest_double) are exactly len × 10^e with
+ * e = (flags >> VAL_HINT_SHIFT) - VAL_HINT_BIAS, len having 1 to 9
+ * digits and no trailing zero. It spares the costly binary-to-decimal
+ * step wherever a float is read at OPA's precision or printed. Every
+ * NUM_FLOAT built by the constructors carries it when the digits are that
+ * short; code that builds or copies a NUM_FLOAT val by hand must copy both
+ * fields, call val_float_set_hint, or leave len and flags zero — never
+ * leave a stale hint. The exponent sits clear of the low VF_* bits and of
+ * the bits the VM uses on its own containers, so a stray flags test on a
+ * number cannot misfire. */
+enum { VAL_HINT_SHIFT = 2, VAL_HINT_BIAS = 128, VAL_HINT_MANT_MAX = 999999999 };
+
+static inline bool val_float_hint(const val *x, uint64_t *mant, int *exp10)
+{
+    if (x->nk != NUM_FLOAT || x->len == 0)
+        return false;
+    *mant = x->len;
+    *exp10 = (int)((x->flags >> VAL_HINT_SHIFT) & 0xff) - VAL_HINT_BIAS;
+    return true;
+}
 
 extern const val val_null_c, val_true_c, val_false_c, val_empty_str_c, val_empty_arr_c, val_empty_obj_c,
     val_empty_set_c;
@@ -116,7 +139,12 @@ void pa_free(const pol_alloc *alloc, void *p, size_t n);
 /* ---- constructors (all return NULL when the arena is full) -------------- */
 
 const val *v_int(arena *a, int64_t i);
-const val *v_float(arena *a, double d);                   /* integral doubles within int64 become NUM_INT */
+const val *v_float(arena *a, double d); /* integral doubles within int64 become NUM_INT */
+/* v_float for a d whose shortest digits the caller knows: mant·10^exp10
+ * (trailing zeros allowed) must be exactly num_shortest_double(|d|). */
+const val *v_float_dec(arena *a, double d, uint64_t mant, int exp10);
+/* Computes the hint of a NUM_FLOAT filled in place (len and flags). */
+void val_float_set_hint(val *x);
 const val *v_num_text(arena *a, const char *s, size_t n); /* JSON number text -> best representation */
 const val *v_str(arena *a, const char *s, size_t n);      /* copies */
 const val *v_str_ref(arena *a, const char *s,

@@ -1,6 +1,7 @@
 /* Unit tests for the core builtins (bi_core.c). Expected values come from
  * OPA's conformance cases (folder named in the comments) and OPA's builtin
  * documentation; each call goes through the builtin table by name. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "../test.h"
 #include "stdlib/builtins.h"
+#include "vm/numconv.h"
 
 typedef struct tctx {
     arena a;
@@ -335,6 +337,174 @@ static void test_arithmetic(void)
     OK("floor", J("99"), J("99.99999"));
     OK("floor", J("-2"), J("-1.001"));
     TERR("abs", "abs: operand 1 must be number but got string", J("\"1\""));
+}
+
+/* ---- float results against libc -------------------------------------------- */
+
+static uint64_t arith_rng = 0x853c49e6748fea9bull;
+
+static uint64_t arand(void)
+{
+    arith_rng ^= arith_rng << 13;
+    arith_rng ^= arith_rng >> 7;
+    arith_rng ^= arith_rng << 17;
+    return arith_rng;
+}
+
+/* What OPA's FloatToNumber makes of a result r at 64-bit precision,
+ * derived with libc only: the shortest digits that strtold reads back as
+ * r (printf's correctly rounded %.*Le, shortest first), spelt as
+ * big.Float's Text('g', -1) (plain for exponents -4..5, else d.ddde±XX)
+ * or 'f' for integers, then made a value by v_num_text as OPA's Number. */
+static const val *ref_float_to_number(long double r)
+{
+    if (r == 0)
+        return v_int(&T.a, 0);
+    if (r == truncl(r) && r >= -9223372036854775808.0L && r < 9223372036854775808.0L)
+        return v_int(&T.a, (int64_t)r);
+    char e[64], dig[32], txt[128];
+    long double a = fabsl(r);
+    for (int p = 0; p < 24; p++) {
+        snprintf(e, sizeof e, "%.*Le", p, a);
+        if (strtold(e, NULL) == a)
+            break;
+    }
+    int nd = 0;
+    const char *c = e;
+    for (; *c != 'e'; c++)
+        if (*c != '.')
+            dig[nd++] = *c;
+    while (nd > 1 && dig[nd - 1] == '0')
+        nd--;
+    int x = atoi(c + 1), point = x + 1, n = 0;
+    if (r < 0)
+        txt[n++] = '-';
+    if (r == truncl(r)) {
+        for (int i = 0; i < point; i++)
+            txt[n++] = i < nd ? dig[i] : '0';
+    } else if (x < -4 || x >= 6) {
+        txt[n++] = dig[0];
+        if (nd > 1) {
+            txt[n++] = '.';
+            memcpy(txt + n, dig + 1, (size_t)nd - 1);
+            n += nd - 1;
+        }
+        n += snprintf(txt + n, sizeof txt - (size_t)n, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+    } else if (point <= 0) {
+        txt[n++] = '0';
+        txt[n++] = '.';
+        for (int i = 0; i < -point; i++)
+            txt[n++] = '0';
+        memcpy(txt + n, dig, (size_t)nd);
+        n += nd;
+    } else {
+        for (int i = 0; i < nd || i < point; i++) {
+            if (i == point)
+                txt[n++] = '.';
+            txt[n++] = i < nd ? dig[i] : '0';
+        }
+    }
+    return v_num_text(&T.a, txt, (size_t)n);
+}
+
+/* The same representation: kind, int value, double bits and a correct
+ * decimal hint, or NUM_BIG text. */
+static bool same_number(const val *got, const val *want)
+{
+    if (!got || !want || got->type != V_NUM || got->nk != want->nk)
+        return false;
+    if (got->nk == NUM_INT)
+        return got->u.i == want->u.i;
+    if (got->nk == NUM_BIG)
+        return got->len == want->len && memcmp(got->u.s, want->u.s, got->len) == 0;
+    if (memcmp(&got->u.d, &want->u.d, sizeof got->u.d) != 0)
+        return false;
+    uint64_t mant;
+    int e10;
+    if (!val_float_hint(got, &mant, &e10))
+        return true;
+    num_decimal nd;
+    num_shortest_double(got->u.d, &nd);
+    char m[24];
+    int n = snprintf(m, sizeof m, "%llu", (unsigned long long)mant);
+    return n == nd.ndigits && memcmp(m, nd.digits, (size_t)n) == 0 && e10 == nd.point - nd.ndigits;
+}
+
+/* A decimal of 1..9 significant digits, as policies hold them. */
+static const val *random_short(long double *ld)
+{
+    char t[48];
+    uint64_t m = 1 + arand() % 999999999ull;
+    m >>= arand() % 28;
+    int e = (int)(arand() % 17) - 8;
+    snprintf(t, sizeof t, "%s%llue%d", arand() % 4 ? "" : "-", (unsigned long long)(m ? m : 3), e);
+    *ld = strtold(t, NULL);
+    return v_num_text(&T.a, t, strlen(t));
+}
+
+static void test_float_results(void)
+{
+    static const char *const ops[] = {"plus", "minus", "mul", "div"};
+    int bad = 0;
+    for (int i = 0; i < 40000; i++) {
+        arena_mark mark = arena_save(&T.a);
+        long double x, y;
+        const val *a = random_short(&x), *b = random_short(&y), *out = NULL;
+        int op = (int)(arand() % 4);
+        long double r = op == 0 ? x + y : op == 1 ? x - y : op == 2 ? x * y : x / y;
+        const val *args[2] = {a, b};
+        if (call(__LINE__, ops[op], args, 2, &out) != BI_OK || !same_number(out, ref_float_to_number(r))) {
+            if (bad++ < 5) { /* text() reuses one buffer: a call per operand */
+                fprintf(stderr, "%s(%s, ", ops[op], text(a));
+                fprintf(stderr, "%s) = ", text(b));
+                fprintf(stderr, "%s, want %.21Lg\n", text(out), r);
+            }
+        }
+        /* and what floor, ceil and round make of a fractional result */
+        static const char *const un[] = {"floor", "ceil", "round", "abs"};
+        int u = (int)(arand() % 4);
+        if (out && out->nk == NUM_FLOAT) {
+            long double v = strtold(text(out), NULL); /* the float's shortest digits at 64 bits */
+            long double w = u == 0 ? floorl(v) : u == 1 ? ceill(v) : u == 2 ? roundl(v) : fabsl(v);
+            const val *res = NULL, *arg[1] = {out};
+            if (call(__LINE__, un[u], arg, 1, &res) != BI_OK || !same_number(res, ref_float_to_number(w)))
+                if (bad++ < 5) {
+                    fprintf(stderr, "%s(%s) = ", un[u], text(out));
+                    fprintf(stderr, "%s\n", text(res));
+                }
+        }
+        arena_restore(&T.a, mark);
+    }
+    /* sums of a few amounts, accumulated left to right as OPA does */
+    for (int i = 0; i < 20000; i++) {
+        arena_mark mark = arena_save(&T.a);
+        vbuild v;
+        vb_init(&v, &T.a);
+        long double acc = 0, x;
+        int n = 1 + (int)(arand() % 6);
+        for (int k = 0; k < n; k++) {
+            vb_push(&v, random_short(&x));
+            acc += x;
+        }
+        const val *arr = vb_finish_array(&v), *out = NULL, *args[1] = {arr};
+        bool all_int = true;
+        for (uint32_t k = 0; k < arr->len; k++)
+            all_int &= arr->u.a[k]->nk == NUM_INT;
+        if (!all_int &&
+            (call(__LINE__, "sum", args, 1, &out) != BI_OK || !same_number(out, ref_float_to_number(acc))))
+            if (bad++ < 5) {
+                fprintf(stderr, "sum(%s) = ", text(arr));
+                fprintf(stderr, "%s, want %.21Lg\n", text(out), acc);
+            }
+        arena_restore(&T.a, mark);
+    }
+    CHECK(bad == 0);
+    /* the abac workload's numbers */
+    OKJ("sum", "57450.740000000000002", J("[12500.5, 30000, 9999.99, 4200, 750.25]"));
+    OKJ("div", "5087.5", J("5087500000000"), J("1000000000"));
+    OKJ("floor", "5087", J("5087.5"));
+    OK("gt", T_, J("57450.740000000000002"), J("50000"));
+    OK("lt", F_, J("57450.740000000000002"), J("57450"));
 }
 
 static void test_sets_and_compare(void)
@@ -1356,6 +1526,7 @@ int main(void)
     T.c.arena = &T.a;
     test_table();
     test_arithmetic();
+    test_float_results();
     test_sets_and_compare();
     test_aggregates();
     test_numbers();

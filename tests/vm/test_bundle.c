@@ -24,6 +24,7 @@
 
 #include "../test.h"
 #include "policy.h"
+#include "vm/numconv.h"
 #include "vm/vm.h"
 
 enum { CORRUPTIONS = 1000, HDR_SIZE = 208, NSECT = 7 };
@@ -939,9 +940,91 @@ static void custom_allocator(const unsigned char *file, size_t len)
     free(bad);
 }
 
+/* ---- float hints across save and load ------------------------------------- */
+
+/* Every float under x has either no decimal hint or the right one;
+ * counts the hinted ones. */
+static bool hints_ok(const val *x, int *hinted)
+{
+    uint64_t mant;
+    int e10;
+    switch ((vtype)x->type) {
+    case V_NUM:
+        if (val_float_hint(x, &mant, &e10)) {
+            num_decimal nd;
+            num_shortest_double(x->u.d, &nd);
+            char m[24];
+            int n = snprintf(m, sizeof m, "%llu", (unsigned long long)mant);
+            ++*hinted;
+            return n == nd.ndigits && memcmp(m, nd.digits, (size_t)n) == 0 && e10 == nd.point - nd.ndigits;
+        }
+        return true;
+    case V_ARR:
+    case V_SET:
+        for (uint32_t i = 0; i < x->len; i++)
+            if (!hints_ok(x->u.a[i], hinted))
+                return false;
+        return true;
+    case V_OBJ:
+        for (uint32_t i = 0; i < x->len; i++)
+            if (!hints_ok(x->u.o.v[i], hinted))
+                return false;
+        return true;
+    default: return true;
+    }
+}
+
+/* The file stores a float's bits only; the loader recomputes the hint,
+ * and the loaded bundle prints and computes exactly as the compiled one. */
+static void float_hints(void)
+{
+    static const char policy[] = "package t\n"
+                                 "c := [9999.99, -0.125, 1e19, 0.1, 0.30000000000000004, 1.5e-7]\n"
+                                 "s := sum(data.d)\n"
+                                 "f := floor(data.d[0] / 7)\n";
+    static const char data[] = "{\"d\": [12500.5, 30000, 9999.99, 4200, 750.25, 2.5e-9, 57450.74]}";
+    pol_error err;
+    pol_compiler *cc = pol_compiler_new(NULL);
+    pol_bundle *b = NULL;
+    if (pol_compiler_add_module(cc, "t.rego", policy, strlen(policy), &err) == POL_OK &&
+        pol_compiler_add_data_json(cc, NULL, "data.json", data, strlen(data), &err) == POL_OK &&
+        pol_compiler_add_entrypoint(cc, "data", &err) == POL_OK)
+        b = pol_compiler_build(cc, &err);
+    pol_compiler_free(cc);
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    size_t len = 0;
+    unsigned char *file = save(b, &len);
+    pol_bundle *l = file ? pol_bundle_load(file, len, NULL, &err) : NULL;
+    CHECK(l != NULL);
+    pol_ctx *cb = pol_ctx_new(b, NULL, &err), *cl = l ? pol_ctx_new(l, NULL, &err) : NULL;
+    CHECK(cb && cl);
+    if (cb && cl) {
+        static char t1[4096], t2[4096];
+        int hb = 0, hl = 0;
+        pol_result r1, r2;
+        CHECK(pol_eval_json(cb, 0, NULL, 0, POL_EVAL_NO_INPUT, &r1, &err) == POL_OK);
+        CHECK(r1.value && hints_ok((const val *)r1.value, &hb));
+        pol_value_to_json(r1.value, 0, t1, sizeof t1);
+        CHECK(pol_eval_json(cl, 0, NULL, 0, POL_EVAL_NO_INPUT, &r2, &err) == POL_OK);
+        CHECK(r2.value && hints_ok((const val *)r2.value, &hl));
+        pol_value_to_json(r2.value, 0, t2, sizeof t2);
+        CHECK_STR(t2, t1);
+        CHECK(hb == 9 && hl == hb); /* every float here has 9 digits or fewer; 1e19 is a NUM_BIG */
+        CHECK(strstr(t1, "9999.99") != NULL && strstr(t1, "2.5e-9") != NULL && strstr(t1, "1.5e-7") != NULL);
+    }
+    pol_ctx_free(cb);
+    pol_ctx_free(cl);
+    pol_bundle_release(l);
+    pol_bundle_release(b);
+    free(file);
+}
+
 int main(int argc, char **argv)
 {
     hand_made();
+    float_hints();
     if (argc < 2) {
         fprintf(stderr, "usage: %s BENCH_DIR\n", argv[0]);
         return 2;

@@ -60,8 +60,8 @@ static bool same_repr(const val *x, const val *y, const arena *in)
             return false;
         if (x->nk == NUM_INT)
             return x->u.i == y->u.i;
-        if (x->nk == NUM_FLOAT)
-            return memcmp(&x->u.d, &y->u.d, sizeof x->u.d) == 0;
+        if (x->nk == NUM_FLOAT) /* the bits, and the decimal hint (len, checked above, and flags) */
+            return memcmp(&x->u.d, &y->u.d, sizeof x->u.d) == 0 && x->flags == y->flags;
         return inside(y->u.s, in) && memcmp(x->u.s, y->u.s, x->len) == 0 && y->u.s[y->len] == 0;
     case V_STR:
         if (x->len == 0)
@@ -113,6 +113,8 @@ static const val *every_kind(arena *a)
     vb_init(&arr, a);
     vb_push(&arr, v_float(a, 2.5));
     vb_push(&arr, v_float(a, -0.125));
+    vb_push(&arr, v_float(a, 9999.99));                                 /* a hint with a negative exponent */
+    vb_push(&arr, v_float(a, 0.1 + 0.2));                               /* 17 digits: no hint */
     vb_push(&arr, v_num_text(a, "123456789012345678901234567890", 30)); /* beyond int64: NUM_BIG */
     vb_push(&arr, v_num_text(a, "1e400", 5));                           /* beyond double: NUM_BIG */
     vb_push(&arr, v_int(a, INT64_MIN));
@@ -341,6 +343,16 @@ static void test_keys(pol_bundle *b)
     const val *v1 = every_kind(&a), *v2 = every_kind(&a);
     CHECK(same_key(value_key(c, v1, 1 << 8), value_key(c, v2, 1 << 8)));
     CHECK(!same_key(value_key(c, v1, 1 << 8), value_key(c, v1, 2 << 8)));
+    /* a float's decimal hint is a cache of its digits, not part of the
+     * value: with or without it, one key */
+    val bare;
+    memset(&bare, 0, sizeof bare);
+    bare.type = V_NUM;
+    bare.nk = NUM_FLOAT;
+    bare.u.d = 9999.99;
+    const val *hinted = v_float(&a, 9999.99);
+    CHECK(hinted->len != 0);
+    CHECK(same_key(value_key(c, hinted, 0), value_key(c, &bare, 0)));
     /* no input differs from every input, null included */
     CHECK(!same_key(value_key(c, NULL, 0), value_key(c, VAL_NULL, 0)));
     CHECK(!same_key(value_key(c, &val_empty_arr_c, 0), value_key(c, &val_empty_set_c, 0)));

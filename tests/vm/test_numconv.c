@@ -152,6 +152,17 @@ static void random_decimal(char *buf, size_t cap)
         snprintf(buf, cap, "%s0.%s", sign, digs);
 }
 
+/* A random decimal of 1..9 significant digits and a small exponent, the
+ * kind of number policies hold (amounts, ratios, durations). */
+static long double random_short(char *buf, size_t cap)
+{
+    uint64_t m = 1 + rng() % 999999999ull;
+    m /= (uint64_t)1 << (rng() % 24); /* fewer digits, often */
+    int e = (int)(rng() % 25) - 14;
+    snprintf(buf, cap, "%s%llue%d", rng() % 5 == 0 ? "-" : "", (unsigned long long)(m ? m : 7), e);
+    return strtold(buf, NULL);
+}
+
 int main(void)
 {
     char buf[64];
@@ -282,6 +293,44 @@ int main(void)
         for (int k = 0; k < 4; k++)
             if (r[k] != 0 && isfinite(r[k]))
                 check_ldouble(r[k], &bad_ld);
+    }
+    /* What the arithmetic builtins meet most: sums, differences, products
+     * and quotients of short decimals, and their values as doubles. The
+     * one-probe and interval paths answer nearly all of these; libc's
+     * search is the reference. */
+    for (int i = 0; i < 30000; i++) {
+        char t1[64], t2[64];
+        long double a = random_short(t1, sizeof t1), b = random_short(t2, sizeof t2);
+        long double acc = a;
+        for (int k = 0; k < (int)(rng() % 5); k++)
+            acc += random_short(t2, sizeof t2);
+        long double r[5] = {a + b, a - b, a * b, a / b, acc};
+        for (int k = 0; k < 5; k++) {
+            if (r[k] != 0 && isfinite(r[k])) {
+                check_ldouble(r[k], &bad_ld);
+                check_ldouble(nextafterl(r[k], INFINITY), &bad_ld);
+                double d = (double)r[k];
+                if (d != 0 && isfinite(d))
+                    check_double(d, &bad_d);
+            }
+        }
+    }
+    /* Integers and halves where a long double's unit is 1/2 to 4: the
+     * interval holds several candidates of the shortest length. */
+    for (int i = 0; i < 20000; i++) {
+        int k = 61 + (int)(rng() % 6);
+        long double v = ldexpl((long double)(rng() | (1ull << 63)), k - 64);
+        check_ldouble(v, &bad_ld);
+        double dv = (double)v;
+        check_double(dv, &bad_d);
+        check_double(nextafter(dv, 0), &bad_d);
+    }
+    /* Long double powers of two (narrower below) and their neighbours. */
+    for (int k = -300; k <= 300; k++) {
+        long double p = ldexpl(1.0L, k);
+        check_ldouble(p, &bad_ld);
+        check_ldouble(nextafterl(p, 0), &bad_ld);
+        check_ldouble(nextafterl(p, INFINITY), &bad_ld);
     }
     /* Powers of two and ten, and their neighbours, across the range. */
     for (int k = -1074; k <= 1023; k++) {

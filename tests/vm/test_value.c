@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../test.h"
+#include "vm/numconv.h"
 #include "vm/value.h"
 
 static unsigned char mem[1 << 20];
@@ -657,6 +658,159 @@ static void test_hash_index(arena *a)
     CHECK(same && same->type == V_STR && same->len == 7);
 }
 
+/* ---- decimal hints on floats ------------------------------------------------ */
+
+static uint64_t hint_rng = 0x2545f4914f6cdd1dull;
+
+static uint64_t hrand(void)
+{
+    hint_rng ^= hint_rng << 13;
+    hint_rng ^= hint_rng >> 7;
+    hint_rng ^= hint_rng << 17;
+    return hint_rng;
+}
+
+/* The invariant of value.h: a hint, when present, is exactly the double's
+ * shortest digits (num_shortest_double, itself checked against libc in
+ * vm/numconv). Counts hints seen in *present. */
+static bool hint_ok(const val *x, int *present)
+{
+    uint64_t mant;
+    int e10;
+    if (x->type != V_NUM || !val_float_hint(x, &mant, &e10))
+        return true;
+    ++*present;
+    num_decimal nd;
+    num_shortest_double(x->u.d, &nd);
+    char got[24];
+    int n = snprintf(got, sizeof got, "%llu", (unsigned long long)mant);
+    return mant % 10 != 0 && n == nd.ndigits && memcmp(got, nd.digits, (size_t)n) == 0 &&
+           e10 == nd.point - nd.ndigits;
+}
+
+static void test_float_hints(arena *a)
+{
+    int bad = 0, present = 0, expected = 0;
+    char buf[64];
+    for (int i = 0; i < 20000; i++) {
+        arena_mark m = arena_save(a);
+        /* 1 to 17 significant digits, exponents either side of the point */
+        int nd = 1 + (int)(hrand() % 17), e = (int)(hrand() % 41) - 20;
+        uint64_t digits = 1 + hrand() % 99999999999999999ull;
+        char ds[24];
+        snprintf(ds, sizeof ds, "%017llu", (unsigned long long)digits);
+        ds[nd] = '\0';
+        if (ds[0] == '0')
+            ds[0] = '7';
+        snprintf(buf, sizeof buf, "%s%se%d", hrand() % 3 ? "" : "-", ds, e);
+        const val *t = num(a, buf), *f = v_float(a, strtod(buf, NULL));
+        bad += !hint_ok(t, &present) + !hint_ok(f, &present);
+        /* where the digits are short and the exponent modest, every
+         * constructor sets the hint */
+        num_decimal sd;
+        double d = strtod(buf, NULL);
+        num_shortest_double(d, &sd);
+        if (t->nk == NUM_FLOAT && sd.ndigits <= 9 && sd.point >= -9 && sd.point <= 20) {
+            uint64_t mt, mf;
+            int et, ef;
+            expected++;
+            bad += !val_float_hint(t, &mt, &et) || !val_float_hint(f, &mf, &ef) || mt != mf || et != ef;
+        }
+        /* arbitrary doubles: rarely a hint, never a wrong one */
+        uint64_t bits = hrand();
+        memcpy(&d, &bits, sizeof d);
+        if (isfinite(d))
+            bad += !hint_ok(v_float(a, d), &present);
+        arena_restore(a, m);
+    }
+    CHECK(bad == 0);
+    CHECK(expected > 2000 && present >= 2 * expected);
+    /* known digits */
+    uint64_t mant;
+    int e10;
+    const val *x = num(a, "9999.99");
+    CHECK(val_float_hint(x, &mant, &e10) && mant == 999999 && e10 == -2);
+    x = num(a, "-1250.500");
+    CHECK(val_float_hint(x, &mant, &e10) && mant == 12505 && e10 == -1 && x->u.d == -1250.5);
+    x = v_float(a, 0.1 + 0.2); /* 17 digits: no hint */
+    CHECK(x->nk == NUM_FLOAT && !val_float_hint(x, &mant, &e10));
+    x = num(a, "0.30000000000000004");
+    CHECK(x->nk == NUM_FLOAT && !val_float_hint(x, &mant, &e10));
+    x = v_float(a, 1e19);
+    CHECK(val_float_hint(x, &mant, &e10) && mant == 1 && e10 == 19);
+    x = v_float(a, 5e-324); /* subnormal: no hint, printing still exact */
+    CHECK(!val_float_hint(x, &mant, &e10));
+    x = v_float_dec(a, 57450.74, 5745074000, -5); /* trailing zeros are dropped */
+    CHECK(val_float_hint(x, &mant, &e10) && mant == 5745074 && e10 == -2);
+    /* the hint and its absence print the same */
+    val plain = raw_float(57450.74);
+    char t1[64], t2[64];
+    sbuf b1, b2;
+    sb_init(&b1, t1, sizeof t1);
+    sb_init(&b2, t2, sizeof t2);
+    json_write_number(&b1, x);
+    json_write_number(&b2, &plain);
+    sb_putc(&b1, 0);
+    sb_putc(&b2, 0);
+    CHECK_STR(t1, "57450.74");
+    CHECK_STR(t2, "57450.74");
+    /* and compare, hash alike */
+    CHECK(val_compare(x, &plain) == 0 && val_hash(x, 1) == val_hash(&plain, 1));
+    /* a float filled in place gets its hint computed */
+    val slot = raw_float(-0.0025);
+    val_float_set_hint(&slot);
+    CHECK(val_float_hint(&slot, &mant, &e10) && mant == 25 && e10 == -4);
+}
+
+/* A NUM_BIG against an int64, decided by the integer part when it can be:
+ * the expected order follows from how each text is built. */
+static void test_big_vs_int(arena *a)
+{
+    struct {
+        const char *big;
+        int64_t i;
+        int want;
+    } cases[] = {
+        {"57450.740000000000002", 50000, 1},
+        {"57450.740000000000002", 57450, 1},
+        {"57450.740000000000002", 57451, -1},
+        {"-57450.740000000000002", -57450, -1},
+        {"-57450.740000000000002", -57451, 1},
+        {"-57450.740000000000002", 0, -1},
+        {"0.100000000000000000001", 0, 1},
+        {"-0.100000000000000000001", 0, -1},
+        {"-0.100000000000000000001", -1, 1},
+        {"18446744073709551616", INT64_MAX, 1}, /* integer part beyond 64 bits: exact path */
+        {"9223372036854775808", INT64_MAX, 1},
+        {"-9223372036854775809", INT64_MIN, -1},
+        {"9223372036854775807.5", INT64_MAX, 1},
+        {"-9223372036854775808.5", INT64_MIN, -1},
+        {"1.00000000000000000001e3", 1000, 1}, /* exponent: exact path */
+        {"1.00000000000000000001e3", 1001, -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const val *b = num(a, cases[i].big), *n = v_int(a, cases[i].i);
+        CHECK(b->nk == NUM_BIG);
+        CHECK(val_compare(b, n) == cases[i].want);
+        CHECK(val_compare(n, b) == -cases[i].want);
+        CHECK(!val_equal(b, n));
+    }
+    /* i + f against i - 1, i, i + 1, for fractions far below a double's
+     * resolution */
+    char buf[64];
+    for (int k = 0; k < 2000; k++) {
+        int64_t base = (int64_t)(hrand() % 2000000001ull) - 1000000000;
+        snprintf(buf, sizeof buf, "%lld.%019llu", (long long)base, (unsigned long long)(1 + hrand() % 999));
+        const val *b = num(a, buf);
+        /* the fraction's sign follows the integer part's; "-0.000…" is below 0 */
+        bool neg = buf[0] == '-';
+        CHECK(b->nk == NUM_BIG);
+        CHECK(val_compare(b, v_int(a, base)) == (neg ? -1 : 1));
+        CHECK(val_compare(b, v_int(a, base + 1)) == (neg ? -1 : -1));
+        CHECK(val_compare(b, v_int(a, base - 1)) == 1);
+    }
+}
+
 int main(void)
 {
     test_pol_sort();
@@ -673,5 +827,7 @@ int main(void)
     test_lookups(&a);
     test_hash(&a);
     test_hash_index(&a);
+    test_float_hints(&a);
+    test_big_vs_int(&a);
     return TEST_SUMMARY();
 }
