@@ -27,12 +27,16 @@ void txt_init(txt_buf *b, arena *a, size_t hint)
     }
 }
 
+/* Makes room for `extra` more bytes. On failure the buffer turns sticky
+ * (oom, and cap == len so the inline writers stop at once). */
 static bool txt_reserve(txt_buf *b, size_t extra)
 {
     if (b->oom)
         return false;
     if (extra > UINT32_MAX || b->len + extra > UINT32_MAX) {
-        b->oom = true; /* a string value cannot hold it */
+        /* a string value cannot hold it */
+        b->oom = true;
+        b->cap = b->len;
         return false;
     }
     size_t need = b->len + extra;
@@ -44,6 +48,7 @@ static bool txt_reserve(txt_buf *b, size_t extra)
     char *p = arena_alloc(b->a, cap + 1);
     if (!p) {
         b->oom = true;
+        b->cap = b->len;
         return false;
     }
     memcpy(p, b->p, b->len);
@@ -52,7 +57,7 @@ static bool txt_reserve(txt_buf *b, size_t extra)
     return true;
 }
 
-void txt_put(txt_buf *b, const char *s, size_t n)
+void txt_put_grow(txt_buf *b, const char *s, size_t n)
 {
     if (n == 0 || !txt_reserve(b, n))
         return;
@@ -60,14 +65,14 @@ void txt_put(txt_buf *b, const char *s, size_t n)
     b->len += n;
 }
 
-void txt_putc(txt_buf *b, char c)
+void txt_putc_grow(txt_buf *b, char c)
 {
     if (!txt_reserve(b, 1))
         return;
     b->p[b->len++] = c;
 }
 
-void txt_pad(txt_buf *b, char c, size_t n)
+void txt_pad_grow(txt_buf *b, char c, size_t n)
 {
     if (n == 0 || !txt_reserve(b, n))
         return;
