@@ -22,11 +22,17 @@ typedef struct txt_buf {
     arena *a;
     char *p;
     size_t len, cap; /* cap excludes the byte kept for the trailing NUL */
+    val *slot;       /* txt_init_value: the value's storage, just before p; NULL once p moved */
     bool oom;
 } txt_buf;
 
 void txt_init(txt_buf *b, arena *a, size_t hint);
+/* As txt_init, for text that txt_finish will publish: the string value is
+ * carved from the same arena block as the text (one allocation, not two)
+ * as long as the text fits the hint. */
+void txt_init_value(txt_buf *b, arena *a, size_t hint);
 /* Out-of-line halves of the writers below: grow, then write. */
+bool txt_room_grow(txt_buf *b, size_t n);
 void txt_put_grow(txt_buf *b, const char *s, size_t n);
 void txt_putc_grow(txt_buf *b, char c);
 void txt_pad_grow(txt_buf *b, char c, size_t n);
@@ -43,6 +49,14 @@ static inline void txt_put(txt_buf *b, const char *s, size_t n)
     } else {
         txt_put_grow(b, s, n);
     }
+}
+
+/* Room for n more bytes at p + len, for writers that fill the buffer
+ * directly and then add what they wrote to len. False (and sticky-failed)
+ * when it cannot be had. */
+static inline bool txt_room(txt_buf *b, size_t n)
+{
+    return n <= b->cap - b->len || txt_room_grow(b, n);
 }
 
 static inline void txt_putc(txt_buf *b, char c)
