@@ -1155,6 +1155,12 @@ static void fmt_printf(txt_buf *b, const char *s, size_t end, const fmt_arg *arg
             txt_put(b, "%!", 2);
             txt_put_cp(b, verb);
             txt_put(b, "(MISSING)", 9);
+        } else if (verb == 'T') {
+            /* fmt prints the operand's Go type through fmtS, before
+             * looking at the value */
+            const char *tn = fmt_type_name(&args[st.argnum]);
+            fmt_pad(b, &f, tn, fmt_truncate(&f, tn, strlen(tn)), true);
+            st.argnum++;
         } else {
             if (verb == 'v') {
                 if (f.sharp) {
