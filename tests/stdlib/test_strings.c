@@ -690,10 +690,12 @@ static void test_sprintf_ints(void)
     int64_t vals[64];
     size_t nv = 0;
     int64_t p10 = 1;
-    for (int k = 0; k <= 18; k++, p10 *= 10) {
+    for (int k = 0; k <= 18; k++) {
         vals[nv++] = p10;
         vals[nv++] = p10 - 1;
         vals[nv++] = -p10;
+        if (k < 18)
+            p10 *= 10; /* 10^18 is the last power of ten in int64 */
     }
     vals[nv++] = INT64_MAX;
     vals[nv++] = INT64_MIN;
@@ -767,19 +769,30 @@ static void test_sprintf_floats(void)
     static const double vals[] = {0.1,           1.5,      123.456,       1234567.891, 0.000123456,
                                   0.5,           -2.5,     9.87654321e-5, 3.14159e21,  2.5e-300,
                                   6.02214076e23, 0.015625, 99.9999,       0.000099999, 1.25e-5};
-    static const char *const cfmts[] = {"%.1g", "%.2g", "%.3g", "%.6g", "%.10g", "%.17g",
-                                        "%.0g", "%e",   "%.3e", "%.0e", "%E",    "%.12E"};
+    /* verb and precision (-1: none, libc's default 6 for %e) */
+    static const struct {
+        char verb;
+        int prec;
+    } cases[] = {{'g', 1}, {'g', 2},  {'g', 3}, {'g', 6}, {'g', 10}, {'g', 17},
+                 {'g', 0}, {'e', -1}, {'e', 3}, {'e', 0}, {'E', -1}, {'E', 12}};
     int bad = 0;
     for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
-        for (size_t f = 0; f < sizeof cfmts / sizeof *cfmts; f++) {
+        for (size_t f = 0; f < sizeof cases / sizeof *cases; f++) {
             arena_mark m = arena_save(&A);
-            char args[64], want[96];
+            char fmt[16], args[64], want[96];
+            int prec = cases[f].prec < 0 ? 6 : cases[f].prec;
+            if (cases[f].prec < 0)
+                snprintf(fmt, sizeof fmt, "%%%c", cases[f].verb);
+            else
+                snprintf(fmt, sizeof fmt, "%%.%d%c", cases[f].prec, cases[f].verb);
             snprintf(args, sizeof args, "[%.17g]", vals[i]);
-            int wl = snprintf(want, sizeof want, cfmts[f], vals[i]);
-            const val *o = sprintf_of(cfmts[f], strlen(cfmts[f]), args);
+            int wl = cases[f].verb == 'g'   ? snprintf(want, sizeof want, "%.*g", prec, vals[i])
+                     : cases[f].verb == 'e' ? snprintf(want, sizeof want, "%.*e", prec, vals[i])
+                                            : snprintf(want, sizeof want, "%.*E", prec, vals[i]);
+            const val *o = sprintf_of(fmt, strlen(fmt), args);
             if (!str_is(o, want, (size_t)wl) && bad++ < 5)
-                fprintf(stderr, "  %s of %.17g: \"%.*s\", libc \"%s\"\n", cfmts[f], vals[i],
-                        o ? (int)o->len : 0, o ? o->u.s : "", want);
+                fprintf(stderr, "  %s of %.17g: \"%.*s\", libc \"%s\"\n", fmt, vals[i], o ? (int)o->len : 0,
+                        o ? o->u.s : "", want);
             arena_restore(&A, m);
         }
     }
