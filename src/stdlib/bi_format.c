@@ -329,8 +329,8 @@ static bool fmt_plain_ascii(unsigned char c)
  * The classic zero-byte test, (x - 0x01..) & ~x & 0x80.., is nonzero
  * exactly when some byte of x is zero, and its "less than n" variant
  * exactly when some byte is below n (n <= 0x80). Both may flag extra bytes
- * above the first hit, so they are used only as yes/no answers for a whole
- * word; positions are then found bytewise. */
+ * above the first hit (a borrow runs upward), never below it: the lowest
+ * flag is exact, the others are used only as a yes/no for the word. */
 
 #define FMT_ONES UINT64_C(0x0101010101010101)
 #define FMT_HIGHS UINT64_C(0x8080808080808080)

@@ -751,10 +751,10 @@ static void test_sprintf_quote_ascii(void)
     CHECK(bad == 0);
 }
 
-/* Floats: %v (shortest, exponent from 21 … no: Go's %v is %g with the
- * shortest digits and %e below 1e-4 or from 1e21) with values whose Go
- * output is known, and %.Ng / %e against libc, which rounds the same way
- * for finite doubles. */
+/* Floats: %v is Go's %g with the shortest digits, which switches to %e
+ * when the exponent is below -4 or at least 6 (strconv's eprec for
+ * shortest); checked on values whose Go output is known. %.Ng and %e are
+ * checked against libc, which formats finite doubles the same way. */
 static void test_sprintf_floats(void)
 {
     EXPECT_SPRINTF("%v|%v|%v|%v", "[0.1, 1.5, -2.5, 123.456]", "0.1|1.5|-2.5|123.456");
