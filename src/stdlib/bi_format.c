@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* ======================================================================== */
 /* sprintf                                                                  */
@@ -301,10 +304,95 @@ static void fmt_quote_cp(txt_buf *b, int32_t cp, size_t k, const char *raw, char
 }
 
 /* Printable ASCII other than the quote and backslash is copied as is:
- * runs of it skip decoding and the Unicode tables. */
+ * runs of it skip decoding and the Unicode tables. A table, because this
+ * test runs once per byte of every %q operand: one load in place of four
+ * compares. Rows are 0x00-0x0F, 0x10-0x1F, ...; only 0x20-0x7E are 1,
+ * except 0x22 '"' and 0x5C '\\'. */
+static const unsigned char fmt_quote_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20: '"' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50: '\\' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* 0x70: DEL */
+    /* 0x80-0xFF: zero, UTF-8 goes through the decoder */
+};
+
 static bool fmt_plain_ascii(unsigned char c)
 {
-    return c >= ' ' && c < 0x7F && c != '"' && c != '\\';
+    return fmt_quote_plain[c] != 0;
+}
+
+/* ---- eight bytes at a time -------------------------------------------------
+ * The classic zero-byte test, (x - 0x01..) & ~x & 0x80.., is nonzero
+ * exactly when some byte of x is zero, and its "less than n" variant
+ * exactly when some byte is below n (n <= 0x80). Both may flag extra bytes
+ * above the first hit (a borrow runs upward), never below it: the lowest
+ * flag is exact, the others are used only as a yes/no for the word. */
+
+#define FMT_ONES UINT64_C(0x0101010101010101)
+#define FMT_HIGHS UINT64_C(0x8080808080808080)
+
+static uint64_t fmt_load8(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, sizeof w);
+    return w;
+}
+
+/* Nonzero when some byte of w equals c; the flag of the first such byte
+ * (in memory order) is exact. */
+static uint64_t fmt_word_match(uint64_t w, unsigned char c)
+{
+    uint64_t x = w ^ (FMT_ONES * c);
+    return (x - FMT_ONES) & ~x & FMT_HIGHS;
+}
+
+/* Offset of the first byte equal to c in the eight bytes at s, given that
+ * match = fmt_word_match(load of s, c) is nonzero. */
+static size_t fmt_word_first(const char *s, uint64_t match, unsigned char c)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    (void)s;
+    (void)c;
+    return (size_t)__builtin_ctzll(match) / 8; /* memory order is significance order */
+#else
+    (void)match;
+    size_t k = 0;
+    while ((unsigned char)s[k] != c)
+        k++;
+    return k;
+#endif
+}
+
+/* Some byte of w is not fmt_plain_ascii. The test for bytes >= 0x7F adds 1
+ * to every byte: 0x7F becomes 0x80, and the only byte that carries into
+ * its neighbour (0xFF) has its high bit set already. */
+static bool fmt_word_unplain(uint64_t w)
+{
+    uint64_t below_space = (w - FMT_ONES * 0x20) & ~w;
+    uint64_t quote = w ^ (FMT_ONES * '"'), backslash = w ^ (FMT_ONES * '\\');
+    uint64_t found = below_space | (w | (w + FMT_ONES)) | ((quote - FMT_ONES) & ~quote) |
+                     ((backslash - FMT_ONES) & ~backslash);
+    return (found & FMT_HIGHS) != 0;
+}
+
+/* s[0..n) is all fmt_plain_ascii, so %q is the text between quotes. */
+static bool fmt_all_plain(const char *s, size_t n)
+{
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            if (!fmt_plain_ascii((unsigned char)s[i]))
+                return false;
+        return true;
+    }
+    for (size_t i = 0; i + 8 <= n; i += 8)
+        if (fmt_word_unplain(fmt_load8(s + i)))
+            return false;
+    /* the last word overlaps the one before: a yes/no test may look twice */
+    return !fmt_word_unplain(fmt_load8(s + n - 8));
 }
 
 static void fmt_quote_str(txt_buf *b, const char *s, size_t n, bool ascii_only)
@@ -341,35 +429,54 @@ static size_t fmt_shortest(double d, char *dig, int *dp)
     return (size_t)nd.ndigits;
 }
 
+/* Digits d.ddd…e±xx: `decimals` digits after the point (zeros past nd),
+ * an exponent of at least two digits, as strconv's %e. */
 static void fmt_digits_e(txt_buf *b, const char *dig, size_t nd, int dp, int decimals, char e)
 {
-    txt_putc(b, nd ? dig[0] : '0');
-    if (decimals > 0) {
-        txt_putc(b, '.');
-        for (int i = 1; i <= decimals; i++)
-            txt_putc(b, (size_t)i < nd ? dig[i] : '0');
+    size_t frac = decimals > 0 ? (size_t)decimals : 0;
+    if (!txt_room(b, frac + 8)) /* digit, point, e, sign, up to 3 exponent digits */
+        return;
+    char *o = b->p + b->len, *start = o;
+    *o++ = nd ? dig[0] : '0';
+    if (frac) {
+        *o++ = '.';
+        for (size_t k = 1; k <= frac; k++)
+            *o++ = k < nd ? dig[k] : '0';
     }
     int x = nd ? dp - 1 : 0;
-    char ebuf[16];
-    int n = snprintf(ebuf, sizeof ebuf, "%c%c%02d", e, x < 0 ? '-' : '+', x < 0 ? -x : x);
-    txt_put(b, ebuf, (size_t)n);
+    unsigned ux = x < 0 ? (unsigned)-x : (unsigned)x; /* at most 324 for a double */
+    *o++ = e;
+    *o++ = x < 0 ? '-' : '+';
+    if (ux >= 100)
+        *o++ = (char)('0' + ux / 100 % 10);
+    *o++ = (char)('0' + ux / 10 % 10);
+    *o++ = (char)('0' + ux % 10);
+    b->len += (size_t)(o - start);
 }
 
+/* Digits ddd.ddd with `decimals` digits after the point: the value is
+ * 0.dig × 10^dp, so digit position k (counting from the first digit of
+ * 0.dig) is dig[k] inside [0, nd) and '0' outside, as strconv's %f. */
 static void fmt_digits_f(txt_buf *b, const char *dig, size_t nd, int dp, int decimals)
 {
-    if (dp > 0) {
-        for (int i = 0; i < dp; i++)
-            txt_putc(b, (size_t)i < nd ? dig[i] : '0');
+    size_t whole = dp > 0 ? (size_t)dp : 0, frac = decimals > 0 ? (size_t)decimals : 0;
+    if (!txt_room(b, (whole ? whole : 1) + (frac ? frac + 1 : 0)))
+        return;
+    char *o = b->p + b->len, *start = o;
+    if (whole) {
+        for (size_t k = 0; k < whole; k++)
+            *o++ = k < nd ? dig[k] : '0';
     } else {
-        txt_putc(b, '0');
+        *o++ = '0';
     }
-    if (decimals > 0) {
-        txt_putc(b, '.');
-        for (int i = 0; i < decimals; i++) {
-            int idx = dp + i;
-            txt_putc(b, idx >= 0 && (size_t)idx < nd ? dig[idx] : '0');
+    if (frac) {
+        *o++ = '.';
+        for (size_t k = 0; k < frac; k++) {
+            long idx = (long)dp + (long)k;
+            *o++ = idx >= 0 && (size_t)idx < nd ? dig[idx] : '0';
         }
     }
+    b->len += (size_t)(o - start);
 }
 
 /* strconv.FormatFloat(d, verb, prec) for verbs e E f F g G b x X; prec < 0
@@ -751,7 +858,146 @@ static void fmt_arg_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
     }
 }
 
+/* ---- the fast path ---------------------------------------------------------- */
+
+/* "00" "01" ... "99": two decimal digits per division. */
+static const char fmt_digit_pairs[201] = "0001020304050607080910111213141516171819"
+                                         "2021222324252627282930313233343536373839"
+                                         "4041424344454647484950515253545556575859"
+                                         "6061626364656667686970717273747576777879"
+                                         "8081828384858687888990919293949596979899";
+
+/* Decimal text of v, written backwards ending at `end` (room for 20 bytes:
+ * INT64_MIN has 19 digits and a sign). Returns the first byte. */
+static char *fmt_i64_text(int64_t v, char *end)
+{
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    char *p = end;
+    while (u >= 100) {
+        const char *pair = fmt_digit_pairs + 2 * (u % 100);
+        u /= 100;
+        p -= 2;
+        p[0] = pair[0];
+        p[1] = pair[1];
+    }
+    if (u >= 10) {
+        p -= 2;
+        p[0] = fmt_digit_pairs[2 * u];
+        p[1] = fmt_digit_pairs[2 * u + 1];
+    } else {
+        *--p = (char)('0' + u);
+    }
+    if (v < 0)
+        *--p = '-';
+    return p;
+}
+
+/* A verb right after its '%' (no flags, width, precision or index) that
+ * prints the argument's plain text. Most sprintf calls in policies are
+ * only these ("%s", "%d", "%q", "%v"), and each has a direct writer here
+ * in place of fmt_arg_verb's general machinery. Writes and returns true,
+ * or returns false, having written nothing, for the general path.
+ *
+ * Each case produces exactly what fmt_arg_verb does with an all-zero
+ * fmt_spec (tests/stdlib/test_strings.c pins the two against each other):
+ * with no width nothing is padded, so the output is the converted text
+ * itself. */
+static bool fmt_plain_verb(txt_buf *b, const fmt_arg *a, char verb)
+{
+    switch (a->kind) {
+    case FA_STR:
+        if (verb == 's' || verb == 'v') {
+            txt_put(b, a->s, a->n);
+            return true;
+        }
+        if (verb == 'q') {
+            if (!fmt_all_plain(a->s, a->n)) {
+                fmt_quote_str(b, a->s, a->n, false);
+            } else if (txt_room(b, a->n + 2)) {
+                char *o = b->p + b->len;
+                o[0] = '"';
+                memcpy(o + 1, a->s, a->n);
+                o[a->n + 1] = '"';
+                b->len += a->n + 2;
+            }
+            return true;
+        }
+        return false;
+    case FA_INT:
+        if (verb == 'd' || verb == 'v') {
+            char buf[24];
+            char *end = buf + sizeof buf;
+            char *start = fmt_i64_text(a->i, end);
+            txt_put(b, start, (size_t)(end - start));
+            return true;
+        }
+        return false;
+    case FA_BIG:
+        /* fmt_convert admits only [-]digits here, which big.Int's %d
+         * prints back unchanged. */
+        if (verb == 'd' || verb == 's' || verb == 'v') {
+            txt_put(b, a->s, a->n);
+            return true;
+        }
+        return false;
+    case FA_FLOAT:
+        /* fmt_float would strip the '+' strconv puts before an infinity;
+         * finite values print exactly as strconv writes them. */
+        if (verb == 'v' && isfinite(a->d)) {
+            fmt_strconv_float(b, a->d, 'g', -1);
+            return true;
+        }
+        return false;
+    }
+    return false;
+}
+
 /* ---- the format string ----------------------------------------------------- */
+
+/* Copies the text of s[i..end) before the next '%' to b; returns the index
+ * of that '%', or end. Literal runs are most of a format's bytes: they are
+ * scanned and copied a word at a time into room reserved up front (the
+ * rest of the format bounds the run). */
+static size_t fmt_copy_literal(txt_buf *b, const char *s, size_t i, size_t end)
+{
+    if (!txt_room(b, end - i))
+        return end;
+    char *out = b->p + b->len; /* out[k - start] receives s[k] */
+    size_t start = i;
+#ifdef __SSE2__
+    const __m128i percent = _mm_set1_epi8('%');
+    while (end - i >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        _mm_storeu_si128((__m128i *)(void *)(out + (i - start)), x);
+        unsigned hit = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, percent));
+        if (hit) {
+            i += (size_t)__builtin_ctz(hit);
+            b->len += i - start;
+            return i;
+        }
+        i += 16;
+    }
+#endif
+    while (end - i >= 8) {
+        uint64_t w = fmt_load8(s + i);
+        /* the whole word fits the room: its bytes past a '%' are
+         * overwritten by what follows */
+        memcpy(out + (i - start), &w, sizeof w);
+        uint64_t pct = fmt_word_match(w, '%');
+        if (pct) {
+            i += fmt_word_first(s + i, pct, '%');
+            b->len += i - start;
+            return i;
+        }
+        i += 8;
+    }
+    while (i < end && s[i] != '%') {
+        out[i - start] = s[i];
+        i++;
+    }
+    b->len += i - start;
+    return i;
+}
 
 enum { FMT_NUM_LIMIT = 1000000 }; /* fmt's tooLarge: widths/precisions above 1e6 are rejected */
 
@@ -824,13 +1070,15 @@ static void fmt_printf(txt_buf *b, const char *s, size_t end, const fmt_arg *arg
     size_t i = 0;
     while (i < end) {
         st.good_argnum = true;
-        size_t lit = i;
-        const char *pct = memchr(s + i, '%', end - i);
-        i = pct ? (size_t)(pct - s) : end;
-        txt_put(b, s + lit, i - lit);
+        i = fmt_copy_literal(b, s, i, end);
         if (i >= end)
             break;
         i++; /* '%' */
+        if (i < end && st.argnum < nargs && fmt_plain_verb(b, &args[st.argnum], s[i])) {
+            st.argnum++;
+            i++;
+            continue;
+        }
         fmt_spec f;
         memset(&f, 0, sizeof f);
         for (; i < end; i++) {
@@ -895,9 +1143,8 @@ static void fmt_printf(txt_buf *b, const char *s, size_t end, const fmt_arg *arg
             txt_put(b, "%!(NOVERB)", 10);
             break;
         }
-        int32_t verb;
-        size_t vk = txt_next_cp(s + i, end - i, &verb);
-        i += vk;
+        int32_t verb = (unsigned char)s[i];
+        i += verb < 0x80 ? 1 : txt_next_cp(s + i, end - i, &verb);
         if (verb == '%') {
             txt_putc(b, '%');
         } else if (!st.good_argnum) {
@@ -908,6 +1155,12 @@ static void fmt_printf(txt_buf *b, const char *s, size_t end, const fmt_arg *arg
             txt_put(b, "%!", 2);
             txt_put_cp(b, verb);
             txt_put(b, "(MISSING)", 9);
+        } else if (verb == 'T') {
+            /* fmt prints the operand's Go type through fmtS, before
+             * looking at the value */
+            const char *tn = fmt_type_name(&args[st.argnum]);
+            fmt_pad(b, &f, tn, fmt_truncate(&f, tn, strlen(tn)), true);
+            st.argnum++;
         } else {
             if (verb == 'v') {
                 if (f.sharp) {
@@ -942,7 +1195,7 @@ static void fmt_printf(txt_buf *b, const char *s, size_t end, const fmt_arg *arg
 /* The Go value OPA passes for one sprintf operand. */
 static bool fmt_convert(bi_ctx *ctx, const val *x, fmt_arg *a)
 {
-    memset(a, 0, sizeof *a);
+    /* Only the fields of a->kind are set; readers look at no others. */
     if (x->type == V_STR) {
         a->kind = FA_STR;
         a->s = x->u.s;
@@ -1001,6 +1254,8 @@ static bool fmt_convert(bi_ctx *ctx, const val *x, fmt_arg *a)
     return true;
 }
 
+enum { FMT_STACK_ARGS = 16 };
+
 bi_status bi_sprintf(bi_ctx *ctx, const val *const *args, const val **out)
 {
     if (args[0]->type != V_STR)
@@ -1008,9 +1263,15 @@ bi_status bi_sprintf(bi_ctx *ctx, const val *const *args, const val **out)
     if (args[1]->type != V_ARR)
         return bi_type_fail(ctx, "sprintf", 2, "array", args[1]);
     const val *arr = args[1];
-    fmt_arg *fa = arena_alloc(ctx->arena, sizeof(fmt_arg) * (arr->len ? arr->len : 1));
-    if (!fa)
-        return bi_oom(ctx);
+    /* Policies pass a handful of operands: those convert on the stack,
+     * longer lists into the arena. */
+    fmt_arg small[FMT_STACK_ARGS];
+    fmt_arg *fa = small;
+    if (arr->len > FMT_STACK_ARGS) {
+        fa = arena_alloc(ctx->arena, sizeof(fmt_arg) * arr->len);
+        if (!fa)
+            return bi_oom(ctx);
+    }
     /* sized for the usual case up front: growing copies the text */
     size_t hint = args[0]->len + 16;
     for (uint32_t i = 0; i < arr->len; i++) {
@@ -1019,7 +1280,7 @@ bi_status bi_sprintf(bi_ctx *ctx, const val *const *args, const val **out)
         hint += fa[i].kind == FA_STR ? fa[i].n + 2 : 24;
     }
     txt_buf b;
-    txt_init(&b, ctx->arena, hint);
+    txt_init_value(&b, ctx->arena, hint);
     fmt_printf(&b, args[0]->u.s, args[0]->len, fa, (int)arr->len);
     const val *r = txt_finish(&b);
     if (!r)

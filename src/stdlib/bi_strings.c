@@ -19,6 +19,7 @@ void txt_init(txt_buf *b, arena *a, size_t hint)
     b->a = a;
     b->len = 0;
     b->oom = false;
+    b->slot = NULL;
     b->cap = hint < 16 ? 16 : hint;
     b->p = arena_alloc(a, b->cap + 1);
     if (!b->p) {
@@ -27,12 +28,33 @@ void txt_init(txt_buf *b, arena *a, size_t hint)
     }
 }
 
+void txt_init_value(txt_buf *b, arena *a, size_t hint)
+{
+    b->a = a;
+    b->len = 0;
+    b->oom = false;
+    b->cap = hint < 16 ? 16 : hint;
+    /* the slot starts the block, aligned as arena_alloc aligns values */
+    b->slot = hint < SIZE_MAX - sizeof(val) - 1 ? arena_alloc(a, sizeof(val) + b->cap + 1) : NULL;
+    if (!b->slot) {
+        b->p = NULL;
+        b->cap = 0;
+        b->oom = true;
+        return;
+    }
+    b->p = (char *)(b->slot + 1);
+}
+
+/* Makes room for `extra` more bytes. On failure the buffer turns sticky
+ * (oom, and cap == len so the inline writers stop at once). */
 static bool txt_reserve(txt_buf *b, size_t extra)
 {
     if (b->oom)
         return false;
     if (extra > UINT32_MAX || b->len + extra > UINT32_MAX) {
-        b->oom = true; /* a string value cannot hold it */
+        /* a string value cannot hold it */
+        b->oom = true;
+        b->cap = b->len;
         return false;
     }
     size_t need = b->len + extra;
@@ -44,15 +66,22 @@ static bool txt_reserve(txt_buf *b, size_t extra)
     char *p = arena_alloc(b->a, cap + 1);
     if (!p) {
         b->oom = true;
+        b->cap = b->len;
         return false;
     }
     memcpy(p, b->p, b->len);
     b->p = p;
     b->cap = cap;
+    b->slot = NULL;
     return true;
 }
 
-void txt_put(txt_buf *b, const char *s, size_t n)
+bool txt_room_grow(txt_buf *b, size_t n)
+{
+    return txt_reserve(b, n);
+}
+
+void txt_put_grow(txt_buf *b, const char *s, size_t n)
 {
     if (n == 0 || !txt_reserve(b, n))
         return;
@@ -60,14 +89,14 @@ void txt_put(txt_buf *b, const char *s, size_t n)
     b->len += n;
 }
 
-void txt_putc(txt_buf *b, char c)
+void txt_putc_grow(txt_buf *b, char c)
 {
     if (!txt_reserve(b, 1))
         return;
     b->p[b->len++] = c;
 }
 
-void txt_pad(txt_buf *b, char c, size_t n)
+void txt_pad_grow(txt_buf *b, char c, size_t n)
 {
     if (n == 0 || !txt_reserve(b, n))
         return;
@@ -116,7 +145,10 @@ const val *txt_finish(txt_buf *b)
     if (b->oom)
         return NULL;
     b->p[b->len] = '\0';
-    return v_str_ref(b->a, b->p, b->len);
+    if (!b->slot || b->len == 0 || b->len > UINT32_MAX)
+        return v_str_ref(b->a, b->p, b->len); /* the constant "", or NULL when too long */
+    *b->slot = (val){.type = V_STR, .len = (uint32_t)b->len, .u.s = b->p};
+    return b->slot;
 }
 
 size_t txt_next_cp(const char *s, size_t n, int32_t *cp)

@@ -7,22 +7,76 @@
 
 #include "builtins.h"
 
+#include <string.h>
+
 /* Text under construction in the evaluation arena. Growth doubles and
  * abandons the old storage to the arena, so building n bytes costs at most
  * ~3n bytes of arena. After the first failed allocation the buffer is
  * sticky-failed (oom) and further writes are no-ops; check once at the end
- * through txt_finish. */
+ * through txt_finish.
+ *
+ * Invariant the inline writers rely on: len <= cap, and cap == len once
+ * oom is set, so a failed buffer has no room and every write takes the
+ * out-of-line path, which sees oom and does nothing. */
 typedef struct txt_buf {
     arena *a;
     char *p;
     size_t len, cap; /* cap excludes the byte kept for the trailing NUL */
+    val *slot;       /* txt_init_value: the value's storage, just before p; NULL once p moved */
     bool oom;
 } txt_buf;
 
 void txt_init(txt_buf *b, arena *a, size_t hint);
-void txt_put(txt_buf *b, const char *s, size_t n);
-void txt_putc(txt_buf *b, char c);
-void txt_pad(txt_buf *b, char c, size_t n);
+/* As txt_init, for text that txt_finish will publish: the string value is
+ * carved from the same arena block as the text (one allocation, not two)
+ * as long as the text fits the hint. */
+void txt_init_value(txt_buf *b, arena *a, size_t hint);
+/* Out-of-line halves of the writers below: grow, then write. */
+bool txt_room_grow(txt_buf *b, size_t n);
+void txt_put_grow(txt_buf *b, const char *s, size_t n);
+void txt_putc_grow(txt_buf *b, char c);
+void txt_pad_grow(txt_buf *b, char c, size_t n);
+
+/* The writers are inline because text builtins emit many short pieces
+ * (sprintf: a literal run, a quote, a few digits): the common case is one
+ * compare and a copy into room the buffer already has. n - 1 < room is
+ * false for n == 0 (no copy from a possibly NULL s) and when room is 0. */
+static inline void txt_put(txt_buf *b, const char *s, size_t n)
+{
+    if (n - 1 < b->cap - b->len) {
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+    } else {
+        txt_put_grow(b, s, n);
+    }
+}
+
+/* Room for n more bytes at p + len, for writers that fill the buffer
+ * directly and then add what they wrote to len. False (and sticky-failed)
+ * when it cannot be had. */
+static inline bool txt_room(txt_buf *b, size_t n)
+{
+    return n <= b->cap - b->len || txt_room_grow(b, n);
+}
+
+static inline void txt_putc(txt_buf *b, char c)
+{
+    if (b->len < b->cap)
+        b->p[b->len++] = c;
+    else
+        txt_putc_grow(b, c);
+}
+
+static inline void txt_pad(txt_buf *b, char c, size_t n)
+{
+    if (n - 1 < b->cap - b->len) {
+        memset(b->p + b->len, c, n);
+        b->len += n;
+    } else {
+        txt_pad_grow(b, c, n);
+    }
+}
+
 void txt_put_cp(txt_buf *b, int32_t cp);     /* UTF-8 encodes one code point */
 void txt_put_rego(txt_buf *b, const val *x); /* Rego term syntax (rego_write) */
 void txt_put_num(txt_buf *b, const val *x);  /* number as OPA prints it */

@@ -460,6 +460,376 @@ static void test_sprintf(void)
     EXPECT_TYPE_ERR(F, "[1, []]", "sprintf: operand 1 must be string but got number");
 }
 
+/* ---- sprintf: fast path against general path, and against oracles ----- */
+
+/* sprintf(fmt[0..n), args) where args is a JSON array; NULL on error. */
+static const val *sprintf_of(const char *fmt, size_t n, const char *args_json)
+{
+    int id = bi_lookup("sprintf", 7);
+    const val *argv[2] = {v_str(&A, fmt, n), J(args_json)};
+    const val *o = NULL;
+    if (id < 0 || !argv[0] || !argv[1])
+        return NULL;
+    if (bi_table[id].fn(&C, argv, &o) != BI_OK || !o || o->type != V_STR)
+        return NULL;
+    return o;
+}
+
+static bool str_is(const val *v, const char *want, size_t n)
+{
+    return v && v->type == V_STR && v->len == n && memcmp(v->u.s, want, n) == 0;
+}
+
+static void expect_sprintf(int line, const char *fmt, const char *args, const char *want, size_t want_len)
+{
+    const val *o = sprintf_of(fmt, strlen(fmt), args);
+    bool ok = str_is(o, want, want_len);
+    CHECK(ok);
+    if (!ok)
+        fprintf(stderr, "  line %d: sprintf(\"%s\", %s) = \"%.*s\", want \"%.*s\"\n", line, fmt, args,
+                o ? (int)o->len : 6, o ? o->u.s : "(null)", (int)want_len, want);
+}
+#define EXPECT_SPRINTF(fmt, args, want) expect_sprintf(__LINE__, fmt, args, want, strlen(want))
+
+/* Go's strconv.Quote of one ASCII byte (c in 1..127), written from the
+ * strconv documentation: named escapes, \x for other controls and DEL. */
+static size_t go_quote_ascii(unsigned char c, char *out)
+{
+    const char *named = strchr("\a\b\f\n\r\t\v", c);
+    if (c == '"' || c == '\\') {
+        out[0] = '\\';
+        out[1] = (char)c;
+        return 2;
+    }
+    if (c && named) {
+        out[0] = '\\';
+        out[1] = "abfnrtv"[named - "\a\b\f\n\r\t\v"];
+        return 2;
+    }
+    if (c < 0x20 || c == 0x7F)
+        return (size_t)snprintf(out, 8, "\\x%02x", c);
+    out[0] = (char)c;
+    return 1;
+}
+
+/* JSON text of the string s[0..n) (control bytes as \u00XX). */
+static size_t json_quote(const char *s, size_t n, char *out)
+{
+    size_t k = 0;
+    out[k++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            out[k++] = '\\';
+            out[k++] = (char)c;
+        } else if (c < 0x20) {
+            k += (size_t)snprintf(out + k, 8, "\\u%04x", c);
+        } else {
+            out[k++] = (char)c;
+        }
+    }
+    out[k++] = '"';
+    out[k] = '\0';
+    return k;
+}
+
+static uint64_t rng_next(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    return x;
+}
+
+/* Formats built from literal runs and verbs, with operands of every Go
+ * type OPA passes, each printed twice: as generated, and with a '-' flag
+ * after every '%' that directly precedes a verb letter. Without a width
+ * '-' changes nothing in Go, but it sends the verb down the general path
+ * (flags parsed, fmt_arg_verb) where the plain form may take the fast
+ * path; the two outputs must agree byte for byte. */
+static void test_sprintf_fast_matches_general(void)
+{
+    static const char *const lits[] = {
+        "",
+        "a",
+        "hello ",
+        " (level ",
+        "caf\xc3\xa9 \xe2\x98\x83 ",
+        "exactly sixteen!",
+        "a run of literal text that is longer than thirty-two bytes ",
+        "tab\there",
+        "q\"b\\",
+        "100%% ",
+    };
+    static const char *const verbs[] = {
+        "%s",   "%v",  "%d",  "%q",    "%x",  "%X",   "%f", "%e",        "%g",  "%t",
+        "%c",   "%b",  "%o",  "%U",    "%T",  "%p",   "%w", "%%",        "%5s", "%-8d",
+        "%.2f", "%+q", "%#v", "%[1]s", "%*d", "%.1s", "%!", "%\xc3\xa9",
+    };
+    static const char *const operands[] = {
+        "\"abc\"",
+        "\"\"",
+        "\"say \\\"hi\\\" \\\\ bye\"",
+        "\"tab\\tnew\\nline\"",
+        "\"caf\\u00e9 \\u2603 \\ud834\\udd1e\"",
+        "\"\\u0001ctl\\u007f\"",
+        "\"the quick brown fox jumps over the lazy dog\"",
+        "\"50% off\"",
+        "0",
+        "-7",
+        "42",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "123456789012345678901234567890",
+        "-98765432109876543210",
+        "1.5",
+        "-0.25",
+        "57450.740000000000002",
+        "1e21",
+        "1e-7",
+        "123456.789",
+        "true",
+        "null",
+        "[1, \"a\"]",
+        "{\"k\": 2}",
+    };
+    const size_t nl = sizeof lits / sizeof *lits, nv = sizeof verbs / sizeof *verbs,
+                 no = sizeof operands / sizeof *operands;
+    uint64_t rng = 0x9E3779B97F4A7C15u;
+    int mismatches = 0;
+    for (int iter = 0; iter < 20000; iter++) {
+        arena_mark m = arena_save(&A);
+        char fmt[512], slow[600], args[1024];
+        size_t fl = 0;
+        int pieces = 1 + (int)(rng_next(&rng) % 6);
+        for (int p = 0; p < pieces; p++) {
+            const char *piece = rng_next(&rng) % 2 ? lits[rng_next(&rng) % nl] : verbs[rng_next(&rng) % nv];
+            size_t pl = strlen(piece);
+            memcpy(fmt + fl, piece, pl);
+            fl += pl;
+        }
+        if (rng_next(&rng) % 8 == 0)
+            fmt[fl++] = '%'; /* a '%' with no verb at the end */
+        fmt[fl] = '\0';
+        size_t sl = 0;
+        for (size_t i = 0; i < fl; i++) {
+            slow[sl++] = fmt[i];
+            if (fmt[i] == '%' && i + 1 < fl && ((fmt[i + 1] | 0x20) >= 'a' && (fmt[i + 1] | 0x20) <= 'z'))
+                slow[sl++] = '-';
+            else if (fmt[i] == '%' && i + 1 < fl)
+                slow[sl++] = fmt[++i]; /* "%%" and flagged verbs stay as they are */
+        }
+        int nargs = (int)(rng_next(&rng) % 5);
+        size_t al = 0;
+        args[al++] = '[';
+        for (int k = 0; k < nargs; k++) {
+            al += (size_t)snprintf(args + al, sizeof args - al, "%s%s", k ? ", " : "",
+                                   operands[rng_next(&rng) % no]);
+        }
+        args[al++] = ']';
+        args[al] = '\0';
+        const val *fast = sprintf_of(fmt, fl, args), *general = sprintf_of(slow, sl, args);
+        bool ok = fast && general && val_equal(fast, general);
+        if (!ok && mismatches++ < 10)
+            fprintf(stderr, "  sprintf(\"%s\" vs \"%.*s\", %s):\n    \"%.*s\"\n    \"%.*s\"\n", fmt, (int)sl,
+                    slow, args, fast ? (int)fast->len : 0, fast ? fast->u.s : "",
+                    general ? (int)general->len : 0, general ? general->u.s : "");
+        arena_restore(&A, m);
+    }
+    CHECK(mismatches == 0);
+}
+
+/* Literal runs of every length 0..40 around one verb, and a "%%" at every
+ * position of a run: the scan that copies literals works in 16- and
+ * 8-byte steps, so each boundary case is a different path. */
+static void test_sprintf_literal_runs(void)
+{
+    const char *text = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ";
+    int bad = 0;
+    for (size_t pre = 0; pre <= 40; pre++) {
+        for (size_t post = 0; post <= 40; post += (post < 20 ? 1 : 7)) {
+            arena_mark m = arena_save(&A);
+            char fmt[128], want[128];
+            memcpy(fmt, text, pre);
+            memcpy(fmt + pre, "%s", 2);
+            memcpy(fmt + pre + 2, text + 3, post);
+            memcpy(want, text, pre);
+            memcpy(want + pre, "<x>", 3);
+            memcpy(want + pre + 3, text + 3, post);
+            const val *o = sprintf_of(fmt, pre + 2 + post, "[\"<x>\"]");
+            if (!str_is(o, want, pre + 3 + post) && bad++ < 5)
+                fprintf(stderr, "  literal run %zu/%zu wrong\n", pre, post);
+            arena_restore(&A, m);
+        }
+    }
+    for (size_t len = 0; len <= 40; len++) {
+        for (size_t at = 0; at <= len; at++) {
+            arena_mark m = arena_save(&A);
+            char fmt[64], want[64];
+            /* fmt: text[0..at) "%%" text[at..len); want: the same with one '%' */
+            memcpy(fmt, text, at);
+            memcpy(fmt + at, "%%", 2);
+            memcpy(fmt + at + 2, text + at, len - at);
+            memcpy(want, text, at);
+            want[at] = '%';
+            memcpy(want + at + 1, text + at, len - at);
+            const val *o = sprintf_of(fmt, len + 2, "[]");
+            if (!str_is(o, want, len + 1) && bad++ < 5)
+                fprintf(stderr, "  %%%% at %zu of %zu wrong: \"%.*s\"\n", at, len, o ? (int)o->len : 0,
+                        o ? o->u.s : "");
+            arena_restore(&A, m);
+        }
+    }
+    CHECK(bad == 0);
+}
+
+/* %d and %v of int64 against libc's %lld. */
+static void test_sprintf_ints(void)
+{
+    int64_t vals[64];
+    size_t nv = 0;
+    int64_t p10 = 1;
+    for (int k = 0; k <= 18; k++) {
+        vals[nv++] = p10;
+        vals[nv++] = p10 - 1;
+        vals[nv++] = -p10;
+        if (k < 18)
+            p10 *= 10; /* 10^18 is the last power of ten in int64 */
+    }
+    vals[nv++] = INT64_MAX;
+    vals[nv++] = INT64_MIN;
+    vals[nv++] = INT64_MIN + 1;
+    vals[nv++] = 5087;
+    int bad = 0;
+    for (size_t i = 0; i < nv; i++) {
+        arena_mark m = arena_save(&A);
+        char args[64], want[128];
+        snprintf(args, sizeof args, "[%lld, %lld]", (long long)vals[i], (long long)vals[i]);
+        int wl = snprintf(want, sizeof want, "<%lld|%lld>", (long long)vals[i], (long long)vals[i]);
+        const val *o = sprintf_of("<%d|%v>", 7, args);
+        if (!str_is(o, want, (size_t)wl) && bad++ < 5)
+            fprintf(stderr, "  %%d of %lld: \"%.*s\"\n", (long long)vals[i], o ? (int)o->len : 0,
+                    o ? o->u.s : "");
+        arena_restore(&A, m);
+    }
+    CHECK(bad == 0);
+}
+
+/* %q of every ASCII byte at every position of strings of 1..20 bytes (the
+ * printable-ASCII check reads 8 bytes at a time), against strconv.Quote's
+ * rules; and %q / %s of the same operand in one format. */
+static void test_sprintf_quote_ascii(void)
+{
+    int bad = 0;
+    for (unsigned c = 1; c < 0x80; c++) {
+        for (size_t len = 1; len <= 20; len++) {
+            for (size_t at = 0; at < len; at += (len > 10 ? 3 : 1)) {
+                arena_mark m = arena_save(&A);
+                char raw[32], args[160], want[128];
+                for (size_t i = 0; i < len; i++)
+                    raw[i] = (char)('a' + i);
+                raw[at] = (char)c;
+                size_t al = 0;
+                args[al++] = '[';
+                al += json_quote(raw, len, args + al);
+                args[al++] = ']';
+                args[al] = '\0';
+                size_t wl = 0;
+                want[wl++] = '"';
+                for (size_t i = 0; i < len; i++)
+                    wl += go_quote_ascii((unsigned char)raw[i], want + wl);
+                want[wl++] = '"';
+                const val *o = sprintf_of("%q", 2, args);
+                if (!str_is(o, want, wl) && bad++ < 5)
+                    fprintf(stderr, "  %%q of byte 0x%02x at %zu of %zu: \"%.*s\"\n", c, at, len,
+                            o ? (int)o->len : 0, o ? o->u.s : "");
+                arena_restore(&A, m);
+            }
+        }
+    }
+    CHECK(bad == 0);
+}
+
+/* Floats: %v is Go's %g with the shortest digits, which switches to %e
+ * when the exponent is below -4 or at least 6 (strconv's eprec for
+ * shortest); checked on values whose Go output is known. %.Ng and %e are
+ * checked against libc, which formats finite doubles the same way. */
+static void test_sprintf_floats(void)
+{
+    EXPECT_SPRINTF("%v|%v|%v|%v", "[0.1, 1.5, -2.5, 123.456]", "0.1|1.5|-2.5|123.456");
+    EXPECT_SPRINTF("%v|%v|%v", "[1234567.891, 0.000123456, 0.0000123]",
+                   "1.234567891e+06|0.000123456|1.23e-05");
+    EXPECT_SPRINTF("%v|%v|%v", "[1e-7, 5e-324, 1.7976931348623157e308]",
+                   "1e-07|5e-324|1.7976931348623157e+308");
+    EXPECT_SPRINTF("%v|%v|%v", "[100000.5, 999999.5, 1000000.5]", "100000.5|999999.5|1.0000005e+06");
+    EXPECT_SPRINTF("%v|%v|%v", "[57450.740000000000002, 1e100, 1.5e-300]", "57450.74|1e+100|1.5e-300");
+    EXPECT_SPRINTF("%v|%v", "[0.3, 2.5e-5]", "0.3|2.5e-05");
+    EXPECT_SPRINTF("%g|%G|%e", "[1e-7, 1e-7, 1e100]", "1e-07|1E-07|1.000000e+100");
+    static const double vals[] = {0.1,           1.5,      123.456,       1234567.891, 0.000123456,
+                                  0.5,           -2.5,     9.87654321e-5, 3.14159e21,  2.5e-300,
+                                  6.02214076e23, 0.015625, 99.9999,       0.000099999, 1.25e-5};
+    /* verb and precision (-1: none, libc's default 6 for %e) */
+    static const struct {
+        char verb;
+        int prec;
+    } cases[] = {{'g', 1}, {'g', 2},  {'g', 3}, {'g', 6}, {'g', 10}, {'g', 17},
+                 {'g', 0}, {'e', -1}, {'e', 3}, {'e', 0}, {'E', -1}, {'E', 12}};
+    int bad = 0;
+    for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+        for (size_t f = 0; f < sizeof cases / sizeof *cases; f++) {
+            arena_mark m = arena_save(&A);
+            char fmt[16], args[64], want[96];
+            int prec = cases[f].prec < 0 ? 6 : cases[f].prec;
+            if (cases[f].prec < 0)
+                snprintf(fmt, sizeof fmt, "%%%c", cases[f].verb);
+            else
+                snprintf(fmt, sizeof fmt, "%%.%d%c", cases[f].prec, cases[f].verb);
+            snprintf(args, sizeof args, "[%.17g]", vals[i]);
+            int wl = cases[f].verb == 'g'   ? snprintf(want, sizeof want, "%.*g", prec, vals[i])
+                     : cases[f].verb == 'e' ? snprintf(want, sizeof want, "%.*e", prec, vals[i])
+                                            : snprintf(want, sizeof want, "%.*E", prec, vals[i]);
+            const val *o = sprintf_of(fmt, strlen(fmt), args);
+            if (!str_is(o, want, (size_t)wl) && bad++ < 5)
+                fprintf(stderr, "  %s of %.17g: \"%.*s\", libc \"%s\"\n", fmt, vals[i], o ? (int)o->len : 0,
+                        o ? o->u.s : "", want);
+            arena_restore(&A, m);
+        }
+    }
+    CHECK(bad == 0);
+}
+
+/* Edge cases of the format string and operand list (Go's fmt notations). */
+static void test_sprintf_edges(void)
+{
+    EXPECT_SPRINTF("abc%", "[]", "abc%!(NOVERB)");
+    EXPECT_SPRINTF("%-", "[1]", "%!(NOVERB)%!(EXTRA int=1)");
+    EXPECT_SPRINTF("%%|%d%%", "[5]", "%|5%");
+    EXPECT_SPRINTF("%s and %q", "[\"a\"]", "a and %!q(MISSING)");
+    EXPECT_SPRINTF("%s", "[\"a\", 1, 2.5]", "a%!(EXTRA int=1, float64=2.5)");
+    EXPECT_SPRINTF("%d|%q|%s|%z", "[\"x\", 1.5, 3, \"y\"]",
+                   "%!d(string=x)|%!q(float64=1.5)|%!s(int=3)|%!z(string=y)");
+    EXPECT_SPRINTF("%6.2f|%-6s|%06d|%x|%.3s|%8q", "[3.14159, \"ab\", -42, \"hi\", \"abcdef\", \"q\"]",
+                   "  3.14|ab    |-00042|6869|abc|     \"q\"");
+    EXPECT_SPRINTF("%v|%s|%d",
+                   "[123456789012345678901234567890, -98765432109876543210, 12345678901234567890]",
+                   "123456789012345678901234567890|-98765432109876543210|12345678901234567890");
+    EXPECT_SPRINTF("%q|%q", "[\"caf\\u00e9 \\u2603\", \"\\u0001\"]",
+                   "\"caf\xc3\xa9 \xe2\x98\x83\"|\"\\x01\"");
+    EXPECT_SPRINTF("%s", "[\"\"]", "");
+    EXPECT_SPRINTF("[%s][%q][%v]", "[\"\", \"\", \"\"]", "[][\"\"][]");
+    EXPECT_SPRINTF("%v %v %v", "[true, null, [1, \"a\"]]", "true null [1, \"a\"]");
+    EXPECT_SPRINTF("%d %v", "[-9223372036854775808, 9223372036854775807]",
+                   "-9223372036854775808 9223372036854775807");
+    /* %T: fmt prints the Go type OPA converted the operand to */
+    EXPECT_SPRINTF("%T %T %T %T %T", "[\"a\", 1, 1.5, 123456789012345678901234567890, true]",
+                   "string int float64 *big.Int string");
+    EXPECT_SPRINTF("[%8T|%-7T|%.3T]", "[1, 1.5, \"s\"]", "[     int|float64|str]");
+    /* operands whose text holds '%' are copied, not interpreted */
+    EXPECT_SPRINTF("%s|%q|%v", "[\"50%\", \"%d\", \"%%\"]", "50%|\"%d\"|%%");
+}
+
 static void test_render_template(void)
 {
     const char *R = "strings.render_template";
@@ -1061,6 +1431,12 @@ int main(void)
     test_template_string();
     test_template_string_sets();
     test_sprintf();
+    test_sprintf_fast_matches_general();
+    test_sprintf_literal_runs();
+    test_sprintf_ints();
+    test_sprintf_quote_ascii();
+    test_sprintf_floats();
+    test_sprintf_edges();
     test_render_template();
     test_regex();
     test_regex_limits();
