@@ -477,6 +477,32 @@ static void test_lookups(arena *a)
     CHECK(val_index(o, VAL_FALSE) == NULL);
     CHECK(val_obj_get_str(arr, "b", 1) == NULL);
 
+    /* Small objects are scanned with an inline byte comparison: keys of
+     * every length up to 20 that differ from the probe in exactly one byte
+     * (each position in turn, so every word and tail case sees the
+     * difference) are not found; the equal key is. */
+    for (size_t len = 1; len <= 20; len++) {
+        char probe[21];
+        for (size_t i = 0; i < len; i++)
+            probe[i] = (char)('a' + (i * 7) % 26);
+        for (size_t at = 0; at < len; at++) {
+            char near[21];
+            memcpy(near, probe, len);
+            near[at] ^= 0x20; /* another letter's case */
+            vb_init(&b, a);
+            vb_put(&b, v_str(a, near, len), ten);
+            vb_put(&b, v_str(a, probe, len - 1), twenty); /* a prefix of the probe */
+            const val *obj = vb_finish_object(&b, NULL);
+            CHECK(val_obj_get_str(obj, probe, len) == NULL);
+            vb_init(&b, a);
+            vb_put(&b, v_str(a, near, len), ten);
+            vb_put(&b, v_str(a, probe, len), thirty);
+            obj = vb_finish_object(&b, NULL);
+            CHECK(val_obj_get_str(obj, probe, len) == thirty);
+            CHECK(val_obj_get_str(obj, near, len) == ten);
+        }
+    }
+
     const val *xs[] = {v_cstr(a, "x"), ten, VAL_NULL};
     const val *s = set_of(a, xs, 3);
     val f10 = raw_float(10.0);
