@@ -229,29 +229,38 @@ static pol_status report(pol_ctx *c, pol_status st, pol_error *err)
     return st;
 }
 
+/* The JSON size of a scalar (escapes not counted). */
+static size_t scalar_size(const val *v)
+{
+    switch ((vtype)v->type) {
+    case V_NUM: return v->nk == NUM_BIG ? v->len : 24;
+    case V_STR: return (size_t)v->len + 2;
+    default: return 5;
+    }
+}
+
 /* The JSON size of v, counted until it passes `limit` (escapes are not
  * counted, so this is a lower bound of the serialised text). Stops early:
- * the cost is at most proportional to the limit, not to the result. */
+ * the cost is at most proportional to the limit, not to the result.
+ * Scalar members are counted in the loop; only nested collections recurse
+ * (depth is bounded by the parsers' and builders' depth limits). */
 static size_t output_size(const val *v, size_t limit, size_t acc)
 {
-    if (acc > limit)
-        return acc;
-    switch ((vtype)v->type) {
-    case V_NULL:
-    case V_BOOL: return acc + 5;
-    case V_NUM: return acc + (v->nk == NUM_BIG ? v->len : 24);
-    case V_STR: return acc + v->len + 2;
-    case V_ARR:
-    case V_SET:
-        acc += 2;
-        for (uint32_t i = 0; i < v->len && acc <= limit; i++)
-            acc = output_size(v->u.a[i], limit, acc + 1);
-        return acc;
-    case V_OBJ:
-        acc += 2;
-        for (uint32_t i = 0; i < v->len && acc <= limit; i++)
-            acc = output_size(v->u.o.v[i], limit, output_size(v->u.o.k[i], limit, acc + 2));
-        return acc;
+    if (v->type < V_ARR)
+        return acc + scalar_size(v);
+    acc += 2;
+    bool obj = v->type == V_OBJ;
+    for (uint32_t i = 0; i < v->len && acc <= limit; i++) {
+        if (obj) {
+            const val *k = v->u.o.k[i];
+            acc += 2 + (k->type < V_ARR ? scalar_size(k) : 0);
+            if (k->type >= V_ARR)
+                acc = output_size(k, limit, acc);
+        } else {
+            acc += 1;
+        }
+        const val *e = obj ? v->u.o.v[i] : v->u.a[i];
+        acc = e->type < V_ARR ? acc + scalar_size(e) : output_size(e, limit, acc);
     }
     return acc;
 }
