@@ -667,6 +667,28 @@ const val *vb_finish_array(vbuild *b)
     return v;
 }
 
+/* Small builders (most sets and objects an evaluation makes) sort in
+ * place by insertion: no pair array, no calls through a comparator. The
+ * order among equal keys does not matter (duplicates merge or conflict). */
+enum { VB_INSERTION_MAX = 16 };
+
+static void sort_small(const val **k, const val **v, uint32_t n)
+{
+    for (uint32_t i = 1; i < n; i++) {
+        const val *key = k[i], *value = v ? v[i] : NULL;
+        uint32_t j = i;
+        while (j > 0 && val_compare(k[j - 1], key) > 0) {
+            k[j] = k[j - 1];
+            if (v)
+                v[j] = v[j - 1];
+            j--;
+        }
+        k[j] = key;
+        if (v)
+            v[j] = value;
+    }
+}
+
 static int cmp_valp(const void *x, const void *y)
 {
     return val_compare(*(const val *const *)x, *(const val *const *)y);
@@ -683,7 +705,10 @@ const val *vb_finish_set(vbuild *b)
         sorted = val_compare(b->k[i - 1], b->k[i]) < 0;
     uint32_t n = b->n;
     if (!sorted) {
-        pol_sort(b->k, n, sizeof *b->k, cmp_valp);
+        if (n <= VB_INSERTION_MAX)
+            sort_small(b->k, NULL, n);
+        else
+            pol_sort(b->k, n, sizeof *b->k, cmp_valp);
         uint32_t w = 1;
         for (uint32_t i = 1; i < n; i++) {
             if (val_compare(b->k[w - 1], b->k[i]) != 0)
@@ -720,7 +745,24 @@ const val *vb_finish_object(vbuild *b, bool *conflict)
     bool sorted = true;
     for (uint32_t i = 1; i < n && sorted; i++)
         sorted = val_compare(b->k[i - 1], b->k[i]) < 0;
-    if (!sorted) {
+    if (!sorted && n <= VB_INSERTION_MAX) {
+        sort_small(b->k, b->v, n);
+        uint32_t w = 1;
+        for (uint32_t i = 1; i < n; i++) {
+            if (val_compare(b->k[w - 1], b->k[i]) == 0) {
+                if (!val_equal(b->v[w - 1], b->v[i])) {
+                    if (conflict)
+                        *conflict = true;
+                    return NULL;
+                }
+                continue;
+            }
+            b->k[w] = b->k[i];
+            b->v[w] = b->v[i];
+            w++;
+        }
+        n = w;
+    } else if (!sorted) {
         vb_pair *p = arena_alloc(b->a, (size_t)n * sizeof *p);
         if (!p)
             return NULL;

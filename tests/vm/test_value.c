@@ -379,6 +379,7 @@ static void test_composite_order(arena *a)
 
 static void test_builders(arena *a)
 {
+    arena *outer = a;
     const val *xs[] = {v_int(a, 3), v_int(a, 1), v_int(a, 3), v_int(a, 2), v_int(a, 1)};
     const val *s = set_of(a, xs, 5);
     CHECK(s->type == V_SET && s->len == 3);
@@ -419,6 +420,53 @@ static void test_builders(arena *a)
     vb_put(&b, &f1, v_cstr(a, "x"));
     o = vb_finish_object(&b, &conflict);
     CHECK(o && o->len == 1);
+
+    /* Sets and objects of every size from 1 to 40 (insertion sort up to 16,
+     * introsort above) from pseudo-random keys with many duplicates: the
+     * result is strictly ascending and holds exactly the distinct keys; an
+     * object whose duplicate keys disagree on the value conflicts. */
+    arena grow;
+    arena_init_growable(&grow, NULL);
+    a = &grow;
+    uint32_t seed = 12345;
+    for (uint32_t n = 1; n <= 40; n++) {
+        for (int round = 0; round < 20; round++) {
+            bool seen[16] = {false};
+            uint32_t distinct = 0;
+            vbuild sb, ob;
+            vb_init(&sb, a);
+            vb_init(&ob, a);
+            bool disagree = round % 5 == 4 && n > 1;
+            for (uint32_t i = 0; i < n; i++) {
+                seed = seed * 1103515245u + 12345u;
+                uint32_t key = (seed >> 16) % 16;
+                distinct += !seen[key];
+                seen[key] = true;
+                const val *k = key % 2 ? v_int(a, key) : v_str(a, &"abcdefghijklmnop"[key], 1);
+                vb_push(&sb, k);
+                /* the value is a function of the key unless this round makes
+                 * the last pair disagree with an earlier one */
+                vb_put(&ob, disagree && i == n - 1 ? ob.k[0] : k,
+                       v_int(a, disagree && i == n - 1 ? 99 : (int64_t)key));
+            }
+            const val *set = vb_finish_set(&sb);
+            CHECK(set && set->len == distinct);
+            for (uint32_t i = 1; set && i < set->len; i++)
+                CHECK(val_compare(set->u.a[i - 1], set->u.a[i]) < 0);
+            bool conflict = false;
+            const val *obj = vb_finish_object(&ob, &conflict);
+            CHECK(disagree ? obj == NULL && conflict : obj != NULL && !conflict);
+            for (uint32_t i = 0; obj && i < obj->len; i++) {
+                CHECK(i == 0 || val_compare(obj->u.o.k[i - 1], obj->u.o.k[i]) < 0);
+                const val *k = obj->u.o.k[i];
+                int64_t want = k->type == V_NUM ? k->u.i : k->u.s[0] - 'a';
+                CHECK(obj->u.o.v[i]->u.i == want);
+            }
+            CHECK(!obj || obj->len == distinct);
+        }
+    }
+    arena_free(&grow);
+    a = outer;
 
     /* A NULL element (a failed constructor) poisons the builder. */
     vb_init(&b, a);
