@@ -1176,37 +1176,6 @@ bool val_build_hash_indexes(arena *a, const val *root)
     return !root || build_indexes(a, root, 0);
 }
 
-enum { SMALL_OBJECT_SCAN = 8 };
-
-/* Equality of two n-byte strings without a library call: keys are short,
- * and the call costs more than the comparison. Reads stay within the n
- * bytes of each (8-byte words through memcpy, which compiles to a load). */
-static inline bool same_bytes(const char *a, const char *b, size_t n)
-{
-    while (n >= 8) {
-        uint64_t x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        if (x != y)
-            return false;
-        a += 8;
-        b += 8;
-        n -= 8;
-    }
-    if (n >= 4) {
-        uint32_t x, y, x2, y2;
-        memcpy(&x, a, 4);
-        memcpy(&y, b, 4);
-        memcpy(&x2, a + n - 4, 4);
-        memcpy(&y2, b + n - 4, 4);
-        return x == y && x2 == y2;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return false;
-    return true;
-}
-
 const val *val_obj_get_str(const val *obj, const char *key, size_t n)
 {
     if (!obj || obj->type != V_OBJ || (!key && n))
@@ -1215,16 +1184,8 @@ const val *val_obj_get_str(const val *obj, const char *key, size_t n)
         int64_t i = hash_find_str(obj, key, n);
         return i < 0 ? NULL : obj->u.o.v[i];
     }
-    /* Small objects (most of an input document) are scanned: comparing
-     * lengths first rejects almost every other key without touching its
-     * bytes, which beats a binary search's dependent byte comparisons. */
-    if (obj->len <= SMALL_OBJECT_SCAN) {
-        const val *const *k = obj->u.o.k;
-        for (uint32_t i = 0; i < obj->len; i++)
-            if (k[i]->len == n && k[i]->type == V_STR && same_bytes(k[i]->u.s, key, n))
-                return obj->u.o.v[i];
-        return NULL;
-    }
+    if (obj->len <= VAL_SMALL_OBJECT)
+        return val_small_obj_get_str(obj, key, n);
     size_t lo = 0, hi = obj->len;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
