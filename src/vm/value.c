@@ -628,7 +628,7 @@ static bool vb_grow(vbuild *b, bool with_values)
     return true;
 }
 
-bool vb_push(vbuild *b, const val *x)
+bool vb_push_slow(vbuild *b, const val *x)
 {
     if (!x)
         b->oom = true;

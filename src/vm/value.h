@@ -165,7 +165,17 @@ typedef struct vbuild {
 } vbuild;
 
 void vb_init(vbuild *b, arena *a);
-bool vb_push(vbuild *b, const val *x);              /* array/set element */
+bool vb_push_slow(vbuild *b, const val *x); /* vb_push when full, poisoned or x is NULL */
+/* Appends an array/set element; false (and the builder poisoned) when x is
+ * NULL or the arena is full. Inline: the common case is a store. */
+static inline bool vb_push(vbuild *b, const val *x)
+{
+    if (x && b->n < b->cap && !b->oom) {
+        b->k[b->n++] = x;
+        return true;
+    }
+    return vb_push_slow(b, x);
+}
 bool vb_put(vbuild *b, const val *k, const val *x); /* object pair */
 const val *vb_finish_array(vbuild *b);
 const val *vb_finish_set(vbuild *b); /* sorts, removes duplicates */
