@@ -585,19 +585,19 @@ pol_status vm_call(pol_ctx *c, uint32_t pi, const val *const *args, const val **
  * the switch's single shared branch); elsewhere, the switch. Every handler
  * starts with HANDLER(name), its threaded-dispatch label. Opcodes are
  * below OP_COUNT (the compiler emits no others, the bundle verifier
- * rejects them); the clamp keeps even a corrupted word on the invalid-
- * opcode handler. POL_VM_SWITCH_DISPATCH forces the switch (to test it). */
+ * rejects them); the table covers every byte anyway, so even a corrupted
+ * word lands on the invalid-opcode handler. POL_VM_SWITCH_DISPATCH forces the switch (to test it). */
 #if defined(__GNUC__) && !defined(POL_VM_SWITCH_DISPATCH)
-    static const void *const op_labels[OP_COUNT + 1] = {
-#define OP_LABEL(name, fmt, meaning) &&op_##name,
+    static const void *const op_labels[256] = {
+#define OP_LABEL(name, fmt, meaning) [OP_##name] = &&op_##name,
         POL_OPCODES(OP_LABEL)
 #undef OP_LABEL
-            && op_invalid,
+            [OP_COUNT... 255] = &&op_invalid,
     };
 #define DISPATCH()                                                                                           \
     do {                                                                                                     \
         in = &code[pc];                                                                                      \
-        goto *op_labels[in->op < OP_COUNT ? in->op : OP_COUNT];                                              \
+        goto *op_labels[in->op];                                                                             \
     } while (0)
 #define HANDLER(name) op_##name : (void)0
 #else
