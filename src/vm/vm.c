@@ -577,7 +577,6 @@ pol_status vm_call(pol_ctx *c, uint32_t pi, const val *const *args, const val **
 
     const insn *code = p->code;
     const val *const *K = p->k;
-    uint32_t pc = pr->code;
     pol_status st = POL_OK;
 
 /* Dispatch: with GNU C, each handler jumps straight to the next one's
@@ -594,11 +593,7 @@ pol_status vm_call(pol_ctx *c, uint32_t pi, const val *const *args, const val **
 #undef OP_LABEL
             [OP_COUNT... 255] = &&op_invalid,
     };
-#define DISPATCH()                                                                                           \
-    do {                                                                                                     \
-        in = &code[pc];                                                                                      \
-        goto *op_labels[in->op];                                                                             \
-    } while (0)
+#define DISPATCH() goto *op_labels[in->op]
 #define HANDLER(name) op_##name : (void)0
 #else
 #define DISPATCH() goto dispatch
@@ -606,28 +601,29 @@ pol_status vm_call(pol_ctx *c, uint32_t pi, const val *const *args, const val **
 #endif
 #define FAIL_TO(target)                                                                                      \
     do {                                                                                                     \
-        pc = (target);                                                                                       \
+        in = code + (target);                                                                                \
         DISPATCH();                                                                                          \
     } while (0)
 #define NEXT_INSN()                                                                                          \
     do {                                                                                                     \
-        pc++;                                                                                                \
+        in++;                                                                                                \
         DISPATCH();                                                                                          \
     } while (0)
 
-    const insn *in;
+    /* the instruction being run; its index, for messages, is PC */
+    const insn *in = code + pr->code;
+#define PC ((uint32_t)(in - code))
 #if !defined(__GNUC__) || defined(POL_VM_SWITCH_DISPATCH)
 dispatch:
 #endif
     for (;;) {
-        in = &code[pc];
         switch ((opcode)in->op) {
         case OP_NOP: HANDLER(NOP); NEXT_INSN();
         case OP_JMP:
             HANDLER(JMP);
             /* back-edges and forward jumps both count: cheap and bounds loops */
             if (--c->budget == 0) {
-                st = budget_exceeded(c, pc);
+                st = budget_exceeded(c, PC);
                 goto out;
             }
             FAIL_TO(in->d);
@@ -755,7 +751,7 @@ dispatch:
                         FAIL_TO(in->d);
                 }
                 const val *out = NULL;
-                st = call_builtin(c, in->b, argv, &out, pc);
+                st = call_builtin(c, in->b, argv, &out, PC);
                 if (st == POL_UNDEFINED) {
                     st = POL_OK;
                     FAIL_TO(in->d);
@@ -769,7 +765,7 @@ dispatch:
             HANDLER(CALLF);
             {
                 if (--c->budget == 0) {
-                    st = budget_exceeded(c, pc);
+                    st = budget_exceeded(c, PC);
                     goto out;
                 }
                 const val *out = NULL;
@@ -777,7 +773,7 @@ dispatch:
                 for (uint32_t i = 0; i < np; i++)
                     if (!R[in->c + i])
                         FAIL_TO(in->d);
-                st = call_proc(c, in->b, R + in->c, &out, pc);
+                st = call_proc(c, in->b, R + in->c, &out, PC);
                 if (st == POL_UNDEFINED) {
                     st = POL_OK;
                     FAIL_TO(in->d);
@@ -791,7 +787,7 @@ dispatch:
             HANDLER(RULE);
             {
                 const val *out = NULL;
-                st = eval_rule(c, in->b, &out, pc);
+                st = eval_rule(c, in->b, &out, PC);
                 if (st == POL_UNDEFINED) {
                     st = POL_OK;
                     FAIL_TO(in->d);
@@ -814,14 +810,14 @@ dispatch:
             HANDLER(NEXT);
             {
                 if (--c->budget == 0) {
-                    st = budget_exceeded(c, pc);
+                    st = budget_exceeded(c, PC);
                     goto out;
                 }
                 const val *k, *v;
                 if (!next_kv(c, R[in->b], &S[in->a], &k, &v, in->x == 1)) {
                     if (c->arena.ptr == c->arena.end && R[in->b] && R[in->b]->type == V_ARR &&
                         S[in->a] < R[in->b]->len) {
-                        st = oom(c, pc);
+                        st = oom(c, PC);
                         goto out;
                     }
                     FAIL_TO(in->d);
@@ -842,7 +838,7 @@ dispatch:
                     kind = BK_OBJRULE;
                 const val *b = builder_new(c, kind);
                 if (!b) {
-                    st = oom(c, pc);
+                    st = oom(c, PC);
                     goto out;
                 }
                 R[in->a] = b;
@@ -853,11 +849,11 @@ dispatch:
             {
                 builder *b = as_builder(R[in->a]);
                 if (!b || !R[in->b] || (b->kind != BK_ARRAY && b->kind != BK_SET)) {
-                    st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUSH without a builder");
+                    st = set_error(c, POL_INTERNAL, loc_of(c, PC), "%s", "PUSH without a builder");
                     goto out;
                 }
                 if (!vb_push(&b->b, R[in->b])) {
-                    st = oom(c, pc);
+                    st = oom(c, PC);
                     goto out;
                 }
                 NEXT_INSN();
@@ -874,7 +870,7 @@ dispatch:
                     (in->op == OP_PUTPATH
                          ? b->kind != BK_OBJRULE || R[in->b]->type != V_ARR || R[in->b]->len == 0
                          : b->kind != BK_OBJECT)) {
-                    st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUT without a builder");
+                    st = set_error(c, POL_INTERNAL, loc_of(c, PC), "%s", "PUT without a builder");
                     goto out;
                 }
                 if (in->op == OP_PUT && in->d == 0) {
@@ -882,7 +878,7 @@ dispatch:
                     for (uint32_t i = 0; i < b->b.n; i++) {
                         if (val_equal(b->b.k[i], R[in->b])) {
                             if (!val_equal(b->b.v[i], R[in->c])) {
-                                st = set_error(c, POL_EVAL_CONFLICT, loc_of(c, pc), "%s", conflict_msgs[2]);
+                                st = set_error(c, POL_EVAL_CONFLICT, loc_of(c, PC), "%s", conflict_msgs[2]);
                                 goto out;
                             }
                             goto put_done;
@@ -895,7 +891,7 @@ dispatch:
                     val *one = arena_alloc(&c->arena, sizeof *one);
                     const val **elems = arena_alloc(&c->arena, sizeof *elems);
                     if (!one || !elems) {
-                        st = oom(c, pc);
+                        st = oom(c, PC);
                         goto out;
                     }
                     elems[0] = item;
@@ -907,7 +903,7 @@ dispatch:
                     item = one;
                 }
                 if (!vb_put(&b->b, R[in->b], item)) {
-                    st = oom(c, pc);
+                    st = oom(c, PC);
                     goto out;
                 }
             put_done:
@@ -920,11 +916,11 @@ dispatch:
                 const val *o = R[in->b];
                 if (!b || !o || o->type != V_OBJ) {
                     st =
-                        set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "PUTALL without a builder or object");
+                        set_error(c, POL_INTERNAL, loc_of(c, PC), "%s", "PUTALL without a builder or object");
                     goto out;
                 }
                 if (!put_base(&c->arena, &b->b, o)) {
-                    st = oom(c, pc);
+                    st = oom(c, PC);
                     goto out;
                 }
                 NEXT_INSN();
@@ -934,14 +930,14 @@ dispatch:
             {
                 builder *b = as_builder(R[in->a]);
                 if (!b) {
-                    st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "FINISH without a builder");
+                    st = set_error(c, POL_INTERNAL, loc_of(c, PC), "%s", "FINISH without a builder");
                     goto out;
                 }
                 bool conflict = false;
                 const val *v = builder_finish(c, b, &conflict);
                 if (!v) {
-                    st = conflict ? set_error(c, POL_EVAL_CONFLICT, loc_of(c, pc), "%s", conflict_msgs[2])
-                                  : oom(c, pc);
+                    st = conflict ? set_error(c, POL_EVAL_CONFLICT, loc_of(c, PC), "%s", conflict_msgs[2])
+                                  : oom(c, PC);
                     goto out;
                 }
                 R[in->a] = v;
@@ -966,7 +962,7 @@ dispatch:
                         ok = R[in->b + i] && vb_push(&b, R[in->b + i]);
                 }
                 if (!ok && !b.oom) {
-                    st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "collection element undefined");
+                    st = set_error(c, POL_INTERNAL, loc_of(c, PC), "%s", "collection element undefined");
                     goto out;
                 }
                 bool conflict = false;
@@ -987,7 +983,7 @@ dispatch:
                     v = vb_finish_object(&b, NULL);
                 }
                 if (!v) {
-                    st = oom(c, pc);
+                    st = oom(c, PC);
                     goto out;
                 }
                 R[in->a] = v;
@@ -998,7 +994,7 @@ dispatch:
             if (!R[in->a]) {
                 R[in->a] = R[in->b];
             } else if (R[in->b] && !val_equal(R[in->a], R[in->b])) {
-                st = set_error(c, POL_EVAL_CONFLICT, loc_of(c, pc), "%s",
+                st = set_error(c, POL_EVAL_CONFLICT, loc_of(c, PC), "%s",
                                conflict_msgs[in->c < 3 ? in->c : 0]);
                 goto out;
             }
@@ -1009,13 +1005,13 @@ dispatch:
             goto out;
         case OP_WITH:
             HANDLER(WITH);
-            st = with_push(c, in, R[in->c], pc);
+            st = with_push(c, in, R[in->c], PC);
             if (st != POL_OK)
                 goto out;
             NEXT_INSN();
         case OP_WITHFN:
             HANDLER(WITHFN);
-            st = with_push(c, in, NULL, pc);
+            st = with_push(c, in, NULL, PC);
             if (st != POL_OK)
                 goto out;
             NEXT_INSN();
@@ -1033,7 +1029,7 @@ dispatch:
                 /* charged before the exhausted exit too: the verifier counts
                  * DISPATCH as a back-edge charge (program.c) */
                 if (--c->budget == 0) {
-                    st = budget_exceeded(c, pc);
+                    st = budget_exceeded(c, PC);
                     goto out;
                 }
                 const val *list = R[in->b], *jt = K[in->c];
@@ -1049,13 +1045,13 @@ dispatch:
             }
         case OP_HALT:
             HANDLER(HALT);
-            st = set_error(c, POL_EVAL_BUILTIN, loc_of(c, pc), "%s",
+            st = set_error(c, POL_EVAL_BUILTIN, loc_of(c, PC), "%s",
                            K[in->b]->type == V_STR ? K[in->b]->u.s : "halted");
             goto out;
         case OP_COUNT:
         default:
             HANDLER(invalid);
-            st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "invalid opcode");
+            st = set_error(c, POL_INTERNAL, loc_of(c, PC), "%s", "invalid opcode");
             goto out;
         }
     }
@@ -1070,6 +1066,7 @@ out:
     return st;
 #undef FAIL_TO
 #undef NEXT_INSN
+#undef PC
 #undef DISPATCH
 #undef HANDLER
 }
