@@ -787,6 +787,14 @@ dispatch:
             HANDLER(RULE);
             {
                 const val *out = NULL;
+                if (c->memo_state[in->b] == MEMO_DONE && !c->nover) {
+                    /* memoised and not overridden: most references */
+                    out = c->memo[in->b];
+                    if (!out)
+                        FAIL_TO(in->d);
+                    R[in->a] = out;
+                    NEXT_INSN();
+                }
                 st = eval_rule(c, in->b, &out, PC);
                 if (st == POL_UNDEFINED) {
                     st = POL_OK;
