@@ -102,8 +102,9 @@ typedef struct arena {
     arena_chunk *chunks; /* growable only: chain of owned chunks */
     const pol_alloc *alloc;
     bool growable;
-    size_t
-        high_water; /* max bytes in use before the last reset, restore or new chunk (see arena_high_water) */
+    /* max bytes in use before the last reset, restore or new chunk (the
+     * current use is added by arena_high_water) */
+    size_t high_water;
 } arena;
 
 void arena_init_fixed(arena *a, void *buf, size_t size);
