@@ -36,6 +36,11 @@ typedef struct fmt_arg {
     double d;
     const char *s; /* FA_STR text; FA_BIG decimal digits with optional '-' */
     size_t n;
+    /* FA_FLOAT: when dec_mant != 0, the shortest digits of |d| are
+     * dec_mant·10^dec_exp (the value's decimal hint: 1 to 9 digits, no
+     * trailing zero), so %v needs no binary-to-decimal conversion. */
+    uint64_t dec_mant;
+    int dec_exp;
 } fmt_arg;
 
 typedef struct fmt_spec {
@@ -463,6 +468,15 @@ static void fmt_digits_f(txt_buf *b, const char *dig, size_t nd, int dp, int dec
     if (!txt_room(b, (whole ? whole : 1) + (frac ? frac + 1 : 0)))
         return;
     char *o = b->p + b->len, *start = o;
+    if (whole && whole < nd && frac == nd - whole) {
+        /* every digit printed once, the point among them (%v's usual
+         * case): two copies */
+        memcpy(o, dig, whole);
+        o[whole] = '.';
+        memcpy(o + whole + 1, dig + whole, frac);
+        b->len += nd + 1;
+        return;
+    }
     if (whole) {
         for (size_t k = 0; k < whole; k++)
             *o++ = k < nd ? dig[k] : '0';
@@ -477,6 +491,20 @@ static void fmt_digits_f(txt_buf *b, const char *dig, size_t nd, int dp, int dec
         }
     }
     b->len += (size_t)(o - start);
+}
+
+/* strconv's %g layout of shortest digits 0.dig × 10^dp (nd >= 1, the
+ * value nonzero or dig "0" with dp 1): for the shortest precision strconv
+ * decides between %e and %f with eprec 6, and either form prints every
+ * digit and no more. */
+static void fmt_shortest_g(txt_buf *b, const char *dig, size_t nd, int dp)
+{
+    int x = dp - 1;
+    if (x < -4 || x >= 6) {
+        fmt_digits_e(b, dig, nd, dp, (int)nd - 1, 'e');
+        return;
+    }
+    fmt_digits_f(b, dig, nd, dp, (int)nd - dp > 0 ? (int)nd - dp : 0);
 }
 
 /* strconv.FormatFloat(d, verb, prec) for verbs e E f F g G b x X; prec < 0
@@ -561,6 +589,10 @@ static void fmt_strconv_float(txt_buf *b, double d, int verb, int prec)
     bool shortest = prec < 0;
     if (a == 0)
         dp = 1;
+    if (shortest && verb == 'g') {
+        fmt_shortest_g(b, dig, nd, dp);
+        return;
+    }
     switch (verb) {
     case 'e':
     case 'E': fmt_digits_e(b, dig, nd, dp, (int)nd - 1, (char)verb); return;
@@ -943,6 +975,18 @@ static bool fmt_plain_verb(txt_buf *b, const fmt_arg *a, char verb)
     case FA_FLOAT:
         /* fmt_float would strip the '+' strconv puts before an infinity;
          * finite values print exactly as strconv writes them. */
+        if (verb == 'v' && a->dec_mant != 0) {
+            /* the hint's digits are the shortest digits fmt_strconv_float
+             * would compute; d is finite and nonzero */
+            char buf[24];
+            char *end = buf + sizeof buf;
+            char *dig = fmt_i64_text((int64_t)a->dec_mant, end);
+            size_t nd = (size_t)(end - dig);
+            if (signbit(a->d))
+                txt_putc(b, '-');
+            fmt_shortest_g(b, dig, nd, (int)nd + a->dec_exp);
+            return true;
+        }
         if (verb == 'v' && isfinite(a->d)) {
             fmt_strconv_float(b, a->d, 'g', -1);
             return true;
@@ -1232,6 +1276,7 @@ static bool fmt_convert(bi_ctx *ctx, const val *x, fmt_arg *a)
             if (isfinite(d)) {
                 a->kind = FA_FLOAT;
                 a->d = d;
+                a->dec_mant = 0;
             } else {
                 a->kind = FA_STR; /* out of float64 range: OPA passes the text */
                 a->s = t;
@@ -1241,6 +1286,10 @@ static bool fmt_convert(bi_ctx *ctx, const val *x, fmt_arg *a)
         }
         a->kind = FA_FLOAT;
         a->d = x->u.d;
+        int e10 = 0;
+        if (!val_float_hint(x, &a->dec_mant, &e10))
+            a->dec_mant = 0;
+        a->dec_exp = e10;
         return true;
     }
     txt_buf t;

@@ -6,6 +6,7 @@
 #include "stdlib/bi_text.h"
 #include "stdlib/builtins.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 static unsigned char mem[1 << 23];
@@ -800,6 +801,89 @@ static void test_sprintf_floats(void)
     CHECK(bad == 0);
 }
 
+/* sprintf of one operand array built from vals (not JSON text). */
+static const val *sprintf_vals(const char *fmt, const val *const *xs, uint32_t n)
+{
+    vbuild vb;
+    vb_init(&vb, &A);
+    for (uint32_t i = 0; i < n; i++)
+        vb_push(&vb, xs[i]);
+    const val *argv[2] = {v_str(&A, fmt, strlen(fmt)), vb_finish_array(&vb)};
+    const val *o = NULL;
+    int id = bi_lookup("sprintf", 7);
+    if (id < 0 || !argv[0] || !argv[1] || bi_table[id].fn(&C, argv, &o) != BI_OK || !o || o->type != V_STR)
+        return NULL;
+    return o;
+}
+
+/* libc as the oracle of shortest digits: the fewest significant digits
+ * p for which "%.{p-1}e" reads back as d. */
+static int libc_shortest_digits(double d)
+{
+    char t[64];
+    for (int p = 1; p <= 17; p++) {
+        snprintf(t, sizeof t, "%.*e", p - 1, d);
+        if (strtod(t, NULL) == d)
+            return p;
+    }
+    return 17;
+}
+
+/* %v of a float whose value carries its decimal hint prints from the
+ * hint's digits; the same double without a hint goes through the
+ * shortest-digit search, and "%-v" through the general path. All three
+ * must agree, read back as d, and have libc's shortest digit count. */
+static void test_sprintf_float_hint(void)
+{
+    uint64_t rng = 0xD1B54A32D192ED03u;
+    int bad = 0, hinted = 0;
+    for (int iter = 0; iter < 30000; iter++) {
+        arena_mark m = arena_save(&A);
+        /* short decimals mant·10^e over the %e/%f switch and far out */
+        uint64_t mant = 1 + rng_next(&rng) % (iter % 3 == 0 ? 999u : 999999999u);
+        int e10 = (int)(rng_next(&rng) % 61) - 40;
+        if (iter % 7 == 0)
+            e10 = (int)(rng_next(&rng) % 600) - 320;
+        char text[48];
+        snprintf(text, sizeof text, "%s%llue%d", rng_next(&rng) % 4 == 0 ? "-" : "", (unsigned long long)mant,
+                 e10);
+        double d = strtod(text, NULL);
+        const val *with = v_float(&A, d);
+        if (!with || d == 0 || !isfinite(d) || with->nk != NUM_FLOAT) {
+            arena_restore(&A, m);
+            continue;
+        }
+        val bare = *with;
+        bare.len = 0;
+        bare.flags = 0;
+        hinted += with->len != 0;
+        const val *xw[1] = {with}, *xb[1] = {&bare};
+        const val *a = sprintf_vals("%v", xw, 1), *b = sprintf_vals("%v", xb, 1),
+                  *g = sprintf_vals("%-v", xw, 1);
+        bool ok = a && b && g && val_equal(a, b) && val_equal(a, g);
+        if (ok) {
+            char back[64];
+            snprintf(back, sizeof back, "%.*s", (int)a->len, a->u.s);
+            int digits = 0;
+            for (const char *c = back; *c && *c != 'e'; c++)
+                digits += *c >= '0' && *c <= '9';
+            /* leading zeros of 0.000ddd are not significant */
+            for (const char *c = back + (back[0] == '-'); *c == '0' || *c == '.'; c++)
+                digits -= *c == '0';
+            ok = strtod(back, NULL) == d && digits == libc_shortest_digits(d);
+        }
+        if (!ok && bad++ < 5)
+            fprintf(stderr, "  %%v of %.17g (hint %u): \"%.*s\" / \"%.*s\" / \"%.*s\"\n", d, with->len,
+                    a ? (int)a->len : 0, a ? a->u.s : "", b ? (int)b->len : 0, b ? b->u.s : "",
+                    g ? (int)g->len : 0, g ? g->u.s : "");
+        arena_restore(&A, m);
+    }
+    CHECK(bad == 0);
+    CHECK(hinted > 10000); /* the hinted path was exercised (integers and subnormals have none) */
+    EXPECT_SPRINTF("%v|%v|%v|%v", "[57450.74, 100000.5, 1000000.5, 0.0001]",
+                   "57450.74|100000.5|1.0000005e+06|0.0001");
+}
+
 /* Edge cases of the format string and operand list (Go's fmt notations). */
 static void test_sprintf_edges(void)
 {
@@ -1436,6 +1520,7 @@ int main(void)
     test_sprintf_ints();
     test_sprintf_quote_ascii();
     test_sprintf_floats();
+    test_sprintf_float_hint();
     test_sprintf_edges();
     test_render_template();
     test_regex();
