@@ -384,15 +384,7 @@ void val_float_set_hint(val *x)
 
 const val *v_float(arena *a, double d)
 {
-    if (isfinite(d) && d == trunc(d) && d >= -TWO_POW_63 && d < TWO_POW_63)
-        return v_int(a, (int64_t)d);
-    val *v = val_new(a, V_NUM);
-    if (v) {
-        v->nk = NUM_FLOAT;
-        v->u.d = d;
-        val_float_set_hint(v);
-    }
-    return v;
+    return v_float_dec(a, d, 0, 0);
 }
 
 const val *v_float_dec(arena *a, double d, uint64_t mant, int exp10)
@@ -403,7 +395,10 @@ const val *v_float_dec(arena *a, double d, uint64_t mant, int exp10)
     if (v) {
         v->nk = NUM_FLOAT;
         v->u.d = d;
-        float_hint_store(v, mant, exp10);
+        if (mant)
+            float_hint_store(v, mant, exp10);
+        else
+            val_float_set_hint(v);
     }
     return v;
 }

@@ -143,7 +143,8 @@ void pa_free(const pol_alloc *alloc, void *p, size_t n);
 const val *v_int(arena *a, int64_t i);
 const val *v_float(arena *a, double d); /* integral doubles within int64 become NUM_INT */
 /* v_float for a d whose shortest digits the caller knows: mant·10^exp10
- * (trailing zeros allowed) must be exactly num_shortest_double(|d|). */
+ * (trailing zeros allowed) must be exactly num_shortest_double(|d|);
+ * mant 0 means unknown (computed here, as v_float does). */
 const val *v_float_dec(arena *a, double d, uint64_t mant, int exp10);
 /* Computes the hint of a NUM_FLOAT filled in place (len and flags). */
 void val_float_set_hint(val *x);

@@ -604,6 +604,19 @@ pol_status vm_call(pol_ctx *c, uint32_t pi, const val *const *args, const val **
         in = code + (target);                                                                                \
         DISPATCH();                                                                                          \
     } while (0)
+/* After a call into a builtin, function or rule: undefined fails the
+ * instruction, an error ends the procedure, a value lands in R[a]. */
+#define CALL_RESULT(value)                                                                                   \
+    do {                                                                                                     \
+        if (st == POL_UNDEFINED) {                                                                           \
+            st = POL_OK;                                                                                     \
+            FAIL_TO(in->d);                                                                                  \
+        }                                                                                                    \
+        if (st != POL_OK)                                                                                    \
+            goto out;                                                                                        \
+        R[in->a] = (value);                                                                                  \
+        NEXT_INSN();                                                                                         \
+    } while (0)
 #define NEXT_INSN()                                                                                          \
     do {                                                                                                     \
         in++;                                                                                                \
@@ -752,14 +765,7 @@ dispatch:
                 }
                 const val *out = NULL;
                 st = call_builtin(c, in->b, argv, &out, PC);
-                if (st == POL_UNDEFINED) {
-                    st = POL_OK;
-                    FAIL_TO(in->d);
-                }
-                if (st != POL_OK)
-                    goto out;
-                R[in->a] = out;
-                NEXT_INSN();
+                CALL_RESULT(out);
             }
         case OP_CALLF:
             HANDLER(CALLF);
@@ -774,14 +780,7 @@ dispatch:
                     if (!R[in->c + i])
                         FAIL_TO(in->d);
                 st = call_proc(c, in->b, R + in->c, &out, PC);
-                if (st == POL_UNDEFINED) {
-                    st = POL_OK;
-                    FAIL_TO(in->d);
-                }
-                if (st != POL_OK)
-                    goto out;
-                R[in->a] = out;
-                NEXT_INSN();
+                CALL_RESULT(out);
             }
         case OP_RULE:
             HANDLER(RULE);
@@ -796,14 +795,7 @@ dispatch:
                     NEXT_INSN();
                 }
                 st = eval_rule(c, in->b, &out, PC);
-                if (st == POL_UNDEFINED) {
-                    st = POL_OK;
-                    FAIL_TO(in->d);
-                }
-                if (st != POL_OK)
-                    goto out;
-                R[in->a] = out;
-                NEXT_INSN();
+                CALL_RESULT(out);
             }
         case OP_ITER:
             HANDLER(ITER);
@@ -1074,6 +1066,7 @@ out:
     return st;
 #undef FAIL_TO
 #undef NEXT_INSN
+#undef CALL_RESULT
 #undef PC
 #undef DISPATCH
 #undef HANDLER

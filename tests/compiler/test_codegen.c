@@ -436,6 +436,25 @@ static void test_errors(void)
     }
 }
 
+/* Evaluates `entry` of bundle b (then released) with the JSON text input,
+ * or no input when NULL; the canonical JSON result, "undefined", or the
+ * error code's name. */
+static void eval_bundle(pol_bundle *b, const char *entry, const char *input, char *got, size_t cap)
+{
+    pol_error err;
+    pol_ctx *ctx = pol_ctx_new(b, NULL, &err);
+    pol_result res;
+    pol_status st = ctx ? pol_eval_json(ctx, pol_bundle_entrypoint(b, entry), input ? input : "",
+                                        input ? strlen(input) : 0, input ? 0 : POL_EVAL_NO_INPUT, &res, &err)
+                        : err.code;
+    if (st == POL_OK)
+        pol_value_to_json(res.value, 0, got, cap);
+    else
+        snprintf(got, cap, "%s", st == POL_UNDEFINED ? "undefined" : pol_status_name(st));
+    pol_ctx_free(ctx);
+    pol_bundle_release(b);
+}
+
 /* Evaluates `entry` of a one-module policy; the canonical JSON result,
  * "undefined", or the error code's name. */
 static void eval_entry(const char *src, const char *entry, char *got, size_t cap)
@@ -446,17 +465,7 @@ static void eval_entry(const char *src, const char *entry, char *got, size_t cap
         snprintf(got, cap, "%s: %s", pol_status_name(err.code), err.message);
         return;
     }
-    pol_ctx *ctx = pol_ctx_new(b, NULL, &err);
-    pol_result res;
-    pol_status st =
-        ctx ? pol_eval_json(ctx, pol_bundle_entrypoint(b, entry), "", 0, POL_EVAL_NO_INPUT, &res, &err)
-            : err.code;
-    if (st == POL_OK)
-        pol_value_to_json(res.value, 0, got, cap);
-    else
-        snprintf(got, cap, "%s", st == POL_UNDEFINED ? "undefined" : pol_status_name(st));
-    pol_ctx_free(ctx);
-    pol_bundle_release(b);
+    eval_bundle(b, entry, NULL, got, cap);
 }
 
 /* Constructs whose compilation used to be wrong, checked by their value. */
@@ -511,17 +520,7 @@ static void eval_with_data(const char *src, const char *entry, const char *input
     pol_bundle_disassemble(b, listing, n + 1);
     *uses_rule = strstr(listing, "(data.t.cfg)") != NULL;
     free(listing);
-    pol_ctx *ctx = pol_ctx_new(b, NULL, &err);
-    pol_result res;
-    pol_status st =
-        ctx ? pol_eval_json(ctx, pol_bundle_entrypoint(b, entry), input, strlen(input), 0, &res, &err)
-            : err.code;
-    if (st == POL_OK)
-        pol_value_to_json(res.value, 0, got, cap);
-    else
-        snprintf(got, cap, "%s", st == POL_UNDEFINED ? "undefined" : pol_status_name(st));
-    pol_ctx_free(ctx);
-    pol_bundle_release(b);
+    eval_bundle(b, entry, input, got, cap);
 }
 
 static void test_data_aliases(void)
