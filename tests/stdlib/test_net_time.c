@@ -248,7 +248,7 @@ static void gen_v6(net_rng *r, char *buf, size_t cap, size_t *len)
         unsigned digits = 1 + rng_below(r, rng_below(r, 30) == 0 ? 5 : 4);
         unsigned v = rng_next(r) & ((1u << (4 * digits)) - 1);
         if ((mapped && i == 0 && ellipsis == 0) || rng_below(r, 8) == 0)
-            v = 0xffffu >> (16 - 4 * digits); /* the IPv4-mapped tag, anywhere */
+            v = digits >= 4 ? 0xffffu : 0xffffu >> (16 - 4 * digits); /* the IPv4-mapped tag, anywhere */
         snprintf(g, sizeof g, rng_below(r, 2) ? "%0*x" : "%0*X", (int)digits, v);
         put_text(buf, cap, len, g);
     }
