@@ -424,9 +424,12 @@ static pol_status call_builtin(pol_ctx *c, uint32_t id, const val *const *args, 
     if (c->nover) {
         const override *o = find_override(c, true, id);
         if (o) {
-            if (o->value) {
+            /* A value override (the kind tells, not the value: a hostile
+             * bundle can give an undefined one, which makes the call
+             * undefined rather than a call of a replacement it has none of) */
+            if (!(o->kind & 0x80)) {
                 *out = o->value;
-                return POL_OK;
+                return o->value ? POL_OK : POL_UNDEFINED;
             }
             uint8_t k = o->kind & 0x7f;
             if (k == WITHFN_BUILTIN_BY_PROC)
@@ -442,9 +445,9 @@ static pol_status call_proc(pol_ctx *c, uint32_t proc, const val *const *args, c
     if (c->nover) {
         const override *o = find_override(c, false, proc);
         if (o && o->kind != WITH_RULE) {
-            if (o->value) {
+            if (!(o->kind & 0x80)) { /* a value override, as in call_builtin */
                 *out = o->value;
-                return POL_OK;
+                return o->value ? POL_OK : POL_UNDEFINED;
             }
             uint8_t k = o->kind & 0x7f;
             if (k == WITHFN_PROC_BY_BUILTIN)
