@@ -1167,38 +1167,145 @@ static void hoist_body_start(pgen *g)
     g->hoist_pin = 0;
 }
 
-/* Whether instruction `in` writes register r. Reads do not count: the
- * point after a read may lie inside a nested loop that ran zero times. */
-static bool insn_writes(const insn *in, uint32_t r)
+/* ---- registers an instruction reads and writes ----------------------------
+ * One table of every opcode's register operands, for comprehension hoisting
+ * and the MOVE peephole below. */
+
+/* The registers instruction `in` reads (up to three ranges [lo, lo+n))
+ * and writes (up to two). A read-modify-write register is in both. */
+typedef struct reg_use {
+    uint32_t rd_lo[3], rd_n[3];
+    uint32_t wr_lo[2], wr_n[2];
+} reg_use;
+
+static uint32_t callf_arity(const pol_compiler *cc, uint32_t pi)
 {
-    _Static_assert(OP_COUNT == 45, "a new opcode: say here whether it writes a register");
+    /* A function not generated yet has no parameter count: assume the
+     * most a call may pass, which only blocks optimisation. */
+    if (pi < cc->procs.n && cc->procs.v[pi].ncode > 0)
+        return cc->procs.v[pi].nparams;
+    return 16;
+}
+
+static reg_use insn_regs(const pol_compiler *cc, const insn *in)
+{
+    _Static_assert(OP_COUNT == 45, "a new opcode: say here which registers it reads and writes");
+    reg_use u;
+    memset(&u, 0, sizeof u);
+#define RD(i, lo, n) (u.rd_lo[i] = (lo), u.rd_n[i] = (n))
+#define WR(i, lo, n) (u.wr_lo[i] = (lo), u.wr_n[i] = (n))
     switch ((opcode)in->op) {
-    case OP_NEXT: return in->c == r || in->c + 1 == r;
+    case OP_NOP:
+    case OP_JMP:
+    case OP_WITHFN:
+    case OP_WITHPOP:
+    case OP_HALT: break;
     case OP_LOADK:
-    case OP_MOVE:
     case OP_CLEAR:
     case OP_INPUT:
     case OP_DATA:
-    case OP_DOT:
-    case OP_DOTK:
-    case OP_CALL:
-    case OP_CALLF:
     case OP_RULE:
     case OP_ARRNEW:
     case OP_SETNEW:
     case OP_OBJNEW:
+    case OP_INDEX: WR(0, in->a, 1); break;
+    case OP_MOVE:
+    case OP_DOTK:
+        WR(0, in->a, 1);
+        RD(0, in->b, 1);
+        break;
+    case OP_DOT:
+        WR(0, in->a, 1);
+        RD(0, in->b, 1);
+        RD(1, in->c, 1);
+        break;
+    case OP_JDEF:
+    case OP_JUNDEF:
+    case OP_TRUTHY:
+    case OP_ISARR:
+    case OP_ISOBJ:
+    case OP_RET: RD(0, in->a, 1); break;
+    case OP_EQ:
+    case OP_NE:
+    case OP_LT:
+    case OP_LE:
+    case OP_GT:
+    case OP_GE:
+        RD(0, in->b, 1);
+        RD(1, in->c, 1);
+        break;
+    case OP_EQK: RD(0, in->b, 1); break;
+    case OP_CALL:
+        WR(0, in->a, 1);
+        RD(0, in->c, in->b < BI_COUNT ? bi_table[in->b].arity : 16);
+        break;
+    case OP_CALLF:
+        WR(0, in->a, 1);
+        RD(0, in->c, callf_arity(cc, in->b));
+        break;
+    case OP_ITER:
+    case OP_DISPATCH: RD(0, in->b, 1); break;
+    case OP_NEXT:
+        RD(0, in->b, 1);
+        WR(0, in->c, 2);
+        break;
     case OP_PUSH:
-    case OP_PUT:
     case OP_PUTALL:
+    case OP_SETRES:
+        RD(0, in->a, 1);
+        WR(0, in->a, 1);
+        RD(1, in->b, 1);
+        break;
+    case OP_PUT:
     case OP_PUTPATH:
+        RD(0, in->a, 1);
+        WR(0, in->a, 1);
+        RD(1, in->b, 1);
+        RD(2, in->c, 1);
+        break;
     case OP_FINISH:
+        RD(0, in->a, 1);
+        WR(0, in->a, 1);
+        break;
     case OP_MKARR:
     case OP_MKSET:
+        WR(0, in->a, 1);
+        RD(0, in->b, in->c);
+        break;
     case OP_MKOBJ:
-    case OP_SETRES:
-    case OP_INDEX: return in->a == r;
-    default: return false;
+        WR(0, in->a, 1);
+        RD(0, in->b, 2 * in->c);
+        break;
+    case OP_WITH: RD(0, in->c, 1); break;
+    case OP_COUNT: break;
     }
+#undef RD
+#undef WR
+    return u;
+}
+
+static bool reads_reg(const reg_use *u, uint32_t r)
+{
+    for (int k = 0; k < 3; k++)
+        if (r >= u->rd_lo[k] && r - u->rd_lo[k] < u->rd_n[k])
+            return true;
+    return false;
+}
+
+static bool writes_reg(const reg_use *u, uint32_t r)
+{
+    for (int k = 0; k < 2; k++)
+        if (r >= u->wr_lo[k] && r - u->wr_lo[k] < u->wr_n[k])
+            return true;
+    return false;
+}
+
+/* Whether instruction `in` writes register r. Reads do not count: the
+ * point after a read may lie inside a nested loop that ran zero times. */
+static bool insn_writes(const pol_compiler *cc, const insn *in, uint32_t r)
+{
+    reg_use u = insn_regs(cc, in);
+    return writes_reg(&u, r);
 }
 
 /* Where comprehension t's inputs are last set before code position
@@ -1212,7 +1319,7 @@ static uint32_t hoist_point(pgen *g, const term *t, uint32_t start)
         if (!lv->bound || lv->reg == NO_REG || !var_occurs(t, lv->name, lv->len))
             continue;
         for (uint32_t p = start; p-- > at;)
-            if (insn_writes(&g->code[p], lv->reg)) {
+            if (insn_writes(g->cc, &g->code[p], lv->reg)) {
                 at = p + 1;
                 break;
             }
@@ -2276,119 +2383,6 @@ static uint32_t proc_reserve(pol_compiler *cc, const char *name, proc_kind kind)
  * before. Liveness is a bounded forward search over the procedure's
  * control flow; when the bound is hit the register counts as live. */
 
-/* The registers instruction `in` reads and writes, as up to two ranges
- * each ([lo, lo+n)). A read-modify-write register is in both. */
-typedef struct reg_use {
-    uint32_t rd_lo[3], rd_n[3];
-    uint32_t wr_lo[2], wr_n[2];
-} reg_use;
-
-static uint32_t callf_arity(const pol_compiler *cc, uint32_t pi)
-{
-    /* A function not generated yet has no parameter count: assume the
-     * most a call may pass, which only blocks optimisation. */
-    if (pi < cc->procs.n && cc->procs.v[pi].ncode > 0)
-        return cc->procs.v[pi].nparams;
-    return 16;
-}
-
-static reg_use insn_regs(const pol_compiler *cc, const insn *in)
-{
-    _Static_assert(OP_COUNT == 45, "a new opcode: say here which registers it reads and writes");
-    reg_use u;
-    memset(&u, 0, sizeof u);
-#define RD(i, lo, n) (u.rd_lo[i] = (lo), u.rd_n[i] = (n))
-#define WR(i, lo, n) (u.wr_lo[i] = (lo), u.wr_n[i] = (n))
-    switch ((opcode)in->op) {
-    case OP_NOP:
-    case OP_JMP:
-    case OP_WITHFN:
-    case OP_WITHPOP:
-    case OP_HALT: break;
-    case OP_LOADK:
-    case OP_CLEAR:
-    case OP_INPUT:
-    case OP_DATA:
-    case OP_RULE:
-    case OP_ARRNEW:
-    case OP_SETNEW:
-    case OP_OBJNEW:
-    case OP_INDEX: WR(0, in->a, 1); break;
-    case OP_MOVE:
-    case OP_DOTK:
-        WR(0, in->a, 1);
-        RD(0, in->b, 1);
-        break;
-    case OP_DOT:
-        WR(0, in->a, 1);
-        RD(0, in->b, 1);
-        RD(1, in->c, 1);
-        break;
-    case OP_JDEF:
-    case OP_JUNDEF:
-    case OP_TRUTHY:
-    case OP_ISARR:
-    case OP_ISOBJ:
-    case OP_RET: RD(0, in->a, 1); break;
-    case OP_EQ:
-    case OP_NE:
-    case OP_LT:
-    case OP_LE:
-    case OP_GT:
-    case OP_GE:
-        RD(0, in->b, 1);
-        RD(1, in->c, 1);
-        break;
-    case OP_EQK: RD(0, in->b, 1); break;
-    case OP_CALL:
-        WR(0, in->a, 1);
-        RD(0, in->c, in->b < BI_COUNT ? bi_table[in->b].arity : 16);
-        break;
-    case OP_CALLF:
-        WR(0, in->a, 1);
-        RD(0, in->c, callf_arity(cc, in->b));
-        break;
-    case OP_ITER:
-    case OP_DISPATCH: RD(0, in->b, 1); break;
-    case OP_NEXT:
-        RD(0, in->b, 1);
-        WR(0, in->c, 2);
-        break;
-    case OP_PUSH:
-    case OP_PUTALL:
-    case OP_SETRES:
-        RD(0, in->a, 1);
-        WR(0, in->a, 1);
-        RD(1, in->b, 1);
-        break;
-    case OP_PUT:
-    case OP_PUTPATH:
-        RD(0, in->a, 1);
-        WR(0, in->a, 1);
-        RD(1, in->b, 1);
-        RD(2, in->c, 1);
-        break;
-    case OP_FINISH:
-        RD(0, in->a, 1);
-        WR(0, in->a, 1);
-        break;
-    case OP_MKARR:
-    case OP_MKSET:
-        WR(0, in->a, 1);
-        RD(0, in->b, in->c);
-        break;
-    case OP_MKOBJ:
-        WR(0, in->a, 1);
-        RD(0, in->b, 2 * in->c);
-        break;
-    case OP_WITH: RD(0, in->c, 1); break;
-    case OP_COUNT: break;
-    }
-#undef RD
-#undef WR
-    return u;
-}
-
 /* Instructions whose only effect is writing R[a] (besides a failure jump):
  * they can write another register instead. */
 static bool writes_only_a(opcode op)
@@ -2409,22 +2403,6 @@ static bool writes_only_a(opcode op)
     case OP_INDEX: return true;
     default: return false;
     }
-}
-
-static bool reads_reg(const reg_use *u, uint32_t r)
-{
-    for (int k = 0; k < 3; k++)
-        if (r >= u->rd_lo[k] && r - u->rd_lo[k] < u->rd_n[k])
-            return true;
-    return false;
-}
-
-static bool writes_reg(const reg_use *u, uint32_t r)
-{
-    for (int k = 0; k < 2; k++)
-        if (r >= u->wr_lo[k] && r - u->wr_lo[k] < u->wr_n[k])
-            return true;
-    return false;
 }
 
 typedef struct peep {

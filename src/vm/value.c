@@ -663,8 +663,11 @@ const val *vb_finish_array(vbuild *b)
 }
 
 /* Small builders (most sets and objects an evaluation makes) sort in
- * place by insertion: no pair array, no calls through a comparator. The
- * order among equal keys does not matter (duplicates merge or conflict). */
+ * place by insertion: no pair array, no calls through a comparator, no
+ * byte-wise swaps (pol_sort's own insertion sort is generic over element
+ * size; this one moves pointers and keeps an object's values parallel).
+ * The order among equal keys does not matter (duplicates merge or
+ * conflict). */
 enum { VB_INSERTION_MAX = 16 };
 
 static void sort_small(const val **k, const val **v, uint32_t n)

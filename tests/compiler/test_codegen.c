@@ -8,15 +8,22 @@
 #include "../test.h"
 #include "policy.h"
 
-static pol_bundle *build(const char *src, const char *entry, pol_error *err)
+/* Compiles module t.rego with base data (JSON text, or none when NULL). */
+static pol_bundle *build_with_data(const char *src, const char *data, const char *entry, pol_error *err)
 {
     pol_compiler *c = pol_compiler_new(NULL);
     pol_bundle *b = NULL;
     if (pol_compiler_add_module(c, "t.rego", src, strlen(src), err) == POL_OK &&
+        (!data || pol_compiler_add_data_json(c, NULL, "data.json", data, strlen(data), err) == POL_OK) &&
         pol_compiler_add_entrypoint(c, entry, err) == POL_OK)
         b = pol_compiler_build(c, err);
     pol_compiler_free(c);
     return b;
+}
+
+static pol_bundle *build(const char *src, const char *entry, pol_error *err)
+{
+    return build_with_data(src, NULL, entry, err);
 }
 
 /* The listing of the first procedure (the rule itself; the entrypoint
@@ -504,13 +511,7 @@ static void eval_with_data(const char *src, const char *entry, const char *input
                            bool *uses_rule)
 {
     pol_error err;
-    pol_compiler *c = pol_compiler_new(NULL);
-    pol_bundle *b = NULL;
-    if (pol_compiler_add_module(c, "t.rego", src, strlen(src), &err) == POL_OK &&
-        pol_compiler_add_data_json(c, NULL, "data.json", alias_data, strlen(alias_data), &err) == POL_OK &&
-        pol_compiler_add_entrypoint(c, entry, &err) == POL_OK)
-        b = pol_compiler_build(c, &err);
-    pol_compiler_free(c);
+    pol_bundle *b = build_with_data(src, alias_data, entry, &err);
     if (!b) {
         snprintf(got, cap, "%s: %s", pol_status_name(err.code), err.message);
         return;
