@@ -1081,6 +1081,38 @@ static uint32_t gen_ref(pgen *g, term *t, uint32_t *fail)
     return gen_ref_tail(g, r, it + 1, n - 1, fail);
 }
 
+/* An object literal whose keys are distinct scalar literals has its pairs
+ * placed in key order (slot_of[i]: the sorted position of pair i), so the
+ * run-time build finds them sorted and only confirms it. The values are
+ * still computed in source order. False: some key is not a literal, two
+ * are equal (the run time's last-wins rule applies), or there are more
+ * than cap pairs. */
+static bool sort_literal_keys(pgen *g, const term *t, uint32_t *slot_of, uint32_t cap)
+{
+    uint32_t n = t->u.obj.n;
+    const val *keys[32];
+    if (n < 2 || n > cap || n > 32)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        const term *k = t->u.obj.keys[i];
+        if (k->kind != T_NULL && k->kind != T_BOOL && k->kind != T_NUM && k->kind != T_STR)
+            return false;
+        if (!(keys[i] = cc_const_term(g->cc, k)))
+            return false;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t below = 0;
+        for (uint32_t j = 0; j < n; j++) {
+            int c = j == i ? 1 : val_compare(keys[j], keys[i]);
+            if (c == 0)
+                return false;
+            below += c < 0;
+        }
+        slot_of[i] = below;
+    }
+    return true;
+}
+
 static uint32_t gen_collection(pgen *g, term *t, uint32_t *fail)
 {
     uint32_t n = t->kind == T_OBJECT ? t->u.obj.n * 2 : t->u.coll.n;
@@ -1094,8 +1126,10 @@ static uint32_t gen_collection(pgen *g, term *t, uint32_t *fail)
         regs[i] = gen_term(g, x, fail);
     }
     uint32_t block = regs_new(g, n);
+    uint32_t slot_of[32];
+    bool keys_sorted = t->kind == T_OBJECT && sort_literal_keys(g, t, slot_of, 32);
     for (uint32_t i = 0; i < n; i++)
-        emit(g, OP_MOVE, block + i, regs[i], 0, 0);
+        emit(g, OP_MOVE, block + (keys_sorted ? 2 * slot_of[i / 2] + i % 2 : i), regs[i], 0, 0);
     uint32_t r = reg_new(g);
     opcode op = t->kind == T_ARRAY ? OP_MKARR : t->kind == T_SET ? OP_MKSET : OP_MKOBJ;
     emit(g, op, r, block, t->kind == T_OBJECT ? n / 2 : n, 0);

@@ -115,6 +115,11 @@ static void set_err(pol_error *err, pol_status code, const char *msg)
     snprintf(err->message, sizeof err->message, "%s", msg);
 }
 
+static size_t hint_bytes(const program *p)
+{
+    return p->ncode ? p->ncode : 1;
+}
+
 POL_EXPORT void pol_ctx_free(pol_ctx *ctx)
 {
     if (!ctx)
@@ -128,6 +133,7 @@ POL_EXPORT void pol_ctx_free(pol_ctx *ctx)
     pa_free(al, ctx->slots, sizeof *ctx->slots * ctx->nslots_cap);
     pa_free(al, ctx->memo, sizeof *ctx->memo * np);
     pa_free(al, ctx->memo_state, np);
+    pa_free(al, ctx->field_hint, hint_bytes(ctx->prog));
     pol_bundle *b = ctx->bundle;
     pa_free(al, ctx, sizeof *ctx);
     pol_bundle_release(b);
@@ -171,13 +177,15 @@ POL_EXPORT pol_ctx *pol_ctx_new(pol_bundle *b, const pol_ctx_options *options, p
     c->slots = pa_malloc(al, sizeof *c->slots * c->nslots_cap);
     c->memo = pa_malloc(al, sizeof *c->memo * np);
     c->memo_state = pa_malloc(al, np);
+    c->field_hint = pa_malloc(al, hint_bytes(&b->prog));
     pol_bundle_retain(b);
-    if (!c->arena_buf || !c->regs || !c->slots || !c->memo || !c->memo_state) {
+    if (!c->arena_buf || !c->regs || !c->slots || !c->memo || !c->memo_state || !c->field_hint) {
         pol_ctx_free(c);
         set_err(err, POL_NOMEM, "pol_ctx_new: out of memory");
         return NULL;
     }
     arena_init_fixed(&c->arena, c->arena_buf, c->opt.arena_bytes);
+    memset(c->field_hint, 0, hint_bytes(&b->prog));
     /* like every other context allocation: all up front, or a clean error */
     c->rx_buf = pa_malloc(al, RX_CACHE_BYTES);
     c->bi.rx_cache =

@@ -596,6 +596,17 @@ void vb_init(vbuild *b, arena *a)
     b->a = a;
 }
 
+void vb_init_cap(vbuild *b, arena *a, uint32_t cap, bool with_values)
+{
+    vb_init(b, a);
+    if (cap == 0)
+        return;
+    b->k = arena_alloc(a, (size_t)cap * sizeof *b->k);
+    b->v = with_values ? arena_alloc(a, (size_t)cap * sizeof *b->v) : NULL;
+    b->cap = cap;
+    b->oom = !b->k || (with_values && !b->v);
+}
+
 /* Doubles capacity; the old arrays are abandoned to the arena. */
 static bool vb_grow(vbuild *b, bool with_values)
 {
@@ -687,6 +698,28 @@ static void sort_small(const val **k, const val **v, uint32_t n)
     }
 }
 
+/* A set's members sorted and made unique in one insertion pass: a member
+ * equal to one already placed is dropped where the search meets it.
+ * Returns the new count. */
+static uint32_t sort_small_unique(const val **k, uint32_t n)
+{
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const val *key = k[i];
+        uint32_t j = w;
+        int c = 1;
+        while (j > 0 && (c = val_compare(k[j - 1], key)) > 0)
+            j--;
+        if (j > 0 && c == 0)
+            continue;
+        for (uint32_t m = w; m > j; m--)
+            k[m] = k[m - 1];
+        k[j] = key;
+        w++;
+    }
+    return w;
+}
+
 static int cmp_valp(const void *x, const void *y)
 {
     return val_compare(*(const val *const *)x, *(const val *const *)y);
@@ -698,21 +731,22 @@ const val *vb_finish_set(vbuild *b)
         return NULL;
     if (b->n == 0)
         return &val_empty_set_c;
-    bool sorted = true;
-    for (uint32_t i = 1; i < b->n && sorted; i++)
-        sorted = val_compare(b->k[i - 1], b->k[i]) < 0;
     uint32_t n = b->n;
-    if (!sorted) {
-        if (n <= VB_INSERTION_MAX)
-            sort_small(b->k, NULL, n);
-        else
+    if (n <= VB_INSERTION_MAX) {
+        n = sort_small_unique(b->k, n);
+    } else {
+        bool sorted = true;
+        for (uint32_t i = 1; i < n && sorted; i++)
+            sorted = val_compare(b->k[i - 1], b->k[i]) < 0;
+        if (!sorted) {
             pol_sort(b->k, n, sizeof *b->k, cmp_valp);
-        uint32_t w = 1;
-        for (uint32_t i = 1; i < n; i++) {
-            if (val_compare(b->k[w - 1], b->k[i]) != 0)
-                b->k[w++] = b->k[i];
+            uint32_t w = 1;
+            for (uint32_t i = 1; i < n; i++) {
+                if (val_compare(b->k[w - 1], b->k[i]) != 0)
+                    b->k[w++] = b->k[i];
+            }
+            n = w;
         }
-        n = w;
     }
     val *v = val_new(b->a, V_SET);
     if (!v)
@@ -908,6 +942,10 @@ static int cmp_number(const val *x, const val *y)
 
 static int cmp_bytes(const char *a, size_t na, const char *b, size_t nb)
 {
+    /* most strings that get compared (set members, object keys) differ in
+     * their first byte: decide that without a call */
+    if (na && nb && a[0] != b[0])
+        return (unsigned char)a[0] < (unsigned char)b[0] ? -1 : 1;
     size_t n = na < nb ? na : nb;
     int c = n ? memcmp(a, b, n) : 0;
     if (c)

@@ -167,6 +167,10 @@ typedef struct vbuild {
 } vbuild;
 
 void vb_init(vbuild *b, arena *a);
+/* vb_init with room for `cap` members reserved up front (pairs when
+ * with_values): a builder whose size is known never grows. Poisoned when
+ * the arena is full. */
+void vb_init_cap(vbuild *b, arena *a, uint32_t cap, bool with_values);
 bool vb_push_slow(vbuild *b, const val *x); /* vb_push when full, poisoned or x is NULL */
 /* Appends an array/set element; false (and the builder poisoned) when x is
  * NULL or the arena is full. Inline: the common case is a store. */
@@ -249,13 +253,23 @@ static inline bool val_same_bytes(const char *a, const char *b, size_t n)
  * touching its bytes, which beats a binary search's dependent byte
  * comparisons. obj is an object without a hash index. */
 #define VAL_SMALL_OBJECT 8
-static inline const val *val_small_obj_get_str(const val *obj, const char *key, size_t n)
+static inline bool val_key_is(const val *k, const char *key, size_t n)
+{
+    return k->len == n && k->type == V_STR && val_same_bytes(k->u.s, key, n);
+}
+/* The position of string key[0..n) among obj's keys, or UINT32_MAX. */
+static inline uint32_t val_small_obj_find_str(const val *obj, const char *key, size_t n)
 {
     const val *const *k = obj->u.o.k;
     for (uint32_t i = 0; i < obj->len; i++)
-        if (k[i]->len == n && k[i]->type == V_STR && val_same_bytes(k[i]->u.s, key, n))
-            return obj->u.o.v[i];
-    return NULL;
+        if (val_key_is(k[i], key, n))
+            return i;
+    return UINT32_MAX;
+}
+static inline const val *val_small_obj_get_str(const val *obj, const char *key, size_t n)
+{
+    uint32_t i = val_small_obj_find_str(obj, key, n);
+    return i == UINT32_MAX ? NULL : obj->u.o.v[i];
 }
 
 /* A string key into an object is the hot case (every `x.name`): inline,

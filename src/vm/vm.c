@@ -376,12 +376,10 @@ static const override *find_override(const pol_ctx *c, bool builtin, uint32_t id
 
 /* ---- calls ------------------------------------------------------------- */
 
-static pol_status call_builtin_raw(pol_ctx *c, uint32_t id, const val *const *args, const val **out,
-                                   uint32_t pc)
+/* What a builtin's status means for the call: its value, undefined, or an
+ * error (fatal, deferred in strict mode, or else undefined). */
+static pol_status builtin_outcome(pol_ctx *c, bi_status st, const val **out, uint32_t pc)
 {
-    const bi_info *bi = &bi_table[id];
-    c->bi.err_code = POL_OK;
-    bi_status st = bi->fn(&c->bi, args, out);
     if (st == BI_OK)
         return *out ? POL_OK : POL_UNDEFINED;
     *out = NULL;
@@ -398,6 +396,13 @@ static pol_status call_builtin_raw(pol_ctx *c, uint32_t id, const val *const *ar
         c->status = POL_OK;
     }
     return POL_UNDEFINED;
+}
+
+static pol_status call_builtin_raw(pol_ctx *c, uint32_t id, const val *const *args, const val **out,
+                                   uint32_t pc)
+{
+    c->bi.err_code = POL_OK;
+    return builtin_outcome(c, bi_table[id].fn(&c->bi, args, out), out, pc);
 }
 
 static pol_status call_proc(pol_ctx *c, uint32_t proc, const val *const *args, const val **out, uint32_t pc);
@@ -700,7 +705,20 @@ dispatch:
         case OP_DOTK:
             HANDLER(DOTK);
             {
-                const val *v = R[in->b] ? val_index(R[in->b], K[in->c]) : NULL;
+                const val *o = R[in->b], *key = K[in->c], *v;
+                if (o && o->type == V_OBJ && key->type == V_STR && o->len <= VAL_SMALL_OBJECT &&
+                    !(o->flags & VF_HASHED)) {
+                    uint8_t *hint = &c->field_hint[PC];
+                    uint32_t at = *hint;
+                    if (at >= o->len || !val_key_is(o->u.o.k[at], key->u.s, key->len)) {
+                        at = val_small_obj_find_str(o, key->u.s, key->len);
+                        if (at != UINT32_MAX)
+                            *hint = (uint8_t)at;
+                    }
+                    v = at == UINT32_MAX ? NULL : o->u.o.v[at];
+                } else {
+                    v = o ? val_index(o, key) : NULL;
+                }
                 if (!v)
                     FAIL_TO(in->d);
                 R[in->a] = v;
@@ -759,15 +777,25 @@ dispatch:
         case OP_CALL:
             HANDLER(CALL);
             {
-                const val *argv[16];
-                uint32_t ar = bi_table[in->b].arity;
-                for (uint32_t i = 0; i < ar && i < 16; i++) {
-                    argv[i] = R[in->c + i];
+                /* the operands are in place (the verifier checked c + arity
+                 * against the frame) */
+                const val *const *argv = R + in->c;
+                const bi_info *bi = &bi_table[in->b];
+                for (uint32_t i = 0; i < bi->arity; i++)
                     if (!argv[i])
                         FAIL_TO(in->d);
-                }
                 const val *out = NULL;
-                st = call_builtin(c, in->b, argv, &out, PC);
+                if (c->nover) {
+                    st = call_builtin(c, in->b, argv, &out, PC);
+                    CALL_RESULT(out);
+                }
+                c->bi.err_code = POL_OK;
+                bi_status bs = bi->fn(&c->bi, argv, &out);
+                if (bs == BI_OK && out) {
+                    R[in->a] = out;
+                    NEXT_INSN();
+                }
+                st = builtin_outcome(c, bs, &out, PC);
                 CALL_RESULT(out);
             }
         case OP_CALLF:
@@ -954,8 +982,8 @@ dispatch:
             HANDLER(MKOBJ);
             {
                 vbuild b;
-                vb_init(&b, &c->arena);
-                bool ok = true;
+                vb_init_cap(&b, &c->arena, in->c, in->op == OP_MKOBJ);
+                bool ok = !b.oom;
                 if (in->op == OP_MKOBJ) {
                     for (uint32_t i = 0; i < in->c && ok; i++)
                         ok = R[in->b + 2 * i] && R[in->b + 2 * i + 1] &&

@@ -60,6 +60,11 @@ struct pol_ctx {
 
     const val **memo;
     uint8_t *memo_state;
+    /* Per instruction (ncode bytes): where a DOTK last found its key in a
+     * small object. Objects read at one place mostly share a shape, so the
+     * next read checks that position before scanning. Only a guess: any
+     * value is safe, a wrong one costs the scan. */
+    uint8_t *field_hint;
 
     pol_cache *cache; /* optional decision cache (same bundle) */
 

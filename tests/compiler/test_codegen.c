@@ -138,6 +138,42 @@ static void test_rule_index(void)
 
 /* Calls of deterministic builtins on constants are evaluated at compile
  * time; anything whose value the run time must decide keeps its CALL. */
+/* An object literal with distinct literal keys: the values are computed in
+ * source order ("b" first, into r12), but each pair lands in the block at
+ * its key's sorted place ("a" in r9/r10, "b" in r11/r12, "c" in r13/r14),
+ * so MKOBJ receives sorted keys and its build only confirms the order. */
+static void test_object_literal_order(void)
+{
+    check_listing("package t\np := {\"b\": input.b, \"a\": input.a, \"c\": 1}\n", "data.t.p",
+                  "proc 0 data.t.p regs=16 slots=0 params=0\n"
+                  "    0 LOADK   r11 k0=\"b\"\n"
+                  "    1 INPUT   r2 ->11\n"
+                  "    2 DOTK    r12 r2 k0=\"b\" ->11\n"
+                  "    3 LOADK   r9 k1=\"a\"\n"
+                  "    4 INPUT   r5 ->11\n"
+                  "    5 DOTK    r10 r5 k1=\"a\" ->11\n"
+                  "    6 LOADK   r13 k2=\"c\"\n"
+                  "    7 LOADK   r14 k3=1\n"
+                  "    8 MKOBJ   r15 r9 3\n"
+                  "    9 SETRES  r0 r15 0\n"
+                  "   10 JMP     ->11\n"
+                  "   11 JUNDEF  r0 ->13\n"
+                  "   12 RET     r0\n"
+                  "   13 RET     r0\n");
+    /* equal keys keep source order: the run time's last-wins rule decides */
+    const char *dup = "package t\np := {\"b\": 1, \"a\": input.a, \"b\": 2}\n";
+    pol_error err;
+    pol_bundle *b = build(dup, "data.t.p", &err);
+    CHECK(b != NULL);
+    if (b) {
+        char *got = first_proc(b);
+        CHECK(strstr(got, "LOADK   r8 k0=\"b\"") && strstr(got, "LOADK   r10 k2=\"a\"") &&
+              strstr(got, "LOADK   r12 k0=\"b\""));
+        free(got);
+        pol_bundle_release(b);
+    }
+}
+
 static void test_folding(void)
 {
     /* count([1, 2]) + 1 folds inside out to the single constant 3 */
@@ -644,6 +680,7 @@ int main(void)
     test_listings();
     test_rule_index();
     test_folding();
+    test_object_literal_order();
     test_hoisting();
     test_errors();
     test_compiled_semantics();

@@ -68,6 +68,16 @@ static const eval_case cases[] = {
      "package t\nf2(x) := count(x)\nf3(x) := x\ng(x) := 123 if { f2(x) == 1; s with f3 as h }\nh(_) := 9\n"
      "s if f3(1) == 9\nr if f2([7]) == 123\np if r with f2 as g",
      NULL, NULL, "data.t.p", "true", 0},
+    /* One field read (DOTK) meets objects of many shapes: its position
+     * guess from the previous object is wrong for the next one, the key is
+     * missing, near-miss keys share its length or prefix, an object has more
+     * keys than are scanned in place, and a non-object has no fields. */
+    {"field read across shapes", "package t\np := [x | some o in input.objs; x := o.name]", NULL,
+     "{\"objs\":[{\"name\":\"a\"},{\"a\":1,\"name\":\"b\"},{\"name\":\"c\",\"z\":0},{\"x\":1},"
+     "{\"nama\":1,\"namf\":2,\"name\":\"d\"},{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":"
+     "8,"
+     "\"name\":\"e\"},[1],\"name\",{\"name\":\"f\"},{\"namez\":0}]}",
+     "data.t.p", "[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"]", 0},
     {"namespace document", "package t\np := 1\nq := 2", NULL, NULL, "data.t", "{\"p\":1,\"q\":2}", 0},
     /* OPA's merge when a path holds both base data and rules: reading the
      * whole document, the base value wins and objects merge deeply; the

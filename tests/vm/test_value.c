@@ -468,6 +468,30 @@ static void test_builders(arena *a)
     arena_free(&grow);
     a = outer;
 
+    /* Strings that share a first byte, or are prefixes of each other, sort
+     * by their bytes and then by length. */
+    const val *ws[] = {v_cstr(a, "abc"), v_cstr(a, "b"),  v_cstr(a, "ab"),
+                       v_cstr(a, "abd"), v_cstr(a, "ab"), v_cstr(a, "a")};
+    s = set_of(a, ws, 6);
+    CHECK(s->len == 5);
+    const char *want_order[] = {"a", "ab", "abc", "abd", "b"};
+    for (uint32_t i = 0; i < 5 && i < s->len; i++)
+        CHECK_STR(s->u.a[i]->u.s, want_order[i]);
+
+    /* A presized builder takes its capacity without growing (its arrays
+     * stay where they were), then grows past it as any other. */
+    vb_init_cap(&b, a, 4, true);
+    CHECK(!b.oom && b.cap == 4 && b.k && b.v);
+    const val **first_keys = b.k;
+    for (int i = 0; i < 4; i++)
+        CHECK(vb_put(&b, v_int(a, 4 - i), VAL_TRUE));
+    CHECK(b.k == first_keys);
+    CHECK(vb_put(&b, v_int(a, 0), VAL_NULL));
+    o = vb_finish_object(&b, &conflict);
+    CHECK(o && o->len == 5 && o->u.o.k[0]->u.i == 0 && o->u.o.v[0] == VAL_NULL);
+    vb_init_cap(&b, a, 0, false);
+    CHECK(!b.oom && b.cap == 0 && vb_finish_array(&b) == &val_empty_arr_c);
+
     /* A NULL element (a failed constructor) poisons the builder. */
     vb_init(&b, a);
     CHECK(!vb_push(&b, NULL));
@@ -484,6 +508,10 @@ static void test_builders(arena *a)
         ok = vb_push(&b, VAL_TRUE);
     CHECK(!ok && b.oom);
     CHECK(vb_finish_array(&b) == NULL);
+    /* ... and a presized builder that does not fit is poisoned at once */
+    arena_init_fixed(&t, small, sizeof small);
+    vb_init_cap(&b, &t, 1000, false);
+    CHECK(b.oom && !vb_push(&b, VAL_TRUE) && vb_finish_array(&b) == NULL);
 }
 
 /* ---- lookups -------------------------------------------------------------------- */
