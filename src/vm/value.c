@@ -698,6 +698,15 @@ static void sort_small(const val **k, const val **v, uint32_t n)
     }
 }
 
+/* val_compare, with the usual case of strings that differ in their first
+ * byte decided without a call */
+static inline int cmp_members(const val *x, const val *y)
+{
+    if (x->type == V_STR && y->type == V_STR && x->len && y->len && x->u.s[0] != y->u.s[0])
+        return (unsigned char)x->u.s[0] < (unsigned char)y->u.s[0] ? -1 : 1;
+    return val_compare(x, y);
+}
+
 /* A set's members sorted and made unique in one insertion pass: a member
  * equal to one already placed is dropped where the search meets it.
  * Returns the new count. */
@@ -708,7 +717,7 @@ static uint32_t sort_small_unique(const val **k, uint32_t n)
         const val *key = k[i];
         uint32_t j = w;
         int c = 1;
-        while (j > 0 && (c = val_compare(k[j - 1], key)) > 0)
+        while (j > 0 && (c = cmp_members(k[j - 1], key)) > 0)
             j--;
         if (j > 0 && c == 0)
             continue;

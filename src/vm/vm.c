@@ -76,8 +76,10 @@ static const val *builder_new(pol_ctx *c, uint8_t kind)
     b->v.type = kind == BK_ARRAY ? V_ARR : kind == BK_SET ? V_SET : V_OBJ;
     b->v.flags = VF_BUILDER;
     b->kind = kind;
-    vb_init(&b->b, &c->arena);
-    return &b->v;
+    /* room for a first few members up front: most comprehensions and
+     * partial rules collect a handful */
+    vb_init_cap(&b->b, &c->arena, 8, kind != BK_ARRAY && kind != BK_SET);
+    return b->b.oom ? NULL : &b->v;
 }
 
 /* OPA's merge of a base document into the virtual one read at the same
@@ -781,9 +783,25 @@ dispatch:
                  * against the frame) */
                 const val *const *argv = R + in->c;
                 const bi_info *bi = &bi_table[in->b];
-                for (uint32_t i = 0; i < bi->arity; i++)
-                    if (!argv[i])
+                switch (bi->arity) {
+                case 0: break;
+                case 1:
+                    if (!argv[0])
                         FAIL_TO(in->d);
+                    break;
+                case 2:
+                    if (!argv[0] || !argv[1])
+                        FAIL_TO(in->d);
+                    break;
+                case 3:
+                    if (!argv[0] || !argv[1] || !argv[2])
+                        FAIL_TO(in->d);
+                    break;
+                default:
+                    for (uint32_t i = 0; i < bi->arity; i++)
+                        if (!argv[i])
+                            FAIL_TO(in->d);
+                }
                 const val *out = NULL;
                 if (c->nover) {
                     st = call_builtin(c, in->b, argv, &out, PC);
@@ -981,6 +999,29 @@ dispatch:
             HANDLER(MKSET);
             HANDLER(MKOBJ);
             {
+                if (in->op == OP_MKARR && in->c > 0) {
+                    /* an array literal: the value and its elements in one
+                     * block, no builder */
+                    val *arr = arena_alloc(&c->arena, sizeof *arr + sizeof(const val *) * in->c);
+                    if (!arr) {
+                        st = oom(c, PC);
+                        goto out;
+                    }
+                    const val **elems = (const val **)(arr + 1);
+                    for (uint32_t i = 0; i < in->c; i++) {
+                        if (!(elems[i] = R[in->b + i])) {
+                            st = set_error(c, POL_INTERNAL, loc_of(c, PC), "%s",
+                                           "collection element undefined");
+                            goto out;
+                        }
+                    }
+                    memset(arr, 0, sizeof *arr);
+                    arr->type = V_ARR;
+                    arr->len = in->c;
+                    arr->u.a = elems;
+                    R[in->a] = arr;
+                    NEXT_INSN();
+                }
                 vbuild b;
                 vb_init_cap(&b, &c->arena, in->c, in->op == OP_MKOBJ);
                 bool ok = !b.oom;
