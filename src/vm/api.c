@@ -238,13 +238,13 @@ static pol_status report(pol_ctx *c, pol_status st, pol_error *err)
 }
 
 /* The JSON size of a scalar (escapes not counted). */
-static size_t scalar_size(const val *v)
+static inline size_t scalar_size(const val *v)
 {
-    switch ((vtype)v->type) {
-    case V_NUM: return v->nk == NUM_BIG ? v->len : 24;
-    case V_STR: return (size_t)v->len + 2;
-    default: return 5;
-    }
+    if (v->type == V_STR)
+        return (size_t)v->len + 2;
+    if (v->type == V_NUM)
+        return v->nk == NUM_BIG ? v->len : 24;
+    return 5;
 }
 
 /* The JSON size of v, counted until it passes `limit` (escapes are not
@@ -256,19 +256,18 @@ static size_t output_size(const val *v, size_t limit, size_t acc)
 {
     if (v->type < V_ARR)
         return acc + scalar_size(v);
-    acc += 2;
-    bool obj = v->type == V_OBJ;
-    for (uint32_t i = 0; i < v->len && acc <= limit; i++) {
-        if (obj) {
-            const val *k = v->u.o.k[i];
-            acc += 2 + (k->type < V_ARR ? scalar_size(k) : 0);
-            if (k->type >= V_ARR)
-                acc = output_size(k, limit, acc);
-        } else {
-            acc += 1;
+    acc += 2 + (size_t)v->len * (v->type == V_OBJ ? 2 : 1); /* brackets, separators, colons */
+    if (v->type == V_OBJ) {
+        for (uint32_t i = 0; i < v->len && acc <= limit; i++) {
+            const val *k = v->u.o.k[i], *e = v->u.o.v[i];
+            acc = k->type < V_ARR ? acc + scalar_size(k) : output_size(k, limit, acc);
+            acc = e->type < V_ARR ? acc + scalar_size(e) : output_size(e, limit, acc);
         }
-        const val *e = obj ? v->u.o.v[i] : v->u.a[i];
-        acc = e->type < V_ARR ? acc + scalar_size(e) : output_size(e, limit, acc);
+    } else {
+        for (uint32_t i = 0; i < v->len && acc <= limit; i++) {
+            const val *e = v->u.a[i];
+            acc = e->type < V_ARR ? acc + scalar_size(e) : output_size(e, limit, acc);
+        }
     }
     return acc;
 }
