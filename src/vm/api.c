@@ -359,7 +359,7 @@ POL_EXPORT pol_status pol_eval_json(pol_ctx *ctx, int ep, const char *input, siz
     if (!(flags & POL_EVAL_NO_INPUT)) {
         json_error je;
         memset(&je, 0, sizeof je);
-        ctx->input = json_parse(&ctx->arena, input, len, &je);
+        ctx->input = json_parse_named(&ctx->arena, &ctx->prog->names, input, len, &je);
         if (!ctx->input && je.oom) {
             set_err(err, POL_LIMIT_ARENA,
                     "input: the context arena is too small for this input "
@@ -462,12 +462,17 @@ POL_EXPORT const pol_value *pol_make_string(pol_ctx *ctx, const char *s, size_t 
     return ctx && (s || !len) ? (const pol_value *)v_str(build_arena(ctx), s ? s : "", len) : NULL;
 }
 
-/* pol_builder's opaque words hold a vbuild. */
-_Static_assert(sizeof(vbuild) <= sizeof(pol_builder), "pol_builder must hold a vbuild");
+/* pol_builder's opaque words hold a vbuild and, for objects, the field
+ * names of the context's bundle (keys become those values where they can). */
+typedef struct api_builder {
+    vbuild b;
+    const json_keyset *names;
+} api_builder;
+_Static_assert(sizeof(api_builder) <= sizeof(pol_builder), "pol_builder must hold an api_builder");
 
 static vbuild *VB(pol_builder *b)
 {
-    return (vbuild *)(void *)b;
+    return &((api_builder *)(void *)b)->b;
 }
 
 POL_EXPORT void pol_array_begin(pol_ctx *ctx, pol_builder *b)
@@ -488,8 +493,10 @@ POL_EXPORT const pol_value *pol_array_end(pol_builder *b)
 
 POL_EXPORT void pol_object_begin(pol_ctx *ctx, pol_builder *b)
 {
-    if (b)
+    if (b) {
         vb_init(VB(b), build_arena(ctx));
+        ((api_builder *)(void *)b)->names = ctx ? &ctx->prog->names : NULL;
+    }
 }
 
 POL_EXPORT bool pol_object_put(pol_builder *b, const char *key, size_t len, const pol_value *v)
@@ -497,7 +504,9 @@ POL_EXPORT bool pol_object_put(pol_builder *b, const char *key, size_t len, cons
     if (!b || !v || (!key && len))
         return false;
     vbuild *vb = VB(b);
-    const val *k = v_str(vb->a, key ? key : "", len);
+    const val *k = json_keyset_find(((api_builder *)(void *)b)->names, key, len);
+    if (!k)
+        k = v_str(vb->a, key ? key : "", len);
     if (!k)
         return false;
     /* a repeated key keeps the last value: replace in place */

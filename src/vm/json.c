@@ -101,6 +101,7 @@ typedef struct jparser {
     const val **stk;
     size_t top, cap;
     const val *keys[JSON_KEY_CACHE];
+    const json_keyset *names; /* the bundle's field names, or NULL */
 } jparser;
 
 static void json_position(const char *s, size_t off, json_error *e)
@@ -506,23 +507,80 @@ static inline void jkey_words(const unsigned char *s, size_t len, uint64_t *head
     }
 }
 
+static inline uint64_t jkey_hash(uint64_t head, uint64_t tail, size_t len)
+{
+    return (head ^ (tail << 29 | tail >> 35) ^ len) * 0x9e3779b97f4a7c15u;
+}
+
+/* Whether key hit holds the len bytes at s (whose words are head, tail). */
+static inline bool jkey_same(const val *hit, const unsigned char *s, size_t len, uint64_t head, uint64_t tail)
+{
+    if (!hit || hit->len != len)
+        return false;
+    uint64_t hit_head, hit_tail;
+    const unsigned char *t = (const unsigned char *)hit->u.s;
+    jkey_words(t, len, &hit_head, &hit_tail);
+    return hit_head == head && hit_tail == tail && (len <= 16 || memcmp(t + 8, s + 8, len - 16) == 0);
+}
+
 /* The cached key equal to the len bytes at s, or NULL; *slot is where to
- * cache it otherwise. A collision only costs a miss. */
+ * cache it otherwise. A collision only costs a miss. A key the cache has
+ * not seen yet may be one of the bundle's field names: that value is used
+ * (and cached), so the evaluation's field reads find their key by address. */
 static inline const val *jkey_lookup(jparser *p, const unsigned char *s, size_t len, const val ***slot)
 {
     uint64_t head, tail;
     jkey_words(s, len, &head, &tail);
-    uint64_t h = (head ^ (tail << 29 | tail >> 35) ^ len) * 0x9e3779b97f4a7c15u;
+    uint64_t h = jkey_hash(head, tail, len);
     *slot = &p->keys[h >> (64 - JSON_KEY_CACHE_BITS)];
     const val *hit = **slot;
-    if (!hit || hit->len != len)
+    if (jkey_same(hit, s, len, head, tail))
+        return hit;
+    if (p->names && p->names->slots) {
+        hit = p->names->slots[h >> (64 - p->names->bits)];
+        if (jkey_same(hit, s, len, head, tail)) {
+            **slot = hit;
+            return hit;
+        }
+    }
+    return NULL;
+}
+
+bool json_keyset_build(arena *a, json_keyset *ks, const val *const *names, uint32_t n)
+{
+    memset(ks, 0, sizeof *ks);
+    uint32_t bits = 4;
+    while (bits < JSON_KEYSET_MAX_BITS && (1u << bits) < 2 * n)
+        bits++;
+    if (n == 0)
+        return true;
+    const val **slots = arena_alloc(a, sizeof *slots << bits);
+    if (!slots)
+        return false;
+    memset(slots, 0, sizeof *slots << bits);
+    for (uint32_t i = 0; i < n; i++) {
+        const val *k = names[i];
+        if (k->type != V_STR || k->len == 0 || k->len > JSON_KEY_CACHE_MAX_LEN)
+            continue;
+        uint64_t head, tail;
+        jkey_words((const unsigned char *)k->u.s, k->len, &head, &tail);
+        const val **slot = &slots[jkey_hash(head, tail, k->len) >> (64 - bits)];
+        if (!*slot) /* direct-mapped: the first name of a slot keeps it */
+            *slot = k;
+    }
+    ks->slots = slots;
+    ks->bits = bits;
+    return true;
+}
+
+const val *json_keyset_find(const json_keyset *ks, const char *s, size_t len)
+{
+    if (!ks || !ks->slots || len == 0 || len > JSON_KEY_CACHE_MAX_LEN)
         return NULL;
-    uint64_t hit_head, hit_tail;
-    const unsigned char *t = (const unsigned char *)hit->u.s;
-    jkey_words(t, len, &hit_head, &hit_tail);
-    if (hit_head != head || hit_tail != tail || (len > 16 && memcmp(t + 8, s + 8, len - 16) != 0))
-        return NULL;
-    return hit;
+    uint64_t head, tail;
+    jkey_words((const unsigned char *)s, len, &head, &tail);
+    const val *hit = ks->slots[jkey_hash(head, tail, len) >> (64 - ks->bits)];
+    return jkey_same(hit, (const unsigned char *)s, len, head, tail) ? hit : NULL;
 }
 
 static const val *jparse_string(jparser *p, bool is_key)
@@ -899,7 +957,12 @@ static const val *jparse_value(jparser *p)
 
 const val *json_parse(arena *a, const char *s, size_t n, json_error *err)
 {
-    jparser p = {.a = a, .s = (const unsigned char *)s, .n = s ? n : 0, .err = err};
+    return json_parse_named(a, NULL, s, n, err);
+}
+
+const val *json_parse_named(arena *a, const json_keyset *names, const char *s, size_t n, json_error *err)
+{
+    jparser p = {.a = a, .s = (const unsigned char *)s, .n = s ? n : 0, .err = err, .names = names};
     if (err)
         memset(err, 0, sizeof *err);
     const val *v = jparse_value(&p);

@@ -277,10 +277,29 @@ bool program_verify(const program *p, char *msg, size_t cap)
     return true;
 }
 
+/* The distinct string keys the code reads fields by (DOTK's constant). */
+static bool build_field_names(program *p)
+{
+    bool *seen = arena_alloc(&p->mem, p->nk ? p->nk : 1);
+    const val **names = arena_alloc(&p->mem, sizeof *names * (p->nk ? p->nk : 1));
+    if (!seen || !names)
+        return false;
+    memset(seen, 0, p->nk);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->ncode; i++) {
+        const insn *in = &p->code[i];
+        if (in->op == OP_DOTK && in->c < p->nk && !seen[in->c] && p->k[in->c]->type == V_STR) {
+            seen[in->c] = true;
+            names[n++] = p->k[in->c];
+        }
+    }
+    return json_keyset_build(&p->mem, &p->names, names, n);
+}
+
 bool program_build_indexes(program *p)
 {
     bool ok = val_build_hash_indexes(&p->mem, p->data);
     for (uint32_t i = 0; i < p->nk && ok; i++)
         ok = val_build_hash_indexes(&p->mem, p->k[i]);
-    return ok;
+    return ok && build_field_names(p);
 }

@@ -62,6 +62,7 @@ typedef struct program {
     uint32_t neps;
     const val *data; /* the base document (an object) */
     uint32_t max_regs, max_slots;
+    json_keyset names; /* the string keys of DOTK, for input building (program_build_indexes) */
 } program;
 
 /* Writes a listing of every procedure ("proc N name" then one line per

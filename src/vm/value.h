@@ -301,6 +301,21 @@ typedef struct json_error {
  * arena values. Objects come out sorted. Depth is limited to 1000. */
 const val *json_parse(arena *a, const char *s, size_t n, json_error *err);
 
+/* A bundle's field names (the string keys its code reads with DOTK), so
+ * that input built for it uses those very values as object keys: a field
+ * read then matches its key by address. Only an optimisation: a name the
+ * set lacks (a slot collision, a name over 32 bytes) is copied as usual. */
+enum { JSON_KEYSET_MAX_BITS = 16 };
+typedef struct json_keyset {
+    const val **slots; /* 1 << bits, direct-mapped by the parser's key hash; NULL: empty */
+    uint32_t bits;
+} json_keyset;
+bool json_keyset_build(arena *a, json_keyset *ks, const val *const *names,
+                       uint32_t n);                                          /* false: out of memory */
+const val *json_keyset_find(const json_keyset *ks, const char *s, size_t n); /* NULL: not a name */
+/* json_parse whose object keys are, where they can be, names of the set. */
+const val *json_parse_named(arena *a, const json_keyset *names, const char *s, size_t n, json_error *err);
+
 /* A sticky output buffer: after the first overflow further writes only
  * count, so callers measure then allocate (or report the size needed). */
 typedef struct sbuf {

@@ -712,7 +712,9 @@ dispatch:
                     !(o->flags & VF_HASHED)) {
                     uint8_t *hint = &c->field_hint[PC];
                     uint32_t at = *hint;
-                    if (at >= o->len || !val_key_is(o->u.o.k[at], key->u.s, key->len)) {
+                    /* input keys are mostly this very value (json_keyset) */
+                    if (at >= o->len ||
+                        (o->u.o.k[at] != key && !val_key_is(o->u.o.k[at], key->u.s, key->len))) {
                         at = val_small_obj_find_str(o, key->u.s, key->len);
                         if (at != UINT32_MAX)
                             *hint = (uint8_t)at;

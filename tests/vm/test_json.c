@@ -940,6 +940,80 @@ static void test_yaml_write(arena *a)
     CHECK(m.len == strlen(yw(v)));
 }
 
+/* A bundle's field names: parsed keys with those bytes are the very name
+ * values (same address); every other key, and every value, is parsed as
+ * before. The set is direct-mapped, so among names sharing a slot only the
+ * first is used: the others still parse to equal, separate strings. */
+static void test_keyset(arena *a)
+{
+    static const char *const texts[] = {"subject",
+                                        "id",
+                                        "a",
+                                        "department",
+                                        "x_exactly_32_bytes_long_key_name",
+                                        "over_32_bytes_is_never_a_field_name"};
+    enum { NNAMES = sizeof texts / sizeof *texts, NMANY = 300 };
+    const val *names[NNAMES + NMANY];
+    for (uint32_t i = 0; i < NNAMES; i++)
+        names[i] = v_cstr(a, texts[i]);
+    json_keyset ks;
+    CHECK(json_keyset_build(a, &ks, names, NNAMES));
+    for (uint32_t i = 0; i < NNAMES; i++) {
+        const val *hit = json_keyset_find(&ks, texts[i], strlen(texts[i]));
+        CHECK(strlen(texts[i]) > 32 ? hit == NULL : hit == names[i]);
+    }
+    CHECK(json_keyset_find(&ks, "subjec", 6) == NULL && json_keyset_find(&ks, "subjectt", 8) == NULL);
+    CHECK(json_keyset_find(&ks, "", 0) == NULL && json_keyset_find(NULL, "id", 2) == NULL);
+
+    const char *doc = "{\"subject\": {\"id\": \"subject\", \"department\": 1, \"b\": 2}, \"\\u0069d\": 3,"
+                      " \"x_exactly_32_bytes_long_key_name\": 4, \"over_32_bytes_is_never_a_field_name\": 5}";
+    json_error je;
+    const val *v = json_parse_named(a, &ks, doc, strlen(doc), &je);
+    const val *plain = json_parse(a, doc, strlen(doc), &je);
+    CHECK(v && plain && val_equal(v, plain));
+    if (!v || v->type != V_OBJ || v->len != 4)
+        return;
+    /* keys sort as "id" (escaped in the text: decoded, so copied), "over_…"
+     * (too long to be a name), "subject", "x_…" (32 bytes: a name) */
+    CHECK(v->u.o.k[0] != names[1] && val_equal(v->u.o.k[0], names[1]));
+    CHECK(v->u.o.k[1] != names[5] && val_equal(v->u.o.k[1], names[5]));
+    CHECK(v->u.o.k[2] == names[0]);
+    CHECK(v->u.o.k[3] == names[4]);
+    const val *inner = v->u.o.v[2];
+    CHECK(inner->type == V_OBJ && inner->len == 3 && inner->u.o.k[1] == names[3] &&
+          inner->u.o.k[2] == names[1]);
+    /* a value with a name's bytes stays a value of its own */
+    CHECK(inner->u.o.v[2] != names[0] && val_equal(inner->u.o.v[2], names[0]));
+
+    /* many names: every one is either found as itself or not found, and a
+     * parse of all of them as keys gives the same object as without the set */
+    char buf[NMANY * 16 + 16];
+    size_t len = 0;
+    buf[len++] = '{';
+    for (uint32_t i = 0; i < NMANY; i++) {
+        char name[16];
+        int n = snprintf(name, sizeof name, "k%u", i * 7919u);
+        names[NNAMES + i] = v_str(a, name, (size_t)n);
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s\"%s\":%u", i ? "," : "", name, i);
+    }
+    buf[len++] = '}';
+    CHECK(json_keyset_build(a, &ks, names + NNAMES, NMANY));
+    uint32_t found = 0;
+    for (uint32_t i = 0; i < NMANY; i++) {
+        const val *name = names[NNAMES + i];
+        const val *hit = json_keyset_find(&ks, name->u.s, name->len);
+        CHECK(hit == NULL || hit == name);
+        found += hit == name;
+    }
+    CHECK(found > NMANY / 2);
+    v = json_parse_named(a, &ks, buf, len, &je);
+    plain = json_parse(a, buf, len, &je);
+    CHECK(v && plain && val_equal(v, plain) && v->len == NMANY);
+    json_keyset empty;
+    CHECK(json_keyset_build(a, &empty, names, 0) && empty.slots == NULL);
+    CHECK(json_keyset_find(&empty, "id", 2) == NULL);
+}
+
 int main(void)
 {
     arena a;
@@ -954,6 +1028,7 @@ int main(void)
     test_parse_utf8_exhaustive(&a);
     test_parse_whitespace_runs(&a);
     test_parse_object_order(&a);
+    test_keyset(&a);
     test_write_numbers(&a);
     test_write_strings(&a);
     test_write_collections(&a);
