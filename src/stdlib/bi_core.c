@@ -444,7 +444,55 @@ static bool num_is_zero(arena *a, const val *x)
     return num_ld(a, x) == 0;
 }
 
-bi_status bi_div(bi_ctx *ctx, const val *const *args, const val **out)
+/* Quotients of at most this many significant digits take the fast path:
+ * num_from_ld's own short-fraction rule (below 10^15, DBL_DIG digits). */
+#define DIV_SHORT_LIMIT 1000000000000000ull
+
+/* x / y for int64 operands whose quotient is not an integer but a decimal
+ * of at most DBL_DIG significant digits, read off by long division in
+ * integers. False leaves the quotient to the float path.
+ *
+ * Why it is that path's answer: OPA (and div_general) round the exact
+ * quotient q = m·10^-k to a 64-bit mantissa and print its shortest
+ * digits. Any other decimal of at most as many digits as m is at least
+ * 10^-k from q, 1/m > 10^-15 of q, while the rounding interval is 2^-63
+ * of q wide: so m·10^-k is the only candidate that short, and it reads
+ * back. The float path then holds it as the double nearest m·10^-k with
+ * m as the decimal hint; so does this one. Long doubles narrower than 64
+ * bits round differently: the float path alone speaks for them. */
+static bool div_int_short(arena *a, int64_t x, int64_t y, const val **res)
+{
+#if LDBL_MANT_DIG >= 64
+    uint64_t ux = x < 0 ? 0 - (uint64_t)x : (uint64_t)x, uy = y < 0 ? 0 - (uint64_t)y : (uint64_t)y;
+    if (uy == 0 || uy > UINT64_MAX / 10) /* rem * 10 below must not wrap */
+        return false;
+    uint64_t m = ux / uy, rem = ux % uy;
+    if (rem == 0)
+        return false;
+    int k = 0;
+    /* Each step appends one digit; a digit string that reaches 15 digits
+     * (or a quotient that never ends) stops it. Leading zeros of a
+     * quotient below 1 take at most 19 steps, so k stays below 35. */
+    while (rem != 0) {
+        if (m >= DIV_SHORT_LIMIT / 10)
+            return false;
+        rem *= 10;
+        m = m * 10 + rem / uy;
+        rem %= uy;
+        k++;
+    }
+    double d;
+    if (!num_scaled_to_double(m, -k, &d))
+        return false;
+    *res = v_float_dec(a, (x < 0) != (y < 0) ? -d : d, m, -k);
+    return true;
+#else
+    (void)a, (void)x, (void)y, (void)res;
+    return false;
+#endif
+}
+
+bi_status bi_div_general(bi_ctx *ctx, const val *const *args, const val **out)
 {
     const val *x = args[0], *y = args[1];
     if (x->type != V_NUM)
@@ -457,6 +505,19 @@ bi_status bi_div(bi_ctx *ctx, const val *const *args, const val **out)
         x->u.i % y->u.i == 0)
         return ret_val(ctx, out, v_int(ctx->arena, x->u.i / y->u.i));
     return ret_ld(ctx, "div", out, num_ld(ctx->arena, x) / num_ld(ctx->arena, y));
+}
+
+bi_status bi_div(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    const val *x = args[0], *y = args[1];
+    if (x->type == V_NUM && y->type == V_NUM && x->nk == NUM_INT && y->nk == NUM_INT && y->u.i != 0) {
+        if (x->u.i != 0 && !(x->u.i == INT64_MIN && y->u.i == -1) && x->u.i % y->u.i == 0)
+            return ret_val(ctx, out, v_int(ctx->arena, x->u.i / y->u.i));
+        const val *q;
+        if (div_int_short(ctx->arena, x->u.i, y->u.i, &q))
+            return ret_val(ctx, out, q);
+    }
+    return bi_div_general(ctx, args, out);
 }
 
 bi_status bi_rem(bi_ctx *ctx, const val *const *args, const val **out)
@@ -686,7 +747,41 @@ bi_status bi_sort(bi_ctx *ctx, const val *const *args, const val **out)
 
 typedef enum round_mode { RM_ABS, RM_ROUND, RM_CEIL, RM_FLOOR } round_mode;
 
-static bi_status unary_num(bi_ctx *ctx, const char *name, round_mode m, const val *x, const val **out)
+/* 10^k for the fraction digits of a decimal hint (at most 9 of them). */
+static const uint32_t hint_pow10[10] = {1,      10,      100,      1000,      10000,
+                                        100000, 1000000, 10000000, 100000000, 1000000000};
+
+/* floor, ceil and round of a float with a fraction in its decimal hint
+ * (value = ±mant·10^e, e < 0), in integers. False leaves it to the float
+ * path (no hint, no fraction, or abs).
+ *
+ * Why it is that path's answer: the float path rounds the long double
+ * nearest mant·10^e. That value is no integer and no half-integer, and
+ * is at least 10^e/2 from every one, which is 1/(2·mant) > 10^-9.3 of it
+ * relative; the long double is within 2^-64 of it relative. So it lies
+ * strictly between the same integers and on the same side of the half
+ * as the exact decimal, which is what is rounded here. */
+static bool round_hinted(const val *x, round_mode m, int64_t *res)
+{
+    uint64_t mant;
+    int e;
+    if (m == RM_ABS || !val_float_hint(x, &mant, &e) || e >= 0)
+        return false;
+    /* mant < 10^9: with ten or more fraction digits |x| < 0.1 */
+    uint64_t unit = e >= -9 ? hint_pow10[-e] : 0;
+    uint64_t whole = unit ? mant / unit : 0, frac = unit ? mant % unit : mant;
+    bool neg = x->u.d < 0, away;
+    switch (m) {
+    case RM_FLOOR: away = neg && frac != 0; break;
+    case RM_CEIL: away = !neg && frac != 0; break;
+    default: away = unit && frac >= unit - frac; break; /* halves away from zero */
+    }
+    whole += away;
+    *res = neg ? -(int64_t)whole : (int64_t)whole;
+    return true;
+}
+
+static bi_status unary_num_general(bi_ctx *ctx, const char *name, round_mode m, const val *x, const val **out)
 {
     if (x->type != V_NUM)
         return bi_type_fail(ctx, name, 1, "number", x);
@@ -714,6 +809,20 @@ static bi_status unary_num(bi_ctx *ctx, const char *name, round_mode m, const va
     case RM_FLOOR: v = floorl(v); break;
     }
     return ret_ld(ctx, name, out, v);
+}
+
+static bi_status unary_num(bi_ctx *ctx, const char *name, round_mode m, const val *x, const val **out)
+{
+    int64_t r;
+    if (x->type == V_NUM && round_hinted(x, m, &r))
+        return ret_val(ctx, out, v_int(ctx->arena, r));
+    return unary_num_general(ctx, name, m, x, out);
+}
+
+bi_status bi_rounding_general(bi_ctx *ctx, const char *name, const val *x, const val **out)
+{
+    round_mode m = strcmp(name, "floor") == 0 ? RM_FLOOR : strcmp(name, "ceil") == 0 ? RM_CEIL : RM_ROUND;
+    return unary_num_general(ctx, name, m, x, out);
 }
 
 bi_status bi_abs(bi_ctx *ctx, const val *const *args, const val **out)
@@ -1158,23 +1267,27 @@ bi_status bi_array_flatten(bi_ctx *ctx, const val *const *args, const val **out)
  * Objects and sets
  * ====================================================================== */
 
+/* object.get's path form: objects by key, arrays by integer index, sets by
+ * member; anything else along the way means "not found". Out of line so
+ * the common string-key call does not pay this loop's register saves. */
+static __attribute__((noinline)) const val *object_get_path(const val *obj, const val *path)
+{
+    const val *cur = obj;
+    for (uint32_t i = 0; i < path->len && cur; i++)
+        cur = val_index(cur, path->u.a[i]);
+    return cur;
+}
+
 bi_status bi_object_get(bi_ctx *ctx, const val *const *args, const val **out)
 {
     const val *obj = args[0], *key = args[1], *dflt = args[2];
     if (obj->type != V_OBJ)
         return bi_type_fail(ctx, "object.get", 1, "object", obj);
-    if (key->type != V_ARR) {
-        /* A string key, the common case, goes straight to the string lookup. */
-        const val *v = key->type == V_STR ? val_obj_get_str(obj, key->u.s, key->len) : val_obj_get(obj, key);
-        *out = v ? v : dflt;
-        return BI_OK;
-    }
-    /* A path: objects by key, arrays by integer index, sets by member;
-     * anything else along the way means "not found". */
-    const val *cur = obj;
-    for (uint32_t i = 0; i < key->len && cur; i++)
-        cur = val_index(cur, key->u.a[i]);
-    *out = cur ? cur : dflt;
+    /* val_index scans a small object in place for a string key (the
+     * common case) and does a plain lookup for any other non-array key,
+     * which is object.get's single-key rule. */
+    const val *v = key->type == V_ARR ? object_get_path(obj, key) : val_index(obj, key);
+    *out = v ? v : dflt;
     return BI_OK;
 }
 

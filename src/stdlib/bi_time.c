@@ -1646,15 +1646,52 @@ static const int32_t frac_scale[10] = {1000000000, 100000000, 10000000, 1000000,
  * Anything else (other shapes, out-of-range fields) returns false and
  * goes through go_parse, which accepts what Go accepts and words the
  * errors; so this path only ever computes the instant go_parse would. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Eight bytes of "YYYY-MM-DDTHH:MM:SS" checked at once: byte i of the
+ * word is the text's byte i. XOR with the shape (its separators, and '0'
+ * where a digit belongs) leaves a digit's value in a digit's byte and
+ * zero in a correct separator's; a byte of 10 or more where a digit
+ * belongs (t + 0x76 sets its top bit; a byte already 0x80 or more has
+ * it set; a carry out of one only rejects more) or a nonzero separator
+ * byte fails the word. Returns the bytes as pairs: byte i becomes
+ * 10·digit[i] + digit[i+1] (no byte carries: each is at most 99). */
+static bool rfc3339_word(const char *p, uint64_t shape, uint64_t sep_bytes, uint64_t *pairs)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    uint64_t t = w ^ shape, digit_tops = ~sep_bytes & 0x8080808080808080ull;
+    if ((t & sep_bytes) != 0 || ((t | (t + 0x7676767676767676ull)) & digit_tops) != 0)
+        return false;
+    *pairs = t * 10 + (t >> 8);
+    return true;
+}
+
+#endif
+
 static bool parse_rfc3339_canonical(const char *s, size_t n, gotime *t)
 {
-    if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+    if (n < 20)
+        return false;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* bytes 0-7 "YYYY-MM-", 8-15 "DDTHH:MM", 11-18 "HH:MM:SS": each shape
+     * written last byte first, then its separator bytes */
+    uint64_t date, day_hour, clock;
+    if (!rfc3339_word(s, 0x2d30302d30303030ull, 0xff0000ff00000000ull, &date) ||
+        !rfc3339_word(s + 8, 0x30303a3030543030ull, 0x0000ff0000ff0000ull, &day_hour) ||
+        !rfc3339_word(s + 11, 0x30303a30303a3030ull, 0x0000ff0000ff0000ull, &clock))
+        return false;
+    int century = (int)(date & 0xff), yy = (int)(date >> 16 & 0xff), month = (int)(date >> 40 & 0xff),
+        day = (int)(day_hour & 0xff), hour = (int)(clock & 0xff), min = (int)(clock >> 24 & 0xff),
+        sec = (int)(clock >> 48 & 0xff);
+#else
+    if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
         return false;
     int century = two_digits(s), yy = two_digits(s + 2), month = two_digits(s + 5), day = two_digits(s + 8),
         hour = two_digits(s + 11), min = two_digits(s + 14), sec = two_digits(s + 17);
     /* Any -1 makes the OR negative. */
     if ((century | yy | month | day | hour | min | sec) < 0)
         return false;
+#endif
     unsigned year = (unsigned)(century * 100 + yy);
     bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     if (month < 1 || month > 12 || day < 1 || hour > 23 || min > 59 || sec > 59 ||

@@ -507,6 +507,158 @@ static void test_float_results(void)
     OK("lt", F_, J("57450.740000000000002"), J("57450"));
 }
 
+/* Identical results: the same status, error text and representation
+ * (kind, int value, double bits, decimal hint fields, big text). */
+static bool same_outcome(bi_status st1, const val *a, const char *msg1, bi_status st2, const val *b,
+                         const char *msg2)
+{
+    if (st1 != st2 || strcmp(msg1, msg2) != 0)
+        return false;
+    if (st1 != BI_OK)
+        return true;
+    return same_number(a, b) && a->len == b->len && a->flags == b->flags;
+}
+
+/* An int64 operand for div: small values, powers of 2 and 5 times small
+ * ones (quotients that end), their neighbours, and the int64 bounds. */
+static int64_t random_div_operand(void)
+{
+    static const int64_t edges[] = {INT64_MIN,
+                                    INT64_MIN + 1,
+                                    INT64_MAX,
+                                    INT64_MAX - 1,
+                                    0,
+                                    1,
+                                    -1,
+                                    3,
+                                    7,
+                                    1000000000,
+                                    -1000000000,
+                                    1844674407370955161,  /* UINT64_MAX / 10: the last divisor taken */
+                                    1844674407370955162,  /* one more: the float path */
+                                    -1844674407370955162, /* and negated */
+                                    100000000000000,      /* 10^14 */
+                                    999999999999999,      /* 15 digits */
+                                    1234567890123456,     /* 16 digits */
+                                    5087500000000,
+                                    1152921504606846976}; /* 2^60 */
+    uint64_t r = arand();
+    int64_t v;
+    switch (r % 6) {
+    case 0: return edges[(r >> 8) % (sizeof edges / sizeof edges[0])];
+    case 1: v = (int64_t)((r >> 8) % 2001) - 1000; break;
+    case 2: { /* 2^a·5^b·small */
+        uint64_t u = 1 + (r >> 8) % 99;
+        int a = (int)((r >> 16) % 40), b = (int)((r >> 24) % 20);
+        for (int i = 0; i < a && u < (1ull << 58); i++)
+            u *= 2;
+        for (int i = 0; i < b && u < (1ull << 58); i++)
+            u *= 5;
+        v = (int64_t)u;
+        break;
+    }
+    case 3: v = (int64_t)(arand() >> (arand() % 64)); break;
+    case 4: { /* a power of ten, times a digit, plus a little */
+        int64_t p = 1;
+        for (int i = (int)((r >> 8) % 19); i > 0; i--)
+            p *= 10;
+        v = p * (int64_t)(1 + (r >> 16) % 9) + (int64_t)((r >> 24) % 3) - 1;
+        break;
+    }
+    default: v = (int64_t)arand(); break;
+    }
+    return (r >> 60) & 1 ? -v : v;
+}
+
+/* A float as policies and arithmetic make them: 1 to 17 significant
+ * digits at any scale, or a double's bits. */
+static const val *random_float_operand(void)
+{
+    char t[64];
+    uint64_t r = arand();
+    if (r % 5 == 0) {
+        uint64_t bits = arand();
+        double d;
+        memcpy(&d, &bits, sizeof d);
+        if (!isfinite(d))
+            d = 0.5;
+        return v_float(&T.a, d);
+    }
+    static const uint64_t span[] = {10ull, 1000ull, 1000000ull, 1000000000ull, 100000000000000000ull};
+    uint64_t m = 1 + (r >> 8) % span[(r >> 4) % 5];
+    int e = (int)((r >> 40) % 50) - 35;
+    if ((r >> 50) % 4 == 0) /* exact halves: 0.5, 2.5, -7.5 */
+        snprintf(t, sizeof t, "%s%llu.5", (r >> 61) & 1 ? "-" : "", (unsigned long long)(m % 100));
+    else
+        snprintf(t, sizeof t, "%s%llue%d", (r >> 61) & 1 ? "-" : "", (unsigned long long)m, e);
+    return v_num_text(&T.a, t, strlen(t));
+}
+
+/* div's integer fast path and floor/ceil/round's decimal-hint fast path
+ * against the float paths they stand in for (bi_div_general,
+ * bi_rounding_general): identical results over generated operands and
+ * the edges (int64 bounds, the divisor limit, 15- and 16-digit
+ * quotients, quotients that never end, halves, tiny fractions). */
+static void test_fast_paths_match_general(void)
+{
+    int bad = 0, short_quotients = 0;
+    char msg[sizeof T.c.err_msg];
+    for (int i = 0; i < 200000; i++) {
+        arena_mark mark = arena_save(&T.a);
+        const val *args[2] = {v_int(&T.a, random_div_operand()), v_int(&T.a, random_div_operand())};
+        const val *fast = NULL, *general = NULL;
+        bi_status st_fast = call(__LINE__, "div", args, 2, &fast);
+        snprintf(msg, sizeof msg, "%s", T.c.err_msg);
+        T.c.err_msg[0] = '\0';
+        bi_status st_general = bi_div_general(&T.c, args, &general);
+        short_quotients += st_fast == BI_OK && fast->nk == NUM_FLOAT;
+        if (!same_outcome(st_fast, fast, msg, st_general, general, T.c.err_msg) && bad++ < 5) {
+            fprintf(stderr, "div(%lld, %lld): fast %s, ", (long long)args[0]->u.i, (long long)args[1]->u.i,
+                    text(fast));
+            fprintf(stderr, "general %s\n", text(general));
+        }
+        arena_restore(&T.a, mark);
+    }
+    static const char *const modes[] = {"floor", "ceil", "round"};
+    for (int i = 0; i < 200000; i++) {
+        arena_mark mark = arena_save(&T.a);
+        const char *m = modes[i % 3];
+        const val *x = random_float_operand(), *fast = NULL, *general = NULL, *args[1] = {x};
+        bi_status st_fast = call(__LINE__, m, args, 1, &fast);
+        snprintf(msg, sizeof msg, "%s", T.c.err_msg);
+        T.c.err_msg[0] = '\0';
+        bi_status st_general = bi_rounding_general(&T.c, m, x, &general);
+        if (!same_outcome(st_fast, fast, msg, st_general, general, T.c.err_msg) && bad++ < 5) {
+            fprintf(stderr, "%s(%s): fast ", m, text(x));
+            fprintf(stderr, "%s, ", text(fast));
+            fprintf(stderr, "general %s\n", text(general));
+        }
+        arena_restore(&T.a, mark);
+    }
+    CHECK(bad == 0);
+    CHECK(short_quotients > 10000); /* the generator reaches the fast path */
+    /* values worked by hand from OPA's rules */
+    OKJ("div", "0.125", J("1"), J("8"));
+    OKJ("div", "-0.125", J("-1"), J("8"));
+    OKJ("div", "-0.125", J("1"), J("-8"));
+    OKJ("div", "1e-18", J("1"), J("1000000000000000000")); /* 'g' below 1e-4 */
+    OKJ("div", "99999999999999.9", J("999999999999999"), J("10"));
+    OKJ("div", "123456789012345.6", J("1234567890123456"), J("10"));
+    OKJ("div", "0.33333333333333333334", J("1"), J("3")); /* 64-bit mantissa */
+    OKJ("div", "-4611686018427387904", J("-9223372036854775808"), J("2"));
+    OKJ("div", "9223372036854775808", J("-9223372036854775808"), J("-1"));
+    OKJ("div", "-0.5", J("-9223372036854775808"), J("18446744073709551616"));
+    OKJ("floor", "-1", J("-0.5"));
+    OKJ("ceil", "0", J("-0.5"));
+    OKJ("round", "-1", J("-0.5"));
+    OKJ("round", "3", J("2.5"));
+    OKJ("round", "2", J("2.4999999"));
+    OKJ("floor", "0", J("1e-30"));
+    OKJ("floor", "-1", J("-1e-30"));
+    OKJ("ceil", "1", J("1e-30"));
+    OKJ("ceil", "-999999999", J("-999999999.9"));
+}
+
 static void test_sets_and_compare(void)
 {
     /* sets/ */
@@ -1527,6 +1679,7 @@ int main(void)
     test_table();
     test_arithmetic();
     test_float_results();
+    test_fast_paths_match_general();
     test_sets_and_compare();
     test_aggregates();
     test_numbers();

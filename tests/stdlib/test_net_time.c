@@ -985,14 +985,38 @@ static void test_rfc3339_fast_path(void)
         "2024-05-01T10:20:00.0Z",
         "2024-05-01T10:20:00.123456789Z",
         "",
+        /* separators one bit off, and bytes next to the digits */
+        "2024,05-01T10:20:00Z",
+        "2024-05,01T10:20:00Z",
+        "2024-05-01U10:20:00Z",
+        "2024-05-01T10;20:00Z",
+        "2024-05-01T10:20;00Z",
+        "2024-05-01T10:20:00Z",
+        "2:24-05-01T10:20:00Z",
+        "2024-0:-01T10:20:00Z",
+        "2024-05-:1T10:20:00Z",
+        "2024-05-01T1::20:00Z",
+        "2024-05-01T10:20:0:Z",
+        "2024-05-01T10:20:/0Z",
+        "2024-05-01T10:20:00\u00e9",
+        "\u00e924-05-01T10:20:00Z",
+        "2024-05-01T10:2\u00e900Z",
+        "1999-12-31T23:59:59.9+00:01",
     };
     char buf[64];
     uint64_t x = 0x2545F4914F6CDD1Dull;
     int agree = 0, total = 0;
-    for (int i = 0; i < 2000 + (int)(sizeof fixed / sizeof *fixed); i++) {
+    for (int i = 0; i < 6000 + (int)(sizeof fixed / sizeof *fixed); i++) {
         const char *text = buf;
         if (i < (int)(sizeof fixed / sizeof *fixed)) {
             text = fixed[i];
+        } else if (i % 2) {
+            /* a canonical timestamp with one of its first 20 bytes replaced
+             * by printable ASCII (quote and backslash excepted: JSON) */
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            snprintf(buf, sizeof buf, "%s", fixed[(x >> 8) % 2]);
+            char c = (char)(0x20 + (x >> 20) % 95);
+            buf[(x >> 32) % 20] = c == '"' || c == '\\' ? '9' : c;
         } else {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             static const char *const zones[] = {"Z", "+01:00", "-07:30", "+23:59", "-12:00", "+24:00", "Z"};
