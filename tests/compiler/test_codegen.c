@@ -660,7 +660,12 @@ static char *listing_after_gap(uint32_t gap)
     CHECK(b != NULL);
     if (!b)
         return NULL;
-    char *got = first_proc(b);
+    /* the whole listing: the entrypoint wrapper after the rule names no
+     * constants */
+    size_t len = pol_bundle_disassemble(b, NULL, 0);
+    char *got = malloc(len + 1);
+    if (got)
+        pol_bundle_disassemble(b, got, len + 1);
     pol_bundle_release(b);
     return got;
 }
