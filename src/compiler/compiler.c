@@ -56,18 +56,67 @@ static bool vec_grow(pol_compiler *cc, void **v, uint32_t *cap, size_t elem)
 
 /* ---- constants --------------------------------------------------------- */
 
+/* A scalar is shared with an equal constant among the newest
+ * CONST_SHARE_WINDOW entries only: sharing further back would change which
+ * index the code refers to, and the emitted program is kept exactly as the
+ * original linear probe over that window made it. The newest equal constant
+ * is the one such a probe found first, so the index remembers only it. */
+enum { CONST_SHARE_WINDOW = 256, CONST_INDEX_MIN = 1024 };
+
+static bool const_index_grow(pol_compiler *cc)
+{
+    uint32_t ncap = cc->const_mask ? (cc->const_mask + 1) * 2 : CONST_INDEX_MIN;
+    if (ncap == 0 || ncap > UINT32_MAX / 2)
+        return false;
+    uint64_t *ns = pa_malloc(cc->al, (size_t)ncap * sizeof *ns);
+    if (!ns)
+        return false;
+    memset(ns, 0, (size_t)ncap * sizeof *ns);
+    uint32_t nmask = ncap - 1;
+    if (cc->const_mask) {
+        for (uint32_t i = 0; i <= cc->const_mask; i++) {
+            uint64_t e = cc->const_slots[i];
+            if (!e)
+                continue;
+            uint32_t j = (uint32_t)(e >> 32) & nmask;
+            while (ns[j])
+                j = (j + 1) & nmask;
+            ns[j] = e;
+        }
+        pa_free(cc->al, cc->const_slots, (size_t)(cc->const_mask + 1) * sizeof *cc->const_slots);
+    }
+    cc->const_slots = ns;
+    cc->const_mask = nmask;
+    return true;
+}
+
 uint32_t cc_const(pol_compiler *cc, const val *v)
 {
-    /* scalars repeat a lot (keys, small ints, "true"); a linear probe over
-     * the most recent entries keeps the table small without a hash map */
-    if (v->type != V_ARR && v->type != V_OBJ && v->type != V_SET) {
-        uint32_t lo = cc->consts.n > 256 ? cc->consts.n - 256 : 0;
-        for (uint32_t i = cc->consts.n; i-- > lo;)
-            if (cc->consts.v[i]->type == v->type && val_equal(cc->consts.v[i], v))
-                return i;
+    if (v->type == V_ARR || v->type == V_OBJ || v->type == V_SET) {
+        if (!VEC_PUSH(cc, cc->consts, v))
+            return 0;
+        return cc->consts.n - 1;
+    }
+    if ((cc->const_used + 1) * 2 > cc->const_mask + 1 && !const_index_grow(cc)) {
+        oom(cc);
+        return 0;
+    }
+    uint32_t tag = (uint32_t)(val_hash(v, 0) >> 32);
+    uint32_t j = tag & cc->const_mask;
+    for (; cc->const_slots[j]; j = (j + 1) & cc->const_mask) {
+        uint64_t e = cc->const_slots[j];
+        uint32_t idx = (uint32_t)e - 1;
+        if ((uint32_t)(e >> 32) == tag && val_equal(cc->consts.v[idx], v)) {
+            if (cc->consts.n - idx <= CONST_SHARE_WINDOW)
+                return idx;
+            break; /* too far back: a new constant replaces it in the slot */
+        }
     }
     if (!VEC_PUSH(cc, cc->consts, v))
         return 0;
+    if (!cc->const_slots[j])
+        cc->const_used++;
+    cc->const_slots[j] = ((uint64_t)tag << 32) | cc->consts.n;
     return cc->consts.n - 1;
 }
 
@@ -147,6 +196,8 @@ POL_EXPORT void pol_compiler_free(pol_compiler *cc)
     VEC_FREE(cc, cc->queries);
     VEC_FREE(cc, cc->entries);
     VEC_FREE(cc, cc->consts);
+    if (cc->const_mask)
+        pa_free(cc->al, cc->const_slots, (size_t)(cc->const_mask + 1) * sizeof *cc->const_slots);
     VEC_FREE(cc, cc->code);
     VEC_FREE(cc, cc->locs);
     VEC_FREE(cc, cc->procs);

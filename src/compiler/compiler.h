@@ -95,6 +95,12 @@ struct pol_compiler {
 
     /* program under construction */
     VEC(const val *) consts;
+    /* Scalar constants by value (see cc_const): open addressing, at most
+     * half full; a slot is (hash high half << 32) | (constant index + 1),
+     * 0 when empty. Holds the newest constant of each distinct scalar. */
+    uint64_t *const_slots;
+    uint32_t const_mask; /* slot count - 1; 0 before the first scalar */
+    uint32_t const_used;
     VEC(insn) code;
     VEC(srcloc) locs;
     VEC(proc) procs;

@@ -19,6 +19,7 @@ typedef struct tmpl_frame {
 
 typedef struct lexer {
     arena *a;
+    const pol_alloc *heap; /* for toks and comments (see lex_result) */
     const char *src;
     size_t len;
     size_t pos;        /* next byte to read */
@@ -119,14 +120,18 @@ static void move_to(lexer *lx, size_t to)
 static lex_token *push_token(lexer *lx, lex_kind kind, size_t start, uint32_t line, size_t line_start)
 {
     if (lx->ntoks == lx->cap) {
+        if (lx->cap > UINT32_MAX / 2) {
+            lx->oom = true;
+            return NULL;
+        }
         uint32_t ncap = lx->cap ? lx->cap * 2 : 256;
-        lex_token *n = arena_alloc(lx->a, (size_t)ncap * sizeof *n);
+        lex_token *n =
+            lx->cap ? pa_realloc(lx->heap, lx->toks, (size_t)lx->cap * sizeof *n, (size_t)ncap * sizeof *n)
+                    : pa_malloc(lx->heap, (size_t)ncap * sizeof *n);
         if (!n) {
             lx->oom = true;
             return NULL;
         }
-        if (lx->ntoks)
-            memcpy(n, lx->toks, (size_t)lx->ntoks * sizeof *n);
         lx->toks = n;
         lx->cap = ncap;
     }
@@ -565,14 +570,19 @@ static void punct(lexer *lx, lex_kind k, size_t width)
 static bool record_comment(lexer *lx, size_t end)
 {
     if (lx->ncomments == lx->comments_cap) {
+        if (lx->comments_cap > UINT32_MAX / 2) {
+            lx->oom = true;
+            return false;
+        }
         uint32_t ncap = lx->comments_cap ? lx->comments_cap * 2 : 32;
-        lex_comment *n = arena_alloc(lx->a, (size_t)ncap * sizeof *n);
+        lex_comment *n = lx->comments_cap
+                             ? pa_realloc(lx->heap, lx->comments, (size_t)lx->comments_cap * sizeof *n,
+                                          (size_t)ncap * sizeof *n)
+                             : pa_malloc(lx->heap, (size_t)ncap * sizeof *n);
         if (!n) {
             lx->oom = true;
             return false;
         }
-        if (lx->ncomments)
-            memcpy(n, lx->comments, (size_t)lx->ncomments * sizeof *n);
         lx->comments = n;
         lx->comments_cap = ncap;
     }
@@ -701,18 +711,21 @@ static void scan_one(lexer *lx)
     }
 }
 
-bool lex_tokenize(arena *a, const char *src, size_t len, lex_token **out, uint32_t *count)
+void lex_release(const pol_alloc *heap, lex_result *r)
 {
-    return lex_tokenize_comments(a, src, len, out, count, NULL, NULL);
+    pa_free(heap, r->toks, (size_t)r->toks_cap * sizeof *r->toks);
+    pa_free(heap, r->comments, (size_t)r->comments_cap * sizeof *r->comments);
+    memset(r, 0, sizeof *r);
 }
 
-bool lex_tokenize_comments(arena *a, const char *src, size_t len, lex_token **out, uint32_t *count,
-                           lex_comment **comments, uint32_t *ncomments)
+bool lex_run(arena *a, const pol_alloc *heap, const char *src, size_t len, bool want_comments,
+             lex_result *out)
 {
     lexer lx;
     memset(&lx, 0, sizeof lx);
     lx.a = a;
-    lx.want_comments = comments != NULL;
+    lx.heap = heap;
+    lx.want_comments = want_comments;
     lx.src = src ? src : "";
     lx.len = src ? len : 0;
     lx.line = 1;
@@ -727,13 +740,29 @@ bool lex_tokenize_comments(arena *a, const char *src, size_t len, lex_token **ou
         while (!lx.done && !lx.oom)
             scan_one(&lx);
     }
-    if (lx.oom)
+    out->toks = lx.toks;
+    out->ntoks = lx.ntoks;
+    out->toks_cap = lx.cap;
+    out->comments = lx.comments;
+    out->ncomments = lx.ncomments;
+    out->comments_cap = lx.comments_cap;
+    if (lx.oom) {
+        lex_release(heap, out);
         return false;
-    *out = lx.toks;
-    *count = lx.ntoks;
-    if (comments) {
-        *comments = lx.comments;
-        *ncomments = lx.ncomments;
     }
     return true;
+}
+
+bool lex_tokenize(arena *a, const char *src, size_t len, lex_token **out, uint32_t *count)
+{
+    lex_result r;
+    if (!lex_run(a, a->alloc, src, len, false, &r))
+        return false;
+    lex_token *toks = arena_alloc(a, (size_t)r.ntoks * sizeof *toks);
+    if (toks)
+        memcpy(toks, r.toks, (size_t)r.ntoks * sizeof *toks);
+    *out = toks;
+    *count = r.ntoks;
+    lex_release(a->alloc, &r);
+    return toks != NULL;
 }

@@ -2,7 +2,7 @@
  *
  * The parser backtracks in a few places (comprehension vs. collection,
  * `k, v in xs`, `some x in xs` vs. `some x, y`), so tokens are produced up
- * front into an arena array and a parser position is just an index.
+ * front into an array and a parser position is just an index.
  *
  * Invariants of a token array:
  *  - it always ends with exactly one TK_EOF;
@@ -110,11 +110,6 @@ typedef struct lex_token {
     uint32_t text_len;
 } lex_token;
 
-/* Tokenizes src[0..len). On success stores the array and its length
- * (including the final TK_EOF) and returns true. Returns false only when
- * the arena is exhausted. */
-bool lex_tokenize(arena *a, const char *src, size_t len, lex_token **out, uint32_t *count);
-
 /* A `#` comment: src[offset..offset+len) is its text after the `#`, up to
  * the end of the line. */
 typedef struct lex_comment {
@@ -122,11 +117,32 @@ typedef struct lex_comment {
     uint32_t offset, len;
 } lex_comment;
 
-/* lex_tokenize that also returns the comments, in source order (METADATA
- * annotation blocks are read from them). Comments after a lexical error
- * may be missing. */
-bool lex_tokenize_comments(arena *a, const char *src, size_t len, lex_token **out, uint32_t *count,
-                           lex_comment **comments, uint32_t *ncomments);
+/* The token and comment arrays of one source. They live in memory from
+ * the allocator given to lex_run, not in the arena: they are scratch for
+ * the parser (several times the source's size, and growing by doubling),
+ * so the parser hands them back with lex_release once the AST is built.
+ * Token and template texts are still arena copies and outlive them. */
+typedef struct lex_result {
+    lex_token *toks;
+    uint32_t ntoks, toks_cap;
+    lex_comment *comments; /* in source order; only when asked for */
+    uint32_t ncomments, comments_cap;
+} lex_result;
+
+/* Tokenizes src[0..len): token texts go to arena a, the arrays to heap
+ * (NULL: libc). With want_comments also records the comments (those after
+ * a lexical error may be missing). Returns false only when memory runs
+ * out, with nothing left to release. */
+bool lex_run(arena *a, const pol_alloc *heap, const char *src, size_t len, bool want_comments,
+             lex_result *out);
+
+/* Frees the arrays of a successful lex_run (zeroing *r). */
+void lex_release(const pol_alloc *heap, lex_result *r);
+
+/* lex_run into an arena-owned token array (nothing to release), for
+ * callers that keep the tokens as long as the arena. Returns false only
+ * when memory runs out. */
+bool lex_tokenize(arena *a, const char *src, size_t len, lex_token **out, uint32_t *count);
 
 /* OPA's display name of a token kind ("ident", "}", "plus", "if"). */
 const char *lex_kind_name(lex_kind k);

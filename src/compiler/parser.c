@@ -61,10 +61,17 @@ typedef struct unary_memo {
 
 typedef struct parser {
     arena *a;
+    const pol_alloc *heap; /* the arena's allocator: scratch freed by parser_release */
     const char *file;
+    lex_result lex; /* heap */
     const lex_token *toks;
     uint32_t ntoks;
-    unary_memo *memo;   /* one slot per token */
+    /* memo_at[i] - 1 indexes the memo of the unary term starting at token
+     * i (0: none yet). Only term starts get an entry, and the index is a
+     * quarter of an entry's size: most tokens never start a term. Heap. */
+    uint32_t *memo_at;
+    unary_memo *memos;
+    uint32_t nmemos, memos_cap;
     uint32_t i;         /* current token; toks[ntoks - 1] is TK_EOF */
     uint32_t wildcards; /* `_` vars generated so far */
     uint32_t tmpl_vars; /* template-part comprehension vars generated so far */
@@ -967,13 +974,39 @@ static term *parse_primary(parser *p)
     return parse_postfix(p, t, false);
 }
 
+/* The memo of the unary term starting at token start, empty when new;
+ * NULL (and the parse fails) when memory runs out. Entries move when the
+ * array grows, so callers take the pointer only to fill it in. */
+static unary_memo *memo_slot(parser *p, uint32_t start)
+{
+    if (p->memo_at[start])
+        return &p->memos[p->memo_at[start] - 1];
+    if (p->nmemos == p->memos_cap) {
+        uint32_t ncap = p->memos_cap ? p->memos_cap * 2 : 256;
+        unary_memo *n = p->memos_cap > UINT32_MAX / 2 ? NULL
+                        : p->memos_cap ? pa_realloc(p->heap, p->memos, (size_t)p->memos_cap * sizeof *n,
+                                                    (size_t)ncap * sizeof *n)
+                                       : pa_malloc(p->heap, (size_t)ncap * sizeof *n);
+        if (!n) {
+            fail_oom(p);
+            return NULL;
+        }
+        p->memos = n;
+        p->memos_cap = ncap;
+    }
+    unary_memo *m = &p->memos[p->nmemos++];
+    memset(m, 0, sizeof *m);
+    p->memo_at[start] = p->nmemos;
+    return m;
+}
+
 static term *parse_unary(parser *p)
 {
     if (p->fatal)
         return NULL;
     uint32_t start = p->i;
-    unary_memo *memo = &p->memo[start];
-    if ((memo->t || memo->err_msg) && memo->wildcards_before == p->wildcards &&
+    const unary_memo *memo = p->memo_at[start] ? &p->memos[p->memo_at[start] - 1] : NULL;
+    if (memo && (memo->t || memo->err_msg) && memo->wildcards_before == p->wildcards &&
         memo->tmpl_before == p->tmpl_vars) {
         if (!memo->t) {
             error_at_pos(p, memo->err_line, memo->err_col, "%s", memo->err_msg);
@@ -1014,21 +1047,25 @@ static term *parse_unary(parser *p)
     if (!t || p->failed) {
         /* Remember plain syntax errors only: fatal ones end the parse. An
          * error raised before this term (failed on entry) is not ours. */
-        if (p->failed && !p->fatal && start_ok) {
-            memo->err_msg = copy_str(p, p->err_msg, strlen(p->err_msg));
-            memo->err_line = p->err_line;
-            memo->err_col = p->err_col;
-            memo->wildcards_before = wildcards_before;
-            memo->tmpl_before = tmpl_before;
+        unary_memo *slot;
+        if (p->failed && !p->fatal && start_ok && (slot = memo_slot(p, start)) != NULL) {
+            slot->err_msg = copy_str(p, p->err_msg, strlen(p->err_msg));
+            slot->err_line = p->err_line;
+            slot->err_col = p->err_col;
+            slot->wildcards_before = wildcards_before;
+            slot->tmpl_before = tmpl_before;
         }
         return NULL;
     }
-    memo->t = t;
-    memo->end = p->i;
-    memo->wildcards_before = wildcards_before;
-    memo->wildcards_after = p->wildcards;
-    memo->tmpl_before = tmpl_before;
-    memo->tmpl_after = p->tmpl_vars;
+    unary_memo *slot = memo_slot(p, start);
+    if (!slot)
+        return NULL;
+    slot->t = t;
+    slot->end = p->i;
+    slot->wildcards_before = wildcards_before;
+    slot->wildcards_after = p->wildcards;
+    slot->tmpl_before = tmpl_before;
+    slot->tmpl_after = p->tmpl_vars;
     return t;
 }
 
@@ -1854,34 +1891,48 @@ static bool parse_import(parser *p, import_vec *out)
 /* ---- entry points ------------------------------------------------------ */
 
 static bool parser_init_ex(parser *p, arena *a, const char *file, const char *src, size_t len,
-                           lex_comment **comments, uint32_t *ncomments)
+                           bool want_comments)
 {
     memset(p, 0, sizeof *p);
     p->a = a;
+    p->heap = a->alloc;
     /* Not copied: positions (and the program's source locations built from
      * them) point at file, which must outlive them; the compiler passes a
      * copy in the program arena, so it survives pol_compiler_free. */
     p->file = file ? file : "";
-    lex_token *toks = NULL;
-    uint32_t n = 0;
-    if (!lex_tokenize_comments(a, src, len, &toks, &n, comments, ncomments)) {
+    if (!lex_run(a, p->heap, src, len, want_comments, &p->lex)) {
         fail_oom(p);
         return false;
     }
-    p->toks = toks;
-    p->ntoks = n;
-    p->memo = node_alloc(p, (size_t)n * sizeof *p->memo);
-    if (!p->memo)
+    p->toks = p->lex.toks;
+    p->ntoks = p->lex.ntoks;
+    p->memo_at = pa_malloc(p->heap, (size_t)p->ntoks * sizeof *p->memo_at);
+    if (!p->memo_at) {
+        fail_oom(p);
         return false;
-    p->work_limit = (uint64_t)n * PARSE_WORK_PER_TOKEN + PARSE_WORK_MIN;
-    if (toks[0].kind == TK_ILLEGAL)
-        error_at(p, &toks[0], "%s", toks[0].text);
+    }
+    memset(p->memo_at, 0, (size_t)p->ntoks * sizeof *p->memo_at);
+    p->work_limit = (uint64_t)p->ntoks * PARSE_WORK_PER_TOKEN + PARSE_WORK_MIN;
+    if (p->toks[0].kind == TK_ILLEGAL)
+        error_at(p, &p->toks[0], "%s", p->toks[0].text);
     return !p->failed;
+}
+
+/* Frees the parser's scratch (tokens, comments, memos); the AST, in the
+ * arena, stays. Safe after any parser_init_ex, successful or not. */
+static void parser_release(parser *p)
+{
+    lex_release(p->heap, &p->lex);
+    pa_free(p->heap, p->memo_at, (size_t)p->ntoks * sizeof *p->memo_at);
+    pa_free(p->heap, p->memos, (size_t)p->memos_cap * sizeof *p->memos);
+    p->toks = NULL;
+    p->memo_at = NULL;
+    p->memos = NULL;
 }
 
 static bool parser_init(parser *p, arena *a, const char *file, const char *src, size_t len)
 {
-    return parser_init_ex(p, a, file, src, len, NULL, NULL);
+    return parser_init_ex(p, a, file, src, len, false);
 }
 
 /* Cuts the METADATA blocks out of the module's comments (see meta_block). */
@@ -1944,10 +1995,9 @@ static void report(const parser *p, pol_error *err)
 module *parse_module(arena *a, const char *file, const char *src, size_t len, pol_error *err)
 {
     parser p;
-    lex_comment *comments = NULL;
-    uint32_t ncomments = 0;
-    if (!parser_init_ex(&p, a, file, src, len, &comments, &ncomments)) {
+    if (!parser_init_ex(&p, a, file, src, len, true)) {
         report(&p, err);
+        parser_release(&p);
         return NULL;
     }
     module *m = node_alloc(&p, sizeof *m);
@@ -1976,17 +2026,18 @@ module *parse_module(arena *a, const char *file, const char *src, size_t len, po
     }
     if (!m || p.failed) {
         report(&p, err);
+        parser_release(&p);
         return NULL;
     }
     m->imports = imports.items;
     m->nimports = imports.n;
     m->rules = rules.items;
     m->nrules = rules.n;
-    if (!collect_meta_blocks(&p, m, src, comments, ncomments)) {
+    bool metas_ok = collect_meta_blocks(&p, m, src, p.lex.comments, p.lex.ncomments);
+    if (!metas_ok)
         report(&p, err);
-        return NULL;
-    }
-    return m;
+    parser_release(&p);
+    return metas_ok ? m : NULL;
 }
 
 body *parse_query(arena *a, const char *file, const char *src, size_t len, pol_error *err)
@@ -1999,11 +2050,11 @@ body *parse_query(arena *a, const char *file, const char *src, size_t len, pol_e
         else
             b = parse_body(&p, TK_EOF);
     }
-    if (!b || p.failed) {
+    bool ok = b && !p.failed;
+    if (!ok)
         report(&p, err);
-        return NULL;
-    }
-    return b;
+    parser_release(&p);
+    return ok ? b : NULL;
 }
 
 term *parse_term(arena *a, const char *file, const char *src, size_t len, pol_error *err)
@@ -2015,9 +2066,9 @@ term *parse_term(arena *a, const char *file, const char *src, size_t len, pol_er
         if (t && cur_kind(&p) != TK_EOF)
             illegal(&p, "expected end of term");
     }
-    if (!t || p.failed) {
+    bool ok = t && !p.failed;
+    if (!ok)
         report(&p, err);
-        return NULL;
-    }
-    return t;
+    parser_release(&p);
+    return ok ? t : NULL;
 }

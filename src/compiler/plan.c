@@ -2718,16 +2718,24 @@ typedef struct idef {
     uint32_t n;
 } idef;
 
+/* Is t `input.a.b[0]` with constant keys (and input not a local)? */
+static bool is_input_path(pgen *g, const term *t)
+{
+    if (t->kind != T_REF || !name_is(t->u.ref.items[0], "input"))
+        return false;
+    if (var_find(g, "input", 5))
+        return false;
+    for (uint32_t i = 1; i < t->u.ref.n; i++)
+        if (t->u.ref.items[i]->kind != T_STR && t->u.ref.items[i]->kind != T_NUM)
+            return false;
+    return true;
+}
+
 /* `input.a.b[0]` with constant keys → ["a", "b", 0]; anything else NULL. */
 static const val *input_path(pgen *g, const term *t, const term *extra, uint32_t extra_index)
 {
-    if (t->kind != T_REF || !name_is(t->u.ref.items[0], "input"))
+    if (!is_input_path(g, t))
         return NULL;
-    if (var_find(g, "input", 5))
-        return NULL;
-    for (uint32_t i = 1; i < t->u.ref.n; i++)
-        if (t->u.ref.items[i]->kind != T_STR && t->u.ref.items[i]->kind != T_NUM)
-            return NULL;
     /* from here NULL means memory ran out: an error, not a silently
      * unindexed rule */
     vbuild b;
@@ -2760,7 +2768,7 @@ static void tests_from_pair(pgen *g, idef *d, const term *a, const term *b)
 {
     for (int side = 0; side < 2; side++) {
         const term *r = side ? b : a, *k = side ? a : b;
-        if (!input_path(g, r, NULL, 0))
+        if (!is_input_path(g, r))
             continue;
         if (is_scalar(k)) {
             add_test(g, d, input_path(g, r, NULL, 0), cc_const_term(g->cc, k), k->pos);
@@ -2865,8 +2873,11 @@ static const val *index_node(pgen *g, const idef *defs, const uint32_t *ids, uin
                 paths[npaths++] = p;
         }
     }
+    /* the best candidate's sorted pairs are kept (swapped into
+     * best_pairs), so they are not collected and sorted a second time */
     ipair *pairs = arena_alloc(scratch, sizeof *pairs * n);
-    if (!pairs)
+    ipair *best_pairs = arena_alloc(scratch, sizeof *best_pairs * n);
+    if (!pairs || !best_pairs)
         return NULL;
     const val *best = NULL;
     uint32_t best_count = 0, best_distinct = 0;
@@ -2879,6 +2890,9 @@ static const val *index_node(pgen *g, const idef *defs, const uint32_t *ids, uin
             best = paths[k];
             best_count = np;
             best_distinct = distinct;
+            ipair *swap = best_pairs;
+            best_pairs = pairs;
+            pairs = swap;
         }
     }
     if (!best)
@@ -2891,7 +2905,8 @@ static const val *index_node(pgen *g, const idef *defs, const uint32_t *ids, uin
     if (nused)
         memcpy(nu, used, sizeof *nu * nused);
     nu[nused] = best;
-    uint32_t np = collect_pairs(defs, ids, n, best, pairs);
+    uint32_t np = best_count;
+    pairs = best_pairs;
     uint32_t nany = 0;
     for (uint32_t j = 0; j < n; j++)
         if (!test_on(&defs[ids[j]], best))

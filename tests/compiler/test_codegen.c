@@ -675,6 +675,76 @@ static void test_test_builtins(void)
     }
 }
 
+/* Scalar constants are shared with an equal one among the newest 256
+ * entries of the constant table, never further back: the constant index
+ * an instruction names depends on it, so the bundle bytes do too. The
+ * policy is `input.a == "s0"` (k0="a", k1="s0"), then `gap` literals
+ * `input.x<i>` that each add one new constant, then `input.a == "s0"`
+ * again. The expectations are the listings of the original compiler, which
+ * probed the newest 256 entries linearly. */
+static char *listing_after_gap(uint32_t gap)
+{
+    size_t cap = 64 + (size_t)gap * 32;
+    char *src = malloc(cap);
+    size_t n = (size_t)snprintf(src, cap, "package t\n\np if {\n\tinput.a == \"s0\"\n");
+    for (uint32_t i = 0; i < gap; i++)
+        n += (size_t)snprintf(src + n, cap - n, "\tinput.x%u\n", i);
+    snprintf(src + n, cap - n, "\tinput.a == \"s0\"\n}\n");
+    pol_error err;
+    pol_bundle *b = build(src, "t.p", &err);
+    free(src);
+    CHECK(b != NULL);
+    if (!b)
+        return NULL;
+    /* the whole listing: the entrypoint wrapper after the rule names no
+     * constants */
+    size_t len = pol_bundle_disassemble(b, NULL, 0);
+    char *got = malloc(len + 1);
+    if (got)
+        pol_bundle_disassemble(b, got, len + 1);
+    pol_bundle_release(b);
+    return got;
+}
+
+static uint32_t count_of(const char *hay, const char *needle)
+{
+    uint32_t n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static void test_constant_sharing_window(void)
+{
+    /* gap 254: 256 entries when "a" and "s0" come back, both within reach */
+    char *near = listing_after_gap(254);
+    CHECK(near && count_of(near, "k0=\"a\"") == 2 && count_of(near, "k1=\"s0\"") == 2);
+    CHECK(near && strstr(near, "k256=true"));
+    free(near);
+    /* gap 255: "a" (k0) is 257 entries back, so it is added again as k257,
+     * which puts "s0" (k1) out of reach too: k258 */
+    char *far = listing_after_gap(255);
+    CHECK(far && count_of(far, "k1=\"s0\"") == 1 && count_of(far, "k257=\"a\"") == 1);
+    CHECK(far && count_of(far, "k258=\"s0\"") == 1 && strstr(far, "k259=true"));
+    free(far);
+    /* equal numbers of different spellings share one constant (1 == 1.0 in
+     * Rego), as the table always compared values, not spellings */
+    check_listing("package t\n\np if {\n\tinput.a == 1\n\tinput.a == 1.0\n}\n", "t.p",
+                  "proc 0 data.t.p regs=6 slots=0 params=0\n"
+                  "    0 INPUT   r1 ->9\n"
+                  "    1 DOTK    r2 r1 k0=\"a\" ->9\n"
+                  "    2 EQK     r2 k1=1 ->9\n"
+                  "    3 INPUT   r3 ->9\n"
+                  "    4 DOTK    r4 r3 k0=\"a\" ->9\n"
+                  "    5 EQK     r4 k1=1 ->9\n"
+                  "    6 LOADK   r5 k2=true\n"
+                  "    7 SETRES  r0 r5 0\n"
+                  "    8 RET     r0\n"
+                  "    9 JUNDEF  r0 ->11\n"
+                  "   10 RET     r0\n"
+                  "   11 RET     r0\n");
+}
+
 int main(void)
 {
     test_listings();
@@ -687,5 +757,6 @@ int main(void)
     test_data_aliases();
     test_test_builtins();
     test_metadata();
+    test_constant_sharing_window();
     return TEST_SUMMARY();
 }
