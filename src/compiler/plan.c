@@ -1223,7 +1223,7 @@ static uint32_t callf_arity(const pol_compiler *cc, uint32_t pi)
 
 static reg_use insn_regs(const pol_compiler *cc, const insn *in)
 {
-    _Static_assert(OP_COUNT == 45, "a new opcode: say here which registers it reads and writes");
+    _Static_assert(OP_COUNT == 47, "a new opcode: say here which registers it reads and writes");
     reg_use u;
     memset(&u, 0, sizeof u);
 #define RD(i, lo, n) (u.rd_lo[i] = (lo), u.rd_n[i] = (n))
@@ -1242,7 +1242,8 @@ static reg_use insn_regs(const pol_compiler *cc, const insn *in)
     case OP_ARRNEW:
     case OP_SETNEW:
     case OP_OBJNEW:
-    case OP_INDEX: WR(0, in->a, 1); break;
+    case OP_INDEX:
+    case OP_RULEK: WR(0, in->a, 1); break;
     case OP_MOVE:
     case OP_DOTK:
         WR(0, in->a, 1);
@@ -1270,6 +1271,7 @@ static reg_use insn_regs(const pol_compiler *cc, const insn *in)
         break;
     case OP_EQK: RD(0, in->b, 1); break;
     case OP_CALL:
+    case OP_CALLT:
         WR(0, in->a, 1);
         RD(0, in->c, in->b < BI_COUNT ? bi_table[in->b].arity : 16);
         break;
@@ -2429,8 +2431,10 @@ static bool writes_only_a(opcode op)
     case OP_DOT:
     case OP_DOTK:
     case OP_CALL:
+    case OP_CALLT:
     case OP_CALLF:
     case OP_RULE:
+    case OP_RULEK:
     case OP_MKARR:
     case OP_MKSET:
     case OP_MKOBJ:
@@ -2547,6 +2551,83 @@ static bool fold_one_move(peep *pp, const bool *target, uint32_t p)
     return true;
 }
 
+/* The next instruction after i that compaction keeps (n: none), and
+ * whether a label lands anywhere in between or on it (control can then
+ * reach it without passing i). */
+static uint32_t next_kept(const bool *drop, const bool *target, uint32_t n, uint32_t i, bool *entered)
+{
+    uint32_t j = i + 1;
+    *entered = false;
+    while (j < n && drop[j])
+        *entered |= target[j++];
+    *entered |= j <= n && target[j];
+    return j;
+}
+
+/* The first kept, non-NOP instruction at or after position i. */
+static uint32_t settle(const pgen *g, const bool *drop, uint32_t i)
+{
+    while (i < g->ncode && (drop[i] || g->code[i].op == OP_NOP))
+        i++;
+    return i;
+}
+
+/* Superinstructions and jump threading, after the MOVE peephole (dropped
+ * positions are NOPs in drop[]):
+ *  - CALL r, then TRUTHY r failing to the same place: one CALLT.
+ *  - RULE r, then DOTK s r k failing to the same place, where r is read by
+ *    nothing after (nor at the failure target): one RULEK s.
+ *  - A JMP to `RET r`, or to `JUNDEF r ->M; RET r` with M at `RET r`,
+ *    returns R[r] in place (both paths return it as it is).
+ * Each saves a dispatch; none changes what a path computes. */
+static void fuse_pairs(peep *pp, const bool *target, bool *drop)
+{
+    pgen *g = pp->g;
+    uint32_t n = g->ncode;
+    for (uint32_t i = 0; i < n; i++) {
+        if (drop[i])
+            continue;
+        insn *x = &g->code[i];
+        if (x->op == OP_JMP) {
+            uint32_t l = settle(g, drop, label_pos(g, x->d));
+            if (l >= n)
+                continue;
+            const insn *t = &g->code[l];
+            uint32_t r = t->a;
+            bool returns = t->op == OP_RET;
+            if (!returns && t->op == OP_JUNDEF) {
+                uint32_t next = settle(g, drop, l + 1), m = settle(g, drop, label_pos(g, t->d));
+                returns = next < n && m < n && g->code[next].op == OP_RET && g->code[next].a == r &&
+                          g->code[m].op == OP_RET && g->code[m].a == r;
+            }
+            if (returns)
+                *x = (insn){.op = OP_RET, .a = (uint16_t)r};
+            continue;
+        }
+        if (x->op != OP_CALL && x->op != OP_RULE)
+            continue;
+        bool entered;
+        uint32_t j = next_kept(drop, target, n, i, &entered);
+        if (j >= n || entered)
+            continue;
+        insn *y = &g->code[j];
+        if (y->d != x->d)
+            continue;
+        if (x->op == OP_CALL && y->op == OP_TRUTHY && y->a == x->a) {
+            x->op = OP_CALLT;
+            y->op = OP_NOP;
+            drop[j] = true;
+        } else if (x->op == OP_RULE && y->op == OP_DOTK && y->b == x->a && !reg_live_at(pp, x->a, j + 1) &&
+                   !reg_live_at(pp, x->a, label_pos(g, x->d))) {
+            x->op = OP_RULEK;
+            x->a = y->a;
+            x->c = y->c;
+            y->op = OP_NOP;
+            drop[j] = true;
+        }
+    }
+}
+
 static void fold_block_moves(pgen *g)
 {
     pol_compiler *cc = g->cc;
@@ -2577,10 +2658,13 @@ static void fold_block_moves(pgen *g)
         for (uint32_t k = 0; k < g->ndispatch; k++)
             if (g->dispatches[k].insn < n)
                 dispatch_of[g->dispatches[k].insn] = k + 1;
-        bool any = false;
         for (uint32_t p = 0; p < n; p++)
             if (g->code[p].op == OP_MOVE && fold_one_move(&pp, target, p))
-                drop[p] = any = true;
+                drop[p] = true;
+        fuse_pairs(&pp, target, drop);
+        bool any = false;
+        for (uint32_t p = 0; p < n && !any; p++)
+            any = drop[p];
         if (any) {
             uint32_t kept = 0;
             for (uint32_t i = 0; i < n; i++) {

@@ -73,7 +73,9 @@
     X(WITHPOP, "N---", "pop a with-overrides")                                                               \
     X(INDEX, "RK--", "R[a] := candidate definitions (array of ints) from rule index K[b] over input")        \
     X(DISPATCH, "SRKJ", "next candidate of list R[b] at S[a]: pc := K[c][candidate]; exhausted: pc := d")    \
-    X(HALT, "-K--", "raise an evaluation error with message K[b]")
+    X(HALT, "-K--", "raise an evaluation error with message K[b]")                                           \
+    X(CALLT, "RBRJ", "CALL, then if R[a] is not true pc := d (a builtin call tested for truth)")             \
+    X(RULEK, "RPKJ", "R[a] := (value of rule proc b)[K[c]]; undefined: pc := d (RULE, then DOTK)")
 
 typedef enum opcode {
 #define OP_ENUM(name, fmt, meaning) OP_##name,

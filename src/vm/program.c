@@ -110,6 +110,7 @@ static bool span_ok(const program *p, const proc *pr, const insn *in)
     uint64_t end;
     switch (in->op) {
     case OP_CALL:
+    case OP_CALLT:
         end = (uint64_t)in->c + (in->b < BI_COUNT ? bi_table[in->b].arity : 0);
         return end <= pr->nregs;
     case OP_CALLF:
@@ -153,6 +154,7 @@ static bool semantics_ok(const program *p, const insn *in, char *msg, size_t cap
 {
     switch (in->op) {
     case OP_RULE:
+    case OP_RULEK:
         if (p->procs[in->b].nparams != 0)
             return fail(msg, cap, "RULE target takes parameters", pi, i);
         return true;
@@ -277,7 +279,7 @@ bool program_verify(const program *p, char *msg, size_t cap)
     return true;
 }
 
-/* The distinct string keys the code reads fields by (DOTK's constant). */
+/* The distinct string keys the code reads fields by (DOTK's and RULEK's constant). */
 static bool build_field_names(program *p)
 {
     bool *seen = arena_alloc(&p->mem, p->nk ? p->nk : 1);
@@ -288,7 +290,8 @@ static bool build_field_names(program *p)
     uint32_t n = 0;
     for (uint32_t i = 0; i < p->ncode; i++) {
         const insn *in = &p->code[i];
-        if (in->op == OP_DOTK && in->c < p->nk && !seen[in->c] && p->k[in->c]->type == V_STR) {
+        if ((in->op == OP_DOTK || in->op == OP_RULEK) && in->c < p->nk && !seen[in->c] &&
+            p->k[in->c]->type == V_STR) {
             seen[in->c] = true;
             names[n++] = p->k[in->c];
         }

@@ -301,7 +301,7 @@ typedef struct json_error {
  * arena values. Objects come out sorted. Depth is limited to 1000. */
 const val *json_parse(arena *a, const char *s, size_t n, json_error *err);
 
-/* A bundle's field names (the string keys its code reads with DOTK), so
+/* A bundle's field names (the string keys its code reads with DOTK and RULEK), so
  * that input built for it uses those very values as object keys: a field
  * read then matches its key by address. Only an optimisation: a name the
  * set lacks (a slot collision, a name over 32 bytes) is copied as usual. */

@@ -500,6 +500,37 @@ static pol_status eval_rule(pol_ctx *c, uint32_t proc, const val **out, uint32_t
     return v ? POL_OK : POL_UNDEFINED;
 }
 
+/* ---- field reads -------------------------------------------------------- */
+
+/* Whether v is true for TRUTHY: defined and not false. */
+static inline bool val_truthy(const val *v)
+{
+    return v && v != VAL_FALSE && !(v->type == V_BOOL && !v->u.b);
+}
+
+/* o[key] for DOTK and RULEK, NULL when undefined. A small object is first
+ * tried at *hint, where this instruction last found its key (input keys
+ * are mostly this very value, see json_keyset), then scanned. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline const val *
+read_field(const val *o, const val *key, uint8_t *hint)
+{
+    if (o && o->type == V_OBJ && key->type == V_STR && o->len <= VAL_SMALL_OBJECT &&
+        !(o->flags & VF_HASHED)) {
+        uint32_t at = *hint;
+        if (at >= o->len || (o->u.o.k[at] != key && !val_key_is(o->u.o.k[at], key->u.s, key->len))) {
+            at = val_small_obj_find_str(o, key->u.s, key->len);
+            if (at == UINT32_MAX)
+                return NULL;
+            *hint = (uint8_t)at;
+        }
+        return o->u.o.v[at];
+    }
+    return o ? val_index(o, key) : NULL;
+}
+
 /* ---- iteration --------------------------------------------------------- */
 
 /* Advances iterator `slot` over coll; false when exhausted. */
@@ -707,22 +738,7 @@ dispatch:
         case OP_DOTK:
             HANDLER(DOTK);
             {
-                const val *o = R[in->b], *key = K[in->c], *v;
-                if (o && o->type == V_OBJ && key->type == V_STR && o->len <= VAL_SMALL_OBJECT &&
-                    !(o->flags & VF_HASHED)) {
-                    uint8_t *hint = &c->field_hint[PC];
-                    uint32_t at = *hint;
-                    /* input keys are mostly this very value (json_keyset) */
-                    if (at >= o->len ||
-                        (o->u.o.k[at] != key && !val_key_is(o->u.o.k[at], key->u.s, key->len))) {
-                        at = val_small_obj_find_str(o, key->u.s, key->len);
-                        if (at != UINT32_MAX)
-                            *hint = (uint8_t)at;
-                    }
-                    v = at == UINT32_MAX ? NULL : o->u.o.v[at];
-                } else {
-                    v = o ? val_index(o, key) : NULL;
-                }
+                const val *v = read_field(R[in->b], K[in->c], &c->field_hint[PC]);
                 if (!v)
                     FAIL_TO(in->d);
                 R[in->a] = v;
@@ -730,7 +746,7 @@ dispatch:
             }
         case OP_TRUTHY:
             HANDLER(TRUTHY);
-            if (!R[in->a] || R[in->a] == VAL_FALSE || (R[in->a]->type == V_BOOL && !R[in->a]->u.b))
+            if (R[in->a] != VAL_TRUE && !val_truthy(R[in->a]))
                 FAIL_TO(in->d);
             NEXT_INSN();
         case OP_EQ:
@@ -779,7 +795,9 @@ dispatch:
                 FAIL_TO(in->d);
             NEXT_INSN();
         case OP_CALL:
+        case OP_CALLT:
             HANDLER(CALL);
+            HANDLER(CALLT);
             {
                 /* the operands are in place (the verifier checked c + arity
                  * against the frame) */
@@ -807,15 +825,25 @@ dispatch:
                 const val *out = NULL;
                 if (c->nover) {
                     st = call_builtin(c, in->b, argv, &out, PC);
+                    if (st == POL_OK && in->op == OP_CALLT && !val_truthy(out)) {
+                        R[in->a] = out;
+                        st = POL_UNDEFINED;
+                    }
                     CALL_RESULT(out);
                 }
                 c->bi.err_code = POL_OK;
                 bi_status bs = bi->fn(&c->bi, argv, &out);
                 if (bs == BI_OK && out) {
                     R[in->a] = out;
+                    if (in->op == OP_CALLT && out != VAL_TRUE && !val_truthy(out))
+                        FAIL_TO(in->d);
                     NEXT_INSN();
                 }
                 st = builtin_outcome(c, bs, &out, PC);
+                if (st == POL_OK && in->op == OP_CALLT && !val_truthy(out)) {
+                    R[in->a] = out; /* as CALL then TRUTHY leave it */
+                    st = POL_UNDEFINED;
+                }
                 CALL_RESULT(out);
             }
         case OP_CALLF:
@@ -834,7 +862,9 @@ dispatch:
                 CALL_RESULT(out);
             }
         case OP_RULE:
+        case OP_RULEK:
             HANDLER(RULE);
+            HANDLER(RULEK);
             {
                 const val *out = NULL;
                 if (c->memo_state[in->b] == MEMO_DONE && !c->nover) {
@@ -842,10 +872,15 @@ dispatch:
                     out = c->memo[in->b];
                     if (!out)
                         FAIL_TO(in->d);
+                    if (in->op == OP_RULEK && !(out = read_field(out, K[in->c], &c->field_hint[PC])))
+                        FAIL_TO(in->d);
                     R[in->a] = out;
                     NEXT_INSN();
                 }
                 st = eval_rule(c, in->b, &out, PC);
+                if (st == POL_OK && in->op == OP_RULEK &&
+                    !(out = read_field(out, K[in->c], &c->field_hint[PC])))
+                    st = POL_UNDEFINED;
                 CALL_RESULT(out);
             }
         case OP_ITER:

@@ -156,7 +156,7 @@ static void test_object_literal_order(void)
                   "    7 LOADK   r14 k3=1\n"
                   "    8 MKOBJ   r15 r9 3\n"
                   "    9 SETRES  r0 r15 0\n"
-                  "   10 JMP     ->11\n"
+                  "   10 RET     r0\n"
                   "   11 JUNDEF  r0 ->13\n"
                   "   12 RET     r0\n"
                   "   13 RET     r0\n");
@@ -174,6 +174,65 @@ static void test_object_literal_order(void)
     }
 }
 
+/* Superinstructions: a rule read whose value is only indexed once is one
+ * RULEK; a builtin call whose result is only tested is one CALLT (t.q);
+ * a jump to the return sequence returns at once (every listing's RET at
+ * the end of a body). When the rule's value is read again (the MOVE at 2
+ * in t.v), RULE and DOTK stay apart. */
+static void test_superinstructions(void)
+{
+    const char *src = "package t\ns := input.subject\np if s.role == \"admin\"\n"
+                      "q if { some g in input.groups; startswith(g, \"ad\") }\n"
+                      "v := [y, x] if { x := s; y := x.a }\n";
+    check_listing(src, "data.t.p",
+                  "proc 0 data.t.s regs=3 slots=0 params=0\n"
+                  "    0 INPUT   r1 ->4\n"
+                  "    1 DOTK    r2 r1 k0=\"subject\" ->4\n"
+                  "    2 SETRES  r0 r2 0\n"
+                  "    3 RET     r0\n"
+                  "    4 JUNDEF  r0 ->6\n"
+                  "    5 RET     r0\n"
+                  "    6 RET     r0\n");
+    pol_error err;
+    pol_bundle *b = build(src, "data.t.p", &err);
+    CHECK(b != NULL);
+    if (b) {
+        size_t n = pol_bundle_disassemble(b, NULL, 0);
+        char *all = malloc(n + 1);
+        pol_bundle_disassemble(b, all, n + 1);
+        CHECK(strstr(all, "proc 1 data.t.p regs=4 slots=0 params=0\n"
+                          "    0 RULEK   r2 p0(data.t.s) k1=\"role\" ->5\n"
+                          "    1 EQK     r2 k2=\"admin\" ->5\n") != NULL);
+        free(all);
+        pol_bundle_release(b);
+    }
+    b = build(src, "data.t.q", &err);
+    CHECK(b != NULL);
+    if (b) {
+        size_t n = pol_bundle_disassemble(b, NULL, 0);
+        char *all = malloc(n + 1);
+        pol_bundle_disassemble(b, all, n + 1);
+        CHECK(strstr(all, "    5 MOVE    r6 r4\n"
+                          "    6 CALLT   r8 startswith r6 ->3\n"
+                          "    7 LOADK   r9 k3=true\n") != NULL);
+        CHECK(strstr(all, "TRUTHY") == NULL);
+        free(all);
+        pol_bundle_release(b);
+    }
+    b = build(src, "data.t.v", &err);
+    CHECK(b != NULL);
+    if (b) {
+        size_t n = pol_bundle_disassemble(b, NULL, 0);
+        char *all = malloc(n + 1);
+        pol_bundle_disassemble(b, all, n + 1);
+        CHECK(strstr(all, "    0 RULE    r1 p0(data.t.s) ->6\n"
+                          "    1 DOTK    r3 r1 k6=\"a\" ->6\n"
+                          "    2 MOVE    r4 r1\n") != NULL);
+        free(all);
+        pol_bundle_release(b);
+    }
+}
+
 static void test_folding(void)
 {
     /* count([1, 2]) + 1 folds inside out to the single constant 3 */
@@ -181,7 +240,7 @@ static void test_folding(void)
                   "proc 0 data.t.x regs=2 slots=0 params=0\n"
                   "    0 LOADK   r1 k0=3\n"
                   "    1 SETRES  r0 r1 0\n"
-                  "    2 JMP     ->3\n"
+                  "    2 RET     r0\n"
                   "    3 JUNDEF  r0 ->5\n"
                   "    4 RET     r0\n"
                   "    5 RET     r0\n");
@@ -190,7 +249,7 @@ static void test_folding(void)
                   "proc 0 data.t.y regs=2 slots=0 params=0\n"
                   "    0 LOADK   r1 k0={\"a\": \"x\", \"b\": [2, 3]}\n"
                   "    1 SETRES  r0 r1 0\n"
-                  "    2 JMP     ->3\n"
+                  "    2 RET     r0\n"
                   "    3 JUNDEF  r0 ->5\n"
                   "    4 RET     r0\n"
                   "    5 RET     r0\n");
@@ -202,7 +261,7 @@ static void test_folding(void)
                   "    1 LOADK   r4 k1=0\n"
                   "    2 CALL    r5 div r3 ->5\n"
                   "    3 SETRES  r0 r5 0\n"
-                  "    4 JMP     ->5\n"
+                  "    4 RET     r0\n"
                   "    5 JUNDEF  r0 ->7\n"
                   "    6 RET     r0\n"
                   "    7 RET     r0\n");
@@ -212,7 +271,7 @@ static void test_folding(void)
                   "    0 LOADK   r2 k0=[1, 2]\n"
                   "    1 CALL    r3 count r2 ->4\n"
                   "    2 SETRES  r0 r3 0\n"
-                  "    3 JMP     ->4\n"
+                  "    3 RET     r0\n"
                   "    4 JUNDEF  r0 ->6\n"
                   "    5 RET     r0\n"
                   "    6 RET     r0\n");
@@ -229,7 +288,7 @@ static void test_folding(void)
                   "    5 MOVE    r6 r2\n"
                   "    6 MKARR   r8 r5 3\n"
                   "    7 SETRES  r0 r8 0\n"
-                  "    8 JMP     ->9\n"
+                  "    8 RET     r0\n"
                   "    9 JUNDEF  r0 ->11\n"
                   "   10 RET     r0\n"
                   "   11 RET     r0\n");
@@ -268,13 +327,13 @@ static void test_hoisting(void)
                   "data.t.q",
                   "proc 0 data.t.q regs=16 slots=2 params=0\n"
                   "    0 SETNEW  r0\n"
-                  "    1 INPUT   r1 ->24\n"
-                  "    2 DOTK    r2 r1 k0=\"u\" ->24\n"
+                  "    1 INPUT   r1 ->23\n"
+                  "    2 DOTK    r2 r1 k0=\"u\" ->23\n"
                   "    3 CLEAR   r12\n"
-                  "    4 INPUT   r3 ->24\n"
-                  "    5 DOTK    r4 r3 k1=\"xs\" ->24\n"
-                  "    6 ITER    s0 r4 ->24\n"
-                  "    7 NEXT    s0 r4 r5 ->24\n"
+                  "    4 INPUT   r3 ->23\n"
+                  "    5 DOTK    r4 r3 k1=\"xs\" ->23\n"
+                  "    6 ITER    s0 r4 ->23\n"
+                  "    7 NEXT    s0 r4 r5 ->23\n"
                   "    8 JDEF    r12 ->18\n"
                   "    9 SETNEW  r7\n"
                   "   10 DATA    r8 k2=[\"allowed\"] k- ->16\n"
@@ -287,12 +346,11 @@ static void test_hoisting(void)
                   "   17 MOVE    r12 r7\n"
                   "   18 MOVE    r13 r6\n"
                   "   19 MOVE    r14 r12\n"
-                  "   20 CALL    r15 internal.member_2 r13 ->7\n"
-                  "   21 TRUTHY  r15 ->7\n"
-                  "   22 PUSH    r0 r6\n"
-                  "   23 JMP     ->7\n"
-                  "   24 FINISH  r0\n"
-                  "   25 RET     r0\n");
+                  "   20 CALLT   r15 internal.member_2 r13 ->7\n"
+                  "   21 PUSH    r0 r6\n"
+                  "   22 JMP     ->7\n"
+                  "   23 FINISH  r0\n"
+                  "   24 RET     r0\n");
     /* depends on the outer loop's a, not the inner loop's b: cleared once
      * per a (5, right after NEXT 4 binds a), reused across b */
     check_listing("package t\np contains [a, n] if {\n\tsome a in input.as\n\tsome b in input.bs\n"
@@ -374,16 +432,16 @@ static void test_hoisting(void)
                   "    0 SETNEW  r0\n"
                   "    1 CLEAR   r18\n"
                   "    2 CLEAR   r14\n"
-                  "    3 INPUT   r1 ->36\n"
-                  "    4 DOTK    r2 r1 k0=\"xs\" ->36\n"
-                  "    5 ITER    s0 r2 ->36\n"
-                  "    6 NEXT    s0 r2 r3 ->36\n"
-                  "    7 JDEF    r18 ->30\n"
+                  "    3 INPUT   r1 ->34\n"
+                  "    4 DOTK    r2 r1 k0=\"xs\" ->34\n"
+                  "    5 ITER    s0 r2 ->34\n"
+                  "    6 NEXT    s0 r2 r3 ->34\n"
+                  "    7 JDEF    r18 ->29\n"
                   "    8 SETNEW  r5\n"
-                  "    9 INPUT   r6 ->28\n"
-                  "   10 DOTK    r7 r6 k1=\"ys\" ->28\n"
-                  "   11 ITER    s1 r7 ->28\n"
-                  "   12 NEXT    s1 r7 r8 ->28\n"
+                  "    9 INPUT   r6 ->27\n"
+                  "   10 DOTK    r7 r6 k1=\"ys\" ->27\n"
+                  "   11 ITER    s1 r7 ->27\n"
+                  "   12 NEXT    s1 r7 r8 ->27\n"
                   "   13 JDEF    r14 ->22\n"
                   "   14 SETNEW  r10\n"
                   "   15 DATA    r11 k2=[\"zs\"] k- ->20\n"
@@ -395,20 +453,18 @@ static void test_hoisting(void)
                   "   21 MOVE    r14 r10\n"
                   "   22 MOVE    r15 r9\n"
                   "   23 MOVE    r16 r14\n"
-                  "   24 CALL    r17 internal.member_2 r15 ->12\n"
-                  "   25 TRUTHY  r17 ->12\n"
-                  "   26 PUSH    r5 r9\n"
-                  "   27 JMP     ->12\n"
-                  "   28 FINISH  r5\n"
-                  "   29 MOVE    r18 r5\n"
-                  "   30 MOVE    r19 r4\n"
-                  "   31 MOVE    r20 r18\n"
-                  "   32 CALL    r21 internal.member_2 r19 ->6\n"
-                  "   33 TRUTHY  r21 ->6\n"
-                  "   34 PUSH    r0 r4\n"
-                  "   35 JMP     ->6\n"
-                  "   36 FINISH  r0\n"
-                  "   37 RET     r0\n");
+                  "   24 CALLT   r17 internal.member_2 r15 ->12\n"
+                  "   25 PUSH    r5 r9\n"
+                  "   26 JMP     ->12\n"
+                  "   27 FINISH  r5\n"
+                  "   28 MOVE    r18 r5\n"
+                  "   29 MOVE    r19 r4\n"
+                  "   30 MOVE    r20 r18\n"
+                  "   31 CALLT   r21 internal.member_2 r19 ->6\n"
+                  "   32 PUSH    r0 r4\n"
+                  "   33 JMP     ->6\n"
+                  "   34 FINISH  r0\n"
+                  "   35 RET     r0\n");
     /* not hoisted: it depends on the loop's v; a with-modifier inside the
      * loop may change what it reads; it calls a non-deterministic builtin */
     const char *kept[] = {
@@ -751,6 +807,7 @@ int main(void)
     test_rule_index();
     test_folding();
     test_object_literal_order();
+    test_superinstructions();
     test_hoisting();
     test_errors();
     test_compiled_semantics();

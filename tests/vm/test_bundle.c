@@ -495,7 +495,8 @@ static const char small_policy[] = "package t\n"
                                    "f(x) := y if y := x + 1\n"
                                    "default allow := false\n"
                                    "allow if { some r in input.roles; r == data.admin }\n"
-                                   "n := f(1)\n";
+                                   "n := f(1)\n"
+                                   "s contains r if { some r in input.roles }\n"; /* a loop: a JMP back */
 static const char small_data[] = "{\"admin\":\"root\",\"z\":{\"a\":1,\"b\":2}}";
 
 /* Loads f (len bytes, resealed first when reseal_it) and compares the error. */

@@ -78,6 +78,23 @@ static const eval_case cases[] = {
      "8,"
      "\"name\":\"e\"},[1],\"name\",{\"name\":\"f\"},{\"namez\":0}]}",
      "data.t.p", "[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"]", 0},
+    /* RULEK (a rule read and one field of it): memoised, evaluated first,
+     * under `with` (the slow path), and with the field missing */
+    {"rule field", "package t\ns := input.subject\np := [s.a, s.b]", NULL, "{\"subject\":{\"a\":1,\"b\":2}}",
+     "data.t.p", "[1,2]", 0},
+    {"rule field under with",
+     "package t\ns := input.subject\np := x if x := s.a with input as {\"subject\": {\"a\": 7}}", NULL,
+     "{\"subject\":{\"a\":1}}", "data.t.p", "7", 0},
+    {"rule field missing", "package t\ns := input.subject\np if s.zz", NULL, "{\"subject\":{\"a\":1}}",
+     "data.t.p", "undefined", 0},
+    /* CALLT (a builtin call tested for truth): false fails, any other
+     * value passes, also from a mock (the overridden path) */
+    {"call tested", "package t\np contains x if { some x in input.xs; startswith(x, \"a\") }", NULL,
+     "{\"xs\":[\"ab\",\"b\",\"ac\"]}", "data.t.p", "[\"ab\",\"ac\"]", 0},
+    {"call tested, mocked",
+     "package t\nq if startswith(\"x\", \"y\")\np := [a, b] if { a := true; not r; b := q with startswith as "
+     "1 }\nr if startswith(\"x\", \"y\") with startswith as false",
+     NULL, NULL, "data.t.p", "[true,true]", 0},
     {"namespace document", "package t\np := 1\nq := 2", NULL, NULL, "data.t", "{\"p\":1,\"q\":2}", 0},
     /* OPA's merge when a path holds both base data and rules: reading the
      * whole document, the base value wins and objects merge deeply; the
