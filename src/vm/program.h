@@ -9,6 +9,7 @@
 #ifndef POL_VM_PROGRAM_H
 #define POL_VM_PROGRAM_H
 
+#include "kstr.h"
 #include "opcodes.h"
 #include "value.h"
 
@@ -62,6 +63,7 @@ typedef struct program {
     uint32_t neps;
     const val *data; /* the base document (an object) */
     uint32_t max_regs, max_slots;
+    kstr_table kstr; /* ids of the strings of k and data (program_build_indexes) */
 } program;
 
 /* Writes a listing of every procedure ("proc N name" then one line per
@@ -70,8 +72,9 @@ void program_disasm(const program *p, sbuf *out);
 void program_disasm_proc(const program *p, uint32_t proc, sbuf *out);
 
 /* Hash indexes for the large objects among the program's constants and
- * base data (val_build_hash_indexes), in the program's arena. Run once,
- * after verification, before the program is shared. False: out of memory. */
+ * base data (val_build_hash_indexes) and the constant-string id table
+ * (kstr_build), in the program's arena. Run once, after verification,
+ * before the program is shared. False: out of memory. */
 bool program_build_indexes(program *p);
 
 /* Checks every operand of every instruction against the program's tables
