@@ -1276,8 +1276,12 @@ typedef struct fmt_step {
 } fmt_step;
 
 /* fmt_step.direct: the verb prints a string operand as is (%s, %v), a
- * string of plain ASCII between quotes (%q), an int64 in decimal (%d, %v). */
-enum { FV_STR = 1, FV_QUOTE = 2, FV_INT = 4 };
+ * string of plain ASCII between quotes (%q), an int64 in decimal (%d, %v),
+ * a float with a decimal hint in its shortest form (%v). */
+enum { FV_STR = 1, FV_QUOTE = 2, FV_INT = 4, FV_FLOAT = 8 };
+/* The longest %v of a hinted float: a sign, then at most 15 characters
+ * ("0.0000" and nine digits; or d.dddddddde-XXX). */
+enum { FMT_HINTED_FLOAT_MAX = 16 };
 
 typedef struct fmt_plan {
     bool general;          /* not plannable: the general path */
@@ -1299,7 +1303,7 @@ static uint8_t fmt_direct_kinds(char verb)
 {
     switch (verb) {
     case 's': return FV_STR;
-    case 'v': return FV_STR | FV_INT;
+    case 'v': return FV_STR | FV_INT | FV_FLOAT;
     case 'q': return FV_QUOTE;
     case 'd': return FV_INT;
     default: return 0;
@@ -1400,13 +1404,14 @@ static inline void fmt_copy(char *o, const char *s, size_t n)
 }
 
 /* A plan's usual call in one pass, straight from the operand values: every
- * operand a string under %s, %v or a plain %q, or an int64 under %d or
- * %v, one per verb. The text is measured first (ints at their widest),
+ * operand a string under %s, %v or a plain %q, an int64 under %d or %v,
+ * or a float with a decimal hint under %v, one per verb. The text is measured first (ints at their widest),
  * then written once into a block that also holds the value, as
  * txt_init_value lays it out. Each write is what fmt_plain_verb writes
- * for that operand and verb (fmt_convert maps a string to FA_STR and an
- * int64 number to FA_INT unchanged). NULL: not such a call (or the arena
- * is full), for fmt_run_plan, which tells the two apart. */
+ * for that operand and verb (fmt_convert maps a string to FA_STR, an
+ * int64 number to FA_INT and a float to FA_FLOAT with its hint, all
+ * unchanged). NULL: not such a call (or the arena is full), for
+ * fmt_run_plan, which tells the two apart. */
 static const val *fmt_run_plan_direct(arena *a, const fmt_plan *pl, const char *s, const val *arr)
 {
     if (arr->len != pl->nverbs)
@@ -1425,6 +1430,8 @@ static const val *fmt_run_plan_direct(arena *a, const fmt_plan *pl, const char *
                 return NULL;
         } else if (v->type == V_NUM && v->nk == NUM_INT && (kinds & FV_INT)) {
             size += 20; /* INT64_MIN's text */
+        } else if (v->type == V_NUM && v->nk == NUM_FLOAT && v->len != 0 && (kinds & FV_FLOAT)) {
+            size += FMT_HINTED_FLOAT_MAX;
         } else {
             return NULL;
         }
@@ -1443,11 +1450,29 @@ static const val *fmt_run_plan_direct(arena *a, const fmt_plan *pl, const char *
         if (!st->verb)
             continue;
         const val *v = *x++;
-        if (v->type == V_NUM) {
+        if (v->type == V_NUM && v->nk == NUM_INT) {
             char buf[24];
             char *end = buf + sizeof buf, *digits = fmt_i64_text(v->u.i, end);
             fmt_copy(o, digits, (size_t)(end - digits));
             o += end - digits;
+        } else if (v->type == V_NUM) {
+            /* fmt_plain_verb's hinted %v, into a local buffer it cannot
+             * outgrow (FMT_HINTED_FLOAT_MAX < its room) */
+            uint64_t mant = 0;
+            int exp10 = 0;
+            char lb[40], buf[24];
+            txt_buf tb = {.a = a, .p = lb, .len = 0, .cap = sizeof lb - 1};
+            if (!val_float_hint(v, &mant, &exp10))
+                return NULL; /* measured above: not reached */
+            char *end = buf + sizeof buf, *dig = fmt_i64_text((int64_t)mant, end);
+            size_t nd = (size_t)(end - dig);
+            if (signbit(v->u.d))
+                txt_putc(&tb, '-');
+            fmt_shortest_g(&tb, dig, nd, (int)nd + exp10);
+            if (tb.p != lb || tb.len > FMT_HINTED_FLOAT_MAX)
+                return NULL;
+            fmt_copy(o, lb, tb.len);
+            o += tb.len;
         } else if (st->direct & FV_STR) {
             fmt_copy(o, v->u.s, v->len);
             o += v->len;
