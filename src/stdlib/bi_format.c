@@ -934,7 +934,7 @@ static char *fmt_i64_text(int64_t v, char *end)
  * fmt_spec (tests/stdlib/test_strings.c pins the two against each other):
  * with no width nothing is padded, so the output is the converted text
  * itself. */
-static bool fmt_plain_verb(txt_buf *b, const fmt_arg *a, char verb)
+static inline bool fmt_plain_verb(txt_buf *b, const fmt_arg *a, char verb)
 {
     switch (a->kind) {
     case FA_STR:
@@ -1108,10 +1108,33 @@ static bool fmt_int_from_arg(fmt_state *st, int *out)
     return true;
 }
 
-static void fmt_printf(txt_buf *b, const char *s, size_t end, const fmt_arg *args, int nargs)
+/* fmt's %!(EXTRA type=value, …) for the operands from argnum on. */
+static void fmt_extra(txt_buf *b, const fmt_arg *args, int nargs, int argnum)
 {
-    fmt_state st = {args, nargs, 0, false, true};
-    size_t i = 0;
+    txt_put(b, "%!(EXTRA ", 9);
+    for (int k = argnum; k < nargs; k++) {
+        if (k > argnum)
+            txt_put(b, ", ", 2);
+        const char *tn = fmt_type_name(&args[k]);
+        txt_put(b, tn, strlen(tn));
+        txt_putc(b, '=');
+        fmt_spec f;
+        memset(&f, 0, sizeof f);
+        fmt_arg_verb(b, &f, &args[k], 'v');
+    }
+    txt_putc(b, ')');
+}
+
+/* Go's fmt.Sprintf over s[i..end), operand argnum being the next: from
+ * i = 0 and argnum = 0 the whole format. A later start continues a
+ * format whose text before i held only literal text, "%%" and verbs
+ * right after their '%' (one operand each, none reordered), with s[i]
+ * starting a literal run or a '%': fmt's state there is just (i, argnum),
+ * which is how a prepared plan hands a call over (fmt_run_plan). */
+static void fmt_printf_at(txt_buf *b, const char *s, size_t end, const fmt_arg *args, int nargs, size_t i,
+                          int argnum)
+{
+    fmt_state st = {args, nargs, argnum, false, true};
     while (i < end) {
         st.good_argnum = true;
         i = fmt_copy_literal(b, s, i, end);
@@ -1220,20 +1243,275 @@ static void fmt_printf(txt_buf *b, const char *s, size_t end, const fmt_arg *arg
             st.argnum++;
         }
     }
-    if (!st.reordered && st.argnum < nargs) {
-        txt_put(b, "%!(EXTRA ", 9);
-        for (int k = st.argnum; k < nargs; k++) {
-            if (k > st.argnum)
-                txt_put(b, ", ", 2);
-            const char *tn = fmt_type_name(&args[k]);
-            txt_put(b, tn, strlen(tn));
-            txt_putc(b, '=');
-            fmt_spec f;
-            memset(&f, 0, sizeof f);
-            fmt_arg_verb(b, &f, &args[k], 'v');
-        }
-        txt_putc(b, ')');
+    if (!st.reordered && st.argnum < nargs)
+        fmt_extra(b, args, nargs, st.argnum);
+}
+
+static void fmt_printf(txt_buf *b, const char *s, size_t end, const fmt_arg *args, int nargs)
+{
+    fmt_printf_at(b, s, end, args, nargs, 0, 0);
+}
+
+/* ---- prepared formats ------------------------------------------------------ */
+
+/* A constant format is split once per context (its prep slot keeps the
+ * plan) into literal runs and the verbs between them, so a call copies
+ * runs of known length and goes straight to each verb's writer instead of
+ * scanning the text for '%' and parsing flags.
+ *
+ * Plannable formats are those in which every '%' is followed by '%' or an
+ * ASCII letter: the shape of nearly every policy's format. Such a verb
+ * has no flags, width, precision or index, which is exactly when fmt's
+ * state before it is just (position, operand number). A step whose verb
+ * fmt_plain_verb does not print for its operand (a %x, a %d of a string,
+ * a missing operand) hands the rest of the call to fmt_printf_at at that
+ * '%', so the output is the general path's byte for byte (and the tests
+ * compare the two). Other formats get fmt_plan_general: the general path
+ * every call, without looking at the format again. */
+typedef struct fmt_step {
+    uint32_t off, len; /* the literal run s[off .. off+len) */
+    char verb;         /* then this verb (its '%' at s[off+len]), or 0: the run only */
+    /* FV_* of the verb: which operands fmt_run_plan_direct writes for it */
+    uint8_t direct;
+} fmt_step;
+
+/* fmt_step.direct: the verb prints a string operand as is (%s, %v), a
+ * string of plain ASCII between quotes (%q), an int64 in decimal (%d, %v),
+ * a float with a decimal hint in its shortest form (%v). */
+enum { FV_STR = 1, FV_QUOTE = 2, FV_INT = 4, FV_FLOAT = 8 };
+/* The longest %v of a hinted float: a sign, then at most 15 characters
+ * ("0.0000" and nine digits; or d.dddddddde-XXX). */
+enum { FMT_HINTED_FLOAT_MAX = 16 };
+
+typedef struct fmt_plan {
+    bool general;          /* not plannable: the general path */
+    uint32_t nsteps;       /* step[0 .. nsteps) */
+    uint32_t nverbs;       /* steps with a verb */
+    uint32_t lit_bytes;    /* sum of the runs' lengths */
+    const uint8_t *direct; /* the verbs' fmt_step.direct, in order (nverbs) */
+    fmt_step step[];
+} fmt_plan;
+
+static const fmt_plan fmt_plan_general = {.general = true};
+
+static bool fmt_ascii_letter(char c)
+{
+    return (unsigned char)((c | 0x20) - 'a') < 26;
+}
+
+static uint8_t fmt_direct_kinds(char verb)
+{
+    switch (verb) {
+    case 's': return FV_STR;
+    case 'v': return FV_STR | FV_INT | FV_FLOAT;
+    case 'q': return FV_QUOTE;
+    case 'd': return FV_INT;
+    default: return 0;
     }
+}
+
+/* The plan of format s[0..n) in arena a, or fmt_plan_general when the
+ * format is not plannable or a is full. */
+static const fmt_plan *fmt_plan_build(arena *a, const char *s, size_t n)
+{
+    size_t npct = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '%')
+            continue;
+        if (i + 1 == n || (s[i + 1] != '%' && !fmt_ascii_letter(s[i + 1])))
+            return &fmt_plan_general;
+        npct++;
+        i++;
+    }
+    size_t bytes = sizeof(fmt_plan) + (npct + 1) * sizeof(fmt_step);
+    fmt_plan *pl = a && n <= UINT32_MAX ? arena_alloc(a, bytes + npct) : NULL;
+    if (!pl)
+        return &fmt_plan_general;
+    uint8_t *direct = (uint8_t *)pl + bytes;
+    *pl = (fmt_plan){.general = false, .direct = direct};
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '%')
+            continue;
+        /* "%%": the run stops before the first '%', the next starts at
+         * the second, which is literal text */
+        char verb = s[i + 1] == '%' ? 0 : s[i + 1];
+        uint8_t kinds = fmt_direct_kinds(verb);
+        pl->step[pl->nsteps++] = (fmt_step){(uint32_t)run, (uint32_t)(i - run), verb, kinds};
+        pl->lit_bytes += (uint32_t)(i - run);
+        if (verb)
+            direct[pl->nverbs++] = kinds;
+        run = verb ? i + 2 : i + 1;
+        i++;
+    }
+    pl->step[pl->nsteps++] = (fmt_step){(uint32_t)run, (uint32_t)(n - run), 0, 0};
+    pl->lit_bytes += (uint32_t)(n - run);
+    return pl;
+}
+
+static void fmt_run_plan(txt_buf *b, const fmt_plan *pl, const char *s, size_t end, const fmt_arg *args,
+                         int nargs)
+{
+    int argnum = 0;
+    for (uint32_t k = 0; k < pl->nsteps; k++) {
+        const fmt_step *st = &pl->step[k];
+        txt_put(b, s + st->off, st->len);
+        if (!st->verb)
+            continue;
+        if (argnum < nargs && fmt_plain_verb(b, &args[argnum], st->verb)) {
+            argnum++;
+            continue;
+        }
+        fmt_printf_at(b, s, end, args, nargs, st->off + st->len, argnum);
+        return;
+    }
+    if (argnum < nargs)
+        fmt_extra(b, args, nargs, argnum);
+}
+
+/* Copies n bytes without a library call when n <= 32 (literal runs and
+ * operands are mostly short, and the call costs more than the copy):
+ * two overlapping blocks of the largest power of two <= n. */
+static inline void fmt_copy(char *o, const char *s, size_t n)
+{
+    if (n >= 8) {
+        if (n > 32) {
+            memcpy(o, s, n);
+        } else if (n > 16) {
+            uint64_t w[4];
+            memcpy(w, s, 16);
+            memcpy(w + 2, s + n - 16, 16);
+            memcpy(o, w, 16);
+            memcpy(o + n - 16, w + 2, 16);
+        } else {
+            uint64_t x, y;
+            memcpy(&x, s, 8);
+            memcpy(&y, s + n - 8, 8);
+            memcpy(o, &x, 8);
+            memcpy(o + n - 8, &y, 8);
+        }
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        memcpy(o, &x, 4);
+        memcpy(o + n - 4, &y, 4);
+    } else if (n) {
+        o[0] = s[0];
+        o[n / 2] = s[n / 2];
+        o[n - 1] = s[n - 1];
+    }
+}
+
+/* A plan's usual call in one pass, straight from the operand values: every
+ * operand a string under %s, %v or a plain %q, an int64 under %d or %v,
+ * or a float with a decimal hint under %v, one per verb. The text is measured first (ints at their widest),
+ * then written once into a block that also holds the value, as
+ * txt_init_value lays it out. Each write is what fmt_plain_verb writes
+ * for that operand and verb (fmt_convert maps a string to FA_STR, an
+ * int64 number to FA_INT and a float to FA_FLOAT with its hint, all
+ * unchanged). NULL: not such a call (or the arena is full), for
+ * fmt_run_plan, which tells the two apart. */
+static const val *fmt_run_plan_direct(arena *a, const fmt_plan *pl, const char *s, const val *arr)
+{
+    if (arr->len != pl->nverbs)
+        return NULL;
+    const val *const *x = arr->u.a;
+    size_t size = pl->lit_bytes;
+    for (uint32_t k = 0; k < pl->nverbs; k++) {
+        const val *v = x[k];
+        unsigned kinds = pl->direct[k];
+        if (v->type == V_STR) {
+            if (kinds & FV_STR)
+                size += v->len;
+            else if ((kinds & FV_QUOTE) && fmt_all_plain(v->u.s, v->len))
+                size += (size_t)v->len + 2;
+            else
+                return NULL;
+        } else if (v->type == V_NUM && v->nk == NUM_INT && (kinds & FV_INT)) {
+            size += 20; /* INT64_MIN's text */
+        } else if (v->type == V_NUM && v->nk == NUM_FLOAT && v->len != 0 && (kinds & FV_FLOAT)) {
+            size += FMT_HINTED_FLOAT_MAX;
+        } else {
+            return NULL;
+        }
+    }
+    if (size > UINT32_MAX)
+        return NULL;
+    val *r = arena_alloc(a, sizeof(val) + size + 1);
+    if (!r)
+        return NULL;
+    char *const start = (char *)(r + 1);
+    char *o = start;
+    const fmt_step *st = pl->step, *last = st + pl->nsteps - 1;
+    for (; st < last; st++) {
+        fmt_copy(o, s + st->off, st->len);
+        o += st->len;
+        if (!st->verb)
+            continue;
+        const val *v = *x++;
+        if (v->type == V_NUM && v->nk == NUM_INT) {
+            char buf[24];
+            char *end = buf + sizeof buf, *digits = fmt_i64_text(v->u.i, end);
+            fmt_copy(o, digits, (size_t)(end - digits));
+            o += end - digits;
+        } else if (v->type == V_NUM) {
+            /* fmt_plain_verb's hinted %v, into a local buffer it cannot
+             * outgrow (FMT_HINTED_FLOAT_MAX < its room) */
+            uint64_t mant = 0;
+            int exp10 = 0;
+            char lb[40], buf[24];
+            txt_buf tb = {.a = a, .p = lb, .len = 0, .cap = sizeof lb - 1};
+            if (!val_float_hint(v, &mant, &exp10))
+                return NULL; /* measured above: not reached */
+            char *end = buf + sizeof buf, *dig = fmt_i64_text((int64_t)mant, end);
+            size_t nd = (size_t)(end - dig);
+            if (signbit(v->u.d))
+                txt_putc(&tb, '-');
+            fmt_shortest_g(&tb, dig, nd, (int)nd + exp10);
+            if (tb.p != lb || tb.len > FMT_HINTED_FLOAT_MAX)
+                return NULL;
+            fmt_copy(o, lb, tb.len);
+            o += tb.len;
+        } else if (st->direct & FV_STR) {
+            fmt_copy(o, v->u.s, v->len);
+            o += v->len;
+        } else {
+            *o++ = '"';
+            fmt_copy(o, v->u.s, v->len);
+            o += v->len;
+            *o++ = '"';
+        }
+    }
+    /* the last step is the final run, with no verb */
+    fmt_copy(o, s + last->off, last->len);
+    o += last->len;
+    *o = '\0';
+    size_t len = (size_t)(o - start);
+    if (len == 0)
+        return &val_empty_str_c; /* as txt_finish gives it */
+    *r = (val){.type = V_STR, .len = (uint32_t)len, .u.s = start};
+    return r;
+}
+
+int fmt_test_planned(arena *a, const char *s, size_t n)
+{
+    arena_mark m = arena_save(a);
+    bool planned = fmt_plan_build(a, s, n) != &fmt_plan_general;
+    arena_restore(a, m);
+    return planned;
+}
+
+/* The plan of format value fmt when it is one of the bundle's constants
+ * (prepared on its first call), else NULL. */
+static const fmt_plan *fmt_plan_of(bi_ctx *ctx, const val *fmt)
+{
+    const void **slot = bi_prep_slot(ctx, fmt, BI_PREP_SPRINTF);
+    if (!slot)
+        return NULL;
+    if (!*slot)
+        *slot = fmt_plan_build(ctx->prep_mem, fmt->u.s, fmt->len);
+    return *slot;
 }
 
 /* The Go value OPA passes for one sprintf operand. */
@@ -1312,6 +1590,16 @@ bi_status bi_sprintf(bi_ctx *ctx, const val *const *args, const val **out)
     if (args[1]->type != V_ARR)
         return bi_type_fail(ctx, "sprintf", 2, "array", args[1]);
     const val *arr = args[1];
+    const fmt_plan *plan = fmt_plan_of(ctx, args[0]);
+    if (plan && plan->general)
+        plan = NULL;
+    if (plan) {
+        const val *r = fmt_run_plan_direct(ctx->arena, plan, args[0]->u.s, arr);
+        if (r) {
+            *out = r;
+            return BI_OK;
+        }
+    }
     /* Policies pass a handful of operands: those convert on the stack,
      * longer lists into the arena. */
     fmt_arg small[FMT_STACK_ARGS];
@@ -1322,7 +1610,7 @@ bi_status bi_sprintf(bi_ctx *ctx, const val *const *args, const val **out)
             return bi_oom(ctx);
     }
     /* sized for the usual case up front: growing copies the text */
-    size_t hint = args[0]->len + 16;
+    size_t hint = plan ? plan->lit_bytes : args[0]->len + 16;
     for (uint32_t i = 0; i < arr->len; i++) {
         if (!fmt_convert(ctx, arr->u.a[i], &fa[i]))
             return bi_oom(ctx);
@@ -1330,7 +1618,10 @@ bi_status bi_sprintf(bi_ctx *ctx, const val *const *args, const val **out)
     }
     txt_buf b;
     txt_init_value(&b, ctx->arena, hint);
-    fmt_printf(&b, args[0]->u.s, args[0]->len, fa, (int)arr->len);
+    if (plan)
+        fmt_run_plan(&b, plan, args[0]->u.s, args[0]->len, fa, (int)arr->len);
+    else
+        fmt_printf(&b, args[0]->u.s, args[0]->len, fa, (int)arr->len);
     const val *r = txt_finish(&b);
     if (!r)
         return bi_oom(ctx);

@@ -100,12 +100,14 @@ enum {
     RX_DFA_PARSE_BUDGET = 4096,
     RX_DFA_MAX_DEPTH = 32, /* nested groups: the parser recurses per group */
 };
-_Static_assert((RX_DFA_MAX_STATES + 1) * 129 * 2 + 1 <= UINT16_MAX, "DFA states fit trans entries");
+_Static_assert((RX_DFA_MAX_STATES + 1) * (129 + 1) <= UINT16_MAX, "DFA row offsets fit trans entries");
 
-/* A state is named by its row's offset in trans, times two, plus one if
- * the bytes read so far end with a match: the matching loop then needs
- * neither a multiplication nor a second table. A state from which no
- * match can follow loops to itself. */
+/* A state is named by its row's offset in trans, and rows are laid out so
+ * that the offset is odd exactly when the bytes read so far end with a
+ * match (a row is moved on by one entry where its parity must change): the
+ * matching loop is then one class load, one add and one table load per
+ * byte, with neither a multiplication, a shift nor a second table. A state
+ * from which no match can follow loops to itself. */
 typedef struct rx_dfa {
     uint8_t cls[256];      /* byte -> symbol class */
     const uint16_t *trans; /* [row offset + class] -> state */
@@ -484,15 +486,21 @@ static const rx_dfa *rx_dfa_build(arena *a, const char *p, size_t n)
             next_state[s * ncls + k] = (uint8_t)t;
         }
     }
-    uint16_t *tr = arena_alloc(a, sizeof(uint16_t) * nstates * ncls);
+    uint16_t row[RX_DFA_MAX_STATES + 1];
+    uint32_t size = 0;
+    for (uint32_t s = 0; s < nstates; s++) {
+        size += (size & 1) != accept[s];
+        row[s] = (uint16_t)size;
+        size += ncls;
+    }
+    uint16_t *tr = arena_alloc(a, sizeof(uint16_t) * size);
     if (!tr)
         return NULL;
-    for (uint32_t i = 0; i < nstates * ncls; i++) {
-        uint32_t t = next_state[i];
-        tr[i] = (uint16_t)(t * ncls * 2 + accept[t]);
-    }
+    for (uint32_t s = 0; s < nstates; s++)
+        for (uint32_t k = 0; k < ncls; k++)
+            tr[row[s] + k] = row[next_state[s * ncls + k]];
     dfa->trans = tr;
-    dfa->start = accept[0];
+    dfa->start = row[0];
     dfa->anchored_end = anchored_end;
     dfa->ascii_only = d.wide;
     rx_dfa *out = arena_alloc(a, sizeof *out);
@@ -506,16 +514,24 @@ static bool rx_dfa_run(const rx_dfa *dfa, const char *s, size_t n)
 {
     const uint16_t *trans = dfa->trans;
     const uint8_t *cls = dfa->cls;
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
     uint32_t t = dfa->start;
     if (dfa->anchored_end) {
-        for (size_t i = 0; i < n; i++)
-            t = trans[(t >> 1) + cls[(unsigned char)s[i]]];
+        /* unrolled: the loop's own bookkeeping is most of a byte's cost */
+        for (; end - p >= 4; p += 4) {
+            t = trans[t + cls[p[0]]];
+            t = trans[t + cls[p[1]]];
+            t = trans[t + cls[p[2]]];
+            t = trans[t + cls[p[3]]];
+        }
+        for (; p < end; p++)
+            t = trans[t + cls[*p]];
         return t & 1;
     }
     if (t & 1)
         return true;
-    for (size_t i = 0; i < n; i++) {
-        t = trans[(t >> 1) + cls[(unsigned char)s[i]]];
+    for (; p < end; p++) {
+        t = trans[t + cls[*p]];
         if (t & 1)
             return true;
     }
@@ -655,20 +671,22 @@ static pat_entry *pat_claim(rx_cache *c, pat_kind kind, uint64_t h, const char *
     return e;
 }
 
-/* A cached compile of p, compiling into the cache on a miss while it has
- * room. False: not cached (full, or a syntax error the caller reports). */
-static bool rx_cached(bi_ctx *ctx, const char *p, size_t n, rx *out)
+/* rx_entry past the prep slot: the address hint, then the hash, then a
+ * compile into the cache; the entry found is recorded in slot (when not
+ * NULL) for the next call. */
+static __attribute__((noinline)) const pat_entry *rx_entry_slow(bi_ctx *ctx, const void **slot, const char *p,
+                                                                size_t n)
 {
     rx_cache *c = ctx->rx_cache;
     if (!c || n > UINT32_MAX)
-        return false;
+        return NULL;
     uint64_t h = 0;
     const pat_entry *hit = pat_find(c, PAT_REGEX, p, n, &h);
     if (!hit) {
         arena_mark m;
         pat_entry *e = pat_claim(c, PAT_REGEX, h, p, n, &m);
         if (!e)
-            return false;
+            return NULL;
         pcre2_compile_context *cc = pcre2_compile_context_create(c->g);
         int err;
         PCRE2_SIZE off;
@@ -680,7 +698,7 @@ static bool rx_cached(bi_ctx *ctx, const char *p, size_t n, rx *out)
             if (code)
                 pcre2_code_free(code);
             arena_restore(&c->mem, m);
-            return false;
+            return NULL;
         }
         /* JIT is an optimisation: a pattern it cannot take still works */
         e->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
@@ -690,23 +708,49 @@ static bool rx_cached(bi_ctx *ctx, const char *p, size_t n, rx *out)
         pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &e->ncap);
         hit = pat_commit(c, p);
     }
-    out->code = hit->code;
-    out->md = hit->md;
-    out->mctx = c->mctx;
-    out->ncap = hit->ncap;
-    out->jit = hit->jit;
-    out->dfa = hit->dfa;
-    out->subject_valid = false;
-    return true;
+    if (slot)
+        *slot = hit;
+    return hit;
 }
 
-/* Compiles pattern p[0..n) for builtin `name`. On a syntax error reports
+/* The cache's entry of regex p[0..n), compiled into the cache on a miss
+ * while it has room. NULL: not cached (full, or a syntax error the caller
+ * reports). pv, when not NULL, is the string value whose text p is: when
+ * it is one of the bundle's constants, its prep slot holds the entry, so
+ * after the first call the entry is one table probe away, with no text
+ * hashed or compared (entries never move or leave the cache while the
+ * context lives, and the slots are the context's own). Inline: that is
+ * the common case. */
+static inline const pat_entry *rx_entry(bi_ctx *ctx, const val *pv, const char *p, size_t n)
+{
+    const void **slot = pv && ctx->rx_cache ? bi_prep_slot(ctx, pv, BI_PREP_REGEX) : NULL;
+    if (slot && *slot)
+        return *slot;
+    return rx_entry_slow(ctx, slot, p, n);
+}
+
+static void rx_from_entry(const rx_cache *c, const pat_entry *e, rx *out)
+{
+    out->code = e->code;
+    out->md = e->md;
+    out->mctx = c->mctx;
+    out->ncap = e->ncap;
+    out->jit = e->jit;
+    out->dfa = e->dfa;
+    out->subject_valid = false;
+}
+
+/* Compiles pattern p[0..n) (the text of string value pv, or NULL) for
+ * builtin `name`. On a syntax error reports
  * "name: error parsing regexp: <reason>: `pattern`" (Go's wording around
  * PCRE2's reason). */
-static bi_status rx_compile(bi_ctx *ctx, const char *name, const char *p, size_t n, rx *out)
+static bi_status rx_compile(bi_ctx *ctx, const char *name, const val *pv, const char *p, size_t n, rx *out)
 {
-    if (rx_cached(ctx, p, n, out))
+    const pat_entry *e = rx_entry(ctx, pv, p, n);
+    if (e) {
+        rx_from_entry(ctx->rx_cache, e, out);
         return BI_OK;
+    }
     pcre2_general_context *g = rx_gctx(ctx);
     pcre2_compile_context *cc = g ? pcre2_compile_context_create(g) : NULL;
     if (!cc)
@@ -740,7 +784,7 @@ static bi_status rx_compile(bi_ctx *ctx, const char *name, const char *p, size_t
 
 static bi_status rx_compile_val(bi_ctx *ctx, const char *name, const val *pat, rx *out)
 {
-    return rx_compile(ctx, name, pat->u.s, pat->len, out);
+    return rx_compile(ctx, name, pat, pat->u.s, pat->len, out);
 }
 
 /* Is s[0..n) ASCII, or else well-formed UTF-8 as PCRE2 defines it (RFC 3629: no
@@ -751,7 +795,7 @@ static bi_status rx_compile_val(bi_ctx *ctx, const char *name, const val *pat, r
  * reports U+FFFD of length 1 for an invalid sequence, see txt_next_cp). */
 typedef enum rx_subject { RX_SUBJ_INVALID, RX_SUBJ_ASCII, RX_SUBJ_UTF8 } rx_subject;
 
-static bool rx_ascii(const char *s, size_t n)
+static inline bool rx_ascii(const char *s, size_t n)
 {
     uint64_t any = 0, w;
     if (n >= 8) {
@@ -769,10 +813,8 @@ static bool rx_ascii(const char *s, size_t n)
     return (any & 0x8080808080808080ull) == 0;
 }
 
-static rx_subject rx_subject_kind(const char *s, size_t n)
+static __attribute__((noinline)) rx_subject rx_subject_kind_wide(const char *s, size_t n)
 {
-    if (rx_ascii(s, n))
-        return RX_SUBJ_ASCII;
     for (size_t i = 0; i < n;) {
         if ((unsigned char)s[i] < 0x80) {
             i++;
@@ -785,6 +827,11 @@ static rx_subject rx_subject_kind(const char *s, size_t n)
         i += k;
     }
     return RX_SUBJ_UTF8;
+}
+
+static inline rx_subject rx_subject_kind(const char *s, size_t n)
+{
+    return rx_ascii(s, n) ? RX_SUBJ_ASCII : rx_subject_kind_wide(s, n);
 }
 
 /* Declares s[0..n) the subject of r's following searches. */
@@ -909,16 +956,19 @@ static bi_status regex_match_named(bi_ctx *ctx, const char *name, const val *con
 {
     NEED_STR(name, 0);
     NEED_STR(name, 1);
-    rx r;
-    if (rx_compile_val(ctx, name, args[0], &r) != BI_OK)
-        return BI_ERR;
     const char *s = args[1]->u.s;
     size_t n = args[1]->len;
+    const pat_entry *e = rx_entry(ctx, args[0], args[0]->u.s, args[0]->len);
     rx_subject kind = rx_subject_kind(s, n);
-    if (r.dfa && (kind == RX_SUBJ_ASCII || (kind == RX_SUBJ_UTF8 && !r.dfa->ascii_only))) {
-        *out = VAL_BOOL(rx_dfa_run(r.dfa, s, n));
+    if (e && e->dfa && (kind == RX_SUBJ_ASCII || (kind == RX_SUBJ_UTF8 && !e->dfa->ascii_only))) {
+        *out = VAL_BOOL(rx_dfa_run(e->dfa, s, n));
         return BI_OK;
     }
+    rx r;
+    if (e)
+        rx_from_entry(ctx->rx_cache, e, &r);
+    else if (rx_compile_val(ctx, name, args[0], &r) != BI_OK)
+        return BI_ERR;
     bool found;
     PCRE2_SIZE *ov = NULL;
     r.subject_valid = kind != RX_SUBJ_INVALID;
@@ -1252,7 +1302,7 @@ bi_status bi_regex_template_match(bi_ctx *ctx, const val *const *args, const val
     if (b.oom)
         return bi_oom(ctx);
     rx r;
-    if (rx_compile(ctx, name, b.p, b.len, &r) != BI_OK)
+    if (rx_compile(ctx, name, NULL, b.p, b.len, &r) != BI_OK)
         return BI_ERR;
     bool found;
     PCRE2_SIZE *ov = NULL;
@@ -1691,6 +1741,12 @@ static bool glob_has_delim(const int32_t *delims, uint32_t nd, const char *s, si
 {
     if (nd == 0)
         return false;
+    /* One ASCII delimiter (the usual "/" or "."): its byte never occurs
+     * inside a multi-byte sequence, valid or not (those bytes are all
+     * >= 0x80, and each invalid byte is a U+FFFD of its own), so a byte
+     * search finds exactly the code points the loop below would. */
+    if (nd == 1 && delims[0] >= 0 && delims[0] < 0x80)
+        return memchr(s, delims[0], n) != NULL;
     for (size_t i = 0; i < n;) {
         int32_t cp;
         i += glob_cp(s + i, n - i, &cp);
@@ -1812,14 +1868,23 @@ static bool glob_fast_run(const gfast *f, const int32_t *delims, uint32_t nd, co
     }
 }
 
-/* The compiled program of a glob, from the context's cache or compiled
- * into it on a miss (while it has room). False: not cached (full, or a
- * syntax error the caller reports by compiling it itself). */
-static bool glob_cached(bi_ctx *ctx, const char *p, size_t n, const gprog **out)
+/* The compiled program of glob pv (a string value), from the context's
+ * cache or compiled into it on a miss (while it has room); a bundle
+ * constant's entry is kept in its prep slot (as in rx_entry). False: not
+ * cached (full, or a syntax error the caller reports by compiling it
+ * itself). */
+static bool glob_cached(bi_ctx *ctx, const val *pv, const gprog **out)
 {
     rx_cache *c = ctx->rx_cache;
-    if (!c || n > UINT32_MAX)
+    const char *p = pv->u.s;
+    size_t n = pv->len;
+    if (!c)
         return false;
+    const void **slot = bi_prep_slot(ctx, pv, BI_PREP_GLOB);
+    if (slot && *slot) {
+        *out = ((const pat_entry *)*slot)->glob;
+        return true;
+    }
     uint64_t h = 0;
     const pat_entry *hit = pat_find(c, PAT_GLOB, p, n, &h);
     if (!hit) {
@@ -1834,6 +1899,8 @@ static bool glob_cached(bi_ctx *ctx, const char *p, size_t n, const gprog **out)
         e->glob = prog;
         hit = pat_commit(c, p);
     }
+    if (slot)
+        *slot = hit;
     *out = hit->glob;
     return true;
 }
@@ -1871,7 +1938,7 @@ bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
     NEED_STR(name, 2);
     const gprog *prog;
     gprog p;
-    if (!glob_cached(ctx, args[0]->u.s, args[0]->len, &prog)) {
+    if (!glob_cached(ctx, args[0], &prog)) {
         if (!glob_compile(ctx->arena, args[0]->u.s, args[0]->len, &p))
             return bi_oom(ctx);
         if (p.err)

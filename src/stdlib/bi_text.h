@@ -111,4 +111,9 @@ int glob_test_match(arena *a, const char *pat, size_t pn, const int32_t *delims,
  * subject). Implemented in bi_regex.c. */
 int rx_test_dfa(arena *a, const char *pat, size_t pn, const char *s, size_t n);
 
+/* For the differential test of sprintf's prepared formats: 1 when format
+ * s[0..n) gets a plan (fmt_plan_build), 0 when every call takes the
+ * general path (or arena a is full). Implemented in bi_format.c. */
+int fmt_test_planned(arena *a, const char *s, size_t n);
+
 #endif

@@ -14,6 +14,7 @@
 #ifndef POL_STDLIB_BUILTINS_H
 #define POL_STDLIB_BUILTINS_H
 
+#include "../vm/kstr.h"
 #include "../vm/value.h"
 
 typedef enum bi_status {
@@ -32,7 +33,28 @@ typedef struct bi_ctx {
     uint32_t regex_match_limit, regex_depth_limit;
     void *pcre_gctx;           /* pcre2_general_context* allocating from the arena, or NULL */
     struct rx_cache *rx_cache; /* compiled patterns kept for the context's lifetime, or NULL */
+    /* Artifacts prepared from the bundle's constant strings (see kstr.h):
+     * prep[id * BI_PREP_KINDS + kind] for a string of id `id`, NULL until
+     * the first call that prepares it. The context's own (filled during
+     * evaluation, never freed before the context); kstr is the bundle's,
+     * shared and read-only. prep_mem holds what a kind needs beyond what
+     * it points into (sprintf plans). All NULL: nothing is kept. */
+    const kstr_table *kstr;
+    const void **prep;
+    arena *prep_mem;
 } bi_ctx;
+
+typedef enum bi_prep_kind { BI_PREP_REGEX, BI_PREP_GLOB, BI_PREP_SPRINTF, BI_PREP_KINDS } bi_prep_kind;
+
+/* The context's artifact slot of kind `kind` for string s (V_STR), or
+ * NULL when s is not one of the bundle's constants. O(1), no text read. */
+static inline const void **bi_prep_slot(bi_ctx *ctx, const val *s, bi_prep_kind kind)
+{
+    uint32_t id = kstr_id(ctx->kstr, s);
+    if (id == KSTR_NONE || !ctx->prep)
+        return NULL;
+    return &ctx->prep[(size_t)id * BI_PREP_KINDS + kind];
+}
 
 /* The compiled-pattern cache of a context: lives in a fixed block the
  * context allocates once, so a constant pattern is compiled (and JIT

@@ -19,6 +19,10 @@
 #define SLOT_STACK 65536u
 /* Compiled regular expressions kept per context (see rx_cache_init). */
 #define RX_CACHE_BYTES (1u << 20)
+/* Prepared sprintf formats kept per context (bi_ctx.prep_mem): a plan
+ * takes a few dozen bytes, so this holds thousands; when full, formats
+ * are parsed per call as before. */
+#define PREP_ARENA_BYTES (64u << 10)
 
 POL_EXPORT const char *pol_version(void)
 {
@@ -128,6 +132,7 @@ POL_EXPORT void pol_ctx_free(pol_ctx *ctx)
     uint32_t np = ctx->prog->nprocs ? ctx->prog->nprocs : 1;
     rx_cache_release(ctx->bi.rx_cache);
     pa_free(al, ctx->rx_buf, RX_CACHE_BYTES);
+    pa_free(al, ctx->prep_buf, ctx->prep_bytes);
     pa_free(al, ctx->arena_buf, ctx->opt.arena_bytes);
     pa_free(al, ctx->regs, sizeof *ctx->regs * ctx->nregs_cap);
     pa_free(al, ctx->slots, sizeof *ctx->slots * ctx->nslots_cap);
@@ -194,6 +199,22 @@ POL_EXPORT pol_ctx *pol_ctx_new(pol_bundle *b, const pol_ctx_options *options, p
         pol_ctx_free(c);
         set_err(err, POL_NOMEM, "pol_ctx_new: out of memory");
         return NULL;
+    }
+    if (b->prog.kstr.n) {
+        size_t nslots = (size_t)b->prog.kstr.n * BI_PREP_KINDS;
+        size_t slot_bytes = (nslots * sizeof *c->bi.prep + 15) & ~(size_t)15;
+        c->prep_bytes = slot_bytes + PREP_ARENA_BYTES;
+        c->prep_buf = pa_malloc(al, c->prep_bytes);
+        if (!c->prep_buf) {
+            pol_ctx_free(c);
+            set_err(err, POL_NOMEM, "pol_ctx_new: out of memory");
+            return NULL;
+        }
+        memset(c->prep_buf, 0, slot_bytes);
+        arena_init_fixed(&c->prep_arena, (unsigned char *)c->prep_buf + slot_bytes, PREP_ARENA_BYTES);
+        c->bi.kstr = &b->prog.kstr;
+        c->bi.prep = c->prep_buf;
+        c->bi.prep_mem = &c->prep_arena;
     }
     return c;
 }

@@ -304,5 +304,6 @@ bool program_build_indexes(program *p)
     bool ok = val_build_hash_indexes(&p->mem, p->data);
     for (uint32_t i = 0; i < p->nk && ok; i++)
         ok = val_build_hash_indexes(&p->mem, p->k[i]);
-    return ok && build_field_names(p);
+    return ok && build_field_names(p) &&
+           kstr_build(&p->kstr, &p->mem, p->mem.alloc, p->k, p->nk, &p->data, 1);
 }

@@ -9,6 +9,7 @@
 #ifndef POL_VM_PROGRAM_H
 #define POL_VM_PROGRAM_H
 
+#include "kstr.h"
 #include "opcodes.h"
 #include "value.h"
 
@@ -62,7 +63,8 @@ typedef struct program {
     uint32_t neps;
     const val *data; /* the base document (an object) */
     uint32_t max_regs, max_slots;
-    json_keyset names; /* the string keys of DOTK, for input building (program_build_indexes) */
+    json_keyset names; /* the string keys of DOTK and RULEK, for input building (program_build_indexes) */
+    kstr_table kstr;   /* ids of the strings of k and data (program_build_indexes) */
 } program;
 
 /* Writes a listing of every procedure ("proc N name" then one line per
@@ -71,8 +73,9 @@ void program_disasm(const program *p, sbuf *out);
 void program_disasm_proc(const program *p, uint32_t proc, sbuf *out);
 
 /* Hash indexes for the large objects among the program's constants and
- * base data (val_build_hash_indexes), in the program's arena. Run once,
- * after verification, before the program is shared. False: out of memory. */
+ * base data (val_build_hash_indexes) and the constant-string id table
+ * (kstr_build), in the program's arena. Run once, after verification,
+ * before the program is shared. False: out of memory. */
 bool program_build_indexes(program *p);
 
 /* Checks every operand of every instruction against the program's tables

@@ -51,6 +51,11 @@ struct pol_ctx {
     void *arena_buf;
     arena arena;
     void *rx_buf; /* the compiled-pattern cache's block (RX_CACHE_BYTES) */
+    /* bi.prep's slots for the bundle's constant strings, then the block of
+     * prep_arena (bi.prep_mem); prep_bytes in all */
+    void *prep_buf;
+    size_t prep_bytes;
+    arena prep_arena;
     bi_ctx bi;
 
     const val **regs;
