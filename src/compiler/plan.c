@@ -2572,13 +2572,28 @@ static uint32_t settle(const pgen *g, const bool *drop, uint32_t i)
     return i;
 }
 
+/* Whether instruction i is the only one of the procedure that writes r. */
+static bool sole_writer(const pgen *g, const bool *drop, uint32_t i, uint32_t r)
+{
+    for (uint32_t k = 0; k < g->ncode; k++) {
+        if (k == i || drop[k])
+            continue;
+        reg_use u = insn_regs(g->cc, &g->code[k]);
+        if (writes_reg(&u, r))
+            return false;
+    }
+    return true;
+}
+
 /* Superinstructions and jump threading, after the MOVE peephole (dropped
  * positions are NOPs in drop[]):
  *  - CALL r, then TRUTHY r failing to the same place: one CALLT.
  *  - RULE r, then DOTK s r k failing to the same place, where r is read by
  *    nothing after (nor at the failure target): one RULEK s.
  *  - A JMP to `RET r`, or to `JUNDEF r ->M; RET r` with M at `RET r`,
- *    returns R[r] in place (both paths return it as it is).
+ *    returns R[r] in place (both paths return it as it is); a JMP to the
+ *    next instruction goes.
+ *  - `SETRES r s; RET r` where nothing else writes r: `RET s`.
  * Each saves a dispatch; none changes what a path computes. */
 static void fuse_pairs(peep *pp, const bool *target, bool *drop)
 {
@@ -2602,6 +2617,21 @@ static void fuse_pairs(peep *pp, const bool *target, bool *drop)
             }
             if (returns)
                 *x = (insn){.op = OP_RET, .a = (uint16_t)r};
+            else if (l > i && l == settle(g, drop, i + 1))
+                drop[i] = true; /* to where it would fall through anyway */
+        }
+    }
+    /* then the pairs, which may now end in those returns */
+    for (uint32_t i = 0; i < n; i++) {
+        if (drop[i])
+            continue;
+        insn *x = &g->code[i];
+        if (x->op == OP_SETRES && sole_writer(g, drop, i, x->a)) {
+            /* the only write of R[a], so R[a] is undefined here and SETRES
+             * copies; the RET right after returns the copy */
+            uint32_t j = settle(g, drop, i + 1);
+            if (j < n && g->code[j].op == OP_RET && g->code[j].a == x->a)
+                *x = (insn){.op = OP_RET, .a = (uint16_t)x->b};
             continue;
         }
         if (x->op != OP_CALL && x->op != OP_RULE)
@@ -2625,6 +2655,21 @@ static void fuse_pairs(peep *pp, const bool *target, bool *drop)
             y->op = OP_NOP;
             drop[j] = true;
         }
+    }
+    /* code after a return or jump that no label reaches is dead */
+    bool dead = false;
+    for (uint32_t i = 0; i < n; i++) {
+        if (target[i])
+            dead = false;
+        if (drop[i])
+            continue;
+        if (dead) {
+            g->code[i].op = OP_NOP;
+            drop[i] = true;
+            continue;
+        }
+        uint8_t op = g->code[i].op;
+        dead = op == OP_RET || op == OP_JMP || op == OP_HALT;
     }
 }
 

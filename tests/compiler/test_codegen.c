@@ -56,20 +56,21 @@ static void check_listing(const char *src, const char *entry, const char *want)
 
 static void test_listings(void)
 {
-    /* A boolean rule: the comparison jumps to the end (6) on failure; the
+    /* A boolean rule: the comparison jumps to the end (5) on failure; the
      * single definition's value is the constant true, so the first success
-     * returns at once (5). With no default, 6-8 return undefined. */
+     * returns it at once (4: nothing else writes the result register r0,
+     * so its SETRES and RET are one RET). With no default, 5-7 return
+     * undefined. */
     check_listing("package t\nallow if input.role == \"admin\"\n", "data.t.allow",
                   "proc 0 data.t.allow regs=4 slots=0 params=0\n"
-                  "    0 INPUT   r1 ->6\n"
-                  "    1 DOTK    r2 r1 k0=\"role\" ->6\n"
-                  "    2 EQK     r2 k1=\"admin\" ->6\n"
+                  "    0 INPUT   r1 ->5\n"
+                  "    1 DOTK    r2 r1 k0=\"role\" ->5\n"
+                  "    2 EQK     r2 k1=\"admin\" ->5\n"
                   "    3 LOADK   r3 k2=true\n"
-                  "    4 SETRES  r0 r3 0\n"
-                  "    5 RET     r0\n"
-                  "    6 JUNDEF  r0 ->8\n"
-                  "    7 RET     r0\n"
-                  "    8 RET     r0\n");
+                  "    4 RET     r3\n"
+                  "    5 JUNDEF  r0 ->7\n"
+                  "    6 RET     r0\n"
+                  "    7 RET     r0\n");
     /* A partial set: `some u in` is a scan whose NEXT (4) is where every
      * later failure goes (a user without a name skips to the next user),
      * and where the success path loops back (7) after adding the element.
@@ -147,19 +148,18 @@ static void test_object_literal_order(void)
     check_listing("package t\np := {\"b\": input.b, \"a\": input.a, \"c\": 1}\n", "data.t.p",
                   "proc 0 data.t.p regs=16 slots=0 params=0\n"
                   "    0 LOADK   r11 k0=\"b\"\n"
-                  "    1 INPUT   r2 ->11\n"
-                  "    2 DOTK    r12 r2 k0=\"b\" ->11\n"
+                  "    1 INPUT   r2 ->10\n"
+                  "    2 DOTK    r12 r2 k0=\"b\" ->10\n"
                   "    3 LOADK   r9 k1=\"a\"\n"
-                  "    4 INPUT   r5 ->11\n"
-                  "    5 DOTK    r10 r5 k1=\"a\" ->11\n"
+                  "    4 INPUT   r5 ->10\n"
+                  "    5 DOTK    r10 r5 k1=\"a\" ->10\n"
                   "    6 LOADK   r13 k2=\"c\"\n"
                   "    7 LOADK   r14 k3=1\n"
                   "    8 MKOBJ   r15 r9 3\n"
-                  "    9 SETRES  r0 r15 0\n"
-                  "   10 RET     r0\n"
-                  "   11 JUNDEF  r0 ->13\n"
-                  "   12 RET     r0\n"
-                  "   13 RET     r0\n");
+                  "    9 RET     r15\n"
+                  "   10 JUNDEF  r0 ->12\n"
+                  "   11 RET     r0\n"
+                  "   12 RET     r0\n");
     /* equal keys keep source order: the run time's last-wins rule decides */
     const char *dup = "package t\np := {\"b\": 1, \"a\": input.a, \"b\": 2}\n";
     pol_error err;
@@ -186,13 +186,12 @@ static void test_superinstructions(void)
                       "v := [y, x] if { x := s; y := x.a }\n";
     check_listing(src, "data.t.p",
                   "proc 0 data.t.s regs=3 slots=0 params=0\n"
-                  "    0 INPUT   r1 ->4\n"
-                  "    1 DOTK    r2 r1 k0=\"subject\" ->4\n"
-                  "    2 SETRES  r0 r2 0\n"
-                  "    3 RET     r0\n"
-                  "    4 JUNDEF  r0 ->6\n"
-                  "    5 RET     r0\n"
-                  "    6 RET     r0\n");
+                  "    0 INPUT   r1 ->3\n"
+                  "    1 DOTK    r2 r1 k0=\"subject\" ->3\n"
+                  "    2 RET     r2\n"
+                  "    3 JUNDEF  r0 ->5\n"
+                  "    4 RET     r0\n"
+                  "    5 RET     r0\n");
     pol_error err;
     pol_bundle *b = build(src, "data.t.p", &err);
     CHECK(b != NULL);
@@ -201,8 +200,8 @@ static void test_superinstructions(void)
         char *all = malloc(n + 1);
         pol_bundle_disassemble(b, all, n + 1);
         CHECK(strstr(all, "proc 1 data.t.p regs=4 slots=0 params=0\n"
-                          "    0 RULEK   r2 p0(data.t.s) k1=\"role\" ->5\n"
-                          "    1 EQK     r2 k2=\"admin\" ->5\n") != NULL);
+                          "    0 RULEK   r2 p0(data.t.s) k1=\"role\" ->4\n"
+                          "    1 EQK     r2 k2=\"admin\" ->4\n") != NULL);
         free(all);
         pol_bundle_release(b);
     }
@@ -225,8 +224,8 @@ static void test_superinstructions(void)
         size_t n = pol_bundle_disassemble(b, NULL, 0);
         char *all = malloc(n + 1);
         pol_bundle_disassemble(b, all, n + 1);
-        CHECK(strstr(all, "    0 RULE    r1 p0(data.t.s) ->6\n"
-                          "    1 DOTK    r3 r1 k6=\"a\" ->6\n"
+        CHECK(strstr(all, "    0 RULE    r1 p0(data.t.s) ->5\n"
+                          "    1 DOTK    r3 r1 k6=\"a\" ->5\n"
                           "    2 MOVE    r4 r1\n") != NULL);
         free(all);
         pol_bundle_release(b);
@@ -239,59 +238,54 @@ static void test_folding(void)
     check_listing("package t\nx := count([1, 2]) + 1\n", "data.t.x",
                   "proc 0 data.t.x regs=2 slots=0 params=0\n"
                   "    0 LOADK   r1 k0=3\n"
-                  "    1 SETRES  r0 r1 0\n"
-                  "    2 RET     r0\n"
-                  "    3 JUNDEF  r0 ->5\n"
-                  "    4 RET     r0\n"
-                  "    5 RET     r0\n");
+                  "    1 RET     r1\n"
+                  "    2 JUNDEF  r0 ->4\n"
+                  "    3 RET     r0\n"
+                  "    4 RET     r0\n");
     /* collections holding folded calls are constants too */
     check_listing("package t\ny := {\"a\": lower(\"X\"), \"b\": [1 + 1, 3]}\n", "data.t.y",
                   "proc 0 data.t.y regs=2 slots=0 params=0\n"
                   "    0 LOADK   r1 k0={\"a\": \"x\", \"b\": [2, 3]}\n"
-                  "    1 SETRES  r0 r1 0\n"
-                  "    2 RET     r0\n"
-                  "    3 JUNDEF  r0 ->5\n"
-                  "    4 RET     r0\n"
-                  "    5 RET     r0\n");
+                  "    1 RET     r1\n"
+                  "    2 JUNDEF  r0 ->4\n"
+                  "    3 RET     r0\n"
+                  "    4 RET     r0\n");
     /* 1 / 0 fails: the call stays, so evaluation reports it as before
      * (undefined, or eval_builtin_error when strict) */
     check_listing("package t\nz := 1 / 0\n", "data.t.z",
                   "proc 0 data.t.z regs=6 slots=0 params=0\n"
                   "    0 LOADK   r3 k0=1\n"
                   "    1 LOADK   r4 k1=0\n"
-                  "    2 CALL    r5 div r3 ->5\n"
-                  "    3 SETRES  r0 r5 0\n"
-                  "    4 RET     r0\n"
-                  "    5 JUNDEF  r0 ->7\n"
-                  "    6 RET     r0\n"
-                  "    7 RET     r0\n");
+                  "    2 CALL    r5 div r3 ->4\n"
+                  "    3 RET     r5\n"
+                  "    4 JUNDEF  r0 ->6\n"
+                  "    5 RET     r0\n"
+                  "    6 RET     r0\n");
     /* a `with` elsewhere replaces count, which then reaches n too: no fold */
     check_listing("package t\nn := count([1, 2])\np := x if x := n with count as 0\n", "data.t.n",
                   "proc 0 data.t.n regs=4 slots=0 params=0\n"
                   "    0 LOADK   r2 k0=[1, 2]\n"
-                  "    1 CALL    r3 count r2 ->4\n"
-                  "    2 SETRES  r0 r3 0\n"
-                  "    3 RET     r0\n"
-                  "    4 JUNDEF  r0 ->6\n"
-                  "    5 RET     r0\n"
-                  "    6 RET     r0\n");
+                  "    1 CALL    r3 count r2 ->3\n"
+                  "    2 RET     r3\n"
+                  "    3 JUNDEF  r0 ->5\n"
+                  "    4 RET     r0\n"
+                  "    5 RET     r0\n");
     /* Operands are computed straight into the argument block: upper's
      * result lands in r7, the array's third element, with no MOVE; x (r2)
      * is read again after each copy, so its two MOVEs stay. */
     check_listing("package t\np := [x, x, upper(x)] if x := input.a\n", "data.t.p",
                   "proc 0 data.t.p regs=9 slots=0 params=0\n"
-                  "    0 INPUT   r1 ->9\n"
-                  "    1 DOTK    r2 r1 k0=\"a\" ->9\n"
+                  "    0 INPUT   r1 ->8\n"
+                  "    1 DOTK    r2 r1 k0=\"a\" ->8\n"
                   "    2 MOVE    r3 r2\n"
-                  "    3 CALL    r7 upper r3 ->9\n"
+                  "    3 CALL    r7 upper r3 ->8\n"
                   "    4 MOVE    r5 r2\n"
                   "    5 MOVE    r6 r2\n"
                   "    6 MKARR   r8 r5 3\n"
-                  "    7 SETRES  r0 r8 0\n"
-                  "    8 RET     r0\n"
-                  "    9 JUNDEF  r0 ->11\n"
-                  "   10 RET     r0\n"
-                  "   11 RET     r0\n");
+                  "    7 RET     r8\n"
+                  "    8 JUNDEF  r0 ->10\n"
+                  "    9 RET     r0\n"
+                  "   10 RET     r0\n");
     /* non-deterministic (the clock) and environment-dependent (time zones,
      * regex limits) builtins are never folded */
     const char *kept[][2] = {
@@ -387,41 +381,39 @@ static void test_hoisting(void)
                   "   27 FINISH  r0\n"
                   "   28 RET     r0\n");
     /* in an every body: cleared where the body starts (0), computed by the
-     * first y of the first x (10-17), reused by every later one; 1 / 0 runs
+     * first y of the first x (10-16), reused by every later one; 1 / 0 runs
      * (and, when strict, fails) only if the loops reach it, as before */
     check_listing("package t\ne if {\n\tsome x in input.es\n\tevery y in input.ys { count([z | z := 1 / 0]) "
                   "== y }\n}\n",
                   "data.t.e",
                   "proc 0 data.t.e regs=19 slots=2 params=0\n"
                   "    0 CLEAR   r15\n"
-                  "    1 INPUT   r1 ->26\n"
-                  "    2 DOTK    r2 r1 k0=\"es\" ->26\n"
-                  "    3 ITER    s0 r2 ->26\n"
-                  "    4 NEXT    s0 r2 r3 ->26\n"
+                  "    1 INPUT   r1 ->24\n"
+                  "    2 DOTK    r2 r1 k0=\"es\" ->24\n"
+                  "    3 ITER    s0 r2 ->24\n"
+                  "    4 NEXT    s0 r2 r3 ->24\n"
                   "    5 INPUT   r5 ->4\n"
                   "    6 DOTK    r6 r5 k1=\"ys\" ->4\n"
                   "    7 ITER    s1 r6 ->4\n"
-                  "    8 NEXT    s1 r6 r7 ->23\n"
-                  "    9 JDEF    r15 ->18\n"
+                  "    8 NEXT    s1 r6 r7 ->22\n"
+                  "    9 JDEF    r15 ->17\n"
                   "   10 ARRNEW  r9\n"
                   "   11 LOADK   r12 k2=1\n"
                   "   12 LOADK   r13 k3=0\n"
-                  "   13 CALL    r14 div r12 ->16\n"
+                  "   13 CALL    r14 div r12 ->15\n"
                   "   14 PUSH    r9 r14\n"
-                  "   15 JMP     ->16\n"
-                  "   16 FINISH  r9\n"
-                  "   17 MOVE    r15 r9\n"
-                  "   18 MOVE    r16 r15\n"
-                  "   19 CALL    r17 count r16 ->22\n"
-                  "   20 EQ      r17 r8 ->22\n"
-                  "   21 JMP     ->8\n"
-                  "   22 JMP     ->4\n"
-                  "   23 LOADK   r18 k4=true\n"
-                  "   24 SETRES  r0 r18 0\n"
+                  "   15 FINISH  r9\n"
+                  "   16 MOVE    r15 r9\n"
+                  "   17 MOVE    r16 r15\n"
+                  "   18 CALL    r17 count r16 ->21\n"
+                  "   19 EQ      r17 r8 ->21\n"
+                  "   20 JMP     ->8\n"
+                  "   21 JMP     ->4\n"
+                  "   22 LOADK   r18 k4=true\n"
+                  "   23 RET     r18\n"
+                  "   24 JUNDEF  r0 ->26\n"
                   "   25 RET     r0\n"
-                  "   26 JUNDEF  r0 ->28\n"
-                  "   27 RET     r0\n"
-                  "   28 RET     r0\n");
+                  "   26 RET     r0\n");
     /* nested: both are invariant; the inner one, generated first, clears
      * r14 at the body start (2), the outer one then puts its own CLEAR
      * (1) and JDEF (7) around code that has moved by one */
@@ -787,18 +779,17 @@ static void test_constant_sharing_window(void)
      * Rego), as the table always compared values, not spellings */
     check_listing("package t\n\np if {\n\tinput.a == 1\n\tinput.a == 1.0\n}\n", "t.p",
                   "proc 0 data.t.p regs=6 slots=0 params=0\n"
-                  "    0 INPUT   r1 ->9\n"
-                  "    1 DOTK    r2 r1 k0=\"a\" ->9\n"
-                  "    2 EQK     r2 k1=1 ->9\n"
-                  "    3 INPUT   r3 ->9\n"
-                  "    4 DOTK    r4 r3 k0=\"a\" ->9\n"
-                  "    5 EQK     r4 k1=1 ->9\n"
+                  "    0 INPUT   r1 ->8\n"
+                  "    1 DOTK    r2 r1 k0=\"a\" ->8\n"
+                  "    2 EQK     r2 k1=1 ->8\n"
+                  "    3 INPUT   r3 ->8\n"
+                  "    4 DOTK    r4 r3 k0=\"a\" ->8\n"
+                  "    5 EQK     r4 k1=1 ->8\n"
                   "    6 LOADK   r5 k2=true\n"
-                  "    7 SETRES  r0 r5 0\n"
-                  "    8 RET     r0\n"
-                  "    9 JUNDEF  r0 ->11\n"
-                  "   10 RET     r0\n"
-                  "   11 RET     r0\n");
+                  "    7 RET     r5\n"
+                  "    8 JUNDEF  r0 ->10\n"
+                  "    9 RET     r0\n"
+                  "   10 RET     r0\n");
 }
 
 int main(void)
