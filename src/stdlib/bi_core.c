@@ -271,33 +271,35 @@ static const val *num_from_i128(arena *a, i128 v)
  * the digits must be OPA's. */
 static const val *num_from_ld(arena *a, long double x)
 {
-    if (x == 0)
-        return v_int(a, 0);
-    bool integral = x == truncl(x);
-    if (integral && x >= -9223372036854775808.0L && x < 9223372036854775808.0L)
-        return v_int(a, (int64_t)x);
+    bool fits;
+    int64_t iv;
+    bool integral = num_ldouble_integral(x, &fits, &iv);
+    if (integral && fits)
+        return v_int(a, iv);
     bool neg = x < 0;
     double d;
     uint64_t m;
     int e10;
-    /* the common case, a short fraction, without producing digits */
-    if (!integral && num_ldouble_short_scaled(x, &m, &e10)) {
-        while (m % 1000 == 0) {
-            m /= 1000;
-            e10 += 3;
-        }
-        if (m % 100 == 0) {
-            m /= 100;
-            e10 += 2;
-        } else if (m % 10 == 0) {
-            m /= 10;
-            e10++;
-        }
-        if (m < 1000000000000000ull && num_scaled_to_double(m, e10, &d) && isfinite(d) && d >= DBL_MIN)
-            return v_float_dec(a, neg ? -d : d, m, e10);
-    }
     num_decimal sd;
-    num_shortest_ldouble(x, &sd);
+    /* the common case, a short fraction, without producing digits */
+    if (num_shortest_ldouble_scaled(x, &m, &e10, &sd)) {
+        if (!integral) {
+            while (m % 1000 == 0) {
+                m /= 1000;
+                e10 += 3;
+            }
+            if (m % 100 == 0) {
+                m /= 100;
+                e10 += 2;
+            } else if (m % 10 == 0) {
+                m /= 10;
+                e10++;
+            }
+            if (m < 1000000000000000ull && num_scaled_to_double(m, e10, &d) && isfinite(d) && d >= DBL_MIN)
+                return v_float_dec(a, neg ? -d : d, m, e10);
+        }
+        num_decimal_from_scaled(m, e10, &sd);
+    }
     /* v_num_text's rule for a fraction of at most DBL_DIG digits in the
      * normal range (a double holds it exactly as written), without writing
      * the text and reading it back */
@@ -316,7 +318,14 @@ static const val *num_from_ld(arena *a, long double x)
         num_write_decimal(&b, &sd, neg, INT_MIN, INT_MAX, 2); /* 'f': always plain */
     else
         num_write_decimal(&b, &sd, neg, -4, 6, 2);
-    return sb_ok(&b) ? v_num_text(a, buf, b.len) : NULL;
+    if (!sb_ok(&b))
+        return NULL;
+    /* An integer here is beyond int64, and a fraction of more than
+     * DBL_DECIMAL_DIG digits is no double's shortest text: both are what
+     * v_num_text keeps as text, without parsing it again. */
+    if (integral || sd.ndigits > DBL_DECIMAL_DIG)
+        return v_num_big(a, buf, b.len);
+    return v_num_text(a, buf, b.len);
 }
 
 static bi_status ret_ld(bi_ctx *ctx, const char *name, const val **out, long double x)

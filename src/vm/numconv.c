@@ -118,6 +118,45 @@ static int bitlen128(u128 v)
 
 /* ---- decimal -> binary ----------------------------------------------------- */
 
+/* Where y, a long double in the double normal range, lies between the
+ * two doubles around it, in its own units: a double's 53-bit mantissa
+ * ends 11 bits above a 64-bit one, so y = D + t·u with D a double, u the
+ * long double unit at y, 0 <= t < 2048, and t == 1024 exactly halfway.
+ * -1 when the layout is not x87's (the caller then measures with
+ * nextafter). */
+static int ld_double_offset(long double y)
+{
+#if LDBL_MANT_DIG == 64 && (defined(__x86_64__) || defined(__i386__))
+    uint64_t mant;
+    memcpy(&mant, &y, sizeof mant);
+    return (int)(mant & 0x7ff);
+#else
+    (void)y;
+    return -1;
+#endif
+}
+
+/* (double)y, false when y is exactly halfway between two doubles (or out
+ * of the double normal range), where rounding y again may not round the
+ * value y approximates. */
+static bool ld_to_double_unless_halfway(long double y, double *out)
+{
+    double d = (double)y;
+    if (!isfinite(d) || fabsl(y) < DBL_MIN)
+        return false; /* overflow or subnormal: libc decides */
+    int t = ld_double_offset(y);
+    if (t == 1024)
+        return false;
+    if (t < 0 && (long double)d != y) {
+        double other = nextafter(d, y > (long double)d ? INFINITY : -INFINITY);
+        /* the sum of two adjacent doubles is exact in long double */
+        if ((long double)d + (long double)other == 2 * y)
+            return false;
+    }
+    *out = d;
+    return true;
+}
+
 bool num_scaled_to_ldouble(uint64_t mant, int exp10, long double *out)
 {
 #if NUMCONV_LD_EXACT
@@ -143,19 +182,7 @@ bool num_scaled_to_double(uint64_t mant, int exp10, double *out)
 #endif
 #if NUMCONV_LD_EXACT
     long double y;
-    if (!num_scaled_to_ldouble(mant, exp10, &y))
-        return false;
-    double d = (double)y;
-    if (!isfinite(d) || fabs(d) < DBL_MIN)
-        return false; /* overflow or subnormal: libc decides */
-    if ((long double)d != y) {
-        double other = nextafter(d, y > (long double)d ? INFINITY : -INFINITY);
-        /* the sum of two adjacent doubles is exact in long double */
-        if ((long double)d + (long double)other == 2 * y)
-            return false; /* exactly halfway: the second rounding may be wrong */
-    }
-    *out = d;
-    return true;
+    return num_scaled_to_ldouble(mant, exp10, &y) && ld_to_double_unless_halfway(y, out);
 #else
     return false;
 #endif
@@ -238,6 +265,37 @@ bool num_text_scaled(const char *s, size_t n, bool *neg, uint64_t *mant, int *ex
     return text_scaled(s, n, neg, mant, exp10, &truncated) && !truncated;
 }
 
+/* The double nearest a value v strictly between L = m·10^e and L + 10^e,
+ * m of 19 digits, from y = L rounded to long double, when that decides.
+ * With u the long double unit at y: |y - L| <= u/2 (correct rounding),
+ * and 10^e = L/m <= L/10^18 < 2^(64+ey)/10^18 = 18.45u (L < 2^(ey+1),
+ * ey the binary exponent of y), so v lies in [y - u/2, y + 19u]. Writing
+ * y = D + t·u (ld_double_offset), the only double midpoint that interval
+ * can reach is D + 1024u, and only when 1005 <= t <= 1024; otherwise the
+ * whole interval, v included, rounds to the double y rounds to. The
+ * midpoints farther away (D - 512u or less, D + 3072u) are out of reach,
+ * also across a binade above y. False for t in the margin (about 1% of
+ * texts), for other layouts and out of the double normal range. */
+static bool truncated_to_double(uint64_t m, int e, double *out)
+{
+#if NUMCONV_LD_EXACT
+    long double y;
+    if (m < pow10_u64[18] || !num_scaled_to_ldouble(m, e, &y))
+        return false;
+    int t = ld_double_offset(y);
+    if (t < 0 || (t >= 1000 && t <= 1024))
+        return false;
+    double d = (double)y;
+    if (!isfinite(d) || y < DBL_MIN)
+        return false;
+    *out = d;
+    return true;
+#else
+    (void)m, (void)e, (void)out;
+    return false;
+#endif
+}
+
 /* A text with more than 19 significant digits lies strictly between
  * m·10^e and (m+1)·10^e; when both ends round to the same value, so does
  * everything between them (rounding is monotonic). */
@@ -251,6 +309,8 @@ bool num_text_to_double(const char *s, size_t n, double *out)
         return false;
     if (m == 0)
         d = 0;
+    else if (truncated && truncated_to_double(m, e, &d))
+        truncated = false; /* settled with one rounding */
     else if (!num_scaled_to_double(m, e, &d))
         return false;
     if (truncated && (!num_scaled_to_double(m + 1, e, &hi) || hi != d))
@@ -348,9 +408,11 @@ static const char digit_pairs[201] =
  * width > 0, left-padded with zeros to exactly width digits. */
 static int u64_digits(uint64_t v, int width, char *out)
 {
-    int n = 1;
-    while (n < 20 && v >= pow10_u64[n])
-        n++;
+    /* the digit count from the bit length: 1233/4096 is just above
+     * log10(2), so the estimate is the count or one less */
+    int n = (bitlen64(v) * 1233) >> 12;
+    n += n < 20 && v >= pow10_u64[n];
+    n += n == 0;
     if (n < width)
         n = width;
     int i = n;
@@ -371,25 +433,51 @@ static int u64_digits(uint64_t v, int width, char *out)
     return n;
 }
 
-/* r > 0. 128-bit division is a library call: at most one is made, to
- * split r into 64-bit halves of 19 digits. */
-static void decimal_from_u128(u128 r, int point, num_decimal *out)
+/* r / 10^19 and r % 10^19 for r < 2^83 without a 128-bit division (a
+ * library call): 10^19 = 2^19·5^19, floor(floor(r/2^19)/5^19) is
+ * floor(r/10^19), and r >> 19 fits 64 bits. The values the shortest
+ * searches split have at most 22 digits (< 2^74). */
+static bool split_1e19(u128 r, uint64_t *hi, uint64_t *lo)
+{
+    if (r >> 83)
+        return false;
+    uint64_t q = (uint64_t)(r >> 19) / 19073486328125ull; /* 5^19 */
+    *hi = q;
+    *lo = (uint64_t)(r - (u128)q * pow10_u64[19]);
+    return true;
+}
+
+/* The digits of r > 0 into out (trailing zeros dropped, mant set; the
+ * caller sets point). Returns r's digit count before the drop. */
+static int decimal_digits_u128(u128 r, num_decimal *out)
 {
     int n;
     if (r <= UINT64_MAX) {
         n = u64_digits((uint64_t)r, 0, out->digits);
     } else {
-        n = u64_digits((uint64_t)(r / pow10_u64[19]), 0, out->digits);
-        n += u64_digits((uint64_t)(r % pow10_u64[19]), 19, out->digits + n);
+        uint64_t hi, lo;
+        if (!split_1e19(r, &hi, &lo)) {
+            hi = (uint64_t)(r / pow10_u64[19]);
+            lo = (uint64_t)(r % pow10_u64[19]);
+        }
+        n = u64_digits(hi, 0, out->digits);
+        n += u64_digits(lo, 19, out->digits + n);
     }
+    int total = n;
     while (out->digits[n - 1] == '0')
         n--;
     out->ndigits = n;
-    out->point = point;
     out->mant = 0;
     if (n <= 19)
         for (int i = 0; i < n; i++)
             out->mant = out->mant * 10 + (uint64_t)(out->digits[i] - '0');
+    return total;
+}
+
+static void decimal_from_u128(u128 r, int point, num_decimal *out)
+{
+    decimal_digits_u128(r, out);
+    out->point = point;
 }
 
 /* ---- short answers first ------------------------------------------------ */
@@ -415,6 +503,26 @@ static void decimal_from_u64(uint64_t m, int exp10, num_decimal *out)
     out->point = n + exp10;
     out->mant = m;
 }
+
+/* t (0 <= t < 2^63) rounded to an integer. On x87 a float-to-integer
+ * conversion rounds by switching the FPU's control word twice, which
+ * costs more than the rest of a probe; adding 2^63 instead leaves the
+ * sum's unit at 1, so the FPU's own rounding (to nearest) makes it an
+ * integer, read from the mantissa bits. Ties may round either way: every
+ * caller verifies the candidate it gets. */
+#if NUMCONV_LD_EXACT
+static uint64_t round_to_u64(long double t)
+{
+#if LDBL_MANT_DIG == 64 && (defined(__x86_64__) || defined(__i386__))
+    long double r = t + 0x1p63L;
+    uint64_t bits;
+    memcpy(&bits, &r, sizeof bits); /* explicit integer bit set: r in [2^63, 2^64) */
+    return bits - ((uint64_t)1 << 63);
+#else
+    return (uint64_t)(t + 0.5L);
+#endif
+}
+#endif
 
 /* The shortest digits of a = x > 0 (binary exponent be: 2^be <= a <
  * 2^(be+1)) when they number at most `digits`, found with one probe.
@@ -445,7 +553,7 @@ static bool probe_candidate(long double a, int be, int digits, uint64_t *m, int 
             return false;
         t = kk >= 0 ? a * pow10_ldbl[kk] : a / pow10_ldbl[-kk];
     }
-    *m = (uint64_t)(t + 0.5L); /* t < 10^19, exact sum (t < 2^64) */
+    *m = round_to_u64(t);
     *k = kk;
     return *m != 0;
 }
@@ -463,6 +571,26 @@ static void double_parts(double a, uint64_t *M, int *E)
 }
 
 #if LDBL_MANT_DIG == 64
+static void ldouble_parts(long double a, uint64_t *M, int *E);
+
+/* |x| = M·2^E with M's top bit set, when x is a normal long double (not
+ * zero, subnormal, infinite or NaN). On x87 from the encoding alone:
+ * comparing against LDBL_MIN and LDBL_MAX loads both from memory. */
+static bool ldouble_normal_parts(long double x, uint64_t *M, int *E)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    ldouble_parts(x, M, E);
+    int biased = *E + 16383 + 63;
+    return biased >= 1 && biased <= 0x7ffe && (*M >> 63);
+#else
+    long double a = fabsl(x);
+    if (!(a >= LDBL_MIN) || a > LDBL_MAX)
+        return false;
+    ldouble_parts(a, M, E);
+    return true;
+#endif
+}
+
 static void ldouble_parts(long double a, uint64_t *M, int *E)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -487,17 +615,58 @@ void num_decimal_from_scaled(uint64_t mant, int exp10, num_decimal *out)
     decimal_from_u64(mant, exp10, out);
 }
 
-static bool double_short_scaled(double a, int be, uint64_t *m, int *exp10)
+/* The same one-probe answer in exact integer arithmetic, for x = M·2^E
+ * (P-bit mantissa, top bit set; narrow_below when x's lower neighbour is
+ * half as far, at a power of two) and a scale 10^kk with 0 <= kk <= 26
+ * that gives x `digits` integer digits. x·10^kk = p/2^g with
+ * p = M·5^kk < 2^125 and g = -(E + kk); the candidate c is p/2^g rounded,
+ * and it reads back as x when it lies in x's rounding interval, which at
+ * this scale reaches 5^kk/2 units of 2^-g either side (5^kk/4 below when
+ * narrow) and owns its ends when M is even. No floating point: on x87
+ * the long double probe's stores, loads and divisions cost several times
+ * this. 1 with the candidate; 0 when it does not read back, which proves
+ * the shortest longer than `digits` (a decimal that short reading back
+ * would be this nearest integer: see probe_candidate); -1 when the scale
+ * leaves that range (the caller then probes in long double). */
+static int probe_exact(uint64_t M, int E, int P, bool narrow_below, int digits, uint64_t *m, int *k)
 {
+    int kk = digits - 1 - floor_log10_pow2(E + P - 1); /* x·10^kk < 10^(digits+1) */
+    for (int tries = 0; tries < 2; tries++, kk--) {
+        int g = -(E + kk);
+        if (kk < 0 || kk > 26 || g < 1 || g > 120)
+            return -1;
+        u128 p = (u128)M * pow5[kk], half = (u128)1 << (g - 1), r = p & ((half << 1) - 1);
+        u128 q = p >> g;
+        bool up = r >= half;
+        if (q + up > pow10_u64[digits] || (tries == 0 && q + up == pow10_u64[digits]))
+            continue; /* floor(log10(x)) was one above the estimate: one digit too many */
+        u128 dist = up ? (half << 1) - r : r; /* |c - x·10^kk| in units of 2^-g */
+        u128 reach = !up && dist && narrow_below ? 4 * dist : 2 * dist, f = pow5[kk];
+        if (q + up == 0)
+            return -1;
+        if (reach > f || (reach == f && (M & 1)))
+            return 0;
+        *m = (uint64_t)(q + up);
+        *k = kk;
+        return 1;
+    }
+    return -1;
+}
+
+static bool double_short_scaled(double a, uint64_t M, int E, uint64_t *m, int *exp10)
+{
+    int k, found = probe_exact(M, E, 53, a > DBL_MIN && M == (uint64_t)1 << 52, DBL_DIG, m, &k);
+    if (found > 0)
+        *exp10 = -k;
+    if (found >= 0)
+        return found > 0;
 #if NUMCONV_LD_EXACT
-    int k;
     double back;
-    if (!probe_candidate(a, be, DBL_DIG, m, &k) || !num_scaled_to_double(*m, -k, &back) || back != a)
+    if (!probe_candidate(a, E + 52, DBL_DIG, m, &k) || !num_scaled_to_double(*m, -k, &back) || back != a)
         return false;
     *exp10 = -k;
     return true;
 #else
-    (void)a, (void)be, (void)m, (void)exp10;
     return false;
 #endif
 }
@@ -510,34 +679,70 @@ bool num_double_short_scaled(double x, uint64_t *mant, int *exp10)
     uint64_t M;
     int E;
     double_parts(a, &M, &E);
-    return double_short_scaled(a, E + 52, mant, exp10);
+    return double_short_scaled(a, M, E, mant, exp10);
 }
 
-static bool ldouble_short_scaled(long double a, int be, uint64_t *m, int *exp10)
+/* The exponent of LDBL_MIN (2^-16382) in ldouble_parts' M·2^E form. */
+enum { LDBL_MIN_E = -16382 - 63 };
+
+static bool ldouble_short_scaled(long double a, uint64_t M, int E, uint64_t *m, int *exp10)
 {
 #if NUMCONV_LD_EXACT && LDBL_MANT_DIG == 64
-    int k;
+    int k, found = probe_exact(M, E, 64, E > LDBL_MIN_E && M == (uint64_t)1 << 63, 18, m, &k);
+    if (found > 0)
+        *exp10 = -k;
+    if (found >= 0)
+        return found > 0;
     long double back;
-    if (!probe_candidate(a, be, 18, m, &k) || !num_scaled_to_ldouble(*m, -k, &back) || back != a)
+    if (!probe_candidate(a, E + 63, 18, m, &k) || !num_scaled_to_ldouble(*m, -k, &back) || back != a)
         return false;
     *exp10 = -k;
     return true;
 #else
-    (void)a, (void)be, (void)m, (void)exp10;
+    (void)a, (void)M, (void)E, (void)m, (void)exp10;
     return false;
+#endif
+}
+
+bool num_ldouble_integral(long double x, bool *fits, int64_t *out)
+{
+#if LDBL_MANT_DIG == 64 && (defined(__x86_64__) || defined(__i386__))
+    uint64_t M;
+    int E;
+    if (!ldouble_normal_parts(x, &M, &E)) { /* zero and subnormals (infinities and NaN are excluded) */
+        *fits = true;
+        *out = 0;
+        return M == 0;
+    }
+    bool neg = signbit(x);
+    if (E >= 0) { /* |x| >= 2^63: only -2^63 fits */
+        *fits = neg && E == 0 && M == (uint64_t)1 << 63;
+        *out = INT64_MIN;
+        return true;
+    }
+    if (E <= -64)
+        return false; /* 0 < |x| < 1 */
+    if (M & (((uint64_t)1 << -E) - 1))
+        return false;
+    uint64_t mag = M >> -E; /* < 2^63 */
+    *fits = true;
+    *out = neg ? -(int64_t)mag : (int64_t)mag;
+    return true;
+#else
+    if (x != truncl(x))
+        return false;
+    *fits = x >= -9223372036854775808.0L && x < 9223372036854775808.0L;
+    *out = *fits ? (int64_t)x : 0;
+    return true;
 #endif
 }
 
 bool num_ldouble_short_scaled(long double x, uint64_t *mant, int *exp10)
 {
 #if LDBL_MANT_DIG == 64
-    long double a = fabsl(x);
-    if (!(a >= LDBL_MIN) || a > LDBL_MAX)
-        return false;
     uint64_t M;
     int E;
-    ldouble_parts(a, &M, &E);
-    return ldouble_short_scaled(a, E + 63, mant, exp10);
+    return ldouble_normal_parts(x, &M, &E) && ldouble_short_scaled(fabsl(x), M, E, mant, exp10);
 #else
     (void)x, (void)mant, (void)exp10;
     return false;
@@ -595,7 +800,11 @@ static bool shortest_interval(uint64_t M, int E, int P, bool narrow_below, int m
         return false;
     u128 w = B - A;
     /* the largest j with B mod 10^j <= w; m = B mod 10^j */
-    uint64_t r = B <= UINT64_MAX ? (uint64_t)B % pow10_u64[19] : (uint64_t)(B % pow10_u64[19]);
+    uint64_t r, b_hi;
+    if (B <= UINT64_MAX)
+        r = (uint64_t)B % pow10_u64[19];
+    else if (!split_1e19(B, &b_hi, &r))
+        r = (uint64_t)(B % pow10_u64[19]);
     uint64_t p = 1;
     u128 m = 0;
     int j = 0;
@@ -642,10 +851,7 @@ static bool shortest_interval(uint64_t M, int E, int P, bool narrow_below, int m
         if (c < A || c > B)
             return false;
     }
-    int nd = 1;
-    while (nd < 39 && c >= pow10_u128(nd))
-        nd++;
-    decimal_from_u128(c, nd - s, out);
+    out->point = decimal_digits_u128(c, out) - s;
     return true;
 }
 
@@ -748,7 +954,7 @@ void num_shortest_double(double x, num_decimal *out)
         uint64_t M, m;
         int E, e10;
         double_parts(a, &M, &E);
-        if (double_short_scaled(a, E + 52, &m, &e10)) {
+        if (double_short_scaled(a, M, E, &m, &e10)) {
             decimal_from_u64(m, e10, out);
             return;
         }
@@ -770,20 +976,18 @@ void num_shortest_double(double x, num_decimal *out)
     decimal_from_e_text(buf, out);
 }
 
-void num_shortest_ldouble(long double x, num_decimal *out)
+/* num_shortest_ldouble past the one-probe answer: the interval walk, the
+ * bisection, then libc. */
+static void shortest_ldouble_search(long double x, num_decimal *out)
 {
     long double a = fabsl(x);
 #if LDBL_MANT_DIG == 64
-    if (a >= LDBL_MIN && a <= LDBL_MAX) {
-        uint64_t M, m;
-        int E, e10;
-        ldouble_parts(a, &M, &E);
-        if (ldouble_short_scaled(a, E + 63, &m, &e10)) {
-            decimal_from_u64(m, e10, out);
-            return;
-        }
-        bool narrow = a > LDBL_MIN && M == (uint64_t)1 << 63;
-        if (shortest_interval(M, E, 64, narrow, 21, out) || shortest_fast(M, E, 64, a > LDBL_MIN, 21, out))
+    uint64_t M;
+    int E;
+    if (ldouble_normal_parts(x, &M, &E)) {
+        bool above_min = E > LDBL_MIN_E || M != (uint64_t)1 << 63;
+        bool narrow = above_min && M == (uint64_t)1 << 63;
+        if (shortest_interval(M, E, 64, narrow, 21, out) || shortest_fast(M, E, 64, above_min, 21, out))
             return;
     }
 #endif
@@ -796,4 +1000,22 @@ void num_shortest_ldouble(long double x, num_decimal *out)
             break;
     }
     decimal_from_e_text(buf, out);
+}
+
+void num_shortest_ldouble(long double x, num_decimal *out)
+{
+    uint64_t m;
+    int e10;
+    if (num_ldouble_short_scaled(x, &m, &e10))
+        decimal_from_u64(m, e10, out);
+    else
+        shortest_ldouble_search(x, out);
+}
+
+bool num_shortest_ldouble_scaled(long double x, uint64_t *mant, int *exp10, num_decimal *out)
+{
+    if (num_ldouble_short_scaled(x, mant, exp10))
+        return true;
+    shortest_ldouble_search(x, out);
+    return false;
 }

@@ -41,12 +41,24 @@ bool num_double_short_scaled(double x, uint64_t *mant, int *exp10);
  * precision) number at most 18. */
 bool num_ldouble_short_scaled(long double x, uint64_t *mant, int *exp10);
 
+/* Whether the finite x is an integer; if so *fits tells whether it is
+ * within int64, and *out is then its value. On x87 read from the
+ * encoding: truncl and integer conversions switch the FPU's control word
+ * twice each, which costs more than the arithmetic around them. */
+bool num_ldouble_integral(long double x, bool *fits, int64_t *out);
+
 /* mant·10^exp10 (mant > 0, trailing zeros allowed) as a num_decimal. */
 void num_decimal_from_scaled(uint64_t mant, int exp10, num_decimal *out);
 
 /* The same for a long double read back at long double precision (the
  * digits of OPA's big.Float.Text('g', -1) at 64-bit precision). */
 void num_shortest_ldouble(long double x, num_decimal *out);
+
+/* Both of the above from one probe, for callers that want the short
+ * shape when there is one: true with |x| = mant·10^exp10 as
+ * num_ldouble_short_scaled gives it (out untouched), else false with
+ * num_shortest_ldouble's digits in out. x finite and nonzero. */
+bool num_shortest_ldouble_scaled(long double x, uint64_t *mant, int *exp10, num_decimal *out);
 
 /* mant × 10^exp10 correctly rounded, when that can be computed exactly
  * without libc; false means "use strtod/strtold" (nothing is written). */

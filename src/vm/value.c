@@ -419,6 +419,11 @@ static const val *v_big(arena *a, const char *s, size_t n)
     return v;
 }
 
+const val *v_num_big(arena *a, const char *s, size_t n)
+{
+    return n ? v_big(a, s, n) : NULL;
+}
+
 /* strtod over a length-delimited text (the input need not be
  * NUL-terminated). Long texts go through their first significant digits,
  * which is far more than a double can hold. */

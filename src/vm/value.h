@@ -149,7 +149,12 @@ const val *v_float_dec(arena *a, double d, uint64_t mant, int exp10);
 /* Computes the hint of a NUM_FLOAT filled in place (len and flags). */
 void val_float_set_hint(val *x);
 const val *v_num_text(arena *a, const char *s, size_t n); /* JSON number text -> best representation */
-const val *v_str(arena *a, const char *s, size_t n);      /* copies */
+/* A NUM_BIG of s[0..n) as is, for a caller that wrote the text itself and
+ * knows v_num_text would keep it as text: JSON number grammar, and an
+ * integer beyond int64 or a fraction of more than DBL_DECIMAL_DIG
+ * significant digits. Spares parsing it again. */
+const val *v_num_big(arena *a, const char *s, size_t n);
+const val *v_str(arena *a, const char *s, size_t n); /* copies */
 const val *v_str_ref(arena *a, const char *s,
                      size_t n); /* no copy: s must outlive the value and be NUL-terminated */
 const val *v_cstr(arena *a, const char *s);

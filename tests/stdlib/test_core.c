@@ -498,7 +498,38 @@ static void test_float_results(void)
             }
         arena_restore(&T.a, mark);
     }
+    /* wide operands, one of them fractional (two integers add exactly):
+     * results of 18 to 21 digits, integers beyond int64 (written as text
+     * without a second parse) and tiny fractions */
+    for (int i = 0; i < 20000; i++) {
+        arena_mark mark = arena_save(&T.a);
+        char t[2][48];
+        const val *ops2[2];
+        long double v[2];
+        for (int k = 0; k < 2; k++) {
+            snprintf(
+                t[k], sizeof t[k], "%s%llu.%llue%d", arand() % 3 ? "" : "-",
+                (unsigned long long)(arand() % 100000000000ull), (unsigned long long)(1 + arand() % 99999),
+                k == 0 ? (int)(arand() % 41) - 20 : -6 - (int)(arand() % 20)); /* the second is no integer */
+            v[k] = strtold(t[k], NULL);
+            ops2[k] = v_num_text(&T.a, t[k], strlen(t[k]));
+        }
+        int op = (int)(arand() % 3);
+        long double r = op == 0 ? v[0] + v[1] : op == 1 ? v[0] - v[1] : v[0] * v[1];
+        const val *out = NULL;
+        if (isfinite(r) &&
+            (call(__LINE__, ops[op], ops2, 2, &out) != BI_OK || !same_number(out, ref_float_to_number(r))))
+            if (bad++ < 5) {
+                fprintf(stderr, "%s(%s, ", ops[op], text(ops2[0]));
+                fprintf(stderr, "%s) = ", text(ops2[1]));
+                fprintf(stderr, "%s, want %.21Lg\n", text(out), r);
+            }
+        arena_restore(&T.a, mark);
+    }
     CHECK(bad == 0);
+    OKJ("mul", "15000000000000000000000", J("1.5e12"), J("1e10"));
+    OKJ("mul", "-15000000000000000000000", J("-1.5e12"), J("1e10"));
+    OKJ("plus", "9223372036854775808", J("9223372036854775807.5"), J("0.5"));
     /* the abac workload's numbers */
     OKJ("sum", "57450.740000000000002", J("[12500.5, 30000, 9999.99, 4200, 750.25]"));
     OKJ("div", "5087.5", J("5087500000000"), J("1000000000"));

@@ -24,6 +24,14 @@ static uint64_t rng(void)
     return rng_state = x;
 }
 
+static uint64_t pow10_of(int k)
+{
+    uint64_t p = 1;
+    while (k-- > 0)
+        p *= 10;
+    return p;
+}
+
 /* Digits (trailing zeros dropped) and point of printf's "d.ddde±x". */
 static void digits_of_e_text(const char *e, char *digits, int *point)
 {
@@ -161,6 +169,77 @@ static long double random_short(char *buf, size_t cap)
     int e = (int)(rng() % 25) - 14;
     snprintf(buf, cap, "%s%llue%d", rng() % 5 == 0 ? "-" : "", (unsigned long long)(m ? m : 7), e);
     return strtold(buf, NULL);
+}
+
+/* The split entry point against the oracle: the short shape exactly when
+ * the shortest has at most 18 digits (mant·10^exp10 being those digits
+ * padded with zeros), else the digits themselves. */
+static void check_ldouble_scaled(long double x, int *bad)
+{
+    char want[40], got[40], msg[200];
+    int want_point;
+    num_decimal d;
+    uint64_t m;
+    int e10;
+    ref_shortest_ldouble(fabsl(x), want, &want_point);
+    if (num_shortest_ldouble_scaled(x, &m, &e10, &d))
+        num_decimal_from_scaled(m, e10, &d);
+    else if (strlen(want) <= 18 && fabsl(x) >= 1e-9L && fabsl(x) < 1e17L && *bad == 0)
+        report(bad, "long double short probe declined", want); /* the exact probe answers these */
+    dec_str(&d, got);
+    if (strcmp(want, got) != 0 || want_point != d.point) {
+        snprintf(msg, sizeof msg, "%.21Lg: want %s p%d, got %s p%d", x, want, want_point, got, d.point);
+        report(bad, "long double scaled", msg);
+    }
+    bool short_ok = num_ldouble_short_scaled(x, &m, &e10);
+    if (short_ok) {
+        num_decimal_from_scaled(m, e10, &d);
+        dec_str(&d, got);
+        if (strcmp(want, got) != 0 || want_point != d.point) {
+            snprintf(msg, sizeof msg, "%.21Lg: want %s p%d, probe %s p%d", x, want, want_point, got, d.point);
+            report(bad, "long double probe", msg);
+        }
+    }
+}
+
+/* The one-probe double path against the oracle, and that it answers
+ * every normal double of at most 15 digits in the range it covers. */
+static void check_double_scaled(double x, int *bad)
+{
+    char want[40], got[40], msg[200];
+    int want_point;
+    num_decimal d;
+    uint64_t m;
+    int e10;
+    ref_shortest_double(fabs(x), want, &want_point);
+    if (num_double_short_scaled(x, &m, &e10)) {
+        num_decimal_from_scaled(m, e10, &d);
+        dec_str(&d, got);
+        if (strcmp(want, got) != 0 || want_point != d.point) {
+            snprintf(msg, sizeof msg, "%.17g: want %s p%d, probe %s p%d", x, want, want_point, got, d.point);
+            report(bad, "double probe", msg);
+        }
+    } else if (strlen(want) <= 15 && fabs(x) >= 1e-9 && fabs(x) < 1e14) {
+        snprintf(msg, sizeof msg, "%.17g (%s) declined", x, want);
+        report(bad, "double probe", msg);
+    }
+}
+
+/* num_ldouble_integral against truncl and the int64 range. */
+static void check_integral(long double x, int *bad)
+{
+    if (!isfinite(x))
+        return; /* outside the contract */
+    bool fits = false;
+    int64_t v = 0;
+    bool integral = num_ldouble_integral(x, &fits, &v);
+    bool want = x == truncl(x);
+    bool want_fits = want && x >= -9223372036854775808.0L && x < 9223372036854775808.0L;
+    if (integral != want || (want && fits != want_fits) || (want_fits && v != (int64_t)x)) {
+        char msg[100];
+        snprintf(msg, sizeof msg, "%.21Lg: integral %d fits %d value %lld", x, integral, fits, (long long)v);
+        report(bad, "integral", msg);
+    }
 }
 
 int main(void)
@@ -358,6 +437,169 @@ int main(void)
         snprintf(buf, sizeof buf, "%.25Lg", mid);
         check_parse(buf, &bad_parse, &fast);
     }
+
+    /* The exact one-probe paths and the split entry point: short sums
+     * (the 20-digit abac total among them), ties at the 18-digit scale
+     * (n + 1/2 with n of 17-18 digits, exact in long double), 19, 20 and
+     * 21-digit values, powers of two, negatives, subnormals, extremes. */
+    int bad_scaled = 0;
+    check_ldouble_scaled(sum, &bad_scaled);
+    check_ldouble_scaled(-sum, &bad_scaled);
+    for (int i = 0; i < 30000; i++) {
+        char t1[64];
+        long double acc = random_short(t1, sizeof t1);
+        for (int k = 0; k < (int)(rng() % 6); k++)
+            acc += random_short(t1, sizeof t1);
+        if (acc != 0) {
+            check_ldouble_scaled(acc, &bad_scaled);
+            check_ldouble_scaled(nextafterl(acc, 0), &bad_scaled);
+            check_double_scaled((double)acc, &bad_scaled);
+        }
+        uint64_t n = rng() % 1000000000000000000ull;
+        long double tie = (long double)n + 0.5L;
+        int sh = (int)(rng() % 40);
+        check_ldouble_scaled(ldexpl(tie, -sh), &bad_scaled);
+        check_ldouble_scaled(-ldexpl(tie, -sh), &bad_scaled);
+        double dtie = (double)(rng() % (1ull << 52)) + 0.5;
+        check_double_scaled(ldexp(dtie, -(int)(rng() % 40)), &bad_scaled);
+        uint64_t bits = rng();
+        long double wide = ldexpl((long double)(bits | 1ull << 63), (int)(rng() % 200) - 164);
+        check_ldouble_scaled(wide, &bad_scaled);
+        double dw;
+        memcpy(&dw, &bits, sizeof dw);
+        if (isfinite(dw) && dw != 0)
+            check_double_scaled(dw, &bad_scaled);
+    }
+    for (int nd = 17; nd <= 21; nd++) /* values of exactly nd digits */
+        for (int i = 0; i < 2000; i++) {
+            char t[64];
+            uint64_t m = rng() % 1000000000000000000ull;
+            snprintf(t, sizeof t, "%s%llu%0*llue%d", rng() % 2 ? "-" : "",
+                     (unsigned long long)(1 + rng() % 9), nd - 1,
+                     (unsigned long long)(m % (nd - 1 >= 19 ? m + 1 : pow10_of(nd - 1))),
+                     (int)(rng() % 41) - 30);
+            check_ldouble_scaled(strtold(t, NULL), &bad_scaled);
+        }
+    for (int k = -16445; k <= 16383; k += 7) {
+        long double p = ldexpl(1.0L, k);
+        check_ldouble_scaled(p, &bad_scaled);
+        check_ldouble_scaled(nextafterl(p, 0), &bad_scaled);
+        check_ldouble_scaled(-nextafterl(p, INFINITY), &bad_scaled);
+    }
+    check_ldouble_scaled(LDBL_MIN, &bad_scaled);
+    check_ldouble_scaled(LDBL_MAX, &bad_scaled);
+    check_ldouble_scaled(LDBL_TRUE_MIN, &bad_scaled);
+    check_double_scaled(DBL_MIN, &bad_scaled);
+    check_double_scaled(DBL_MAX, &bad_scaled);
+    CHECK(bad_scaled == 0);
+
+    /* Digit counts at every power of ten and its neighbours. */
+    for (int k = 0; k <= 19; k++) {
+        uint64_t p = pow10_of(k);
+        uint64_t vs[3] = {p - 1, p, p + 1};
+        for (int j = 0; j < 3; j++) {
+            if (vs[j] == 0)
+                continue;
+            char want[32], got[40];
+            int len = snprintf(want, sizeof want, "%llu", (unsigned long long)vs[j]);
+            num_decimal_from_scaled(vs[j], 0, &d);
+            size_t n = (size_t)len;
+            while (n > 1 && want[n - 1] == '0')
+                n--;
+            want[n] = '\0';
+            CHECK_STR(dec_str(&d, got), want);
+            CHECK(d.point == len);
+        }
+    }
+
+    /* Integrality from the encoding against truncl. */
+    int bad_int = 0;
+    long double edges[] = {0.0L,
+                           -0.0L,
+                           0.5L,
+                           -0.5L,
+                           1.0L,
+                           -1.0L,
+                           1.5L,
+                           LDBL_TRUE_MIN,
+                           LDBL_MIN,
+                           LDBL_MAX,
+                           -LDBL_MAX,
+                           9223372036854775807.0L,
+                           -9223372036854775808.0L,
+                           9223372036854775808.0L,
+                           -9223372036854775809.0L,
+                           18446744073709551615.0L,
+                           4611686018427387903.5L,
+                           -4611686018427387903.5L,
+                           1e30L,
+                           -1e-30L};
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        check_integral(edges[i], &bad_int);
+        check_integral(nextafterl(edges[i], INFINITY), &bad_int);
+        check_integral(nextafterl(edges[i], -INFINITY), &bad_int);
+    }
+    for (int i = 0; i < 200000; i++) {
+        uint64_t mant = rng() | 1ull << 63;
+        if (rng() % 2)
+            mant &= ~(uint64_t)0 << (rng() % 64); /* trailing zero bits: integers more often */
+        long double v = ldexpl((long double)mant, (int)(rng() % 140) - 127);
+        check_integral(rng() % 2 ? -v : v, &bad_int);
+    }
+    CHECK(bad_int == 0);
+
+    /* Texts of 20 to 22 digits around double midpoints (the one-rounding
+     * path of truncated texts and its margin), and the shortest long
+     * double texts of short sums (what sprintf's %v converts). */
+    int fast_before;
+    for (int i = 0; i < 30000; i++) {
+        double lo = (double)(rng() % (1ull << 53)) * ldexp(1.0, (int)(rng() % 60) - 30);
+        if (lo == 0)
+            continue;
+        long double mid = ((long double)lo + (long double)nextafter(lo, INFINITY)) / 2;
+        char full[80];
+        snprintf(full, sizeof full, "%.30Le", mid);
+        int keep = 20 + (int)(rng() % 3); /* significant digits kept */
+        char t[96];
+        int n = 0;
+        const char *c = full;
+        for (int dg = 0; *c && *c != 'e'; c++) {
+            if (*c == '.')
+                continue;
+            if (dg < keep)
+                t[n++] = *c;
+            dg++;
+        }
+        int x = atoi(c + 1);
+        int bump = (int)(rng() % 3) - 1; /* the last digit one down, as is, one up */
+        for (int j = n - 1; bump != 0 && j >= 0; j--) {
+            int dgt = t[j] - '0' + bump;
+            if (dgt >= 0 && dgt <= 9) {
+                t[j] = (char)('0' + dgt);
+                break;
+            }
+            t[j] = bump > 0 ? '0' : '9';
+        }
+        snprintf(t + n, sizeof t - (size_t)n, "e%d", x - keep + 1);
+        check_parse(t, &bad_parse, &fast);
+    }
+    fast_before = fast; /* midpoints are mostly left to strtod; these are not */
+    for (int i = 0; i < 20000; i++) {
+        char t1[64];
+        long double acc = random_short(t1, sizeof t1);
+        for (int k = 0; k < 1 + (int)(rng() % 5); k++)
+            acc += random_short(t1, sizeof t1);
+        if (acc == 0)
+            continue;
+        num_shortest_ldouble(acc, &d);
+        char t[64];
+        snprintf(t, sizeof t, "%s0.%.*se%d", acc < 0 ? "-" : "", d.ndigits, d.digits, d.point);
+        check_parse(t, &bad_parse, &fast);
+    }
+    CHECK(fast - fast_before > 19000); /* the fast paths answer nearly all of them */
+    CHECK(num_text_to_double("57450.740000000000002", 21, &x) && x == 57450.74);
+    CHECK(num_text_to_double("-57450.740000000000002", 22, &x) && x == -57450.74);
+
     CHECK(bad_d == 0);
     CHECK(bad_ld == 0);
     CHECK(bad_parse == 0);
