@@ -178,6 +178,46 @@ static uint32_t load_const(pgen *g, const val *v)
     return r;
 }
 
+/* The constant index of scalar v, which the caller built in the program
+ * arena after `mark` and holds nowhere else: when cc_const finds an equal
+ * constant, v is given back, so a key or literal repeated in thousands of
+ * rules occupies the program arena once. Only within the chunk the mark
+ * is in: rolling back across a chunk boundary would free and allocate a
+ * chunk per constant. */
+static uint32_t konst_since(pgen *g, arena_mark mark, const val *v)
+{
+    uint32_t k = konst(g, v);
+    arena *pm = g->cc->pmem;
+    if (v && k < g->cc->consts.n && g->cc->consts.v[k] != v && arena_save(pm).chunks == mark.chunks)
+        arena_restore(pm, mark);
+    return k;
+}
+
+static uint32_t konst_term(pgen *g, const term *t) /* a scalar literal */
+{
+    arena_mark m = arena_save(g->cc->pmem);
+    return konst_since(g, m, cc_const_term(g->cc, t));
+}
+
+static uint32_t konst_int(pgen *g, int64_t i)
+{
+    arena_mark m = arena_save(g->cc->pmem);
+    return konst_since(g, m, v_int(g->cc->pmem, i));
+}
+
+static uint32_t konst_str(pgen *g, const char *s, uint32_t n)
+{
+    arena_mark m = arena_save(g->cc->pmem);
+    return konst_since(g, m, v_str(g->cc->pmem, s, n));
+}
+
+static uint32_t load_konst(pgen *g, uint32_t k)
+{
+    uint32_t r = reg_new(g);
+    emit(g, OP_LOADK, r, k, 0, 0);
+    return r;
+}
+
 /* Compile-time scratch from the AST arena; running out is reported (the
  * caller only has to stop), so no allocation failure goes unnoticed. */
 static void *ast_alloc(pgen *g, size_t n)
@@ -914,7 +954,7 @@ static uint32_t gen_ref_tail(pgen *g, uint32_t r, term *const *comps, uint32_t n
         term *c = comps[i];
         if (is_scalar(c)) {
             uint32_t nr = reg_new(g);
-            emit(g, OP_DOTK, nr, r, konst(g, cc_const_term(g->cc, c)), *fail);
+            emit(g, OP_DOTK, nr, r, konst_term(g, c), *fail);
             r = nr;
         } else if (term_ready(g, c)) {
             uint32_t kr = gen_term(g, c, fail);
@@ -1498,7 +1538,7 @@ static uint32_t gen_template(pgen *g, term *t, uint32_t *fail)
     for (uint32_t i = 0; i < n && !failed(g); i++) {
         term *p = t->u.tmpl.parts[i];
         if (p->kind == T_STR) {
-            regs[i] = load_const(g, cc_const_term(g->cc, p));
+            regs[i] = load_konst(g, konst_term(g, p));
             continue;
         }
         if (p->kind == T_SETCOMP && p->u.comp.head->kind == T_VAR && p->u.comp.head->u.str.len &&
@@ -1542,7 +1582,7 @@ static uint32_t gen_term(pgen *g, term *t, uint32_t *fail)
     case T_NULL:
     case T_BOOL:
     case T_NUM:
-    case T_STR: r = load_const(g, cc_const_term(g->cc, t)); break;
+    case T_STR: r = load_konst(g, konst_term(g, t)); break;
     case T_VAR: {
         lvar *lv = NULL;
         import_decl *im = NULL;
@@ -1633,13 +1673,13 @@ static bool gen_match(pgen *g, term *p, uint32_t r, uint32_t *fail)
     case T_NULL:
     case T_BOOL:
     case T_NUM:
-    case T_STR: emit(g, OP_EQK, 0, r, konst(g, cc_const_term(g->cc, p)), *fail); return true;
+    case T_STR: emit(g, OP_EQK, 0, r, konst_term(g, p), *fail); return true;
     case T_ARRAY:
         if (!term_ready(g, p)) {
             emit(g, OP_ISARR, r, p->u.coll.n, 0, *fail);
             for (uint32_t i = 0; i < p->u.coll.n && !failed(g); i++) {
                 uint32_t e = reg_new(g);
-                emit(g, OP_DOTK, e, r, konst(g, v_int(g->cc->pmem, i)), *fail);
+                emit(g, OP_DOTK, e, r, konst_int(g, i), *fail);
                 gen_match(g, p->u.coll.items[i], e, fail);
             }
             return true;
@@ -1841,7 +1881,7 @@ static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
             }
             if (inline_cmp[i].op == OP_EQ && is_scalar(y)) {
                 uint32_t a = gen_term(g, x, fail);
-                emit(g, OP_EQK, 0, a, konst(g, cc_const_term(g->cc, y)), *fail);
+                emit(g, OP_EQK, 0, a, konst_term(g, y), *fail);
             } else {
                 /* a ref that binds the other side's variable goes first */
                 bool swap = !term_ready(g, x);
@@ -2014,7 +2054,7 @@ static uint32_t override_subtree(pgen *g, rnode *n, uint32_t v, const with_mod *
         rnode *c = n->kids[i];
         uint32_t sub = reg_new(g);
         uint32_t missing = label_new(g), next = label_new(g);
-        emit(g, OP_DOTK, sub, v, konst(g, v_str(g->cc->pmem, c->key, c->keylen)), missing);
+        emit(g, OP_DOTK, sub, v, konst_str(g, c->key, c->keylen), missing);
         emit(g, OP_JMP, 0, 0, 0, next);
         label_here(g, missing);
         emit(g, OP_CLEAR, sub, 0, 0, 0); /* the rule becomes undefined */
@@ -2195,12 +2235,12 @@ static uint32_t gen_literal(pgen *g, literal *lit, uint32_t fail, uint32_t *valr
     for (uint32_t i = 0; i < nbound; i++) {
         lvar *v = &g->vars[bound[i]];
         uint32_t r = reg_new(g);
-        emit(g, OP_DOTK, r, kv + 1, konst(g, v_int(g->cc->pmem, i)), l);
+        emit(g, OP_DOTK, r, kv + 1, konst_int(g, i), l);
         v->reg = r;
     }
     if (vr != NO_REG) {
         uint32_t r = reg_new(g);
-        emit(g, OP_DOTK, r, kv + 1, konst(g, v_int(g->cc->pmem, nbound)), l);
+        emit(g, OP_DOTK, r, kv + 1, konst_int(g, nbound), l);
         *valreg = r;
     }
     return l;
@@ -2444,11 +2484,25 @@ typedef struct peep {
     uint32_t n;
     uint32_t *seen; /* per instruction: the query that visited it */
     uint32_t query;
-    uint32_t *stack, stack_cap;
-    const uint32_t *dispatch_of; /* per instruction: pending dispatch + 1, or 0 */
+    uint32_t *stack;
+    uint32_t stack_cap; /* the search's bound on pending positions (allocated: see fold_block_moves) */
 } peep;
 
 enum { PEEP_VISIT_LIMIT = 128 };
+
+/* A search pops one position per visit and pushes at most two successors,
+ * or a jump table whose entries count as visits: it never holds more than
+ * this many positions, so the stack needs no more room than that. */
+enum { PEEP_STACK_ROOM = 3 * (PEEP_VISIT_LIMIT + 2) };
+
+/* The pending DISPATCH at instruction i, or NULL (at most 8 per procedure). */
+static const struct pending_dispatch *dispatch_at(const pgen *g, uint32_t i)
+{
+    for (uint32_t k = 0; k < g->ndispatch; k++)
+        if (g->dispatches[k].insn == i)
+            return &g->dispatches[k];
+    return NULL;
+}
 
 static uint32_t label_pos(const pgen *g, uint32_t l)
 {
@@ -2484,15 +2538,16 @@ static bool reg_live_at(peep *pp, uint32_t r, uint32_t from)
         if (op == OP_RET || op == OP_HALT)
             continue;
         if (op == OP_DISPATCH) {
-            uint32_t k = pp->dispatch_of[i];
-            if (!k)
+            const struct pending_dispatch *pd = dispatch_at(g, i);
+            if (!pd)
                 return true;
-            const struct pending_dispatch *pd = &g->dispatches[k - 1];
-            for (uint32_t t = 0; t < pd->n; t++) {
-                if (sp >= pp->stack_cap || ++visits > PEEP_VISIT_LIMIT)
-                    return true;
+            /* each table entry counts as a visit and takes a stack slot:
+             * a table that would pass either bound ends the search at once */
+            if (pd->n > PEEP_VISIT_LIMIT - visits || pd->n > pp->stack_cap - sp)
+                return true;
+            visits += pd->n;
+            for (uint32_t t = 0; t < pd->n; t++)
                 pp->stack[sp++] = label_pos(g, pd->labels[t]);
-            }
         }
         if (opcode_formats[op][3] == 'J')
             succ[nsucc++] = label_pos(g, in->d);
@@ -2555,33 +2610,36 @@ static void fold_block_moves(pgen *g)
         return;
     /* each visited instruction pushes at most two successors, plus the
      * jump tables of DISPATCH: a full stack ends the search as "live" */
-    peep pp = {g, n, NULL, 0, NULL, 2 * n + 16, NULL};
+    peep pp = {g, n, NULL, 0, NULL, 2 * n + 16};
+    size_t stack_room = pp.stack_cap < PEEP_STACK_ROOM ? pp.stack_cap : PEEP_STACK_ROOM;
     bool *target = pa_malloc(cc->al, n + 1);
     bool *drop = pa_malloc(cc->al, n);
-    uint32_t *newpos = pa_malloc(cc->al, sizeof(uint32_t) * (n + 1));
-    uint32_t *dispatch_of = pa_malloc(cc->al, sizeof(uint32_t) * n);
     pp.seen = pa_malloc(cc->al, sizeof(uint32_t) * n);
-    pp.stack = pa_malloc(cc->al, sizeof(uint32_t) * pp.stack_cap);
-    pp.dispatch_of = dispatch_of;
-    if (!target || !drop || !newpos || !dispatch_of || !pp.seen || !pp.stack) {
+    pp.stack = pa_malloc(cc->al, sizeof(uint32_t) * stack_room);
+    uint32_t *newpos = NULL;
+    if (!target || !drop || !pp.seen || !pp.stack) {
         srcpos none = {0};
         cc_error(cc, POL_NOMEM, none, "%s", "out of memory");
     } else {
         memset(target, 0, n + 1);
         memset(drop, 0, n);
-        memset(dispatch_of, 0, sizeof(uint32_t) * n);
         memset(pp.seen, 0, sizeof(uint32_t) * n);
         for (uint32_t l = 0; l < g->nlabels; l++)
             if (g->labels[l] <= n)
                 target[g->labels[l]] = true;
-        for (uint32_t k = 0; k < g->ndispatch; k++)
-            if (g->dispatches[k].insn < n)
-                dispatch_of[g->dispatches[k].insn] = k + 1;
         bool any = false;
         for (uint32_t p = 0; p < n; p++)
             if (g->code[p].op == OP_MOVE && fold_one_move(&pp, target, p))
                 drop[p] = any = true;
-        if (any) {
+        /* the search's scratch goes before the renumbering's is taken */
+        pa_free(cc->al, pp.seen, sizeof(uint32_t) * n);
+        pp.seen = NULL;
+        if (any)
+            newpos = pa_malloc(cc->al, sizeof(uint32_t) * (n + 1));
+        if (any && !newpos) {
+            srcpos none = {0};
+            cc_error(cc, POL_NOMEM, none, "%s", "out of memory");
+        } else if (any) {
             uint32_t kept = 0;
             for (uint32_t i = 0; i < n; i++) {
                 newpos[i] = kept;
@@ -2602,10 +2660,10 @@ static void fold_block_moves(pgen *g)
     }
     pa_free(cc->al, target, n + 1);
     pa_free(cc->al, drop, n);
-    pa_free(cc->al, newpos, sizeof(uint32_t) * (n + 1));
-    pa_free(cc->al, dispatch_of, sizeof(uint32_t) * n);
+    if (newpos)
+        pa_free(cc->al, newpos, sizeof(uint32_t) * (n + 1));
     pa_free(cc->al, pp.seen, sizeof(uint32_t) * n);
-    pa_free(cc->al, pp.stack, sizeof(uint32_t) * pp.stack_cap);
+    pa_free(cc->al, pp.stack, sizeof(uint32_t) * stack_room);
 }
 
 /* Resolves labels and appends the procedure's code to the program. */
@@ -2631,6 +2689,16 @@ static bool proc_finish(pgen *g, uint32_t pi, uint32_t nparams)
         }
         g->code[pd->insn].c = cc_const(cc, table);
     }
+    if (g->ncode > UINT32_MAX - base) {
+        srcpos none = {0};
+        return cc_error(cc, POL_COMPILE, none, "%s", "program too large");
+    }
+    while (cc->code.cap < base + g->ncode)
+        if (!proc_vec_grow(cc, (void **)&cc->code.v, &cc->code.cap, sizeof *cc->code.v))
+            return false;
+    while (cc->locs.cap < base + g->ncode)
+        if (!proc_vec_grow(cc, (void **)&cc->locs.v, &cc->locs.cap, sizeof *cc->locs.v))
+            return false;
     for (uint32_t i = 0; i < g->ncode; i++) {
         insn in = g->code[i];
         if (opcode_formats[in.op][3] == 'J') {
@@ -2640,9 +2708,12 @@ static bool proc_finish(pgen *g, uint32_t pi, uint32_t nparams)
             }
             in.d = base + g->labels[in.d];
         }
-        if (!CC_PUSH(cc->code, in) || !CC_PUSH(cc->locs, g->locs[i]))
-            return false;
+        cc->code.v[base + i] = in;
     }
+    if (g->ncode)
+        memcpy(&cc->locs.v[base], g->locs, sizeof *g->locs * g->ncode);
+    cc->code.n = base + g->ncode;
+    cc->locs.n = base + g->ncode;
     proc *p = &cc->procs.v[pi];
     p->code = base;
     p->ncode = g->ncode;
@@ -3403,7 +3474,7 @@ static uint32_t gen_keypath(pgen *g, cdef *d, uint32_t *fail)
     for (uint32_t i = 0; i < n; i++) {
         term *k = h->kind == T_REF ? h->u.ref.items[from + i] : h;
         if (from + i == 0 && k->kind == T_VAR)
-            tmp[i] = load_const(g, v_str(g->cc->pmem, k->u.str.s, k->u.str.len));
+            tmp[i] = load_konst(g, konst_str(g, k->u.str.s, k->u.str.len));
         else
             tmp[i] = gen_term(g, k, fail);
     }
@@ -3523,7 +3594,7 @@ static void namespace_body(pgen *g, rnode *n, term *const *pat, uint32_t npat, u
         else
             p = plan_namespace(cc, c);
         emit(g, OP_RULE, vr, p, 0, skip);
-        uint32_t kr = load_const(g, v_str(cc->pmem, c->key, c->keylen));
+        uint32_t kr = load_konst(g, konst_str(g, c->key, c->keylen));
         emit(g, OP_PUT, res, kr, vr, 1);
         label_here(g, skip);
     }
