@@ -2434,6 +2434,24 @@ static bool proc_vec_grow(pol_compiler *cc, void **v, uint32_t *cap, size_t elem
     return true;
 }
 
+/* Room for `need` elements, grown by doubling in one step (one copy). */
+static bool vec_reserve(pol_compiler *cc, void **v, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    uint32_t ncap = *cap ? *cap : 64;
+    while (ncap < need)
+        ncap = ncap > UINT32_MAX / 2 ? UINT32_MAX : ncap * 2;
+    void *nv = pa_realloc(cc->al, *v, (size_t)*cap * elem, (size_t)ncap * elem);
+    if (!nv) {
+        srcpos none = {0};
+        return cc_error(cc, POL_NOMEM, none, "%s", "out of memory");
+    }
+    *v = nv;
+    *cap = ncap;
+    return true;
+}
+
 static uint32_t proc_reserve(pol_compiler *cc, const char *name, proc_kind kind)
 {
     proc p;
@@ -2693,12 +2711,9 @@ static bool proc_finish(pgen *g, uint32_t pi, uint32_t nparams)
         srcpos none = {0};
         return cc_error(cc, POL_COMPILE, none, "%s", "program too large");
     }
-    while (cc->code.cap < base + g->ncode)
-        if (!proc_vec_grow(cc, (void **)&cc->code.v, &cc->code.cap, sizeof *cc->code.v))
-            return false;
-    while (cc->locs.cap < base + g->ncode)
-        if (!proc_vec_grow(cc, (void **)&cc->locs.v, &cc->locs.cap, sizeof *cc->locs.v))
-            return false;
+    if (!vec_reserve(cc, (void **)&cc->code.v, &cc->code.cap, base + g->ncode, sizeof *cc->code.v) ||
+        !vec_reserve(cc, (void **)&cc->locs.v, &cc->locs.cap, base + g->ncode, sizeof *cc->locs.v))
+        return false;
     for (uint32_t i = 0; i < g->ncode; i++) {
         insn in = g->code[i];
         if (opcode_formats[in.op][3] == 'J') {
