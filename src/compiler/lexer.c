@@ -124,7 +124,11 @@ static lex_token *push_token(lexer *lx, lex_kind kind, size_t start, uint32_t li
             lx->oom = true;
             return NULL;
         }
-        uint32_t ncap = lx->cap ? lx->cap * 2 : 256;
+        /* Rego averages about five source bytes per token: a first array
+         * for one token per four bytes is rarely outgrown, which spares the
+         * copies of doubling from a small start on large modules */
+        size_t first = lx->len / 4 + 256;
+        uint32_t ncap = lx->cap ? lx->cap * 2 : first < UINT32_MAX / 2 ? (uint32_t)first : UINT32_MAX / 2;
         lex_token *n =
             lx->cap ? pa_realloc(lx->heap, lx->toks, (size_t)lx->cap * sizeof *n, (size_t)ncap * sizeof *n)
                     : pa_malloc(lx->heap, (size_t)ncap * sizeof *n);

@@ -982,7 +982,9 @@ static unary_memo *memo_slot(parser *p, uint32_t start)
     if (p->memo_at[start])
         return &p->memos[p->memo_at[start] - 1];
     if (p->nmemos == p->memos_cap) {
-        uint32_t ncap = p->memos_cap ? p->memos_cap * 2 : 256;
+        /* about two in five tokens start a term: sized from that, the
+         * array is rarely outgrown (and never copied while it grows) */
+        uint32_t ncap = p->memos_cap ? p->memos_cap * 2 : p->ntoks / 2 + 256;
         unary_memo *n = p->memos_cap > UINT32_MAX / 2 ? NULL
                         : p->memos_cap ? pa_realloc(p->heap, p->memos, (size_t)p->memos_cap * sizeof *n,
                                                     (size_t)ncap * sizeof *n)

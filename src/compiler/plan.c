@@ -178,6 +178,46 @@ static uint32_t load_const(pgen *g, const val *v)
     return r;
 }
 
+/* The constant index of scalar v, which the caller built in the program
+ * arena after `mark` and holds nowhere else: when cc_const finds an equal
+ * constant, v is given back, so a key or literal repeated in thousands of
+ * rules occupies the program arena once. Only within the chunk the mark
+ * is in: rolling back across a chunk boundary would free and allocate a
+ * chunk per constant. */
+static uint32_t konst_since(pgen *g, arena_mark mark, const val *v)
+{
+    uint32_t k = konst(g, v);
+    arena *pm = g->cc->pmem;
+    if (v && k < g->cc->consts.n && g->cc->consts.v[k] != v && arena_save(pm).chunks == mark.chunks)
+        arena_restore(pm, mark);
+    return k;
+}
+
+static uint32_t konst_term(pgen *g, const term *t) /* a scalar literal */
+{
+    arena_mark m = arena_save(g->cc->pmem);
+    return konst_since(g, m, cc_const_term(g->cc, t));
+}
+
+static uint32_t konst_int(pgen *g, int64_t i)
+{
+    arena_mark m = arena_save(g->cc->pmem);
+    return konst_since(g, m, v_int(g->cc->pmem, i));
+}
+
+static uint32_t konst_str(pgen *g, const char *s, uint32_t n)
+{
+    arena_mark m = arena_save(g->cc->pmem);
+    return konst_since(g, m, v_str(g->cc->pmem, s, n));
+}
+
+static uint32_t load_konst(pgen *g, uint32_t k)
+{
+    uint32_t r = reg_new(g);
+    emit(g, OP_LOADK, r, k, 0, 0);
+    return r;
+}
+
 /* Compile-time scratch from the AST arena; running out is reported (the
  * caller only has to stop), so no allocation failure goes unnoticed. */
 static void *ast_alloc(pgen *g, size_t n)
@@ -914,7 +954,7 @@ static uint32_t gen_ref_tail(pgen *g, uint32_t r, term *const *comps, uint32_t n
         term *c = comps[i];
         if (is_scalar(c)) {
             uint32_t nr = reg_new(g);
-            emit(g, OP_DOTK, nr, r, konst(g, cc_const_term(g->cc, c)), *fail);
+            emit(g, OP_DOTK, nr, r, konst_term(g, c), *fail);
             r = nr;
         } else if (term_ready(g, c)) {
             uint32_t kr = gen_term(g, c, fail);
@@ -1500,7 +1540,7 @@ static uint32_t gen_template(pgen *g, term *t, uint32_t *fail)
     for (uint32_t i = 0; i < n && !failed(g); i++) {
         term *p = t->u.tmpl.parts[i];
         if (p->kind == T_STR) {
-            regs[i] = load_const(g, cc_const_term(g->cc, p));
+            regs[i] = load_konst(g, konst_term(g, p));
             continue;
         }
         if (p->kind == T_SETCOMP && p->u.comp.head->kind == T_VAR && p->u.comp.head->u.str.len &&
@@ -1544,7 +1584,7 @@ static uint32_t gen_term(pgen *g, term *t, uint32_t *fail)
     case T_NULL:
     case T_BOOL:
     case T_NUM:
-    case T_STR: r = load_const(g, cc_const_term(g->cc, t)); break;
+    case T_STR: r = load_konst(g, konst_term(g, t)); break;
     case T_VAR: {
         lvar *lv = NULL;
         import_decl *im = NULL;
@@ -1635,13 +1675,13 @@ static bool gen_match(pgen *g, term *p, uint32_t r, uint32_t *fail)
     case T_NULL:
     case T_BOOL:
     case T_NUM:
-    case T_STR: emit(g, OP_EQK, 0, r, konst(g, cc_const_term(g->cc, p)), *fail); return true;
+    case T_STR: emit(g, OP_EQK, 0, r, konst_term(g, p), *fail); return true;
     case T_ARRAY:
         if (!term_ready(g, p)) {
             emit(g, OP_ISARR, r, p->u.coll.n, 0, *fail);
             for (uint32_t i = 0; i < p->u.coll.n && !failed(g); i++) {
                 uint32_t e = reg_new(g);
-                emit(g, OP_DOTK, e, r, konst(g, v_int(g->cc->pmem, i)), *fail);
+                emit(g, OP_DOTK, e, r, konst_int(g, i), *fail);
                 gen_match(g, p->u.coll.items[i], e, fail);
             }
             return true;
@@ -1843,7 +1883,7 @@ static uint32_t gen_call(pgen *g, term *t, uint32_t *fail, bool literal)
             }
             if (inline_cmp[i].op == OP_EQ && is_scalar(y)) {
                 uint32_t a = gen_term(g, x, fail);
-                emit(g, OP_EQK, 0, a, konst(g, cc_const_term(g->cc, y)), *fail);
+                emit(g, OP_EQK, 0, a, konst_term(g, y), *fail);
             } else {
                 /* a ref that binds the other side's variable goes first */
                 bool swap = !term_ready(g, x);
@@ -2016,7 +2056,7 @@ static uint32_t override_subtree(pgen *g, rnode *n, uint32_t v, const with_mod *
         rnode *c = n->kids[i];
         uint32_t sub = reg_new(g);
         uint32_t missing = label_new(g), next = label_new(g);
-        emit(g, OP_DOTK, sub, v, konst(g, v_str(g->cc->pmem, c->key, c->keylen)), missing);
+        emit(g, OP_DOTK, sub, v, konst_str(g, c->key, c->keylen), missing);
         emit(g, OP_JMP, 0, 0, 0, next);
         label_here(g, missing);
         emit(g, OP_CLEAR, sub, 0, 0, 0); /* the rule becomes undefined */
@@ -2197,12 +2237,12 @@ static uint32_t gen_literal(pgen *g, literal *lit, uint32_t fail, uint32_t *valr
     for (uint32_t i = 0; i < nbound; i++) {
         lvar *v = &g->vars[bound[i]];
         uint32_t r = reg_new(g);
-        emit(g, OP_DOTK, r, kv + 1, konst(g, v_int(g->cc->pmem, i)), l);
+        emit(g, OP_DOTK, r, kv + 1, konst_int(g, i), l);
         v->reg = r;
     }
     if (vr != NO_REG) {
         uint32_t r = reg_new(g);
-        emit(g, OP_DOTK, r, kv + 1, konst(g, v_int(g->cc->pmem, nbound)), l);
+        emit(g, OP_DOTK, r, kv + 1, konst_int(g, nbound), l);
         *valreg = r;
     }
     return l;
@@ -2396,6 +2436,24 @@ static bool proc_vec_grow(pol_compiler *cc, void **v, uint32_t *cap, size_t elem
     return true;
 }
 
+/* Room for `need` elements, grown by doubling in one step (one copy). */
+static bool vec_reserve(pol_compiler *cc, void **v, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    uint32_t ncap = *cap ? *cap : 64;
+    while (ncap < need)
+        ncap = ncap > UINT32_MAX / 2 ? UINT32_MAX : ncap * 2;
+    void *nv = pa_realloc(cc->al, *v, (size_t)*cap * elem, (size_t)ncap * elem);
+    if (!nv) {
+        srcpos none = {0};
+        return cc_error(cc, POL_NOMEM, none, "%s", "out of memory");
+    }
+    *v = nv;
+    *cap = ncap;
+    return true;
+}
+
 static uint32_t proc_reserve(pol_compiler *cc, const char *name, proc_kind kind)
 {
     proc p;
@@ -2448,11 +2506,25 @@ typedef struct peep {
     uint32_t n;
     uint32_t *seen; /* per instruction: the query that visited it */
     uint32_t query;
-    uint32_t *stack, stack_cap;
-    const uint32_t *dispatch_of; /* per instruction: pending dispatch + 1, or 0 */
+    uint32_t *stack;
+    uint32_t stack_cap; /* the search's bound on pending positions (allocated: see fold_block_moves) */
 } peep;
 
 enum { PEEP_VISIT_LIMIT = 128 };
+
+/* A search pops one position per visit and pushes at most two successors,
+ * or a jump table whose entries count as visits: it never holds more than
+ * this many positions, so the stack needs no more room than that. */
+enum { PEEP_STACK_ROOM = 3 * (PEEP_VISIT_LIMIT + 2) };
+
+/* The pending DISPATCH at instruction i, or NULL (at most 8 per procedure). */
+static const struct pending_dispatch *dispatch_at(const pgen *g, uint32_t i)
+{
+    for (uint32_t k = 0; k < g->ndispatch; k++)
+        if (g->dispatches[k].insn == i)
+            return &g->dispatches[k];
+    return NULL;
+}
 
 static uint32_t label_pos(const pgen *g, uint32_t l)
 {
@@ -2488,15 +2560,16 @@ static bool reg_live_at(peep *pp, uint32_t r, uint32_t from)
         if (op == OP_RET || op == OP_HALT)
             continue;
         if (op == OP_DISPATCH) {
-            uint32_t k = pp->dispatch_of[i];
-            if (!k)
+            const struct pending_dispatch *pd = dispatch_at(g, i);
+            if (!pd)
                 return true;
-            const struct pending_dispatch *pd = &g->dispatches[k - 1];
-            for (uint32_t t = 0; t < pd->n; t++) {
-                if (sp >= pp->stack_cap || ++visits > PEEP_VISIT_LIMIT)
-                    return true;
+            /* each table entry counts as a visit and takes a stack slot:
+             * a table that would pass either bound ends the search at once */
+            if (pd->n > PEEP_VISIT_LIMIT - visits || pd->n > pp->stack_cap - sp)
+                return true;
+            visits += pd->n;
+            for (uint32_t t = 0; t < pd->n; t++)
                 pp->stack[sp++] = label_pos(g, pd->labels[t]);
-            }
         }
         if (opcode_formats[op][3] == 'J')
             succ[nsucc++] = label_pos(g, in->d);
@@ -2681,28 +2754,23 @@ static void fold_block_moves(pgen *g)
         return;
     /* each visited instruction pushes at most two successors, plus the
      * jump tables of DISPATCH: a full stack ends the search as "live" */
-    peep pp = {g, n, NULL, 0, NULL, 2 * n + 16, NULL};
+    peep pp = {g, n, NULL, 0, NULL, 2 * n + 16};
+    size_t stack_room = pp.stack_cap < PEEP_STACK_ROOM ? pp.stack_cap : PEEP_STACK_ROOM;
     bool *target = pa_malloc(cc->al, n + 1);
     bool *drop = pa_malloc(cc->al, n);
-    uint32_t *newpos = pa_malloc(cc->al, sizeof(uint32_t) * (n + 1));
-    uint32_t *dispatch_of = pa_malloc(cc->al, sizeof(uint32_t) * n);
     pp.seen = pa_malloc(cc->al, sizeof(uint32_t) * n);
-    pp.stack = pa_malloc(cc->al, sizeof(uint32_t) * pp.stack_cap);
-    pp.dispatch_of = dispatch_of;
-    if (!target || !drop || !newpos || !dispatch_of || !pp.seen || !pp.stack) {
+    pp.stack = pa_malloc(cc->al, sizeof(uint32_t) * stack_room);
+    uint32_t *newpos = NULL;
+    if (!target || !drop || !pp.seen || !pp.stack) {
         srcpos none = {0};
         cc_error(cc, POL_NOMEM, none, "%s", "out of memory");
     } else {
         memset(target, 0, n + 1);
         memset(drop, 0, n);
-        memset(dispatch_of, 0, sizeof(uint32_t) * n);
         memset(pp.seen, 0, sizeof(uint32_t) * n);
         for (uint32_t l = 0; l < g->nlabels; l++)
             if (g->labels[l] <= n)
                 target[g->labels[l]] = true;
-        for (uint32_t k = 0; k < g->ndispatch; k++)
-            if (g->dispatches[k].insn < n)
-                dispatch_of[g->dispatches[k].insn] = k + 1;
         for (uint32_t p = 0; p < n; p++)
             if (g->code[p].op == OP_MOVE && fold_one_move(&pp, target, p))
                 drop[p] = true;
@@ -2710,7 +2778,15 @@ static void fold_block_moves(pgen *g)
         bool any = false;
         for (uint32_t p = 0; p < n && !any; p++)
             any = drop[p];
-        if (any) {
+        /* the searches' scratch goes before the renumbering's is taken */
+        pa_free(cc->al, pp.seen, sizeof(uint32_t) * n);
+        pp.seen = NULL;
+        if (any)
+            newpos = pa_malloc(cc->al, sizeof(uint32_t) * (n + 1));
+        if (any && !newpos) {
+            srcpos none = {0};
+            cc_error(cc, POL_NOMEM, none, "%s", "out of memory");
+        } else if (any) {
             uint32_t kept = 0;
             for (uint32_t i = 0; i < n; i++) {
                 newpos[i] = kept;
@@ -2731,10 +2807,10 @@ static void fold_block_moves(pgen *g)
     }
     pa_free(cc->al, target, n + 1);
     pa_free(cc->al, drop, n);
-    pa_free(cc->al, newpos, sizeof(uint32_t) * (n + 1));
-    pa_free(cc->al, dispatch_of, sizeof(uint32_t) * n);
+    if (newpos)
+        pa_free(cc->al, newpos, sizeof(uint32_t) * (n + 1));
     pa_free(cc->al, pp.seen, sizeof(uint32_t) * n);
-    pa_free(cc->al, pp.stack, sizeof(uint32_t) * pp.stack_cap);
+    pa_free(cc->al, pp.stack, sizeof(uint32_t) * stack_room);
 }
 
 /* Resolves labels and appends the procedure's code to the program. */
@@ -2760,6 +2836,13 @@ static bool proc_finish(pgen *g, uint32_t pi, uint32_t nparams)
         }
         g->code[pd->insn].c = cc_const(cc, table);
     }
+    if (g->ncode > UINT32_MAX - base) {
+        srcpos none = {0};
+        return cc_error(cc, POL_COMPILE, none, "%s", "program too large");
+    }
+    if (!vec_reserve(cc, (void **)&cc->code.v, &cc->code.cap, base + g->ncode, sizeof *cc->code.v) ||
+        !vec_reserve(cc, (void **)&cc->locs.v, &cc->locs.cap, base + g->ncode, sizeof *cc->locs.v))
+        return false;
     for (uint32_t i = 0; i < g->ncode; i++) {
         insn in = g->code[i];
         if (opcode_formats[in.op][3] == 'J') {
@@ -2769,9 +2852,12 @@ static bool proc_finish(pgen *g, uint32_t pi, uint32_t nparams)
             }
             in.d = base + g->labels[in.d];
         }
-        if (!CC_PUSH(cc->code, in) || !CC_PUSH(cc->locs, g->locs[i]))
-            return false;
+        cc->code.v[base + i] = in;
     }
+    if (g->ncode)
+        memcpy(&cc->locs.v[base], g->locs, sizeof *g->locs * g->ncode);
+    cc->code.n = base + g->ncode;
+    cc->locs.n = base + g->ncode;
     proc *p = &cc->procs.v[pi];
     p->code = base;
     p->ncode = g->ncode;
@@ -2837,15 +2923,179 @@ static uint32_t group_proc(pgen *g, group *grp, srcpos pos)
 #define INDEX_MAX_DEPTH 8
 #define INDEX_MAX_TESTS 16
 
+/* The tree builder compares only small integers. Every scalar a test
+ * mentions (a path key or a tested value) is interned once: equal ids mean
+ * val_equal, and a tested value's rank is its place in val_compare order.
+ * A path is interned as its sequence of key ids. All of it lives in a
+ * scratch arena freed once the tree is built; only the paths and values the
+ * tree keeps are built in the program arena, one copy each. */
+typedef struct ipath {
+    uint32_t first, n; /* key ids: keys[first .. first+n) */
+} ipath;
+
+/* One test `ref == src`, or `ref[index] == src` for an array element. The
+ * tree keeps program-arena copies built from the terms of the test the
+ * original scan met first, so the values in it are exactly those terms'. */
 typedef struct itest {
-    const val *path;  /* array of keys below input */
-    const val *value; /* a scalar constant */
+    uint32_t path;  /* ipath id */
+    uint32_t value; /* scalar id while extracting, then its rank */
+    uint32_t index; /* array position, when elem */
+    bool elem;
+    const term *ref; /* the input path */
+    const term *src; /* the scalar literal */
 } itest;
 
 typedef struct idef {
-    itest t[INDEX_MAX_TESTS];
-    uint32_t n;
+    uint32_t first, n; /* tests[first .. first+n) */
 } idef;
+
+/* Open-addressing slot: (hash high half << 32) | (id + 1); 0 when empty.
+ * Tables stay at most half full. */
+typedef struct islots {
+    uint64_t *s;
+    uint32_t mask, used;
+} islots;
+
+typedef struct itable {
+    pgen *g;
+    arena scratch;
+    const val **sc; /* scalar id -> its scratch value */
+    uint32_t nsc, capsc;
+    islots sc_slots;
+    ipath *paths;
+    uint32_t npaths, cappaths;
+    islots path_slots;
+    uint32_t *keys;
+    uint32_t nkeys, capkeys;
+    itest *tests;
+    uint32_t ntests, captests;
+    uint32_t nranks;
+} itable;
+
+static bool itab_oom(itable *t)
+{
+    srcpos none = {0};
+    return gerr(t->g, POL_NOMEM, none, "%s", "out of memory");
+}
+
+/* Grows a scratch vector to hold `need` elements (old storage is left to
+ * the arena, which is freed as a whole). */
+static bool itab_reserve(itable *t, void **v, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    uint32_t ncap = *cap ? *cap : 64;
+    while (ncap < need) {
+        if (ncap > UINT32_MAX / 2)
+            return itab_oom(t);
+        ncap *= 2;
+    }
+    void *nv = arena_alloc(&t->scratch, (size_t)ncap * elem);
+    if (!nv)
+        return itab_oom(t);
+    if (*cap)
+        memcpy(nv, *v, (size_t)*cap * elem);
+    *v = nv;
+    *cap = ncap;
+    return true;
+}
+
+static bool islots_grow(itable *t, islots *sl)
+{
+    uint32_t ncap = sl->mask ? (sl->mask + 1) * 2 : 256;
+    if (ncap == 0 || ncap > UINT32_MAX / 2)
+        return itab_oom(t);
+    uint64_t *ns = arena_alloc(&t->scratch, (size_t)ncap * sizeof *ns);
+    if (!ns)
+        return itab_oom(t);
+    memset(ns, 0, (size_t)ncap * sizeof *ns);
+    uint32_t nmask = ncap - 1;
+    for (uint32_t i = 0; sl->mask && i <= sl->mask; i++) {
+        uint64_t e = sl->s[i];
+        if (!e)
+            continue;
+        uint32_t j = (uint32_t)(e >> 32) & nmask;
+        while (ns[j])
+            j = (j + 1) & nmask;
+        ns[j] = e;
+    }
+    sl->s = ns;
+    sl->mask = nmask;
+    return true;
+}
+
+/* The id of scalar v (a scratch value); UINT32_MAX when memory ran out. */
+static uint32_t intern_scalar(itable *t, const val *v)
+{
+    if (!v) {
+        itab_oom(t);
+        return UINT32_MAX;
+    }
+    islots *sl = &t->sc_slots;
+    if ((sl->used + 1) * 2 > sl->mask + 1 && !islots_grow(t, sl))
+        return UINT32_MAX;
+    uint32_t tag = (uint32_t)(val_hash(v, 0) >> 32);
+    uint32_t j = tag & sl->mask;
+    for (; sl->s[j]; j = (j + 1) & sl->mask) {
+        uint64_t e = sl->s[j];
+        uint32_t id = (uint32_t)e - 1;
+        if ((uint32_t)(e >> 32) == tag && val_equal(t->sc[id], v))
+            return id;
+    }
+    if (!itab_reserve(t, (void **)&t->sc, &t->capsc, t->nsc + 1, sizeof *t->sc))
+        return UINT32_MAX;
+    t->sc[t->nsc] = v;
+    sl->s[j] = ((uint64_t)tag << 32) | (t->nsc + 1);
+    sl->used++;
+    return t->nsc++;
+}
+
+/* The id of the path with key ids keys[0..n); UINT32_MAX when memory ran out. */
+static uint32_t intern_path(itable *t, const uint32_t *keys, uint32_t n)
+{
+    islots *sl = &t->path_slots;
+    if ((sl->used + 1) * 2 > sl->mask + 1 && !islots_grow(t, sl))
+        return UINT32_MAX;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ keys[i]) * 0xFF51AFD7ED558CCDull;
+    h ^= h >> 29;
+    uint32_t tag = (uint32_t)(h >> 32);
+    uint32_t j = tag & sl->mask;
+    for (; sl->s[j]; j = (j + 1) & sl->mask) {
+        uint64_t e = sl->s[j];
+        uint32_t id = (uint32_t)e - 1;
+        const ipath *p = &t->paths[id];
+        if ((uint32_t)(e >> 32) == tag && p->n == n &&
+            (n == 0 || memcmp(&t->keys[p->first], keys, sizeof *keys * n) == 0))
+            return id;
+    }
+    if (!itab_reserve(t, (void **)&t->paths, &t->cappaths, t->npaths + 1, sizeof *t->paths) ||
+        !itab_reserve(t, (void **)&t->keys, &t->capkeys, t->nkeys + n, sizeof *t->keys))
+        return UINT32_MAX;
+    ipath *p = &t->paths[t->npaths];
+    p->first = t->nkeys;
+    p->n = n;
+    if (n)
+        memcpy(&t->keys[t->nkeys], keys, sizeof *keys * n);
+    t->nkeys += n;
+    sl->s[j] = ((uint64_t)tag << 32) | (t->npaths + 1);
+    sl->used++;
+    return t->npaths++;
+}
+
+/* A scalar literal's value in the scratch arena (as cc_const_term builds
+ * it in the program arena). */
+static const val *scalar_scratch(itable *t, const term *k)
+{
+    switch (k->kind) {
+    case T_NULL: return VAL_NULL;
+    case T_BOOL: return VAL_BOOL(k->u.b);
+    case T_NUM: return v_num_text(&t->scratch, k->u.num.text, k->u.num.len);
+    case T_STR: return v_str_ref(&t->scratch, k->u.str.s, k->u.str.len);
+    default: return NULL;
+    }
+}
 
 /* Is t `input.a.b[0]` with constant keys (and input not a local)? */
 static bool is_input_path(pgen *g, const term *t)
@@ -2860,82 +3110,143 @@ static bool is_input_path(pgen *g, const term *t)
     return true;
 }
 
-/* `input.a.b[0]` with constant keys → ["a", "b", 0]; anything else NULL. */
-static const val *input_path(pgen *g, const term *t, const term *extra, uint32_t extra_index)
+static void add_test(itable *t, idef *d, uint32_t path, const term *ref, const term *k, bool elem,
+                     uint32_t index)
 {
-    if (!is_input_path(g, t))
-        return NULL;
-    /* from here NULL means memory ran out: an error, not a silently
-     * unindexed rule */
-    vbuild b;
-    vb_init(&b, g->cc->pmem);
-    const val *path = NULL;
-    bool ok = true;
-    for (uint32_t i = 1; i < t->u.ref.n && ok; i++)
-        ok = vb_push(&b, cc_const_term(g->cc, t->u.ref.items[i]));
-    if (ok && extra)
-        ok = vb_push(&b, v_int(g->cc->pmem, extra_index));
-    if (ok)
-        path = vb_finish_array(&b);
-    if (!path)
-        gerr(g, POL_NOMEM, t->pos, "%s", "out of memory");
-    return path;
+    if (path == UINT32_MAX)
+        return;
+    uint32_t value = intern_scalar(t, scalar_scratch(t, k));
+    if (value == UINT32_MAX ||
+        !itab_reserve(t, (void **)&t->tests, &t->captests, t->ntests + 1, sizeof *t->tests))
+        return;
+    itest *x = &t->tests[t->ntests++];
+    x->path = path;
+    x->value = value;
+    x->index = index;
+    x->elem = elem;
+    x->ref = ref;
+    x->src = k;
+    d->n++;
 }
 
-static void add_test(pgen *g, idef *d, const val *path, const val *value, srcpos pos)
+/* Tests r == k where r is an input path: `input.a.b == "x"` tests path
+ * ["a", "b"]; `input.p = ["v1", x]` tests ["p", 0] == "v1". */
+static void tests_from_pair(itable *t, idef *d, const term *a, const term *b)
 {
-    if (path && !value)
-        gerr(g, POL_NOMEM, pos, "%s", "out of memory");
-    if (path && value && d->n < INDEX_MAX_TESTS) {
-        d->t[d->n].path = path;
-        d->t[d->n].value = value;
-        d->n++;
-    }
-}
-
-static void tests_from_pair(pgen *g, idef *d, const term *a, const term *b)
-{
-    for (int side = 0; side < 2; side++) {
+    for (int side = 0; side < 2 && !failed(t->g); side++) {
         const term *r = side ? b : a, *k = side ? a : b;
-        if (!is_input_path(g, r))
+        if (!is_input_path(t->g, r) || d->n >= INDEX_MAX_TESTS)
             continue;
-        if (is_scalar(k)) {
-            add_test(g, d, input_path(g, r, NULL, 0), cc_const_term(g->cc, k), k->pos);
-        } else if (k->kind == T_ARRAY) {
-            for (uint32_t i = 0; i < k->u.coll.n; i++)
-                if (is_scalar(k->u.coll.items[i]))
-                    add_test(g, d, input_path(g, r, k, i), cc_const_term(g->cc, k->u.coll.items[i]), k->pos);
+        bool whole = is_scalar(k);
+        if (!whole && k->kind != T_ARRAY)
+            continue;
+        uint32_t nkeys = r->u.ref.n - 1;
+        uint32_t *keys = arena_alloc(&t->scratch, sizeof *keys * (nkeys + 1));
+        if (!keys) {
+            itab_oom(t);
+            return;
+        }
+        for (uint32_t i = 0; i < nkeys; i++) {
+            const term *key = r->u.ref.items[i + 1];
+            keys[i] = intern_scalar(t, scalar_scratch(t, key));
+            if (keys[i] == UINT32_MAX)
+                return;
+        }
+        if (whole) {
+            add_test(t, d, intern_path(t, keys, nkeys), r, k, false, 0);
+            continue;
+        }
+        for (uint32_t i = 0; i < k->u.coll.n && d->n < INDEX_MAX_TESTS && !failed(t->g); i++) {
+            if (!is_scalar(k->u.coll.items[i]))
+                continue;
+            keys[nkeys] = intern_scalar(t, v_int(&t->scratch, i));
+            if (keys[nkeys] != UINT32_MAX)
+                add_test(t, d, intern_path(t, keys, nkeys + 1), r, k->u.coll.items[i], true, i);
         }
     }
 }
 
-static void extract_tests(pgen *g, const cdef *cd, idef *d)
+static void extract_tests(itable *t, const cdef *cd, idef *d)
 {
+    d->first = t->ntests;
     d->n = 0;
     const rule *r = cd->r;
     if (r->els || !r->body || r->nargs)
         return; /* else chains run in order; their later links are not guarded */
-    for (uint32_t i = 0; i < r->body->n; i++) {
+    for (uint32_t i = 0; i < r->body->n && !failed(t->g); i++) {
         const literal *l = r->body->lits[i];
         const expr *e = l->expr;
         if (l->negated || l->nwith)
             continue;
         if (e->kind == E_UNIFY) {
-            tests_from_pair(g, d, e->lhs, e->rhs);
+            tests_from_pair(t, d, e->lhs, e->rhs);
         } else if (e->kind == E_TERM && e->lhs->kind == T_CALL && e->lhs->u.call.nargs == 2) {
             const term *fn = e->lhs->u.call.fn;
             const term *h = fn->kind == T_REF ? fn->u.ref.items[0] : fn;
             if ((fn->kind != T_REF || fn->u.ref.n == 1) && name_is(h, "equal"))
-                tests_from_pair(g, d, e->lhs->u.call.args[0], e->lhs->u.call.args[1]);
+                tests_from_pair(t, d, e->lhs->u.call.args[0], e->lhs->u.call.args[1]);
         }
     }
 }
 
-static const val *test_on(const idef *d, const val *path)
+typedef struct iranked {
+    const val *v;
+    uint32_t id;
+} iranked;
+
+static int iranked_cmp(const void *x, const void *y)
+{
+    return val_compare(((const iranked *)x)->v, ((const iranked *)y)->v);
+}
+
+/* Replaces each test's value id by its rank in val_compare order (distinct
+ * ids are distinct values, so equal ranks mean equal values). */
+static bool rank_values(itable *t)
+{
+    uint32_t *rank = arena_alloc(&t->scratch, sizeof *rank * (t->nsc + 1));
+    iranked *order = arena_alloc(&t->scratch, sizeof *order * (t->nsc + 1));
+    if (!rank || !order)
+        return itab_oom(t);
+    memset(rank, 0xff, sizeof *rank * t->nsc);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t->ntests; i++) {
+        uint32_t id = t->tests[i].value;
+        if (rank[id] == UINT32_MAX) {
+            rank[id] = 0;
+            order[n].v = t->sc[id];
+            order[n].id = id;
+            n++;
+        }
+    }
+    pol_sort(order, n, sizeof *order, iranked_cmp);
+    for (uint32_t r = 0; r < n; r++)
+        rank[order[r].id] = r;
+    t->nranks = n;
+    for (uint32_t i = 0; i < t->ntests; i++)
+        t->tests[i].value = rank[t->tests[i].value];
+    return true;
+}
+
+/* Program-arena copies of what test x compares: its path as an array of
+ * keys, and its value. */
+static const val *kept_path(itable *t, const itest *x)
+{
+    vbuild b;
+    vb_init(&b, t->g->cc->pmem);
+    for (uint32_t i = 1; i < x->ref->u.ref.n; i++)
+        if (!vb_push(&b, cc_const_term(t->g->cc, x->ref->u.ref.items[i])))
+            return NULL;
+    if (x->elem && !vb_push(&b, v_int(t->g->cc->pmem, x->index)))
+        return NULL;
+    return vb_finish_array(&b);
+}
+
+/* Definition d's first test on path, or NULL. */
+static const itest *test_on(const itable *t, const idef *d, uint32_t path)
 {
     for (uint32_t i = 0; i < d->n; i++)
-        if (val_equal(d->t[i].path, path))
-            return d->t[i].value;
+        if (t->tests[d->first + i].path == path)
+            return &t->tests[d->first + i];
     return NULL;
 }
 
@@ -2949,84 +3260,107 @@ static const val *index_leaf(pgen *g, const uint32_t *ids, uint32_t n)
     return vb_finish_array(&b);
 }
 
-/* (value, definition) pairs for one path, sorted by value then definition,
- * so counting values and partitioning into buckets are linear scans. */
-typedef struct ipair {
-    const val *value;
-    uint32_t id;
-} ipair;
-
-static int ipair_cmp(const void *x, const void *y)
+/* (value rank << 32 | definition) pairs for one path, sorted, so counting
+ * values and partitioning into buckets are linear scans. ids ascend, so a
+ * stable sort on the rank alone gives that order: an LSD radix sort over
+ * the rank's bytes (insertion sort for short runs). tmp: room for n. */
+static void sort_pairs(uint64_t *p, uint64_t *tmp, uint32_t n, uint32_t nranks)
 {
-    const ipair *a = x, *b = y;
-    int c = val_compare(a->value, b->value);
-    return c ? c : (a->id > b->id) - (a->id < b->id);
+    if (n < 32) {
+        for (uint32_t i = 1; i < n; i++) {
+            uint64_t x = p[i];
+            uint32_t j = i;
+            for (; j > 0 && p[j - 1] > x; j--)
+                p[j] = p[j - 1];
+            p[j] = x;
+        }
+        return;
+    }
+    for (uint32_t shift = 32; shift < 64 && (shift == 32 || (nranks >> (shift - 32)) != 0); shift += 8) {
+        uint32_t count[257];
+        memset(count, 0, sizeof count);
+        for (uint32_t i = 0; i < n; i++)
+            count[((p[i] >> shift) & 0xff) + 1]++;
+        for (uint32_t b = 0; b < 256; b++)
+            count[b + 1] += count[b];
+        for (uint32_t i = 0; i < n; i++)
+            tmp[count[(p[i] >> shift) & 0xff]++] = p[i];
+        memcpy(p, tmp, sizeof *p * n);
+    }
 }
 
-static uint32_t collect_pairs(const idef *defs, const uint32_t *ids, uint32_t n, const val *path, ipair *out)
+static uint32_t collect_pairs(const itable *t, const idef *defs, const uint32_t *ids, uint32_t n,
+                              uint32_t path, uint64_t *out, uint64_t *tmp)
 {
     uint32_t np = 0;
     for (uint32_t j = 0; j < n; j++) {
-        const val *v = test_on(&defs[ids[j]], path);
-        if (v) {
-            out[np].value = v;
-            out[np].id = ids[j];
-            np++;
-        }
+        const itest *x = test_on(t, &defs[ids[j]], path);
+        if (x)
+            out[np++] = (uint64_t)x->value << 32 | ids[j];
     }
-    pol_sort(out, np, sizeof *out, ipair_cmp);
+    sort_pairs(out, tmp, np, t->nranks);
     return np;
 }
 
+#define PAIR_RANK(p) ((uint32_t)((p) >> 32))
+#define PAIR_DEF(p) ((uint32_t)(p))
+
 /* Builds the tree for definitions ids[0..n) (ascending). O(n log n) per
  * level: the greedy choice sorts each candidate path's pairs once. */
-static const val *index_node(pgen *g, const idef *defs, const uint32_t *ids, uint32_t n, const val **used,
-                             uint32_t nused)
+static const val *index_node(itable *t, const idef *defs, const uint32_t *ids, uint32_t n,
+                             const uint32_t *used, uint32_t nused)
 {
+    pgen *g = t->g;
     if (n < 2 || nused >= INDEX_MAX_DEPTH)
         return index_leaf(g, ids, n);
-    arena *scratch = &g->cc->ast;
+    arena *scratch = &t->scratch;
     /* the distinct paths tested here (few: a handful per rule shape) */
-    const val *paths[64];
+    /* with the test that named each first: the tree keeps its path */
+    uint32_t paths[64];
+    const itest *path_first[64];
     uint32_t npaths = 0;
     for (uint32_t i = 0; i < n && npaths < 64; i++) {
         const idef *d = &defs[ids[i]];
-        for (uint32_t t = 0; t < d->n && npaths < 64; t++) {
-            const val *p = d->t[t].path;
+        for (uint32_t k = 0; k < d->n && npaths < 64; k++) {
+            const itest *x = &t->tests[d->first + k];
             bool seen = false;
             for (uint32_t u = 0; u < nused && !seen; u++)
-                seen = val_equal(used[u], p);
+                seen = used[u] == x->path;
             for (uint32_t u = 0; u < npaths && !seen; u++)
-                seen = val_equal(paths[u], p);
-            if (!seen)
-                paths[npaths++] = p;
+                seen = paths[u] == x->path;
+            if (!seen) {
+                path_first[npaths] = x;
+                paths[npaths++] = x->path;
+            }
         }
     }
     /* the best candidate's sorted pairs are kept (swapped into
      * best_pairs), so they are not collected and sorted a second time */
-    ipair *pairs = arena_alloc(scratch, sizeof *pairs * n);
-    ipair *best_pairs = arena_alloc(scratch, sizeof *best_pairs * n);
-    if (!pairs || !best_pairs)
+    uint64_t *pairs = arena_alloc(scratch, sizeof *pairs * n);
+    uint64_t *best_pairs = arena_alloc(scratch, sizeof *best_pairs * n);
+    uint64_t *tmp = arena_alloc(scratch, sizeof *tmp * n);
+    if (!pairs || !best_pairs || !tmp)
         return NULL;
-    const val *best = NULL;
-    uint32_t best_count = 0, best_distinct = 0;
+    uint32_t best = UINT32_MAX, best_count = 0, best_distinct = 0;
+    const itest *best_first = NULL;
     for (uint32_t k = 0; k < npaths; k++) {
-        uint32_t np = collect_pairs(defs, ids, n, paths[k], pairs);
+        uint32_t np = collect_pairs(t, defs, ids, n, paths[k], pairs, tmp);
         uint32_t distinct = 0;
         for (uint32_t j = 0; j < np; j++)
-            distinct += j == 0 || !val_equal(pairs[j - 1].value, pairs[j].value);
+            distinct += j == 0 || PAIR_RANK(pairs[j - 1]) != PAIR_RANK(pairs[j]);
         if (distinct >= 2 && (np > best_count || (np == best_count && distinct > best_distinct))) {
             best = paths[k];
+            best_first = path_first[k];
             best_count = np;
             best_distinct = distinct;
-            ipair *swap = best_pairs;
+            uint64_t *swap = best_pairs;
             best_pairs = pairs;
             pairs = swap;
         }
     }
-    if (!best)
+    if (best == UINT32_MAX)
         return index_leaf(g, ids, n);
-    const val **nu = arena_alloc(scratch, sizeof *nu * (nused + 1));
+    uint32_t *nu = arena_alloc(scratch, sizeof *nu * (nused + 1));
     uint32_t *any = arena_alloc(scratch, sizeof *any * n);
     uint32_t *bucket = arena_alloc(scratch, sizeof *bucket * n);
     if (!nu || !any || !bucket)
@@ -3038,34 +3372,69 @@ static const val *index_node(pgen *g, const idef *defs, const uint32_t *ids, uin
     pairs = best_pairs;
     uint32_t nany = 0;
     for (uint32_t j = 0; j < n; j++)
-        if (!test_on(&defs[ids[j]], best))
+        if (!test_on(t, &defs[ids[j]], best))
             any[nany++] = ids[j];
     vbuild map;
     vb_init(&map, g->cc->pmem);
     for (uint32_t lo = 0; lo < np;) {
         uint32_t hi = lo + 1;
-        while (hi < np && val_equal(pairs[hi].value, pairs[lo].value))
+        while (hi < np && PAIR_RANK(pairs[hi]) == PAIR_RANK(pairs[lo]))
             hi++;
         /* this value's definitions merged with the ones that do not test
          * the path, both ascending, so the bucket stays in source order */
         uint32_t nb = 0, a = 0, v = lo;
         while (a < nany || v < hi)
-            bucket[nb++] = (v >= hi || (a < nany && any[a] < pairs[v].id)) ? any[a++] : pairs[v++].id;
-        const val *child = index_node(g, defs, bucket, nb, nu, nused + 1);
-        if (!child || !vb_put(&map, pairs[lo].value, child))
+            bucket[nb++] =
+                (v >= hi || (a < nany && any[a] < PAIR_DEF(pairs[v]))) ? any[a++] : PAIR_DEF(pairs[v++]);
+        const val *child = index_node(t, defs, bucket, nb, nu, nused + 1);
+        /* the key as the value's first definition here wrote it */
+        const itest *x = test_on(t, &defs[PAIR_DEF(pairs[lo])], best);
+        if (!child || !vb_put(&map, cc_const_term(g->cc, x->src), child))
             return NULL;
         lo = hi;
     }
     const val *m = vb_finish_object(&map, NULL);
-    const val *a = index_node(g, defs, any, nany, nu, nused + 1);
+    const val *a = index_node(t, defs, any, nany, nu, nused + 1);
     if (!m || !a)
         return NULL;
     vbuild node;
     vb_init(&node, g->cc->pmem);
     vb_put(&node, v_str(g->cc->pmem, "a", 1), a);
     vb_put(&node, v_str(g->cc->pmem, "m", 1), m);
-    vb_put(&node, v_str(g->cc->pmem, "p", 1), best);
+    vb_put(&node, v_str(g->cc->pmem, "p", 1), kept_path(t, best_first));
     return vb_finish_object(&node, NULL);
+}
+
+/* The decision tree over the group's definitions (program arena): an
+ * object node or, when nothing discriminates, a leaf array; NULL (with a
+ * compile error) when memory ran out. */
+static const val *index_tree(pgen *g, const group *grp)
+{
+    itable t;
+    memset(&t, 0, sizeof t);
+    t.g = g;
+    arena_init_growable(&t.scratch, g->cc->al);
+    const val *tree = NULL;
+    idef *defs = arena_alloc(&t.scratch, sizeof *defs * grp->ndefs);
+    uint32_t *ids = arena_alloc(&t.scratch, sizeof *ids * grp->ndefs);
+    if (!defs || !ids) {
+        itab_oom(&t);
+    } else {
+        for (uint32_t i = 0; i < grp->ndefs && !failed(g); i++) {
+            use_module(g, grp->defs[i].m);
+            extract_tests(&t, &grp->defs[i], &defs[i]);
+            ids[i] = i;
+        }
+        if (!failed(g) && rank_values(&t)) {
+            tree = index_node(&t, defs, ids, grp->ndefs, NULL, 0);
+            /* index_node fails only when memory runs out: say so, rather
+             * than quietly compiling without the index */
+            if (!tree)
+                itab_oom(&t);
+        }
+    }
+    arena_free(&t.scratch);
+    return failed(g) ? NULL : tree;
 }
 
 typedef struct dispatch {
@@ -3083,26 +3452,9 @@ static void dispatch_begin(pgen *g, const group *grp, dispatch *ds)
     if (grp->ndefs < INDEX_MIN_DEFS || g->ndispatch >= sizeof g->dispatches / sizeof g->dispatches[0])
         return;
     srcpos none = {0};
-    idef *defs = arena_alloc(&g->cc->ast, sizeof *defs * grp->ndefs);
-    uint32_t *ids = arena_alloc(&g->cc->ast, sizeof *ids * grp->ndefs);
-    if (!defs || !ids) {
-        gerr(g, POL_NOMEM, none, "%s", "out of memory");
-        return;
-    }
-    for (uint32_t i = 0; i < grp->ndefs; i++) {
-        use_module(g, grp->defs[i].m);
-        extract_tests(g, &grp->defs[i], &defs[i]);
-        ids[i] = i;
-    }
-    const val *tree = index_node(g, defs, ids, grp->ndefs, NULL, 0);
-    if (!tree) {
-        /* index_node fails only when memory runs out: say so, rather than
-         * quietly compiling without the index */
-        gerr(g, POL_NOMEM, none, "%s", "out of memory");
-        return;
-    }
-    if (tree->type != V_OBJ)
-        return; /* nothing to discriminate on */
+    const val *tree = index_tree(g, grp);
+    if (!tree || tree->type != V_OBJ)
+        return; /* out of memory (reported), or nothing to discriminate on */
     /* on only with def_labels: callers index it whenever on is set */
     ds->def_labels = arena_alloc(&g->cc->ast, sizeof *ds->def_labels * grp->ndefs);
     if (!ds->def_labels) {
@@ -3266,7 +3618,7 @@ static uint32_t gen_keypath(pgen *g, cdef *d, uint32_t *fail)
     for (uint32_t i = 0; i < n; i++) {
         term *k = h->kind == T_REF ? h->u.ref.items[from + i] : h;
         if (from + i == 0 && k->kind == T_VAR)
-            tmp[i] = load_const(g, v_str(g->cc->pmem, k->u.str.s, k->u.str.len));
+            tmp[i] = load_konst(g, konst_str(g, k->u.str.s, k->u.str.len));
         else
             tmp[i] = gen_term(g, k, fail);
     }
@@ -3386,7 +3738,7 @@ static void namespace_body(pgen *g, rnode *n, term *const *pat, uint32_t npat, u
         else
             p = plan_namespace(cc, c);
         emit(g, OP_RULE, vr, p, 0, skip);
-        uint32_t kr = load_const(g, v_str(cc->pmem, c->key, c->keylen));
+        uint32_t kr = load_konst(g, konst_str(g, c->key, c->keylen));
         emit(g, OP_PUT, res, kr, vr, 1);
         label_here(g, skip);
     }

@@ -137,6 +137,48 @@ static void test_rule_index(void)
     }
 }
 
+/* The index groups tests by value and by path as Rego compares them: 1 and
+ * 1.0 are one value, and input.p[0] is the path that `input.p = [x, _]`
+ * tests at position 0. Each candidate set below is what the bodies
+ * themselves select (OPA evaluates every body; the index may only prune). */
+static void eval_bundle(pol_bundle *b, const char *entry, const char *input, char *got, size_t cap);
+
+static void test_rule_index_keys(void)
+{
+    const char *src = "package t\n"
+                      "s contains \"a\" if input.p[0] == 1\n"
+                      "s contains \"b\" if input.p = [1.0, _]\n"
+                      "s contains \"c\" if input.p[0] == 2\n"
+                      "s contains \"d\" if input.p = [2, \"x\"]\n"
+                      "s contains \"e\" if input.p[1] == \"x\"\n"
+                      "s contains \"f\" if { input.m == \"GET\"; input.p[0] == 10e-1 }\n"
+                      "s contains \"g\" if input.m == \"PUT\"\n"
+                      "s contains \"h\" if input.q == 1\n"
+                      "s contains \"i\" if input.p = [3, _]\n";
+    static const struct {
+        const char *input, *want;
+    } cases[] = {
+        {"{\"p\": [1, \"y\"]}", "[\"a\",\"b\"]"},
+        {"{\"p\": [1.0, \"x\"], \"m\": \"GET\"}", "[\"a\",\"b\",\"e\",\"f\"]"},
+        {"{\"p\": [2, \"x\"], \"m\": \"PUT\", \"q\": 1}", "[\"c\",\"d\",\"e\",\"g\",\"h\"]"},
+        {"{\"p\": [3, 4]}", "[\"i\"]"},
+        {"{\"p\": [4]}", "[]"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pol_error err;
+        pol_bundle *b = build(src, "data.t.s", &err);
+        CHECK(b != NULL);
+        if (!b)
+            return;
+        char *l = first_proc(b);
+        CHECK(strstr(l, " INDEX ") != NULL);
+        free(l);
+        char got[256];
+        eval_bundle(b, "data.t.s", cases[i].input, got, sizeof got);
+        CHECK_STR(got, cases[i].want);
+    }
+}
+
 /* Calls of deterministic builtins on constants are evaluated at compile
  * time; anything whose value the run time must decide keeps its CALL. */
 /* An object literal with distinct literal keys: the values are computed in
@@ -791,6 +833,7 @@ int main(void)
 {
     test_listings();
     test_rule_index();
+    test_rule_index_keys();
     test_folding();
     test_object_literal_order();
     test_superinstructions();
