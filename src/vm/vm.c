@@ -825,21 +825,15 @@ dispatch:
                 const val *out = NULL;
                 if (c->nover) {
                     st = call_builtin(c, in->b, argv, &out, PC);
-                    if (st == POL_OK && in->op == OP_CALLT && !val_truthy(out)) {
-                        R[in->a] = out;
-                        st = POL_UNDEFINED;
+                } else {
+                    c->bi.err_code = POL_OK;
+                    bi_status bs = bi->fn(&c->bi, argv, &out);
+                    if (bs == BI_OK && out && (in->op == OP_CALL || out == VAL_TRUE)) {
+                        R[in->a] = out; /* the common case */
+                        NEXT_INSN();
                     }
-                    CALL_RESULT(out);
+                    st = builtin_outcome(c, bs, &out, PC);
                 }
-                c->bi.err_code = POL_OK;
-                bi_status bs = bi->fn(&c->bi, argv, &out);
-                if (bs == BI_OK && out) {
-                    R[in->a] = out;
-                    if (in->op == OP_CALLT && out != VAL_TRUE && !val_truthy(out))
-                        FAIL_TO(in->d);
-                    NEXT_INSN();
-                }
-                st = builtin_outcome(c, bs, &out, PC);
                 if (st == POL_OK && in->op == OP_CALLT && !val_truthy(out)) {
                     R[in->a] = out; /* as CALL then TRUTHY leave it */
                     st = POL_UNDEFINED;
