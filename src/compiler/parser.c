@@ -46,14 +46,30 @@
 #define PARSE_WORK_PER_TOKEN 64
 #define PARSE_WORK_MIN 100000
 
+/* A syntax error raised by illegal(), kept unformatted: most are raised
+ * by speculative parses (is `{ ... }` after `if` a set?) that backtrack
+ * and discard them, so the text is built only when the error is kept. */
+typedef struct illegal_note {
+    const char *fmt; /* the note; NULL: none. At most one %s, filled by arg */
+    const char *arg; /* static lifetime */
+    uint32_t tok;    /* the offending token */
+} illegal_note;
+
+/* The error a unary term failed with: formatted text, or a deferred
+ * illegal_note when msg is NULL. */
+typedef struct memo_error {
+    uint32_t line, col;
+    const char *msg;
+    illegal_note note;
+} memo_error;
+
 /* A parsed unary term, remembered by its first token so backtracking
  * never parses the same term twice (OPA keeps the same kind of cache).
  * Sound because a unary term's parse depends only on the tokens and the
  * generated-name counters, which are part of the key. */
 typedef struct unary_memo {
-    term *t;             /* the term, or NULL */
-    const char *err_msg; /* or the error it failed with; both NULL: not tried */
-    uint32_t err_line, err_col;
+    term *t;               /* the term, or NULL */
+    const memo_error *err; /* or the error it failed with; both NULL: not tried */
     uint32_t end;
     uint32_t wildcards_before, wildcards_after;
     uint32_t tmpl_before, tmpl_after;
@@ -81,6 +97,10 @@ typedef struct parser {
     bool fatal;  /* sticky: out of memory, too deep or too much work; no backtracking past it */
     bool oom;
     uint32_t err_line, err_col;
+    /* While err_deferred, err_msg is stale and the error's text is
+     * err_note's (see illegal_text); error_text() formats it. */
+    bool err_deferred;
+    illegal_note err_note;
     char err_msg[sizeof(((pol_error *)0)->message)];
 } parser;
 
@@ -122,6 +142,7 @@ static void fail_oom(parser *p)
         p->failed = true;
         p->err_line = 0;
         p->err_col = 0;
+        p->err_deferred = false;
         snprintf(p->err_msg, sizeof p->err_msg, "out of memory while parsing");
     }
 }
@@ -136,6 +157,7 @@ static void error_at_pos(parser *p, uint32_t line, uint32_t col, const char *fmt
     p->failed = true;
     p->err_line = line;
     p->err_col = col;
+    p->err_deferred = false;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(p->err_msg, sizeof p->err_msg, fmt, ap);
@@ -155,10 +177,68 @@ static lex_kind cur_kind(const parser *p)
     return (lex_kind)p->toks[p->i].kind;
 }
 
-/* OPA's "unexpected <tok> token|keyword[: note]" at the current token. */
-static void illegal(parser *p, const char *note_fmt, ...) __attribute__((format(printf, 2, 3)));
+/* OPA's "unexpected <tok> token|keyword[: note]" (or an illegal token's
+ * own text) at token n->tok. */
+static void illegal_text(const parser *p, const illegal_note *n, char *out, size_t cap)
+{
+    const lex_token *t = &p->toks[n->tok];
+    if (t->kind == TK_ILLEGAL) {
+        snprintf(out, cap, "%s", t->text);
+        return;
+    }
+    char note[256];
+    note[0] = '\0';
+    if (n->fmt && n->fmt[0])
+        snprintf(note, sizeof note, n->fmt, n->arg ? n->arg : "");
+    const char *kind_word = lex_kind_is_keyword((lex_kind)t->kind) ? "keyword" : "token";
+    if (note[0])
+        snprintf(out, cap, "unexpected %s %s: %s", lex_kind_name((lex_kind)t->kind), kind_word, note);
+    else
+        snprintf(out, cap, "unexpected %s %s", lex_kind_name((lex_kind)t->kind), kind_word);
+}
 
-static void illegal(parser *p, const char *note_fmt, ...)
+/* Records a deferred illegal() error, unless an error is already recorded. */
+static void fail_deferred(parser *p, uint32_t line, uint32_t col, illegal_note note)
+{
+    if (p->failed)
+        return;
+    p->failed = true;
+    p->err_line = line;
+    p->err_col = col;
+    p->err_deferred = true;
+    p->err_note = note;
+}
+
+/* The recorded error's text, formatted now if it was deferred. */
+static const char *error_text(parser *p)
+{
+    if (p->err_deferred) {
+        illegal_text(p, &p->err_note, p->err_msg, sizeof p->err_msg);
+        p->err_deferred = false;
+    }
+    return p->err_msg;
+}
+
+/* OPA's "unexpected <tok> token|keyword[: note]" at the current token;
+ * note_fmt has at most one %s, filled by note_arg (both static). */
+static void illegal_arg(parser *p, const char *note_fmt, const char *note_arg)
+{
+    const lex_token *t = cur(p);
+    illegal_note note = {note_fmt, note_arg, p->i};
+    fail_deferred(p, t->line, t->col, note);
+}
+
+/* A note without arguments (a literal, never read as a format); NULL: none. */
+static void illegal(parser *p, const char *note)
+{
+    illegal_arg(p, note ? "%s" : NULL, note);
+}
+
+/* As illegal(), for a note whose arguments may not outlive the call:
+ * formatted at once. */
+static void illegal_now(parser *p, const char *note_fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void illegal_now(parser *p, const char *note_fmt, ...)
 {
     const lex_token *t = cur(p);
     if (t->kind == TK_ILLEGAL) {
@@ -166,18 +246,12 @@ static void illegal(parser *p, const char *note_fmt, ...)
         return;
     }
     char note[256];
-    note[0] = '\0';
-    if (note_fmt && note_fmt[0]) {
-        va_list ap;
-        va_start(ap, note_fmt);
-        vsnprintf(note, sizeof note, note_fmt, ap);
-        va_end(ap);
-    }
-    const char *kind_word = lex_kind_is_keyword((lex_kind)t->kind) ? "keyword" : "token";
-    if (note[0])
-        error_at(p, t, "unexpected %s %s: %s", lex_kind_name((lex_kind)t->kind), kind_word, note);
-    else
-        error_at(p, t, "unexpected %s %s", lex_kind_name((lex_kind)t->kind), kind_word);
+    va_list ap;
+    va_start(ap, note_fmt);
+    vsnprintf(note, sizeof note, note_fmt, ap);
+    va_end(ap);
+    error_at(p, t, "unexpected %s %s: %s", lex_kind_name((lex_kind)t->kind),
+             lex_kind_is_keyword((lex_kind)t->kind) ? "keyword" : "token", note);
 }
 
 static void *vec_grow(parser *p, void *old, uint32_t n, uint32_t *cap, size_t elem)
@@ -595,7 +669,7 @@ static bool parse_list_rest(parser *p, lex_kind end, term_vec *v)
         if (cur_kind(p) == end)
             return true;
         if (cur_kind(p) != TK_COMMA) {
-            illegal(p, "expected \",\" or \"%s\"", lex_kind_name(end));
+            illegal_arg(p, "expected \",\" or \"%s\"", lex_kind_name(end));
             return false;
         }
         advance(p);
@@ -652,8 +726,11 @@ static term *infix_head_comprehension(parser *p, parse_mark start, lex_kind end,
     if (p->fatal)
         return NULL;
     uint32_t fail_i = p->i, line = p->err_line, col = p->err_col;
+    bool deferred = p->err_deferred;
+    illegal_note note = p->err_note;
     char msg[sizeof p->err_msg];
-    memcpy(msg, p->err_msg, sizeof msg);
+    if (!deferred)
+        memcpy(msg, p->err_msg, sizeof msg);
     restore(p, start);
     term *head = parse_unary(p);
     head = head ? parse_binary_from(p, head, 3) : NULL;
@@ -670,7 +747,10 @@ static term *infix_head_comprehension(parser *p, parse_mark start, lex_kind end,
         p->i = fail_i;
         p->err_line = line;
         p->err_col = col;
-        memcpy(p->err_msg, msg, sizeof msg);
+        p->err_deferred = deferred;
+        p->err_note = note;
+        if (!deferred)
+            memcpy(p->err_msg, msg, sizeof msg);
     }
     return NULL;
 }
@@ -1008,10 +1088,14 @@ static term *parse_unary(parser *p)
         return NULL;
     uint32_t start = p->i;
     const unary_memo *memo = p->memo_at[start] ? &p->memos[p->memo_at[start] - 1] : NULL;
-    if (memo && (memo->t || memo->err_msg) && memo->wildcards_before == p->wildcards &&
+    if (memo && (memo->t || memo->err) && memo->wildcards_before == p->wildcards &&
         memo->tmpl_before == p->tmpl_vars) {
         if (!memo->t) {
-            error_at_pos(p, memo->err_line, memo->err_col, "%s", memo->err_msg);
+            const memo_error *e = memo->err;
+            if (e->msg)
+                error_at_pos(p, e->line, e->col, "%s", e->msg);
+            else
+                fail_deferred(p, e->line, e->col, e->note);
             return NULL;
         }
         p->i = memo->end;
@@ -1050,10 +1134,16 @@ static term *parse_unary(parser *p)
         /* Remember plain syntax errors only: fatal ones end the parse. An
          * error raised before this term (failed on entry) is not ours. */
         unary_memo *slot;
-        if (p->failed && !p->fatal && start_ok && (slot = memo_slot(p, start)) != NULL) {
-            slot->err_msg = copy_str(p, p->err_msg, strlen(p->err_msg));
-            slot->err_line = p->err_line;
-            slot->err_col = p->err_col;
+        memo_error *e;
+        if (p->failed && !p->fatal && start_ok && (e = node_alloc(p, sizeof *e)) != NULL &&
+            (slot = memo_slot(p, start)) != NULL) {
+            e->line = p->err_line;
+            e->col = p->err_col;
+            if (p->err_deferred)
+                e->note = p->err_note;
+            else if ((e->msg = copy_str(p, p->err_msg, strlen(p->err_msg))) == NULL)
+                return NULL;
+            slot->err = e;
             slot->wildcards_before = wildcards_before;
             slot->tmpl_before = tmpl_before;
         }
@@ -1399,7 +1489,7 @@ static body *parse_body(parser *p, lex_kind end)
         if (cur_kind(p) == end)
             break;
         if (!(cur(p)->flags & LTF_NL_BEFORE)) {
-            illegal(p, "expected \\n or ; or %s", lex_kind_name(end));
+            illegal_arg(p, "expected \\n or ; or %s", lex_kind_name(end));
             b = NULL;
         }
     }
@@ -1643,11 +1733,11 @@ static bool parse_rule(parser *p, rule_vec *out)
     switch (cur_kind(p)) {
     case TK_CONTAINS:
         if (r->kind == R_FUNC) {
-            illegal(p,
-                    "the contains keyword can only be used with multi-value rule definitions (e.g., %.*s "
-                    "contains "
-                    "<VALUE> { ... })",
-                    (int)name->u.str.len, name->u.str.s);
+            illegal_now(p,
+                        "the contains keyword can only be used with multi-value rule definitions (e.g., %.*s "
+                        "contains "
+                        "<VALUE> { ... })",
+                        (int)name->u.str.len, name->u.str.s);
             return false;
         }
         advance(p);
@@ -1982,13 +2072,13 @@ static bool collect_meta_blocks(parser *p, module *m, const char *src, const lex
 }
 
 /* Copies the recorded error into the caller's struct. */
-static void report(const parser *p, pol_error *err)
+static void report(parser *p, pol_error *err)
 {
     if (!err)
         return;
     memset(err, 0, sizeof *err);
     err->code = p->oom ? POL_NOMEM : POL_PARSE;
-    snprintf(err->message, sizeof err->message, "%s", p->err_msg);
+    snprintf(err->message, sizeof err->message, "%s", error_text(p));
     snprintf(err->file, sizeof err->file, "%s", p->file ? p->file : "");
     err->line = p->err_line;
     err->col = p->err_col;

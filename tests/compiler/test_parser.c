@@ -435,6 +435,12 @@ static void test_errors(void)
         {"package a\nx := {1: 2, 3}", "ERR 2:14: unexpected } token: expected \":\""},
         {"package a\nx := {1: 2 3}", "ERR 2:12: unexpected number token: non-terminated object"},
         {"package a\nx := {1 2}", "ERR 2:9: unexpected number token: non-terminated set"},
+        /* errors met again after backtracking (`p if lit` is retried as a
+         * literal after the set reading fails) keep their text and position */
+        {"package a\np if x := {1 2}", "ERR 2:14: unexpected number token: non-terminated set"},
+        {"package a\np if x := [1, 2 3]", "ERR 2:17: unexpected number token: expected \",\" or \"]\""},
+        {"package a\np if x := 1e99999", "ERR 2:11: number too big"},
+        {"package a\np if x := @", "ERR 2:11: illegal token"},
         {"package a\nx := (1 + 2", "ERR 2:12: non-terminated expression"},
         {"package a\nx := a. b", "ERR 2:8: unexpected whitespace token: expected ident"},
         {"package a\nx := a.1", "ERR 2:7: unexpected number token: expected rule"},
