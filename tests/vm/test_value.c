@@ -158,11 +158,33 @@ static void test_arena_growable(void)
     CHECK(c.mallocs == c.frees);
     CHECK(c.live == 0);
 
-    /* NULL allocator = libc. */
+    /* NULL allocator = libc; chunks of 2 MB and more are mapped (with their
+     * pages present) and unmapped on release: many of them, one bigger than
+     * the chunk size, written to the end, kept across a restore to a mark
+     * inside them, then dropped by reset and free (ASan and LeakSanitizer
+     * watch the ordinary chunks; a wrong unmap would fault). */
     arena b;
     arena_init_growable(&b, NULL);
     CHECK(arena_alloc(&b, 1 << 20) != NULL);
     CHECK(v_cstr(&b, "x") != NULL);
+    unsigned char *blocks[40];
+    arena_mark mid = {0};
+    for (int i = 0; i < 40; i++) {
+        size_t n = i == 20 ? (9u << 20) : (512u << 10);
+        blocks[i] = arena_alloc(&b, n);
+        CHECK(blocks[i] != NULL && ((uintptr_t)blocks[i] & 15) == 0);
+        if (blocks[i])
+            memset(blocks[i], i, n);
+        if (i == 10)
+            mid = arena_save(&b);
+    }
+    CHECK(blocks[39] && blocks[39][(512u << 10) - 1] == 39 && blocks[20] && blocks[20][(9u << 20) - 1] == 20);
+    CHECK(arena_high_water(&b) >= (40u * (512u << 10)) + (9u << 20));
+    arena_restore(&b, mid);
+    CHECK(blocks[10][0] == 10 && blocks[5][0] == 5); /* what came before the mark stays */
+    CHECK(arena_alloc(&b, 3u << 20) != NULL);
+    arena_reset(&b);
+    CHECK(arena_alloc(&b, 64) != NULL);
     arena_free(&b);
 
     void *p = pa_malloc(NULL, 10);
