@@ -74,15 +74,7 @@ static bool const_index_grow(pol_compiler *cc)
     memset(ns, 0, (size_t)ncap * sizeof *ns);
     uint32_t nmask = ncap - 1;
     if (cc->const_mask) {
-        for (uint32_t i = 0; i <= cc->const_mask; i++) {
-            uint64_t e = cc->const_slots[i];
-            if (!e)
-                continue;
-            uint32_t j = (uint32_t)(e >> 32) & nmask;
-            while (ns[j])
-                j = (j + 1) & nmask;
-            ns[j] = e;
-        }
+        hash64_reinsert(ns, nmask, cc->const_slots, cc->const_mask);
         pa_free(cc->al, cc->const_slots, (size_t)(cc->const_mask + 1) * sizeof *cc->const_slots);
     }
     cc->const_slots = ns;

@@ -164,4 +164,21 @@ bool plan_all(pol_compiler *cc);
 bool plan_group(pol_compiler *cc, group *g);
 uint32_t plan_namespace(pol_compiler *cc, rnode *n);
 
+/* The compiler's open-addressed tables of 64-bit entries: a non-zero
+ * entry keeps its key's hash in bits 32-63 (its home slot) and its payload
+ * below. Moves every entry of old (mask old_mask; NULL: none) into the
+ * zeroed table ns (mask nmask, larger), by linear probing. */
+static inline void hash64_reinsert(uint64_t *ns, uint32_t nmask, const uint64_t *old, uint32_t old_mask)
+{
+    for (uint32_t i = 0; old && i <= old_mask; i++) {
+        uint64_t e = old[i];
+        if (!e)
+            continue;
+        uint32_t j = (uint32_t)(e >> 32) & nmask;
+        while (ns[j])
+            j = (j + 1) & nmask;
+        ns[j] = e;
+    }
+}
+
 #endif

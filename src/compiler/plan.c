@@ -3010,15 +3010,7 @@ static bool islots_grow(itable *t, islots *sl)
         return itab_oom(t);
     memset(ns, 0, (size_t)ncap * sizeof *ns);
     uint32_t nmask = ncap - 1;
-    for (uint32_t i = 0; sl->mask && i <= sl->mask; i++) {
-        uint64_t e = sl->s[i];
-        if (!e)
-            continue;
-        uint32_t j = (uint32_t)(e >> 32) & nmask;
-        while (ns[j])
-            j = (j + 1) & nmask;
-        ns[j] = e;
-    }
+    hash64_reinsert(ns, nmask, sl->mask ? sl->s : NULL, sl->mask);
     sl->s = ns;
     sl->mask = nmask;
     return true;
