@@ -1126,20 +1126,19 @@ static uint32_t gen_ref(pgen *g, term *t, uint32_t *fail)
  * run-time build finds them sorted and only confirms it. The values are
  * still computed in source order. False: some key is not a literal, two
  * are equal (the run time's last-wins rule applies), or there are more
- * than cap pairs. */
-static bool sort_literal_keys(pgen *g, const term *t, uint32_t *slot_of, uint32_t cap)
+ * than LITERAL_KEYS_MAX pairs. */
+enum { LITERAL_KEYS_MAX = 32 };
+
+static bool sort_literal_keys(pgen *g, const term *t, uint32_t slot_of[LITERAL_KEYS_MAX])
 {
     uint32_t n = t->u.obj.n;
-    const val *keys[32];
-    if (n < 2 || n > cap || n > 32)
+    const val *keys[LITERAL_KEYS_MAX];
+    if (n < 2 || n > LITERAL_KEYS_MAX)
         return false;
-    for (uint32_t i = 0; i < n; i++) {
-        const term *k = t->u.obj.keys[i];
-        if (k->kind != T_NULL && k->kind != T_BOOL && k->kind != T_NUM && k->kind != T_STR)
+    for (uint32_t i = 0; i < n; i++)
+        if (!is_scalar(t->u.obj.keys[i]) || !(keys[i] = cc_const_term(g->cc, t->u.obj.keys[i])))
             return false;
-        if (!(keys[i] = cc_const_term(g->cc, k)))
-            return false;
-    }
+    /* a key's place is the number of keys below it (n is small) */
     for (uint32_t i = 0; i < n; i++) {
         uint32_t below = 0;
         for (uint32_t j = 0; j < n; j++) {
@@ -1166,8 +1165,8 @@ static uint32_t gen_collection(pgen *g, term *t, uint32_t *fail)
         regs[i] = gen_term(g, x, fail);
     }
     uint32_t block = regs_new(g, n);
-    uint32_t slot_of[32];
-    bool keys_sorted = t->kind == T_OBJECT && sort_literal_keys(g, t, slot_of, 32);
+    uint32_t slot_of[LITERAL_KEYS_MAX];
+    bool keys_sorted = t->kind == T_OBJECT && sort_literal_keys(g, t, slot_of);
     for (uint32_t i = 0; i < n; i++)
         emit(g, OP_MOVE, block + (keys_sorted ? 2 * slot_of[i / 2] + i % 2 : i), regs[i], 0, 0);
     uint32_t r = reg_new(g);
@@ -2699,11 +2698,12 @@ static void fuse_pairs(peep *pp, const bool *target, bool *drop)
         if (drop[i])
             continue;
         insn *x = &g->code[i];
-        if (x->op == OP_SETRES && sole_writer(g, drop, i, x->a)) {
+        if (x->op == OP_SETRES) {
             /* the only write of R[a], so R[a] is undefined here and SETRES
-             * copies; the RET right after returns the copy */
+             * copies; the RET right after returns the copy (the cheap test
+             * first: the writer search scans the procedure) */
             uint32_t j = settle(g, drop, i + 1);
-            if (j < n && g->code[j].op == OP_RET && g->code[j].a == x->a)
+            if (j < n && g->code[j].op == OP_RET && g->code[j].a == x->a && sole_writer(g, drop, i, x->a))
                 *x = (insn){.op = OP_RET, .a = (uint16_t)x->b};
             continue;
         }

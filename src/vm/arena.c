@@ -33,7 +33,7 @@ struct arena_chunk {
     arena_chunk *prev;
     size_t size;   /* bytes of the whole chunk including this header, as allocated */
     size_t before; /* bytes in use in all older chunks when this chunk became current */
-    size_t pad;    /* keeps the payload 16-byte aligned (header is 32 bytes on LP64); 1: mapped_chunk's */
+    size_t mapped; /* 1: mapped_chunk's (unmapped on release); also keeps the header 32 bytes on LP64 */
 };
 
 #define ARENA_HDR (((sizeof(arena_chunk) + ARENA_ALIGN - 1) / ARENA_ALIGN) * ARENA_ALIGN)
@@ -103,7 +103,7 @@ static size_t arena_in_use(const arena *a)
  * more: compiling a large policy fills ~100 MB of arena, and taking that
  * as one page fault per 4 KB costs more than the compile's own work (each
  * fault is dearest on virtual machines); one populating mmap does it in a
- * single call. Such a chunk is marked (pad == 1) and unmapped on release. */
+ * single call. Such a chunk is marked (mapped == 1) and unmapped on release. */
 static arena_chunk *mapped_chunk(const pol_alloc *alloc, size_t *want)
 {
 #if defined(__linux__) && defined(MAP_POPULATE)
@@ -115,7 +115,7 @@ static arena_chunk *mapped_chunk(const pol_alloc *alloc, size_t *want)
         return NULL;
     *want = n;
     arena_chunk *c = p;
-    c->pad = 1;
+    c->mapped = 1;
     return c;
 #else
     (void)alloc, (void)want;
@@ -126,7 +126,7 @@ static arena_chunk *mapped_chunk(const pol_alloc *alloc, size_t *want)
 static void chunk_release(const pol_alloc *alloc, arena_chunk *c)
 {
 #if defined(__linux__) && defined(MAP_POPULATE)
-    if (c->pad == 1) {
+    if (c->mapped == 1) {
         (void)munmap(c, c->size);
         return;
     }
@@ -152,7 +152,7 @@ static bool arena_grow(arena *a, size_t n)
         want += ARENA_ALIGN;
         c = pa_malloc(a->alloc, want);
         if (c)
-            c->pad = 0;
+            c->mapped = 0;
     }
     if (!c)
         return false;

@@ -279,24 +279,30 @@ bool program_verify(const program *p, char *msg, size_t cap)
     return true;
 }
 
-/* The distinct string keys the code reads fields by (DOTK's and RULEK's constant). */
+/* The distinct string keys the code reads fields by (DOTK's and RULEK's
+ * constant). The scratch lists are the allocator's, gone when the set is. */
 static bool build_field_names(program *p)
 {
-    bool *seen = arena_alloc(&p->mem, p->nk ? p->nk : 1);
-    const val **names = arena_alloc(&p->mem, sizeof *names * (p->nk ? p->nk : 1));
-    if (!seen || !names)
-        return false;
-    memset(seen, 0, p->nk);
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < p->ncode; i++) {
-        const insn *in = &p->code[i];
-        if ((in->op == OP_DOTK || in->op == OP_RULEK) && in->c < p->nk && !seen[in->c] &&
-            p->k[in->c]->type == V_STR) {
-            seen[in->c] = true;
-            names[n++] = p->k[in->c];
+    size_t nk = p->nk ? p->nk : 1;
+    bool *seen = pa_malloc(p->mem.alloc, nk);
+    const val **names = pa_malloc(p->mem.alloc, sizeof *names * nk);
+    bool ok = seen && names;
+    if (ok) {
+        memset(seen, 0, nk);
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < p->ncode; i++) {
+            const insn *in = &p->code[i];
+            if ((in->op == OP_DOTK || in->op == OP_RULEK) && in->c < p->nk && !seen[in->c] &&
+                p->k[in->c]->type == V_STR) {
+                seen[in->c] = true;
+                names[n++] = p->k[in->c];
+            }
         }
+        ok = json_keyset_build(&p->mem, &p->names, names, n);
     }
-    return json_keyset_build(&p->mem, &p->names, names, n);
+    pa_free(p->mem.alloc, seen, nk);
+    pa_free(p->mem.alloc, names, sizeof *names * nk);
+    return ok;
 }
 
 bool program_build_indexes(program *p)

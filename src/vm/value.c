@@ -678,31 +678,6 @@ const val *vb_finish_array(vbuild *b)
     return v;
 }
 
-/* Small builders (most sets and objects an evaluation makes) sort in
- * place by insertion: no pair array, no calls through a comparator, no
- * byte-wise swaps (pol_sort's own insertion sort is generic over element
- * size; this one moves pointers and keeps an object's values parallel).
- * The order among equal keys does not matter (duplicates merge or
- * conflict). */
-enum { VB_INSERTION_MAX = 16 };
-
-static void sort_small(const val **k, const val **v, uint32_t n)
-{
-    for (uint32_t i = 1; i < n; i++) {
-        const val *key = k[i], *value = v ? v[i] : NULL;
-        uint32_t j = i;
-        while (j > 0 && val_compare(k[j - 1], key) > 0) {
-            k[j] = k[j - 1];
-            if (v)
-                v[j] = v[j - 1];
-            j--;
-        }
-        k[j] = key;
-        if (v)
-            v[j] = value;
-    }
-}
-
 /* val_compare, with the usual case of strings that differ in their first
  * byte decided without a call */
 static inline int cmp_members(const val *x, const val *y)
@@ -712,23 +687,39 @@ static inline int cmp_members(const val *x, const val *y)
     return val_compare(x, y);
 }
 
-/* A set's members sorted and made unique in one insertion pass: a member
- * equal to one already placed is dropped where the search meets it.
- * Returns the new count. */
-static uint32_t sort_small_unique(const val **k, uint32_t n)
+/* Small builders (most sets and objects an evaluation makes) are sorted
+ * and made unique in one insertion pass, in place: no pair array, no calls
+ * through a comparator, no byte-wise swaps (pol_sort's own insertion sort
+ * is generic over element size; this one moves pointers and keeps an
+ * object's values v parallel to its keys k, v NULL for a set). A member
+ * equal to one already placed is dropped where the search meets it; in an
+ * object its value must agree. Returns the new count, or VB_CONFLICT when
+ * two values of one key differ. */
+enum { VB_INSERTION_MAX = 16 };
+#define VB_CONFLICT UINT32_MAX
+
+static inline uint32_t sort_small_unique(const val **k, const val **v, uint32_t n)
 {
     uint32_t w = 0;
     for (uint32_t i = 0; i < n; i++) {
-        const val *key = k[i];
+        const val *key = k[i], *value = v ? v[i] : NULL;
         uint32_t j = w;
         int c = 1;
         while (j > 0 && (c = cmp_members(k[j - 1], key)) > 0)
             j--;
-        if (j > 0 && c == 0)
+        if (j > 0 && c == 0) {
+            if (v && !val_equal(v[j - 1], value))
+                return VB_CONFLICT;
             continue;
-        for (uint32_t m = w; m > j; m--)
+        }
+        for (uint32_t m = w; m > j; m--) {
             k[m] = k[m - 1];
+            if (v)
+                v[m] = v[m - 1];
+        }
         k[j] = key;
+        if (v)
+            v[j] = value;
         w++;
     }
     return w;
@@ -747,7 +738,7 @@ const val *vb_finish_set(vbuild *b)
         return &val_empty_set_c;
     uint32_t n = b->n;
     if (n <= VB_INSERTION_MAX) {
-        n = sort_small_unique(b->k, n);
+        n = sort_small_unique(b->k, NULL, n);
     } else {
         bool sorted = true;
         for (uint32_t i = 1; i < n && sorted; i++)
@@ -788,26 +779,18 @@ const val *vb_finish_object(vbuild *b, bool *conflict)
     if (b->n == 0)
         return &val_empty_obj_c;
     uint32_t n = b->n;
+    /* most objects arrive sorted (literals laid out by the compiler, JSON,
+     * other objects' keys): confirming it reads no values */
     bool sorted = true;
     for (uint32_t i = 1; i < n && sorted; i++)
         sorted = val_compare(b->k[i - 1], b->k[i]) < 0;
     if (!sorted && n <= VB_INSERTION_MAX) {
-        sort_small(b->k, b->v, n);
-        uint32_t w = 1;
-        for (uint32_t i = 1; i < n; i++) {
-            if (val_compare(b->k[w - 1], b->k[i]) == 0) {
-                if (!val_equal(b->v[w - 1], b->v[i])) {
-                    if (conflict)
-                        *conflict = true;
-                    return NULL;
-                }
-                continue;
-            }
-            b->k[w] = b->k[i];
-            b->v[w] = b->v[i];
-            w++;
+        n = sort_small_unique(b->k, b->v, n);
+        if (n == VB_CONFLICT) {
+            if (conflict)
+                *conflict = true;
+            return NULL;
         }
-        n = w;
     } else if (!sorted) {
         vb_pair *p = arena_alloc(b->a, (size_t)n * sizeof *p);
         if (!p)
