@@ -284,17 +284,7 @@ static const val *num_from_ld(arena *a, long double x)
     /* the common case, a short fraction, without producing digits */
     if (num_shortest_ldouble_scaled(x, &m, &e10, &sd)) {
         if (!integral) {
-            while (m % 1000 == 0) {
-                m /= 1000;
-                e10 += 3;
-            }
-            if (m % 100 == 0) {
-                m /= 100;
-                e10 += 2;
-            } else if (m % 10 == 0) {
-                m /= 10;
-                e10++;
-            }
+            num_strip_zeros(&m, &e10);
             if (m < 1000000000000000ull && num_scaled_to_double(m, e10, &d) && isfinite(d) && d >= DBL_MIN)
                 return v_float_dec(a, neg ? -d : d, m, e10);
         }

@@ -482,22 +482,10 @@ static void decimal_from_u128(u128 r, int point, num_decimal *out)
 
 /* ---- short answers first ------------------------------------------------ */
 
-/* m·10^exp10 (m > 0) as a num_decimal without trailing zeros. A probe's
- * m often ends in a dozen zeros; they go four at a time. */
+/* m·10^exp10 (m > 0) as a num_decimal without trailing zeros. */
 static void decimal_from_u64(uint64_t m, int exp10, num_decimal *out)
 {
-    while (m % 10000 == 0) {
-        m /= 10000;
-        exp10 += 4;
-    }
-    if (m % 100 == 0) {
-        m /= 100;
-        exp10 += 2;
-    }
-    if (m % 10 == 0) {
-        m /= 10;
-        exp10++;
-    }
+    num_strip_zeros(&m, &exp10);
     int n = u64_digits(m, 0, out->digits);
     out->ndigits = n;
     out->point = n + exp10;

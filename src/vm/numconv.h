@@ -47,6 +47,25 @@ bool num_ldouble_short_scaled(long double x, uint64_t *mant, int *exp10);
  * twice each, which costs more than the arithmetic around them. */
 bool num_ldouble_integral(long double x, bool *fits, int64_t *out);
 
+/* Removes mant's trailing decimal zeros into exp10 (mant > 0). Scaled
+ * decimals from probes and long division often end in a dozen zeros:
+ * they go four at a time. */
+static inline void num_strip_zeros(uint64_t *mant, int *exp10)
+{
+    while (*mant % 10000 == 0) {
+        *mant /= 10000;
+        *exp10 += 4;
+    }
+    if (*mant % 100 == 0) {
+        *mant /= 100;
+        *exp10 += 2;
+    }
+    if (*mant % 10 == 0) {
+        *mant /= 10;
+        *exp10 += 1;
+    }
+}
+
 /* mant·10^exp10 (mant > 0, trailing zeros allowed) as a num_decimal. */
 void num_decimal_from_scaled(uint64_t mant, int exp10, num_decimal *out);
 

@@ -362,10 +362,7 @@ static void float_hint_store(val *x, uint64_t mant, int exp10)
 {
     if (mant == 0)
         return;
-    while (mant % 10 == 0) {
-        mant /= 10;
-        exp10++;
-    }
+    num_strip_zeros(&mant, &exp10);
     if (mant > VAL_HINT_MANT_MAX || exp10 < -VAL_HINT_BIAS || exp10 >= 256 - VAL_HINT_BIAS)
         return;
     x->len = (uint32_t)mant;
