@@ -1129,7 +1129,8 @@ static uint32_t gen_ref(pgen *g, term *t, uint32_t *fail)
  * than LITERAL_KEYS_MAX pairs. */
 enum { LITERAL_KEYS_MAX = 32 };
 
-static bool sort_literal_keys(pgen *g, const term *t, uint32_t slot_of[LITERAL_KEYS_MAX])
+static bool sort_literal_keys(pgen *g, const term *t, uint32_t slot_of[LITERAL_KEYS_MAX],
+                              const val *sorted[LITERAL_KEYS_MAX])
 {
     uint32_t n = t->u.obj.n;
     const val *keys[LITERAL_KEYS_MAX];
@@ -1148,8 +1149,19 @@ static bool sort_literal_keys(pgen *g, const term *t, uint32_t slot_of[LITERAL_K
             below += c < 0;
         }
         slot_of[i] = below;
+        sorted[below] = keys[i];
     }
     return true;
+}
+
+/* The constant array of an object literal's sorted keys, for MKOBJK. */
+static uint32_t sorted_keys_const(pgen *g, const val *const *sorted, uint32_t n)
+{
+    vbuild b;
+    vb_init_cap(&b, g->cc->pmem, n, false);
+    for (uint32_t i = 0; i < n; i++)
+        vb_push(&b, sorted[i]);
+    return konst(g, b.oom ? NULL : vb_finish_array(&b));
 }
 
 static uint32_t gen_collection(pgen *g, term *t, uint32_t *fail)
@@ -1159,16 +1171,30 @@ static uint32_t gen_collection(pgen *g, term *t, uint32_t *fail)
     uint32_t *regs = n <= 64 ? tmp : arena_alloc(&g->cc->ast, sizeof *regs * n);
     if (!regs)
         return gerr(g, POL_NOMEM, t->pos, "%s", "out of memory"), 0;
+    uint32_t slot_of[LITERAL_KEYS_MAX];
+    const val *sorted[LITERAL_KEYS_MAX];
+    if (t->kind == T_OBJECT && sort_literal_keys(g, t, slot_of, sorted)) {
+        /* constant keys: only the values are computed (in source order)
+         * and placed in key order; the keys are one constant */
+        uint32_t pairs = t->u.obj.n;
+        for (uint32_t i = 0; i < pairs && !failed(g); i++)
+            regs[i] = gen_term(g, t->u.obj.vals[i], fail);
+        uint32_t block = regs_new(g, pairs);
+        for (uint32_t i = 0; i < pairs; i++)
+            emit(g, OP_MOVE, block + slot_of[i], regs[i], 0, 0);
+        uint32_t keys = sorted_keys_const(g, sorted, pairs);
+        uint32_t r = reg_new(g);
+        emit(g, OP_MKOBJK, r, block, pairs, keys);
+        return r;
+    }
     for (uint32_t i = 0; i < n && !failed(g); i++) {
         term *x =
             t->kind == T_OBJECT ? (i % 2 ? t->u.obj.vals[i / 2] : t->u.obj.keys[i / 2]) : t->u.coll.items[i];
         regs[i] = gen_term(g, x, fail);
     }
     uint32_t block = regs_new(g, n);
-    uint32_t slot_of[LITERAL_KEYS_MAX];
-    bool keys_sorted = t->kind == T_OBJECT && sort_literal_keys(g, t, slot_of);
     for (uint32_t i = 0; i < n; i++)
-        emit(g, OP_MOVE, block + (keys_sorted ? 2 * slot_of[i / 2] + i % 2 : i), regs[i], 0, 0);
+        emit(g, OP_MOVE, block + i, regs[i], 0, 0);
     uint32_t r = reg_new(g);
     opcode op = t->kind == T_ARRAY ? OP_MKARR : t->kind == T_SET ? OP_MKSET : OP_MKOBJ;
     emit(g, op, r, block, t->kind == T_OBJECT ? n / 2 : n, 0);
@@ -1262,7 +1288,7 @@ static uint32_t callf_arity(const pol_compiler *cc, uint32_t pi)
 
 static reg_use insn_regs(const pol_compiler *cc, const insn *in)
 {
-    _Static_assert(OP_COUNT == 47, "a new opcode: say here which registers it reads and writes");
+    _Static_assert(OP_COUNT == 48, "a new opcode: say here which registers it reads and writes");
     reg_use u;
     memset(&u, 0, sizeof u);
 #define RD(i, lo, n) (u.rd_lo[i] = (lo), u.rd_n[i] = (n))
@@ -1350,6 +1376,10 @@ static reg_use insn_regs(const pol_compiler *cc, const insn *in)
     case OP_MKOBJ:
         WR(0, in->a, 1);
         RD(0, in->b, 2 * in->c);
+        break;
+    case OP_MKOBJK:
+        WR(0, in->a, 1);
+        RD(0, in->b, in->c);
         break;
     case OP_WITH: RD(0, in->c, 1); break;
     case OP_COUNT: break;
@@ -2495,6 +2525,7 @@ static bool writes_only_a(opcode op)
     case OP_MKARR:
     case OP_MKSET:
     case OP_MKOBJ:
+    case OP_MKOBJK:
     case OP_INDEX: return true;
     default: return false;
     }

@@ -138,6 +138,7 @@ POL_EXPORT void pol_ctx_free(pol_ctx *ctx)
     pa_free(al, ctx->slots, sizeof *ctx->slots * ctx->nslots_cap);
     pa_free(al, ctx->memo, sizeof *ctx->memo * np);
     pa_free(al, ctx->memo_state, np);
+    pa_free(al, ctx->frames, sizeof *ctx->frames * ctx->opt.max_depth);
     pa_free(al, ctx->field_hint, hint_bytes(ctx->prog));
     pol_bundle *b = ctx->bundle;
     pa_free(al, ctx, sizeof *ctx);
@@ -182,9 +183,11 @@ POL_EXPORT pol_ctx *pol_ctx_new(pol_bundle *b, const pol_ctx_options *options, p
     c->slots = pa_malloc(al, sizeof *c->slots * c->nslots_cap);
     c->memo = pa_malloc(al, sizeof *c->memo * np);
     c->memo_state = pa_malloc(al, np);
+    c->frames = pa_malloc(al, sizeof *c->frames * c->opt.max_depth);
     c->field_hint = pa_malloc(al, hint_bytes(&b->prog));
     pol_bundle_retain(b);
-    if (!c->arena_buf || !c->regs || !c->slots || !c->memo || !c->memo_state || !c->field_hint) {
+    if (!c->arena_buf || !c->regs || !c->slots || !c->memo || !c->memo_state || !c->frames ||
+        !c->field_hint) {
         pol_ctx_free(c);
         set_err(err, POL_NOMEM, "pol_ctx_new: out of memory");
         return NULL;

@@ -75,7 +75,8 @@
     X(DISPATCH, "SRKJ", "next candidate of list R[b] at S[a]: pc := K[c][candidate]; exhausted: pc := d")    \
     X(HALT, "-K--", "raise an evaluation error with message K[b]")                                           \
     X(CALLT, "RBRJ", "CALL, then if R[a] is not true pc := d (a builtin call tested for truth)")             \
-    X(RULEK, "RPKJ", "R[a] := (value of rule proc b)[K[c]]; undefined: pc := d (RULE, then DOTK)")
+    X(RULEK, "RPKJ", "R[a] := (value of rule proc b)[K[c]]; undefined: pc := d (RULE, then DOTK)")           \
+    X(MKOBJK, "RRNK", "R[a] := {K[d][0]: R[b], … } over c pairs (K[d]: c keys, strictly ascending)")
 
 typedef enum opcode {
 #define OP_ENUM(name, fmt, meaning) OP_##name,

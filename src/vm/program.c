@@ -120,6 +120,7 @@ static bool span_ok(const program *p, const proc *pr, const insn *in)
     case OP_MKARR:
     case OP_MKSET: return (uint64_t)in->b + in->c <= pr->nregs;
     case OP_MKOBJ: return (uint64_t)in->b + 2ull * in->c <= pr->nregs;
+    case OP_MKOBJK: return (uint64_t)in->b + in->c <= pr->nregs;
     default: return true;
     }
 }
@@ -162,6 +163,16 @@ static bool semantics_ok(const program *p, const insn *in, char *msg, size_t cap
         if (p->k[in->b]->type != V_ARR)
             return fail(msg, cap, "DATA path is not a constant array", pi, i);
         return true;
+    case OP_MKOBJK: {
+        /* the object's keys as they are: they must be an object's keys */
+        const val *keys = p->k[in->d];
+        if (keys->type != V_ARR || keys->len != in->c)
+            return fail(msg, cap, "MKOBJK keys are not a constant array of c keys", pi, i);
+        for (uint32_t j = 1; j < keys->len; j++)
+            if (val_compare(keys->u.a[j - 1], keys->u.a[j]) >= 0)
+                return fail(msg, cap, "MKOBJK keys are not strictly ascending", pi, i);
+        return true;
+    }
     case OP_HALT:
         if (p->k[in->b]->type != V_STR)
             return fail(msg, cap, "HALT message is not a constant string", pi, i);

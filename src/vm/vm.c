@@ -1,9 +1,10 @@
 /* The interpreter: one dispatch loop over fixed-width instructions.
  *
  * Control flow is only "fall through", JMP, and jump-on-failure (operand
- * d), so a procedure's frame is just registers and iterator slots; rule
- * and function calls recurse through vm_call on the C stack, bounded by
- * opt.max_depth. Slow paths (calls, with-overrides, errors) live in static
+ * d), so a procedure's frame is just registers and iterator slots. A rule's
+ * first read runs the rule in the same loop (c->frames); function calls
+ * and overridden reads recurse through vm_call on the C stack. Both are
+ * bounded by opt.max_depth. Slow paths (calls, with-overrides, errors) live in static
  * functions so the loop's cases stay short.
  */
 #include "vm.h"
@@ -596,15 +597,31 @@ static const char *const conflict_msgs[] = {
     "object keys must be unique",
 };
 
+/* Why a procedure cannot get a frame: NULL when it can. */
+static const char *frame_refused(const pol_ctx *c, const proc *pr)
+{
+    if (c->depth >= c->opt.max_depth)
+        return "call depth limit exceeded in %s";
+    if (c->sp + pr->nregs > c->nregs_cap || c->slot_sp + pr->nslots > c->nslots_cap)
+        return "register stack exhausted in %s";
+    return NULL;
+}
+
+/* Runs procedure pi. A rule it reads that is not memoised yet runs in this
+ * same loop when no override is in force (the common case): its frame is
+ * pushed on c->frames and its RET resumes the reading instruction, which
+ * saves a C call and eval_rule per rule. Functions, overridden rules and
+ * rules under a with-override of a rule or function go through eval_rule
+ * and call_proc, which recurse into vm_call. `inline_depth` counts this
+ * call's own pushed frames; an error unwinds them all. */
 pol_status vm_call(pol_ctx *c, uint32_t pi, const val *const *args, const val **result)
 {
     const program *p = c->prog;
     const proc *pr = &p->procs[pi];
     *result = NULL;
-    if (c->depth >= c->opt.max_depth)
-        return set_error(c, POL_LIMIT_DEPTH, NULL, "call depth limit exceeded in %s", pr->name);
-    if (c->sp + pr->nregs > c->nregs_cap || c->slot_sp + pr->nslots > c->nslots_cap)
-        return set_error(c, POL_LIMIT_DEPTH, NULL, "register stack exhausted in %s", pr->name);
+    const char *refused = frame_refused(c, pr);
+    if (refused)
+        return set_error(c, POL_LIMIT_DEPTH, NULL, refused, pr->name);
 
     const val **R = c->regs + c->sp;
     uint32_t *S = c->slots + c->slot_sp;
@@ -615,6 +632,7 @@ pol_status vm_call(pol_ctx *c, uint32_t pi, const val *const *args, const val **
     c->slot_sp += pr->nslots;
     c->depth++;
     uint32_t nwith_entry = c->nwith;
+    uint32_t inline_depth = 0;
 
     const insn *code = p->code;
     const val *const *K = p->k;
@@ -861,7 +879,8 @@ dispatch:
             HANDLER(RULEK);
             {
                 const val *out = NULL;
-                if (c->memo_state[in->b] == MEMO_DONE && !c->nover) {
+                uint8_t memo = c->memo_state[in->b];
+                if (memo == MEMO_DONE && !c->nover) {
                     /* memoised and not overridden: most references */
                     out = c->memo[in->b];
                     if (!out)
@@ -870,6 +889,28 @@ dispatch:
                         FAIL_TO(in->d);
                     R[in->a] = out;
                     NEXT_INSN();
+                }
+                if (memo == MEMO_NONE && !c->nover) {
+                    /* first read: the rule runs here, RET comes back */
+                    const proc *callee = &p->procs[in->b];
+                    if ((refused = frame_refused(c, callee))) {
+                        st = set_error(c, POL_LIMIT_DEPTH, NULL, refused, callee->name);
+                        goto out;
+                    }
+                    c->frames[c->depth] =
+                        (rule_frame){.call = in, .pr = pr, .R = R, .S = S, .nwith_entry = nwith_entry};
+                    c->memo_state[in->b] = MEMO_BUSY;
+                    R = c->regs + c->sp;
+                    S = c->slots + c->slot_sp;
+                    memset(R, 0, sizeof *R * callee->nregs);
+                    c->sp += callee->nregs;
+                    c->slot_sp += callee->nslots;
+                    c->depth++;
+                    nwith_entry = c->nwith;
+                    inline_depth++;
+                    pr = callee;
+                    in = code + callee->code;
+                    DISPATCH();
                 }
                 st = eval_rule(c, in->b, &out, PC);
                 if (st == POL_OK && in->op == OP_RULEK &&
@@ -1092,6 +1133,27 @@ dispatch:
                 R[in->a] = v;
                 NEXT_INSN();
             }
+        case OP_MKOBJK:
+            HANDLER(MKOBJK);
+            {
+                /* the keys are the constant's own array (the verifier saw
+                 * them ascending); the values one block after the value */
+                val *obj = arena_alloc(&c->arena, sizeof *obj + sizeof(const val *) * in->c);
+                if (!obj) {
+                    st = oom(c, PC);
+                    goto out;
+                }
+                const val **vals = (const val **)(obj + 1);
+                for (uint32_t i = 0; i < in->c; i++) {
+                    if (!(vals[i] = R[in->b + i])) {
+                        st = set_error(c, POL_INTERNAL, loc_of(c, PC), "%s", "collection element undefined");
+                        goto out;
+                    }
+                }
+                *obj = (val){.type = V_OBJ, .len = in->c, .u.o = {.k = K[in->d]->u.a, .v = vals}};
+                R[in->a] = obj;
+                NEXT_INSN();
+            }
         case OP_SETRES:
             HANDLER(SETRES);
             if (!R[in->a]) {
@@ -1104,6 +1166,38 @@ dispatch:
             NEXT_INSN();
         case OP_RET:
             HANDLER(RET);
+            if (inline_depth) {
+                /* a rule run by a RULE of this loop: eval_rule's and the
+                 * epilogue's work, then the RULE's own */
+                const val *v = R[in->a];
+                if (c->status != POL_OK) {
+                    st = c->status;
+                    goto out;
+                }
+                if (c->nwith > nwith_entry)
+                    with_pop(c, c->nwith - nwith_entry);
+                c->sp -= pr->nregs;
+                c->slot_sp -= pr->nslots;
+                const rule_frame *f = &c->frames[--c->depth];
+                inline_depth--;
+                in = f->call;
+                /* with-overrides popped below the entry (hostile code
+                 * only): the memo table is not the one marked busy */
+                if (c->nwith == nwith_entry) {
+                    c->memo[in->b] = v;
+                    c->memo_state[in->b] = MEMO_DONE;
+                }
+                pr = f->pr;
+                R = f->R;
+                S = f->S;
+                nwith_entry = f->nwith_entry;
+                if (v && in->op == OP_RULEK)
+                    v = read_field(v, K[in->c], &c->field_hint[PC]);
+                if (!v)
+                    FAIL_TO(in->d);
+                R[in->a] = v;
+                NEXT_INSN();
+            }
             *result = R[in->a];
             goto out;
         case OP_WITH:
@@ -1161,6 +1255,19 @@ dispatch:
 out:
     if (c->status != POL_OK)
         st = c->status;
+    /* only errors leave with rule frames of this loop still pushed (their
+     * RETs come back into the loop) */
+    for (; inline_depth; inline_depth--) {
+        if (c->nwith > nwith_entry)
+            with_pop(c, c->nwith - nwith_entry);
+        c->sp -= pr->nregs;
+        c->slot_sp -= pr->nslots;
+        const rule_frame *f = &c->frames[--c->depth];
+        pr = f->pr;
+        nwith_entry = f->nwith_entry;
+        if (st == POL_OK)
+            st = set_error(c, POL_INTERNAL, NULL, "%s", "rule frame left without RET");
+    }
     if (c->nwith > nwith_entry)
         with_pop(c, c->nwith - nwith_entry);
     c->depth--;

@@ -40,6 +40,16 @@ typedef struct with_frame {
 
 enum { MEMO_NONE = 0, MEMO_BUSY = 1, MEMO_DONE = 2 };
 
+/* A rule evaluated in its caller's dispatch loop (see vm_call): what its
+ * RET restores. */
+typedef struct rule_frame {
+    const insn *call; /* the caller's RULE or RULEK */
+    const proc *pr;   /* the caller's procedure */
+    const val **R;
+    uint32_t *S;
+    uint32_t nwith_entry; /* the caller's */
+} rule_frame;
+
 #define POL_MAX_WITH 128
 
 struct pol_ctx {
@@ -65,6 +75,9 @@ struct pol_ctx {
 
     const val **memo;
     uint8_t *memo_state;
+    /* opt.max_depth entries: frames[d] belongs to the rule that runs at
+     * depth d + 1 without a C call of its own */
+    rule_frame *frames;
     /* Per instruction (ncode bytes): where a DOTK last found its key in a
      * small object. Objects read at one place mostly share a shape, so the
      * next read checks that position before scanning. Only a guess: any

@@ -169,6 +169,52 @@ static void test_depth(void)
     pol_bundle_release(b);
 }
 
+/* r0 := r1 + 1, …, r{n-1} := r{n} + 1, r{n} := input.x: rules, which run
+ * in their reader's loop rather than recursing in C, are bounded by the
+ * same depth limit; an evaluation stopped deep inside leaves the context
+ * fit for the next one. */
+static void test_rule_depth(void)
+{
+    enum { CHAIN = 200 };
+    size_t cap = (size_t)CHAIN * 40 + 128, len = 0;
+    char *src = malloc(cap);
+    CHECK(src != NULL);
+    if (!src)
+        return;
+    len += (size_t)snprintf(src + len, cap - len, "package rchain\n\np := r0\n");
+    for (int i = 0; i < CHAIN; i++)
+        len += (size_t)snprintf(src + len, cap - len, "r%d := r%d + 1\n", i, i + 1);
+    snprintf(src + len, cap - len, "r%d := input.x\n", CHAIN);
+    pol_bundle *b = build(src, "data.rchain.p");
+    free(src);
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    for (int room = 0; room < 2; room++) {
+        pol_ctx_options opt = {0};
+        opt.max_depth = room ? 1000 : 100;
+        pol_ctx *ctx = new_ctx(b, &opt);
+        CHECK(ctx != NULL);
+        if (!ctx)
+            continue;
+        for (int round = 0; round < 2; round++) {
+            pol_error err;
+            double secs;
+            char json[64];
+            pol_status st = eval_timed(ctx, "{\"x\": 0}", 0, &err, &secs, json, sizeof json);
+            if (room) {
+                CHECK(st == POL_OK);
+                CHECK_STR(json, "200");
+            } else {
+                CHECK(st == POL_LIMIT_DEPTH);
+                CHECK(strstr(err.message, "depth") != NULL);
+            }
+        }
+        pol_ctx_free(ctx);
+    }
+    pol_bundle_release(b);
+}
+
 static void test_arena(void)
 {
     pol_bundle *b = build("package big\n\np := [x | some x in numbers.range(1, input.n)]\n", "data.big.p");
@@ -268,6 +314,7 @@ int main(void)
 {
     test_instruction_budget();
     test_depth();
+    test_rule_depth();
     test_arena();
     test_regex_match_limit();
     return TEST_SUMMARY();

@@ -1022,9 +1022,72 @@ static void float_hints(void)
     free(file);
 }
 
+/* MKOBJK hands its constant's array to the object as its keys, so the
+ * loader checks that the constant is exactly c keys in ascending order. */
+static void object_literal_keys(void)
+{
+    static const char src[] = "package t\n"
+                              "o := {\"b\": input.x, \"a\": 1}\n"
+                              "l := [\"z\", \"a\"]\n";
+    pol_error err;
+    pol_compiler *cc = pol_compiler_new(NULL);
+    pol_bundle *b = NULL;
+    if (pol_compiler_add_module(cc, "t.rego", src, strlen(src), &err) == POL_OK &&
+        pol_compiler_add_entrypoint(cc, "data.t.o", &err) == POL_OK &&
+        pol_compiler_add_entrypoint(cc, "data.t.l", &err) == POL_OK)
+        b = pol_compiler_build(cc, &err);
+    CHECK(b != NULL);
+    if (!b) {
+        pol_compiler_free(cc);
+        return;
+    }
+    /* the literal evaluates to the object it spells */
+    pol_ctx *ctx = pol_ctx_new(b, NULL, &err);
+    char out[128];
+    eval_text(ctx, 0, "{\"x\": [1]}", out, sizeof out);
+    CHECK_STR(out, "{\"a\":1,\"b\":[1]}");
+    pol_ctx_free(ctx);
+
+    const program *p = &b->prog;
+    long at = -1, unsorted = -1;
+    for (uint32_t i = 0; i < p->ncode && at < 0; i++)
+        if (p->code[i].op == OP_MKOBJK)
+            at = i;
+    for (uint32_t k = 0; k < p->nk; k++)
+        if (p->k[k]->type == V_ARR && p->k[k]->len == 2 && p->k[k]->u.a[0]->type == V_STR &&
+            p->k[k]->u.a[0]->u.s[0] == 'z')
+            unsorted = k;
+    CHECK(at >= 0 && unsorted >= 0);
+    size_t len = 0;
+    unsigned char *orig = save(b, &len), *f = malloc(len);
+    if (at >= 0 && unsorted >= 0 && orig && f) {
+        long pi = 0;
+        while (pi + 1 < (long)p->nprocs && p->procs[pi + 1].code <= (uint32_t)at)
+            pi++;
+        long rel = at - (long)p->procs[pi].code;
+        size_t word = sect_off(orig, 3) + 8 + (size_t)at * 16;
+        char want[160];
+        memcpy(f, orig, len);
+        put32(f + word + 8, p->code[at].c - 1);
+        snprintf(want, sizeof want,
+                 "bundle: proc %ld instruction %ld: MKOBJK keys are not a constant array of c keys", pi, rel);
+        expect_reject(f, len, true, want);
+        memcpy(f, orig, len);
+        put32(f + word + 12, (uint32_t)unsorted);
+        snprintf(want, sizeof want,
+                 "bundle: proc %ld instruction %ld: MKOBJK keys are not strictly ascending", pi, rel);
+        expect_reject(f, len, true, want);
+    }
+    free(orig);
+    free(f);
+    pol_bundle_release(b);
+    pol_compiler_free(cc);
+}
+
 int main(int argc, char **argv)
 {
     hand_made();
+    object_literal_keys();
     float_hints();
     if (argc < 2) {
         fprintf(stderr, "usage: %s BENCH_DIR\n", argv[0]);

@@ -106,6 +106,17 @@ static const eval_case cases[] = {
      "\"bar\"", 0},
     {"conflict", "package t\np := input.a\np := input.b", NULL, "{\"a\":1,\"b\":2}", "data.t.p",
      "eval_conflict_error", 0},
+    /* Rules read for the first time run in their reader's loop: an error
+     * three rules down unwinds them all; a with inside such a rule keeps
+     * its own memo (q is true under the override, undefined after it). */
+    {"conflict in a nested rule", "package t\na := b + 1\nb := c\nc := input.a\nc := input.b\np := [a]", NULL,
+     "{\"a\":1,\"b\":2}", "data.t.p", "eval_conflict_error", 0},
+    {"with inside a nested rule",
+     "package t\nq if input.x == 1\nr if q with input as {\"x\": 1}\n"
+     "p := [r, count([1 | q])]",
+     NULL, "{\"x\":2}", "data.t.p", "[true,0]", 0},
+    {"nested rules memoised", "package t\nc := input.n\nb := c + 1\na := [b, c, b + c]\np := [a, b, c]", NULL,
+     "{\"n\":1}", "data.t.p", "[[2,1,3],2,1]", 0},
     {"object key conflict", "package t\np[k] := v if { some v in [1, 2]; k := \"a\" }", NULL, NULL,
      "data.t.p", "eval_conflict_error", 0},
     {"query with bindings", "package t\np := [1, 2]", NULL, NULL, "x := data.t.p[i]; x > 1",
