@@ -509,27 +509,32 @@ static inline bool val_truthy(const val *v)
     return v && v != VAL_FALSE && !(v->type == V_BOOL && !v->u.b);
 }
 
-/* o[key] for DOTK and RULEK, NULL when undefined. A small object is first
- * tried at *hint, where this instruction last found its key (input keys
- * are mostly this very value, see json_keyset), then scanned. */
+/* o[key] for DOTK and RULEK, NULL when undefined. An object is first
+ * tried at *hint, where this instruction last found its key: input keys
+ * are mostly this very value (see json_keyset), and a key found by address
+ * is the answer in any object, small or indexed. Otherwise a small object
+ * is scanned (and the hint moved), a large one searched. */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
 static inline const val *
 read_field(const val *o, const val *key, uint8_t *hint)
 {
-    if (o && o->type == V_OBJ && key->type == V_STR && o->len <= VAL_SMALL_OBJECT &&
-        !(o->flags & VF_HASHED)) {
+    if (!o)
+        return NULL;
+    if (o->type == V_OBJ) {
         uint32_t at = *hint;
-        if (at >= o->len || (o->u.o.k[at] != key && !val_key_is(o->u.o.k[at], key->u.s, key->len))) {
+        if (at < o->len && o->u.o.k[at] == key)
+            return o->u.o.v[at];
+        if (key->type == V_STR && o->len <= VAL_SMALL_OBJECT && !(o->flags & VF_HASHED)) {
             at = val_small_obj_find_str(o, key->u.s, key->len);
             if (at == UINT32_MAX)
                 return NULL;
             *hint = (uint8_t)at;
+            return o->u.o.v[at];
         }
-        return o->u.o.v[at];
     }
-    return o ? val_index(o, key) : NULL;
+    return val_index(o, key);
 }
 
 /* ---- iteration --------------------------------------------------------- */
@@ -846,9 +851,12 @@ dispatch:
                 } else {
                     c->bi.err_code = POL_OK;
                     bi_status bs = bi->fn(&c->bi, argv, &out);
-                    if (bs == BI_OK && out && (in->op == OP_CALL || out == VAL_TRUE)) {
-                        R[in->a] = out; /* the common case */
-                        NEXT_INSN();
+                    if (bs == BI_OK && out) {
+                        /* the common case; CALLT's test as TRUTHY makes it */
+                        R[in->a] = out;
+                        if (in->op == OP_CALL || out == VAL_TRUE || val_truthy(out))
+                            NEXT_INSN();
+                        FAIL_TO(in->d);
                     }
                     st = builtin_outcome(c, bs, &out, PC);
                 }
@@ -934,8 +942,18 @@ dispatch:
                     st = budget_exceeded(c, PC);
                     goto out;
                 }
-                const val *k, *v;
-                if (!next_kv(c, R[in->b], &S[in->a], &k, &v, in->x == 1)) {
+                const val *coll = R[in->b], *k, *v;
+                if (in->x == 1 && coll && coll->type == V_ARR) {
+                    /* `some x in arr`, the usual scan: no index value */
+                    uint32_t i = S[in->a];
+                    if (i >= coll->len)
+                        FAIL_TO(in->d);
+                    S[in->a] = i + 1;
+                    R[in->c] = VAL_NULL;
+                    R[in->c + 1] = coll->u.a[i];
+                    NEXT_INSN();
+                }
+                if (!next_kv(c, coll, &S[in->a], &k, &v, in->x == 1)) {
                     if (c->arena.ptr == c->arena.end && R[in->b] && R[in->b]->type == V_ARR &&
                         S[in->a] < R[in->b]->len) {
                         st = oom(c, PC);
