@@ -114,6 +114,17 @@ typedef struct rx_dfa {
     uint16_t start;        /* the start state */
     bool anchored_end;     /* `$`: only acceptance at the end counts */
     bool ascii_only;       /* some position matches non-ASCII code points */
+    /* A chain (anchored at both ends, every state with at most one live
+     * successor, no cycle: fixed and counted repetitions, like ID and
+     * account-number formats): the state after i bytes can only be the
+     * i-th of the chain, so a subject matches when its length ends on an
+     * accepting link and each byte is one its link allows. The bytes are
+     * checked independently of one another, not through a chain of
+     * dependent table loads. NULL: not a chain. */
+    const uint8_t *chain_allow;  /* [link * ncls + class]: 1 when allowed */
+    const uint8_t *chain_accept; /* [length]: 1 when a subject of that length may match */
+    uint16_t chain_len;          /* links: the longest subject that can match */
+    uint16_t ncls;
 } rx_dfa;
 
 typedef struct dfa_frag {
@@ -409,6 +420,53 @@ static dfa_frag dfa_alt(dfa_parse *d, bool top, bool *top_alt)
 /* Builds the DFA of pattern p[0..n) into a, or returns NULL (outside the
  * subset, too many positions or states, or out of memory; a failed build
  * may leave a few bytes behind in a). */
+/* Fills dfa's chain fields when the automaton is one (see rx_dfa); false
+ * only when the arena is full. State 0 is the start; with both anchors the
+ * empty position set after the start is the dead state. */
+static bool dfa_chain(rx_dfa *dfa, arena *a, const uint8_t *next_state, const bool *accept, uint32_t nstates,
+                      const uint64_t *states)
+{
+    uint32_t ncls = dfa->ncls, dead = UINT32_MAX;
+    for (uint32_t s = 1; s < nstates && dead == UINT32_MAX; s++)
+        if (states[s] == 0)
+            dead = s;
+    uint8_t link[RX_DFA_MAX_STATES + 2];
+    bool seen[RX_DFA_MAX_STATES + 1] = {false};
+    uint32_t len = 0, s = 0;
+    link[0] = 0;
+    seen[0] = true;
+    for (;;) {
+        uint32_t succ = UINT32_MAX;
+        for (uint32_t k = 0; k < ncls; k++) {
+            uint32_t t = next_state[s * ncls + k];
+            if (t == dead || t == succ)
+                continue;
+            if (succ != UINT32_MAX)
+                return true; /* two live successors */
+            succ = t;
+        }
+        if (succ == UINT32_MAX)
+            break; /* the end of the chain */
+        if (seen[succ])
+            return true; /* a cycle: subjects of any length */
+        seen[succ] = true;
+        link[++len] = (uint8_t)succ;
+        s = succ;
+    }
+    uint8_t *allow = arena_alloc(a, (size_t)len * ncls + 1), *acc = arena_alloc(a, (size_t)len + 1);
+    if (!allow || !acc)
+        return false;
+    for (uint32_t i = 0; i < len; i++)
+        for (uint32_t k = 0; k < ncls; k++)
+            allow[i * ncls + k] = next_state[link[i] * ncls + k] == link[i + 1];
+    for (uint32_t i = 0; i <= len; i++)
+        acc[i] = accept[link[i]];
+    dfa->chain_allow = allow;
+    dfa->chain_accept = acc;
+    dfa->chain_len = (uint16_t)len;
+    return true;
+}
+
 static const rx_dfa *rx_dfa_build(arena *a, const char *p, size_t n)
 {
     dfa_parse d;
@@ -496,6 +554,11 @@ static const rx_dfa *rx_dfa_build(arena *a, const char *p, size_t n)
     uint16_t *tr = arena_alloc(a, sizeof(uint16_t) * size);
     if (!tr)
         return NULL;
+    dfa->chain_allow = dfa->chain_accept = NULL;
+    dfa->chain_len = 0;
+    dfa->ncls = (uint16_t)ncls;
+    if (anchored_start && anchored_end && !dfa_chain(dfa, a, next_state, accept, nstates, states))
+        return NULL;
     for (uint32_t s = 0; s < nstates; s++)
         for (uint32_t k = 0; k < ncls; k++)
             tr[row[s] + k] = row[next_state[s * ncls + k]];
@@ -516,6 +579,15 @@ static bool rx_dfa_run(const rx_dfa *dfa, const char *s, size_t n)
     const uint8_t *cls = dfa->cls;
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
     uint32_t t = dfa->start;
+    if (dfa->chain_allow) {
+        if (n > dfa->chain_len || !dfa->chain_accept[n])
+            return false;
+        const uint8_t *allow = dfa->chain_allow;
+        unsigned ok = 1;
+        for (; p < end; p++, allow += dfa->ncls)
+            ok &= allow[cls[*p]];
+        return ok;
+    }
     if (dfa->anchored_end) {
         /* unrolled: the loop's own bookkeeping is most of a byte's cost */
         for (; end - p >= 4; p += 4) {
@@ -976,6 +1048,12 @@ static bi_status regex_match_named(bi_ctx *ctx, const char *name, const val *con
         return BI_ERR;
     *out = VAL_BOOL(found);
     return BI_OK;
+}
+
+int rx_test_dfa_chain(arena *a, const char *pat, size_t pn)
+{
+    const rx_dfa *dfa = rx_dfa_build(a, pat, pn);
+    return dfa ? dfa->chain_allow != NULL : -2;
 }
 
 int rx_test_dfa(arena *a, const char *pat, size_t pn, const char *s, size_t n)

@@ -110,6 +110,8 @@ int glob_test_match(arena *a, const char *pat, size_t pn, const int32_t *delims,
  * not), -2 (the pattern gets no DFA), -3 (the DFA does not take this
  * subject). Implemented in bi_regex.c. */
 int rx_test_dfa(arena *a, const char *pat, size_t pn, const char *s, size_t n);
+/* Whether pat's DFA takes the chain form (1), another (0), or none (-2). */
+int rx_test_dfa_chain(arena *a, const char *pat, size_t pn);
 
 /* For the differential test of sprintf's prepared formats: 1 when format
  * s[0..n) gets a plan (fmt_plan_build), 0 when every call takes the

@@ -1302,6 +1302,8 @@ static void test_regex_cached(void)
         arena_init_fixed(&da, dmem, sizeof dmem);
         const char *pt = dfa_cases[i].pat, *sj = dfa_cases[i].subj;
         CHECK(rx_test_dfa(&da, pt, strlen(pt), sj, strlen(sj)) == dfa_cases[i].want);
+        arena_init_fixed(&da, dmem, sizeof dmem);
+        CHECK(rx_test_dfa_chain(&da, pt, strlen(pt)) == 1); /* both are chains */
         expect_raw_match(__LINE__, pt, sj, strlen(sj), dfa_cases[i].want);
     }
 
@@ -1408,6 +1410,77 @@ static void gen_rx_alt(char *b, size_t *n, int depth)
         b[(*n)++] = '|';
         gen_rx_seq(b, n, depth);
     }
+}
+
+/* Chains (patterns anchored at both ends whose DFA has one live path, see
+ * rx_dfa in bi_regex.c) against PCRE2: sequences of single-byte classes
+ * under fixed and counted repetitions, some with an optional or
+ * alternative piece (which may or may not keep the chain form), on
+ * subjects spelled from the pattern's own pieces so that many match, then
+ * damaged by one byte or one length. */
+static void test_regex_dfa_chain_differential(void)
+{
+    static unsigned char dmem[1 << 20];
+    static const struct {
+        const char *rx, *sample; /* a class and bytes it or its neighbours hold */
+    } pieces[] = {{"[A-Z]", "AQZa"}, {"[0-9]", "059x"}, {"[A-Z0-9]", "K7_k"},
+                  {"-", "-+"},       {"a", "ab"},       {"\\d", "38d"},
+                  {"\\w", "w_9-"},   {"[^b]", "ab\n"},  {"(?:ab|cd)", "abcdac"}};
+    static const char *const counts[] = {"", "{2}", "{1,3}", "{0,2}", "?", "{3,5}"};
+    arena da;
+    long runs = 0, trues = 0, chains = 0, mismatches = 0;
+    for (int g = 0; g < 3000; g++) {
+        char pat[256];
+        size_t pn = 0;
+        int item[6], cnt[6], items = 1 + (int)rnd(5);
+        pat[pn++] = '^';
+        for (int i = 0; i < items; i++) {
+            item[i] = (int)rnd(sizeof pieces / sizeof *pieces);
+            cnt[i] = (int)rnd(sizeof counts / sizeof *counts);
+            pn += (size_t)snprintf(pat + pn, sizeof pat - pn, "%s%s", pieces[item[i]].rx, counts[cnt[i]]);
+        }
+        pat[pn++] = '$';
+        pat[pn] = '\0';
+        arena_init_fixed(&da, dmem, sizeof dmem);
+        int chain = rx_test_dfa_chain(&da, pat, pn);
+        if (chain != 1)
+            continue;
+        chains++;
+        for (int k = 0; k < 30; k++) {
+            char subj[128];
+            size_t sn = 0;
+            for (int i = 0; i < items; i++) {
+                int reps = 1 + (int)rnd(4);
+                for (int r = 0; r < reps && sn + 2 < sizeof subj; r++) {
+                    const char *smp = pieces[item[i]].sample;
+                    size_t take = item[i] == 8 ? 2 : 1, at = rnd((uint32_t)(strlen(smp) - take + 1));
+                    memcpy(subj + sn, smp + at, take);
+                    sn += take;
+                }
+            }
+            if (k % 3 == 1 && sn)
+                subj[rnd((uint32_t)sn)] = "aZ5-_"[rnd(5)];
+            if (k % 3 == 2 && sn)
+                sn -= 1 + rnd((uint32_t)sn);
+            arena_init_fixed(&da, dmem, sizeof dmem);
+            int fast = rx_test_dfa(&da, pat, pn, subj, sn);
+            if (fast == -3)
+                continue;
+            arena_mark m = arena_save(&A);
+            const val *o;
+            bi_status st = call_raw2(regex_match_fn(), pat, pn, subj, sn, &o);
+            int want = st == BI_OK ? o == VAL_TRUE : -1;
+            arena_restore(&A, m);
+            runs++;
+            trues += want == 1;
+            if (want != fast && mismatches++ < 10)
+                fprintf(stderr, "  regex chain differential: /%s/ on \"%.*s\": pcre2 %d, dfa %d\n", pat,
+                        (int)sn, subj, want, fast);
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(chains > 500);
+    CHECK(trues > runs / 20 && trues < runs - runs / 20);
 }
 
 static void test_regex_dfa_differential(void)
@@ -1627,6 +1700,7 @@ int main(void)
     test_regex_subjects();
     test_regex_cached();
     test_regex_dfa_differential();
+    test_regex_dfa_chain_differential();
     test_glob_differential();
     return TEST_SUMMARY();
 }
