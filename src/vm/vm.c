@@ -1034,11 +1034,7 @@ dispatch:
                         goto out;
                     }
                     elems[0] = item;
-                    memset(one, 0, sizeof *one);
-                    one->type = V_SET;
-                    one->flags = VF_SETLEAF;
-                    one->len = 1;
-                    one->u.a = elems;
+                    *one = (val){.type = V_SET, .flags = VF_SETLEAF, .len = 1, .u.a = elems};
                     item = one;
                 }
                 if (!vb_put(&b->b, R[in->b], item)) {
@@ -1105,10 +1101,9 @@ dispatch:
                             goto out;
                         }
                     }
-                    memset(arr, 0, sizeof *arr);
-                    arr->type = V_ARR;
-                    arr->len = in->c;
-                    arr->u.a = elems;
+                    /* one assignment: a memset then field stores becomes a
+                     * trimmed `rep stos`, slow to start */
+                    *arr = (val){.type = V_ARR, .len = in->c, .u.a = elems};
                     R[in->a] = arr;
                     NEXT_INSN();
                 }
