@@ -527,6 +527,10 @@ read_field(const val *o, const val *key, uint8_t *hint)
         if (at < o->len && o->u.o.k[at] == key)
             return o->u.o.v[at];
         if (key->type == V_STR && o->len <= VAL_SMALL_OBJECT && !(o->flags & VF_HASHED)) {
+            /* keys equal by text, not address: objects of data, or of
+             * input built without the bundle's names */
+            if (at < o->len && val_key_is(o->u.o.k[at], key->u.s, key->len))
+                return o->u.o.v[at];
             at = val_small_obj_find_str(o, key->u.s, key->len);
             if (at == UINT32_MAX)
                 return NULL;
