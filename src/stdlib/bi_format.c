@@ -15,6 +15,7 @@
 #include "bi_text.h"
 #include "vm/numconv.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1276,19 +1277,15 @@ typedef struct fmt_step {
 } fmt_step;
 
 /* fmt_step.direct: the verb prints a string operand as is (%s, %v), a
- * string of plain ASCII between quotes (%q), an int64 in decimal (%d, %v),
- * a float with a decimal hint in its shortest form (%v). */
+ * string of plain ASCII between quotes (%q), an integer in decimal (%d,
+ * %v; a big one also under %s), a float in its shortest form (%v). */
 enum { FV_STR = 1, FV_QUOTE = 2, FV_INT = 4, FV_FLOAT = 8 };
-/* The longest %v of a hinted float: a sign, then at most 15 characters
- * ("0.0000" and nine digits; or d.dddddddde-XXX). */
-enum { FMT_HINTED_FLOAT_MAX = 16 };
 
 typedef struct fmt_plan {
-    bool general;          /* not plannable: the general path */
-    uint32_t nsteps;       /* step[0 .. nsteps) */
-    uint32_t nverbs;       /* steps with a verb */
-    uint32_t lit_bytes;    /* sum of the runs' lengths */
-    const uint8_t *direct; /* the verbs' fmt_step.direct, in order (nverbs) */
+    bool general;       /* not plannable: the general path */
+    uint32_t nsteps;    /* step[0 .. nsteps) */
+    uint32_t nverbs;    /* steps with a verb */
+    uint32_t lit_bytes; /* sum of the runs' lengths */
     fmt_step step[];
 } fmt_plan;
 
@@ -1324,11 +1321,10 @@ static const fmt_plan *fmt_plan_build(arena *a, const char *s, size_t n)
         i++;
     }
     size_t bytes = sizeof(fmt_plan) + (npct + 1) * sizeof(fmt_step);
-    fmt_plan *pl = a && n <= UINT32_MAX ? arena_alloc(a, bytes + npct) : NULL;
+    fmt_plan *pl = a && n <= UINT32_MAX ? arena_alloc(a, bytes) : NULL;
     if (!pl)
         return &fmt_plan_general;
-    uint8_t *direct = (uint8_t *)pl + bytes;
-    *pl = (fmt_plan){.general = false, .direct = direct};
+    *pl = (fmt_plan){.general = false};
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] != '%')
@@ -1339,8 +1335,7 @@ static const fmt_plan *fmt_plan_build(arena *a, const char *s, size_t n)
         uint8_t kinds = fmt_direct_kinds(verb);
         pl->step[pl->nsteps++] = (fmt_step){(uint32_t)run, (uint32_t)(i - run), verb, kinds};
         pl->lit_bytes += (uint32_t)(i - run);
-        if (verb)
-            direct[pl->nverbs++] = kinds;
+        pl->nverbs += verb != 0;
         run = verb ? i + 2 : i + 1;
         i++;
     }
@@ -1403,93 +1398,372 @@ static inline void fmt_copy(char *o, const char *s, size_t n)
     }
 }
 
-/* A plan's usual call in one pass, straight from the operand values: every
- * operand a string under %s, %v or a plain %q, an int64 under %d or %v,
- * or a float with a decimal hint under %v, one per verb. The text is measured first (ints at their widest),
- * then written once into a block that also holds the value, as
- * txt_init_value lays it out. Each write is what fmt_plain_verb writes
- * for that operand and verb (fmt_convert maps a string to FA_STR, an
- * int64 number to FA_INT and a float to FA_FLOAT with its hint, all
- * unchanged). NULL: not such a call (or the arena is full), for
- * fmt_run_plan, which tells the two apart. */
-static const val *fmt_run_plan_direct(arena *a, const fmt_plan *pl, const char *s, const val *arr)
+/* The verb's text of a NUM_BIG, whose decimal text t[0..n) fmt_convert
+ * reads one of two ways: [-]digits is a big.Int, printed as is by %d, %s
+ * and %v (FMT_TEXT_INTEGER); anything else becomes the nearest float64,
+ * printed by %v in its shortest digits, which fmt_number_text reads off
+ * the text where it can (FMT_TEXT_DECIMAL, digits in dig without a dot,
+ * the value 0.dig × 10^*dp). FMT_TEXT_OTHER: zero, a text outside the
+ * plain number grammar, or digits it cannot vouch for: the general path.
+ *
+ * Why the digits are right. A decimal D of at most 15 (DBL_DIG)
+ * significant digits comes back from its nearest double, read at 15
+ * digits, as D itself; a shorter decimal naming the same double would
+ * come back as itself too, so there is none, and D's digits (trailing
+ * zeros stripped) are exactly the shortest digits num_shortest_double
+ * finds for that double. A text of more digits (sum's exact decimals:
+ * "57450.740000000000002") is rounded to 15 digits, D, and kept only when
+ * the text provably rounds to the same double as D: D's double d is
+ * computed exactly rounded (Clinger: D = m·10^e with m < 2^53, |e| <= 22,
+ * one IEEE operation), the error of that operation exactly, and
+ * the text must lie strictly inside d's rounding interval with a margin
+ * that covers the few roundings of the test itself. Either way the
+ * decimal point stays well inside the normal range, where all this holds. */
+typedef enum fmt_text_kind { FMT_TEXT_OTHER, FMT_TEXT_INTEGER, FMT_TEXT_DECIMAL } fmt_text_kind;
+enum {
+    FMT_TEXT_DIGITS = 15,
+    FMT_TEXT_TAIL_DIGITS = 18, /* digits past the 15th read into a uint64 */
+    FMT_TEXT_MAX_POINT = 300,
+    FMT_TEXT_MAX_EXP_DIGITS = 5,
+    FMT_CLINGER_MAX_EXP = 22, /* 10^22 is the largest power of ten a double holds exactly */
+};
+
+static const double fmt_exact_pow10[FMT_CLINGER_MAX_EXP + 1] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/* The exact error lo = a·b - hi of hi = RN(a·b) (Dekker's product with
+ * Veltkamp's split, valid far from overflow and underflow). Not fma: an
+ * emulator may round that twice (valgrind's does here), and the
+ * separate statements keep a compiler from contracting into one. */
+static double fmt_product_error(double a, double b, double hi)
 {
-    if (arr->len != pl->nverbs)
-        return NULL;
-    const val *const *x = arr->u.a;
-    size_t size = pl->lit_bytes;
-    for (uint32_t k = 0; k < pl->nverbs; k++) {
-        const val *v = x[k];
-        unsigned kinds = pl->direct[k];
-        if (v->type == V_STR) {
-            if (kinds & FV_STR)
-                size += v->len;
-            else if ((kinds & FV_QUOTE) && fmt_all_plain(v->u.s, v->len))
-                size += (size_t)v->len + 2;
-            else
-                return NULL;
-        } else if (v->type == V_NUM && v->nk == NUM_INT && (kinds & FV_INT)) {
-            size += 20; /* INT64_MIN's text */
-        } else if (v->type == V_NUM && v->nk == NUM_FLOAT && v->len != 0 && (kinds & FV_FLOAT)) {
-            size += FMT_HINTED_FLOAT_MAX;
-        } else {
-            return NULL;
+    const double split = 134217729.0; /* 2^27 + 1 */
+    double ta = split * a;
+    double ah = ta - (ta - a);
+    double al = a - ah;
+    double tb = split * b;
+    double bh = tb - (tb - b);
+    double bl = b - bh;
+    double hh = ah * bh;
+    double hl = ah * bl;
+    double lh = al * bh;
+    double ll = al * bl;
+    return (((hh - hi) + hl) + lh) + ll;
+}
+
+/* Whether every text (m + delta)·10^e with delta in [delta_lo, delta_hi]
+ * (m < 10^15, |delta| <= 1) rounds to the same double as m·10^e, as the
+ * comment above explains: the text's distance from that double is the
+ * signed error of the double plus delta, and it must stay inside the
+ * narrower half of the double's rounding interval with a margin of 1/16
+ * of it, far more than the few roundings of this test can move it.
+ * Needs one rounding per operation (FLT_EVAL_METHOD 0); elsewhere no. */
+static bool fmt_same_double(uint64_t m, long e, double delta_lo, double delta_hi)
+{
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+    if (e < -FMT_CLINGER_MAX_EXP || e > FMT_CLINGER_MAX_EXP)
+        return false;
+    double dm = (double)m, p = fmt_exact_pow10[e < 0 ? -e : e];
+    double d, err, unit; /* err = D - d; unit = 10^e, the size of delta's unit */
+    if (e < 0) {
+        d = dm / p;
+        /* the remainder m - d·p of a rounded quotient is a double: with
+         * d·p = hi + lo, m - hi is exact (Sterbenz) and so is the rest */
+        double hi = d * p;
+        err = ((dm - hi) - fmt_product_error(d, p, hi)) / p;
+        unit = 1 / p;
+    } else {
+        d = dm * p;
+        err = fmt_product_error(dm, p, d);
+        unit = p;
+    }
+    /* half the gap to the double below d: below a power of two the gap
+     * halves, so this is the narrower half of d's rounding interval */
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    if (!(d > 0) || bits <= 1)
+        return false;
+    bits--;
+    double below;
+    memcpy(&below, &bits, sizeof below);
+    double bound = (d - below) / 2 * (1 - 1.0 / 16);
+    return err + delta_lo * unit > -bound && err + delta_hi * unit < bound;
+#else
+    (void)m;
+    (void)e;
+    (void)delta_lo;
+    (void)delta_hi;
+    return false;
+#endif
+}
+
+static bool fmt_is_digit(char c)
+{
+    return (unsigned)(unsigned char)c - '0' <= 9;
+}
+
+static fmt_text_kind fmt_number_text(const char *t, size_t n, char dig[FMT_TEXT_DIGITS], size_t *nd, int *dp)
+{
+    /* the grammar: [-] int [. frac] [e|E [+|-] exp]; int or frac nonempty */
+    size_t i = n > 0 && t[0] == '-' ? 1 : 0, int_at = i;
+    while (i < n && fmt_is_digit(t[i]))
+        i++;
+    size_t int_len = i - int_at, frac_at = i, frac_len = 0;
+    if (i < n && t[i] == '.') {
+        frac_at = ++i;
+        while (i < n && fmt_is_digit(t[i]))
+            i++;
+        frac_len = i - frac_at;
+    } else if (i == n) {
+        return int_len ? FMT_TEXT_INTEGER : FMT_TEXT_OTHER;
+    }
+    if (int_len + frac_len == 0)
+        return FMT_TEXT_OTHER;
+    long exp10 = 0;
+    if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+        bool neg_exp = ++i < n && t[i] == '-';
+        i += i < n && (t[i] == '-' || t[i] == '+');
+        size_t first = i;
+        for (; i < n && fmt_is_digit(t[i]); i++) {
+            if (i - first == FMT_TEXT_MAX_EXP_DIGITS)
+                return FMT_TEXT_OTHER;
+            exp10 = exp10 * 10 + (t[i] - '0');
+        }
+        if (i == first)
+            return FMT_TEXT_OTHER;
+        if (neg_exp)
+            exp10 = -exp10;
+    }
+    if (i != n)
+        return FMT_TEXT_OTHER;
+        /* The mantissa's digits as one run: digit k is int's below int_len,
+         * frac's after. Significant: from the first nonzero (first) to the
+         * last (last_nz), both found from their ends. */
+#define FMT_DIGIT(k) ((k) < int_len ? t[int_at + (k)] : t[frac_at + ((k)-int_len)])
+    size_t total = int_len + frac_len, first = 0, end = total;
+    while (first < total && FMT_DIGIT(first) == '0')
+        first++;
+    if (first == total)
+        return FMT_TEXT_OTHER; /* zero */
+    while (FMT_DIGIT(end - 1) == '0')
+        end--;
+    long point = (long)int_len - (long)first + exp10;
+    if (point <= -FMT_TEXT_MAX_POINT || point >= FMT_TEXT_MAX_POINT)
+        return FMT_TEXT_OTHER;
+    size_t count = end - first;
+    if (count <= FMT_TEXT_DIGITS) {
+        for (size_t k = 0; k < count; k++)
+            dig[k] = FMT_DIGIT(first + k);
+        *nd = count;
+        *dp = (int)point;
+        return FMT_TEXT_DECIMAL;
+    }
+    /* D: the text rounded to 15 digits, m·10^(point-15); the text is D
+     * plus delta units of the 15th digit, delta's bounds from the tail
+     * (the next up to 18 digits, and whether any digit after those is
+     * nonzero: the last one is, unless the tail reaches it) */
+    uint64_t m = 0, tail = 0, scale = 1;
+    for (size_t k = 0; k < FMT_TEXT_DIGITS; k++) {
+        dig[k] = FMT_DIGIT(first + k);
+        m = m * 10 + (uint64_t)(dig[k] - '0');
+    }
+    size_t tail_end =
+        count - FMT_TEXT_DIGITS > FMT_TEXT_TAIL_DIGITS ? first + FMT_TEXT_DIGITS + FMT_TEXT_TAIL_DIGITS : end;
+    for (size_t k = first + FMT_TEXT_DIGITS; k < tail_end; k++) {
+        tail = tail * 10 + (uint64_t)(FMT_DIGIT(k) - '0');
+        scale *= 10;
+    }
+#undef FMT_DIGIT
+    bool rest = tail_end < end;
+    double lo = (double)tail / (double)scale, hi = (double)(tail + rest) / (double)scale;
+    size_t kept = FMT_TEXT_DIGITS;
+    if (tail * 2 >= scale) {
+        /* first tail digit >= 5: D is m + 1 units, the text below it */
+        m++;
+        lo -= 1;
+        hi -= 1;
+        size_t k = FMT_TEXT_DIGITS;
+        while (k > 0 && dig[k - 1] == '9')
+            dig[--k] = '0';
+        if (k > 0) {
+            dig[k - 1]++;
+        } else { /* 99…9 + 1: one digit more, one place up */
+            dig[0] = '1';
+            m /= 10;
+            point++;
+            lo /= 10;
+            hi /= 10;
         }
     }
-    if (size > UINT32_MAX)
+    if (!fmt_same_double(m, point - FMT_TEXT_DIGITS, lo, hi))
+        return FMT_TEXT_OTHER;
+    while (dig[kept - 1] == '0')
+        kept--;
+    *nd = kept;
+    *dp = (int)point;
+    return FMT_TEXT_DECIMAL;
+}
+
+/* Copies s[0..n) to o as fmt_copy does and says whether every byte is
+ * fmt_plain_ascii (so %q of it is the text between quotes): one read of
+ * the operand for both. The yes/no test runs on whole words; a short
+ * text is padded with 'a', which is plain. */
+static inline bool fmt_copy_plain(char *o, const char *s, size_t n)
+{
+    bool unplain = false;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            uint64_t w = fmt_load8(s + i);
+            unplain |= fmt_word_unplain(w);
+            memcpy(o + i, &w, 8);
+        }
+        uint64_t w = fmt_load8(s + n - 8);
+        memcpy(o + n - 8, &w, 8);
+        return !(unplain | fmt_word_unplain(w));
+    }
+    if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        memcpy(o, &x, 4);
+        memcpy(o + n - 4, &y, 4);
+        return !fmt_word_unplain((uint64_t)x | (uint64_t)y << 32);
+    }
+    if (n == 0)
+        return true;
+    unsigned char b0 = (unsigned char)s[0], b1 = (unsigned char)s[n / 2], b2 = (unsigned char)s[n - 1];
+    o[0] = (char)b0;
+    o[n / 2] = (char)b1;
+    o[n - 1] = (char)b2;
+    uint64_t w = (FMT_ONES * 'a') << 24 | (uint64_t)b2 << 16 | (uint64_t)b1 << 8 | b0;
+    return !fmt_word_unplain(w);
+}
+
+/* The widest text the direct writer gives a number: an int64's 20
+ * characters; a float's %v of at most FMT_TEXT_DIGITS digits is a sign
+ * and at most 21 ("0.0000" and 15 digits, or d.<14 digits>e-XXX). */
+enum { FMT_NUMBER_TEXT_MAX = 24 };
+
+/* %v of the float whose shortest digits are dig[0..nd) (value 0.dig ×
+ * 10^dp), at o, which has room for FMT_NUMBER_TEXT_MAX bytes; returns the
+ * end (NULL: it did not fit, which the bound above rules out). */
+static char *fmt_put_shortest(char *o, bool neg, const char *dig, size_t nd, int dp)
+{
+    arena none = {0}; /* fmt_shortest_g writes at most 21 bytes here: tb never grows (nor could it) */
+    txt_buf tb = {.a = &none, .p = o, .len = 0, .cap = FMT_NUMBER_TEXT_MAX};
+    if (neg)
+        o[tb.len++] = '-';
+    fmt_shortest_g(&tb, dig, nd, dp);
+    return tb.oom ? NULL : o + tb.len;
+}
+
+/* A plan's usual call in one pass, straight from the operand values, one
+ * per verb: a string under %s, %v or (plain ASCII) %q; an int64 under %d
+ * or %v; a float with a decimal hint under %v; a NUM_BIG integer under
+ * %d, %s or %v; a NUM_BIG decimal whose shortest digits are its own
+ * (fmt_number_text) under %v. Each write is what fmt_plain_verb writes
+ * for that operand and verb after fmt_convert (which maps each of these
+ * unchanged, a NUM_BIG decimal to the float whose digits these are).
+ *
+ * The text is written straight into the arena's free space behind room
+ * for its value and then claimed with one arena_alloc of exactly that
+ * block, which returns it: measuring first would read every operand
+ * twice. NULL: not such a call, or not enough free space in the current
+ * block (nothing is claimed then), for fmt_run_plan, which tells the
+ * cases apart. */
+static const val *fmt_run_plan_direct(arena *a, const fmt_plan *pl, const char *s, const val *arr)
+{
+    if (arr->len != pl->nverbs || !a->ptr)
         return NULL;
-    val *r = arena_alloc(a, sizeof(val) + size + 1);
-    if (!r)
+    /* arena_alloc's fast path takes blocks below 2^30 that fit the
+     * current chunk once rounded to 16: room is such a size */
+    size_t room = (size_t)(a->end - a->ptr);
+    room = (room < ((size_t)1 << 30) ? room : ((size_t)1 << 30)) & ~(size_t)15;
+    if (room < sizeof(val) + 1)
         return NULL;
-    char *const start = (char *)(r + 1);
+    char *const block = (char *)a->ptr, *const start = block + sizeof(val);
+    /* the text ends at or before limit, where its NUL goes */
+    char *const limit = block + room - 1;
+    const val *const *x = arr->u.a;
     char *o = start;
     const fmt_step *st = pl->step, *last = st + pl->nsteps - 1;
     for (; st < last; st++) {
+        if ((size_t)(limit - o) < (size_t)st->len + FMT_NUMBER_TEXT_MAX)
+            return NULL;
         fmt_copy(o, s + st->off, st->len);
         o += st->len;
         if (!st->verb)
             continue;
         const val *v = *x++;
-        if (v->type == V_NUM && v->nk == NUM_INT) {
+        unsigned kinds = st->direct;
+        if (v->type == V_STR) {
+            if ((size_t)(limit - o) < (size_t)v->len + 2)
+                return NULL;
+            if (kinds & FV_STR) {
+                fmt_copy(o, v->u.s, v->len);
+                o += v->len;
+            } else if ((kinds & FV_QUOTE) && fmt_copy_plain(o + 1, v->u.s, v->len)) {
+                o[0] = '"';
+                o[v->len + 1] = '"';
+                o += v->len + 2;
+            } else {
+                return NULL;
+            }
+        } else if (v->type != V_NUM) {
+            return NULL;
+        } else if (v->nk == NUM_INT && (kinds & FV_INT)) {
             char buf[24];
             char *end = buf + sizeof buf, *digits = fmt_i64_text(v->u.i, end);
             fmt_copy(o, digits, (size_t)(end - digits));
             o += end - digits;
-        } else if (v->type == V_NUM) {
-            /* fmt_plain_verb's hinted %v, into a local buffer it cannot
-             * outgrow (FMT_HINTED_FLOAT_MAX < its room) */
+        } else if (v->nk == NUM_FLOAT && (kinds & FV_FLOAT)) {
             uint64_t mant = 0;
             int exp10 = 0;
-            char lb[40], buf[24];
-            txt_buf tb = {.a = a, .p = lb, .len = 0, .cap = sizeof lb - 1};
             if (!val_float_hint(v, &mant, &exp10))
-                return NULL; /* measured above: not reached */
+                return NULL;
+            /* fmt_plain_verb's hinted %v */
+            char buf[24];
             char *end = buf + sizeof buf, *dig = fmt_i64_text((int64_t)mant, end);
             size_t nd = (size_t)(end - dig);
-            if (signbit(v->u.d))
-                txt_putc(&tb, '-');
-            fmt_shortest_g(&tb, dig, nd, (int)nd + exp10);
-            if (tb.p != lb || tb.len > FMT_HINTED_FLOAT_MAX)
+            o = fmt_put_shortest(o, signbit(v->u.d), dig, nd, (int)nd + exp10);
+            if (!o)
                 return NULL;
-            fmt_copy(o, lb, tb.len);
-            o += tb.len;
-        } else if (st->direct & FV_STR) {
-            fmt_copy(o, v->u.s, v->len);
-            o += v->len;
+        } else if (v->nk == NUM_BIG && (kinds & (FV_INT | FV_STR | FV_FLOAT))) {
+            char dig[FMT_TEXT_DIGITS];
+            size_t nd = 0;
+            int dp = 0;
+            fmt_text_kind tk = fmt_number_text(v->u.s, v->len, dig, &nd, &dp);
+            if (tk == FMT_TEXT_INTEGER && (kinds & (FV_INT | FV_STR))) {
+                if ((size_t)(limit - o) < v->len)
+                    return NULL;
+                fmt_copy(o, v->u.s, v->len);
+                o += v->len;
+            } else if (tk == FMT_TEXT_DECIMAL && (kinds & FV_FLOAT)) {
+                o = fmt_put_shortest(o, v->u.s[0] == '-', dig, nd, dp);
+                if (!o)
+                    return NULL;
+            } else {
+                return NULL;
+            }
         } else {
-            *o++ = '"';
-            fmt_copy(o, v->u.s, v->len);
-            o += v->len;
-            *o++ = '"';
+            return NULL;
         }
     }
     /* the last step is the final run, with no verb */
+    if ((size_t)(limit - o) < last->len)
+        return NULL;
     fmt_copy(o, s + last->off, last->len);
     o += last->len;
     *o = '\0';
     size_t len = (size_t)(o - start);
     if (len == 0)
-        return &val_empty_str_c; /* as txt_finish gives it */
+        return &val_empty_str_c; /* as txt_finish gives it (nothing claimed) */
+    /* fits the current block (o <= limit), so arena_alloc returns it */
+    val *r = arena_alloc(a, sizeof(val) + len + 1);
+    if (r != (val *)(void *)block)
+        return NULL;
     *r = (val){.type = V_STR, .len = (uint32_t)len, .u.s = start};
     return r;
 }
@@ -1500,6 +1774,15 @@ int fmt_test_planned(arena *a, const char *s, size_t n)
     bool planned = fmt_plan_build(a, s, n) != &fmt_plan_general;
     arena_restore(a, m);
     return planned;
+}
+
+int fmt_test_direct(arena *a, const char *s, size_t n, const val *arr, const val **out)
+{
+    const fmt_plan *pl = fmt_plan_build(a, s, n);
+    if (pl == &fmt_plan_general)
+        return -1;
+    *out = fmt_run_plan_direct(a, pl, s, arr);
+    return *out != NULL;
 }
 
 /* The plan of format value fmt when it is one of the bundle's constants

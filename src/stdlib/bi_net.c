@@ -702,10 +702,52 @@ static bi_status cidr_contains(bi_ctx *ctx, const char *name, const val *a, cons
     return cidr_contains_general(ctx, name, a, b, res);
 }
 
+/* A network operand that is one of the bundle's constants (a policy's
+ * list of trusted networks, say) is read by fast_cidr once per context
+ * and kept in its prep slot; a call then only reads the address. The
+ * slot holds a cidr_prep, or cidr_unprepared for a constant fast_cidr
+ * does not take (which every call leaves to cidr_contains). */
+typedef struct cidr_prep {
+    u128 net, mask;
+} cidr_prep;
+
+static const cidr_prep cidr_unprepared = {{0, 0}, {0, 0}};
+
+/* The prepared network of string a, or NULL. */
+static const cidr_prep *cidr_prepared(bi_ctx *ctx, const val *a)
+{
+    const void **slot = bi_prep_slot(ctx, a, BI_PREP_CIDR);
+    if (!slot)
+        return NULL;
+    if (!*slot) {
+        u128 net, mask;
+        cidr_prep *p = NULL;
+        if (!fast_cidr(a, &net, &mask)) {
+            *slot = &cidr_unprepared;
+            return NULL;
+        }
+        p = ctx->prep_mem ? arena_alloc(ctx->prep_mem, sizeof *p) : NULL;
+        if (!p)
+            return NULL; /* no room to keep it: read per call */
+        *p = (cidr_prep){net, mask};
+        *slot = p;
+    }
+    return *slot == &cidr_unprepared ? NULL : *slot;
+}
+
 bi_status bi_net_cidr_contains(bi_ctx *ctx, const val *const *args, const val **out)
 {
+    const val *a = args[0], *b = args[1];
+    if (nt_is_str(a) && nt_is_str(b)) {
+        const cidr_prep *p = cidr_prepared(ctx, a);
+        u128 ip;
+        if (p && fast_addr(b, &ip)) {
+            *out = VAL_BOOL(fast_net_contains(p->net, p->mask, ip));
+            return BI_OK;
+        }
+    }
     bool r;
-    bi_status st = cidr_contains(ctx, "net.cidr_contains", args[0], args[1], &r);
+    bi_status st = cidr_contains(ctx, "net.cidr_contains", a, b, &r);
     if (st == BI_OK)
         *out = VAL_BOOL(r);
     return st;

@@ -117,5 +117,10 @@ int rx_test_dfa_chain(arena *a, const char *pat, size_t pn);
  * s[0..n) gets a plan (fmt_plan_build), 0 when every call takes the
  * general path (or arena a is full). Implemented in bi_format.c. */
 int fmt_test_planned(arena *a, const char *s, size_t n);
+/* For the tests of sprintf's direct writer: formats the array arr with
+ * format s[0..n) (its plan built in arena a) by that writer alone.
+ * Returns 1 with *out when it took the call, 0 when it left the call to
+ * the general path, -1 when the format gets no plan. */
+int fmt_test_direct(arena *a, const char *s, size_t n, const val *arr, const val **out);
 
 #endif

@@ -44,7 +44,13 @@ typedef struct bi_ctx {
     arena *prep_mem;
 } bi_ctx;
 
-typedef enum bi_prep_kind { BI_PREP_REGEX, BI_PREP_GLOB, BI_PREP_SPRINTF, BI_PREP_KINDS } bi_prep_kind;
+typedef enum bi_prep_kind {
+    BI_PREP_REGEX,
+    BI_PREP_GLOB,
+    BI_PREP_SPRINTF,
+    BI_PREP_CIDR, /* net.cidr_contains' network operand */
+    BI_PREP_KINDS
+} bi_prep_kind;
 
 /* The context's artifact slot of kind `kind` for string s (V_STR), or
  * NULL when s is not one of the bundle's constants. O(1), no text read. */

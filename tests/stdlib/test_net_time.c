@@ -325,10 +325,47 @@ static const val *heap_str(char **keep, const char *s, size_t n)
     return v_str_ref(&A, copy, n);
 }
 
+/* net.cidr_contains(args) with the network operand made a bundle
+ * constant (a one-string id table and fresh prep slots), called twice:
+ * the first call prepares the network, the second runs on what was kept.
+ * True when both agree with the general path's status, result and error
+ * (st, out, code, msg); *prepared: the slot kept a network. */
+static bool cidr_contains_as_constant(const val *const *args, bi_status st, const val *out, pol_status code,
+                                      const char *msg, bool *prepared)
+{
+    static unsigned char table_mem[1 << 12], prep_mem[1 << 12];
+    arena ta, pa;
+    arena_init_fixed(&ta, table_mem, sizeof table_mem);
+    arena_init_fixed(&pa, prep_mem, sizeof prep_mem);
+    kstr_table t;
+    if (!kstr_build(&t, &ta, NULL, args, 1, NULL, 0) || kstr_id(&t, args[0]) == KSTR_NONE)
+        return false;
+    const void *slots[BI_PREP_KINDS] = {0};
+    C.kstr = &t;
+    C.prep = slots;
+    C.prep_mem = &pa;
+    bool same = true;
+    for (int round = 0; round < 2; round++) {
+        const val *o = NULL;
+        C.err_code = POL_OK;
+        C.err_msg[0] = '\0';
+        bi_status ps = callv("net.cidr_contains", args, &o);
+        same = same && ps == st && C.err_code == code && strcmp(C.err_msg, msg) == 0 &&
+               (st != BI_OK || o == out);
+    }
+    /* prepared on the first call: a network, or the mark that it is not one */
+    *prepared = slots[BI_PREP_CIDR] != NULL && pa.ptr != pa.base;
+    same = same && slots[BI_PREP_CIDR] != NULL;
+    C.kstr = NULL;
+    C.prep = NULL;
+    C.prep_mem = NULL;
+    return same;
+}
+
 static void test_cidr_contains_fast_path(void)
 {
     net_rng r = {0x9E3779B97F4A7C15ull};
-    int total = 0, agree = 0, valid = 0;
+    int total = 0, agree = 0, valid = 0, as_constant = 0, prepared_networks = 0;
     for (int i = 0; i < 200000; i++) {
         char ta[96] = "", tb[96] = "";
         size_t na = 0, nb = 0;
@@ -362,6 +399,13 @@ static void test_cidr_contains_fast_path(void)
         total++;
         if (st_fast == BI_OK)
             valid++;
+        bool prepared = false;
+        if (cidr_contains_as_constant(args, st_general, general, C.err_code, C.err_msg, &prepared))
+            as_constant++;
+        else if (total - as_constant <= 10)
+            fprintf(stderr, "cidr_contains(\"%.*s\", \"%.*s\") with a constant network disagrees\n", (int)na,
+                    ta, (int)nb, tb);
+        prepared_networks += prepared;
         if (st_fast == st_general && code_fast == C.err_code && strcmp(msg_fast, C.err_msg) == 0 &&
             (st_fast != BI_OK || fast == general))
             agree++;
@@ -373,11 +417,54 @@ static void test_cidr_contains_fast_path(void)
         free(kb);
     }
     CHECK(agree == total);
+    CHECK(as_constant == total);
     if (getenv("NET_FAST_STATS"))
-        fprintf(stderr, "cidr_contains fast path: %d pairs, %d valid\n", total, valid);
+        fprintf(stderr, "cidr_contains fast path: %d pairs, %d valid, %d prepared networks\n", total, valid,
+                prepared_networks);
+    CHECK(prepared_networks > total / 4);
     /* The generator must reach both outcomes in bulk, or agreement says little. */
     CHECK(valid > total / 10);
     CHECK(total - valid > total / 10);
+}
+
+/* A constant network (prepared once per context) on pinned cases: OPA's
+ * documented examples, the abac bench's trusted networks and Go's
+ * IPv4-mapped rule (a 16-byte ::ffff:a.b.c.d is in an IPv4 network). */
+static void test_cidr_contains_constant_pinned(void)
+{
+    static const struct {
+        const char *net, *addr;
+        bool want;
+    } cases[] = {
+        {"127.0.0.0/8", "127.0.0.1", true},
+        {"10.0.0.0/8", "203.0.113.45", false},
+        {"172.16.0.0/12", "203.0.113.45", false},
+        {"192.168.100.0/24", "192.168.100.7", true},
+        {"2001:db8:1234::/48", "203.0.113.45", false},
+        {"2001:db8:1234::/48", "2001:db8:1234:ffff::1", true},
+        {"2001:4860:4860::8888/32", "2001:4860:4860:1234::8888", true},
+        {"10.0.0.0/8", "::ffff:10.1.2.3", true},
+        {"10.0.0.0/8", "10.0.0.0/16", true},
+        {"0.0.0.0/0", "255.255.255.255", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        reset();
+        const val *args[2] = {v_str(&A, cases[i].net, strlen(cases[i].net)),
+                              v_str(&A, cases[i].addr, strlen(cases[i].addr))};
+        bool prepared = false;
+        bool ok = cidr_contains_as_constant(args, BI_OK, VAL_BOOL(cases[i].want), POL_OK, "", &prepared);
+        CHECK(ok && prepared);
+        if (!ok)
+            fprintf(stderr, "net.cidr_contains(%s, %s) with a constant network\n", cases[i].net,
+                    cases[i].addr);
+    }
+    /* a malformed constant is never prepared and keeps its error */
+    reset();
+    const val *bad[2] = {v_str(&A, "10.0.0.0/33", 11), v_str(&A, "10.0.0.1", 8)};
+    bool prepared = true;
+    CHECK(cidr_contains_as_constant(bad, BI_ERR, NULL, POL_EVAL_BUILTIN,
+                                    "net.cidr_contains: invalid CIDR address: 10.0.0.0/33", &prepared) &&
+          !prepared);
 }
 
 /* Results against libc's inet_pton, which reads dotted quads and IPv6 by
@@ -1071,6 +1158,7 @@ int main(void)
     test_rfc3339_fast_path();
     test_cidr_contains();
     test_cidr_contains_fast_path();
+    test_cidr_contains_constant_pinned();
     test_cidr_contains_oracle();
     test_cidr_contains_families();
     test_cidr_intersects_valid();

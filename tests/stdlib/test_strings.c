@@ -738,6 +738,183 @@ static void test_sprintf_planned(void)
     CHECK(sprintf_plan_mismatches == 0);
 }
 
+/* sprintf of NUM_BIG operands (what sum and other exact decimal
+ * arithmetic return, e.g. "57450.740000000000002"): OPA hands a big
+ * integer to fmt as a *big.Int (printed as its digits) and anything else
+ * as the nearest float64 (printed by %v in its shortest form). The
+ * direct writer reads the shortest digits off the text where it can
+ * prove them; here it must take the abac bench's call, and on a large
+ * generated set (short and long decimals, texts a hair off a 15-digit
+ * decimal, exact midpoints between doubles, runs of nines that carry,
+ * exponents, junk) every call it takes must print what the general
+ * path prints. */
+static uint64_t xorshift64(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static const val *big_args(const char *text)
+{
+    const val *el[1] = {v_num_big(&A, text, strlen(text))};
+    vbuild b;
+    vb_init(&b, &A);
+    vb_push(&b, el[0]);
+    return vb_finish_array(&b);
+}
+
+/* sprintf(fmt, arr) through the general path (no prepared format). */
+static const val *sprintf_general(const char *fmt, const val *arr)
+{
+    const val *argv[2] = {v_str(&A, fmt, strlen(fmt)), arr};
+    const val *o = NULL;
+    C.err_code = POL_OK;
+    if (!argv[0] || !arr || bi_table[bi_lookup("sprintf", 7)].fn(&C, argv, &o) != BI_OK)
+        return NULL;
+    return o;
+}
+
+static void test_sprintf_big_numbers(void)
+{
+    /* the abac bench's call */
+    {
+        const char *fmt = "pending total %v exceeds the %s approval limit %v";
+        const val *el[3] = {v_num_big(&A, "57450.740000000000002", 21), v_str(&A, "finance", 7),
+                            v_int(&A, 50000)};
+        vbuild b;
+        vb_init(&b, &A);
+        for (int i = 0; i < 3; i++)
+            vb_push(&b, el[i]);
+        const val *arr = vb_finish_array(&b), *o = NULL;
+        const char *want = "pending total 57450.74 exceeds the finance approval limit 50000";
+        CHECK(fmt_test_direct(&A, fmt, strlen(fmt), arr, &o) == 1 && str_is(o, want, strlen(want)));
+        o = sprintf_general(fmt, arr);
+        CHECK(o && str_is(o, want, strlen(want)));
+    }
+    /* Go's %v of a float64 (strconv's 'g' at the shortest precision: %e
+     * when the exponent is below -4 or at least 6) and a big.Int's %d, %v
+     * and %s, as Go prints them */
+    static const struct {
+        const char *fmt, *text, *want;
+    } pins[] = {
+        {"%v", "57450.740000000000002", "57450.74"},
+        {"%v", "0.000001", "1e-06"},
+        {"%v", "0.0001", "0.0001"},
+        {"%v", "123456.7", "123456.7"},
+        {"%v", "1234567.8", "1.2345678e+06"},
+        {"%v", "-2.5e-7", "-2.5e-07"},
+        {"%v", "1e21", "1e+21"},
+        {"%v", "9.99999999999999999999", "10"},
+        {"%v", "0.1000000000000000055511151231257827", "0.1"},
+        {"%d", "123456789012345678901234567890", "123456789012345678901234567890"},
+        {"%v", "-123456789012345678901234567890", "-123456789012345678901234567890"},
+        {"%s", "123456789012345678901234567890", "123456789012345678901234567890"},
+    };
+    for (size_t i = 0; i < sizeof pins / sizeof pins[0]; i++) {
+        const val *arr = big_args(pins[i].text), *o = sprintf_general(pins[i].fmt, arr);
+        bool ok = o && str_is(o, pins[i].want, strlen(pins[i].want));
+        const val *d = NULL;
+        int took = fmt_test_direct(&A, pins[i].fmt, strlen(pins[i].fmt), arr, &d);
+        ok = ok && took == 1 && str_is(d, pins[i].want, strlen(pins[i].want));
+        CHECK(ok);
+        if (!ok)
+            fprintf(stderr, "  sprintf(%s, [%s]): general \"%s\", direct %d \"%s\"\n", pins[i].fmt,
+                    pins[i].text, o ? o->u.s : "?", took, d ? d->u.s : "?");
+    }
+
+    uint64_t rng = 0x243F6A8885A308D3ull;
+#define NEXT() xorshift64(&rng)
+    static const char *const fmts[] = {"%v", "<%v>", "%d", "%s", "%v %v"};
+    int compared = 0, taken = 0, long_taken = 0, mismatches = 0;
+    for (int iter = 0; iter < 60000; iter++) {
+        char text[160];
+        size_t n = 0;
+        int kind = (int)(NEXT() % 6);
+        if (NEXT() % 4 == 0)
+            text[n++] = '-';
+        if (kind == 0 || kind == 1) {
+            /* digits with a point somewhere, maybe an exponent; kind 1:
+             * a 15-digit decimal with a tail of zeros or nines and a
+             * last digit (a hair off it), or nines that carry */
+            int before = (int)(NEXT() % 8), after = 1 + (int)(NEXT() % 30);
+            char digs[80];
+            int nd = before + after;
+            for (int k = 0; k < nd; k++)
+                digs[k] = (char)('0' + NEXT() % 10);
+            if (kind == 1 && nd > 17) {
+                char fill = NEXT() % 3 == 0 ? '0' : '9';
+                int from = 15 - (int)(NEXT() % 3) - (NEXT() % 5 == 0 ? 14 : 0);
+                if (from < 1)
+                    from = 1;
+                for (int k = from; k < nd - 1; k++)
+                    digs[k] = fill;
+            }
+            for (int k = 0; k < before; k++)
+                text[n++] = digs[k];
+            if (before == 0)
+                text[n++] = '0';
+            text[n++] = '.';
+            for (int k = before; k < nd; k++)
+                text[n++] = digs[k];
+            if (NEXT() % 4 == 0)
+                n += (size_t)snprintf(text + n, sizeof text - n, "e%s%d", NEXT() % 2 ? "-" : "+",
+                                      (int)(NEXT() % 40));
+        } else if (kind == 2 || kind == 3) {
+            /* a double's neighbourhood: its exact midpoint with the next
+             * double up (a tie), or the double itself, at 17 to 40 digits */
+            double d = (double)(NEXT() >> 11) / (double)(1ull << (NEXT() % 60));
+            if (!(d > 0))
+                continue;
+            long double x = kind == 2 ? ((long double)d + (long double)nextafter(d, INFINITY)) / 2 : d;
+            n += (size_t)snprintf(text + n, sizeof text - n, "%.*Le", 16 + (int)(NEXT() % 24), x);
+        } else if (kind == 4) {
+            /* a big integer */
+            int nd = 19 + (int)(NEXT() % 20);
+            text[n++] = (char)('1' + NEXT() % 9);
+            for (int k = 1; k < nd; k++)
+                text[n++] = (char)('0' + NEXT() % 10);
+        } else {
+            /* junk from number characters */
+            int len = (int)(NEXT() % 10);
+            for (int k = 0; k < len; k++)
+                text[n++] = "0123456789..eE+-"[NEXT() % 16];
+        }
+        text[n] = '\0';
+        arena_mark m = arena_save(&A);
+        const char *fmt = fmts[NEXT() % (sizeof fmts / sizeof fmts[0])];
+        const val *el = n ? v_num_big(&A, text, n) : NULL;
+        if (!el) {
+            arena_restore(&A, m);
+            continue;
+        }
+        vbuild b;
+        vb_init(&b, &A);
+        vb_push(&b, el);
+        if (strcmp(fmt, "%v %v") == 0)
+            vb_push(&b, el);
+        const val *arr = vb_finish_array(&b), *general = sprintf_general(fmt, arr), *direct = NULL;
+        int took = fmt_test_direct(&A, fmt, strlen(fmt), arr, &direct);
+        compared++;
+        if (took == 1) {
+            taken++;
+            long_taken += kind != 4 && n > 20;
+            if (!general || !val_equal(direct, general)) {
+                if (mismatches++ < 10)
+                    fprintf(stderr, "  sprintf(\"%s\", [%s]): direct \"%s\", general \"%s\"\n", fmt, text,
+                            direct->u.s, general ? general->u.s : "(error)");
+            }
+        }
+        arena_restore(&A, m);
+    }
+#undef NEXT
+    CHECK(mismatches == 0);
+    /* the generator must reach the direct writer in bulk, long texts too */
+    CHECK(taken > compared / 4);
+    CHECK(long_taken > compared / 20);
+}
+
 /* Literal runs of every length 0..40 around one verb, and a "%%" at every
  * position of a run: the scan that copies literals works in 16- and
  * 8-byte steps, so each boundary case is a different path. */
@@ -1691,6 +1868,7 @@ int main(void)
     test_sprintf_float_hint();
     test_sprintf_edges();
     test_sprintf_planned();
+    test_sprintf_big_numbers();
     test_render_template();
     test_regex();
     test_regex_limits();
