@@ -966,7 +966,7 @@ void num_shortest_double(double x, num_decimal *out)
 
 /* num_shortest_ldouble past the one-probe answer: the interval walk, the
  * bisection, then libc. */
-static void shortest_ldouble_search(long double x, num_decimal *out)
+void num_shortest_ldouble_long(long double x, num_decimal *out)
 {
     long double a = fabsl(x);
 #if LDBL_MANT_DIG == 64
@@ -997,13 +997,54 @@ void num_shortest_ldouble(long double x, num_decimal *out)
     if (num_ldouble_short_scaled(x, &m, &e10))
         decimal_from_u64(m, e10, out);
     else
-        shortest_ldouble_search(x, out);
+        num_shortest_ldouble_long(x, out);
 }
 
 bool num_shortest_ldouble_scaled(long double x, uint64_t *mant, int *exp10, num_decimal *out)
 {
     if (num_ldouble_short_scaled(x, mant, exp10))
         return true;
-    shortest_ldouble_search(x, out);
+    num_shortest_ldouble_long(x, out);
     return false;
+}
+
+/* x = M·2^E and D = mant/10^k are compared at the scale 10^k·2^g,
+ * g = -(E + k) > 0, where x is p = M·5^k (< 2^127: 5^27 < 2^63) and D is
+ * mant·2^g; x's rounding interval reaches 5^k/2 units either side (5^k/4
+ * below a power of two, whose lower neighbour is half as far) and owns
+ * its ends when M is even (ties round to even). When g <= 0 both sides
+ * are integers at the scale 10^k: x·10^k = p·2^-g, the reach 5^k·2^-g/2.
+ * An operand that would not fit 128 bits is beyond 2^128, far above the
+ * other (below 2^127 and 2^64) plus the reach (at most p/2^63). */
+bool num_ldouble_reads_as(long double x, bool neg, uint64_t mant, int exp10)
+{
+#if LDBL_MANT_DIG == 64
+    uint64_t M;
+    int E;
+    int k = -exp10;
+    if (mant == 0 || k < 0 || k > SCALE_MAX || neg != (bool)signbit(x) || !ldouble_normal_parts(x, &M, &E))
+        return false;
+    bool narrow = E > LDBL_MIN_E && M == (uint64_t)1 << 63;
+    u128 p = (u128)M * pow5[k], d = mant, reach = pow5[k];
+    int g = -(E + k);
+    if (g > 0) {
+        if (bitlen64(mant) + g > 128)
+            return false;
+        d <<= g;
+    } else {
+        if (bitlen128(p) - g > 128)
+            return false;
+        p <<= -g;
+        reach <<= -g; /* reach <= p */
+    }
+    bool below = d < p;
+    u128 dist = below ? p - d : d - p;
+    if (dist > reach) /* also keeps 4·dist within 128 bits */
+        return false;
+    u128 scaled = below && narrow ? 4 * dist : 2 * dist;
+    return scaled < reach || (scaled == reach && (M & 1) == 0);
+#else
+    (void)x, (void)neg, (void)mant, (void)exp10;
+    return false;
+#endif
 }

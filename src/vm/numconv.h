@@ -79,6 +79,21 @@ void num_shortest_ldouble(long double x, num_decimal *out);
  * num_shortest_ldouble's digits in out. x finite and nonzero. */
 bool num_shortest_ldouble_scaled(long double x, uint64_t *mant, int *exp10, num_decimal *out);
 
+/* num_shortest_ldouble without its first step, a probe for digits of
+ * at most 18: for callers that know the digits are very likely longer. */
+void num_shortest_ldouble_long(long double x, num_decimal *out);
+
+/* Whether the decimal ±mant·10^exp10 (mant > 0, -27 <= exp10 <= 0) lies
+ * in x's rounding interval at long double precision (64-bit mantissa),
+ * i.e. would read back as x, from exact integer arithmetic on x's
+ * encoding (whatever the FPU's precision setting). False when it does
+ * not, and whenever that cannot be settled: other long double formats,
+ * arguments outside those ranges, x zero, subnormal or not finite.
+ * When mant has at most 18 digits and this is true, mant·10^exp10 is the
+ * only decimal of at most 18 digits in that interval (which is narrower
+ * than their spacing), so it is x's shortest (num_shortest_ldouble). */
+bool num_ldouble_reads_as(long double x, bool neg, uint64_t mant, int exp10);
+
 /* mant × 10^exp10 correctly rounded, when that can be computed exactly
  * without libc; false means "use strtod/strtold" (nothing is written). */
 bool num_scaled_to_double(uint64_t mant, int exp10, double *out);
