@@ -697,10 +697,6 @@ static const int64_t pow10_i64[] = {1,
                                     1000000000000000000};
 enum { POW10_I64_MAX = 18 };
 
-/* The finest scale a hinted float is read at in sum_fast: num_ld reads
- * m·10^e10 as one division by 10^-e10, exact for -e10 <= 27 (numconv.c). */
-enum { SUM_FLOAT_SCALE_MIN = -27 };
-
 /* sum over ints and floats with a decimal hint, the common case (amounts,
  * scores), without the general path's per-element conversions and its
  * one-probe search. Computes the same long double x as the general path
@@ -732,12 +728,13 @@ static bool sum_fast(bi_ctx *ctx, const val *coll, bi_status *st, const val **ou
                       !__builtin_add_overflow(dsum, term, &dsum);
             continue;
         }
-        /* a hint's exponent is negative for every fraction (the digits have
-         * no trailing zero); a non-negative one is an integer beyond int64,
-         * which the general path sums exactly */
+        /* num_ld reads a hinted fraction with one division by 10^1..10^27,
+         * which num_fraction_to_ldouble repeats; it declines other scales:
+         * finer ones, and a non-negative exponent (an integer beyond int64,
+         * which the general path sums exactly: a fraction's hint has no
+         * trailing zero, so its exponent is negative) */
         long double v;
-        if (!val_float_hint(e, &m, &e10) || e10 >= 0 || e10 < SUM_FLOAT_SCALE_MIN ||
-            !num_scaled_to_ldouble(m, e10, &v))
+        if (!val_float_hint(e, &m, &e10) || !num_fraction_to_ldouble(m, e10, &v))
             return false;
         bool neg = e->u.d < 0;
         x += neg ? -v : v;
@@ -765,19 +762,15 @@ static bool sum_fast(bi_ctx *ctx, const val *coll, bi_status *st, const val **ou
     int e10 = -scale;
     if (d_exact && m != 0) {
         num_strip_zeros(&m, &e10);
-        if (e10 < 0 && m < SUM_SHORT_LIMIT) {
-            if (num_ldouble_reads_as(x, neg, m, e10)) {
-                *st = ret_val(ctx, out, num_from_short_fraction(ctx->arena, neg, m, e10));
-                return true;
-            }
-            bool fits;
-            int64_t iv;
-            if (!num_ldouble_integral(x, &fits, &iv)) {
-                num_decimal sd;
-                num_shortest_ldouble_long(x, &sd);
-                *st = ret_val(ctx, out, num_from_digits(ctx->arena, x < 0, false, &sd));
-                return true;
-            }
+        num_decimal sd;
+        int near = e10 < 0 && m < SUM_SHORT_LIMIT ? num_ldouble_shortest_near(x, neg, m, e10, &sd) : -1;
+        if (near > 0) {
+            *st = ret_val(ctx, out, num_from_short_fraction(ctx->arena, neg, m, e10));
+            return true;
+        }
+        if (near == 0) {
+            *st = ret_val(ctx, out, num_from_digits(ctx->arena, x < 0, false, &sd));
+            return true;
         }
     }
     *st = ret_ld(ctx, "sum", out, x);

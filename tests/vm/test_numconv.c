@@ -142,6 +142,20 @@ static bool check_reads_as(long double x, bool neg, uint64_t mant, int exp10, in
         snprintf(msg, sizeof msg, "%s as %.21Lg: want %d, got %d", t, x, want, got);
         report(bad, "reads_as", msg);
     }
+    /* and the one-call form: the same answer, else integral or digits */
+    num_decimal d;
+    int near = num_ldouble_shortest_near(x, neg, mant, exp10, &d);
+    int want_near = x == 0 ? -1 : want ? 1 : x == truncl(x) ? -1 : 0;
+    char ref[40], got_digits[40];
+    int ref_point;
+    if (near == 0) {
+        ref_shortest_ldouble(fabsl(x), ref, &ref_point);
+        dec_str(&d, got_digits);
+    }
+    if (near != want_near || (near == 0 && (strcmp(ref, got_digits) != 0 || ref_point != d.point))) {
+        snprintf(msg, sizeof msg, "%s near %.21Lg: want %d, got %d", t, x, want_near, near);
+        report(bad, "shortest_near", msg);
+    }
     return got;
 }
 
@@ -682,6 +696,18 @@ int main(void)
     CHECK(num_ldouble_reads_as(-0.3L, true, 3, -1));
     CHECK(bad_reads == 0);
     CHECK(reads_yes > 20000 && reads_no > 20000);
+
+    /* the inline reading is the out-of-line one (and is available where
+     * the fast paths are: a 64-bit mantissa) */
+    long double inl, outl;
+    CHECK(num_fraction_to_ldouble(999999999, -27, &inl) == (LDBL_MANT_DIG >= 64));
+    for (int i = 0; i < 2000 && LDBL_MANT_DIG >= 64; i++) {
+        uint64_t mant = rng() >> (rng() % 64);
+        int e10 = -1 - (int)(rng() % 27);
+        CHECK(num_fraction_to_ldouble(mant, e10, &inl) && num_scaled_to_ldouble(mant, e10, &outl) &&
+              inl == outl);
+    }
+    CHECK(!num_fraction_to_ldouble(5, 0, &inl) && !num_fraction_to_ldouble(5, -28, &inl));
 
     int bad_long = 0;
     check_ldouble_long(sum, &bad_long);
