@@ -959,8 +959,8 @@ static void test_big_vs_int(arena *a)
      * tail, bytes that would carry into their neighbour. */
     const char *odd[] = {"5.00000000000000000000x",
                          "5.0000000x00000000000",
-                         "5.000\xfa"
-                         "0000000000",
+                         ("5.000\xfa"
+                          "0000000000"),
                          "5.0e1",
                          "5.00000000:00000000000",
                          "5.0000000/"};
