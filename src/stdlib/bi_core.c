@@ -264,11 +264,58 @@ static const val *num_from_i128(arena *a, i128 v)
     return v_num_text(a, buf + n, sizeof buf - n);
 }
 
-/* A float result as OPA's FloatToNumber prints it (big.Float.Text with
- * shortest precision): integers in 'f' form (shortest digits padded with
- * zeros), others in 'g' form, which switches to an exponent below 1e-4 or
- * from 1e6 up. The value layer keeps the text when no double holds it, so
- * the digits must be OPA's. */
+/* A float result from its shortest digits at OPA's precision (see
+ * num_from_ld): integers in 'f' form (shortest digits padded with zeros),
+ * others in 'g' form, which switches to an exponent below 1e-4 or from
+ * 1e6 up. The value layer keeps the text when no double holds it, so the
+ * digits must be OPA's. */
+static const val *num_from_digits(arena *a, bool neg, bool integral, const num_decimal *sd)
+{
+    double d;
+    /* v_num_text's rule for a fraction of at most DBL_DIG digits in the
+     * normal range (a double holds it exactly as written), without writing
+     * the text and reading it back */
+    if (!integral && sd->ndigits <= DBL_DIG && num_scaled_to_double(sd->mant, sd->point - sd->ndigits, &d) &&
+        isfinite(d) && d >= DBL_MIN)
+        return v_float_dec(a, neg ? -d : d, sd->mant, sd->point - sd->ndigits);
+    long ex = sd->point - 1;
+    size_t cap = (size_t)sd->ndigits + (size_t)(ex < 0 ? -ex : ex) + 16;
+    char small[64]; /* the text is copied into the value: usually no arena scratch */
+    char *buf = cap <= sizeof small ? small : arena_alloc(a, cap);
+    if (!buf)
+        return NULL;
+    sbuf b;
+    sb_init(&b, buf, cap);
+    if (integral)
+        num_write_decimal(&b, sd, neg, INT_MIN, INT_MAX, 2); /* 'f': always plain */
+    else
+        num_write_decimal(&b, sd, neg, -4, 6, 2);
+    if (!sb_ok(&b))
+        return NULL;
+    /* An integer here is beyond int64, and a fraction of more than
+     * DBL_DECIMAL_DIG digits is no double's shortest text: both are what
+     * v_num_text keeps as text, without parsing it again. */
+    if (integral || sd->ndigits > DBL_DECIMAL_DIG)
+        return v_num_big(a, buf, b.len);
+    return v_num_text(a, buf, b.len);
+}
+
+/* The same for a fraction whose shortest digits are m·10^e10 (m > 0,
+ * trailing zeros allowed): the common case, a short fraction, without
+ * producing digits. */
+static const val *num_from_short_fraction(arena *a, bool neg, uint64_t m, int e10)
+{
+    double d;
+    num_strip_zeros(&m, &e10);
+    if (m < 1000000000000000ull && num_scaled_to_double(m, e10, &d) && isfinite(d) && d >= DBL_MIN)
+        return v_float_dec(a, neg ? -d : d, m, e10);
+    num_decimal sd;
+    num_decimal_from_scaled(m, e10, &sd);
+    return num_from_digits(a, neg, false, &sd);
+}
+
+/* A float result as OPA's FloatToNumber prints it: big.Float.Text with
+ * shortest precision, see num_from_digits. */
 static const val *num_from_ld(arena *a, long double x)
 {
     bool fits;
@@ -277,45 +324,15 @@ static const val *num_from_ld(arena *a, long double x)
     if (integral && fits)
         return v_int(a, iv);
     bool neg = x < 0;
-    double d;
     uint64_t m;
     int e10;
     num_decimal sd;
-    /* the common case, a short fraction, without producing digits */
     if (num_shortest_ldouble_scaled(x, &m, &e10, &sd)) {
-        if (!integral) {
-            num_strip_zeros(&m, &e10);
-            if (m < 1000000000000000ull && num_scaled_to_double(m, e10, &d) && isfinite(d) && d >= DBL_MIN)
-                return v_float_dec(a, neg ? -d : d, m, e10);
-        }
+        if (!integral)
+            return num_from_short_fraction(a, neg, m, e10);
         num_decimal_from_scaled(m, e10, &sd);
     }
-    /* v_num_text's rule for a fraction of at most DBL_DIG digits in the
-     * normal range (a double holds it exactly as written), without writing
-     * the text and reading it back */
-    if (!integral && sd.ndigits <= DBL_DIG && num_scaled_to_double(sd.mant, sd.point - sd.ndigits, &d) &&
-        isfinite(d) && d >= DBL_MIN)
-        return v_float_dec(a, neg ? -d : d, sd.mant, sd.point - sd.ndigits);
-    long ex = sd.point - 1;
-    size_t cap = (size_t)sd.ndigits + (size_t)(ex < 0 ? -ex : ex) + 16;
-    char small[64]; /* the text is copied into the value: usually no arena scratch */
-    char *buf = cap <= sizeof small ? small : arena_alloc(a, cap);
-    if (!buf)
-        return NULL;
-    sbuf b;
-    sb_init(&b, buf, cap);
-    if (integral)
-        num_write_decimal(&b, &sd, neg, INT_MIN, INT_MAX, 2); /* 'f': always plain */
-    else
-        num_write_decimal(&b, &sd, neg, -4, 6, 2);
-    if (!sb_ok(&b))
-        return NULL;
-    /* An integer here is beyond int64, and a fraction of more than
-     * DBL_DECIMAL_DIG digits is no double's shortest text: both are what
-     * v_num_text keeps as text, without parsing it again. */
-    if (integral || sd.ndigits > DBL_DECIMAL_DIG)
-        return v_num_big(a, buf, b.len);
-    return v_num_text(a, buf, b.len);
+    return num_from_digits(a, neg, integral, &sd);
 }
 
 static bi_status ret_ld(bi_ctx *ctx, const char *name, const val **out, long double x)
@@ -654,9 +671,116 @@ bi_status bi_count(bi_ctx *ctx, const val *const *args, const val **out)
     }
 }
 
+/* 10^18: mantissas below it have at most 18 digits, the most that are
+ * unique in a 64-bit mantissa's rounding interval (numconv.h). */
+#define SUM_SHORT_LIMIT 1000000000000000000ull
+
+/* 10^0 .. 10^18, the powers of ten within int64. */
+static const int64_t pow10_i64[] = {1,
+                                    10,
+                                    100,
+                                    1000,
+                                    10000,
+                                    100000,
+                                    1000000,
+                                    10000000,
+                                    100000000,
+                                    1000000000,
+                                    10000000000,
+                                    100000000000,
+                                    1000000000000,
+                                    10000000000000,
+                                    100000000000000,
+                                    1000000000000000,
+                                    10000000000000000,
+                                    100000000000000000,
+                                    1000000000000000000};
+enum { POW10_I64_MAX = 18 };
+
+/* sum over ints and floats with a decimal hint, the common case (amounts,
+ * scores), without the general path's per-element conversions and its
+ * one-probe search. Computes the same long double x as the general path
+ * (each element as num_ld reads it, added in the same order) and beside
+ * it the exact decimal sum D = Σ ±m_i·10^e_i in int64 at the finest scale
+ * seen. When D has at most 18 digits and reads back as x, D is x's
+ * shortest decimal (num_ldouble_reads_as): the result is built from it
+ * as num_from_ld builds one from the digits it finds. When D does not
+ * read back as x (the additions rounded: 0.1 + 0.2 at 64 bits is not
+ * 0.3's nearest), x's digits are almost always long, so the search
+ * starts there. Anything else (an overflow of D, D integral or 19 digits
+ * long) goes to num_from_ld. False (nothing written, no arena use) when
+ * an element is neither an int nor a float hinted at a scale num_ld reads
+ * it with one division: the collection is then the general path's. */
+static bool sum_fast(bi_ctx *ctx, const val *coll, bi_status *st, const val **out)
+{
+    long double x = 0;
+    int64_t dsum = 0;
+    int scale = 0; /* D = dsum·10^-scale, 0 <= scale <= POW10_I64_MAX */
+    bool d_exact = true, any_float = false;
+    for (uint32_t i = 0; i < coll->len; i++) {
+        const val *e = coll->u.a[i];
+        uint64_t m;
+        int e10;
+        if (e->nk == NUM_INT) {
+            int64_t term;
+            x += (long double)e->u.i;
+            d_exact = d_exact && !__builtin_mul_overflow(e->u.i, pow10_i64[scale], &term) &&
+                      !__builtin_add_overflow(dsum, term, &dsum);
+            continue;
+        }
+        /* num_ld reads a hinted fraction with one division by 10^1..10^27,
+         * which num_fraction_to_ldouble repeats; it declines other scales:
+         * finer ones, and a non-negative exponent (an integer beyond int64,
+         * which the general path sums exactly: a fraction's hint has no
+         * trailing zero, so its exponent is negative) */
+        long double v;
+        if (!val_float_hint(e, &m, &e10) || !num_fraction_to_ldouble(m, e10, &v))
+            return false;
+        bool neg = e->u.d < 0;
+        x += neg ? -v : v;
+        any_float = true;
+        if (!d_exact || -e10 > POW10_I64_MAX) {
+            d_exact = false;
+            continue;
+        }
+        if (-e10 > scale) {
+            d_exact = !__builtin_mul_overflow(dsum, pow10_i64[-e10 - scale], &dsum);
+            scale = -e10;
+        }
+        int64_t term; /* m <= VAL_HINT_MANT_MAX */
+        d_exact = d_exact && !__builtin_mul_overflow((int64_t)m, pow10_i64[scale + e10], &term) &&
+                  !__builtin_add_overflow(dsum, neg ? -term : term, &dsum);
+    }
+    if (!any_float) /* ints only, the scale 0: exact while int64 holds the sum */
+        return d_exact ? (*st = ret_val(ctx, out, v_int(ctx->arena, dsum)), true) : false;
+    if (!isfinite(x)) {
+        *st = ret_ld(ctx, "sum", out, x);
+        return true;
+    }
+    bool neg = dsum < 0;
+    uint64_t m = neg ? 0 - (uint64_t)dsum : (uint64_t)dsum;
+    int e10 = -scale;
+    if (d_exact && m != 0) {
+        num_strip_zeros(&m, &e10);
+        num_decimal sd;
+        int near = e10 < 0 && m < SUM_SHORT_LIMIT ? num_ldouble_shortest_near(x, neg, m, e10, &sd) : -1;
+        if (near > 0) {
+            *st = ret_val(ctx, out, num_from_short_fraction(ctx->arena, neg, m, e10));
+            return true;
+        }
+        if (near == 0) {
+            *st = ret_val(ctx, out, num_from_digits(ctx->arena, x < 0, false, &sd));
+            return true;
+        }
+    }
+    *st = ret_ld(ctx, "sum", out, x);
+    return true;
+}
+
 /* sum and product: exact while every element is an integer that fits,
- * then OPA's float accumulation. */
-static bi_status accumulate(bi_ctx *ctx, const char *name, bool mul, const val *coll, const val **out)
+ * then OPA's float accumulation. fast: sum may take sum_fast. */
+static bi_status accumulate(bi_ctx *ctx, const char *name, bool mul, bool fast, const val *coll,
+                            const val **out)
 {
     if (coll->type != V_ARR && coll->type != V_SET)
         return bi_type_fail(ctx, name, 1, "one of {set, array}", coll);
@@ -666,6 +790,9 @@ static bi_status accumulate(bi_ctx *ctx, const char *name, bool mul, const val *
             return bi_fail(ctx, POL_EVAL_TYPE, "%s: operand 1 must be %s of numbers but got %s containing %s",
                            name, tname, tname, vtype_name((vtype)coll->u.a[i]->type));
     }
+    bi_status st;
+    if (fast && !mul && sum_fast(ctx, coll, &st, out))
+        return st;
     i128 acc = mul ? 1 : 0;
     bool exact = true;
     for (uint32_t i = 0; i < coll->len && exact; i++) {
@@ -687,12 +814,17 @@ static bi_status accumulate(bi_ctx *ctx, const char *name, bool mul, const val *
 
 bi_status bi_sum(bi_ctx *ctx, const val *const *args, const val **out)
 {
-    return accumulate(ctx, "sum", false, args[0], out);
+    return accumulate(ctx, "sum", false, true, args[0], out);
+}
+
+bi_status bi_sum_general(bi_ctx *ctx, const val *coll, const val **out)
+{
+    return accumulate(ctx, "sum", false, false, coll, out);
 }
 
 bi_status bi_product(bi_ctx *ctx, const val *const *args, const val **out)
 {
-    return accumulate(ctx, "product", true, args[0], out);
+    return accumulate(ctx, "product", true, false, args[0], out);
 }
 
 /* max/min of an empty collection are undefined. For arrays OPA keeps the

@@ -100,10 +100,11 @@
     X(GRAPH_REACHABLE, "graph.reachable", 2, BIF_NONE, bi_graph_reachable)                                   \
     X(GRAPH_REACHABLE_PATHS, "graph.reachable_paths", 2, BIF_NONE, bi_graph_reachable_paths)
 
-/* div, and floor/ceil/round (name is "floor", "ceil" or "round"), without
- * their integer fast paths: the reference the stdlib test compares the
- * fast paths against. Not table rows. */
+/* div, floor/ceil/round (name is "floor", "ceil" or "round") and sum
+ * (of the collection coll), without their fast paths: the reference the
+ * stdlib test compares the fast paths against. Not table rows. */
 bi_status bi_div_general(bi_ctx *ctx, const val *const *args, const val **out);
 bi_status bi_rounding_general(bi_ctx *ctx, const char *name, const val *x, const val **out);
+bi_status bi_sum_general(bi_ctx *ctx, const val *coll, const val **out);
 
 #endif

@@ -45,7 +45,7 @@ typedef unsigned __int128 u128;
 #endif
 
 /* Largest power of ten exact in the scaling: 5^27 < 2^63. */
-enum { SCALE_MAX = 27, DBL_CLINGER_MAX = 22 };
+enum { SCALE_MAX = NUM_LD_SCALE_MAX, DBL_CLINGER_MAX = 22 };
 
 static const uint64_t pow5[SCALE_MAX + 1] = {1ull,
                                              5ull,
@@ -101,7 +101,7 @@ static const double pow10_dbl[DBL_CLINGER_MAX + 1] = {1e0,  1e1,  1e2,  1e3,  1e
                                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-static const long double pow10_ldbl[SCALE_MAX + 1] = {
+const long double num_pow10_ldbl[NUM_LD_SCALE_MAX + 1] = {
     1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
     1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
 
@@ -163,7 +163,7 @@ bool num_scaled_to_ldouble(uint64_t mant, int exp10, long double *out)
     if (exp10 < -SCALE_MAX || exp10 > SCALE_MAX)
         return false;
     long double m = (long double)mant;
-    *out = exp10 >= 0 ? m * pow10_ldbl[exp10] : m / pow10_ldbl[-exp10];
+    *out = exp10 >= 0 ? m * num_pow10_ldbl[exp10] : m / num_pow10_ldbl[-exp10];
     return true;
 #else
     (void)mant, (void)exp10, (void)out;
@@ -535,11 +535,11 @@ static bool probe_candidate(long double a, int be, int digits, uint64_t *m, int 
     int kk = digits - 1 - est;
     if (kk > SCALE_MAX || kk < -SCALE_MAX)
         return false;
-    long double top = pow10_ldbl[digits], t = kk >= 0 ? a * pow10_ldbl[kk] : a / pow10_ldbl[-kk];
+    long double top = num_pow10_ldbl[digits], t = kk >= 0 ? a * num_pow10_ldbl[kk] : a / num_pow10_ldbl[-kk];
     if (t + 0.5L > top) { /* est was one low: one digit too many */
         if (--kk < -SCALE_MAX)
             return false;
-        t = kk >= 0 ? a * pow10_ldbl[kk] : a / pow10_ldbl[-kk];
+        t = kk >= 0 ? a * num_pow10_ldbl[kk] : a / num_pow10_ldbl[-kk];
     }
     *m = round_to_u64(t);
     *k = kk;
@@ -965,22 +965,22 @@ void num_shortest_double(double x, num_decimal *out)
 }
 
 /* num_shortest_ldouble past the one-probe answer: the interval walk, the
- * bisection, then libc. */
-static void shortest_ldouble_search(long double x, num_decimal *out)
+ * bisection, then libc. normal: x = ±M·2^E (ldouble_normal_parts). */
+static void shortest_ldouble_search(long double x, bool normal, uint64_t M, int E, num_decimal *out)
 {
-    long double a = fabsl(x);
 #if LDBL_MANT_DIG == 64
-    uint64_t M;
-    int E;
-    if (ldouble_normal_parts(x, &M, &E)) {
+    if (normal) {
         bool above_min = E > LDBL_MIN_E || M != (uint64_t)1 << 63;
         bool narrow = above_min && M == (uint64_t)1 << 63;
         if (shortest_interval(M, E, 64, narrow, 21, out) || shortest_fast(M, E, 64, above_min, 21, out))
             return;
     }
+#else
+    (void)normal, (void)M, (void)E;
 #endif
     /* 21 significant digits always read back a 64-bit mantissa; wider
      * long doubles need more, hence the bound of 24 */
+    long double a = fabsl(x);
     char buf[64];
     for (int p = 0; p < 24; p++) {
         snprintf(buf, sizeof buf, "%.*Le", p, a);
@@ -990,6 +990,18 @@ static void shortest_ldouble_search(long double x, num_decimal *out)
     decimal_from_e_text(buf, out);
 }
 
+void num_shortest_ldouble_long(long double x, num_decimal *out)
+{
+    uint64_t M = 0;
+    int E = 0;
+#if LDBL_MANT_DIG == 64
+    bool normal = ldouble_normal_parts(x, &M, &E);
+#else
+    bool normal = false;
+#endif
+    shortest_ldouble_search(x, normal, M, E, out);
+}
+
 void num_shortest_ldouble(long double x, num_decimal *out)
 {
     uint64_t m;
@@ -997,13 +1009,81 @@ void num_shortest_ldouble(long double x, num_decimal *out)
     if (num_ldouble_short_scaled(x, &m, &e10))
         decimal_from_u64(m, e10, out);
     else
-        shortest_ldouble_search(x, out);
+        num_shortest_ldouble_long(x, out);
 }
 
 bool num_shortest_ldouble_scaled(long double x, uint64_t *mant, int *exp10, num_decimal *out)
 {
     if (num_ldouble_short_scaled(x, mant, exp10))
         return true;
-    shortest_ldouble_search(x, out);
+    num_shortest_ldouble_long(x, out);
     return false;
+}
+
+/* x = M·2^E and D = mant/10^k are compared at the scale 10^k·2^g,
+ * g = -(E + k) > 0, where x is p = M·5^k (< 2^127: 5^27 < 2^63) and D is
+ * mant·2^g; x's rounding interval reaches 5^k/2 units either side (5^k/4
+ * below a power of two, whose lower neighbour is half as far) and owns
+ * its ends when M is even (ties round to even). When g <= 0 both sides
+ * are integers at the scale 10^k: x·10^k = p·2^-g, the reach 5^k·2^-g/2.
+ * An operand that would not fit 128 bits is beyond 2^128, far above the
+ * other (below 2^127 and 2^64) plus the reach (at most p/2^63).
+ * x = M·2^E is a normal long double with a 64-bit mantissa. */
+static bool reads_as_parts(uint64_t M, int E, uint64_t mant, int exp10)
+{
+    int k = -exp10;
+    if (mant == 0 || k < 0 || k > SCALE_MAX)
+        return false;
+    bool narrow = E > LDBL_MIN_E && M == (uint64_t)1 << 63;
+    u128 p = (u128)M * pow5[k], d = mant, reach = pow5[k];
+    int g = -(E + k);
+    if (g > 0) {
+        if (bitlen64(mant) + g > 128)
+            return false;
+        d <<= g;
+    } else {
+        if (bitlen128(p) - g > 128)
+            return false;
+        p <<= -g;
+        reach <<= -g; /* reach <= p */
+    }
+    bool below = d < p;
+    u128 dist = below ? p - d : d - p;
+    if (dist > reach) /* also keeps 4·dist within 128 bits */
+        return false;
+    u128 scaled = below && narrow ? 4 * dist : 2 * dist;
+    return scaled < reach || (scaled == reach && (M & 1) == 0);
+}
+
+bool num_ldouble_reads_as(long double x, bool neg, uint64_t mant, int exp10)
+{
+#if LDBL_MANT_DIG == 64
+    uint64_t M;
+    int E;
+    return neg == (bool)signbit(x) && ldouble_normal_parts(x, &M, &E) && reads_as_parts(M, E, mant, exp10);
+#else
+    (void)x, (void)neg, (void)mant, (void)exp10;
+    return false;
+#endif
+}
+
+int num_ldouble_shortest_near(long double x, bool neg, uint64_t mant, int exp10, num_decimal *out)
+{
+#if LDBL_MANT_DIG == 64
+    uint64_t M;
+    int E;
+    if (!ldouble_normal_parts(x, &M, &E))
+        return -1;
+    if (neg == (x < 0) && reads_as_parts(M, E, mant, exp10))
+        return 1;
+    /* x = M·2^E is an integer when its fraction bits are zero; below
+     * 2^-64 · 2^64 = 1 it has no integer bits at all */
+    if (E >= 0 || (E > -64 && (M & (((uint64_t)1 << -E) - 1)) == 0))
+        return -1;
+    shortest_ldouble_search(x, true, M, E, out);
+    return 0;
+#else
+    (void)x, (void)neg, (void)mant, (void)exp10, (void)out;
+    return -1;
+#endif
 }

@@ -13,9 +13,16 @@
 #ifndef POL_VM_NUMCONV_H
 #define POL_VM_NUMCONV_H
 
+#include <float.h> /* LDBL_MANT_DIG for num_fraction_to_ldouble */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* 10^k for 0 <= k <= NUM_LD_SCALE_MAX, each exact in a long double with
+ * a 64-bit mantissa (10^27 = 2^27·5^27 and 5^27 < 2^63), so that
+ * m / 10^k (m < 2^64) is one correctly rounded operation. */
+enum { NUM_LD_SCALE_MAX = 27 };
+extern const long double num_pow10_ldbl[NUM_LD_SCALE_MAX + 1];
 
 /* A positive decimal 0.d1d2...dn × 10^point with d1 != 0 and dn != 0
  * (no leading or trailing zeros). */
@@ -78,6 +85,48 @@ void num_shortest_ldouble(long double x, num_decimal *out);
  * num_ldouble_short_scaled gives it (out untouched), else false with
  * num_shortest_ldouble's digits in out. x finite and nonzero. */
 bool num_shortest_ldouble_scaled(long double x, uint64_t *mant, int *exp10, num_decimal *out);
+
+/* num_scaled_to_ldouble for a fraction's scale (-NUM_LD_SCALE_MAX <=
+ * exp10 < 0), inline and with the same operations, hence the same
+ * value: in a loop that keeps a long double accumulator, a call spills
+ * the x87 register stack to memory and back every iteration. */
+static inline bool num_fraction_to_ldouble(uint64_t mant, int exp10, long double *out)
+{
+#if LDBL_MANT_DIG >= 64
+    if (exp10 >= 0 || exp10 < -NUM_LD_SCALE_MAX)
+        return false;
+    *out = (long double)mant / num_pow10_ldbl[-exp10];
+    return true;
+#else
+    (void)mant, (void)exp10, (void)out;
+    return false;
+#endif
+}
+
+/* num_shortest_ldouble without its first step, a probe for digits of
+ * at most 18: for callers that know the digits are very likely longer. */
+void num_shortest_ldouble_long(long double x, num_decimal *out);
+
+/* Whether the decimal ±mant·10^exp10 (mant > 0, -27 <= exp10 <= 0) lies
+ * in x's rounding interval at long double precision (64-bit mantissa),
+ * i.e. would read back as x, from exact integer arithmetic on x's
+ * encoding (whatever the FPU's precision setting). False when it does
+ * not, and whenever that cannot be settled: other long double formats,
+ * arguments outside those ranges, x zero, subnormal or not finite.
+ * When mant has at most 18 digits and this is true, mant·10^exp10 is the
+ * only decimal of at most 18 digits in that interval (which is narrower
+ * than their spacing), so it is x's shortest (num_shortest_ldouble). */
+bool num_ldouble_reads_as(long double x, bool neg, uint64_t mant, int exp10);
+
+/* What a sum of decimals needs of its long double result x and exact
+ * decimal D = ±mant·10^exp10, from one reading of x (a long double
+ * argument passes through memory; each read of its bytes costs a store
+ * forwarding stall): 1 when D reads back as x (num_ldouble_reads_as);
+ * else 0 with x's shortest digits in out (num_shortest_ldouble_long)
+ * when x is not an integer; -1 when it is one, is zero, or is not a
+ * normal long double with a 64-bit mantissa (the caller's general path
+ * then decides). */
+int num_ldouble_shortest_near(long double x, bool neg, uint64_t mant, int exp10, num_decimal *out);
 
 /* mant × 10^exp10 correctly rounded, when that can be computed exactly
  * without libc; false means "use strtod/strtold" (nothing is written). */

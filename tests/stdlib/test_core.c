@@ -690,6 +690,149 @@ static void test_fast_paths_match_general(void)
     OKJ("ceil", "-999999999", J("-999999999.9"));
 }
 
+/* An element for sum: mostly what sum_fast takes (ints, floats of 1 to 9
+ * digits at scales 10^-1 .. 10^-27, money amounts, halves), with its
+ * edges (int64 bounds, scales past 10^-18 and 10^-27, floats beyond
+ * int64, longer floats without a hint, NUM_BIG texts) mixed in. *ld is
+ * the element at 64-bit precision (strtold, as OPA's SetString reads it)
+ * and *big tells a NUM_BIG. */
+static const val *random_sum_element(long double *ld, bool *big)
+{
+    static const char *const bigs[] = {"123456789012345678901234.5", "1e400", "-98765432109876543210",
+                                       "0.12345678901234567890123"};
+    char t[64];
+    uint64_t r = arand();
+    *big = false;
+    switch (r % 10) {
+    case 0: { /* ints, small and large */
+        int64_t v = (r >> 8) % 3 ? (int64_t)((r >> 12) % 2001) - 1000 : (int64_t)(arand() >> (arand() % 64));
+        if ((r >> 7) % 50 == 0)
+            v = (r >> 20) & 1 ? INT64_MAX : INT64_MIN;
+        snprintf(t, sizeof t, "%lld", (long long)v);
+        break;
+    }
+    case 1:
+    case 2:
+    case 3: /* money: two decimals */
+        snprintf(t, sizeof t, "%s%llu.%02llu", (r >> 60) & 1 ? "-" : "",
+                 (unsigned long long)((r >> 8) % 100000), (unsigned long long)((r >> 30) % 100));
+        break;
+    case 4: /* halves and quarters */
+        snprintf(t, sizeof t, "%s%llu.%s", (r >> 60) & 1 ? "-" : "", (unsigned long long)((r >> 8) % 1000),
+                 (r >> 30) & 1 ? "5" : "25");
+        break;
+    case 5: { /* 1 to 9 digits at scales down to 10^-30 */
+        uint64_t m = 1 + (r >> 8) % 999999999ull;
+        m >>= (r >> 40) % 28;
+        snprintf(t, sizeof t, "%s%llue%d", (r >> 60) & 1 ? "-" : "", (unsigned long long)(m ? m : 7),
+                 -(int)((r >> 48) % 31));
+        break;
+    }
+    case 6: /* 10 to 15 digits: no hint */
+        snprintf(t, sizeof t, "%s%llu.%06llu", (r >> 60) & 1 ? "-" : "",
+                 (unsigned long long)(1000 + (r >> 8) % 1000000000ull),
+                 (unsigned long long)((r >> 40) % 1000000));
+        break;
+    case 7: /* beyond int64, integral: NUM_BIG from text, a hinted NUM_FLOAT from arithmetic */
+        if ((r >> 8) & 1) {
+            const val *f = v_float(&T.a, (double)(1 + (r >> 9) % 999) * 1e19 * ((r >> 60) & 1 ? -1 : 1));
+            *ld = strtold(text(f), NULL); /* OPA reads its text, not the double */
+            return f;
+        }
+        snprintf(t, sizeof t, "%s%llue%d", (r >> 60) & 1 ? "-" : "", (unsigned long long)(1 + (r >> 8) % 999),
+                 19 + (int)((r >> 30) % 5));
+        break;
+    case 8: /* NUM_BIG now and then, else a small fraction */
+        if ((r >> 8) % 8 == 0) {
+            const char *b = bigs[(r >> 12) % 4];
+            *big = true;
+            *ld = strtold(b, NULL);
+            return v_num_text(&T.a, b, strlen(b));
+        }
+        snprintf(t, sizeof t, "0.%03llu", (unsigned long long)(1 + (r >> 16) % 999));
+        break;
+    default: /* tenths, hundredths, thousandths of small values */
+        snprintf(t, sizeof t, "%s%llu.%llu", (r >> 60) & 1 ? "-" : "", (unsigned long long)((r >> 8) % 100),
+                 (unsigned long long)(1 + (r >> 16) % 999));
+        break;
+    }
+    *ld = strtold(t, NULL);
+    return v_num_text(&T.a, t, strlen(t));
+}
+
+/* sum's fast path (sum_fast) against the general path, and the results
+ * for collections with a fraction against libc: the long double sum of
+ * the elements read by strtold, printed by ref_float_to_number. The
+ * lists include exact cancellations (x and -x) and sums that come out
+ * integral; most money sums are not the 64-bit value nearest their exact
+ * decimal (the abac workload's is one ulp above), the case where the
+ * result's digits are long. */
+static void test_sum_fast_matches_general(void)
+{
+    int bad = 0, floats = 0, bigs = 0;
+    char msg[sizeof T.c.err_msg];
+    for (int i = 0; i < 100000; i++) {
+        arena_mark mark = arena_save(&T.a);
+        vbuild v;
+        vb_init(&v, &T.a);
+        long double acc = 0;
+        bool any_big = false, any_frac = false;
+        int n = (int)(arand() % 8);
+        if (i % 10 == 0)
+            n = 20 + (int)(arand() % 30);
+        for (int k = 0; k < n; k++) {
+            long double x;
+            bool big;
+            const val *e = random_sum_element(&x, &big);
+            if (arand() % 16 == 0 && e->nk != NUM_BIG && x != 0) { /* its negation, to cancel */
+                const char *t = text(e);                           /* a number's text: short */
+                char u[80];
+                int un = snprintf(u, sizeof u, "%s%.64s", t[0] == '-' ? "" : "-", t[0] == '-' ? t + 1 : t);
+                vb_push(&v, e);
+                acc += x;
+                e = v_num_text(&T.a, u, (size_t)un);
+                x = -x;
+            }
+            vb_push(&v, e);
+            acc += x;
+            any_big |= big;
+            any_frac |= x != truncl(x);
+        }
+        const val *arr = vb_finish_array(&v), *fast = NULL, *general = NULL, *args[1] = {arr};
+        bi_status st_fast = call(__LINE__, "sum", args, 1, &fast);
+        snprintf(msg, sizeof msg, "%s", T.c.err_msg);
+        T.c.err_msg[0] = '\0';
+        bi_status st_general = bi_sum_general(&T.c, arr, &general);
+        bool ok = same_outcome(st_fast, fast, msg, st_general, general, T.c.err_msg);
+        if (ok && any_frac && !any_big && isfinite(acc))
+            ok = st_fast == BI_OK && same_number(fast, ref_float_to_number(acc));
+        if (!ok && bad++ < 5) {
+            fprintf(stderr, "sum(%s): fast ", text(arr));
+            fprintf(stderr, "%s, ", text(fast));
+            fprintf(stderr, "general %s, ", text(general));
+            fprintf(stderr, "libc %.21Lg\n", acc);
+        }
+        floats += st_fast == BI_OK && fast->nk == NUM_FLOAT;
+        bigs += st_fast == BI_OK && fast->nk == NUM_BIG && !any_big;
+        arena_restore(&T.a, mark);
+    }
+    CHECK(bad == 0);
+    CHECK(floats > 10000); /* short results: D read back as x */
+    CHECK(bigs > 10000);   /* long results: x off its decimal */
+    /* values derived from the long double sums (libc) and OPA's printing */
+    OKJ("sum", "57450.740000000000002", J("[12500.5, 30000, 9999.99, 4200, 750.25]"));
+    OKJ("sum", "0.3", J("[0.1, 0.2]"));
+    OKJ("sum", "3.3000000000000000002", J("[1.1, 2.2]"));
+    OKJ("sum", "0", J("[4.35, 0.1, -4.45]"));
+    OKJ("sum", "0", J("[0.1, -0.1]"));
+    OKJ("sum", "1", J("[0.25, 0.75]"));
+    OKJ("sum", "-2.5", J("[-1.25, -1.25]"));
+    OKJ("sum", "100.01", J("[100, 0.01]"));
+    OKJ("sum", "1e-27", J("[1e-27]"));
+    OKJ("sum", "9.2233720368547758075e+18", J("[9223372036854775807, 0.5]"));
+    OKJ("sum", "18446744073709551614", J("[9223372036854775807, 9223372036854775807]"));
+}
+
 static void test_sets_and_compare(void)
 {
     /* sets/ */
@@ -1711,6 +1854,7 @@ int main(void)
     test_arithmetic();
     test_float_results();
     test_fast_paths_match_general();
+    test_sum_fast_matches_general();
     test_sets_and_compare();
     test_aggregates();
     test_numbers();

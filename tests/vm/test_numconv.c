@@ -115,6 +115,50 @@ static void check_ldouble(long double x, int *bad)
     }
 }
 
+/* num_shortest_ldouble_long gives libc's digits too, short ones included
+ * (it skips only the probe for them). */
+static void check_ldouble_long(long double x, int *bad)
+{
+    char want[40], got[40], msg[200];
+    int want_point;
+    num_decimal d;
+    ref_shortest_ldouble(fabsl(x), want, &want_point);
+    num_shortest_ldouble_long(x, &d);
+    dec_str(&d, got);
+    if (strcmp(want, got) != 0 || want_point != d.point) {
+        snprintf(msg, sizeof msg, "%.21Lg: want %s p%d, got %s p%d", x, want, want_point, got, d.point);
+        report(bad, "long double, long search", msg);
+    }
+}
+
+/* num_ldouble_reads_as against strtold: ±mant·10^exp10 reads back as x
+ * exactly when strtold of its text is x. Returns the answer. */
+static bool check_reads_as(long double x, bool neg, uint64_t mant, int exp10, int *bad)
+{
+    char t[64], msg[200];
+    snprintf(t, sizeof t, "%s%llue%d", neg ? "-" : "", (unsigned long long)mant, exp10);
+    bool want = strtold(t, NULL) == x, got = num_ldouble_reads_as(x, neg, mant, exp10);
+    if (want != got) {
+        snprintf(msg, sizeof msg, "%s as %.21Lg: want %d, got %d", t, x, want, got);
+        report(bad, "reads_as", msg);
+    }
+    /* and the one-call form: the same answer, else integral or digits */
+    num_decimal d;
+    int near = num_ldouble_shortest_near(x, neg, mant, exp10, &d);
+    int want_near = x == 0 ? -1 : want ? 1 : x == truncl(x) ? -1 : 0;
+    char ref[40], got_digits[40];
+    int ref_point;
+    if (near == 0) {
+        ref_shortest_ldouble(fabsl(x), ref, &ref_point);
+        dec_str(&d, got_digits);
+    }
+    if (near != want_near || (near == 0 && (strcmp(ref, got_digits) != 0 || ref_point != d.point))) {
+        snprintf(msg, sizeof msg, "%s near %.21Lg: want %d, got %d", t, x, want_near, near);
+        report(bad, "shortest_near", msg);
+    }
+    return got;
+}
+
 /* A fast-path parse must equal libc's; declining is always allowed. */
 static void check_parse(const char *text, int *bad, int *fast)
 {
@@ -599,6 +643,83 @@ int main(void)
     CHECK(fast - fast_before > 19000); /* the fast paths answer nearly all of them */
     CHECK(num_text_to_double("57450.740000000000002", 21, &x) && x == 57450.74);
     CHECK(num_text_to_double("-57450.740000000000002", 22, &x) && x == -57450.74);
+
+    /* sum's fast path: a decimal against the long double it should read
+     * back as, that value's neighbours a few units away, powers of two
+     * (narrower below) with decimals just inside and outside their
+     * interval, every scale up to 10^-27, 1 to 19 digits. */
+    int bad_reads = 0, reads_yes = 0, reads_no = 0;
+    for (int i = 0; i < 200000; i++) {
+        uint64_t mant = rng() >> (rng() % 64);
+        if (mant == 0)
+            mant = 1;
+        int e10 = -(int)(rng() % 28);
+        bool neg = rng() % 4 == 0;
+        char t[64];
+        snprintf(t, sizeof t, "%s%llue%d", neg ? "-" : "", (unsigned long long)mant, e10);
+        long double x = strtold(t, NULL);
+        for (int k = (int)(rng() % 4); k > 0; k--)
+            x = nextafterl(x, rng() % 2 ? INFINITY : -INFINITY);
+        if (rng() % 8 == 0)
+            x = -x; /* the wrong sign */
+        if (check_reads_as(x, neg, mant, e10, &bad_reads))
+            reads_yes++;
+        else
+            reads_no++;
+    }
+    for (int k = -80; k <= 120; k++) {
+        long double p = ldexpl(1.0L, k);
+        char full[80];
+        snprintf(full, sizeof full, "%.19Le", p); /* 20 digits: the interval holds a few */
+        char digs[24];
+        int nd = 0;
+        const char *c = full;
+        for (; *c && *c != 'e'; c++)
+            if (*c != '.')
+                digs[nd++] = *c;
+        digs[nd] = '\0';
+        int x10 = atoi(c + 1);
+        uint64_t m0 = strtoull(digs, NULL, 10) / 10; /* 19 digits, below 2^64 */
+        int e10 = x10 - 18;
+        if (e10 > 0 || e10 < -27)
+            continue;
+        for (int64_t dm = -30; dm <= 30; dm++) {
+            check_reads_as(p, false, m0 + (uint64_t)dm, e10, &bad_reads);
+            check_reads_as(nextafterl(p, 0), false, m0 + (uint64_t)dm, e10, &bad_reads);
+        }
+    }
+    CHECK(!num_ldouble_reads_as(0.0L, false, 1, 0));
+    CHECK(!num_ldouble_reads_as(1.0L, false, 1, 1));     /* exp10 > 0: not settled here */
+    CHECK(!num_ldouble_reads_as(1e-28L, false, 1, -28)); /* beyond 10^-27 */
+    CHECK(num_ldouble_reads_as(57450.74L, false, 574507400, -4));
+    CHECK(!num_ldouble_reads_as(sum, false, 5745074, -2)); /* the abac total is one unit above */
+    CHECK(num_ldouble_reads_as(-0.3L, true, 3, -1));
+    CHECK(bad_reads == 0);
+    CHECK(reads_yes > 20000 && reads_no > 20000);
+
+    /* the inline reading is the out-of-line one (and is available where
+     * the fast paths are: a 64-bit mantissa) */
+    long double inl, outl;
+    CHECK(num_fraction_to_ldouble(999999999, -27, &inl) == (LDBL_MANT_DIG >= 64));
+    for (int i = 0; i < 2000 && LDBL_MANT_DIG >= 64; i++) {
+        uint64_t mant = rng() >> (rng() % 64);
+        int e10 = -1 - (int)(rng() % 27);
+        CHECK(num_fraction_to_ldouble(mant, e10, &inl) && num_scaled_to_ldouble(mant, e10, &outl) &&
+              inl == outl);
+    }
+    CHECK(!num_fraction_to_ldouble(5, 0, &inl) && !num_fraction_to_ldouble(5, -28, &inl));
+
+    int bad_long = 0;
+    check_ldouble_long(sum, &bad_long);
+    for (int i = 0; i < 30000; i++) {
+        char t1[64];
+        long double acc = random_short(t1, sizeof t1);
+        for (int k = 0; k < (int)(rng() % 6); k++)
+            acc += random_short(t1, sizeof t1);
+        if (acc != 0)
+            check_ldouble_long(acc, &bad_long);
+    }
+    CHECK(bad_long == 0);
 
     CHECK(bad_d == 0);
     CHECK(bad_ld == 0);

@@ -933,6 +933,75 @@ static void test_big_vs_int(arena *a)
         CHECK(val_compare(b, v_int(a, base + 1)) == (neg ? -1 : -1));
         CHECK(val_compare(b, v_int(a, base - 1)) == 1);
     }
+    /* The integer against the same big text compared as two texts (the
+     * double and decimal path, which does not read the text's integer
+     * part on its own): fractions of 0 to 40 digits, zeros among them,
+     * so whole words and tails of the digit scan are reached. */
+    for (int k = 0; k < 20000; k++) {
+        arena_mark mark = arena_save(a);
+        int64_t base = (int64_t)(hrand() % 200001ull) - 100000;
+        int nf = (int)(hrand() % 41);
+        char t[96];
+        int n = snprintf(t, sizeof t, "%lld", (long long)base);
+        if (nf)
+            t[n++] = '.';
+        for (int j = 0; j < nf; j++)
+            t[n++] = hrand() % 4 ? '0' : (char)('0' + hrand() % 10);
+        const val *b = v_num_big(a, t, (size_t)n);
+        int64_t other = base + (int64_t)(hrand() % 3) - 1;
+        char o[32];
+        int on = snprintf(o, sizeof o, "%lld", (long long)other);
+        CHECK(val_compare(b, v_int(a, other)) == val_compare(b, v_num_big(a, o, (size_t)on)));
+        arena_restore(a, mark);
+    }
+    /* Texts that are not plain decimals leave the integer shortcut: an
+     * exponent, a stray byte inside a word of fraction digits or in its
+     * tail, bytes that would carry into their neighbour. */
+    const char *odd[] = {"5.00000000000000000000x",
+                         "5.0000000x00000000000",
+                         ("5.000\xfa"
+                          "0000000000"),
+                         "5.0e1",
+                         "5.00000000:00000000000",
+                         "5.0000000/"};
+    for (size_t k = 0; k < sizeof odd / sizeof *odd; k++) {
+        const val *b = v_num_big(a, odd[k], strlen(odd[k]));
+        int c = val_compare(b, v_int(a, 7)); /* whatever the fallback says, it says it consistently */
+        CHECK(c == -val_compare(v_int(a, 7), b));
+    }
+    CHECK(val_compare(v_num_big(a, "5.0e1", 5), v_int(a, 49)) > 0);
+    CHECK(val_compare(v_num_big(a, "5.00000000000000000000000", 25), v_int(a, 5)) == 0);
+    CHECK(val_compare(v_num_big(a, "-5.00000000000000000000001", 26), v_int(a, -5)) < 0);
+}
+
+/* An int64 against a double: both are exact in a long double with a
+ * 64-bit mantissa, which is the oracle (around ±2^53, where the int stops
+ * being a double, and far from it). */
+static void test_int_vs_double(arena *a)
+{
+    int bad = 0;
+    for (int k = 0; k < 200000; k++) {
+        int64_t i;
+        switch (k % 4) {
+        case 0: i = (int64_t)(hrand() % 2001) - 1000; break;
+        case 1: i = ((int64_t)1 << 53) + (int64_t)(hrand() % 9) - 4; break;
+        case 2: i = -((int64_t)1 << 53) + (int64_t)(hrand() % 9) - 4; break;
+        default: i = (int64_t)hrand(); break;
+        }
+        double d;
+        switch (hrand() % 3) {
+        case 0: d = (double)i; break;
+        case 1: d = (double)i + ((double)(hrand() % 5) - 2) * 0.25; break;
+        default: d = nextafter((double)i, hrand() % 2 ? INFINITY : -INFINITY); break;
+        }
+        arena_mark mark = arena_save(a);
+        val f = raw_float(d);
+        long double li = (long double)i, ld = (long double)d;
+        int want = li < ld ? -1 : li > ld;
+        bad += val_compare(v_int(a, i), &f) != want || val_compare(&f, v_int(a, i)) != -want;
+        arena_restore(a, mark);
+    }
+    CHECK(bad == 0);
 }
 
 int main(void)
@@ -953,5 +1022,6 @@ int main(void)
     test_hash_index(&a);
     test_float_hints(&a);
     test_big_vs_int(&a);
+    test_int_vs_double(&a);
     return TEST_SUMMARY();
 }
