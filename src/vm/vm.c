@@ -592,6 +592,27 @@ static const val *index_walk(const pol_ctx *c, const val *node)
     return node && node->type == V_ARR ? node : &val_empty_arr_c;
 }
 
+/* A value with the n registers from R[b] copied after it, in one block
+ * (array literals, MKOBJK's values). NULL with *st set when the arena is
+ * full or a register is undefined (hostile code only). */
+static inline val *val_and_regs(pol_ctx *c, const val *const *R, uint32_t b, uint32_t n, uint32_t pc,
+                                pol_status *st)
+{
+    val *v = arena_alloc(&c->arena, sizeof *v + sizeof(const val *) * n);
+    if (!v) {
+        *st = oom(c, pc);
+        return NULL;
+    }
+    const val **items = (const val **)(v + 1);
+    for (uint32_t i = 0; i < n; i++) {
+        if (!(items[i] = R[b + i])) {
+            *st = set_error(c, POL_INTERNAL, loc_of(c, pc), "%s", "collection element undefined");
+            return NULL;
+        }
+    }
+    return v;
+}
+
 /* ---- the loop ---------------------------------------------------------- */
 
 static pol_status budget_exceeded(pol_ctx *c, uint32_t pc)
@@ -1092,22 +1113,12 @@ dispatch:
                 if (in->op == OP_MKARR && in->c > 0) {
                     /* an array literal: the value and its elements in one
                      * block, no builder */
-                    val *arr = arena_alloc(&c->arena, sizeof *arr + sizeof(const val *) * in->c);
-                    if (!arr) {
-                        st = oom(c, PC);
+                    val *arr = val_and_regs(c, R, in->b, in->c, PC, &st);
+                    if (!arr)
                         goto out;
-                    }
-                    const val **elems = (const val **)(arr + 1);
-                    for (uint32_t i = 0; i < in->c; i++) {
-                        if (!(elems[i] = R[in->b + i])) {
-                            st = set_error(c, POL_INTERNAL, loc_of(c, PC), "%s",
-                                           "collection element undefined");
-                            goto out;
-                        }
-                    }
                     /* one assignment: a memset then field stores becomes a
                      * trimmed `rep stos`, slow to start */
-                    *arr = (val){.type = V_ARR, .len = in->c, .u.a = elems};
+                    *arr = (val){.type = V_ARR, .len = in->c, .u.a = (const val **)(arr + 1)};
                     R[in->a] = arr;
                     NEXT_INSN();
                 }
@@ -1155,19 +1166,11 @@ dispatch:
             {
                 /* the keys are the constant's own array (the verifier saw
                  * them ascending); the values one block after the value */
-                val *obj = arena_alloc(&c->arena, sizeof *obj + sizeof(const val *) * in->c);
-                if (!obj) {
-                    st = oom(c, PC);
+                val *obj = val_and_regs(c, R, in->b, in->c, PC, &st);
+                if (!obj)
                     goto out;
-                }
-                const val **vals = (const val **)(obj + 1);
-                for (uint32_t i = 0; i < in->c; i++) {
-                    if (!(vals[i] = R[in->b + i])) {
-                        st = set_error(c, POL_INTERNAL, loc_of(c, PC), "%s", "collection element undefined");
-                        goto out;
-                    }
-                }
-                *obj = (val){.type = V_OBJ, .len = in->c, .u.o = {.k = K[in->d]->u.a, .v = vals}};
+                *obj = (val){
+                    .type = V_OBJ, .len = in->c, .u.o = {.k = K[in->d]->u.a, .v = (const val **)(obj + 1)}};
                 R[in->a] = obj;
                 NEXT_INSN();
             }

@@ -1589,6 +1589,25 @@ static void gen_rx_alt(char *b, size_t *n, int depth)
     }
 }
 
+/* One subject through regex.match's DFA and through PCRE2 (the builtin
+ * without the pattern cache, which never takes the DFA): false when the
+ * DFA does not take the subject; else the two answers (PCRE2's -1 for an
+ * error). da is reset onto dmem for the DFA's build. */
+static bool dfa_and_pcre2(arena *da, unsigned char *dmem, size_t dcap, const char *pat, size_t pn,
+                          const char *subj, size_t sn, int *fast, int *want)
+{
+    arena_init_fixed(da, dmem, dcap);
+    *fast = rx_test_dfa(da, pat, pn, subj, sn);
+    if (*fast == -3)
+        return false;
+    arena_mark m = arena_save(&A);
+    const val *o;
+    bi_status st = call_raw2(regex_match_fn(), pat, pn, subj, sn, &o);
+    *want = st == BI_OK ? o == VAL_TRUE : -1;
+    arena_restore(&A, m);
+    return true;
+}
+
 /* Chains (patterns anchored at both ends whose DFA has one live path, see
  * rx_dfa in bi_regex.c) against PCRE2: sequences of single-byte classes
  * under fixed and counted repetitions, some with an optional or
@@ -1639,15 +1658,9 @@ static void test_regex_dfa_chain_differential(void)
                 subj[rnd((uint32_t)sn)] = "aZ5-_"[rnd(5)];
             if (k % 3 == 2 && sn)
                 sn -= 1 + rnd((uint32_t)sn);
-            arena_init_fixed(&da, dmem, sizeof dmem);
-            int fast = rx_test_dfa(&da, pat, pn, subj, sn);
-            if (fast == -3)
+            int fast, want;
+            if (!dfa_and_pcre2(&da, dmem, sizeof dmem, pat, pn, subj, sn, &fast, &want))
                 continue;
-            arena_mark m = arena_save(&A);
-            const val *o;
-            bi_status st = call_raw2(regex_match_fn(), pat, pn, subj, sn, &o);
-            int want = st == BI_OK ? o == VAL_TRUE : -1;
-            arena_restore(&A, m);
             runs++;
             trues += want == 1;
             if (want != fast && mismatches++ < 10)
@@ -1686,15 +1699,9 @@ static void test_regex_dfa_differential(void)
             int len = (int)rnd(9);
             for (int i = 0; i < len; i++)
                 put_piece(subj, &sn, subj_pieces[rnd(sizeof subj_pieces / sizeof *subj_pieces)]);
-            arena_init_fixed(&da, dmem, sizeof dmem);
-            int fast = rx_test_dfa(&da, pat, pn, subj, sn);
-            if (fast == -3)
+            int fast, want;
+            if (!dfa_and_pcre2(&da, dmem, sizeof dmem, pat, pn, subj, sn, &fast, &want))
                 continue;
-            arena_mark m = arena_save(&A);
-            const val *o;
-            bi_status st = call_raw2(regex_match_fn(), pat, pn, subj, sn, &o);
-            int want = st == BI_OK ? o == VAL_TRUE : -1;
-            arena_restore(&A, m);
             runs++;
             with_dfa++;
             trues += want == 1;
