@@ -14,7 +14,7 @@
  *  - A result is stored as its *image*: the val structs, element/key/value
  *    pointer arrays and string bytes it occupies in an arena, laid out in
  *    one block, with pointers into the block stored as byte offsets from
- *    its start and a bitmap marking the words that hold them (see
+ *    its start and a list of the words that hold them (see
  *    "images" below). A hit copies the block into the caller's arena and
  *    adds the copy's address to the marked words: no sorting, hashing,
  *    per-node work or allocation, and the result never points into the
@@ -98,8 +98,8 @@ typedef struct slot {
     _Atomic uint32_t len;   /* image bytes */
     _Atomic uint64_t shape; /* 0 = empty; else see shape_pack */
     _Atomic uint64_t key_lo, key_hi, key_tweak;
-    /* followed by the relocation bitmap (reloc_words words: bit i of word
-     * j marks image word 64j + i), then the image, in words */
+    /* followed by the image (payload_words words), then its relocation
+     * list (reloc_words words of four 16-bit unit indexes, low first) */
 } slot;
 
 struct pol_cache {
@@ -108,7 +108,8 @@ struct pol_cache {
     uint32_t mask;
     size_t max_bytes;
     size_t payload_words; /* image room per slot */
-    size_t reloc_words;   /* bitmap words per slot: one bit per image word */
+    size_t max_relocs;    /* relocation list room per slot: one entry per image unit */
+    size_t reloc_words;
     size_t slot_bytes;
     unsigned char *slots;
     unsigned char secret[XXH3_SECRET_DEFAULT_SIZE];
@@ -126,14 +127,14 @@ static slot *slot_for(const pol_cache *c, const cache_key *k)
     return (slot *)(void *)(c->slots + (size_t)(h & c->mask) * c->slot_bytes);
 }
 
-static _Atomic uint64_t *reloc_bitmap(slot *s)
+static _Atomic uint64_t *payload(slot *s)
 {
     return (_Atomic uint64_t *)(void *)(s + 1);
 }
 
-static _Atomic uint64_t *payload(const pol_cache *c, slot *s)
+static _Atomic uint64_t *reloc_list(const pol_cache *c, slot *s)
 {
-    return reloc_bitmap(s) + c->reloc_words;
+    return payload(s) + c->payload_words;
 }
 
 /* ---- keys ---------------------------------------------------------------- */
@@ -300,31 +301,35 @@ bool cache_key_value(const pol_cache *c, const val *input, uint64_t tweak, cache
  *    of a shared constant (VAL_NULL, …): the cache lives in the process
  *    that wrote it, so the constant's address is the same for the reader.
  * Offsets sit in the pointer fields as uintptr_t representations, and the
- * slot's relocation bitmap marks every pointer-sized unit that holds one
- * (bit i: bytes [i, i + 1) × sizeof(uintptr_t) of the image). A hit adds
- * the copy's address to the marked units and touches nothing else: the
+ * slot's relocation list names every pointer-sized unit that holds one
+ * (entry i: bytes [i, i + 1) × sizeof(uintptr_t) of the image). A hit adds
+ * the copy's address to the listed units and touches nothing else: the
  * image was laid out by cache_insert in this process and the sequence lock
  * proves the copy is exactly what it wrote, so there is nothing to
  * validate. This replaced a pass that switched on and bounds-checked every
- * val and pointer word: abac's hit went from 1,930 to ~900 instructions
- * in cache_lookup. Vals come first so that pointer words stay aligned
- * without padding; string bytes need none. */
+ * val and pointer word (abac's hit: 1,930 instructions in cache_lookup,
+ * now ~900); a bitmap of the units instead of a list ran the same number
+ * of instructions but mispredicted its loop exit once per 64 units. Vals
+ * come first so that pointer words stay aligned without padding; string
+ * bytes need none. */
 _Static_assert(sizeof(uintptr_t) == sizeof(const val *), "offsets are stored in pointer fields");
 _Static_assert(sizeof(uintptr_t) == sizeof(const char *), "offsets are stored in pointer fields");
 _Static_assert(sizeof(val) % sizeof(const val *) == 0, "pointer words follow the vals unpadded");
-_Static_assert(offsetof(val, u) % sizeof(uintptr_t) == 0, "pointer fields are whole bitmap units");
-_Static_assert(offsetof(val, u.o.v) % sizeof(uintptr_t) == 0, "pointer fields are whole bitmap units");
+_Static_assert(offsetof(val, u) % sizeof(uintptr_t) == 0, "pointer fields are whole units");
+_Static_assert(offsetof(val, u.o.v) % sizeof(uintptr_t) == 0, "pointer fields are whole units");
 
 enum {
-    PTR_BYTES = sizeof(uintptr_t), /* one relocation bit per unit of this size */
-    BITMAP_WORD_BITS = 64,
+    PTR_BYTES = sizeof(uintptr_t), /* the unit of relocation */
+    RELOCS_PER_WORD = 4,           /* 16-bit entries */
 };
+/* Entries are unit indexes of at most 16 bits. */
+_Static_assert(MAX_RESULT_BYTES / sizeof(uint32_t) <= 0xffff, "unit indexes fit 16 bits");
 
-/* A slot's bitmap words for an image of n bytes. */
-static size_t bitmap_words(size_t n)
+/* An image's units: each holds at most one pointer, so also a bound on
+ * its relocation entries. */
+static size_t image_units(size_t len)
 {
-    size_t units = (n + PTR_BYTES - 1) / PTR_BYTES;
-    return (units + BITMAP_WORD_BITS - 1) / BITMAP_WORD_BITS;
+    return (len + PTR_BYTES - 1) / PTR_BYTES;
 }
 
 /* Root refs (shape_pack): odd codes naming a shared constant, or 0 for
@@ -418,7 +423,8 @@ static bool image_measure(const val *v, image_size *n, size_t limit)
 
 typedef struct image_writer {
     unsigned char *base;
-    uint64_t *bitmap;               /* bitmap_words(image bytes), zeroed */
+    uint16_t *relocs; /* image_units(image bytes) of room */
+    size_t nrelocs;
     size_t val_at, ptr_at, byte_at; /* next free offset in each region */
 } image_writer;
 
@@ -427,8 +433,7 @@ static void put_offset(image_writer *w, size_t at, size_t off)
 {
     uintptr_t u = (uintptr_t)off;
     memcpy(w->base + at, &u, sizeof u);
-    size_t unit = at / PTR_BYTES;
-    w->bitmap[unit / BITMAP_WORD_BITS] |= (uint64_t)1 << (unit % BITMAP_WORD_BITS);
+    w->relocs[w->nrelocs++] = (uint16_t)(at / PTR_BYTES);
 }
 
 /* Stores element ref r (image_place's result) at base + at. */
@@ -505,40 +510,46 @@ static uintptr_t image_place(image_writer *w, const val *v)
     return at;
 }
 
-/* Adds img's address to every unit of the image marked in the slot's
- * bitmap bm. Runs before the sequence check, on words that may be torn:
- * only units inside the len-byte copy are touched whatever the bitmap
- * holds, so a torn bitmap garbles a copy that is about to be discarded
- * and never anything else. */
-static void image_relocate(unsigned char *img, size_t len, _Atomic uint64_t *bm)
+/* Adds the copy's address to unit i of it; a unit index past the copy
+ * (only a torn list, see image_relocate) is taken as unit 0. */
+static inline void relocate_unit(unsigned char *img, size_t units, size_t i)
 {
-    size_t units = (len + PTR_BYTES - 1) / PTR_BYTES, nb = bitmap_words(len);
-    uint64_t last_mask =
-        units % BITMAP_WORD_BITS ? ((uint64_t)1 << (units % BITMAP_WORD_BITS)) - 1 : ~(uint64_t)0;
-    uintptr_t base = (uintptr_t)img;
-    for (size_t j = 0; j < nb; j++) {
-        uint64_t bits = atomic_load_explicit(&bm[j], memory_order_relaxed);
-        if (j + 1 == nb)
-            bits &= last_mask;
-        unsigned char *chunk = img + j * BITMAP_WORD_BITS * PTR_BYTES;
-        while (bits) {
-            unsigned char *p = chunk + (size_t)__builtin_ctzll(bits) * PTR_BYTES;
-            uintptr_t u;
-            memcpy(&u, p, sizeof u);
-            u += base;
-            memcpy(p, &u, sizeof u);
-            bits &= bits - 1;
-        }
+    unsigned char *p = img + (i < units ? i : 0) * PTR_BYTES;
+    uintptr_t u;
+    memcpy(&u, p, sizeof u);
+    u += (uintptr_t)img;
+    memcpy(p, &u, sizeof u);
+}
+
+/* Adds img's address to the n units of the image named in the slot's
+ * relocation list. Runs before the sequence check, on words that may be
+ * torn: only units inside the copy are touched whatever the list holds, so
+ * a torn list garbles a copy that is about to be discarded and never
+ * anything else. */
+static void image_relocate(unsigned char *img, size_t len, const _Atomic uint64_t *list, size_t n)
+{
+    size_t units = image_units(len), k = 0;
+    for (; k + RELOCS_PER_WORD <= n; k += RELOCS_PER_WORD) {
+        uint64_t w = atomic_load_explicit(&list[k / RELOCS_PER_WORD], memory_order_relaxed);
+        relocate_unit(img, units, (size_t)(w & 0xffff));
+        relocate_unit(img, units, (size_t)(w >> 16 & 0xffff));
+        relocate_unit(img, units, (size_t)(w >> 32 & 0xffff));
+        relocate_unit(img, units, (size_t)(w >> 48));
+    }
+    if (k < n) {
+        uint64_t w = atomic_load_explicit(&list[k / RELOCS_PER_WORD], memory_order_relaxed);
+        for (; k < n; k++, w >>= 16)
+            relocate_unit(img, units, (size_t)(w & 0xffff));
     }
 }
 
 /* shape: bit 63 set (so a used slot's shape is never 0), the root ref in
- * bits 32-47 (0: vals[0]; MAX_RESULT_BYTES keeps it within 16 bits). */
+ * bits 32-47 (0: vals[0]), the number of relocation entries in 0-15. */
 #define SHAPE_USED (1ull << 63)
 
-static uint64_t shape_pack(uintptr_t root)
+static uint64_t shape_pack(uintptr_t root, size_t nrelocs)
 {
-    return SHAPE_USED | (uint64_t)root << 32;
+    return SHAPE_USED | (uint64_t)root << 32 | (uint64_t)nrelocs;
 }
 
 /* ---- API --------------------------------------------------------------- */
@@ -591,7 +602,8 @@ POL_EXPORT pol_cache *pol_cache_new(pol_bundle *b, const pol_cache_options *opti
     c->mask = (uint32_t)(n - 1);
     c->max_bytes = max_bytes;
     c->payload_words = (max_bytes + 7) / 8;
-    c->reloc_words = bitmap_words(c->payload_words * 8);
+    c->max_relocs = image_units(c->payload_words * 8);
+    c->reloc_words = (c->max_relocs + RELOCS_PER_WORD - 1) / RELOCS_PER_WORD;
     c->slot_bytes = sizeof(slot) + (c->reloc_words + c->payload_words) * 8;
     c->slots = pa_malloc(al, n * c->slot_bytes);
     if (!c->slots) {
@@ -658,9 +670,10 @@ bool cache_lookup(pol_cache *c, const cache_key *k, arena *a, const val **out, b
         atomic_load_explicit(&s->key_hi, memory_order_relaxed) != k->hi ||
         atomic_load_explicit(&s->key_tweak, memory_order_relaxed) != k->tweak)
         return miss(c);
-    /* a torn len is caught by the sequence check below, but must not
-     * overrun the slot before that */
-    if (len > c->payload_words * 8)
+    /* a torn len or count is caught by the sequence check below, but must
+     * not overrun the slot before that */
+    size_t nrelocs = (size_t)(shape & 0xffff);
+    if (len > c->payload_words * 8 || nrelocs > c->max_relocs)
         return miss(c);
     arena_mark mark = arena_save(a);
     unsigned char *img = NULL;
@@ -668,25 +681,34 @@ bool cache_lookup(pol_cache *c, const cache_key *k, arena *a, const val **out, b
         img = arena_alloc(a, len); /* 16-aligned, rounded up to 16 */
         if (!img)
             return miss(c); /* the arena is full: evaluate normally */
-        /* four words a round: the loop's own count and compare were a
-         * third of the copy's instructions */
-        _Atomic uint64_t *p = payload(c, s);
+        /* eight words a round: the loop's own count and compare were a
+         * third of the copy's instructions at one word a round */
+        _Atomic uint64_t *p = payload(s);
         size_t nw = ((size_t)len + 7) / 8, i = 0;
-        for (; i + 4 <= nw; i += 4) {
+        for (; i + 8 <= nw; i += 8) {
             uint64_t w0 = atomic_load_explicit(&p[i], memory_order_relaxed);
             uint64_t w1 = atomic_load_explicit(&p[i + 1], memory_order_relaxed);
             uint64_t w2 = atomic_load_explicit(&p[i + 2], memory_order_relaxed);
             uint64_t w3 = atomic_load_explicit(&p[i + 3], memory_order_relaxed);
-            memcpy(img + i * 8, &w0, 8);
-            memcpy(img + i * 8 + 8, &w1, 8);
-            memcpy(img + i * 8 + 16, &w2, 8);
-            memcpy(img + i * 8 + 24, &w3, 8);
+            uint64_t w4 = atomic_load_explicit(&p[i + 4], memory_order_relaxed);
+            uint64_t w5 = atomic_load_explicit(&p[i + 5], memory_order_relaxed);
+            uint64_t w6 = atomic_load_explicit(&p[i + 6], memory_order_relaxed);
+            uint64_t w7 = atomic_load_explicit(&p[i + 7], memory_order_relaxed);
+            unsigned char *d = img + i * 8;
+            memcpy(d, &w0, 8);
+            memcpy(d + 8, &w1, 8);
+            memcpy(d + 16, &w2, 8);
+            memcpy(d + 24, &w3, 8);
+            memcpy(d + 32, &w4, 8);
+            memcpy(d + 40, &w5, 8);
+            memcpy(d + 48, &w6, 8);
+            memcpy(d + 56, &w7, 8);
         }
         for (; i < nw; i++) {
             uint64_t w = atomic_load_explicit(&p[i], memory_order_relaxed);
             memcpy(img + i * 8, &w, 8);
         }
-        image_relocate(img, len, reloc_bitmap(s));
+        image_relocate(img, len, reloc_list(c, s), nrelocs);
     }
     atomic_thread_fence(memory_order_acquire);
     if (atomic_load_explicit(&s->seq, memory_order_relaxed) != seq) {
@@ -711,22 +733,22 @@ void cache_insert(pol_cache *c, const cache_key *k, const val *v, arena *scratch
         atomic_fetch_add_explicit(&c->skipped, 1, memory_order_relaxed);
         return;
     }
-    size_t len = image_total(&n), nw = (len + 7) / 8, nb = bitmap_words(len);
+    size_t len = image_total(&n), nw = (len + 7) / 8;
     arena_mark mark = arena_save(scratch);
     unsigned char *img = NULL;
-    uint64_t *bitmap = NULL;
+    image_writer w = {NULL, NULL, 0, 0, 0, 0};
     if (len) {
         img = arena_alloc(scratch, nw * 8);
-        bitmap = arena_alloc(scratch, nb * sizeof *bitmap);
-        if (!img || !bitmap) {
+        w.relocs = arena_alloc(scratch, image_units(len) * sizeof *w.relocs);
+        if (!img || !w.relocs) {
             arena_restore(scratch, mark);
             atomic_fetch_add_explicit(&c->skipped, 1, memory_order_relaxed);
             return;
         }
         memset(img + len, 0, nw * 8 - len);
-        memset(bitmap, 0, nb * sizeof *bitmap);
-        image_writer w = {img, bitmap, 0, n.vals * sizeof(val),
-                          n.vals * sizeof(val) + n.ptrs * sizeof(const val *)};
+        w.base = img;
+        w.ptr_at = n.vals * sizeof(val);
+        w.byte_at = w.ptr_at + n.ptrs * sizeof(const val *);
         image_place(&w, v);
     }
     slot *s = slot_for(c, k);
@@ -746,15 +768,19 @@ void cache_insert(pol_cache *c, const cache_key *k, const val *v, arena *scratch
     atomic_store_explicit(&s->key_hi, k->hi, memory_order_relaxed);
     atomic_store_explicit(&s->key_tweak, k->tweak, memory_order_relaxed);
     atomic_store_explicit(&s->len, (uint32_t)len, memory_order_relaxed);
-    atomic_store_explicit(&s->shape, shape_pack(root), memory_order_relaxed);
-    _Atomic uint64_t *p = payload(c, s), *bm = reloc_bitmap(s);
+    atomic_store_explicit(&s->shape, shape_pack(root, w.nrelocs), memory_order_relaxed);
+    _Atomic uint64_t *p = payload(s), *list = reloc_list(c, s);
     for (size_t i = 0; i < nw; i++) {
         uint64_t w;
         memcpy(&w, img + i * 8, 8);
         atomic_store_explicit(&p[i], w, memory_order_relaxed);
     }
-    for (size_t i = 0; i < nb && len; i++)
-        atomic_store_explicit(&bm[i], bitmap[i], memory_order_relaxed);
+    for (size_t k = 0; k < w.nrelocs; k += RELOCS_PER_WORD) {
+        uint64_t word = 0;
+        for (size_t j = 0; j < RELOCS_PER_WORD && k + j < w.nrelocs; j++)
+            word |= (uint64_t)w.relocs[k + j] << (16 * j);
+        atomic_store_explicit(&list[k / RELOCS_PER_WORD], word, memory_order_relaxed);
+    }
     atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
     atomic_fetch_add_explicit(&c->inserts, 1, memory_order_relaxed);
     arena_restore(scratch, mark);
