@@ -381,13 +381,32 @@ static size_t image_total(const image_size *n)
     return n->vals * sizeof(val) + n->ptrs * sizeof(const val *) + n->bytes;
 }
 
-/* Adds v's subtree to n; false once the total passes limit. Each level
- * adds a val before descending, so recursion is at most limit/sizeof(val)
- * deep whatever the value's depth, and the walk costs O(limit). */
-static bool image_measure(const val *v, image_size *n, size_t limit)
+/* A value the image can point at instead of holding: one of the bundle's
+ * own (constants, the base document). The bundle is immutable, keeps all
+ * its values in its arena and outlives the cache (which holds a reference
+ * to it) and every context that can take a hit from it, so the address
+ * stays valid and the value unchanged for as long as a hit's result can
+ * be read; evaluation returns such values by address too. A hit then
+ * copies and relocates nothing for the value or its subtree (abac's field
+ * names and matched patterns). */
+static bool image_shares(const pol_cache *c, const val *v)
 {
-    if (const_ref(v))
-        return true;
+    return arena_owns(&c->bundle->prog.mem, v);
+}
+
+/* Whether element v takes room in the image: not a shared constant nor one
+ * of the bundle's values. */
+static bool image_holds(const pol_cache *c, const val *v)
+{
+    return !const_ref(v) && !image_shares(c, v);
+}
+
+/* Adds v's val and the subtree the image holds for it to n; false once
+ * the total passes limit. Each level adds a val before descending, so
+ * recursion is at most limit/sizeof(val) deep whatever the value's depth,
+ * and the walk costs O(limit). */
+static bool image_measure(const pol_cache *c, const val *v, image_size *n, size_t limit)
+{
     n->vals++;
     switch ((vtype)v->type) {
     case V_NUM:
@@ -409,8 +428,10 @@ static bool image_measure(const val *v, image_size *n, size_t limit)
         if (image_total(n) > limit)
             return false;
         for (uint32_t i = 0; i < v->len; i++) {
-            if (!image_measure(obj ? v->u.o.k[i] : v->u.a[i], n, limit) ||
-                (obj && !image_measure(v->u.o.v[i], n, limit)))
+            const val *x = obj ? v->u.o.k[i] : v->u.a[i];
+            if (image_holds(c, x) && !image_measure(c, x, n, limit))
+                return false;
+            if (obj && image_holds(c, v->u.o.v[i]) && !image_measure(c, v->u.o.v[i], n, limit))
                 return false;
         }
         break;
@@ -422,6 +443,7 @@ static bool image_measure(const val *v, image_size *n, size_t limit)
 }
 
 typedef struct image_writer {
+    const pol_cache *c;
     unsigned char *base;
     uint16_t *relocs; /* image_units(image bytes) of room */
     size_t nrelocs;
@@ -436,14 +458,18 @@ static void put_offset(image_writer *w, size_t at, size_t off)
     w->relocs[w->nrelocs++] = (uint16_t)(at / PTR_BYTES);
 }
 
-/* Stores element ref r (image_place's result) at base + at. */
-static void put_ref(image_writer *w, size_t at, uintptr_t r)
+static size_t image_place(image_writer *w, const val *v);
+
+/* Stores element x at base + at: the address of a shared constant or of
+ * one of the bundle's values, else the offset of its placed val. */
+static void put_element(image_writer *w, size_t at, const val *x)
 {
-    if (r & 1) {
-        uintptr_t u = (uintptr_t)image_consts[r >> 1];
+    uintptr_t r = const_ref(x);
+    if (r || image_shares(w->c, x)) {
+        uintptr_t u = (uintptr_t)(r ? image_consts[r >> 1] : x);
         memcpy(w->base + at, &u, sizeof u);
     } else {
-        put_offset(w, at, r);
+        put_offset(w, at, image_place(w, x));
     }
 }
 
@@ -457,13 +483,9 @@ static size_t place_bytes(image_writer *w, const char *s, uint32_t n)
 }
 
 /* Lays v out (pre-order, so the first call's val is vals[0]) in the room
- * image_measure counted; returns the odd ref of the constant standing for
- * v, or the (even) offset of v's val. */
-static uintptr_t image_place(image_writer *w, const val *v)
+ * image_measure counted; returns the offset of v's val. */
+static size_t image_place(image_writer *w, const val *v)
 {
-    uintptr_t r = const_ref(v);
-    if (r)
-        return r;
     size_t at = w->val_at;
     w->val_at += sizeof(val);
     val out;
@@ -490,7 +512,7 @@ static uintptr_t image_place(image_writer *w, const val *v)
         w->ptr_at += (size_t)v->len * sizeof(const val *);
         put_offset(w, field, arr);
         for (uint32_t i = 0; i < v->len; i++)
-            put_ref(w, arr + i * sizeof(const val *), image_place(w, v->u.a[i]));
+            put_element(w, arr + i * sizeof(const val *), v->u.a[i]);
         break;
     }
     case V_OBJ: {
@@ -499,8 +521,8 @@ static uintptr_t image_place(image_writer *w, const val *v)
         put_offset(w, field, ks);
         put_offset(w, field_v, vs);
         for (uint32_t i = 0; i < v->len; i++) {
-            put_ref(w, ks + i * sizeof(const val *), image_place(w, v->u.o.k[i]));
-            put_ref(w, vs + i * sizeof(const val *), image_place(w, v->u.o.v[i]));
+            put_element(w, ks + i * sizeof(const val *), v->u.o.k[i]);
+            put_element(w, vs + i * sizeof(const val *), v->u.o.v[i]);
         }
         break;
     }
@@ -728,15 +750,17 @@ bool cache_lookup(pol_cache *c, const cache_key *k, arena *a, const val **out, b
 void cache_insert(pol_cache *c, const cache_key *k, const val *v, arena *scratch)
 {
     uintptr_t root = v ? const_ref(v) : REF_UNDEFINED;
-    image_size n = {0, 0, 0};
-    if (!root && !image_measure(v, &n, c->max_bytes)) {
+    /* one of the bundle's values is stored as its val, pointers and all */
+    bool verbatim = !root && image_shares(c, v);
+    image_size n = {verbatim ? 1 : 0, 0, 0};
+    if (image_total(&n) > c->max_bytes || (!root && !verbatim && !image_measure(c, v, &n, c->max_bytes))) {
         atomic_fetch_add_explicit(&c->skipped, 1, memory_order_relaxed);
         return;
     }
     size_t len = image_total(&n), nw = (len + 7) / 8;
     arena_mark mark = arena_save(scratch);
     unsigned char *img = NULL;
-    image_writer w = {NULL, NULL, 0, 0, 0, 0};
+    image_writer w = {c, NULL, NULL, 0, 0, 0, 0};
     if (len) {
         img = arena_alloc(scratch, nw * 8);
         w.relocs = arena_alloc(scratch, image_units(len) * sizeof *w.relocs);
@@ -749,7 +773,10 @@ void cache_insert(pol_cache *c, const cache_key *k, const val *v, arena *scratch
         w.base = img;
         w.ptr_at = n.vals * sizeof(val);
         w.byte_at = w.ptr_at + n.ptrs * sizeof(const val *);
-        image_place(&w, v);
+        if (verbatim)
+            memcpy(img, v, sizeof *v); /* flags too: a hash index is the bundle's, after the same arrays */
+        else
+            image_place(&w, v);
     }
     slot *s = slot_for(c, k);
     uint32_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
