@@ -48,13 +48,16 @@
 #include <string.h>
 
 #include "cache.h"
+#include "cache_xxh.h"
 
-/* The runtime-dispatched XXH3 (AVX2/AVX-512 where the CPU has them) hashes
- * a 1 KB input in about a third of the time of Debian's baseline SSE2
- * build (abac's 1005-byte input: ~25 vs ~67 ns). Only inputs past XXH3's
- * 240-byte "midsize" bound take its vector loop; shorter ones run the
- * same scalar code either way, so they skip the dispatcher. Both entry
- * points compute the same function. */
+/* Inputs past XXH3's 240-byte "midsize" bound take its vector loop, which
+ * pol_cache_new points at the widest build the CPU runs: cache_xxh.c
+ * compiled for AVX-512 or AVX2 (abac's 1005-byte input: ~12 and ~20 ns),
+ * else the library's runtime-dispatched entry point where it has one,
+ * else its baseline build (~27 ns on the bench host, where the dispatched
+ * one was no faster). Shorter inputs run the same scalar code on every
+ * build, so they take the library's directly. All compute the same
+ * function. */
 #ifdef POL_HAVE_XXH_DISPATCH
 #define cache_xxh128_long XXH3_128bits_withSecret_dispatch
 #define cache_xxh128_update XXH3_128bits_update_dispatch
@@ -64,11 +67,28 @@
 #endif
 enum { XXH3_SHORT_INPUT = 240 };
 
-static XXH128_hash_t cache_xxh128(const void *p, size_t n, const unsigned char *secret)
+static void cache_xxh128_lib(const void *p, size_t n, const unsigned char *secret, uint64_t out[2])
 {
-    if (n <= XXH3_SHORT_INPUT)
-        return XXH3_128bits_withSecret(p, n, secret, XXH3_SECRET_DEFAULT_SIZE);
-    return cache_xxh128_long(p, n, secret, XXH3_SECRET_DEFAULT_SIZE);
+    XXH128_hash_t h = cache_xxh128_long(p, n, secret, XXH3_SECRET_DEFAULT_SIZE);
+    out[0] = h.low64;
+    out[1] = h.high64;
+}
+
+static cache_xxh_fn *cache_xxh_pick(void)
+{
+#if defined(POL_HAVE_XXH_AVX512) || defined(POL_HAVE_XXH_AVX2)
+    /* both builtins also check that the OS saves the vector registers */
+    __builtin_cpu_init();
+#endif
+#ifdef POL_HAVE_XXH_AVX512
+    if (__builtin_cpu_supports("avx512f"))
+        return cache_xxh128_avx512;
+#endif
+#ifdef POL_HAVE_XXH_AVX2
+    if (__builtin_cpu_supports("avx2"))
+        return cache_xxh128_avx2;
+#endif
+    return cache_xxh128_lib;
 }
 
 enum {
@@ -113,11 +133,24 @@ struct pol_cache {
     size_t slot_bytes;
     unsigned char *slots;
     unsigned char secret[XXH3_SECRET_DEFAULT_SIZE];
+    cache_xxh_fn *xxh_long; /* for inputs past XXH3_SHORT_INPUT, see cache_xxh_pick */
     /* keeps the counters, written on every lookup by every thread, off the
      * read-only fields' cache line */
     unsigned char pad[64];
     _Atomic uint64_t hits, misses, inserts, evictions, skipped;
 };
+
+/* The key hash of p[0..n) under c's secret. */
+static void cache_xxh128(const pol_cache *c, const void *p, size_t n, uint64_t out[2])
+{
+    if (n > XXH3_SHORT_INPUT) {
+        c->xxh_long(p, n, c->secret, out);
+        return;
+    }
+    XXH128_hash_t h = XXH3_128bits_withSecret(p, n, c->secret, XXH3_SECRET_DEFAULT_SIZE);
+    out[0] = h.low64;
+    out[1] = h.high64;
+}
 
 static slot *slot_for(const pol_cache *c, const cache_key *k)
 {
@@ -142,9 +175,10 @@ static _Atomic uint64_t *reloc_list(const pol_cache *c, slot *s)
 /* Keys travel by pointer (see cache_key for the field order). */
 void cache_key_json(const pol_cache *c, const char *text, size_t len, uint64_t tweak, cache_key *out)
 {
-    XXH128_hash_t h = cache_xxh128(len ? text : "", len, c->secret);
-    out->lo = h.low64;
-    out->hi = h.high64;
+    uint64_t h[2];
+    cache_xxh128(c, len ? text : "", len, h);
+    out->lo = h[0];
+    out->hi = h[1];
     out->tweak = tweak;
 }
 
@@ -276,15 +310,17 @@ bool cache_key_value(const pol_cache *c, const val *input, uint64_t tweak, cache
         n = input->type < V_ARR ? kw_leaf(&w, 0, input) : kw_collection(&w, 0, input, 1);
     if (n == SIZE_MAX)
         return false;
-    XXH128_hash_t h;
+    uint64_t h[2];
     if (w.streaming) {
         cache_xxh128_update(&w.st, w.buf, n);
-        h = XXH3_128bits_digest(&w.st);
+        XXH128_hash_t d = XXH3_128bits_digest(&w.st);
+        h[0] = d.low64;
+        h[1] = d.high64;
     } else {
-        h = cache_xxh128(w.buf, n, c->secret);
+        cache_xxh128(c, w.buf, n, h);
     }
-    out->lo = h.low64;
-    out->hi = h.high64;
+    out->lo = h[0];
+    out->hi = h[1];
     out->tweak = tweak | TWEAK_FROM_VALUE;
     return true;
 }
@@ -634,6 +670,7 @@ POL_EXPORT pol_cache *pol_cache_new(pol_bundle *b, const pol_cache_options *opti
     }
     memset(c->slots, 0, n * c->slot_bytes);
     secret_init(c->secret, sizeof c->secret);
+    c->xxh_long = cache_xxh_pick();
     c->bundle = b;
     pol_bundle_retain(b);
     return c;

@@ -7,9 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
 #include "../test.h"
 #include "policy.h"
 #include "vm/cache.h"
+#include "vm/cache_xxh.h"
 #include "vm/value.h"
 
 /* A bundle of one module with entrypoint data.t.p (NULL on failure). */
@@ -834,6 +838,44 @@ static void test_dense_pointers(pol_bundle *b)
     pol_cache_free(c);
 }
 
+/* The key hash compiled for AVX2 and AVX-512 (cache_xxh.c) is the
+ * library's XXH3-128, checked against the library's own build on every
+ * length up to past XXH3's block size and a few alignments, where this
+ * CPU runs them. */
+static void check_xxh_variant(cache_xxh_fn *fn)
+{
+    static unsigned char in[4200];
+    unsigned char secret[XXH3_SECRET_DEFAULT_SIZE];
+    rng r = {42};
+    for (size_t i = 0; i < sizeof in; i++)
+        in[i] = (unsigned char)rng_next(&r);
+    for (size_t i = 0; i < sizeof secret; i++)
+        secret[i] = (unsigned char)rng_next(&r);
+    int bad = 0;
+    for (size_t n = 0; n + 3 <= sizeof in; n += n < 300 ? 1 : 7) {
+        for (size_t at = 0; at < 3; at++) {
+            XXH128_hash_t want = XXH3_128bits_withSecret(in + at, n, secret, sizeof secret);
+            uint64_t got[2] = {0, 0};
+            fn(in + at, n, secret, got);
+            bad += got[0] != want.low64 || got[1] != want.high64;
+        }
+    }
+    CHECK(bad == 0);
+}
+
+static void test_xxh_variants(void)
+{
+    __builtin_cpu_init();
+#ifdef POL_HAVE_XXH_AVX2
+    if (__builtin_cpu_supports("avx2"))
+        check_xxh_variant(cache_xxh128_avx2);
+#endif
+#ifdef POL_HAVE_XXH_AVX512
+    if (__builtin_cpu_supports("avx512f"))
+        check_xxh_variant(cache_xxh128_avx512);
+#endif
+}
+
 int main(void)
 {
     pol_bundle *b = tiny_bundle();
@@ -850,5 +892,6 @@ int main(void)
     test_value_api();
     test_bundle_values();
     test_random_round_trip();
+    test_xxh_variants();
     return TEST_SUMMARY();
 }
