@@ -14,18 +14,21 @@
  *  - A result is stored as its *image*: the val structs, element/key/value
  *    pointer arrays and string bytes it occupies in an arena, laid out in
  *    one block, with pointers into the block stored as byte offsets from
- *    its start and a list of the words that hold them (see
- *    "images" below). A hit copies the block into the caller's arena and
- *    adds the copy's address to the marked words: no sorting, hashing,
- *    per-node work or allocation, and the result never points into the
- *    slot (which may be overwritten as soon as the copy is validated).
- *    Sets stay sets, numbers keep their kind (NUM_BIG its text), and
- *    null, booleans and empty strings/collections come back as the shared
- *    constants (VAL_NULL, VAL_TRUE, VAL_FALSE, val_empty_*_c).
+ *    its start and a list of the words that hold them (see "images"
+ *    below). A hit copies the block into the caller's arena and adds the
+ *    copy's address to the listed words: no sorting, hashing, per-node
+ *    work or allocation, and the result never points into the slot (which
+ *    may be overwritten as soon as the copy is validated). Sets stay sets,
+ *    numbers keep their kind (NUM_BIG its text), null, booleans and empty
+ *    strings/collections come back as the shared constants (VAL_NULL,
+ *    VAL_TRUE, VAL_FALSE, val_empty_*_c), and the bundle's own values
+ *    (constants, base document) by address, as evaluation returns them.
  *  - max_result_bytes bounds the image: exactly the bytes the result will
  *    occupy in the context's arena on a hit (before the arena rounds the
- *    block up to 16). Constants take no bytes, so a boolean or undefined
- *    decision always fits.
+ *    block up to 16). Constants and the bundle's values take no bytes (a
+ *    result that is one of the latter takes its val), so a boolean or
+ *    undefined decision always fits. A slot also has room for the
+ *    relocation list: 2 bytes per pointer-sized unit of max_result_bytes.
  *  - Keys are a 128-bit XXH3 hash of the input keyed with a per-cache
  *    secret read from getrandom() in pol_cache_new (a fixed secret if that
  *    fails), so knowing the hash function does not let anyone craft an
@@ -46,6 +49,9 @@
 
 #include <stdatomic.h>
 #include <string.h>
+#if defined(POL_HAVE_XXH_AVX512) || defined(POL_HAVE_XXH_AVX2)
+#include <cpuid.h>
+#endif
 
 #include "cache.h"
 #include "cache_xxh.h"
@@ -74,18 +80,39 @@ static void cache_xxh128_lib(const void *p, size_t n, const unsigned char *secre
     out[1] = h.high64;
 }
 
+#if defined(POL_HAVE_XXH_AVX512) || defined(POL_HAVE_XXH_AVX2)
+/* The widest vectors (512, 256 or 0 bits) that both the CPU runs and the
+ * OS saves across context switches (XCR0: XMM and YMM state; for 512
+ * also the opmask and both ZMM halves). Read from CPUID and XGETBV
+ * directly: __builtin_cpu_supports keeps its answers in libgcc's
+ * writable globals, which would be linked into this library
+ * (perf/no_writable_globals). */
+static unsigned cache_cpu_vector_bits(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) || !(c & bit_AVX))
+        return 0;
+    uint32_t xcr0_lo, xcr0_hi;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+    if ((xcr0_lo & 0x6) != 0x6 || !__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return 0;
+    if ((b & bit_AVX512F) && (xcr0_lo & 0xe6) == 0xe6)
+        return 512;
+    return b & bit_AVX2 ? 256 : 0;
+}
+#endif
+
 static cache_xxh_fn *cache_xxh_pick(void)
 {
 #if defined(POL_HAVE_XXH_AVX512) || defined(POL_HAVE_XXH_AVX2)
-    /* both builtins also check that the OS saves the vector registers */
-    __builtin_cpu_init();
+    unsigned bits = cache_cpu_vector_bits();
 #endif
 #ifdef POL_HAVE_XXH_AVX512
-    if (__builtin_cpu_supports("avx512f"))
+    if (bits >= 512)
         return cache_xxh128_avx512;
 #endif
 #ifdef POL_HAVE_XXH_AVX2
-    if (__builtin_cpu_supports("avx2"))
+    if (bits >= 256)
         return cache_xxh128_avx2;
 #endif
     return cache_xxh128_lib;
@@ -343,9 +370,10 @@ bool cache_key_value(const pol_cache *c, const val *input, uint64_t tweak, cache
  * image was laid out by cache_insert in this process and the sequence lock
  * proves the copy is exactly what it wrote, so there is nothing to
  * validate. This replaced a pass that switched on and bounds-checked every
- * val and pointer word (abac's hit: 1,930 instructions in cache_lookup,
- * now ~900); a bitmap of the units instead of a list ran the same number
- * of instructions but mispredicted its loop exit once per 64 units. Vals
+ * val and pointer word: cache_lookup on abac's hit (the CLI's result-set
+ * image) went from 1,930 instructions to ~1,270, and to ~720 once the
+ * bundle's values were shared (image_shares). A bitmap of the units in
+ * place of the list ran ~75 more instructions and ~2 ns more per hit. Vals
  * come first so that pointer words stay aligned without padding; string
  * bytes need none. */
 _Static_assert(sizeof(uintptr_t) == sizeof(const val *), "offsets are stored in pointer fields");
