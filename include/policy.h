@@ -295,7 +295,10 @@ POL_EXPORT pol_status pol_eval_value(pol_ctx *ctx, int ep, const pol_value *inpu
  * arrays (8 bytes per array element, 16 per object member) and string
  * bytes (+1 each) — about twice the JSON text of a result made of short
  * strings. null, booleans, empty strings and empty collections take no
- * bytes, so such decisions and "undefined" are always cached. */
+ * bytes, so such decisions and "undefined" are always cached; nor do the
+ * bundle's own values (policy constants, the base document), which a hit
+ * returns by address as an evaluation does (a decision that is one of
+ * them takes its struct). */
 typedef struct pol_cache pol_cache;
 
 typedef struct pol_cache_options {
@@ -309,8 +312,8 @@ typedef struct pol_cache_stats {
     uint64_t hits, misses, inserts, evictions, skipped;
 } pol_cache_stats;
 
-/* Memory: entries × (40 + max_result_bytes rounded up to 8) bytes, plus
- * about 300. */
+/* Memory: entries × (40 + 1.25 × max_result_bytes rounded up to 32)
+ * bytes, plus about 400. */
 POL_EXPORT pol_cache *pol_cache_new(pol_bundle *b, const pol_cache_options *options, pol_error *err);
 POL_EXPORT void pol_cache_free(pol_cache *c);
 POL_EXPORT void pol_cache_stats_get(const pol_cache *c, pol_cache_stats *out);

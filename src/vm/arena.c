@@ -219,6 +219,17 @@ static void arena_enter_chunk(arena *a, arena_chunk *c)
     a->end = (unsigned char *)c + c->size;
 }
 
+bool arena_owns(const arena *a, const void *p)
+{
+    uintptr_t u = (uintptr_t)p;
+    if (!a->growable)
+        return a->base && u >= (uintptr_t)a->base && u < (uintptr_t)a->end;
+    for (const arena_chunk *c = a->chunks; c; c = c->prev)
+        if (u >= (uintptr_t)c && u - (uintptr_t)c < c->size)
+            return true;
+    return false;
+}
+
 void arena_reset(arena *a)
 {
     note_high_water(a);

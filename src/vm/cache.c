@@ -13,18 +13,22 @@
  *    C11 model (and ThreadSanitizer agrees).
  *  - A result is stored as its *image*: the val structs, element/key/value
  *    pointer arrays and string bytes it occupies in an arena, laid out in
- *    one block, with pointers stored as byte offsets from the block start
- *    (see "images" below). A hit copies the block into the caller's arena
- *    and turns offsets back into pointers in one linear pass: no sorting,
- *    hashing or per-node allocation, and the result never points into the
- *    slot (which may be overwritten as soon as the copy is validated).
- *    Sets stay sets, numbers keep their kind (NUM_BIG its text), and
- *    null, booleans and empty strings/collections come back as the shared
- *    constants (VAL_NULL, VAL_TRUE, VAL_FALSE, val_empty_*_c).
+ *    one block, with pointers into the block stored as byte offsets from
+ *    its start and a list of the words that hold them (see "images"
+ *    below). A hit copies the block into the caller's arena and adds the
+ *    copy's address to the listed words: no sorting, hashing, per-node
+ *    work or allocation, and the result never points into the slot (which
+ *    may be overwritten as soon as the copy is validated). Sets stay sets,
+ *    numbers keep their kind (NUM_BIG its text), null, booleans and empty
+ *    strings/collections come back as the shared constants (VAL_NULL,
+ *    VAL_TRUE, VAL_FALSE, val_empty_*_c), and the bundle's own values
+ *    (constants, base document) by address, as evaluation returns them.
  *  - max_result_bytes bounds the image: exactly the bytes the result will
  *    occupy in the context's arena on a hit (before the arena rounds the
- *    block up to 16). Constants take no bytes, so a boolean or undefined
- *    decision always fits.
+ *    block up to 16). Constants and the bundle's values take no bytes (a
+ *    result that is one of the latter takes its val), so a boolean or
+ *    undefined decision always fits. A slot also has room for the
+ *    relocation list: 2 bytes per pointer-sized unit of max_result_bytes.
  *  - Keys are a 128-bit XXH3 hash of the input keyed with a per-cache
  *    secret read from getrandom() in pol_cache_new (a fixed secret if that
  *    fails), so knowing the hash function does not let anyone craft an
@@ -45,15 +49,21 @@
 
 #include <stdatomic.h>
 #include <string.h>
+#if defined(POL_HAVE_XXH_AVX512) || defined(POL_HAVE_XXH_AVX2)
+#include <cpuid.h>
+#endif
 
 #include "cache.h"
+#include "cache_xxh.h"
 
-/* The runtime-dispatched XXH3 (AVX2/AVX-512 where the CPU has them) hashes
- * a 1 KB input in about a third of the time of Debian's baseline SSE2
- * build (abac's 1005-byte input: ~25 vs ~67 ns). Only inputs past XXH3's
- * 240-byte "midsize" bound take its vector loop; shorter ones run the
- * same scalar code either way, so they skip the dispatcher. Both entry
- * points compute the same function. */
+/* Inputs past XXH3's 240-byte "midsize" bound take its vector loop, which
+ * pol_cache_new points at the widest build the CPU runs: cache_xxh.c
+ * compiled for AVX-512 or AVX2 (abac's 1005-byte input: ~12 and ~20 ns),
+ * else the library's runtime-dispatched entry point where it has one,
+ * else its baseline build (~27 ns on the bench host, where the dispatched
+ * one was no faster). Shorter inputs run the same scalar code on every
+ * build, so they take the library's directly. All compute the same
+ * function. */
 #ifdef POL_HAVE_XXH_DISPATCH
 #define cache_xxh128_long XXH3_128bits_withSecret_dispatch
 #define cache_xxh128_update XXH3_128bits_update_dispatch
@@ -63,11 +73,49 @@
 #endif
 enum { XXH3_SHORT_INPUT = 240 };
 
-static XXH128_hash_t cache_xxh128(const void *p, size_t n, const unsigned char *secret)
+static void cache_xxh128_lib(const void *p, size_t n, const unsigned char *secret, uint64_t out[2])
 {
-    if (n <= XXH3_SHORT_INPUT)
-        return XXH3_128bits_withSecret(p, n, secret, XXH3_SECRET_DEFAULT_SIZE);
-    return cache_xxh128_long(p, n, secret, XXH3_SECRET_DEFAULT_SIZE);
+    XXH128_hash_t h = cache_xxh128_long(p, n, secret, XXH3_SECRET_DEFAULT_SIZE);
+    out[0] = h.low64;
+    out[1] = h.high64;
+}
+
+#if defined(POL_HAVE_XXH_AVX512) || defined(POL_HAVE_XXH_AVX2)
+/* The widest vectors (512, 256 or 0 bits) that both the CPU runs and the
+ * OS saves across context switches (XCR0: XMM and YMM state; for 512
+ * also the opmask and both ZMM halves). Read from CPUID and XGETBV
+ * directly: __builtin_cpu_supports keeps its answers in libgcc's
+ * writable globals, which would be linked into this library
+ * (perf/no_writable_globals). */
+static unsigned cache_cpu_vector_bits(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) || !(c & bit_AVX))
+        return 0;
+    uint32_t xcr0_lo, xcr0_hi;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+    if ((xcr0_lo & 0x6) != 0x6 || !__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return 0;
+    if ((b & bit_AVX512F) && (xcr0_lo & 0xe6) == 0xe6)
+        return 512;
+    return b & bit_AVX2 ? 256 : 0;
+}
+#endif
+
+static cache_xxh_fn *cache_xxh_pick(void)
+{
+#if defined(POL_HAVE_XXH_AVX512) || defined(POL_HAVE_XXH_AVX2)
+    unsigned bits = cache_cpu_vector_bits();
+#endif
+#ifdef POL_HAVE_XXH_AVX512
+    if (bits >= 512)
+        return cache_xxh128_avx512;
+#endif
+#ifdef POL_HAVE_XXH_AVX2
+    if (bits >= 256)
+        return cache_xxh128_avx2;
+#endif
+    return cache_xxh128_lib;
 }
 
 enum {
@@ -97,7 +145,8 @@ typedef struct slot {
     _Atomic uint32_t len;   /* image bytes */
     _Atomic uint64_t shape; /* 0 = empty; else see shape_pack */
     _Atomic uint64_t key_lo, key_hi, key_tweak;
-    /* followed by the image, in words */
+    /* followed by the image (payload_words words), then its relocation
+     * list (reloc_words words of four 16-bit unit indexes, low first) */
 } slot;
 
 struct pol_cache {
@@ -105,15 +154,30 @@ struct pol_cache {
     const pol_alloc *alloc;
     uint32_t mask;
     size_t max_bytes;
-    size_t payload_words;
+    size_t payload_words; /* image room per slot */
+    size_t max_relocs;    /* relocation list room per slot: one entry per image unit */
+    size_t reloc_words;
     size_t slot_bytes;
     unsigned char *slots;
     unsigned char secret[XXH3_SECRET_DEFAULT_SIZE];
+    cache_xxh_fn *xxh_long; /* for inputs past XXH3_SHORT_INPUT, see cache_xxh_pick */
     /* keeps the counters, written on every lookup by every thread, off the
      * read-only fields' cache line */
     unsigned char pad[64];
     _Atomic uint64_t hits, misses, inserts, evictions, skipped;
 };
+
+/* The key hash of p[0..n) under c's secret. */
+static void cache_xxh128(const pol_cache *c, const void *p, size_t n, uint64_t out[2])
+{
+    if (n > XXH3_SHORT_INPUT) {
+        c->xxh_long(p, n, c->secret, out);
+        return;
+    }
+    XXH128_hash_t h = XXH3_128bits_withSecret(p, n, c->secret, XXH3_SECRET_DEFAULT_SIZE);
+    out[0] = h.low64;
+    out[1] = h.high64;
+}
 
 static slot *slot_for(const pol_cache *c, const cache_key *k)
 {
@@ -128,14 +192,20 @@ static _Atomic uint64_t *payload(slot *s)
     return (_Atomic uint64_t *)(void *)(s + 1);
 }
 
+static _Atomic uint64_t *reloc_list(const pol_cache *c, slot *s)
+{
+    return payload(s) + c->payload_words;
+}
+
 /* ---- keys ---------------------------------------------------------------- */
 
 /* Keys travel by pointer (see cache_key for the field order). */
 void cache_key_json(const pol_cache *c, const char *text, size_t len, uint64_t tweak, cache_key *out)
 {
-    XXH128_hash_t h = cache_xxh128(len ? text : "", len, c->secret);
-    out->lo = h.low64;
-    out->hi = h.high64;
+    uint64_t h[2];
+    cache_xxh128(c, len ? text : "", len, h);
+    out->lo = h[0];
+    out->hi = h[1];
     out->tweak = tweak;
 }
 
@@ -267,15 +337,17 @@ bool cache_key_value(const pol_cache *c, const val *input, uint64_t tweak, cache
         n = input->type < V_ARR ? kw_leaf(&w, 0, input) : kw_collection(&w, 0, input, 1);
     if (n == SIZE_MAX)
         return false;
-    XXH128_hash_t h;
+    uint64_t h[2];
     if (w.streaming) {
         cache_xxh128_update(&w.st, w.buf, n);
-        h = XXH3_128bits_digest(&w.st);
+        XXH128_hash_t d = XXH3_128bits_digest(&w.st);
+        h[0] = d.low64;
+        h[1] = d.high64;
     } else {
-        h = cache_xxh128(w.buf, n, c->secret);
+        cache_xxh128(c, w.buf, n, h);
     }
-    out->lo = h.low64;
-    out->hi = h.high64;
+    out->lo = h[0];
+    out->hi = h[1];
     out->tweak = tweak | TWEAK_FROM_VALUE;
     return true;
 }
@@ -283,21 +355,49 @@ bool cache_key_value(const pol_cache *c, const val *input, uint64_t tweak, cache
 /* ---- images ------------------------------------------------------------- */
 
 /* An image is  [val × nval][const val * × nptr][string bytes]:
- *  - vals[0] is the root (unless the root is a constant, see refs);
+ *  - vals[0] is the root (unless the root is a constant, see shape_pack);
  *  - a V_STR's or NUM_BIG's u.s holds the offset of its bytes, which are
  *    followed by a NUL (value.h's string invariant);
  *  - a collection's u.a (u.o.k, u.o.v) holds the offset of its run of
  *    pointer words;
- *  - each pointer word holds a ref: twice the index of a val in vals[],
- *    or an odd code naming a shared constant (indexes, not offsets, so
- *    checking one is a compare, not a division).
- * Offsets sit in the pointer fields as uintptr_t representations. Vals
+ *  - each pointer word holds the offset of a val in vals[], or the address
+ *    of a shared constant (VAL_NULL, …): the cache lives in the process
+ *    that wrote it, so the constant's address is the same for the reader.
+ * Offsets sit in the pointer fields as uintptr_t representations, and the
+ * slot's relocation list names every pointer-sized unit that holds one
+ * (entry i: bytes [i, i + 1) × sizeof(uintptr_t) of the image). A hit adds
+ * the copy's address to the listed units and touches nothing else: the
+ * image was laid out by cache_insert in this process and the sequence lock
+ * proves the copy is exactly what it wrote, so there is nothing to
+ * validate. This replaced a pass that switched on and bounds-checked every
+ * val and pointer word: cache_lookup on abac's hit (the CLI's result-set
+ * image) went from 1,930 instructions to ~1,270, and to ~720 once the
+ * bundle's values were shared (image_shares). A bitmap of the units in
+ * place of the list ran ~75 more instructions and ~2 ns more per hit. Vals
  * come first so that pointer words stay aligned without padding; string
  * bytes need none. */
 _Static_assert(sizeof(uintptr_t) == sizeof(const val *), "offsets are stored in pointer fields");
 _Static_assert(sizeof(uintptr_t) == sizeof(const char *), "offsets are stored in pointer fields");
 _Static_assert(sizeof(val) % sizeof(const val *) == 0, "pointer words follow the vals unpadded");
+_Static_assert(offsetof(val, u) % sizeof(uintptr_t) == 0, "pointer fields are whole units");
+_Static_assert(offsetof(val, u.o.v) % sizeof(uintptr_t) == 0, "pointer fields are whole units");
 
+enum {
+    PTR_BYTES = sizeof(uintptr_t), /* the unit of relocation */
+    RELOCS_PER_WORD = 4,           /* 16-bit entries */
+};
+/* Entries are unit indexes of at most 16 bits. */
+_Static_assert(MAX_RESULT_BYTES / sizeof(uint32_t) <= 0xffff, "unit indexes fit 16 bits");
+
+/* An image's units: each holds at most one pointer, so also a bound on
+ * its relocation entries. */
+static size_t image_units(size_t len)
+{
+    return (len + PTR_BYTES - 1) / PTR_BYTES;
+}
+
+/* Root refs (shape_pack): odd codes naming a shared constant, or 0 for
+ * vals[0]. Inside the image constants are stored by address. */
 enum {
     REF_NULL = 1,
     REF_TRUE = 3,
@@ -345,13 +445,32 @@ static size_t image_total(const image_size *n)
     return n->vals * sizeof(val) + n->ptrs * sizeof(const val *) + n->bytes;
 }
 
-/* Adds v's subtree to n; false once the total passes limit. Each level
- * adds a val before descending, so recursion is at most limit/sizeof(val)
- * deep whatever the value's depth, and the walk costs O(limit). */
-static bool image_measure(const val *v, image_size *n, size_t limit)
+/* A value the image can point at instead of holding: one of the bundle's
+ * own (constants, the base document). The bundle is immutable, keeps all
+ * its values in its arena and outlives the cache (which holds a reference
+ * to it) and every context that can take a hit from it, so the address
+ * stays valid and the value unchanged for as long as a hit's result can
+ * be read; evaluation returns such values by address too. A hit then
+ * copies and relocates nothing for the value or its subtree (abac's field
+ * names and matched patterns). */
+static bool image_shares(const pol_cache *c, const val *v)
 {
-    if (const_ref(v))
-        return true;
+    return arena_owns(&c->bundle->prog.mem, v);
+}
+
+/* Whether element v takes room in the image: not a shared constant nor one
+ * of the bundle's values. */
+static bool image_holds(const pol_cache *c, const val *v)
+{
+    return !const_ref(v) && !image_shares(c, v);
+}
+
+/* Adds v's val and the subtree the image holds for it to n; false once
+ * the total passes limit. Each level adds a val before descending, so
+ * recursion is at most limit/sizeof(val) deep whatever the value's depth,
+ * and the walk costs O(limit). */
+static bool image_measure(const pol_cache *c, const val *v, image_size *n, size_t limit)
+{
     n->vals++;
     switch ((vtype)v->type) {
     case V_NUM:
@@ -373,8 +492,10 @@ static bool image_measure(const val *v, image_size *n, size_t limit)
         if (image_total(n) > limit)
             return false;
         for (uint32_t i = 0; i < v->len; i++) {
-            if (!image_measure(obj ? v->u.o.k[i] : v->u.a[i], n, limit) ||
-                (obj && !image_measure(v->u.o.v[i], n, limit)))
+            const val *x = obj ? v->u.o.k[i] : v->u.a[i];
+            if (image_holds(c, x) && !image_measure(c, x, n, limit))
+                return false;
+            if (obj && image_holds(c, v->u.o.v[i]) && !image_measure(c, v->u.o.v[i], n, limit))
                 return false;
         }
         break;
@@ -386,14 +507,34 @@ static bool image_measure(const val *v, image_size *n, size_t limit)
 }
 
 typedef struct image_writer {
+    const pol_cache *c;
     unsigned char *base;
+    uint16_t *relocs; /* image_units(image bytes) of room */
+    size_t nrelocs;
     size_t val_at, ptr_at, byte_at; /* next free offset in each region */
 } image_writer;
 
-static void put_offset(void *field, size_t off)
+/* Stores an in-image offset (u) at base + at and marks it for relocation. */
+static void put_offset(image_writer *w, size_t at, size_t off)
 {
     uintptr_t u = (uintptr_t)off;
-    memcpy(field, &u, sizeof u);
+    memcpy(w->base + at, &u, sizeof u);
+    w->relocs[w->nrelocs++] = (uint16_t)(at / PTR_BYTES);
+}
+
+static size_t image_place(image_writer *w, const val *v);
+
+/* Stores element x at base + at: the address of a shared constant or of
+ * one of the bundle's values, else the offset of its placed val. */
+static void put_element(image_writer *w, size_t at, const val *x)
+{
+    uintptr_t r = const_ref(x);
+    if (r || image_shares(w->c, x)) {
+        uintptr_t u = (uintptr_t)(r ? image_consts[r >> 1] : x);
+        memcpy(w->base + at, &u, sizeof u);
+    } else {
+        put_offset(w, at, image_place(w, x));
+    }
 }
 
 static size_t place_bytes(image_writer *w, const char *s, uint32_t n)
@@ -406,12 +547,9 @@ static size_t place_bytes(image_writer *w, const char *s, uint32_t n)
 }
 
 /* Lays v out (pre-order, so the first call's val is vals[0]) in the room
- * image_measure counted; returns v's ref. */
-static uintptr_t image_place(image_writer *w, const val *v)
+ * image_measure counted; returns the offset of v's val. */
+static size_t image_place(image_writer *w, const val *v)
 {
-    uintptr_t r = const_ref(v);
-    if (r)
-        return r;
     size_t at = w->val_at;
     w->val_at += sizeof(val);
     val out;
@@ -420,118 +558,84 @@ static uintptr_t image_place(image_writer *w, const val *v)
     out.nk = v->nk;
     out.flags = v->flags & ~(VF_HASHED | VF_WALKED); /* the image has no index */
     out.len = v->len;
+    if (v->type == V_NUM && v->nk == NUM_INT)
+        out.u.i = v->u.i;
+    else if (v->type == V_NUM && v->nk == NUM_FLOAT)
+        out.u.d = v->u.d;
+    memcpy(w->base + at, &out, sizeof out);
+    const size_t field = at + offsetof(val, u), field_v = at + offsetof(val, u.o.v);
     switch ((vtype)v->type) {
     case V_NUM:
-        if (v->nk == NUM_INT)
-            out.u.i = v->u.i;
-        else if (v->nk == NUM_FLOAT)
-            out.u.d = v->u.d;
-        else
-            put_offset(&out.u.s, place_bytes(w, v->u.s, v->len));
-        break;
-    case V_STR: put_offset(&out.u.s, place_bytes(w, v->u.s, v->len)); break;
+        if (v->nk != NUM_BIG)
+            break;
+        /* fall through */
+    case V_STR: put_offset(w, field, place_bytes(w, v->u.s, v->len)); break;
     case V_ARR:
     case V_SET: {
         size_t arr = w->ptr_at;
         w->ptr_at += (size_t)v->len * sizeof(const val *);
-        put_offset(&out.u.a, arr);
-        for (uint32_t i = 0; i < v->len; i++) {
-            uintptr_t c = image_place(w, v->u.a[i]);
-            memcpy(w->base + arr + i * sizeof(const val *), &c, sizeof c);
-        }
+        put_offset(w, field, arr);
+        for (uint32_t i = 0; i < v->len; i++)
+            put_element(w, arr + i * sizeof(const val *), v->u.a[i]);
         break;
     }
     case V_OBJ: {
         size_t ks = w->ptr_at, vs = ks + (size_t)v->len * sizeof(const val *);
         w->ptr_at = vs + (size_t)v->len * sizeof(const val *);
-        put_offset(&out.u.o.k, ks);
-        put_offset(&out.u.o.v, vs);
+        put_offset(w, field, ks);
+        put_offset(w, field_v, vs);
         for (uint32_t i = 0; i < v->len; i++) {
-            uintptr_t kr = image_place(w, v->u.o.k[i]);
-            memcpy(w->base + ks + i * sizeof(const val *), &kr, sizeof kr);
-            uintptr_t vr = image_place(w, v->u.o.v[i]);
-            memcpy(w->base + vs + i * sizeof(const val *), &vr, sizeof vr);
+            put_element(w, ks + i * sizeof(const val *), v->u.o.k[i]);
+            put_element(w, vs + i * sizeof(const val *), v->u.o.v[i]);
         }
         break;
     }
     case V_NULL:
-    case V_BOOL: out.u.b = v->u.b; break;
+    case V_BOOL: break; /* constants, never placed */
     }
-    memcpy(w->base + at, &out, sizeof out);
-    return 2 * (at / sizeof(val));
+    return at;
 }
 
-static size_t get_offset(const void *field)
+/* Adds the copy's address to unit i of it; a unit index past the copy
+ * (only a torn list, see image_relocate) is taken as unit 0. */
+static inline void relocate_unit(unsigned char *img, size_t units, size_t i)
 {
+    unsigned char *p = img + (i < units ? i : 0) * PTR_BYTES;
     uintptr_t u;
-    memcpy(&u, field, sizeof u);
-    return (size_t)u;
+    memcpy(&u, p, sizeof u);
+    u += (uintptr_t)img;
+    memcpy(p, &u, sizeof u);
 }
 
-/* Turns the offsets of an image copied to `base` into pointers. Every
- * offset is bounds-checked against its region, so even a corrupt image
- * cannot produce a pointer outside the copy (false = do not use it). */
-static bool image_relocate(unsigned char *base, size_t len, size_t nval, size_t nptr)
+/* Adds img's address to the n units of the image named in the slot's
+ * relocation list. Runs before the sequence check, on words that may be
+ * torn: only units inside the copy are touched whatever the list holds, so
+ * a torn list garbles a copy that is about to be discarded and never
+ * anything else. */
+static void image_relocate(unsigned char *img, size_t len, const _Atomic uint64_t *list, size_t n)
 {
-    const size_t ps = sizeof(const val *);
-    size_t vals_end = nval * sizeof(val), ptrs_end = vals_end + nptr * ps;
-    if (nval > len / sizeof(val) || nptr > (len - vals_end) / ps)
-        return false;
-    val *vals = (val *)(void *)base;
-    for (size_t i = 0; i < nval; i++) {
-        val *v = &vals[i];
-        switch (v->type) {
-        case V_NUM:
-            if (v->nk != NUM_BIG)
-                break;
-            /* fall through */
-        case V_STR: {
-            size_t off = get_offset(&v->u.s);
-            /* the bytes and their NUL lie in the string region */
-            if (off < ptrs_end || off >= len || v->len >= len - off)
-                return false;
-            v->u.s = (const char *)(base + off);
-            break;
-        }
-        case V_ARR:
-        case V_SET:
-        case V_OBJ: {
-            size_t n = v->type == V_OBJ ? 2 : 1;
-            for (size_t j = 0; j < n; j++) {
-                size_t off = get_offset(j ? (const void *)&v->u.o.v : (const void *)&v->u.a);
-                if (off < vals_end || off > ptrs_end || (off - vals_end) % ps ||
-                    v->len > (ptrs_end - off) / ps)
-                    return false;
-                const val *const *p = (const val *const *)(void *)(base + off);
-                if (j)
-                    v->u.o.v = p;
-                else
-                    v->u.a = p;
-            }
-            break;
-        }
-        default: break;
-        }
+    size_t units = image_units(len), k = 0;
+    for (; k + RELOCS_PER_WORD <= n; k += RELOCS_PER_WORD) {
+        uint64_t w = atomic_load_explicit(&list[k / RELOCS_PER_WORD], memory_order_relaxed);
+        relocate_unit(img, units, (size_t)(w & 0xffff));
+        relocate_unit(img, units, (size_t)(w >> 16 & 0xffff));
+        relocate_unit(img, units, (size_t)(w >> 32 & 0xffff));
+        relocate_unit(img, units, (size_t)(w >> 48));
     }
-    const val **ptrs = (const val **)(void *)(base + vals_end);
-    for (size_t i = 0; i < nptr; i++) {
-        size_t ref = get_offset(&ptrs[i]), k = ref >> 1;
-        if (k >= ((ref & 1) ? (size_t)N_IMAGE_CONSTS : nval))
-            return false;
-        ptrs[i] = (ref & 1) ? image_consts[k] : &vals[k];
+    if (k < n) {
+        uint64_t w = atomic_load_explicit(&list[k / RELOCS_PER_WORD], memory_order_relaxed);
+        for (; k < n; k++, w >>= 16)
+            relocate_unit(img, units, (size_t)(w & 0xffff));
     }
-    return true;
 }
 
 /* shape: bit 63 set (so a used slot's shape is never 0), the root ref in
- * bits 32-47, nval in 16-31, nptr in 0-15. MAX_RESULT_BYTES keeps the
- * counts within 16 bits. */
-_Static_assert(MAX_RESULT_BYTES / sizeof(const val *) <= 0xffff, "nptr fits 16 bits");
+ * bits 32-47 (0: vals[0]), the number of relocation entries in 0-15. */
 #define SHAPE_USED (1ull << 63)
 
-static uint64_t shape_pack(uintptr_t root, size_t nval, size_t nptr)
+static uint64_t shape_pack(uintptr_t root, size_t nrelocs)
 {
-    return SHAPE_USED | (uint64_t)root << 32 | (uint64_t)nval << 16 | (uint64_t)nptr;
+    return SHAPE_USED | (uint64_t)root << 32 | (uint64_t)nrelocs;
 }
 
 /* ---- API --------------------------------------------------------------- */
@@ -584,7 +688,9 @@ POL_EXPORT pol_cache *pol_cache_new(pol_bundle *b, const pol_cache_options *opti
     c->mask = (uint32_t)(n - 1);
     c->max_bytes = max_bytes;
     c->payload_words = (max_bytes + 7) / 8;
-    c->slot_bytes = sizeof(slot) + c->payload_words * 8;
+    c->max_relocs = image_units(c->payload_words * 8);
+    c->reloc_words = (c->max_relocs + RELOCS_PER_WORD - 1) / RELOCS_PER_WORD;
+    c->slot_bytes = sizeof(slot) + (c->reloc_words + c->payload_words) * 8;
     c->slots = pa_malloc(al, n * c->slot_bytes);
     if (!c->slots) {
         pa_free(al, c, sizeof *c);
@@ -592,6 +698,7 @@ POL_EXPORT pol_cache *pol_cache_new(pol_bundle *b, const pol_cache_options *opti
     }
     memset(c->slots, 0, n * c->slot_bytes);
     secret_init(c->secret, sizeof c->secret);
+    c->xxh_long = cache_xxh_pick();
     c->bundle = b;
     pol_bundle_retain(b);
     return c;
@@ -650,9 +757,10 @@ bool cache_lookup(pol_cache *c, const cache_key *k, arena *a, const val **out, b
         atomic_load_explicit(&s->key_hi, memory_order_relaxed) != k->hi ||
         atomic_load_explicit(&s->key_tweak, memory_order_relaxed) != k->tweak)
         return miss(c);
-    /* a torn len is caught by the sequence check below, but must not
-     * overrun the slot before that */
-    if (len > c->payload_words * 8)
+    /* a torn len or count is caught by the sequence check below, but must
+     * not overrun the slot before that */
+    size_t nrelocs = (size_t)(shape & 0xffff);
+    if (len > c->payload_words * 8 || nrelocs > c->max_relocs)
         return miss(c);
     arena_mark mark = arena_save(a);
     unsigned char *img = NULL;
@@ -660,41 +768,44 @@ bool cache_lookup(pol_cache *c, const cache_key *k, arena *a, const val **out, b
         img = arena_alloc(a, len); /* 16-aligned, rounded up to 16 */
         if (!img)
             return miss(c); /* the arena is full: evaluate normally */
-        /* four words a round: the loop's own count and compare were a
-         * third of the copy's instructions */
+        /* eight words a round: the loop's own count and compare were a
+         * third of the copy's instructions at one word a round */
         _Atomic uint64_t *p = payload(s);
         size_t nw = ((size_t)len + 7) / 8, i = 0;
-        for (; i + 4 <= nw; i += 4) {
+        for (; i + 8 <= nw; i += 8) {
             uint64_t w0 = atomic_load_explicit(&p[i], memory_order_relaxed);
             uint64_t w1 = atomic_load_explicit(&p[i + 1], memory_order_relaxed);
             uint64_t w2 = atomic_load_explicit(&p[i + 2], memory_order_relaxed);
             uint64_t w3 = atomic_load_explicit(&p[i + 3], memory_order_relaxed);
-            memcpy(img + i * 8, &w0, 8);
-            memcpy(img + i * 8 + 8, &w1, 8);
-            memcpy(img + i * 8 + 16, &w2, 8);
-            memcpy(img + i * 8 + 24, &w3, 8);
+            uint64_t w4 = atomic_load_explicit(&p[i + 4], memory_order_relaxed);
+            uint64_t w5 = atomic_load_explicit(&p[i + 5], memory_order_relaxed);
+            uint64_t w6 = atomic_load_explicit(&p[i + 6], memory_order_relaxed);
+            uint64_t w7 = atomic_load_explicit(&p[i + 7], memory_order_relaxed);
+            unsigned char *d = img + i * 8;
+            memcpy(d, &w0, 8);
+            memcpy(d + 8, &w1, 8);
+            memcpy(d + 16, &w2, 8);
+            memcpy(d + 24, &w3, 8);
+            memcpy(d + 32, &w4, 8);
+            memcpy(d + 40, &w5, 8);
+            memcpy(d + 48, &w6, 8);
+            memcpy(d + 56, &w7, 8);
         }
         for (; i < nw; i++) {
             uint64_t w = atomic_load_explicit(&p[i], memory_order_relaxed);
             memcpy(img + i * 8, &w, 8);
         }
+        image_relocate(img, len, reloc_list(c, s), nrelocs);
     }
     atomic_thread_fence(memory_order_acquire);
     if (atomic_load_explicit(&s->seq, memory_order_relaxed) != seq) {
         arena_restore(a, mark);
         return miss(c);
     }
+    /* From here the copy is exactly what cache_insert wrote: a root of 0
+     * is vals[0] of a non-empty image, an odd one a constant. */
     uintptr_t root = (uintptr_t)(shape >> 32 & 0xffff);
-    size_t nval = (size_t)(shape >> 16 & 0xffff), nptr = (size_t)(shape & 0xffff);
-    const val *v = NULL;
-    if (root & 1)
-        v = const_val(root);
-    else if (root == 0 && nval > 0 && image_relocate(img, len, nval, nptr))
-        v = (const val *)(void *)img;
-    if (!v && root != REF_UNDEFINED) {
-        arena_restore(a, mark);
-        return miss(c);
-    }
+    const val *v = root & 1 ? const_val(root) : (const val *)(void *)img;
     *out = v;
     *defined = v != NULL;
     atomic_fetch_add_explicit(&c->hits, 1, memory_order_relaxed);
@@ -704,23 +815,33 @@ bool cache_lookup(pol_cache *c, const cache_key *k, arena *a, const val **out, b
 void cache_insert(pol_cache *c, const cache_key *k, const val *v, arena *scratch)
 {
     uintptr_t root = v ? const_ref(v) : REF_UNDEFINED;
-    image_size n = {0, 0, 0};
-    if (!root && !image_measure(v, &n, c->max_bytes)) {
+    /* one of the bundle's values is stored as its val, pointers and all */
+    bool verbatim = !root && image_shares(c, v);
+    image_size n = {verbatim ? 1 : 0, 0, 0};
+    if (image_total(&n) > c->max_bytes || (!root && !verbatim && !image_measure(c, v, &n, c->max_bytes))) {
         atomic_fetch_add_explicit(&c->skipped, 1, memory_order_relaxed);
         return;
     }
     size_t len = image_total(&n), nw = (len + 7) / 8;
     arena_mark mark = arena_save(scratch);
     unsigned char *img = NULL;
+    image_writer w = {c, NULL, NULL, 0, 0, 0, 0};
     if (len) {
         img = arena_alloc(scratch, nw * 8);
-        if (!img) {
+        w.relocs = arena_alloc(scratch, image_units(len) * sizeof *w.relocs);
+        if (!img || !w.relocs) {
+            arena_restore(scratch, mark);
             atomic_fetch_add_explicit(&c->skipped, 1, memory_order_relaxed);
             return;
         }
         memset(img + len, 0, nw * 8 - len);
-        image_writer w = {img, 0, n.vals * sizeof(val), n.vals * sizeof(val) + n.ptrs * sizeof(const val *)};
-        image_place(&w, v);
+        w.base = img;
+        w.ptr_at = n.vals * sizeof(val);
+        w.byte_at = w.ptr_at + n.ptrs * sizeof(const val *);
+        if (verbatim)
+            memcpy(img, v, sizeof *v); /* flags too: a hash index is the bundle's, after the same arrays */
+        else
+            image_place(&w, v);
     }
     slot *s = slot_for(c, k);
     uint32_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
@@ -739,12 +860,18 @@ void cache_insert(pol_cache *c, const cache_key *k, const val *v, arena *scratch
     atomic_store_explicit(&s->key_hi, k->hi, memory_order_relaxed);
     atomic_store_explicit(&s->key_tweak, k->tweak, memory_order_relaxed);
     atomic_store_explicit(&s->len, (uint32_t)len, memory_order_relaxed);
-    atomic_store_explicit(&s->shape, shape_pack(root, n.vals, n.ptrs), memory_order_relaxed);
-    _Atomic uint64_t *p = payload(s);
+    atomic_store_explicit(&s->shape, shape_pack(root, w.nrelocs), memory_order_relaxed);
+    _Atomic uint64_t *p = payload(s), *list = reloc_list(c, s);
     for (size_t i = 0; i < nw; i++) {
         uint64_t w;
         memcpy(&w, img + i * 8, 8);
         atomic_store_explicit(&p[i], w, memory_order_relaxed);
+    }
+    for (size_t k = 0; k < w.nrelocs; k += RELOCS_PER_WORD) {
+        uint64_t word = 0;
+        for (size_t j = 0; j < RELOCS_PER_WORD && k + j < w.nrelocs; j++)
+            word |= (uint64_t)w.relocs[k + j] << (16 * j);
+        atomic_store_explicit(&list[k / RELOCS_PER_WORD], word, memory_order_relaxed);
     }
     atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
     atomic_fetch_add_explicit(&c->inserts, 1, memory_order_relaxed);

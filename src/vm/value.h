@@ -126,6 +126,10 @@ static inline void *arena_alloc(arena *a, size_t n)
 size_t arena_high_water(const arena *a); /* max bytes in use since init */
 void arena_reset(arena *a);              /* fixed: back to empty; growable: frees all but first chunk */
 void arena_free(arena *a);               /* growable: releases chunks */
+/* Whether p points into memory the arena owns (any chunk of a growable
+ * arena, the buffer of a fixed one), used or not. A walk of the chunks,
+ * so meant for an arena that no longer grows (a bundle's). */
+bool arena_owns(const arena *a, const void *p);
 typedef struct arena_mark {
     unsigned char *ptr;
     arena_chunk *chunks;

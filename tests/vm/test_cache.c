@@ -7,9 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
 #include "../test.h"
 #include "policy.h"
 #include "vm/cache.h"
+#include "vm/cache_xxh.h"
 #include "vm/value.h"
 
 /* A bundle of one module with entrypoint data.t.p (NULL on failure). */
@@ -45,11 +49,30 @@ static bool inside(const void *p, const arena *a)
     return (const unsigned char *)p >= a->base && (const unsigned char *)p < a->end;
 }
 
+static bool same_repr_shared(const val *x, const val *y, const arena *in, const arena *shared);
+
 /* Same representation, not just the same value: kind, number kind,
  * NUM_BIG text and double bits, strings NUL-terminated; everything that
  * is not a shared constant lives in arena `in`. */
 static bool same_repr(const val *x, const val *y, const arena *in)
 {
+    return same_repr_shared(x, y, in, NULL);
+}
+
+/* same_repr, except that a value x that lives in arena `shared` (a
+ * bundle's) must come back as x itself: the cache points at the bundle's
+ * values instead of copying them. */
+/* null, booleans and empty strings and collections: the cache returns the
+ * shared constants for them wherever they came from */
+static bool const_kind(const val *x)
+{
+    return x->type == V_NULL || x->type == V_BOOL || (x->type != V_NUM && x->len == 0);
+}
+
+static bool same_repr_shared(const val *x, const val *y, const arena *in, const arena *shared)
+{
+    if (shared && !const_kind(x) && arena_owns(shared, x))
+        return y == x;
     if (x->type != y->type || x->len != y->len)
         return false;
     switch ((vtype)x->type) {
@@ -75,7 +98,7 @@ static bool same_repr(const val *x, const val *y, const arena *in)
         if (!inside(y, in) || !inside(y->u.a, in))
             return false;
         for (uint32_t i = 0; i < x->len; i++)
-            if (!same_repr(x->u.a[i], y->u.a[i], in))
+            if (!same_repr_shared(x->u.a[i], y->u.a[i], in, shared))
                 return false;
         return true;
     case V_OBJ:
@@ -84,7 +107,8 @@ static bool same_repr(const val *x, const val *y, const arena *in)
         if (!inside(y, in) || !inside(y->u.o.k, in) || !inside(y->u.o.v, in))
             return false;
         for (uint32_t i = 0; i < x->len; i++)
-            if (!same_repr(x->u.o.k[i], y->u.o.k[i], in) || !same_repr(x->u.o.v[i], y->u.o.v[i], in))
+            if (!same_repr_shared(x->u.o.k[i], y->u.o.k[i], in, shared) ||
+                !same_repr_shared(x->u.o.v[i], y->u.o.v[i], in, shared))
                 return false;
         return true;
     }
@@ -506,6 +530,352 @@ static void test_hashed_object(pol_bundle *b)
     pol_cache_free(c);
 }
 
+/* A bundle whose base document holds values of every kind, one object
+ * large enough for a hash index. */
+static pol_bundle *data_bundle(void)
+{
+    char json[4096];
+    size_t n = (size_t)snprintf(json, sizeof json, "{\"big\": {");
+    for (int i = 0; i < 2 * VAL_HASH_INDEX_MIN_KEYS; i++)
+        n += (size_t)snprintf(json + n, sizeof json - n, "%s\"k%03d\": %d", i ? ", " : "", i, i);
+    n += (size_t)snprintf(json + n, sizeof json - n,
+                          "}, \"list\": [\"x\", \"yy\", 3, 2.5, {\"z\": null, \"e\": \"\"}, []],"
+                          " \"s\": \"shared string\", \"n\": 12345678901234567890123, \"f\": 0.1}");
+    const char *src = "package t\np := input";
+    pol_error err;
+    pol_compiler *cc = pol_compiler_new(NULL);
+    pol_bundle *b = NULL;
+    if (n < sizeof json && pol_compiler_add_module(cc, "t.rego", src, strlen(src), &err) == POL_OK &&
+        pol_compiler_add_data_json(cc, NULL, "data.json", json, n, &err) == POL_OK &&
+        pol_compiler_add_entrypoint(cc, "data.t.p", &err) == POL_OK)
+        b = pol_compiler_build(cc, &err);
+    pol_compiler_free(cc);
+    return b;
+}
+
+/* JSON text of x, for byte-for-byte comparison (truncated text compares
+ * unequal through the length). */
+static size_t json_of(const val *x, char *buf, size_t cap)
+{
+    sbuf sb;
+    sb_init(&sb, buf, cap);
+    json_write(&sb, x, 0);
+    return sb.len;
+}
+
+static bool same_json(const val *x, const val *y)
+{
+    static char bx[1 << 16], by[1 << 16];
+    size_t nx = json_of(x, bx, sizeof bx), ny = json_of(y, by, sizeof by);
+    return nx == ny && nx <= sizeof bx && memcmp(bx, by, nx) == 0;
+}
+
+/* The bundle's own values are not copied into the image: a hit points at
+ * them (so they cost the hit nothing), and a result that is one of them
+ * comes back as a copy of its val alone, its arrays the bundle's (a hash
+ * index included). Values built during evaluation around them are copied
+ * as before, and the footprint counts only those. */
+static void test_bundle_values(void)
+{
+    static unsigned char src_buf[1 << 16], dst_buf[1 << 16];
+    arena src, dst;
+    arena_init_fixed(&src, src_buf, sizeof src_buf);
+    arena_init_fixed(&dst, dst_buf, sizeof dst_buf);
+    pol_bundle *b = data_bundle();
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    pol_cache *c = new_cache(b, 4096);
+    const val *data = b->prog.data;
+    const val *big = val_obj_get_str(data, "big", 3), *list = val_obj_get_str(data, "list", 4);
+    const val *s = val_obj_get_str(data, "s", 1), *n = val_obj_get_str(data, "n", 1);
+    CHECK(c && big && list && s && n && (big->flags & VF_HASHED) && n->type == V_NUM && n->nk == NUM_BIG);
+    if (!c || !big || !list || !s || !n) {
+        pol_cache_free(c);
+        pol_bundle_release(b);
+        return;
+    }
+    const arena *bundle_mem = &b->prog.mem;
+    const val *got = NULL;
+    bool defined = false;
+
+    /* roots that are the bundle's own: their val is copied, nothing else */
+    const val *roots[] = {list, big, s, n, data};
+    for (size_t i = 0; i < sizeof roots / sizeof *roots; i++) {
+        const val *x = roots[i];
+        cache_insert(c, KP(key_n(i)), x, &src);
+        arena_reset(&dst);
+        CHECK(cache_lookup(c, KP(key_n(i)), &dst, &got, &defined) && defined && got);
+        if (!got)
+            continue;
+        CHECK(got != x && inside(got, &dst));
+        CHECK((size_t)(dst.ptr - dst.base) == (sizeof(val) + 15) / 16 * 16);
+        CHECK(memcmp(got, x, sizeof *x) == 0); /* type, flags (the index), len and the bundle's pointers */
+        CHECK(val_compare(got, x) == 0 && same_json(got, x));
+    }
+    arena_reset(&dst);
+    CHECK(cache_lookup(c, KP(key_n(1)), &dst, &got, &defined) && got);
+    if (got) { /* the hash index is the bundle's and still answers */
+        const val *v = val_obj_get_str(got, "k100", 4);
+        int64_t k;
+        CHECK(v && val_is_int(v, &k) && k == 100);
+    }
+
+    /* {"a": s, "b": [list, "own"], "n": n, s: big}: the object, keys "a",
+     * "b" and "n", the array and "own" are held; s, list, n and big are
+     * pointed at */
+    vbuild arr, obj;
+    vb_init(&arr, &src);
+    vb_push(&arr, list);
+    vb_push(&arr, v_str(&src, "own", 3));
+    vb_init(&obj, &src);
+    vb_put(&obj, v_str(&src, "a", 1), s);
+    vb_put(&obj, v_str(&src, "b", 1), vb_finish_array(&arr));
+    vb_put(&obj, v_str(&src, "n", 1), n);
+    vb_put(&obj, s, big);
+    const val *mixed = vb_finish_object(&obj, NULL);
+    CHECK(mixed != NULL && mixed->len == 4);
+    if (mixed) {
+        cache_insert(c, KP(key_n(10)), mixed, &src);
+        arena_reset(&dst);
+        CHECK(cache_lookup(c, KP(key_n(10)), &dst, &got, &defined) && got);
+        if (got) {
+            CHECK(same_repr_shared(mixed, got, &dst, bundle_mem));
+            CHECK(val_compare(mixed, got) == 0 && same_json(mixed, got));
+            CHECK(val_obj_get_str(got, "a", 1) == s && val_obj_get(got, s) == big);
+            size_t image = 6 * sizeof(val) + (2 * 4 + 2) * sizeof(const val *) + 3 * 2 + 4;
+            CHECK((size_t)(dst.ptr - dst.base) == (image + 15) / 16 * 16);
+        }
+    }
+    pol_cache_stats st;
+    pol_cache_stats_get(c, &st);
+    CHECK(st.skipped == 0);
+    pol_cache_free(c);
+
+    /* a limit below one val: even the bundle's own value is not cached */
+    c = new_cache(b, sizeof(val) - 8);
+    CHECK(c != NULL);
+    if (c) {
+        cache_insert(c, KP(key_n(1)), list, &src);
+        pol_cache_stats_get(c, &st);
+        CHECK(st.inserts == 0 && st.skipped == 1);
+        CHECK(!cache_lookup(c, KP(key_n(1)), &dst, &got, &defined));
+        pol_cache_free(c);
+    }
+    pol_bundle_release(b);
+}
+
+/* same_repr_shared for a whole result: a root that is the bundle's own
+ * comes back as a copy of its val in `in`, pointers and flags as they were. */
+static bool same_result(const val *x, const val *y, const arena *in, const arena *shared)
+{
+    if (!const_kind(x) && arena_owns(shared, x))
+        return inside(y, in) && memcmp(x, y, sizeof *x) == 0;
+    return same_repr_shared(x, y, in, shared);
+}
+
+/* Deterministic pseudo-random values (xorshift64*). */
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+static uint64_t rng_next(rng *r)
+{
+    r->s ^= r->s >> 12;
+    r->s ^= r->s << 25;
+    r->s ^= r->s >> 27;
+    return r->s * 0x2545F4914F6CDD1Dull;
+}
+
+static uint32_t rng_below(rng *r, uint32_t n)
+{
+    return (uint32_t)(rng_next(r) % n);
+}
+
+/* A random value of depth at most `depth`: every kind, NUM_BIG, floats
+ * with and without a decimal hint, strings with NULs, non-string keys,
+ * empty collections and, now and then, one of the pool's (bundle) values. */
+static const val *random_value(arena *a, rng *r, int depth, const val *const *pool, size_t npool)
+{
+    char text[48];
+    uint32_t kind = rng_below(r, depth > 0 ? 13 : 9);
+    switch (kind) {
+    case 0: return VAL_NULL;
+    case 1: return VAL_BOOL(rng_below(r, 2));
+    case 2: return v_int(a, (int64_t)rng_next(r) >> rng_below(r, 64));
+    case 3: return v_float(a, (double)(int64_t)(rng_next(r) >> 40) / (double)(1 + rng_below(r, 1000)));
+    case 4: {
+        size_t n = 20 + rng_below(r, 20);
+        for (size_t i = 0; i < n; i++)
+            text[i] = (char)('1' + rng_below(r, 9));
+        return v_num_text(a, text, n); /* beyond int64: NUM_BIG */
+    }
+    case 5:
+    case 6: {
+        size_t n = rng_below(r, sizeof text);
+        for (size_t i = 0; i < n; i++)
+            text[i] = (char)rng_below(r, 128); /* NULs included */
+        return v_str(a, text, n);
+    }
+    case 7:
+    case 8: return pool[rng_below(r, (uint32_t)npool)];
+    default: {
+        vbuild vb;
+        vb_init(&vb, a);
+        uint32_t n = rng_below(r, 6);
+        for (uint32_t i = 0; i < n; i++) {
+            if (kind == 11 || kind == 12)
+                vb_put(&vb, random_value(a, r, depth - 1, pool, npool),
+                       random_value(a, r, depth - 1, pool, npool));
+            else
+                vb_push(&vb, random_value(a, r, depth - 1, pool, npool));
+        }
+        bool conflict = false;
+        const val *v = kind == 9    ? vb_finish_array(&vb)
+                       : kind == 10 ? vb_finish_set(&vb)
+                                    : vb_finish_object(&vb, &conflict);
+        return v ? v : VAL_NULL; /* a key given two values */
+    }
+    }
+}
+
+/* Random values of every kind and nesting round-trip through the cache
+ * with their exact representation and JSON text, bundle values by
+ * address; one that does not fit is skipped and then misses. */
+static void test_random_round_trip(void)
+{
+    static unsigned char src_buf[1 << 20], dst_buf[1 << 16];
+    arena src, dst;
+    arena_init_fixed(&src, src_buf, sizeof src_buf);
+    arena_init_fixed(&dst, dst_buf, sizeof dst_buf);
+    pol_bundle *b = data_bundle();
+    pol_cache *c = b ? new_cache(b, 2048) : NULL;
+    CHECK(c != NULL);
+    if (!c) {
+        pol_bundle_release(b);
+        return;
+    }
+    const val *data = b->prog.data, *list = val_obj_get_str(data, "list", 4);
+    const val *pool[] = {data,
+                         val_obj_get_str(data, "big", 3),
+                         list,
+                         list->u.a[0],
+                         list->u.a[2],
+                         list->u.a[3],
+                         list->u.a[4],
+                         val_obj_get_str(data, "s", 1),
+                         val_obj_get_str(data, "n", 1),
+                         val_obj_get_str(data, "f", 1)};
+    rng r = {0x9E3779B97F4A7C15ull};
+    int cached = 0, skipped = 0, bad = 0;
+    for (int i = 0; i < 3000; i++) {
+        arena_reset(&src);
+        const val *v = random_value(&src, &r, 1 + i % 5, pool, sizeof pool / sizeof *pool);
+        pol_cache_stats before, after;
+        pol_cache_stats_get(c, &before);
+        cache_insert(c, KP(key_n((uint64_t)i)), v, &src);
+        pol_cache_stats_get(c, &after);
+        arena_reset(&dst);
+        const val *got = NULL;
+        bool defined = false;
+        bool hit = cache_lookup(c, KP(key_n((uint64_t)i)), &dst, &got, &defined);
+        if (after.inserts > before.inserts) {
+            cached++;
+            if (!hit || !got || !defined || !same_result(v, got, &dst, &b->prog.mem) ||
+                val_compare(v, got) != 0 || !same_json(v, got))
+                bad++;
+        } else {
+            skipped++;
+            if (hit)
+                bad++;
+        }
+    }
+    CHECK(bad == 0);
+    CHECK(cached > 1000 && skipped > 10); /* both paths taken */
+    pol_cache_free(c);
+    pol_bundle_release(b);
+}
+
+/* An image all of pointers: objects nested one key deep fill a slot of
+ * the largest size with more relocation entries than any other shape
+ * per byte; they round-trip, one level more does not fit. */
+static void test_dense_pointers(pol_bundle *b)
+{
+    static unsigned char src_buf[1 << 18], dst_buf[1 << 16];
+    arena src, dst;
+    arena_init_fixed(&src, src_buf, sizeof src_buf);
+    arena_init_fixed(&dst, dst_buf, sizeof dst_buf);
+    const size_t limit = 16384;
+    pol_cache *c = new_cache(b, limit);
+    CHECK(c != NULL);
+    if (!c)
+        return;
+    /* a level: the object's val, its key and value words, the key's val
+     * and its bytes "k\0" */
+    const size_t level = 2 * sizeof(val) + 2 * sizeof(const val *) + 2;
+    const size_t fit = (limit - sizeof(val)) / level; /* the innermost value is an int */
+    for (size_t extra = 0; extra < 2; extra++) {
+        arena_reset(&src);
+        const val *v = v_int(&src, 1000);
+        for (size_t d = 0; d < fit + extra && v; d++) {
+            vbuild ob;
+            vb_init(&ob, &src);
+            vb_put(&ob, v_str(&src, "k", 1), v);
+            v = vb_finish_object(&ob, NULL);
+        }
+        CHECK(v != NULL);
+        if (!v)
+            continue;
+        cache_insert(c, KP(key_n(extra)), v, &src);
+        arena_reset(&dst);
+        const val *got = NULL;
+        bool defined = false;
+        bool hit = cache_lookup(c, KP(key_n(extra)), &dst, &got, &defined);
+        CHECK(hit == (extra == 0));
+        if (hit)
+            CHECK(got && same_repr(v, got, &dst) && same_json(v, got));
+    }
+    pol_cache_free(c);
+}
+
+/* The key hash compiled for AVX2 and AVX-512 (cache_xxh.c) is the
+ * library's XXH3-128, checked against the library's own build on every
+ * length up to past XXH3's block size and a few alignments, where this
+ * CPU runs them. */
+static void check_xxh_variant(cache_xxh_fn *fn)
+{
+    static unsigned char in[4200];
+    unsigned char secret[XXH3_SECRET_DEFAULT_SIZE];
+    rng r = {42};
+    for (size_t i = 0; i < sizeof in; i++)
+        in[i] = (unsigned char)rng_next(&r);
+    for (size_t i = 0; i < sizeof secret; i++)
+        secret[i] = (unsigned char)rng_next(&r);
+    int bad = 0;
+    for (size_t n = 0; n + 3 <= sizeof in; n += n < 300 ? 1 : 7) {
+        for (size_t at = 0; at < 3; at++) {
+            XXH128_hash_t want = XXH3_128bits_withSecret(in + at, n, secret, sizeof secret);
+            uint64_t got[2] = {0, 0};
+            fn(in + at, n, secret, got);
+            bad += got[0] != want.low64 || got[1] != want.high64;
+        }
+    }
+    CHECK(bad == 0);
+}
+
+static void test_xxh_variants(void)
+{
+    __builtin_cpu_init();
+#ifdef POL_HAVE_XXH_AVX2
+    if (__builtin_cpu_supports("avx2"))
+        check_xxh_variant(cache_xxh128_avx2);
+#endif
+#ifdef POL_HAVE_XXH_AVX512
+    if (__builtin_cpu_supports("avx512f"))
+        check_xxh_variant(cache_xxh128_avx512);
+#endif
+}
+
 int main(void)
 {
     pol_bundle *b = tiny_bundle();
@@ -516,8 +886,12 @@ int main(void)
         test_full_arena(b);
         test_keys(b);
         test_hashed_object(b);
+        test_dense_pointers(b);
     }
     pol_bundle_release(b);
     test_value_api();
+    test_bundle_values();
+    test_random_round_trip();
+    test_xxh_variants();
     return TEST_SUMMARY();
 }
