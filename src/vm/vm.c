@@ -592,6 +592,20 @@ static const val *index_walk(const pol_ctx *c, const val *node)
     return node && node->type == V_ARR ? node : &val_empty_arr_c;
 }
 
+/* Sets a collection value field by field (u.o.k is also u.a). A
+ * compound-literal assignment or memset of a val compiles to `rep stos`
+ * in this function, which is slow to start: one per array literal. */
+static inline void coll_set(val *v, vtype t, uint16_t flags, uint32_t len, const val *const *first,
+                            const val *const *second)
+{
+    v->type = (uint8_t)t;
+    v->nk = 0;
+    v->flags = flags;
+    v->len = len;
+    v->u.o.k = first;
+    v->u.o.v = second;
+}
+
 /* A value with the n registers from R[b] copied after it, in one block
  * (array literals, MKOBJK's values). NULL with *st set when the arena is
  * full or a register is undefined (hostile code only). */
@@ -1059,7 +1073,7 @@ dispatch:
                         goto out;
                     }
                     elems[0] = item;
-                    *one = (val){.type = V_SET, .flags = VF_SETLEAF, .len = 1, .u.a = elems};
+                    coll_set(one, V_SET, VF_SETLEAF, 1, elems, NULL);
                     item = one;
                 }
                 if (!vb_put(&b->b, R[in->b], item)) {
@@ -1116,9 +1130,7 @@ dispatch:
                     val *arr = val_and_regs(c, R, in->b, in->c, PC, &st);
                     if (!arr)
                         goto out;
-                    /* one assignment: a memset then field stores becomes a
-                     * trimmed `rep stos`, slow to start */
-                    *arr = (val){.type = V_ARR, .len = in->c, .u.a = (const val **)(arr + 1)};
+                    coll_set(arr, V_ARR, 0, in->c, (const val **)(arr + 1), NULL);
                     R[in->a] = arr;
                     NEXT_INSN();
                 }
@@ -1169,8 +1181,7 @@ dispatch:
                 val *obj = val_and_regs(c, R, in->b, in->c, PC, &st);
                 if (!obj)
                     goto out;
-                *obj = (val){
-                    .type = V_OBJ, .len = in->c, .u.o = {.k = K[in->d]->u.a, .v = (const val **)(obj + 1)}};
+                coll_set(obj, V_OBJ, 0, in->c, K[in->d]->u.a, (const val **)(obj + 1));
                 R[in->a] = obj;
                 NEXT_INSN();
             }
