@@ -1735,10 +1735,10 @@ static int fmt_number_text_fast(const char *t, size_t n, char dig[32], size_t *n
     }
     if (!fmt_same_double(m, point - FMT_TEXT_DIGITS, lo, hi))
         return -1;
-    size_t kept = FMT_TEXT_DIGITS;
-    while (dig[kept - 1] == '0')
-        kept--;
-    *nd = kept;
+    /* the last nonzero of the 15 digits (m > 0: there is one), from the
+     * words of digits 7..14 and 0..7 */
+    uint64_t nz_hi = fmt_load8(dig + 7) ^ (FMT_ONES * '0'), nz_lo = fmt_load8(dig) ^ (FMT_ONES * '0');
+    *nd = nz_hi ? 15 - (size_t)__builtin_clzll(nz_hi) / 8 : 8 - (size_t)__builtin_clzll(nz_lo) / 8;
     *dp = (int)point;
     return FMT_TEXT_DECIMAL;
 #else
