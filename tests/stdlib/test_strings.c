@@ -1893,6 +1893,44 @@ static void test_glob_differential(void)
     CHECK(matches > runs / 10 && matches < runs - runs / 10);
 }
 
+/* A literal glob of every length 1..40 (and one with a final '*' after
+ * it) against the same text with one byte changed at each position, and
+ * a prefix one byte short: the direct matcher compares short literals by
+ * overlapping words, so a difference at any byte must be seen. Oracle:
+ * memcmp, and the Pike VM. */
+static void test_glob_literal_lengths(void)
+{
+    static unsigned char gmem[1 << 16];
+    arena ga;
+    arena_init_fixed(&ga, gmem, sizeof gmem);
+    const char *text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH";
+    int bad = 0;
+    for (size_t len = 1; len <= 40; len++) {
+        char pat[48], txt[48];
+        memcpy(pat, text, len);
+        pat[len] = '*';
+        for (size_t at = 0; at <= len; at++) {
+            memcpy(txt, text, len);
+            if (at < len)
+                txt[at] = '#';
+            bool want = at == len;
+            for (int star = 0; star < 2; star++) {
+                arena_reset(&ga);
+                int fast = glob_test_match(&ga, pat, len + (size_t)star, NULL, 0, txt, len, true);
+                int slow = glob_test_match(&ga, pat, len + (size_t)star, NULL, 0, txt, len, false);
+                if ((fast != want || slow != want) && bad++ < 5)
+                    fprintf(stderr, "  glob literal of %zu, byte %zu changed: direct %d, pike %d\n", len, at,
+                            fast, slow);
+            }
+        }
+        /* the text one byte short of the literal */
+        arena_reset(&ga);
+        if (glob_test_match(&ga, pat, len, NULL, 0, text, len - 1, true) != 0 && bad++ < 5)
+            fprintf(stderr, "  glob literal of %zu matched a shorter text\n", len);
+    }
+    CHECK(bad == 0);
+}
+
 /* OPA's documented glob.match examples and path-shaped globs like those
  * of the abac bench, each through both matchers. */
 static void test_glob_pinned(void)
@@ -1980,5 +2018,6 @@ int main(void)
     test_regex_dfa_differential();
     test_regex_dfa_chain_differential();
     test_glob_differential();
+    test_glob_literal_lengths();
     return TEST_SUMMARY();
 }
