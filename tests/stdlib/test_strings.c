@@ -1893,6 +1893,36 @@ static void test_glob_differential(void)
     CHECK(matches > runs / 10 && matches < runs - runs / 10);
 }
 
+/* startswith and endswith with affixes of every length 0..40, each with
+ * one byte changed at every position, against memcmp as the oracle (the
+ * comparison is inline, by words and overlapping words). */
+static void test_affix_lengths(void)
+{
+    const char *text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH";
+    size_t tn = strlen(text);
+    int bad = 0;
+    for (size_t len = 0; len <= 40; len++) {
+        for (size_t at = 0; at <= len; at++) {
+            arena_mark m = arena_save(&A);
+            char pre[48], suf[48];
+            memcpy(pre, text, len);
+            memcpy(suf, text + tn - len, len);
+            if (at < len)
+                pre[at] = suf[at] = '#';
+            const val *s = v_str(&A, text, tn);
+            const val *pa[2] = {s, v_str(&A, pre, len)}, *sa[2] = {s, v_str(&A, suf, len)};
+            const val *po = NULL, *so = NULL;
+            CHECK(bi_table[bi_lookup("startswith", 10)].fn(&C, pa, &po) == BI_OK);
+            CHECK(bi_table[bi_lookup("endswith", 8)].fn(&C, sa, &so) == BI_OK);
+            bool want_p = memcmp(text, pre, len) == 0, want_s = memcmp(text + tn - len, suf, len) == 0;
+            if ((po != VAL_BOOL(want_p) || so != VAL_BOOL(want_s)) && bad++ < 5)
+                fprintf(stderr, "  affix of %zu, byte %zu changed: startswith/endswith wrong\n", len, at);
+            arena_restore(&A, m);
+        }
+    }
+    CHECK(bad == 0);
+}
+
 /* A literal glob of every length 1..40 (and one with a final '*' after
  * it) against the same text with one byte changed at each position, and
  * a prefix one byte short: the direct matcher compares short literals by
@@ -2019,5 +2049,6 @@ int main(void)
     test_regex_dfa_chain_differential();
     test_glob_differential();
     test_glob_literal_lengths();
+    test_affix_lengths();
     return TEST_SUMMARY();
 }
