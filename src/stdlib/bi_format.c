@@ -1606,6 +1606,151 @@ static fmt_text_kind fmt_number_text(const char *t, size_t n, char dig[FMT_TEXT_
     return FMT_TEXT_DECIMAL;
 }
 
+/* ---- the usual NUM_BIG decimal, a word at a time ----------------------------
+ * sum's exact results are short plain decimals ("57450.740000000000002"):
+ * [-]digits.digits of at most FMT_FAST_TEXT_MAX bytes. fmt_number_text_fast
+ * decides those as fmt_number_text does, on a copy of the text padded with
+ * '0' bytes so that every scan and conversion can read whole words: the
+ * digits without the point land in one run whose end is '0' padding, which
+ * changes neither the first nor the last nonzero digit nor any value read
+ * from the run. Its tail is 16 digits (exact in a double, and 10^16 too)
+ * where fmt_number_text reads up to 18: both only ever accept a text whose
+ * digits are provably right (fmt_same_double), so they print the same. */
+enum {
+    FMT_FAST_TEXT_MAX = 32,
+    FMT_FAST_TAIL_DIGITS = 16,
+    /* the digit run: at most 31 digits, read up to 31 + 15 + 16 bytes on */
+    FMT_FAST_RUN_WORDS = 9,
+};
+
+/* The value of eight ASCII digits w, first digit in the lowest byte (the
+ * first in memory on a little-endian machine): pairs, then quads, then
+ * all eight, each step one multiply that adds a lane times its weight to
+ * its neighbour. */
+static uint64_t fmt_eight_digits(uint64_t w)
+{
+    w = (w & UINT64_C(0x0F0F0F0F0F0F0F0F)) * (10 * 256 + 1) >> 8;
+    w = (w & UINT64_C(0x00FF00FF00FF00FF)) * (100 * 65536 + 1) >> 16;
+    return (w & UINT64_C(0x0000FFFF0000FFFF)) * (UINT64_C(10000) << 32 | 1) >> 32;
+}
+
+/* Some byte of w is not an ASCII digit: below '0' the subtraction sets
+ * the high bit, above '9' the addition does (0x39 + 0x46 = 0x7F); a
+ * borrow or carry only ever spills from a byte that is flagged already. */
+static bool fmt_word_nondigit(uint64_t w)
+{
+    return ((w | (w - FMT_ONES * '0') | (w + FMT_ONES * 0x46)) & FMT_HIGHS) != 0;
+}
+
+/* FMT_TEXT_DECIMAL or FMT_TEXT_OTHER as fmt_number_text would say for
+ * t[0..n), dig (32 bytes) holding the digits and then more digits (its
+ * padding, for word-wise readers); -1 when t is not such a text or its
+ * digits are not provably right here: fmt_number_text decides then. */
+static int fmt_number_text_fast(const char *t, size_t n, char dig[32], size_t *nd, int *dp)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n < 3 || n > FMT_FAST_TEXT_MAX)
+        return -1;
+    uint64_t text[FMT_FAST_RUN_WORDS], run[FMT_FAST_RUN_WORDS];
+    for (size_t k = 0; k < FMT_FAST_RUN_WORDS; k++)
+        text[k] = run[k] = FMT_ONES * '0';
+    fmt_copy((char *)text, t, n);
+    size_t neg = t[0] == '-', point_at = 0;
+    for (size_t k = 0; k < FMT_FAST_TEXT_MAX / 8; k++) {
+        uint64_t match = fmt_word_match(text[k], '.');
+        if (match) {
+            point_at = 8 * k + (size_t)__builtin_ctzll(match) / 8;
+            break;
+        }
+    }
+    /* int and frac both nonempty (so point_at > neg, point_at < n - 1) */
+    if (point_at <= neg || point_at + 1 >= n)
+        return -1;
+    size_t int_len = point_at - neg;
+    /* the digits without the point: the int part, then the frac part
+     * (each copied as 32 bytes; the second overwrites from the point on,
+     * and past the text both read the '0' padding) */
+    memcpy(run, (char *)text + neg, 32);
+    memcpy((char *)run + int_len, (char *)text + point_at + 1, 32);
+    uint64_t bad = 0;
+    for (size_t k = 0; k < FMT_FAST_TEXT_MAX / 8; k++)
+        bad |= (uint64_t)fmt_word_nondigit(run[k]);
+    if (bad)
+        return -1; /* an exponent, a second point, junk: the full reader */
+    /* first and last nonzero digit; all the digits lie in run[0..4) */
+    size_t first = FMT_FAST_TEXT_MAX, end = 0;
+    for (size_t k = 0; k < FMT_FAST_TEXT_MAX / 8; k++) {
+        uint64_t nz = run[k] ^ (FMT_ONES * '0');
+        if (nz) {
+            first = 8 * k + (size_t)__builtin_ctzll(nz) / 8;
+            break;
+        }
+    }
+    if (first == FMT_FAST_TEXT_MAX)
+        return -1; /* zero */
+    for (size_t k = FMT_FAST_TEXT_MAX / 8; k-- > 0;) {
+        uint64_t nz = run[k] ^ (FMT_ONES * '0');
+        if (nz) {
+            end = 8 * k + 8 - (size_t)__builtin_clzll(nz) / 8;
+            break;
+        }
+    }
+    const char *digits = (const char *)run + first;
+    long point = (long)int_len - (long)first;
+    size_t count = end - first;
+    memcpy(dig, digits, 32);
+    if (count <= FMT_TEXT_DIGITS) {
+        *nd = count;
+        *dp = (int)point;
+        return FMT_TEXT_DECIMAL;
+    }
+    /* D: the text rounded to 15 digits, m·10^(point-15), and the text D
+     * plus delta units of its 15th digit, as in fmt_number_text; the
+     * first 15 digits are the first 8 and the 8 from the 8th on, that
+     * digit once */
+    uint64_t m =
+        fmt_eight_digits(fmt_load8(digits)) / 10 * 100000000 + fmt_eight_digits(fmt_load8(digits + 7));
+    uint64_t tail =
+        fmt_eight_digits(fmt_load8(digits + 15)) * 100000000 + fmt_eight_digits(fmt_load8(digits + 23));
+    const double scale = 1e16; /* 10^FMT_FAST_TAIL_DIGITS */
+    bool rest = end > first + FMT_TEXT_DIGITS + FMT_FAST_TAIL_DIGITS;
+    double lo = (double)tail / scale, hi = (double)(tail + rest) / scale;
+    if (tail >= UINT64_C(5000000000000000)) {
+        /* the 16th digit >= 5: D is m + 1 units, the text below it */
+        m++;
+        lo -= 1;
+        hi -= 1;
+        size_t k = FMT_TEXT_DIGITS;
+        while (k > 0 && dig[k - 1] == '9')
+            dig[--k] = '0';
+        if (k > 0) {
+            dig[k - 1]++;
+        } else { /* 99…9 + 1: one digit more, one place up */
+            dig[0] = '1';
+            m /= 10;
+            point++;
+            lo /= 10;
+            hi /= 10;
+        }
+    }
+    if (!fmt_same_double(m, point - FMT_TEXT_DIGITS, lo, hi))
+        return -1;
+    /* the last nonzero of the 15 digits (m > 0: there is one), from the
+     * words of digits 7..14 and 0..7 */
+    uint64_t nz_hi = fmt_load8(dig + 7) ^ (FMT_ONES * '0'), nz_lo = fmt_load8(dig) ^ (FMT_ONES * '0');
+    *nd = nz_hi ? 15 - (size_t)__builtin_clzll(nz_hi) / 8 : 8 - (size_t)__builtin_clzll(nz_lo) / 8;
+    *dp = (int)point;
+    return FMT_TEXT_DECIMAL;
+#else
+    (void)t;
+    (void)n;
+    (void)dig;
+    (void)nd;
+    (void)dp;
+    return -1;
+#endif
+}
+
 /* Copies s[0..n) to o as fmt_copy does and says whether every byte is
  * fmt_plain_ascii (so %q of it is the text between quotes): one read of
  * the operand for both. The yes/no test runs on whole words; a short
@@ -1657,6 +1802,26 @@ static char *fmt_put_shortest(char *o, bool neg, const char *dig, size_t nd, int
         o[tb.len++] = '-';
     fmt_shortest_g(&tb, dig, nd, dp);
     return tb.oom ? NULL : o + tb.len;
+}
+
+/* fmt_put_shortest for digits dig[0..nd) followed by at least 32 - nd
+ * more bytes (fmt_number_text_fast's dig): %v's plain layouts ddd and
+ * ddd.ddd, whose point lies within the digits, are two fixed 16-byte
+ * copies (nd <= 15, dp <= 6: at most 1 + 7 + 16 = FMT_NUMBER_TEXT_MAX
+ * bytes written, the bytes past the text later overwritten or beyond
+ * it); other layouts as fmt_put_shortest. */
+static char *fmt_put_shortest_run(char *o, bool neg, const char *dig, size_t nd, int dp)
+{
+    if (dp <= 0 || dp > 6 || (size_t)dp > nd || nd > FMT_TEXT_DIGITS)
+        return fmt_put_shortest(o, neg, dig, nd, dp);
+    *o = '-';
+    o += neg;
+    memcpy(o, dig, 16);
+    if ((size_t)dp == nd)
+        return o + nd;
+    o[dp] = '.';
+    memcpy(o + dp + 1, dig + dp, 16);
+    return o + nd + 1;
 }
 
 /* A plan's usual call in one pass, straight from the operand values, one
@@ -1731,17 +1896,22 @@ static const val *fmt_run_plan_direct(arena *a, const fmt_plan *pl, const char *
             if (!o)
                 return NULL;
         } else if (v->nk == NUM_BIG && (kinds & (FV_INT | FV_STR | FV_FLOAT))) {
-            char dig[FMT_TEXT_DIGITS];
+            char dig[32];
             size_t nd = 0;
             int dp = 0;
-            fmt_text_kind tk = fmt_number_text(v->u.s, v->len, dig, &nd, &dp);
+            int fast = fmt_number_text_fast(v->u.s, v->len, dig, &nd, &dp);
+            fmt_text_kind tk =
+                fast >= 0 ? (fmt_text_kind)fast : fmt_number_text(v->u.s, v->len, dig, &nd, &dp);
             if (tk == FMT_TEXT_INTEGER && (kinds & (FV_INT | FV_STR))) {
                 if ((size_t)(limit - o) < v->len)
                     return NULL;
                 fmt_copy(o, v->u.s, v->len);
                 o += v->len;
             } else if (tk == FMT_TEXT_DECIMAL && (kinds & FV_FLOAT)) {
-                o = fmt_put_shortest(o, v->u.s[0] == '-', dig, nd, dp);
+                /* only the fast reader leaves dig padded for word copies */
+                bool neg = v->u.s[0] == '-';
+                o = fast >= 0 ? fmt_put_shortest_run(o, neg, dig, nd, dp)
+                              : fmt_put_shortest(o, neg, dig, nd, dp);
                 if (!o)
                     return NULL;
             } else {
@@ -1783,6 +1953,11 @@ int fmt_test_direct(arena *a, const char *s, size_t n, const val *arr, const val
         return -1;
     *out = fmt_run_plan_direct(a, pl, s, arr);
     return *out != NULL;
+}
+
+int fmt_test_number_text(const char *t, size_t n, bool fast, char *dig, size_t *nd, int *dp)
+{
+    return fast ? fmt_number_text_fast(t, n, dig, nd, dp) : (int)fmt_number_text(t, n, dig, nd, dp);
 }
 
 /* The plan of format value fmt when it is one of the bundle's constants

@@ -608,6 +608,59 @@ static bool fast_addr(const val *s, u128 *ip)
     return addr_scan(s->u.s, ip, &bits) == s->u.s + s->len;
 }
 
+/* One policy tests one address against many networks (a list of
+ * trusted ones): the context keeps the last address read, keyed by its
+ * text alone, never by where the text lives (the arena reuses memory).
+ * ADDR_MEMO_MAX: a dotted quad's 15 bytes and short IPv6 texts. */
+enum { ADDR_MEMO_MAX = 16 };
+
+/* The text s[0..n) (4 <= n <= ADDR_MEMO_MAX) as two words, zero padded
+ * past n: overlapping loads, the second shifted down past the bytes the
+ * first holds (on little-endian machines; a byte copy elsewhere). */
+static void addr_memo_words(const char *s, size_t n, uint64_t w[2])
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n >= 8) {
+        memcpy(&w[0], s, 8);
+        uint64_t top;
+        memcpy(&top, s + n - 8, 8);
+        w[1] = n > 8 ? top >> (8 * (16 - n)) : 0;
+    } else {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        /* y's bytes below n - 4 repeat x's: or-ing them changes nothing */
+        w[0] = (uint64_t)x | (uint64_t)y << (8 * (n - 4));
+        w[1] = 0;
+    }
+#else
+    unsigned char b[ADDR_MEMO_MAX] = {0};
+    memcpy(b, s, n);
+    memcpy(w, b, sizeof b);
+#endif
+}
+
+/* fast_addr through the context's memo of the last address. */
+static bool fast_addr_memo(bi_ctx *ctx, const val *s, u128 *ip)
+{
+    if (s->len < 4 || s->len > ADDR_MEMO_MAX)
+        return fast_addr(s, ip);
+    uint64_t w[2];
+    addr_memo_words(s->u.s, s->len, w);
+    if (ctx->addr_memo.len == s->len && ctx->addr_memo.text[0] == w[0] && ctx->addr_memo.text[1] == w[1]) {
+        *ip = (u128){ctx->addr_memo.hi, ctx->addr_memo.lo};
+        return true;
+    }
+    if (!fast_addr(s, ip))
+        return false;
+    ctx->addr_memo.text[0] = w[0];
+    ctx->addr_memo.text[1] = w[1];
+    ctx->addr_memo.hi = ip->hi;
+    ctx->addr_memo.lo = ip->lo;
+    ctx->addr_memo.len = s->len;
+    return true;
+}
+
 /* "addr/ones" as ParseCIDR reads it: the masked network and its mask. */
 static bool fast_cidr(const val *s, u128 *net, u128 *mask)
 {
@@ -741,7 +794,7 @@ bi_status bi_net_cidr_contains(bi_ctx *ctx, const val *const *args, const val **
     if (nt_is_str(a) && nt_is_str(b)) {
         const cidr_prep *p = cidr_prepared(ctx, a);
         u128 ip;
-        if (p && fast_addr(b, &ip)) {
+        if (p && fast_addr_memo(ctx, b, &ip)) {
             *out = VAL_BOOL(fast_net_contains(p->net, p->mask, ip));
             return BI_OK;
         }

@@ -254,14 +254,16 @@ static const char *find_bytes(const char *hay, size_t hn, const char *needle, si
     return NULL;
 }
 
+/* Prefixes and suffixes in policies are short words ("read", "/api/"):
+ * compared inline (val_same_bytes), not by a library call. */
 static bool has_prefix(const val *s, const val *p)
 {
-    return p->len <= s->len && memcmp(s->u.s, p->u.s, p->len) == 0;
+    return p->len <= s->len && val_same_bytes(s->u.s, p->u.s, p->len);
 }
 
 static bool has_suffix(const val *s, const val *p)
 {
-    return p->len <= s->len && memcmp(s->u.s + s->len - p->len, p->u.s, p->len) == 0;
+    return p->len <= s->len && val_same_bytes(s->u.s + s->len - p->len, p->u.s, p->len);
 }
 
 /* ---- concat, contains, startswith, endswith ------------------------------ */

@@ -122,5 +122,9 @@ int fmt_test_planned(arena *a, const char *s, size_t n);
  * Returns 1 with *out when it took the call, 0 when it left the call to
  * the general path, -1 when the format gets no plan. */
 int fmt_test_direct(arena *a, const char *s, size_t n, const val *arr, const val **out);
+/* For the differential test of the two readers of a NUM_BIG's text:
+ * fmt_number_text_fast (fast true; -1 when it declines) or
+ * fmt_number_text, with the digits into dig[0..*nd) (dig: 32 bytes). */
+int fmt_test_number_text(const char *t, size_t n, bool fast, char *dig, size_t *nd, int *dp);
 
 #endif

@@ -42,6 +42,12 @@ typedef struct bi_ctx {
     const kstr_table *kstr;
     const void **prep;
     arena *prep_mem;
+    /* net.cidr_contains' last address operand (bi_net.c): its text of
+     * len (1..16; 0: none) bytes, zero padded, and the address read */
+    struct {
+        uint64_t text[2], hi, lo;
+        uint32_t len;
+    } addr_memo;
 } bi_ctx;
 
 typedef enum bi_prep_kind {

@@ -467,6 +467,76 @@ static void test_cidr_contains_constant_pinned(void)
           !prepared);
 }
 
+/* The context's memo of the last address: keyed by the text, so the same
+ * buffer rewritten with another address (an arena reusing memory) reads
+ * afresh, and the same text elsewhere is a hit. Every answer is checked
+ * against the general path, over a small pool of addresses of 4 to 17
+ * bytes (both sides of the memo's 16-byte limit) in random order, so hits
+ * and misses interleave; one network text stays a constant throughout. */
+static void test_cidr_contains_address_memo(void)
+{
+    static const char *const pool[] = {
+        "10.1.2.3",    "11.1.2.3",         "10.1.2.30",       "1::1",
+        "10.0.0.0/16", "255.255.255.255",  "10.255.255.254",  "::ffff:10.9.8.7",
+        "2001:db8::1", "2001:db8:1:2:3::", "10.1.2.3.",       "1.2.3.4",
+        "01.2.3.4",    "10.1.2.3/8",       "fe80::1:2:3:4:5", "10.1.2.4",
+        "::1",         "0.0.0.0",          "2001:db8::1:23",  "10.1.2.33",
+    };
+    static unsigned char table_mem[1 << 12], prep_mem[1 << 12];
+    arena ta, pa;
+    arena_init_fixed(&ta, table_mem, sizeof table_mem);
+    arena_init_fixed(&pa, prep_mem, sizeof prep_mem);
+    reset();
+    /* outside A, which the loop resets */
+    static const val network_text = {.type = V_STR, .len = 10, .u.s = "10.0.0.0/8"};
+    const val *network = &network_text;
+    kstr_table t;
+    CHECK(kstr_build(&t, &ta, NULL, &network, 1, NULL, 0) && kstr_id(&t, network) != KSTR_NONE);
+    const void *slots[BI_PREP_KINDS] = {0};
+    C.kstr = &t;
+    C.prep = slots;
+    C.prep_mem = &pa;
+    char reused[32]; /* one buffer rewritten with each address */
+    uint64_t rng = 0x2545F4914F6CDD1Dull;
+    int bad = 0, calls = 0;
+    for (int i = 0; i < 20000; i++) {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        const char *addr = pool[rng % (sizeof pool / sizeof pool[0])];
+        size_t n = strlen(addr);
+        const val *b;
+        char *keep = NULL;
+        if (rng >> 32 & 1) {
+            memcpy(reused, addr, n + 1);
+            b = v_str_ref(&A, reused, n);
+        } else {
+            b = heap_str(&keep, addr, n);
+        }
+        const val *args[2] = {network, b}, *memo_out = NULL, *general_out = NULL;
+        C.err_code = POL_OK;
+        bi_status st = callv("net.cidr_contains", args, &memo_out);
+        C.err_code = POL_OK;
+        bi_status gst = bi_net_cidr_contains_general(&C, args, &general_out);
+        calls++;
+        if ((st != gst || (st == BI_OK && memo_out != general_out)) && bad++ < 5)
+            fprintf(stderr, "  memo: cidr_contains(10.0.0.0/8, %s) differs from the general path\n", addr);
+        free(keep);
+        if (i % 64 == 0)
+            reset();
+    }
+    CHECK(bad == 0 && calls == 20000);
+    /* pinned: a rewrite in place under the same pointer and length */
+    memcpy(reused, "10.1.2.3", 9);
+    const val *in_place[2] = {network, v_str_ref(&A, reused, 8)}, *o = NULL;
+    CHECK(callv("net.cidr_contains", in_place, &o) == BI_OK && o == VAL_TRUE);
+    memcpy(reused, "11.1.2.3", 9);
+    CHECK(callv("net.cidr_contains", in_place, &o) == BI_OK && o == VAL_FALSE);
+    C.kstr = NULL;
+    C.prep = NULL;
+    C.prep_mem = NULL;
+}
+
 /* Results against libc's inet_pton, which reads dotted quads and IPv6 by
  * the same rules as Go (no leading zeros, octets <= 255, groups of at most
  * four hex digits, "::" for at least one group): a network contains an
@@ -1159,6 +1229,7 @@ int main(void)
     test_cidr_contains();
     test_cidr_contains_fast_path();
     test_cidr_contains_constant_pinned();
+    test_cidr_contains_address_memo();
     test_cidr_contains_oracle();
     test_cidr_contains_families();
     test_cidr_intersects_valid();

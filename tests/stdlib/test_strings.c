@@ -915,6 +915,105 @@ static void test_sprintf_big_numbers(void)
     CHECK(long_taken > compared / 20);
 }
 
+/* The word-at-a-time reader of short plain decimals against the full
+ * reader, over texts shaped like sum's results: up to 32 characters,
+ * tails of zeros or nines (carries, midpoints), junk in the middle. Both
+ * only accept digits they prove, so where both decide they must agree
+ * digit for digit; the fast one must decide the usual shape, and the
+ * NUM_BIG %v output is also compared with the general path. */
+static void test_sprintf_decimal_reader(void)
+{
+    static const struct {
+        const char *text, *digits;
+        int dp;
+    } pins[] = {
+        {"57450.740000000000002", "5745074", 5},
+        {"-2.50000000000000000001", "25", 1},
+        {"9999.9999999999999999", "1", 5},
+        {"0.000123400000000000000001", "1234", -3},
+        {"12500.5", "125005", 5},
+    };
+    for (size_t i = 0; i < sizeof pins / sizeof pins[0]; i++) {
+        char dig[32];
+        size_t nd = 0;
+        int dp = 0;
+        int kind = fmt_test_number_text(pins[i].text, strlen(pins[i].text), true, dig, &nd, &dp);
+        bool ok = kind == 2 && nd == strlen(pins[i].digits) && memcmp(dig, pins[i].digits, nd) == 0 &&
+                  dp == pins[i].dp;
+        CHECK(ok);
+        if (!ok)
+            fprintf(stderr, "  %s: %d %.*s/%d\n", pins[i].text, kind, (int)nd, dig, dp);
+    }
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    int both = 0, fast_only = 0, full_only = 0, differ = 0, shaped = 0, out_differ = 0;
+    for (int iter = 0; iter < 200000; iter++) {
+        char text[48];
+        size_t n = 0;
+        if (xorshift64(&rng) % 3 == 0)
+            text[n++] = '-';
+        int before = 1 + (int)(xorshift64(&rng) % 12), after = 1 + (int)(xorshift64(&rng) % 24);
+        if ((size_t)(before + after + 1) + n > 32 + (xorshift64(&rng) % 4 == 0 ? 2 : 0))
+            after = 32 - (int)n - before - 1 > 0 ? 32 - (int)n - before - 1 : 1;
+        char digs[48];
+        int nd_all = before + after;
+        for (int k = 0; k < nd_all; k++)
+            digs[k] = (char)('0' + xorshift64(&rng) % 10);
+        if (xorshift64(&rng) % 2 && nd_all > 8) {
+            char fill = xorshift64(&rng) % 2 ? '0' : '9';
+            int from = 1 + (int)(xorshift64(&rng) % (uint64_t)(nd_all - 2));
+            for (int k = from; k < nd_all - 1; k++)
+                digs[k] = fill;
+        }
+        if (xorshift64(&rng) % 5 == 0)
+            digs[0] = '0';
+        for (int k = 0; k < before; k++)
+            text[n++] = digs[k];
+        text[n++] = '.';
+        for (int k = before; k < nd_all; k++)
+            text[n++] = digs[k];
+        if (xorshift64(&rng) % 20 == 0)
+            text[xorshift64(&rng) % n] = "e.-+x"[xorshift64(&rng) % 5];
+        text[n] = '\0';
+        char d1[32], d2[32];
+        size_t n1 = 0, n2 = 0;
+        int p1 = 0, p2 = 0;
+        int k1 = fmt_test_number_text(text, n, true, d1, &n1, &p1);
+        int k2 = fmt_test_number_text(text, n, false, d2, &n2, &p2);
+        shaped += n <= 32;
+        if (k1 >= 0 && k2 == 2) {
+            both++;
+            if (k1 != k2 || n1 != n2 || p1 != p2 || memcmp(d1, d2, n1) != 0) {
+                if (differ++ < 5)
+                    fprintf(stderr, "  %s: fast %d %.*s/%d, full %d %.*s/%d\n", text, k1, (int)n1, d1, p1, k2,
+                            (int)n2, d2, p2);
+            }
+        } else if (k1 >= 0) {
+            fast_only++;
+        } else if (k2 == 2 && n <= 32 && !strpbrk(text, "eE") && text[text[0] == '-'] != '.') {
+            if (full_only++ < 5)
+                fprintf(stderr, "  full only: %s\n", text);
+        }
+        if (iter % 8 == 0) {
+            arena_mark m = arena_save(&A);
+            const val *arr = big_args(text), *o = sprintf_general("<%v>", arr), *d = NULL;
+            int took = fmt_test_direct(&A, "<%v>", 4, arr, &d);
+            if (took == 1 && (!o || !val_equal(o, d)) && out_differ++ < 5)
+                fprintf(stderr, "  sprintf(<%%v>, %s): direct %s, general %s\n", text, d->u.s,
+                        o ? o->u.s : "(error)");
+            arena_restore(&A, m);
+        }
+    }
+    CHECK(differ == 0);
+    CHECK(out_differ == 0);
+    /* a text one reader vouches for and the other not would need its
+     * 17th or 18th digit to decide the rounding margin: none expected;
+     * and the fast reader must take every short plain decimal (texts
+     * with an exponent or no integer digits are the full reader's) */
+    CHECK(fast_only == 0);
+    CHECK(both > shaped / 2);
+    CHECK(full_only == 0);
+}
+
 /* Literal runs of every length 0..40 around one verb, and a "%%" at every
  * position of a run: the scan that copies literals works in 16- and
  * 8-byte steps, so each boundary case is a different path. */
@@ -1801,6 +1900,74 @@ static void test_glob_differential(void)
     CHECK(matches > runs / 10 && matches < runs - runs / 10);
 }
 
+/* startswith and endswith with affixes of every length 0..40, each with
+ * one byte changed at every position, against memcmp as the oracle (the
+ * comparison is inline, by words and overlapping words). */
+static void test_affix_lengths(void)
+{
+    const char *text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH";
+    size_t tn = strlen(text);
+    int bad = 0;
+    for (size_t len = 0; len <= 40; len++) {
+        for (size_t at = 0; at <= len; at++) {
+            arena_mark m = arena_save(&A);
+            char pre[48], suf[48];
+            memcpy(pre, text, len);
+            memcpy(suf, text + tn - len, len);
+            if (at < len)
+                pre[at] = suf[at] = '#';
+            const val *s = v_str(&A, text, tn);
+            const val *pa[2] = {s, v_str(&A, pre, len)}, *sa[2] = {s, v_str(&A, suf, len)};
+            const val *po = NULL, *so = NULL;
+            CHECK(bi_table[bi_lookup("startswith", 10)].fn(&C, pa, &po) == BI_OK);
+            CHECK(bi_table[bi_lookup("endswith", 8)].fn(&C, sa, &so) == BI_OK);
+            bool want_p = memcmp(text, pre, len) == 0, want_s = memcmp(text + tn - len, suf, len) == 0;
+            if ((po != VAL_BOOL(want_p) || so != VAL_BOOL(want_s)) && bad++ < 5)
+                fprintf(stderr, "  affix of %zu, byte %zu changed: startswith/endswith wrong\n", len, at);
+            arena_restore(&A, m);
+        }
+    }
+    CHECK(bad == 0);
+}
+
+/* A literal glob of every length 1..40 (and one with a final '*' after
+ * it) against the same text with one byte changed at each position, and
+ * a prefix one byte short: the direct matcher compares short literals by
+ * overlapping words, so a difference at any byte must be seen. Oracle:
+ * memcmp, and the Pike VM. */
+static void test_glob_literal_lengths(void)
+{
+    static unsigned char gmem[1 << 16];
+    arena ga;
+    arena_init_fixed(&ga, gmem, sizeof gmem);
+    const char *text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH";
+    int bad = 0;
+    for (size_t len = 1; len <= 40; len++) {
+        char pat[48], txt[48];
+        memcpy(pat, text, len);
+        pat[len] = '*';
+        for (size_t at = 0; at <= len; at++) {
+            memcpy(txt, text, len);
+            if (at < len)
+                txt[at] = '#';
+            bool want = at == len;
+            for (int star = 0; star < 2; star++) {
+                arena_reset(&ga);
+                int fast = glob_test_match(&ga, pat, len + (size_t)star, NULL, 0, txt, len, true);
+                int slow = glob_test_match(&ga, pat, len + (size_t)star, NULL, 0, txt, len, false);
+                if ((fast != want || slow != want) && bad++ < 5)
+                    fprintf(stderr, "  glob literal of %zu, byte %zu changed: direct %d, pike %d\n", len, at,
+                            fast, slow);
+            }
+        }
+        /* the text one byte short of the literal */
+        arena_reset(&ga);
+        if (glob_test_match(&ga, pat, len, NULL, 0, text, len - 1, true) != 0 && bad++ < 5)
+            fprintf(stderr, "  glob literal of %zu matched a shorter text\n", len);
+    }
+    CHECK(bad == 0);
+}
+
 /* OPA's documented glob.match examples and path-shaped globs like those
  * of the abac bench, each through both matchers. */
 static void test_glob_pinned(void)
@@ -1876,6 +2043,7 @@ int main(void)
     test_sprintf_edges();
     test_sprintf_planned();
     test_sprintf_big_numbers();
+    test_sprintf_decimal_reader();
     test_render_template();
     test_regex();
     test_regex_limits();
@@ -1887,5 +2055,7 @@ int main(void)
     test_regex_dfa_differential();
     test_regex_dfa_chain_differential();
     test_glob_differential();
+    test_glob_literal_lengths();
+    test_affix_lengths();
     return TEST_SUMMARY();
 }
