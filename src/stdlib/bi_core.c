@@ -300,6 +300,81 @@ static const val *num_from_digits(arena *a, bool neg, bool integral, const num_d
     return v_num_text(a, buf, b.len);
 }
 
+/* 10^0 .. 10^18, the powers of ten within int64. */
+static const int64_t pow10_i64[] = {1,
+                                    10,
+                                    100,
+                                    1000,
+                                    10000,
+                                    100000,
+                                    1000000,
+                                    10000000,
+                                    100000000,
+                                    1000000000,
+                                    10000000000,
+                                    100000000000,
+                                    1000000000000,
+                                    10000000000000,
+                                    100000000000000,
+                                    1000000000000000,
+                                    10000000000000000,
+                                    100000000000000000,
+                                    1000000000000000000};
+enum { POW10_I64_MAX = 18 };
+
+/* Writes the digits of v backwards ending at end, then fill up to width
+ * characters in all (none when the digits are as many); with
+ * nines_complement each digit d is written as 9 - d. Returns the start. */
+static char *put_digits_back(char *end, uint64_t v, int width, char fill, bool nines_complement)
+{
+    char *p = end;
+    while (v) {
+        uint64_t q = v / 10;
+        int d = (int)(v - q * 10);
+        *--p = (char)(nines_complement ? '9' - d : '0' + d);
+        v = q;
+    }
+    if (end - p < width) {
+        memset(end - width, fill, (size_t)(width - (end - p)));
+        p = end - width;
+    }
+    return p;
+}
+
+/* A sum's long-double result whose shortest digits are
+ * D + j·10^-(k+t), D = ±mant·10^-k (num_ldouble_sum_shortest's answer
+ * 2). In the common shape, more than DBL_DECIMAL_DIG digits in 'g' form's
+ * plain range, num_from_digits writes D's integer part, '.', D's k
+ * fraction digits and t digits of j (j < 0: mant less one unit, then
+ * 10^t - |j|, which is 9s less the digits of |j| - 1), and keeps it as
+ * text: that text is written here directly, from the right. */
+static const val *num_from_offset(arena *a, bool neg, uint64_t mant, int k, int64_t j, int t)
+{
+    uint64_t head = j < 0 ? mant - 1 : mant, tail = j < 0 ? (uint64_t)-j - 1 : (uint64_t)j;
+    int head_digits = 1;
+    for (uint64_t h = head; h >= 10; h /= 10)
+        head_digits++;
+    int ndigits = head_digits + t, point = head_digits - k;
+    if (head == 0 || ndigits <= DBL_DECIMAL_DIG || point < -3 || point > 6) {
+        num_decimal sd;
+        if (!num_decimal_from_offset(mant, k, j, t, &sd))
+            return NULL;
+        return num_from_digits(a, neg, false, &sd);
+    }
+    char buf[64]; /* t <= 19, k <= 18, the integer part at most 6 digits */
+    char *end = buf + sizeof buf;
+    char *p = put_digits_back(end, tail, t, j < 0 ? '9' : '0', j < 0);
+    uint64_t ip = head / (uint64_t)pow10_i64[k];
+    p = put_digits_back(p, head - ip * (uint64_t)pow10_i64[k], k, '0', false);
+    *--p = '.';
+    p = ip ? put_digits_back(p, ip, 0, '0', false) : p - 1;
+    if (!ip)
+        *p = '0';
+    if (neg)
+        *--p = '-';
+    return v_num_big(a, p, (size_t)(end - p));
+}
+
 /* The same for a fraction whose shortest digits are m·10^e10 (m > 0,
  * trailing zeros allowed): the common case, a short fraction, without
  * producing digits. */
@@ -675,28 +750,6 @@ bi_status bi_count(bi_ctx *ctx, const val *const *args, const val **out)
  * unique in a 64-bit mantissa's rounding interval (numconv.h). */
 #define SUM_SHORT_LIMIT 1000000000000000000ull
 
-/* 10^0 .. 10^18, the powers of ten within int64. */
-static const int64_t pow10_i64[] = {1,
-                                    10,
-                                    100,
-                                    1000,
-                                    10000,
-                                    100000,
-                                    1000000,
-                                    10000000,
-                                    100000000,
-                                    1000000000,
-                                    10000000000,
-                                    100000000000,
-                                    1000000000000,
-                                    10000000000000,
-                                    100000000000000,
-                                    1000000000000000,
-                                    10000000000000000,
-                                    100000000000000000,
-                                    1000000000000000000};
-enum { POW10_I64_MAX = 18 };
-
 /* sum over ints and floats with a decimal hint, the common case (amounts,
  * scores), without the general path's per-element conversions and its
  * one-probe search. Computes the same long double x as the general path
@@ -763,8 +816,15 @@ static bool sum_fast(bi_ctx *ctx, const val *coll, bi_status *st, const val **ou
     if (d_exact && m != 0) {
         num_strip_zeros(&m, &e10);
         num_decimal sd;
-        int near = e10 < 0 && m < SUM_SHORT_LIMIT ? num_ldouble_shortest_near(x, neg, m, e10, &sd) : -1;
-        if (near > 0) {
+        int64_t j;
+        int t;
+        int near =
+            e10 < 0 && m < SUM_SHORT_LIMIT ? num_ldouble_sum_shortest(x, neg, m, e10, &j, &t, &sd) : -1;
+        if (near == 2) {
+            *st = ret_val(ctx, out, num_from_offset(ctx->arena, neg, m, -e10, j, t));
+            return true;
+        }
+        if (near == 1) {
             *st = ret_val(ctx, out, num_from_short_fraction(ctx->arena, neg, m, e10));
             return true;
         }
