@@ -404,10 +404,14 @@ static const val *v_big(arena *a, const char *s, size_t n)
 {
     if (n > UINT32_MAX)
         return NULL;
-    val *v = val_new(a, V_NUM);
-    char *t = arena_alloc(a, n + 1);
-    if (!v || !t)
+    /* the text right after the val: one allocation (val's size keeps
+     * the text aligned as the arena would) */
+    val *v = arena_alloc(a, sizeof *v + n + 1);
+    if (!v)
         return NULL;
+    memset(v, 0, sizeof *v);
+    v->type = V_NUM;
+    char *t = (char *)(v + 1);
     memcpy(t, s, n);
     t[n] = '\0';
     v->nk = NUM_BIG;
