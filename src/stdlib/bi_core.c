@@ -300,6 +300,100 @@ static const val *num_from_digits(arena *a, bool neg, bool integral, const num_d
     return v_num_text(a, buf, b.len);
 }
 
+/* 10^0 .. 10^18, the powers of ten within int64. */
+static const int64_t pow10_i64[] = {1,
+                                    10,
+                                    100,
+                                    1000,
+                                    10000,
+                                    100000,
+                                    1000000,
+                                    10000000,
+                                    100000000,
+                                    1000000000,
+                                    10000000000,
+                                    100000000000,
+                                    1000000000000,
+                                    10000000000000,
+                                    100000000000000,
+                                    1000000000000000,
+                                    10000000000000000,
+                                    100000000000000000,
+                                    1000000000000000000};
+enum { POW10_I64_MAX = 18 };
+
+/* "00" "01" ... "99": two digits per division. */
+static const char core_digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Writes the digits of v backwards ending at end (none for 0); returns
+ * their start. */
+static char *put_digits_back(char *end, uint64_t v)
+{
+    while (v >= 100) {
+        uint64_t q = v / 100;
+        end -= 2;
+        memcpy(end, core_digit_pairs + 2 * (v - q * 100), 2);
+        v = q;
+    }
+    if (v >= 10) {
+        end -= 2;
+        memcpy(end, core_digit_pairs + 2 * v, 2);
+    } else if (v) {
+        *--end = (char)('0' + v);
+    }
+    return end;
+}
+
+/* A sum's long-double result whose shortest digits are
+ * D + j·10^-(k+t), D = ±mant·10^-k (num_ldouble_sum_shortest's answer
+ * 2): the digits of mant·10^t + j, which are mant's followed by t digits
+ * of j, or, when j < 0, mant's less one unit followed by 10^t - |j| (9s
+ * less the digits of |j| - 1). In the common shape, more than
+ * DBL_DECIMAL_DIG digits in 'g' form's plain range, num_from_digits
+ * would write D's integer part, '.', D's k fraction digits and the t
+ * digits and keep that as text: it is written here directly, from the
+ * right; other shapes go through num_from_digits. */
+static const val *num_from_offset(arena *a, bool neg, uint64_t mant, int k, int64_t j, int t)
+{
+    uint64_t head = j < 0 ? mant - 1 : mant, tail = j < 0 ? (uint64_t)-j - 1 : (uint64_t)j;
+    uint64_t ip = head / (uint64_t)pow10_i64[k], fr = head - ip * (uint64_t)pow10_i64[k];
+    char buf[64]; /* t <= 19, k <= 18 and, when written, an integer part of at most 6 digits */
+    char *end = buf + sizeof buf, *p = put_digits_back(end, tail);
+    if (j < 0)
+        for (char *q = p; q < end; q++)
+            *q = (char)('0' + '9' - *q);
+    memset(end - t, j < 0 ? '9' : '0', (size_t)(t - (end - p)));
+    p = end - t;
+    char *frac_end = p;
+    p = put_digits_back(p, fr);
+    int frac_digits = (int)(frac_end - p), ndigits, point;
+    p = frac_end - k;
+    memset(p, '0', (size_t)(k - frac_digits));
+    *--p = '.';
+    if (ip) {
+        char *dot = p;
+        p = put_digits_back(p, ip);
+        point = (int)(dot - p);
+        ndigits = point + k + t;
+    } else {
+        *--p = '0';
+        point = frac_digits - k;
+        ndigits = frac_digits + t;
+    }
+    if (head == 0 || ndigits <= DBL_DECIMAL_DIG || point < -3 || point > 6) {
+        num_decimal sd;
+        if (!num_decimal_from_offset(mant, k, j, t, &sd))
+            return NULL;
+        return num_from_digits(a, neg, false, &sd);
+    }
+    if (neg)
+        *--p = '-';
+    return v_num_big(a, p, (size_t)(end - p));
+}
+
 /* The same for a fraction whose shortest digits are m·10^e10 (m > 0,
  * trailing zeros allowed): the common case, a short fraction, without
  * producing digits. */
@@ -675,28 +769,6 @@ bi_status bi_count(bi_ctx *ctx, const val *const *args, const val **out)
  * unique in a 64-bit mantissa's rounding interval (numconv.h). */
 #define SUM_SHORT_LIMIT 1000000000000000000ull
 
-/* 10^0 .. 10^18, the powers of ten within int64. */
-static const int64_t pow10_i64[] = {1,
-                                    10,
-                                    100,
-                                    1000,
-                                    10000,
-                                    100000,
-                                    1000000,
-                                    10000000,
-                                    100000000,
-                                    1000000000,
-                                    10000000000,
-                                    100000000000,
-                                    1000000000000,
-                                    10000000000000,
-                                    100000000000000,
-                                    1000000000000000,
-                                    10000000000000000,
-                                    100000000000000000,
-                                    1000000000000000000};
-enum { POW10_I64_MAX = 18 };
-
 /* sum over ints and floats with a decimal hint, the common case (amounts,
  * scores), without the general path's per-element conversions and its
  * one-probe search. Computes the same long double x as the general path
@@ -706,11 +778,13 @@ enum { POW10_I64_MAX = 18 };
  * shortest decimal (num_ldouble_reads_as): the result is built from it
  * as num_from_ld builds one from the digits it finds. When D does not
  * read back as x (the additions rounded: 0.1 + 0.2 at 64 bits is not
- * 0.3's nearest), x's digits are almost always long, so the search
- * starts there. Anything else (an overflow of D, D integral or 19 digits
- * long) goes to num_from_ld. False (nothing written, no arena use) when
- * an element is neither an int nor a float hinted at a scale num_ld reads
- * it with one division: the collection is then the general path's. */
+ * 0.3's nearest), x's digits are almost always D's followed by a short
+ * offset (num_ldouble_sum_shortest), else they are searched for.
+ * Anything else (an overflow of D, D integral or 19 digits long) goes to
+ * num_from_ld. False (nothing written, no arena use) when an element is
+ * not a number (accumulate then reports it), or neither an int nor a
+ * float hinted at a scale num_ld reads it with one division: the
+ * collection is then the general path's. */
 static bool sum_fast(bi_ctx *ctx, const val *coll, bi_status *st, const val **out)
 {
     long double x = 0;
@@ -721,6 +795,8 @@ static bool sum_fast(bi_ctx *ctx, const val *coll, bi_status *st, const val **ou
         const val *e = coll->u.a[i];
         uint64_t m;
         int e10;
+        if (e->type != V_NUM)
+            return false;
         if (e->nk == NUM_INT) {
             int64_t term;
             x += (long double)e->u.i;
@@ -763,8 +839,15 @@ static bool sum_fast(bi_ctx *ctx, const val *coll, bi_status *st, const val **ou
     if (d_exact && m != 0) {
         num_strip_zeros(&m, &e10);
         num_decimal sd;
-        int near = e10 < 0 && m < SUM_SHORT_LIMIT ? num_ldouble_shortest_near(x, neg, m, e10, &sd) : -1;
-        if (near > 0) {
+        int64_t j;
+        int t;
+        int near =
+            e10 < 0 && m < SUM_SHORT_LIMIT ? num_ldouble_sum_shortest(x, neg, m, e10, &j, &t, &sd) : -1;
+        if (near == 2) {
+            *st = ret_val(ctx, out, num_from_offset(ctx->arena, neg, m, -e10, j, t));
+            return true;
+        }
+        if (near == 1) {
             *st = ret_val(ctx, out, num_from_short_fraction(ctx->arena, neg, m, e10));
             return true;
         }
@@ -784,15 +867,15 @@ static bi_status accumulate(bi_ctx *ctx, const char *name, bool mul, bool fast, 
 {
     if (coll->type != V_ARR && coll->type != V_SET)
         return bi_type_fail(ctx, name, 1, "one of {set, array}", coll);
+    bi_status st;
+    if (fast && !mul && sum_fast(ctx, coll, &st, out)) /* which checks the element types itself */
+        return st;
     const char *tname = coll->type == V_ARR ? "array" : "set";
     for (uint32_t i = 0; i < coll->len; i++) {
         if (coll->u.a[i]->type != V_NUM)
             return bi_fail(ctx, POL_EVAL_TYPE, "%s: operand 1 must be %s of numbers but got %s containing %s",
                            name, tname, tname, vtype_name((vtype)coll->u.a[i]->type));
     }
-    bi_status st;
-    if (fast && !mul && sum_fast(ctx, coll, &st, out))
-        return st;
     i128 acc = mul ? 1 : 0;
     bool exact = true;
     for (uint32_t i = 0; i < coll->len && exact; i++) {

@@ -30,6 +30,7 @@
 #include "vm/numconv.h"
 
 typedef unsigned __int128 u128;
+typedef __int128 i128;
 
 /* The fast paths need a long double with at least a 64-bit mantissa and
  * double arithmetic evaluated in double (no x87 excess precision). */
@@ -1067,13 +1068,154 @@ bool num_ldouble_reads_as(long double x, bool neg, uint64_t mant, int exp10)
 #endif
 }
 
-int num_ldouble_shortest_near(long double x, bool neg, uint64_t mant, int exp10, num_decimal *out)
+/* floor(v·p / 2^s) for |v|·p < 2^(s+62), 0 < s < 128, and whether the
+ * division is exact. */
+static int64_t mul_shift_floor(int64_t v, uint64_t p, int s, bool *exact)
+{
+    u128 mag = (u128)(v < 0 ? 0 - (uint64_t)v : (uint64_t)v) * p;
+    *exact = (mag & (((u128)1 << s) - 1)) == 0;
+    int64_t q = (int64_t)(mag >> s);
+    return v < 0 ? -q - !*exact : q;
+}
+
+/* Floor of v / d for d > 0. */
+static int64_t floor_div(int64_t v, int64_t d)
+{
+    int64_t q = v / d;
+    return q * d > v ? q - 1 : q;
+}
+
+/* x's shortest digits when x = M·2^E lies near the decimal
+ * D = mant·10^-k (the exact sum the caller carried, 1 <= k <= 18, mant
+ * below 10^18 without trailing zeros): 1 when D reads back as x
+ * (reads_as_parts), 2 when x's shortest digits are D + j·10^-(k+t) with
+ * 1 <= t <= 19 and 0 < |j| < 10^t, j no multiple of 10; 0 when neither
+ * can be settled here (the caller's general steps then decide).
+ *
+ * Units: as in reads_as_parts, values times 10^k·2^g (g = -(E + k) > 0),
+ * then times 4 so that the interval's ends are integers: x is 4P
+ * (P = M·5^k), D is 4·mant·2^g, the interval reaches 2·5^k above x and
+ * 2·5^k below (5^k below a power of two), ends included when M is even.
+ * x is taken up to 2^16 ulps from D (a long sum's rounding errors, or
+ * x87 arithmetic emulated at double precision, as under valgrind), so
+ * the distance, the ends and the width fit 64 bits. D outside the
+ * interval, every decimal inside lies on one side of D; those of the
+ * form D + j·10^-(k+t) with t >= 1 and |j| < 10^t are mant·10^t + j
+ * scaled, all with the same number of leading digits, so the fewest
+ * digits are at the coarsest t. At the first t where the interval is
+ * more than one unit 10^-(k+t) wide, [A, B] are the j inside it (below
+ * 2^22 in magnitude); the coarsest unit is the largest power of ten with
+ * a multiple in [A, B]. Declined: a coarsest unit of 10^-k or above (a
+ * multiple of D's own unit inside), or |j| >= 10^t. Among the
+ * candidates at the coarsest unit, the answer is the one of x's two
+ * neighbours that is inside, the nearer when both are (as
+ * shortest_interval and Go's roundShortest pick); an exact tie declines. */
+static int near_offset(uint64_t M, int E, uint64_t mant, int k, int64_t *j_out, int *t_out)
+{
+    enum { NEAR_T_MAX = 19, NEAR_ULPS_LOG2 = 16 };
+    int g = -(E + k);
+    if (k < 1 || k > 18 || mant == 0 || mant >= pow10_u64[18] || g <= 3 || g > 100 ||
+        bitlen64(mant) + g > 127)
+        return 0;
+    uint64_t f5 = pow5[k];                      /* < 2^42 */
+    if (g < 64 && (f5 << 3) > (uint64_t)1 << g) /* the ulp within an eighth of D's unit */
+        return 0;
+    u128 P = (u128)M * f5, Dg = (u128)mant << g;
+    bool x_above = P >= Dg;
+    u128 dist_wide = x_above ? P - Dg : Dg - P;
+    if (dist_wide > (u128)f5 << NEAR_ULPS_LOG2)
+        return 0;
+    uint64_t dist = (uint64_t)dist_wide; /* < 2^58 */
+    bool narrow = E > LDBL_MIN_E && M == (uint64_t)1 << 63, even = (M & 1) == 0;
+    uint64_t twice = (x_above && narrow ? 4 : 2) * dist;
+    if (twice < f5 || (twice == f5 && even))
+        return 1;
+    int64_t d4 = x_above ? (int64_t)(4 * dist) : -(int64_t)(4 * dist);
+    int64_t lo = d4 - (int64_t)(narrow ? f5 : 2 * f5), hi = d4 + (int64_t)(2 * f5);
+    uint64_t width = (uint64_t)(hi - lo);
+    int S = g + 2;
+    u128 two_s = (u128)1 << S;
+    /* the first t with 10^t·width > 2^S, from a lower estimate */
+    int t = floor_log10_pow2(S - bitlen64(width));
+    if (t < 1)
+        t = 1;
+    while (t <= NEAR_T_MAX && (u128)pow10_u64[t] * width <= two_s)
+        t++;
+    if (t > NEAR_T_MAX)
+        return 0;
+    /* |lo|, |hi|, |d4| < 2^(NEAR_ULPS_LOG2 + 3)·5^k, width >= 3·5^k and
+     * 10^t <= max(10, 10·2^S/width): products below 2^(S+21) */
+    uint64_t p10 = pow10_u64[t];
+    bool exact_lo, exact_hi, exact_x;
+    int64_t A = mul_shift_floor(lo, p10, S, &exact_lo), B = mul_shift_floor(hi, p10, S, &exact_hi);
+    if (!exact_lo || !even)
+        A++;
+    if (exact_hi && !even)
+        B--;
+    if (A > B)
+        return 0;
+    int64_t unit = 1; /* the coarsest unit with a multiple inside */
+    while (unit <= INT64_MAX / 10 && floor_div(B, 10 * unit) * 10 * unit >= A)
+        unit *= 10, t--;
+    if (t < 1)
+        return 0;
+    if (unit > 1) {
+        A = -floor_div(-A, unit);
+        B = floor_div(B, unit);
+        p10 = pow10_u64[t];
+    }
+    /* x's position in units of 10^-(k+t) from D: fl + frac */
+    int64_t fl = mul_shift_floor(d4, p10, S, &exact_x), c = fl;
+    if (!exact_x) {
+        u128 mag = (u128)(d4 < 0 ? 0 - (uint64_t)d4 : (uint64_t)d4) * p10;
+        u128 rem = mag & (two_s - 1), half = two_s >> 1; /* frac = rem/2^S, or 1 - that when d4 < 0 */
+        if (rem == half)
+            return 0;
+        c = (rem < half) == (d4 >= 0) ? fl : fl + 1;
+        if (c < A || c > B)
+            c = c == fl ? fl + 1 : fl;
+    }
+    if (c < A || c > B || c == 0 || c % 10 == 0 || (uint64_t)(c < 0 ? -c : c) >= p10)
+        return 0;
+    *j_out = c;
+    *t_out = t;
+    return 2;
+}
+
+/* mant's followed by t digits of j, or, when j < 0, mant's less one unit
+ * followed by 10^t - |j| = (10^t - 1) - (|j| - 1). */
+bool num_decimal_from_offset(uint64_t mant, int k, int64_t j, int t, num_decimal *out)
+{
+    uint64_t head = j < 0 ? mant - 1 : mant, tail = j < 0 ? (uint64_t)-j - 1 : (uint64_t)j;
+    if (head == 0)
+        return false;
+    char buf[24];
+    int n = u64_digits(head, 0, out->digits), nt = u64_digits(tail, 0, buf);
+    memset(out->digits + n, '0', (size_t)(t - nt));
+    memcpy(out->digits + n + t - nt, buf, (size_t)nt);
+    if (j < 0)
+        for (int i = n; i < n + t; i++)
+            out->digits[i] = (char)('0' + '9' - out->digits[i]);
+    out->ndigits = n + t;
+    out->point = n - k;
+    out->mant = 0;
+    if (out->ndigits <= 19)
+        for (int i = 0; i < out->ndigits; i++)
+            out->mant = out->mant * 10 + (uint64_t)(out->digits[i] - '0');
+    return true;
+}
+
+int num_ldouble_sum_shortest(long double x, bool neg, uint64_t mant, int exp10, int64_t *j, int *t,
+                             num_decimal *out)
 {
 #if LDBL_MANT_DIG == 64
     uint64_t M;
     int E;
     if (!ldouble_normal_parts(x, &M, &E))
         return -1;
+    int near = neg == (x < 0) ? near_offset(M, E, mant, -exp10, j, t) : 0;
+    if (near)
+        return near;
     if (neg == (x < 0) && reads_as_parts(M, E, mant, exp10))
         return 1;
     /* x = M·2^E is an integer when its fraction bits are zero; below
@@ -1083,7 +1225,19 @@ int num_ldouble_shortest_near(long double x, bool neg, uint64_t mant, int exp10,
     shortest_ldouble_search(x, true, M, E, out);
     return 0;
 #else
-    (void)x, (void)neg, (void)mant, (void)exp10, (void)out;
+    (void)x, (void)neg, (void)mant, (void)exp10, (void)j, (void)t, (void)out;
     return -1;
 #endif
+}
+
+int num_ldouble_shortest_near(long double x, bool neg, uint64_t mant, int exp10, num_decimal *out)
+{
+    int64_t j = 0;
+    int t = 0;
+    int r = num_ldouble_sum_shortest(x, neg, mant, exp10, &j, &t, out);
+    if (r != 2)
+        return r;
+    if (!num_decimal_from_offset(mant, -exp10, j, t, out))
+        num_shortest_ldouble_long(x, out);
+    return 0;
 }

@@ -128,6 +128,19 @@ bool num_ldouble_reads_as(long double x, bool neg, uint64_t mant, int exp10);
  * then decides). */
 int num_ldouble_shortest_near(long double x, bool neg, uint64_t mant, int exp10, num_decimal *out);
 
+/* num_ldouble_shortest_near for a caller that writes the digits itself:
+ * the same answers, plus 2 when x's shortest digits are those of
+ * D + j·10^(exp10 - t) (1 <= t <= 19, 0 < |j| < 10^t, j no multiple of
+ * 10: the digits of mant·10^t + j), the common case of a sum whose
+ * additions rounded (x a few ulps from D). */
+int num_ldouble_sum_shortest(long double x, bool neg, uint64_t mant, int exp10, int64_t *j, int *t,
+                             num_decimal *out);
+
+/* The digits of mant·10^-k + j·10^-(k+t) (num_ldouble_sum_shortest's
+ * answer 2, k = -exp10) into out. False when mant is 1 and j < 0, whose
+ * digits start inside j's part. */
+bool num_decimal_from_offset(uint64_t mant, int k, int64_t j, int t, num_decimal *out);
+
 /* mant × 10^exp10 correctly rounded, when that can be computed exactly
  * without libc; false means "use strtod/strtold" (nothing is written). */
 bool num_scaled_to_double(uint64_t mant, int exp10, double *out);

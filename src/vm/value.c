@@ -404,10 +404,14 @@ static const val *v_big(arena *a, const char *s, size_t n)
 {
     if (n > UINT32_MAX)
         return NULL;
-    val *v = val_new(a, V_NUM);
-    char *t = arena_alloc(a, n + 1);
-    if (!v || !t)
+    /* the text right after the val: one allocation (val's size keeps
+     * the text aligned as the arena would) */
+    val *v = arena_alloc(a, sizeof *v + n + 1);
+    if (!v)
         return NULL;
+    memset(v, 0, sizeof *v);
+    v->type = V_NUM;
+    char *t = (char *)(v + 1);
     memcpy(t, s, n);
     t[n] = '\0';
     v->nk = NUM_BIG;
@@ -898,20 +902,18 @@ static bool all_digits(const char *s, size_t n, bool *nonzero)
 /* A NUM_BIG in plain notation against an int64 (the common mix: a sum
  * with more digits than a double holds, tested against a limit): its
  * integer part decides unless it equals the integer. False when the
- * text has an exponent or an integer part beyond 64 bits. */
+ * text has an exponent or an integer part of more than 19 digits. */
 static bool cmp_big_int(const val *big, int64_t i, int *out)
 {
     const char *s = big->u.s;
     size_t n = big->len, k = n && s[0] == '-' ? 1 : 0;
     bool neg = k == 1, frac = false;
-    size_t begin = k;
+    /* up to 19 digits are below 10^19 < 2^64: no overflow test per digit */
+    size_t begin = k, limit = n - k > 19 ? k + 19 : n;
     uint64_t ip = 0;
-    for (; k < n && (unsigned)(s[k] - '0') < 10; k++) {
-        if (ip > (UINT64_MAX - 9) / 10)
-            return false;
+    for (; k < limit && (unsigned)(s[k] - '0') < 10; k++)
         ip = ip * 10 + (uint64_t)(s[k] - '0');
-    }
-    if (k == begin)
+    if (k == begin || (k < n && (unsigned)(s[k] - '0') < 10))
         return false;
     if (k < n && (s[k] != '.' || !all_digits(s + k + 1, n - k - 1, &frac)))
         return false;

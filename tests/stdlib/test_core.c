@@ -902,6 +902,10 @@ static void test_aggregates(void)
     OKJ("sum", "0.6", J("[0.1,0.2,0.3]"));
     OKJ("sum", "18446744073709551614", J("[9223372036854775807,9223372036854775807]"));
     TERR("sum", "sum: operand 1 must be array of numbers but got array containing string", J("[1,\"a\"]"));
+    /* the fast path checks element types as it goes: a late non-number still fails */
+    TERR("sum", "sum: operand 1 must be array of numbers but got array containing null",
+         J("[1.5, 2.25, null]"));
+    TERR("sum", "sum: operand 1 must be set of numbers but got set containing boolean", S("[1, 2.5, true]"));
     TERR("sum", "sum: operand 1 must be one of {set, array} but got object", J("{}"));
     OK("product", J("24"), J("[1,2,3,4]"));
     OK("product", J("24"), S("[1,2,3,4]"));

@@ -159,6 +159,60 @@ static bool check_reads_as(long double x, bool neg, uint64_t mant, int exp10, in
     return got;
 }
 
+/* num_ldouble_sum_shortest on a sum as the sum builtin forms it: terms
+ * ±m·10^-e read as long doubles (strtold rounds each as num_ld does)
+ * and added in order, beside their exact decimal total D. Every answer
+ * is checked against the libc oracle: 1 means D's own digits, 2 the
+ * digits of D plus the offset, 0 the digits in out. Counts the answers
+ * in found[0..2]. */
+static void check_sum_shortest(int nterms, int max_scale, int *bad, int found[3])
+{
+    char t[64], msg[240];
+    long double x = 0;
+    int64_t dsum = 0; /* at the scale 10^-9 */
+    for (int i = 0; i < nterms; i++) {
+        int e = (int)(rng() % (unsigned)(max_scale + 1));
+        int64_t m = (int64_t)(rng() % 100000000);
+        if (rng() % 4 == 0)
+            m %= 1000;
+        bool neg = rng() % 6 == 0;
+        snprintf(t, sizeof t, "%s%llde-%d", neg ? "-" : "", (long long)m, e);
+        x += strtold(t, NULL);
+        int64_t scaled = m;
+        for (int k = e; k < 9; k++)
+            scaled *= 10;
+        dsum += neg ? -scaled : scaled;
+    }
+    if (dsum == 0)
+        return;
+    bool neg = dsum < 0;
+    uint64_t mant = neg ? 0 - (uint64_t)dsum : (uint64_t)dsum;
+    int exp10 = -9;
+    num_strip_zeros(&mant, &exp10);
+    if (exp10 >= 0)
+        return;
+    num_decimal d;
+    int64_t j = 0;
+    int tt = 0;
+    int r = num_ldouble_sum_shortest(x, neg, mant, exp10, &j, &tt, &d);
+    if (r < 0 || x == 0)
+        return;
+    found[r]++;
+    if (r == 1)
+        num_decimal_from_scaled(mant, exp10, &d);
+    else if (r == 2 && !num_decimal_from_offset(mant, -exp10, j, tt, &d))
+        num_shortest_ldouble_long(x, &d);
+    char want[40], got[40];
+    int want_point;
+    ref_shortest_ldouble(fabsl(x), want, &want_point);
+    dec_str(&d, got);
+    if (strcmp(want, got) != 0 || want_point != d.point || (r == 2 && (j % 10 == 0 || tt < 1 || tt > 19))) {
+        snprintf(msg, sizeof msg, "%.21Lg from %s%llue%d: answer %d, want %s p%d, got %s p%d", x,
+                 neg ? "-" : "", (unsigned long long)mant, exp10, r, want, want_point, got, d.point);
+        report(bad, "sum_shortest", msg);
+    }
+}
+
 /* A fast-path parse must equal libc's; declining is always allowed. */
 static void check_parse(const char *text, int *bad, int *fast)
 {
@@ -696,6 +750,42 @@ int main(void)
     CHECK(num_ldouble_reads_as(-0.3L, true, 3, -1));
     CHECK(bad_reads == 0);
     CHECK(reads_yes > 20000 && reads_no > 20000);
+
+    /* the sum's answers, from money-like amounts to long sums of
+     * fine fractions; the offset answer (2) is the common one for sums
+     * whose additions rounded */
+    int bad_sums = 0, sum_found[3] = {0, 0, 0};
+    for (int i = 0; i < 100000; i++)
+        check_sum_shortest(2 + (int)(rng() % (i % 10 == 0 ? 60 : 6)), i % 3 == 0 ? 2 : 9, &bad_sums,
+                           sum_found);
+    CHECK(bad_sums == 0);
+    CHECK(sum_found[1] > 10000 && sum_found[2] > 10000);
+    /* the abac total: 57450.74 + 2·10^-15 */
+    {
+        long double abac = 12500.5L;
+        abac += 30000;
+        abac += strtold("9999.99", NULL);
+        abac += 4200;
+        abac += strtold("750.25", NULL);
+        int64_t j = 0;
+        int tt = 0;
+        CHECK(num_ldouble_sum_shortest(abac, false, 5745074, -2, &j, &tt, &d) ==
+              (LDBL_MANT_DIG == 64 ? 2 : -1));
+        if (LDBL_MANT_DIG == 64) {
+            CHECK(j == 2 && tt == 13);
+            CHECK(num_decimal_from_offset(5745074, 2, j, tt, &d));
+            CHECK_STR(dec_str(&d, buf), "57450740000000000002");
+            CHECK(d.point == 5);
+        }
+        /* a borrow through zeros, and one that removes the leading digit */
+        CHECK(num_decimal_from_offset(1001, 3, -3, 4, &d)); /* 1.001 - 0.0000003 */
+        CHECK_STR(dec_str(&d, buf), "10009997");
+        CHECK(d.point == 1 && d.mant == 10009997);
+        CHECK(num_decimal_from_offset(2, 1, -13, 5, &d)); /* 0.2 - 0.0000013 */
+        CHECK_STR(dec_str(&d, buf), "199987");
+        CHECK(d.point == 0);
+        CHECK(!num_decimal_from_offset(1, 1, -13, 5, &d)); /* 0.1 - 0.0000013 = 0.0999987 */
+    }
 
     /* the inline reading is the out-of-line one (and is available where
      * the fast paths are: a 64-bit mantissa) */

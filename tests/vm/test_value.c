@@ -954,6 +954,41 @@ static void test_big_vs_int(arena *a)
         CHECK(val_compare(b, v_int(a, other)) == val_compare(b, v_num_big(a, o, (size_t)on)));
         arena_restore(a, mark);
     }
+    /* Integer parts of 1 to 20 digits (odd and even counts for the
+     * two-digit steps, 19 digits the longest taken, 20 beyond int64)
+     * against ints near them and at the ends of int64, again against the
+     * two-text path. */
+    for (int k = 0; k < 20000; k++) {
+        arena_mark mark = arena_save(a);
+        char t[64];
+        int nd = 1 + (int)(hrand() % 20), n = 0;
+        if (hrand() % 2)
+            t[n++] = '-';
+        t[n++] = (char)('1' + hrand() % 9);
+        for (int j = 1; j < nd; j++)
+            t[n++] = (char)('0' + hrand() % 10);
+        if (hrand() % 2) {
+            t[n++] = '.';
+            t[n++] = (char)('0' + hrand() % 10);
+            t[n++] = '1';
+        }
+        const val *b = v_num_big(a, t, (size_t)n);
+        int64_t other;
+        switch (hrand() % 3) {
+        case 0: { /* strtoll saturates at the ends; the step stays inside */
+            int64_t near = strtoll(t, NULL, 10), step = (int64_t)(hrand() % 3) - 1;
+            other = (step > 0 && near == INT64_MAX) || (step < 0 && near == INT64_MIN) ? near : near + step;
+            break;
+        }
+        case 1: other = hrand() % 2 ? INT64_MAX : INT64_MIN; break;
+        default: other = (int64_t)hrand(); break;
+        }
+        char o[32];
+        int on = snprintf(o, sizeof o, "%lld", (long long)other);
+        CHECK(val_compare(b, v_int(a, other)) == val_compare(b, v_num_big(a, o, (size_t)on)));
+        CHECK(val_compare(v_int(a, other), b) == -val_compare(b, v_int(a, other)));
+        arena_restore(a, mark);
+    }
     /* Texts that are not plain decimals leave the integer shortcut: an
      * exponent, a stray byte inside a word of fraction digits or in its
      * tail, bytes that would carry into their neighbour. */
