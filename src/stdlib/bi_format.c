@@ -1504,6 +1504,29 @@ static bool fmt_is_digit(char c)
     return (unsigned)(unsigned char)c - '0' <= 9;
 }
 
+/* The 15 digits dig (and their value m, in units of the last) rounded up
+ * by one unit, the bounds lo..hi of the text's rest measured from it: for
+ * a text whose first dropped digit is 5 or more. 99…9 becomes 10…0 one
+ * place up. */
+static void fmt_round_up(char dig[FMT_TEXT_DIGITS], uint64_t *m, long *point, double *lo, double *hi)
+{
+    ++*m;
+    *lo -= 1;
+    *hi -= 1;
+    size_t k = FMT_TEXT_DIGITS;
+    while (k > 0 && dig[k - 1] == '9')
+        dig[--k] = '0';
+    if (k > 0) {
+        dig[k - 1]++;
+    } else {
+        dig[0] = '1';
+        *m /= 10;
+        ++*point;
+        *lo /= 10;
+        *hi /= 10;
+    }
+}
+
 static fmt_text_kind fmt_number_text(const char *t, size_t n, char dig[FMT_TEXT_DIGITS], size_t *nd, int *dp)
 {
     /* the grammar: [-] int [. frac] [e|E [+|-] exp]; int or frac nonempty */
@@ -1581,21 +1604,7 @@ static fmt_text_kind fmt_number_text(const char *t, size_t n, char dig[FMT_TEXT_
     size_t kept = FMT_TEXT_DIGITS;
     if (tail * 2 >= scale) {
         /* first tail digit >= 5: D is m + 1 units, the text below it */
-        m++;
-        lo -= 1;
-        hi -= 1;
-        size_t k = FMT_TEXT_DIGITS;
-        while (k > 0 && dig[k - 1] == '9')
-            dig[--k] = '0';
-        if (k > 0) {
-            dig[k - 1]++;
-        } else { /* 99…9 + 1: one digit more, one place up */
-            dig[0] = '1';
-            m /= 10;
-            point++;
-            lo /= 10;
-            hi /= 10;
-        }
+        fmt_round_up(dig, &m, &point, &lo, &hi);
     }
     if (!fmt_same_double(m, point - FMT_TEXT_DIGITS, lo, hi))
         return FMT_TEXT_OTHER;
@@ -1717,21 +1726,7 @@ static int fmt_number_text_fast(const char *t, size_t n, char dig[32], size_t *n
     double lo = (double)tail / scale, hi = (double)(tail + rest) / scale;
     if (tail >= UINT64_C(5000000000000000)) {
         /* the 16th digit >= 5: D is m + 1 units, the text below it */
-        m++;
-        lo -= 1;
-        hi -= 1;
-        size_t k = FMT_TEXT_DIGITS;
-        while (k > 0 && dig[k - 1] == '9')
-            dig[--k] = '0';
-        if (k > 0) {
-            dig[k - 1]++;
-        } else { /* 99…9 + 1: one digit more, one place up */
-            dig[0] = '1';
-            m /= 10;
-            point++;
-            lo /= 10;
-            hi /= 10;
-        }
+        fmt_round_up(dig, &m, &point, &lo, &hi);
     }
     if (!fmt_same_double(m, point - FMT_TEXT_DIGITS, lo, hi))
         return -1;
