@@ -1864,33 +1864,6 @@ static bool glob_has_delim(const int32_t *delims, uint32_t nd, const char *s, si
  *      is kept once the next `**` is reached, and only the most recent
  *      `**` is ever grown — as in the classic matcher.
  * The differential test in tests/stdlib checks this against the Pike VM. */
-/* memcmp(s, lit, len) == 0 for both ranges readable, without the call
- * for the short literals globs are made of (path segments): at most
- * sixteen bytes compare as two overlapping loads of each side. */
-static inline bool glob_lit_equal(const char *s, const char *lit, size_t len)
-{
-    if (len > 16)
-        return memcmp(s, lit, len) == 0;
-    if (len >= 8) {
-        uint64_t a0, a1, b0, b1;
-        memcpy(&a0, s, 8);
-        memcpy(&a1, s + len - 8, 8);
-        memcpy(&b0, lit, 8);
-        memcpy(&b1, lit + len - 8, 8);
-        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-    }
-    if (len >= 4) {
-        uint32_t a0, a1, b0, b1;
-        memcpy(&a0, s, 4);
-        memcpy(&a1, s + len - 4, 4);
-        memcpy(&b0, lit, 4);
-        memcpy(&b1, lit + len - 4, 4);
-        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-    }
-    /* 0..3 bytes: the first, middle and last (some the same byte) */
-    return len == 0 || (s[0] == lit[0] && s[len / 2] == lit[len / 2] && s[len - 1] == lit[len - 1]);
-}
-
 static bool glob_fast_run(const gfast *f, const int32_t *delims, uint32_t nd, const char *s, size_t n)
 {
     const gftok *tok = f->tok;
@@ -1902,7 +1875,7 @@ static bool glob_fast_run(const gfast *f, const int32_t *delims, uint32_t nd, co
             const gftok *t = &tok[pi];
             switch ((gfop)t->op) {
             case GF_LIT:
-                if (n - ti >= t->len && glob_lit_equal(s + ti, f->lit + t->off, t->len)) {
+                if (n - ti >= t->len && val_same_bytes(s + ti, f->lit + t->off, t->len)) {
                     ti += t->len;
                     pi++;
                     continue;

@@ -651,6 +651,28 @@ static const char *frame_refused(const pol_ctx *c, const proc *pr)
     return NULL;
 }
 
+/* A frame for pr (frame_refused said it fits): its registers, undefined,
+ * on top of the register stack. */
+static inline const val **frame_enter(pol_ctx *c, const proc *pr)
+{
+    const val **R = c->regs + c->sp;
+    memset(R, 0, sizeof *R * pr->nregs);
+    c->sp += pr->nregs;
+    c->slot_sp += pr->nslots;
+    c->depth++;
+    return R;
+}
+
+/* Leaves pr's frame, dropping the with-overrides pushed inside it. */
+static inline void frame_leave(pol_ctx *c, const proc *pr, uint32_t nwith_entry)
+{
+    if (c->nwith > nwith_entry)
+        with_pop(c, c->nwith - nwith_entry);
+    c->sp -= pr->nregs;
+    c->slot_sp -= pr->nslots;
+    c->depth--;
+}
+
 /* Runs procedure pi. A rule it reads that is not memoised yet runs in this
  * same loop when no override is in force (the common case): its frame is
  * pushed on c->frames and its RET resumes the reading instruction, which
@@ -667,14 +689,10 @@ pol_status vm_call(pol_ctx *c, uint32_t pi, const val *const *args, const val **
     if (refused)
         return set_error(c, POL_LIMIT_DEPTH, NULL, refused, pr->name);
 
-    const val **R = c->regs + c->sp;
     uint32_t *S = c->slots + c->slot_sp;
-    memset(R, 0, sizeof *R * pr->nregs);
+    const val **R = frame_enter(c, pr);
     for (uint32_t i = 0; i < pr->nparams; i++)
         R[i] = args[i];
-    c->sp += pr->nregs;
-    c->slot_sp += pr->nslots;
-    c->depth++;
     uint32_t nwith_entry = c->nwith;
     uint32_t inline_depth = 0;
 
@@ -947,12 +965,8 @@ dispatch:
                     c->frames[c->depth] =
                         (rule_frame){.call = in, .pr = pr, .R = R, .S = S, .nwith_entry = nwith_entry};
                     c->memo_state[in->b] = MEMO_BUSY;
-                    R = c->regs + c->sp;
                     S = c->slots + c->slot_sp;
-                    memset(R, 0, sizeof *R * callee->nregs);
-                    c->sp += callee->nregs;
-                    c->slot_sp += callee->nslots;
-                    c->depth++;
+                    R = frame_enter(c, callee);
                     nwith_entry = c->nwith;
                     inline_depth++;
                     pr = callee;
@@ -1205,11 +1219,8 @@ dispatch:
                     st = c->status;
                     goto out;
                 }
-                if (c->nwith > nwith_entry)
-                    with_pop(c, c->nwith - nwith_entry);
-                c->sp -= pr->nregs;
-                c->slot_sp -= pr->nslots;
-                const rule_frame *f = &c->frames[--c->depth];
+                frame_leave(c, pr, nwith_entry);
+                const rule_frame *f = &c->frames[c->depth];
                 inline_depth--;
                 in = f->call;
                 /* with-overrides popped below the entry (hostile code
@@ -1289,21 +1300,14 @@ out:
     /* only errors leave with rule frames of this loop still pushed (their
      * RETs come back into the loop) */
     for (; inline_depth; inline_depth--) {
-        if (c->nwith > nwith_entry)
-            with_pop(c, c->nwith - nwith_entry);
-        c->sp -= pr->nregs;
-        c->slot_sp -= pr->nslots;
-        const rule_frame *f = &c->frames[--c->depth];
+        frame_leave(c, pr, nwith_entry);
+        const rule_frame *f = &c->frames[c->depth];
         pr = f->pr;
         nwith_entry = f->nwith_entry;
         if (st == POL_OK)
             st = set_error(c, POL_INTERNAL, NULL, "%s", "rule frame left without RET");
     }
-    if (c->nwith > nwith_entry)
-        with_pop(c, c->nwith - nwith_entry);
-    c->depth--;
-    c->sp -= pr->nregs;
-    c->slot_sp -= pr->nslots;
+    frame_leave(c, pr, nwith_entry);
     return st;
 #undef FAIL_TO
 #undef NEXT_INSN
