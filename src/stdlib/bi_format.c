@@ -1643,14 +1643,6 @@ static uint64_t fmt_eight_digits(uint64_t w)
     return (w & UINT64_C(0x0000FFFF0000FFFF)) * (UINT64_C(10000) << 32 | 1) >> 32;
 }
 
-/* Some byte of w is not an ASCII digit: below '0' the subtraction sets
- * the high bit, above '9' the addition does (0x39 + 0x46 = 0x7F); a
- * borrow or carry only ever spills from a byte that is flagged already. */
-static bool fmt_word_nondigit(uint64_t w)
-{
-    return ((w | (w - FMT_ONES * '0') | (w + FMT_ONES * 0x46)) & FMT_HIGHS) != 0;
-}
-
 /* FMT_TEXT_DECIMAL or FMT_TEXT_OTHER as fmt_number_text would say for
  * t[0..n), dig (32 bytes) holding the digits and then more digits (its
  * padding, for word-wise readers); -1 when t is not such a text or its
@@ -1683,7 +1675,7 @@ static int fmt_number_text_fast(const char *t, size_t n, char dig[32], size_t *n
     memcpy((char *)run + int_len, (char *)text + point_at + 1, 32);
     uint64_t bad = 0;
     for (size_t k = 0; k < FMT_FAST_TEXT_MAX / 8; k++)
-        bad |= (uint64_t)fmt_word_nondigit(run[k]);
+        bad |= (uint64_t)!word_all_digits(run[k]);
     if (bad)
         return -1; /* an exponent, a second point, junk: the full reader */
     /* first and last nonzero digit; all the digits lie in run[0..4) */

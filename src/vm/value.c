@@ -866,14 +866,12 @@ static int cmp_double(double x, double y)
 }
 
 /* Whether s[0..n) are all ASCII digits; *nonzero is set when one of
- * them is not '0'. Eight at a time: a word's bytes are all digits when
- * each has the high nibble 3 and adding 6 leaves it there (no byte of
- * 0x30..0x3f carries into the next). From eight bytes on, the last word
- * overlaps the one before it rather than leaving a tail of bytes. */
+ * them is not '0'. Eight at a time (word_all_digits); from eight bytes
+ * on, the last word overlaps the one before it rather than leaving a
+ * tail of bytes. */
 static bool all_digits(const char *s, size_t n, bool *nonzero)
 {
-    const uint64_t threes = 0x3030303030303030ull, high = 0xf0f0f0f0f0f0f0f0ull,
-                   sixes = 0x0606060606060606ull;
+    const uint64_t threes = 0x3030303030303030ull;
     uint64_t any = 0;
     if (n < 8) {
         for (size_t k = 0; k < n; k++) {
@@ -889,7 +887,7 @@ static bool all_digits(const char *s, size_t n, bool *nonzero)
         if (k + 8 > n)
             k = n - 8;
         memcpy(&w, s + k, sizeof w);
-        if ((w & high) != threes || ((w + sixes) & high) != threes)
+        if (!word_all_digits(w))
             return false;
         any |= w ^ threes;
         if (k + 8 == n)

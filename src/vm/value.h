@@ -228,6 +228,16 @@ bool val_set_has(const val *set, const val *x);
 /* Rego's `x[k]` on any collection: object by key, array by integral
  * number index, set membership (returns the element). NULL otherwise. */
 const val *val_index_any(const val *coll, const val *key); /* every case of val_index */
+/* Whether all eight bytes of w are ASCII digits: each has the high nibble
+ * 3, and adding 6 leaves it there (no byte of 0x30..0x3f carries into the
+ * next). */
+static inline bool word_all_digits(uint64_t w)
+{
+    const uint64_t threes = 0x3030303030303030ull, high = 0xf0f0f0f0f0f0f0f0ull,
+                   sixes = 0x0606060606060606ull;
+    return (w & high) == threes && ((w + sixes) & high) == threes;
+}
+
 /* Equality of two n-byte strings without a library call: keys are short,
  * and the call costs more than the comparison. Reads stay within the n
  * bytes of each (8-byte words through memcpy, which compiles to a load). */
