@@ -644,7 +644,9 @@ static void mark_nondeterministic(program *p)
                 switch (in->op) {
                 case OP_CALL: pr->nondet = (bi_table[in->b].flags & BIF_NONDET) != 0; break;
                 case OP_CALLF:
-                case OP_RULE: pr->nondet = p->procs[in->b].nondet; break;
+                case OP_RULE:
+                case OP_RULEK:
+                case OP_RULEM: pr->nondet = p->procs[in->b].nondet; break;
                 case OP_WITHFN:
                     if (in->a == WITHFN_BUILTIN_BY_BUILTIN || in->a == WITHFN_PROC_BY_BUILTIN)
                         pr->nondet = (bi_table[in->d].flags & BIF_NONDET) != 0;

@@ -1288,7 +1288,7 @@ static uint32_t callf_arity(const pol_compiler *cc, uint32_t pi)
 
 static reg_use insn_regs(const pol_compiler *cc, const insn *in)
 {
-    _Static_assert(OP_COUNT == 48, "a new opcode: say here which registers it reads and writes");
+    _Static_assert(OP_COUNT == 50, "a new opcode: say here which registers it reads and writes");
     reg_use u;
     memset(&u, 0, sizeof u);
 #define RD(i, lo, n) (u.rd_lo[i] = (lo), u.rd_n[i] = (n))
@@ -1308,7 +1308,8 @@ static reg_use insn_regs(const pol_compiler *cc, const insn *in)
     case OP_SETNEW:
     case OP_OBJNEW:
     case OP_INDEX:
-    case OP_RULEK: WR(0, in->a, 1); break;
+    case OP_RULEK:
+    case OP_RULEM: WR(0, in->a, 1); break;
     case OP_MOVE:
     case OP_DOTK:
         WR(0, in->a, 1);
@@ -1324,7 +1325,8 @@ static reg_use insn_regs(const pol_compiler *cc, const insn *in)
     case OP_TRUTHY:
     case OP_ISARR:
     case OP_ISOBJ:
-    case OP_RET: RD(0, in->a, 1); break;
+    case OP_RET:
+    case OP_RULEPUT: RD(0, in->a, 1); break;
     case OP_EQ:
     case OP_NE:
     case OP_LT:
@@ -2587,6 +2589,8 @@ static bool reg_live_at(peep *pp, uint32_t r, uint32_t from)
         opcode op = (opcode)in->op;
         uint32_t succ[2];
         uint32_t nsucc = 0;
+        if (op == OP_RULEM || op == OP_RULEPUT)
+            return true; /* inlined rules come later (inline_rule_reads): not searched */
         if (op == OP_RET || op == OP_HALT)
             continue;
         if (op == OP_DISPATCH) {
@@ -2844,6 +2848,172 @@ static void fold_block_moves(pgen *g)
     pa_free(cc->al, pp.stack, sizeof(uint32_t) * stack_room);
 }
 
+/* ---- small rules inlined where they are read ----------------------------
+ *
+ * A rule's first read runs the rule in a frame of its own (vm.c's rule
+ * frames), which costs more than a small rule's body: a short field read
+ * or a builtin call. Where a procedure reads a small rule, the read
+ * becomes RULEM followed by a copy of the rule's code, renumbered into
+ * registers and slots of the reader's frame and with each RET made a
+ * RULEPUT: the first read runs the copy in place and memoises its value,
+ * a memoised read skips the copy, and an override or a busy rule takes
+ * eval_rule as RULE does. The rule's own procedure stays for every other
+ * way in.
+ *
+ * The copy of one rule has one window of registers and slots per reader,
+ * shared by the reader's sites of that rule: the copy runs at most once
+ * per frame of the reader, because the rule's memo only goes from unset
+ * to set while the frame lives (with-modifiers are what reset it, and a
+ * reader that has any is left alone). The window starts undefined as the
+ * rule's own frame would: the reader's frame is zeroed on entry. */
+enum { INLINE_MAX_CODE = 48, INLINE_MAX_REGS = 32, INLINE_MAX_WINDOWS = 16 };
+
+static bool inlinable_rule(const pol_compiler *cc, uint32_t self, uint32_t q)
+{
+    if (q == self || q >= cc->procs.n)
+        return false;
+    const proc *pq = &cc->procs.v[q];
+    /* ncode 0: not finished (a rule being planned further up) */
+    if (pq->ncode == 0 || pq->ncode > INLINE_MAX_CODE || pq->nparams || pq->nregs > INLINE_MAX_REGS)
+        return false;
+    for (uint32_t i = 0; i < pq->ncode; i++) {
+        uint8_t op = cc->code.v[pq->code + i].op;
+        /* with-modifiers reset memos (see above); DISPATCH's jump tables
+         * are constants of absolute positions */
+        if (op == OP_WITH || op == OP_WITHFN || op == OP_WITHPOP || op == OP_DISPATCH)
+            return false;
+    }
+    return true;
+}
+
+typedef struct inline_window {
+    uint32_t proc, reg, slot;
+} inline_window;
+
+/* The copy of rule q's instruction `in` (at offset `at` of its code) into
+ * a window at registers reg.. and slots slot..: its jumps become labels of
+ * this procedure at body + offset, its RET a RULEPUT naming the RULEM at
+ * label `site`. false when out of labels. */
+static bool inline_copy(pgen *g, const proc *pq, insn *in, uint32_t body, uint32_t reg, uint32_t slot,
+                        uint32_t site)
+{
+    const char *fmt = opcode_formats[in->op];
+    uint32_t *field[4] = {NULL, &in->b, &in->c, &in->d};
+    for (int s = 0; s < 4; s++) {
+        char kind = fmt[s];
+        if (s == 0) {
+            if (kind == 'R' || kind == 'S')
+                in->a = (uint16_t)(in->a + (kind == 'R' ? reg : slot));
+            continue;
+        }
+        if (kind == 'R')
+            *field[s] += reg;
+        else if (kind == 'S')
+            *field[s] += slot;
+        else if (kind == 'J' || kind == 'M') {
+            /* absolute in q's finished code; RULEPUT's d names its RULEM */
+            uint32_t l = label_new(g);
+            if (failed(g))
+                return false;
+            g->labels[l] = body + (*field[s] - pq->code);
+            *field[s] = l;
+        }
+    }
+    if (in->op == OP_RET)
+        *in = (insn){.op = OP_RULEPUT, .a = in->a, .d = site};
+    return true;
+}
+
+static void inline_rule_reads(pgen *g, uint32_t self)
+{
+    pol_compiler *cc = g->cc;
+    uint32_t n = g->ncode, extra = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const insn *in = &g->code[i];
+        if ((in->op == OP_RULE || in->op == OP_RULEK) && inlinable_rule(cc, self, in->b))
+            extra += cc->procs.v[in->b].ncode;
+    }
+    if (extra == 0)
+        return;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t op = g->code[i].op;
+        if (op == OP_WITH || op == OP_WITHFN || op == OP_WITHPOP)
+            return;
+    }
+    insn *old = pa_malloc(cc->al, sizeof *old * n);
+    srcloc *oldloc = pa_malloc(cc->al, sizeof *oldloc * n);
+    uint32_t *newpos = pa_malloc(cc->al, sizeof *newpos * (n + 1));
+    srcpos none = {0};
+    if (!old || !oldloc || !newpos || !grow(g, (void **)&g->code, &g->capcode, n + extra, sizeof *g->code) ||
+        !grow(g, (void **)&g->locs, &g->caplocs, n + extra, sizeof *g->locs)) {
+        if (!failed(g))
+            cc_error(cc, POL_NOMEM, none, "%s", "out of memory");
+        goto done;
+    }
+    memcpy(old, g->code, sizeof *old * n);
+    memcpy(oldloc, g->locs, sizeof *oldloc * n);
+    uint32_t nlabels_before = g->nlabels;
+    inline_window win[INLINE_MAX_WINDOWS];
+    uint32_t nwin = 0, out = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        newpos[i] = out;
+        insn in = old[i];
+        const proc *pq = NULL;
+        if ((in.op == OP_RULE || in.op == OP_RULEK) && inlinable_rule(cc, self, in.b))
+            pq = &cc->procs.v[in.b];
+        uint32_t w = 0;
+        while (pq && w < nwin && win[w].proc != in.b)
+            w++;
+        if (pq && w == nwin) {
+            /* a window of its own for each rule (see above), while the
+             * frame stays within its register limit */
+            if (nwin == INLINE_MAX_WINDOWS || g->maxreg + pq->nregs > MAX_REGS ||
+                g->maxslot + pq->nslots > MAX_REGS) {
+                pq = NULL;
+            } else {
+                win[nwin++] = (inline_window){in.b, g->maxreg, g->maxslot};
+                g->maxreg += pq->nregs;
+                g->maxslot += pq->nslots;
+            }
+        }
+        if (!pq) {
+            g->code[out] = in;
+            g->locs[out++] = oldloc[i];
+            continue;
+        }
+        uint32_t site = label_new(g);
+        if (failed(g))
+            goto done;
+        g->labels[site] = out;
+        g->code[out] = (insn){.op = OP_RULEM,
+                              .x = (uint8_t)pq->ncode,
+                              .a = in.a,
+                              .b = in.b,
+                              .c = in.op == OP_RULEK ? in.c : K_NONE,
+                              .d = in.d};
+        g->locs[out++] = oldloc[i];
+        uint32_t body = out;
+        for (uint32_t k = 0; k < pq->ncode; k++) {
+            insn x = cc->code.v[pq->code + k];
+            if (!inline_copy(g, pq, &x, body, win[w].reg, win[w].slot, site))
+                goto done;
+            g->code[out] = x;
+            g->locs[out++] = cc->locs.v[pq->code + k];
+        }
+    }
+    newpos[n] = out;
+    for (uint32_t l = 0; l < nlabels_before; l++)
+        if (g->labels[l] <= n)
+            g->labels[l] = newpos[g->labels[l]];
+    for (uint32_t k = 0; k < g->ndispatch; k++)
+        g->dispatches[k].insn = newpos[g->dispatches[k].insn];
+    g->ncode = out;
+done:
+    pa_free(cc->al, old, sizeof *old * n);
+    pa_free(cc->al, oldloc, sizeof *oldloc * n);
+    pa_free(cc->al, newpos, sizeof *newpos * (n + 1));
+}
+
 /* Resolves labels and appends the procedure's code to the program. */
 static bool proc_finish(pgen *g, uint32_t pi, uint32_t nparams)
 {
@@ -2851,6 +3021,8 @@ static bool proc_finish(pgen *g, uint32_t pi, uint32_t nparams)
     if (failed(g))
         return false;
     fold_block_moves(g);
+    if (!failed(g))
+        inline_rule_reads(g, pi);
     if (failed(g))
         return false;
     uint32_t base = cc->code.n;
@@ -2876,7 +3048,7 @@ static bool proc_finish(pgen *g, uint32_t pi, uint32_t nparams)
         return false;
     for (uint32_t i = 0; i < g->ncode; i++) {
         insn in = g->code[i];
-        if (opcode_formats[in.op][3] == 'J') {
+        if (opcode_formats[in.op][3] == 'J' || opcode_formats[in.op][3] == 'M') {
             if (in.d >= g->nlabels || g->labels[in.d] == UINT32_MAX) {
                 srcpos none = {0};
                 return cc_error(cc, POL_INTERNAL, none, "%s", "unplaced label");

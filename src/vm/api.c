@@ -134,7 +134,7 @@ POL_EXPORT void pol_ctx_free(pol_ctx *ctx)
     pa_free(al, ctx->rx_buf, RX_CACHE_BYTES);
     pa_free(al, ctx->prep_buf, ctx->prep_bytes);
     pa_free(al, ctx->arena_buf, ctx->opt.arena_bytes);
-    pa_free(al, ctx->regs, sizeof *ctx->regs * ctx->nregs_cap);
+    pa_free(al, ctx->regs, sizeof *ctx->regs * (ctx->nregs_cap + VM_REG_BLOCK));
     pa_free(al, ctx->slots, sizeof *ctx->slots * ctx->nslots_cap);
     pa_free(al, ctx->memo, sizeof *ctx->memo * np);
     pa_free(al, ctx->memo_state, np);
@@ -179,7 +179,7 @@ POL_EXPORT pol_ctx *pol_ctx_new(pol_bundle *b, const pol_ctx_options *options, p
     c->nregs_cap = REG_STACK;
     c->nslots_cap = SLOT_STACK;
     c->arena_buf = pa_malloc(al, c->opt.arena_bytes);
-    c->regs = pa_malloc(al, sizeof *c->regs * c->nregs_cap);
+    c->regs = pa_malloc(al, sizeof *c->regs * (c->nregs_cap + VM_REG_BLOCK));
     c->slots = pa_malloc(al, sizeof *c->slots * c->nslots_cap);
     c->memo = pa_malloc(al, sizeof *c->memo * np);
     c->memo_state = pa_malloc(al, np);

@@ -13,6 +13,7 @@
  *   P  procedure index       (< program.nprocs)
  *   B  builtin id            (< BI_COUNT)
  *   J  jump target           (absolute index within the same procedure)
+ *   M  a RULEM               (absolute index within the same procedure)
  *   N  plain number
  *   -  unused (must be 0)
  *
@@ -76,7 +77,13 @@
     X(HALT, "-K--", "raise an evaluation error with message K[b]")                                           \
     X(CALLT, "RBRJ", "CALL, then if R[a] is not true pc := d (a builtin call tested for truth)")             \
     X(RULEK, "RPKJ", "R[a] := (value of rule proc b)[K[c]]; undefined: pc := d (RULE, then DOTK)")           \
-    X(MKOBJK, "RRNK", "R[a] := {K[d][0]: R[b], … } over c pairs (K[d]: c keys, strictly ascending)")
+    X(MKOBJK, "RRNK", "R[a] := {K[d][0]: R[b], … } over c pairs (K[d]: c keys, strictly ascending)")         \
+    X(RULEM, "RPKJ",                                                                                         \
+      "RULE(K) of rule proc b with its code inlined in the x instructions after: memoised: R[a] := value "   \
+      "(its field K[c] unless c=~0), pc := pc+1+x; else run them (their RULEPUT sets the value)")            \
+    X(RULEPUT, "R--M",                                                                                       \
+      "memoise R[a] as the value of the rule of RULEM d and finish that RULEM with it "                      \
+      "(R[RULEM.a] := it or its field, pc := d+1+x; undefined: pc := RULEM's failure target)")
 
 typedef enum opcode {
 #define OP_ENUM(name, fmt, meaning) OP_##name,

@@ -63,6 +63,7 @@ static void disasm_operand(const program *p, sbuf *out, char kind, uint32_t v, u
         return;
     case 'B': snprintf(tmp, sizeof tmp, " %s", v < BI_COUNT ? bi_table[v].name : "?"); break;
     case 'J': snprintf(tmp, sizeof tmp, " ->%u", v - base); break;
+    case 'M': snprintf(tmp, sizeof tmp, " @%u", v - base); break;
     case 'N': snprintf(tmp, sizeof tmp, " %u", v); break;
     default: return;
     }
@@ -87,6 +88,10 @@ void program_disasm_proc(const program *p, uint32_t pi, sbuf *out)
         const char *fmt = opcode_formats[in->op];
         for (int s = 0; s < 4; s++)
             disasm_operand(p, out, fmt[s], operand(in, s), pr->code);
+        if (in->op == OP_RULEM) {
+            snprintf(line, sizeof line, " (inlined: %u after)", in->x);
+            sb_puts(out, line);
+        }
         sb_putc(out, '\n');
     }
 }
@@ -156,6 +161,7 @@ static bool semantics_ok(const program *p, const insn *in, char *msg, size_t cap
     switch (in->op) {
     case OP_RULE:
     case OP_RULEK:
+    case OP_RULEM:
         if (p->procs[in->b].nparams != 0)
             return fail(msg, cap, "RULE target takes parameters", pi, i);
         return true;
@@ -234,7 +240,9 @@ bool program_verify(const program *p, char *msg, size_t cap)
                 switch (fmt[s]) {
                 case 'R': ok = v < pr->nregs; break;
                 case 'S': ok = v < pr->nslots; break;
-                case 'K': ok = v < p->nk || (in->op == OP_DATA && s == 2 && v == K_NONE); break;
+                case 'K':
+                    ok = v < p->nk || ((in->op == OP_DATA || in->op == OP_RULEM) && s == 2 && v == K_NONE);
+                    break;
                 case 'P': ok = v < p->nprocs; break;
                 case 'B': ok = v < BI_COUNT; break;
                 case 'J':
@@ -243,6 +251,7 @@ bool program_verify(const program *p, char *msg, size_t cap)
                         return fail(msg, cap,
                                     "backward jump to an instruction that does not charge the budget", pi, i);
                     break;
+                case 'M': ok = v >= pr->code && v < pr->code + i; break; /* RULEPUT: checked below */
                 case 'N': break;
                 default: ok = v == 0; break;
                 }
@@ -263,6 +272,23 @@ bool program_verify(const program *p, char *msg, size_t cap)
                     if (!val_is_int(jt->u.a[j], &t) || t < pr->code || t >= (int64_t)pr->code + pr->ncode)
                         return fail(msg, cap, "DISPATCH jump table entry out of range", pi, i);
                 }
+            }
+            if (in->op == OP_RULEM) {
+                /* the copy ends inside the proc; the failure target lies
+                 * outside it, so a RULEPUT's failure jump from within is
+                 * forward or to a target checked as this one's */
+                uint64_t end = (uint64_t)pr->code + i + 1 + in->x;
+                if (end >= (uint64_t)pr->code + pr->ncode)
+                    return fail(msg, cap, "RULEM copy runs past the procedure", pi, i);
+                if (in->d > pr->code + i && in->d < end)
+                    return fail(msg, cap, "RULEM failure target inside its copy", pi, i);
+            }
+            if (in->op == OP_RULEPUT) {
+                /* d: a RULEM before this instruction whose copy holds it */
+                uint32_t at = pr->code + i;
+                const insn *m = in->d >= pr->code && in->d < at ? &p->code[in->d] : NULL;
+                if (!m || m->op != OP_RULEM || (uint64_t)in->d + m->x < at)
+                    return fail(msg, cap, "RULEPUT does not lie in the copy of a RULEM", pi, i);
             }
             if (!span_ok(p, pr, in))
                 return fail(msg, cap, "register span out of range", pi, i);
@@ -303,8 +329,8 @@ static bool build_field_names(program *p)
         uint32_t n = 0;
         for (uint32_t i = 0; i < p->ncode; i++) {
             const insn *in = &p->code[i];
-            if ((in->op == OP_DOTK || in->op == OP_RULEK) && in->c < p->nk && !seen[in->c] &&
-                p->k[in->c]->type == V_STR) {
+            if ((in->op == OP_DOTK || in->op == OP_RULEK || in->op == OP_RULEM) && in->c < p->nk &&
+                !seen[in->c] && p->k[in->c]->type == V_STR) {
                 seen[in->c] = true;
                 names[n++] = p->k[in->c];
             }

@@ -213,11 +213,12 @@ static void test_object_literal_order(void)
     }
 }
 
-/* Superinstructions: a rule read whose value is only indexed once is one
- * RULEK; a builtin call whose result is only tested is one CALLT (t.q);
- * a jump to the return sequence returns at once (every listing's RET at
- * the end of a body). When the rule's value is read again (the MOVE at 2
- * in t.v), RULE and DOTK stay apart. */
+/* Superinstructions: a rule read whose value is only indexed once reads
+ * the field in the same instruction (RULEK, here the RULEM of an inlined
+ * t.s with the key k1); a builtin call whose result is only tested is one
+ * CALLT (t.q); a jump to the return sequence returns at once (every
+ * listing's RET at the end of a body). When the rule's value is read
+ * again (the MOVE at 8 in t.v), the read and the DOTK stay apart. */
 static void test_superinstructions(void)
 {
     const char *src = "package t\ns := input.subject\np if s.role == \"admin\"\n"
@@ -235,9 +236,8 @@ static void test_superinstructions(void)
         const char *entry, *want, *absent;
     } cases[] = {
         {"data.t.p",
-         "proc 1 data.t.p regs=4 slots=0 params=0\n"
-         "    0 RULEK   r2 p0(data.t.s) k1=\"role\" ->4\n"
-         "    1 EQK     r2 k2=\"admin\" ->4\n",
+         "proc 1 data.t.p regs=7 slots=0 params=0\n"
+         "    0 RULEM   r2 p0(data.t.s) k1=\"role\" ->10 (inlined: 6 after)\n",
          NULL},
         {"data.t.q",
          "    5 MOVE    r6 r4\n"
@@ -245,9 +245,15 @@ static void test_superinstructions(void)
          "    7 LOADK   r9 k3=true\n",
          "TRUTHY"},
         {"data.t.v",
-         "    0 RULE    r1 p0(data.t.s) ->5\n"
-         "    1 DOTK    r3 r1 k6=\"a\" ->5\n"
-         "    2 MOVE    r4 r1\n",
+         "    0 RULEM   r1 p0(data.t.s) k- ->11 (inlined: 6 after)\n"
+         "    1 INPUT   r7 ->4\n"
+         "    2 DOTK    r8 r7 k0=\"subject\" ->4\n"
+         "    3 RULEPUT r8 @0\n"
+         "    4 JUNDEF  r6 ->6\n"
+         "    5 RULEPUT r6 @0\n"
+         "    6 RULEPUT r6 @0\n"
+         "    7 DOTK    r3 r1 k6=\"a\" ->11\n"
+         "    8 MOVE    r4 r1\n",
          NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

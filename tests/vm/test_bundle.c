@@ -772,7 +772,7 @@ static void hand_made(void)
                 in_proc = pi;
                 in_at = i;
             }
-            if (op == OP_RULE && rule_proc < 0) {
+            if ((op == OP_RULE || op == OP_RULEM) && rule_proc < 0) {
                 rule_proc = pi;
                 rule_at = i;
             }
@@ -806,6 +806,48 @@ static void hand_made(void)
                  in_proc, in_at);
         expect_reject(f, len, true, want);
     }
+    /* an inlined rule read (RULEM and its copy): the copy must end inside
+     * the proc, the failure target lie outside the copy, and a RULEPUT
+     * name a RULEM whose copy holds it */
+    long m_proc = -1, m_at = -1, put_at = -1;
+    for (uint32_t pi = 0; pi < p->nprocs && m_proc < 0; pi++) {
+        for (uint32_t i = 0; i < p->procs[pi].ncode; i++) {
+            const insn *in = &p->code[p->procs[pi].code + i];
+            if (in->op == OP_RULEM && m_proc < 0) {
+                m_proc = pi;
+                m_at = i;
+            }
+            if (in->op == OP_RULEPUT && m_proc == (long)pi && put_at < 0)
+                put_at = i;
+        }
+    }
+    CHECK(m_proc >= 0 && put_at > m_at);
+    if (m_proc >= 0 && put_at > m_at) {
+        const proc *mp = &p->procs[m_proc];
+        size_t m_off = coff + 8 + (size_t)(mp->code + m_at) * 16;
+        RESET();
+        f[m_off + 1] = (unsigned char)(mp->ncode - m_at - 1); /* x: the copy reaches the last instruction */
+        snprintf(want, sizeof want, "bundle: proc %ld instruction %ld: RULEM copy runs past the procedure",
+                 m_proc, m_at);
+        expect_reject(f, len, true, want);
+        RESET();
+        put32(f + m_off + 12, mp->code + (uint32_t)m_at + 1);
+        snprintf(want, sizeof want, "bundle: proc %ld instruction %ld: RULEM failure target inside its copy",
+                 m_proc, m_at);
+        expect_reject(f, len, true, want);
+        RESET();
+        put32(f + coff + 8 + (size_t)(mp->code + put_at) * 16 + 12, mp->code + (uint32_t)put_at - 1);
+        snprintf(want, sizeof want,
+                 "bundle: proc %ld instruction %ld: RULEPUT does not lie in the copy of a RULEM", m_proc,
+                 put_at);
+        expect_reject(f, len, true, want);
+        RESET();
+        put32(f + coff + 8 + (size_t)(mp->code + put_at) * 16 + 12, mp->code + (uint32_t)put_at);
+        snprintf(want, sizeof want, "bundle: proc %ld instruction %ld: RULEPUT operand M3 out of range (%u)",
+                 m_proc, put_at, mp->code + (uint32_t)put_at);
+        expect_reject(f, len, true, want);
+    }
+
     RESET();
     f[coff + 8] = 250;
     snprintf(want, sizeof want, "bundle: proc 0 instruction 0: unknown opcode");

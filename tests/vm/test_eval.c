@@ -177,6 +177,26 @@ static const eval_case cases[] = {
      "{\"es\":[1,2]}", "data.t.e", "eval_builtin_error", POL_EVAL_STRICT_BUILTIN_ERRORS},
     {"hoisted, loop runs, lenient", "package t\ne if { some x in input.es; count([y | y := 1 / 0]) == 0 }",
      NULL, "{\"es\":[1,2]}", "data.t.e", "true", 0},
+    /* small rules are inlined where they are read (plan.c): the copy runs
+     * on the first read only, overrides still reach the rule */
+    {"inlined rule read in a loop",
+     "package t\nq[k] := v if { some k, v in {\"a\": 1, \"b\": 2} }\n"
+     "p contains x if { some k in input.ks; x := q[k] }",
+     NULL, "{\"ks\":[\"a\",\"b\",\"c\",\"a\"]}", "data.t.p", "[1,2]", 0},
+    {"inlined rule replaced by a caller's with",
+     "package t\ns := input.subject\np if s.role == \"admin\"\nq if p with data.t.s as {\"role\": \"admin\"}",
+     NULL, "{\"subject\":{\"role\":\"user\"}}", "data.t.q", "true", 0},
+    {"inlined rule under with input, then after it",
+     "package t\ns := input.subject\np if s.role == \"admin\"\n"
+     "q := [a, b] if { a := p with input.subject as {\"role\": \"admin\"}; b := s.role }",
+     NULL, "{\"subject\":{\"role\":\"user\"}}", "data.t.q", "[true,\"user\"]", 0},
+    {"inlined rule undefined", "package t\ns := input.subject\np if s.role == \"admin\"", NULL, "{}",
+     "data.t.p", "undefined", 0},
+    {"inlined rule with a default",
+     "package t\ndefault s := {\"role\": \"admin\"}\ns := input.subject\np if s.role == \"admin\"", NULL,
+     "{}", "data.t.p", "true", 0},
+    {"inlined rules nested, read twice", "package t\nu := input.user\nr := u.role\np := [r, r, u.role]", NULL,
+     "{\"user\":{\"role\":\"a\"}}", "data.t.p", "[\"a\",\"a\",\"a\"]", 0},
     {"instruction budget",
      "package t\nxs := numbers.range(1, 1000)\n"
      "p if { some a in xs; some b in xs; some c in xs; a == 0; b == c }",
@@ -355,6 +375,32 @@ static void test_cache(void)
         return;
     CHECK(!pol_bundle_entrypoint_cacheable(b, pol_bundle_entrypoint(b, "data.t.ok")));
     pol_bundle_release(b);
+
+    /* reading a field of a clock-reading rule (RULEK), inlined or not: r
+     * has a with-modifier, which keeps it out of line (a bug: RULEK reads
+     * were once not followed, so p was cached) */
+    b = compile_one("package t\nr := {\"t\": time.now_ns(), \"x\": x} if x := input.a with input.a as 1\n"
+                    "p := r.t\nq := s.t\ns := {\"t\": time.now_ns()}",
+                    "data.t.p");
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    CHECK(!pol_bundle_entrypoint_cacheable(b, pol_bundle_entrypoint(b, "data.t.p")));
+    size_t n = pol_bundle_disassemble(b, NULL, 0);
+    char *listing = malloc(n + 1);
+    CHECK(listing != NULL);
+    if (listing) {
+        pol_bundle_disassemble(b, listing, n + 1);
+        CHECK(strstr(listing, "RULEK   ") != NULL);
+        free(listing);
+    }
+    pol_bundle_release(b);
+    b = compile_one("package t\nq := s.t\ns := {\"t\": time.now_ns()}", "data.t.q");
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    CHECK(!pol_bundle_entrypoint_cacheable(b, pol_bundle_entrypoint(b, "data.t.q")));
+    pol_bundle_release(b);
 }
 
 /* Runtime error positions point into the bundle, not the (freed) compiler:
@@ -378,6 +424,35 @@ static void test_error_location_outlives_compiler(void)
                         &r, &err) == POL_EVAL_BUILTIN);
     CHECK_STR(err.file, "t.rego");
     CHECK(err.line == 4);
+    CHECK_STR(err.message, "div: divide by zero");
+    pol_ctx_free(ctx);
+    pol_bundle_release(b);
+}
+
+/* An error in a rule inlined into its reader is reported at the rule's
+ * own line (the copy keeps the rule's source positions). */
+static void test_inlined_rule_error_location(void)
+{
+    pol_bundle *b = compile_one("package t\n\nd := 1 / input.z\n\np := d + 1\n", "data.t.p");
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    size_t n = pol_bundle_disassemble(b, NULL, 0);
+    char *listing = malloc(n + 1);
+    CHECK(listing != NULL);
+    if (listing) {
+        pol_bundle_disassemble(b, listing, n + 1);
+        CHECK(strstr(listing, "RULEM   ") != NULL); /* d is inlined into p */
+        free(listing);
+    }
+    pol_error err;
+    pol_ctx *ctx = pol_ctx_new(b, NULL, &err);
+    pol_result r;
+    const char *in = "{\"z\": 0}";
+    CHECK(pol_eval_json(ctx, pol_bundle_entrypoint(b, "data.t.p"), in, strlen(in),
+                        POL_EVAL_STRICT_BUILTIN_ERRORS, &r, &err) == POL_EVAL_BUILTIN);
+    CHECK_STR(err.file, "t.rego");
+    CHECK(err.line == 3);
     CHECK_STR(err.message, "div: divide by zero");
     pol_ctx_free(ctx);
     pol_bundle_release(b);
@@ -418,6 +493,7 @@ static void test_strict_errors_finish(void)
 int main(void)
 {
     test_error_location_outlives_compiler();
+    test_inlined_rule_error_location();
     test_strict_errors_finish();
     test_builders();
     test_cache();
