@@ -271,29 +271,42 @@ static inline size_t scalar_size(const val *v)
     return 5;
 }
 
+static size_t output_size(const val *v, size_t limit, size_t acc);
+
+/* The JSON size of the members e[0..n) added to acc; strings, the usual
+ * members, without a call. */
+static size_t members_size(const val *const *e, uint32_t n, size_t limit, size_t acc)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        const val *x = e[i];
+        if (x->type == V_STR)
+            acc += (size_t)x->len + 2;
+        else if (x->type < V_ARR)
+            acc += scalar_size(x);
+        else if ((acc = output_size(x, limit, acc)) > limit)
+            return acc;
+    }
+    return acc;
+}
+
 /* The JSON size of v, counted until it passes `limit` (escapes are not
  * counted, so this is a lower bound of the serialised text). Stops early:
- * the cost is at most proportional to the limit, not to the result.
- * Scalar members are counted in the loop; only nested collections recurse
- * (depth is bounded by the parsers' and builders' depth limits). */
+ * a collection's brackets and separators are counted before its members,
+ * so a loop runs only while they fit the limit, and every nested
+ * collection's total is checked; the cost is at most proportional to the
+ * limit, not to the result. Depth is bounded by the parsers' and builders'
+ * depth limits. */
 static size_t output_size(const val *v, size_t limit, size_t acc)
 {
     if (v->type < V_ARR)
         return acc + scalar_size(v);
-    acc += 2 + (size_t)v->len * (v->type == V_OBJ ? 2 : 1); /* brackets, separators, colons */
-    if (v->type == V_OBJ) {
-        for (uint32_t i = 0; i < v->len && acc <= limit; i++) {
-            const val *k = v->u.o.k[i], *e = v->u.o.v[i];
-            acc = k->type < V_ARR ? acc + scalar_size(k) : output_size(k, limit, acc);
-            acc = e->type < V_ARR ? acc + scalar_size(e) : output_size(e, limit, acc);
-        }
-    } else {
-        for (uint32_t i = 0; i < v->len && acc <= limit; i++) {
-            const val *e = v->u.a[i];
-            acc = e->type < V_ARR ? acc + scalar_size(e) : output_size(e, limit, acc);
-        }
-    }
-    return acc;
+    bool obj = v->type == V_OBJ;
+    acc += 2 + (size_t)v->len * (obj ? 2 : 1); /* brackets, separators, colons */
+    if (acc > limit)
+        return acc;
+    if (obj && (acc = members_size(v->u.o.k, v->len, limit, acc)) > limit)
+        return acc;
+    return members_size(obj ? v->u.o.v : v->u.a, v->len, limit, acc);
 }
 
 /* Runs entrypoint ep with ctx->input already set, consulting and filling
