@@ -1583,6 +1583,30 @@ static void test_regex_cached(void)
         expect_raw_match(__LINE__, pt, sj, strlen(sj), dfa_cases[i].want);
     }
 
+    /* a chain's runs (links allowing the same bytes) are capped at 16:
+     * a longer literal keeps the transition table, with the same answers */
+    static const struct {
+        const char *pat, *subj;
+        int chain, want;
+    } run_cases[] = {
+        {"^abcdefghijklmnop$", "abcdefghijklmnop", 1, 1},
+        {"^abcdefghijklmnop$", "abcdefghijklmnoq", 1, 0},
+        {"^abcdefghijklmnopq$", "abcdefghijklmnopq", 0, 1},
+        {"^abcdefghijklmnopq$", "abcdefghijklmnopp", 0, 0},
+        {"^a{30}b{30}$", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 1, 1},
+        {"^a{30}b{30}$", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbbbbbbbbbbbbbba", 1, 0},
+        {"^[0-9]{3}$", "1\xc3\xa9", 1, 0}, /* non-ASCII: the full path decides */
+    };
+    for (size_t i = 0; i < sizeof run_cases / sizeof *run_cases; i++) {
+        arena da;
+        arena_init_fixed(&da, dmem, sizeof dmem);
+        const char *pt = run_cases[i].pat, *sj = run_cases[i].subj;
+        CHECK(rx_test_dfa(&da, pt, strlen(pt), sj, strlen(sj)) == run_cases[i].want);
+        arena_init_fixed(&da, dmem, sizeof dmem);
+        CHECK(rx_test_dfa_chain(&da, pt, strlen(pt)) == run_cases[i].chain);
+        expect_raw_match(__LINE__, pt, sj, strlen(sj), run_cases[i].want);
+    }
+
     char pat[8];
     const val *o;
     memcpy(pat, "^a+$", 5);
@@ -1723,7 +1747,7 @@ static void test_regex_dfa_chain_differential(void)
                   {"\\w", "w_9-"},   {"[^b]", "ab\n"},  {"(?:ab|cd)", "abcdac"}};
     static const char *const counts[] = {"", "{2}", "{1,3}", "{0,2}", "?", "{3,5}"};
     arena da;
-    long runs = 0, trues = 0, chains = 0, mismatches = 0;
+    long runs = 0, trues = 0, chains = 0, mismatches = 0, invalids = 0;
     for (int g = 0; g < 3000; g++) {
         char pat[256];
         size_t pn = 0;
@@ -1753,13 +1777,30 @@ static void test_regex_dfa_chain_differential(void)
                     sn += take;
                 }
             }
-            if (k % 3 == 1 && sn)
+            /* damaged: a byte, the length, a valid non-ASCII character
+             * (which no chain link allows), a byte of invalid UTF-8 (an
+             * error from PCRE2: the chain must leave it undecided) */
+            bool invalid = false;
+            if (k % 5 == 1 && sn)
                 subj[rnd((uint32_t)sn)] = "aZ5-_"[rnd(5)];
-            if (k % 3 == 2 && sn)
+            if (k % 5 == 2 && sn)
                 sn -= 1 + rnd((uint32_t)sn);
+            if (k % 5 == 3 && sn + 2 <= sizeof subj) {
+                size_t at = rnd((uint32_t)sn + 1);
+                memmove(subj + at + 2, subj + at, sn - at);
+                memcpy(subj + at, "\xc3\xa9", 2);
+                sn += 2;
+            }
+            if (k % 5 == 4 && sn) {
+                subj[rnd((uint32_t)sn)] = (char)"\xff\x80\xc3"[rnd(3)];
+                invalid = true;
+            }
             int fast, want;
-            if (!dfa_and_pcre2(&da, dmem, sizeof dmem, pat, pn, subj, sn, &fast, &want))
+            if (!dfa_and_pcre2(&da, dmem, sizeof dmem, pat, pn, subj, sn, &fast, &want)) {
+                invalids += invalid;
                 continue;
+            }
+            CHECK(!invalid); /* decided without the UTF-8 check */
             runs++;
             trues += want == 1;
             if (want != fast && mismatches++ < 10)
@@ -1769,6 +1810,7 @@ static void test_regex_dfa_chain_differential(void)
     }
     CHECK(mismatches == 0);
     CHECK(chains > 500);
+    CHECK(invalids > chains);
     CHECK(trues > runs / 20 && trues < runs - runs / 20);
 }
 
