@@ -1125,6 +1125,64 @@ static void test_sprintf_quote_ascii(void)
     CHECK(bad == 0);
 }
 
+/* %q of strings of 1..20 bytes holding one non-ASCII character (é, which
+ * strconv.Quote keeps as is), a byte >= 0x80 at every position of the
+ * plain-ASCII test's blocks; and the direct writer in a fixed arena of
+ * every size around its need, where it must write the general path's
+ * text or leave the call to it, never past the arena (ASan checks). */
+static void test_sprintf_quote_wide_and_room(void)
+{
+    int bad = 0;
+    for (size_t len = 2; len <= 20; len++) {
+        for (size_t at = 0; at + 2 <= len; at++) {
+            arena_mark m = arena_save(&A);
+            char raw[32], args[64], want[64];
+            for (size_t i = 0; i < len; i++)
+                raw[i] = (char)('a' + i);
+            memcpy(raw + at, "\xc3\xa9", 2);
+            int al = snprintf(args, sizeof args, "[\"%.*s\"]", (int)len, raw);
+            int wl = snprintf(want, sizeof want, "<\"%.*s\">", (int)len, raw);
+            const val *o = sprintf_of("<%q>", 4, args);
+            if ((al < 0 || !str_is(o, want, (size_t)wl)) && bad++ < 5)
+                fprintf(stderr, "  %%q of é at %zu of %zu: \"%.*s\"\n", at, len, o ? (int)o->len : 0,
+                        o ? o->u.s : "");
+            arena_restore(&A, m);
+        }
+    }
+    CHECK(bad == 0);
+
+    const char *fmt = "action %q on %s requires ownership or membership of %q (%d, %v)";
+    const char *want = "action \"approve_payment\" on /payments/batches/2024-05-01 requires ownership or "
+                       "membership of \"finance-writers\" (42, 57450.74)";
+    static unsigned char mem[4096];
+    int wrote = 0, left = 0;
+    for (size_t size = 64; size <= 1024; size++) {
+        arena fa;
+        arena_init_fixed(&fa, mem, size);
+        /* the operands live in A; the plan and the text in fa */
+        arena_mark m = arena_save(&A);
+        const val *el[5] = {v_str(&A, "approve_payment", 15), v_str(&A, "/payments/batches/2024-05-01", 28),
+                            v_str(&A, "finance-writers", 15), v_int(&A, 42),
+                            v_num_big(&A, "57450.740000000000002", 21)};
+        vbuild b;
+        vb_init(&b, &A);
+        for (int i = 0; i < 5; i++)
+            vb_push(&b, el[i]);
+        const val *arr = vb_finish_array(&b), *o = NULL;
+        int took = fmt_test_direct(&fa, fmt, strlen(fmt), arr, &o);
+        if (took == 1) {
+            wrote++;
+            if (!str_is(o, want, strlen(want)) && bad++ < 5)
+                fprintf(stderr, "  direct writer in %zu bytes: \"%s\"\n", size, o->u.s);
+        } else {
+            left++;
+        }
+        arena_restore(&A, m);
+    }
+    CHECK(bad == 0);
+    CHECK(wrote > 0 && left > 0); /* both sides of the room test were reached */
+}
+
 /* Floats: %v is Go's %g with the shortest digits, which switches to %e
  * when the exponent is below -4 or at least 6 (strconv's eprec for
  * shortest); checked on values whose Go output is known. %.Ng and %e are
@@ -2080,6 +2138,7 @@ int main(void)
     test_sprintf_literal_runs();
     test_sprintf_ints();
     test_sprintf_quote_ascii();
+    test_sprintf_quote_wide_and_room();
     test_sprintf_floats();
     test_sprintf_float_hint();
     test_sprintf_edges();
