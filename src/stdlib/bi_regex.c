@@ -102,11 +102,16 @@ enum {
 };
 _Static_assert((RX_DFA_MAX_STATES + 1) * (129 + 1) <= UINT16_MAX, "DFA row offsets fit trans entries");
 
-/* A chain's link tables take 128 bytes per link: chains of at most 64
- * links (8 KiB, of the context's 1 MiB pattern cache) get them, longer
+/* A chain's link tables take 256 bytes per link: chains of at most 64
+ * links (16 KiB, of the context's 1 MiB pattern cache) get them, longer
  * ones keep the transition table alone. ID formats are far shorter: an
  * IBAN's chain has 34 links. */
 enum { RX_CHAIN_MAX_LEN = 64 };
+/* A link table's entry: the byte is ASCII, and ASCII the link allows. A
+ * subject matches when every byte's entry has both. Bytes >= 0x80 have
+ * neither: such a subject is left to the full path, which must tell
+ * invalid UTF-8 (an error, from PCRE2) from a mere mismatch. */
+enum { RX_CHAIN_ASCII = 2, RX_CHAIN_BOTH = 3 };
 
 /* A state is named by its row's offset in trans, and rows are laid out so
  * that the offset is odd exactly when the bytes read so far end with a
@@ -125,11 +130,11 @@ typedef struct rx_dfa {
      * account-number formats): the state after i bytes can only be the
      * i-th of the chain, so a subject matches when its length ends on an
      * accepting link and each byte is one its link allows. Each link has
-     * a table over the ASCII bytes, so a byte costs one load and one AND,
+     * a table over all 256 bytes, so a byte costs one load and one AND,
      * independent of the other bytes, with neither a class lookup nor a
-     * chain of dependent loads. NULL: not a chain (or one longer than
-     * RX_CHAIN_MAX_LEN). */
-    const uint8_t *chain_allow;  /* [link * 128 + ASCII byte]: 1 when allowed */
+     * chain of dependent loads, and the same AND sees non-ASCII bytes.
+     * NULL: not a chain (or one longer than RX_CHAIN_MAX_LEN). */
+    const uint8_t *chain_allow;  /* [link * 256 + byte]: RX_CHAIN_* bits */
     const uint8_t *chain_accept; /* [length]: 1 when a subject of that length may match */
     uint16_t chain_len;          /* links: the longest subject that can match */
     uint16_t ncls;
@@ -463,12 +468,14 @@ static bool dfa_chain(rx_dfa *dfa, arena *a, const uint8_t *next_state, const bo
     }
     if (len > RX_CHAIN_MAX_LEN)
         return true; /* the transition table serves it */
-    uint8_t *allow = arena_alloc(a, (size_t)len * 128 + 1), *acc = arena_alloc(a, (size_t)len + 1);
+    uint8_t *allow = arena_alloc(a, (size_t)len * 256 + 1), *acc = arena_alloc(a, (size_t)len + 1);
     if (!allow || !acc)
         return false;
     for (uint32_t i = 0; i < len; i++)
-        for (unsigned b = 0; b < 128; b++)
-            allow[i * 128 + b] = next_state[link[i] * ncls + dfa->cls[b]] == link[i + 1];
+        for (unsigned b = 0; b < 256; b++)
+            allow[i * 256 + b] = b >= 0x80                                                 ? 0
+                                 : next_state[link[i] * ncls + dfa->cls[b]] == link[i + 1] ? RX_CHAIN_BOTH
+                                                                                           : RX_CHAIN_ASCII;
     for (uint32_t i = 0; i <= len; i++)
         acc[i] = accept[link[i]];
     dfa->chain_allow = allow;
@@ -910,25 +917,30 @@ static inline rx_subject rx_subject_kind(const char *s, size_t n)
 /* Whether s[0..n) holds a match, for a chain DFA (chain_allow set): 1 or
  * 0 when s is ASCII and of a length some match has, else -1 (rx_dfa_run
  * after the subject's check decides: non-ASCII may be invalid UTF-8, an
- * error). */
-static int rx_chain_run(const rx_dfa *dfa, const char *s, size_t n)
+ * error). Inline: regex.match's common case is this and a table probe. */
+static inline __attribute__((always_inline)) int rx_chain_run(const rx_dfa *dfa, const char *s, size_t n)
 {
-    if (n > dfa->chain_len || !dfa->chain_accept[n] || !rx_ascii(s, n))
+    if (n > dfa->chain_len || !dfa->chain_accept[n])
         return -1;
     const unsigned char *p = (const unsigned char *)s;
-    const uint8_t *t = dfa->chain_allow; /* link i's table at t + 128 * i */
-    unsigned ok = 1;
+    const uint8_t *t = dfa->chain_allow; /* link i's table at t + 256 * i */
+    unsigned acc = RX_CHAIN_BOTH;
     size_t i = 0;
-    /* the exit keeps compilers from vectorizing the loop into emulated
-     * gathers (gcc 12: over twice the instructions) */
-    for (; i + 4 <= n; i += 4, t += 4 * 128) {
-        ok &= t[p[i]] & t[128 + p[i + 1]] & t[256 + p[i + 2]] & t[384 + p[i + 3]];
-        if (!ok)
-            return 0;
+    /* the exit also keeps compilers from vectorizing the loop into
+     * emulated gathers (gcc 12: over twice the instructions) */
+    for (; i + 4 <= n; i += 4, t += 4 * 256) {
+        acc &= t[p[i]] & t[256 + p[i + 1]] & t[512 + p[i + 2]] & t[768 + p[i + 3]];
+        if (acc != RX_CHAIN_BOTH)
+            break;
     }
-    for (; i < n; i++, t += 128)
-        ok &= t[p[i]];
-    return (int)ok;
+    if (acc == RX_CHAIN_BOTH) {
+        for (; i < n; i++, t += 256)
+            acc &= t[p[i]];
+        if (acc == RX_CHAIN_BOTH)
+            return 1;
+    }
+    /* a mismatch, or a byte >= 0x80 among s[0..i + 4) */
+    return (acc & RX_CHAIN_ASCII) && rx_ascii(s, n) ? 0 : -1;
 }
 
 /* Declares s[0..n) the subject of r's following searches. */
