@@ -1270,6 +1270,10 @@ static void fmt_printf(txt_buf *b, const char *s, size_t end, const fmt_arg *arg
  * compare the two). Other formats get fmt_plan_general: the general path
  * every call, without looking at the format again. */
 typedef struct fmt_step {
+    /* the run's bytes in the plan's copy of the format, which is followed
+     * by FMT_PLAN_PAD zero bytes so that a run is copied in whole blocks
+     * (fmt_copy_run) */
+    const char *lit;
     uint32_t off, len; /* the literal run s[off .. off+len) */
     char verb;         /* then this verb (its '%' at s[off+len]), or 0: the run only */
     /* FV_* of the verb: which operands fmt_run_plan_direct writes for it */
@@ -1289,9 +1293,6 @@ typedef struct fmt_plan {
     uint32_t nsteps;    /* step[0 .. nsteps) */
     uint32_t nverbs;    /* steps with a verb */
     uint32_t lit_bytes; /* sum of the runs' lengths */
-    /* The format's text followed by FMT_PLAN_PAD zero bytes, so that a run
-     * is copied in whole blocks (fmt_copy_run) */
-    const char *text;
     /* The room fmt_run_plan_direct needs besides its string operands: each
      * run's length plus FMT_PLAN_PAD (the blocks' overshoot, which later
      * writes overwrite), FMT_NUMBER_TEXT_MAX per verb, and the NUL. With
@@ -1351,7 +1352,7 @@ static const fmt_plan *fmt_plan_build(arena *a, const char *s, size_t n)
         return &fmt_plan_general;
     memcpy(text, s, n);
     memset(text + n, 0, FMT_PLAN_PAD);
-    *pl = (fmt_plan){.general = false, .text = text};
+    *pl = (fmt_plan){.general = false};
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] != '%')
@@ -1360,13 +1361,13 @@ static const fmt_plan *fmt_plan_build(arena *a, const char *s, size_t n)
          * the second, which is literal text */
         char verb = s[i + 1] == '%' ? 0 : s[i + 1];
         uint8_t kinds = fmt_direct_kinds(verb);
-        pl->step[pl->nsteps++] = (fmt_step){(uint32_t)run, (uint32_t)(i - run), verb, kinds, 0};
+        pl->step[pl->nsteps++] = (fmt_step){text + run, (uint32_t)run, (uint32_t)(i - run), verb, kinds, 0};
         pl->lit_bytes += (uint32_t)(i - run);
         pl->nverbs += verb != 0;
         run = verb ? i + 2 : i + 1;
         i++;
     }
-    pl->step[pl->nsteps++] = (fmt_step){(uint32_t)run, (uint32_t)(n - run), 0, 0, 0};
+    pl->step[pl->nsteps++] = (fmt_step){text + run, (uint32_t)run, (uint32_t)(n - run), 0, 0, 0};
     pl->lit_bytes += (uint32_t)(n - run);
     uint32_t need = 1; /* the NUL */
     for (uint32_t k = pl->nsteps; k-- > 0;) {
@@ -1828,9 +1829,9 @@ static inline bool fmt_copy_plain(char *o, const char *s, size_t n)
     return !fmt_word_unplain(w);
 }
 
-/* Copies a literal run of a plan's text (whose padding makes whole blocks
- * readable) to o: 32 bytes, which covers most runs with no branch on the
- * length, then 16-byte blocks. Up to FMT_PLAN_PAD - 1 bytes past the run
+/* Copies a plan's literal run (fmt_step.lit, whose padding makes whole
+ * blocks readable) to o: 32 bytes, which covers most runs with no branch
+ * on the length, then 16-byte blocks. Up to FMT_PLAN_PAD - 1 bytes past the run
  * are written too, into room fmt_plan.reserve accounts for. */
 static inline void fmt_copy_run(char *o, const char *text, size_t n)
 {
@@ -1903,13 +1904,12 @@ static inline __attribute__((always_inline)) const val *fmt_run_plan_direct(aren
     const val *const *x = arr->u.a;
     char *o = start;
     const fmt_step *st = pl->step, *last = st + pl->nsteps - 1;
-    const char *text = pl->text;
     /* invariant: before a step, limit - o >= the room it and the steps
      * after it need besides their strings (which check their own) */
     if ((size_t)(limit - o) < pl->reserve)
         return NULL;
     for (; st < last; st++) {
-        fmt_copy_run(o, text + st->off, st->len);
+        fmt_copy_run(o, st->lit, st->len);
         o += st->len;
         if (!st->verb)
             continue;
@@ -1974,7 +1974,7 @@ static inline __attribute__((always_inline)) const val *fmt_run_plan_direct(aren
         }
     }
     /* the last step is the final run, with no verb */
-    fmt_copy_run(o, text + last->off, last->len);
+    fmt_copy_run(o, last->lit, last->len);
     o += last->len;
     *o = '\0';
     size_t len = (size_t)(o - start);
