@@ -1270,10 +1270,17 @@ static void fmt_printf(txt_buf *b, const char *s, size_t end, const fmt_arg *arg
  * compare the two). Other formats get fmt_plan_general: the general path
  * every call, without looking at the format again. */
 typedef struct fmt_step {
+    /* the run's bytes in the plan's copy of the format, which is followed
+     * by FMT_PLAN_PAD zero bytes so that a run is copied in whole blocks
+     * (fmt_copy_run) */
+    const char *lit;
     uint32_t off, len; /* the literal run s[off .. off+len) */
     char verb;         /* then this verb (its '%' at s[off+len]), or 0: the run only */
     /* FV_* of the verb: which operands fmt_run_plan_direct writes for it */
     uint8_t direct;
+    /* fmt_run_plan_direct: the room the steps after this one need beyond
+     * their string operands (see fmt_plan.reserve) */
+    uint32_t after;
 } fmt_step;
 
 /* fmt_step.direct: the verb prints a string operand as is (%s, %v), a
@@ -1286,8 +1293,26 @@ typedef struct fmt_plan {
     uint32_t nsteps;    /* step[0 .. nsteps) */
     uint32_t nverbs;    /* steps with a verb */
     uint32_t lit_bytes; /* sum of the runs' lengths */
+    /* The room fmt_run_plan_direct needs besides its string operands: each
+     * run's length plus FMT_PLAN_PAD (the blocks' overshoot, which later
+     * writes overwrite), FMT_NUMBER_TEXT_MAX per verb, and the NUL. With
+     * this much free at the start, only a string operand (or a big
+     * integer's text) needs a check, against its length plus the steps
+     * after it (fmt_step.after). */
+    uint32_t reserve;
     fmt_step step[];
 } fmt_plan;
+
+enum {
+    FMT_PLAN_PAD = 32,
+    /* The widest text the direct writer gives a number: an int64's 20
+     * characters; a float's %v of at most FMT_TEXT_DIGITS digits is a sign
+     * and at most 21 ("0.0000" and 15 digits, or d.<14 digits>e-XXX). */
+    FMT_NUMBER_TEXT_MAX = 24,
+    /* plans of formats longer than this take the general path: the
+     * reserve stays far from overflowing */
+    FMT_PLAN_MAX_TEXT = 1 << 20,
+};
 
 static const fmt_plan fmt_plan_general = {.general = true};
 
@@ -1321,9 +1346,12 @@ static const fmt_plan *fmt_plan_build(arena *a, const char *s, size_t n)
         i++;
     }
     size_t bytes = sizeof(fmt_plan) + (npct + 1) * sizeof(fmt_step);
-    fmt_plan *pl = a && n <= UINT32_MAX ? arena_alloc(a, bytes) : NULL;
-    if (!pl)
+    fmt_plan *pl = a && n <= FMT_PLAN_MAX_TEXT ? arena_alloc(a, bytes) : NULL;
+    char *text = pl ? arena_alloc(a, n + FMT_PLAN_PAD) : NULL;
+    if (!text)
         return &fmt_plan_general;
+    memcpy(text, s, n);
+    memset(text + n, 0, FMT_PLAN_PAD);
     *pl = (fmt_plan){.general = false};
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
@@ -1333,14 +1361,20 @@ static const fmt_plan *fmt_plan_build(arena *a, const char *s, size_t n)
          * the second, which is literal text */
         char verb = s[i + 1] == '%' ? 0 : s[i + 1];
         uint8_t kinds = fmt_direct_kinds(verb);
-        pl->step[pl->nsteps++] = (fmt_step){(uint32_t)run, (uint32_t)(i - run), verb, kinds};
+        pl->step[pl->nsteps++] = (fmt_step){text + run, (uint32_t)run, (uint32_t)(i - run), verb, kinds, 0};
         pl->lit_bytes += (uint32_t)(i - run);
         pl->nverbs += verb != 0;
         run = verb ? i + 2 : i + 1;
         i++;
     }
-    pl->step[pl->nsteps++] = (fmt_step){(uint32_t)run, (uint32_t)(n - run), 0, 0};
+    pl->step[pl->nsteps++] = (fmt_step){text + run, (uint32_t)run, (uint32_t)(n - run), 0, 0, 0};
     pl->lit_bytes += (uint32_t)(n - run);
+    uint32_t need = 1; /* the NUL */
+    for (uint32_t k = pl->nsteps; k-- > 0;) {
+        pl->step[k].after = need;
+        need += pl->step[k].len + FMT_PLAN_PAD + (pl->step[k].verb ? FMT_NUMBER_TEXT_MAX : 0);
+    }
+    pl->reserve = need;
     return pl;
 }
 
@@ -1738,13 +1772,35 @@ static int fmt_number_text_fast(const char *t, size_t n, char dig[32], size_t *n
 #endif
 }
 
+#ifdef __SSE2__
+/* Some byte of x is not fmt_plain_ascii: a signed compare with 0x20 takes
+ * the controls and every byte >= 0x80 at once; then DEL, '"' and '\\'. */
+static inline bool fmt_sse_unplain(__m128i x)
+{
+    __m128i bad =
+        _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)));
+    bad = _mm_or_si128(
+        bad, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+    return _mm_movemask_epi8(bad) != 0;
+}
+#endif
+
 /* Copies s[0..n) to o as fmt_copy does and says whether every byte is
  * fmt_plain_ascii (so %q of it is the text between quotes): one read of
- * the operand for both. The yes/no test runs on whole words; a short
- * text is padded with 'a', which is plain. */
+ * the operand for both. The yes/no test runs on whole words (with SSE2,
+ * 8 to 16 bytes in one test of two overlapping words); a short text is
+ * padded with 'a', which is plain. */
 static inline bool fmt_copy_plain(char *o, const char *s, size_t n)
 {
     bool unplain = false;
+#ifdef __SSE2__
+    if (n >= 8 && n <= 16) {
+        uint64_t x = fmt_load8(s), y = fmt_load8(s + n - 8);
+        memcpy(o, &x, 8);
+        memcpy(o + n - 8, &y, 8);
+        return !fmt_sse_unplain(_mm_set_epi64x((long long)y, (long long)x));
+    }
+#endif
     if (n >= 8) {
         for (size_t i = 0; i + 8 < n; i += 8) {
             uint64_t w = fmt_load8(s + i);
@@ -1773,10 +1829,16 @@ static inline bool fmt_copy_plain(char *o, const char *s, size_t n)
     return !fmt_word_unplain(w);
 }
 
-/* The widest text the direct writer gives a number: an int64's 20
- * characters; a float's %v of at most FMT_TEXT_DIGITS digits is a sign
- * and at most 21 ("0.0000" and 15 digits, or d.<14 digits>e-XXX). */
-enum { FMT_NUMBER_TEXT_MAX = 24 };
+/* Copies a plan's literal run (fmt_step.lit, whose padding makes whole
+ * blocks readable) to o: 32 bytes, which covers most runs with no branch
+ * on the length, then 16-byte blocks. Up to FMT_PLAN_PAD - 1 bytes past the run
+ * are written too, into room fmt_plan.reserve accounts for. */
+static inline void fmt_copy_run(char *o, const char *text, size_t n)
+{
+    memcpy(o, text, 32);
+    for (size_t k = 32; k < n; k += 16)
+        memcpy(o + k, text + k, 16);
+}
 
 /* %v of the float whose shortest digits are dig[0..nd) (value 0.dig ×
  * 10^dp), at o, which has room for FMT_NUMBER_TEXT_MAX bytes; returns the
@@ -1825,7 +1887,8 @@ static char *fmt_put_shortest_run(char *o, bool neg, const char *dig, size_t nd,
  * twice. NULL: not such a call, or not enough free space in the current
  * block (nothing is claimed then), for fmt_run_plan, which tells the
  * cases apart. */
-static const val *fmt_run_plan_direct(arena *a, const fmt_plan *pl, const char *s, const val *arr)
+static inline __attribute__((always_inline)) const val *fmt_run_plan_direct(arena *a, const fmt_plan *pl,
+                                                                            const val *arr)
 {
     if (arr->len != pl->nverbs || !a->ptr)
         return NULL;
@@ -1841,17 +1904,19 @@ static const val *fmt_run_plan_direct(arena *a, const fmt_plan *pl, const char *
     const val *const *x = arr->u.a;
     char *o = start;
     const fmt_step *st = pl->step, *last = st + pl->nsteps - 1;
+    /* invariant: before a step, limit - o >= the room it and the steps
+     * after it need besides their strings (which check their own) */
+    if ((size_t)(limit - o) < pl->reserve)
+        return NULL;
     for (; st < last; st++) {
-        if ((size_t)(limit - o) < (size_t)st->len + FMT_NUMBER_TEXT_MAX)
-            return NULL;
-        fmt_copy(o, s + st->off, st->len);
+        fmt_copy_run(o, st->lit, st->len);
         o += st->len;
         if (!st->verb)
             continue;
         const val *v = *x++;
         unsigned kinds = st->direct;
         if (v->type == V_STR) {
-            if ((size_t)(limit - o) < (size_t)v->len + 2)
+            if ((size_t)(limit - o) < (size_t)v->len + 2 + st->after)
                 return NULL;
             if (kinds & FV_STR) {
                 fmt_copy(o, v->u.s, v->len);
@@ -1890,7 +1955,7 @@ static const val *fmt_run_plan_direct(arena *a, const fmt_plan *pl, const char *
             fmt_text_kind tk =
                 fast >= 0 ? (fmt_text_kind)fast : fmt_number_text(v->u.s, v->len, dig, &nd, &dp);
             if (tk == FMT_TEXT_INTEGER && (kinds & (FV_INT | FV_STR))) {
-                if ((size_t)(limit - o) < v->len)
+                if ((size_t)(limit - o) < (size_t)v->len + st->after)
                     return NULL;
                 fmt_copy(o, v->u.s, v->len);
                 o += v->len;
@@ -1909,9 +1974,7 @@ static const val *fmt_run_plan_direct(arena *a, const fmt_plan *pl, const char *
         }
     }
     /* the last step is the final run, with no verb */
-    if ((size_t)(limit - o) < last->len)
-        return NULL;
-    fmt_copy(o, s + last->off, last->len);
+    fmt_copy_run(o, last->lit, last->len);
     o += last->len;
     *o = '\0';
     size_t len = (size_t)(o - start);
@@ -1938,7 +2001,7 @@ int fmt_test_direct(arena *a, const char *s, size_t n, const val *arr, const val
     const fmt_plan *pl = fmt_plan_build(a, s, n);
     if (pl == &fmt_plan_general)
         return -1;
-    *out = fmt_run_plan_direct(a, pl, s, arr);
+    *out = fmt_run_plan_direct(a, pl, arr);
     return *out != NULL;
 }
 
@@ -2028,23 +2091,13 @@ static bool fmt_convert(bi_ctx *ctx, const val *x, fmt_arg *a)
 
 enum { FMT_STACK_ARGS = 16 };
 
-bi_status bi_sprintf(bi_ctx *ctx, const val *const *args, const val **out)
+/* bi_sprintf past the direct writer: the operands converted to fmt_args,
+ * then the plan's steps (plan not NULL) or the general formatter. Out of
+ * line, so the direct writer's path carries none of its stack frame. */
+static __attribute__((noinline)) bi_status fmt_sprintf_general(bi_ctx *ctx, const val *const *args,
+                                                               const fmt_plan *plan, const val **out)
 {
-    if (args[0]->type != V_STR)
-        return bi_type_fail(ctx, "sprintf", 1, "string", args[0]);
-    if (args[1]->type != V_ARR)
-        return bi_type_fail(ctx, "sprintf", 2, "array", args[1]);
     const val *arr = args[1];
-    const fmt_plan *plan = fmt_plan_of(ctx, args[0]);
-    if (plan && plan->general)
-        plan = NULL;
-    if (plan) {
-        const val *r = fmt_run_plan_direct(ctx->arena, plan, args[0]->u.s, arr);
-        if (r) {
-            *out = r;
-            return BI_OK;
-        }
-    }
     /* Policies pass a handful of operands: those convert on the stack,
      * longer lists into the arena. */
     fmt_arg small[FMT_STACK_ARGS];
@@ -2072,6 +2125,25 @@ bi_status bi_sprintf(bi_ctx *ctx, const val *const *args, const val **out)
         return bi_oom(ctx);
     *out = r;
     return BI_OK;
+}
+
+bi_status bi_sprintf(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    if (args[0]->type != V_STR)
+        return bi_type_fail(ctx, "sprintf", 1, "string", args[0]);
+    if (args[1]->type != V_ARR)
+        return bi_type_fail(ctx, "sprintf", 2, "array", args[1]);
+    const fmt_plan *plan = fmt_plan_of(ctx, args[0]);
+    if (plan && plan->general)
+        plan = NULL;
+    if (plan) {
+        const val *r = fmt_run_plan_direct(ctx->arena, plan, args[1]);
+        if (r) {
+            *out = r;
+            return BI_OK;
+        }
+    }
+    return fmt_sprintf_general(ctx, args, plan, out);
 }
 
 /* ======================================================================== */

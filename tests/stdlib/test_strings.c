@@ -1125,6 +1125,64 @@ static void test_sprintf_quote_ascii(void)
     CHECK(bad == 0);
 }
 
+/* %q of strings of 1..20 bytes holding one non-ASCII character (é, which
+ * strconv.Quote keeps as is), a byte >= 0x80 at every position of the
+ * plain-ASCII test's blocks; and the direct writer in a fixed arena of
+ * every size around its need, where it must write the general path's
+ * text or leave the call to it, never past the arena (ASan checks). */
+static void test_sprintf_quote_wide_and_room(void)
+{
+    int bad = 0;
+    for (size_t len = 2; len <= 20; len++) {
+        for (size_t at = 0; at + 2 <= len; at++) {
+            arena_mark m = arena_save(&A);
+            char raw[32], args[64], want[64];
+            for (size_t i = 0; i < len; i++)
+                raw[i] = (char)('a' + i);
+            memcpy(raw + at, "\xc3\xa9", 2);
+            int al = snprintf(args, sizeof args, "[\"%.*s\"]", (int)len, raw);
+            int wl = snprintf(want, sizeof want, "<\"%.*s\">", (int)len, raw);
+            const val *o = sprintf_of("<%q>", 4, args);
+            if ((al < 0 || !str_is(o, want, (size_t)wl)) && bad++ < 5)
+                fprintf(stderr, "  %%q of é at %zu of %zu: \"%.*s\"\n", at, len, o ? (int)o->len : 0,
+                        o ? o->u.s : "");
+            arena_restore(&A, m);
+        }
+    }
+    CHECK(bad == 0);
+
+    const char *fmt = "action %q on %s requires ownership or membership of %q (%d, %v)";
+    const char *want = "action \"approve_payment\" on /payments/batches/2024-05-01 requires ownership or "
+                       "membership of \"finance-writers\" (42, 57450.74)";
+    static unsigned char mem[4096];
+    int wrote = 0, left = 0;
+    for (size_t size = 64; size <= 1024; size++) {
+        arena fa;
+        arena_init_fixed(&fa, mem, size);
+        /* the operands live in A; the plan and the text in fa */
+        arena_mark m = arena_save(&A);
+        const val *el[5] = {v_str(&A, "approve_payment", 15), v_str(&A, "/payments/batches/2024-05-01", 28),
+                            v_str(&A, "finance-writers", 15), v_int(&A, 42),
+                            v_num_big(&A, "57450.740000000000002", 21)};
+        vbuild b;
+        vb_init(&b, &A);
+        for (int i = 0; i < 5; i++)
+            vb_push(&b, el[i]);
+        const val *arr = vb_finish_array(&b), *o = NULL;
+        int took = fmt_test_direct(&fa, fmt, strlen(fmt), arr, &o);
+        if (took == 1) {
+            wrote++;
+            if (!str_is(o, want, strlen(want)) && bad++ < 5)
+                fprintf(stderr, "  direct writer in %zu bytes: \"%s\"\n", size, o->u.s);
+        } else {
+            left++;
+        }
+        arena_restore(&A, m);
+    }
+    CHECK(bad == 0);
+    CHECK(wrote > 0 && left > 0); /* both sides of the room test were reached */
+}
+
 /* Floats: %v is Go's %g with the shortest digits, which switches to %e
  * when the exponent is below -4 or at least 6 (strconv's eprec for
  * shortest); checked on values whose Go output is known. %.Ng and %e are
@@ -1583,6 +1641,30 @@ static void test_regex_cached(void)
         expect_raw_match(__LINE__, pt, sj, strlen(sj), dfa_cases[i].want);
     }
 
+    /* chains of up to 64 links (the most 64 positions make) get tables;
+     * the subject's ASCII test comes before the tables' */
+    static const struct {
+        const char *pat, *subj;
+        int chain, want;
+    } run_cases[] = {
+        {"^abcdefghijklmnopq$", "abcdefghijklmnopq", 1, 1},
+        {"^abcdefghijklmnopq$", "abcdefghijklmnopp", 1, 0},
+        {"^a{32}b{32}$", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 1, 1},
+        {"^a{32}b{32}$", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbbbbbbbbbbbbbbbba", 1, 0},
+        {"^a{32}b{31}$", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 1, 0},
+        {"^[0-9]{3}$", "1\xc3\xa9", 1, 0}, /* non-ASCII: the full path decides */
+        {"^[0-9]{3}$", "12\xc3", 1, -3},   /* invalid UTF-8: PCRE2's error */
+    };
+    for (size_t i = 0; i < sizeof run_cases / sizeof *run_cases; i++) {
+        arena da;
+        arena_init_fixed(&da, dmem, sizeof dmem);
+        const char *pt = run_cases[i].pat, *sj = run_cases[i].subj;
+        CHECK(rx_test_dfa(&da, pt, strlen(pt), sj, strlen(sj)) == run_cases[i].want);
+        arena_init_fixed(&da, dmem, sizeof dmem);
+        CHECK(rx_test_dfa_chain(&da, pt, strlen(pt)) == run_cases[i].chain);
+        expect_raw_match(__LINE__, pt, sj, strlen(sj), run_cases[i].want < 0 ? -1 : run_cases[i].want);
+    }
+
     char pat[8];
     const val *o;
     memcpy(pat, "^a+$", 5);
@@ -1723,7 +1805,7 @@ static void test_regex_dfa_chain_differential(void)
                   {"\\w", "w_9-"},   {"[^b]", "ab\n"},  {"(?:ab|cd)", "abcdac"}};
     static const char *const counts[] = {"", "{2}", "{1,3}", "{0,2}", "?", "{3,5}"};
     arena da;
-    long runs = 0, trues = 0, chains = 0, mismatches = 0;
+    long runs = 0, trues = 0, chains = 0, mismatches = 0, invalids = 0;
     for (int g = 0; g < 3000; g++) {
         char pat[256];
         size_t pn = 0;
@@ -1753,13 +1835,30 @@ static void test_regex_dfa_chain_differential(void)
                     sn += take;
                 }
             }
-            if (k % 3 == 1 && sn)
+            /* damaged: a byte, the length, a valid non-ASCII character
+             * (which no chain link allows), a byte of invalid UTF-8 (an
+             * error from PCRE2: the chain must leave it undecided) */
+            bool invalid = false;
+            if (k % 5 == 1 && sn)
                 subj[rnd((uint32_t)sn)] = "aZ5-_"[rnd(5)];
-            if (k % 3 == 2 && sn)
+            if (k % 5 == 2 && sn)
                 sn -= 1 + rnd((uint32_t)sn);
+            if (k % 5 == 3 && sn + 2 <= sizeof subj) {
+                size_t at = rnd((uint32_t)sn + 1);
+                memmove(subj + at + 2, subj + at, sn - at);
+                memcpy(subj + at, "\xc3\xa9", 2);
+                sn += 2;
+            }
+            if (k % 5 == 4 && sn) {
+                subj[rnd((uint32_t)sn)] = (char)"\xff\x80\xc3"[rnd(3)];
+                invalid = true;
+            }
             int fast, want;
-            if (!dfa_and_pcre2(&da, dmem, sizeof dmem, pat, pn, subj, sn, &fast, &want))
+            if (!dfa_and_pcre2(&da, dmem, sizeof dmem, pat, pn, subj, sn, &fast, &want)) {
+                invalids += invalid;
                 continue;
+            }
+            CHECK(!invalid); /* decided without the UTF-8 check */
             runs++;
             trues += want == 1;
             if (want != fast && mismatches++ < 10)
@@ -1769,6 +1868,7 @@ static void test_regex_dfa_chain_differential(void)
     }
     CHECK(mismatches == 0);
     CHECK(chains > 500);
+    CHECK(invalids > chains);
     CHECK(trues > runs / 20 && trues < runs - runs / 20);
 }
 
@@ -2038,6 +2138,7 @@ int main(void)
     test_sprintf_literal_runs();
     test_sprintf_ints();
     test_sprintf_quote_ascii();
+    test_sprintf_quote_wide_and_room();
     test_sprintf_floats();
     test_sprintf_float_hint();
     test_sprintf_edges();
