@@ -334,8 +334,7 @@ static val *val_new(arena *a, vtype t)
 }
 
 /* Small non-negative integers (counts, indexes, most JSON numbers) are
- * shared constants: building them costs no arena space. */
-#define SMALL_INT_LIMIT 256
+ * shared constants: building them costs no arena space (v_int, value.h). */
 #define SI1(n)                                                                                               \
     {                                                                                                        \
         .type = V_NUM, .nk = NUM_INT, .u.i = (n)                                                             \
@@ -343,19 +342,7 @@ static val *val_new(arena *a, vtype t)
 #define SI4(n) SI1(n), SI1((n) + 1), SI1((n) + 2), SI1((n) + 3)
 #define SI16(n) SI4(n), SI4((n) + 4), SI4((n) + 8), SI4((n) + 12)
 #define SI64(n) SI16(n), SI16((n) + 16), SI16((n) + 32), SI16((n) + 48)
-static const val small_ints[SMALL_INT_LIMIT] = {SI64(0), SI64(64), SI64(128), SI64(192)};
-
-const val *v_int(arena *a, int64_t i)
-{
-    if (i >= 0 && i < SMALL_INT_LIMIT)
-        return &small_ints[i];
-    val *v = val_new(a, V_NUM);
-    if (v) {
-        v->nk = NUM_INT;
-        v->u.i = i;
-    }
-    return v;
-}
+const val val_small_ints[VAL_SMALL_INT_LIMIT] = {SI64(0), SI64(64), SI64(128), SI64(192)};
 
 /* Stores mant·10^exp10 as x's hint when it fits (else leaves none). */
 static void float_hint_store(val *x, uint64_t mant, int exp10)
@@ -993,7 +980,11 @@ int val_compare(const val *x, const val *y)
     switch ((vtype)x->type) {
     case V_NULL: return 0;
     case V_BOOL: return (int)x->u.b - (int)y->u.b;
-    case V_NUM: return cmp_number(x, y);
+    case V_NUM:
+        /* the common pair (counts, levels, limits) without the call */
+        if (x->nk == NUM_INT && y->nk == NUM_INT)
+            return x->u.i < y->u.i ? -1 : x->u.i > y->u.i;
+        return cmp_number(x, y);
     case V_STR: return cmp_bytes(x->u.s, x->len, y->u.s, y->len);
     case V_ARR:
     case V_SET: {
