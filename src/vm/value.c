@@ -884,6 +884,40 @@ static bool all_digits(const char *s, size_t n, bool *nonzero)
     return true;
 }
 
+/* The number of ASCII digits (0..8) that begin the eight bytes at s,
+ * and, when fewer than eight, their value in *v. Per byte, x = b ^ '0' is
+ * below 10 exactly for a digit; x | (x + 0x76) has the high bit set
+ * otherwise (x + 0x76 reaches 0x80 from x = 10 on). A byte's sum may
+ * carry into the next one, which only disturbs bytes after the first
+ * non-digit: the lowest set bit is exact. The digits, moved to the top
+ * of the word (leading zero bytes below), are combined two, four, then
+ * eight at a time. Little-endian only; elsewhere none are counted
+ * (the caller's byte loop then reads them). */
+static int leading_digits8(const char *s, uint64_t *v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t w;
+    memcpy(&w, s, sizeof w);
+    uint64_t x = w ^ 0x3030303030303030ull;
+    uint64_t bad = (x | (x + 0x7676767676767676ull)) & 0x8080808080808080ull;
+    if (!bad)
+        return 8;
+    int lead = __builtin_ctzll(bad) >> 3;
+    if (lead == 0) {
+        *v = 0;
+        return 0;
+    }
+    x <<= 8 * (8 - lead); /* drops the bytes from the first non-digit on */
+    x = (x * 10 + (x >> 8)) & 0x00ff00ff00ff00ffull;
+    x = (x * 100 + (x >> 16)) & 0x0000ffff0000ffffull;
+    *v = (x * 10000 + (x >> 32)) & 0xffffffffull;
+    return lead;
+#else
+    (void)s, (void)v;
+    return 8;
+#endif
+}
+
 /* A NUM_BIG in plain notation against an int64 (the common mix: a sum
  * with more digits than a double holds, tested against a limit): its
  * integer part decides unless it equals the integer. False when the
@@ -893,11 +927,18 @@ static bool cmp_big_int(const val *big, int64_t i, int *out)
     const char *s = big->u.s;
     size_t n = big->len, k = n && s[0] == '-' ? 1 : 0;
     bool neg = k == 1, frac = false;
-    /* up to 19 digits are below 10^19 < 2^64: no overflow test per digit */
-    size_t begin = k, limit = n - k > 19 ? k + 19 : n;
+    size_t begin = k;
     uint64_t ip = 0;
-    for (; k < limit && (unsigned)(s[k] - '0') < 10; k++)
-        ip = ip * 10 + (uint64_t)(s[k] - '0');
+    int lead;
+    if (n - k > 8 && (lead = leading_digits8(s + k, &ip)) < 8) {
+        k += (size_t)lead; /* a non-digit among the first eight bytes */
+    } else {
+        /* up to 19 digits are below 10^19 < 2^64: no overflow test per digit */
+        size_t limit = n - k > 19 ? k + 19 : n;
+        ip = 0;
+        for (; k < limit && (unsigned)(s[k] - '0') < 10; k++)
+            ip = ip * 10 + (uint64_t)(s[k] - '0');
+    }
     if (k == begin || (k < n && (unsigned)(s[k] - '0') < 10))
         return false;
     if (k < n && (s[k] != '.' || !all_digits(s + k + 1, n - k - 1, &frac)))

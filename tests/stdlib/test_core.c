@@ -892,6 +892,18 @@ static void test_aggregates(void)
                              4);
         OK("count", J("4"), s);
     }
+    /* around VAL_SMALL_INT_LIMIT: shared constants below it, an arena int from it on */
+    static const uint32_t sizes[] = {0, 1, 255, 256, 257, 300};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        vbuild b;
+        vb_init(&b, &T.a);
+        for (uint32_t i = 0; i < sizes[k]; i++)
+            vb_push(&b, v_int(&T.a, i));
+        const val *arr = vb_finish_array(&b);
+        char want[16];
+        snprintf(want, sizeof want, "%u", sizes[k]);
+        OK("count", J(want), arr);
+    }
     TERR("count", "count: operand 1 must be one of {array, object, set, string} but got null", J("null"));
     TERR("count", "operand 1 must be one of {array, object, set, string} but got number", J("5"));
     OK("sum", J("10"), J("[1,2,3,4]"));

@@ -1005,6 +1005,39 @@ static void test_big_vs_int(arena *a)
         CHECK(c == -val_compare(v_int(a, 7), b));
     }
     CHECK(val_compare(v_num_big(a, "5.0e1", 5), v_int(a, 49)) > 0);
+    /* The integer part read a word at a time (leading_digits8): 1 to 9
+     * digits followed by each byte that ends it (bytes that are digits
+     * plus or minus one, or carry out of their byte, sometimes followed
+     * by a '.'), with at least eight bytes from the first digit on;
+     * against the two-text path, which a text the shortcut declines
+     * takes too. */
+    static const char enders[] = {'.', 'e',        'E',        ':',        '/',
+                                  ' ', (char)0x80, (char)0x8a, (char)0xfa, (char)0xff};
+    for (int k = 0; k < 20000; k++) {
+        arena_mark mark = arena_save(a);
+        char t[64];
+        int nd = 1 + (int)(hrand() % 9), n = 0;
+        if (hrand() % 4 == 0)
+            t[n++] = '-';
+        for (int j = 0; j < nd; j++)
+            t[n++] = (char)((j == 0 ? '1' : '0') + hrand() % (j == 0 ? 9 : 10));
+        char end = enders[hrand() % sizeof enders];
+        t[n++] = end;
+        if (end != '.' && hrand() % 2)
+            t[n++] = '.';
+        else if (end == 'e' || end == 'E')
+            t[n++] = hrand() % 2 ? '-' : '+';
+        while (n < 12 + (int)(hrand() % 8))
+            t[n++] = (char)('0' + (end == 'e' || end == 'E' ? hrand() % 2 : hrand() % 10));
+        const val *b = v_num_big(a, t, (size_t)n);
+        int64_t other = strtoll(t, NULL, 10) + (int64_t)(hrand() % 3) - 1;
+        int c = val_compare(b, v_int(a, other));
+        CHECK(c == -val_compare(v_int(a, other), b));
+        char o[32];
+        int on = snprintf(o, sizeof o, "%lld", (long long)other);
+        CHECK(c == val_compare(b, v_num_big(a, o, (size_t)on)));
+        arena_restore(a, mark);
+    }
     CHECK(val_compare(v_num_big(a, "5.00000000000000000000000", 25), v_int(a, 5)) == 0);
     CHECK(val_compare(v_num_big(a, "-5.00000000000000000000001", 26), v_int(a, -5)) < 0);
 }
