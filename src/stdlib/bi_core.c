@@ -493,14 +493,42 @@ static bi_status arith(bi_ctx *ctx, const char *name, arith_op op, const val *x,
     return ret_ld(ctx, name, out, op == OP_ADD ? p + q : op == OP_SUB ? p - q : p * q);
 }
 
+/* The int pair whose result fits (counts, offsets, nanoseconds), in the
+ * builtin itself: arith's wider paths, inlined, would have every call save
+ * their registers. False leaves the call to arith. */
+static inline bool arith_int(bi_ctx *ctx, arith_op op, const val *x, const val *y, const val **out)
+{
+    int64_t r;
+    if (x->type != V_NUM || y->type != V_NUM || x->nk != NUM_INT || y->nk != NUM_INT)
+        return false;
+    bool ovf = op == OP_ADD   ? __builtin_add_overflow(x->u.i, y->u.i, &r)
+               : op == OP_SUB ? __builtin_sub_overflow(x->u.i, y->u.i, &r)
+                              : __builtin_mul_overflow(x->u.i, y->u.i, &r);
+    const val *v = ovf ? NULL : v_int(ctx->arena, r);
+    if (!v)
+        return false; /* arith reports a full arena */
+    *out = v;
+    return true;
+}
+
+static __attribute__((noinline)) bi_status arith_call(bi_ctx *ctx, const char *name, arith_op op,
+                                                      const val *x, const val *y, const val **out)
+{
+    return arith(ctx, name, op, x, y, out);
+}
+
 bi_status bi_plus(bi_ctx *ctx, const val *const *args, const val **out)
 {
-    return arith(ctx, "plus", OP_ADD, args[0], args[1], out);
+    if (arith_int(ctx, OP_ADD, args[0], args[1], out))
+        return BI_OK;
+    return arith_call(ctx, "plus", OP_ADD, args[0], args[1], out);
 }
 
 bi_status bi_mul(bi_ctx *ctx, const val *const *args, const val **out)
 {
-    return arith(ctx, "mul", OP_MUL, args[0], args[1], out);
+    if (arith_int(ctx, OP_MUL, args[0], args[1], out))
+        return BI_OK;
+    return arith_call(ctx, "mul", OP_MUL, args[0], args[1], out);
 }
 
 /* Set algebra on the sorted element arrays: keep elements of x that are
@@ -535,9 +563,9 @@ static const val *set_union2(arena *a, const val *x, const val *y)
     return vb_finish_set(&b);
 }
 
-bi_status bi_minus(bi_ctx *ctx, const val *const *args, const val **out)
+static __attribute__((noinline)) bi_status minus_general(bi_ctx *ctx, const val *x, const val *y,
+                                                         const val **out)
 {
-    const val *x = args[0], *y = args[1];
     if (x->type == V_NUM && y->type == V_NUM)
         return arith(ctx, "minus", OP_SUB, x, y, out);
     if (x->type == V_SET && y->type == V_SET)
@@ -545,6 +573,13 @@ bi_status bi_minus(bi_ctx *ctx, const val *const *args, const val **out)
     if (x->type != V_NUM && x->type != V_SET)
         return bi_type_fail(ctx, "minus", 1, "one of {number, set}", x);
     return bi_type_fail(ctx, "minus", 2, x->type == V_SET ? "set" : "number", y);
+}
+
+bi_status bi_minus(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    if (arith_int(ctx, OP_SUB, args[0], args[1], out))
+        return BI_OK;
+    return minus_general(ctx, args[0], args[1], out);
 }
 
 static bool num_is_zero(arena *a, const val *x)
@@ -753,16 +788,27 @@ bi_status bi_member_3(bi_ctx *ctx, const val *const *args, const val **out)
  * Aggregates
  * ====================================================================== */
 
+/* count of a string, or of a value count does not take. */
+static __attribute__((noinline)) bi_status count_other(bi_ctx *ctx, const val *x, const val **out)
+{
+    if (x->type == V_STR)
+        return ret_val(ctx, out, v_int(ctx->arena, (int64_t)utf8_count(x->u.s, x->len)));
+    return bi_type_fail(ctx, "count", 1, "one of {array, object, set, string}", x);
+}
+
+/* A collection's count below VAL_SMALL_INT_LIMIT (nearly every count a
+ * policy tests) is a shared constant: answered without a stack frame. */
 bi_status bi_count(bi_ctx *ctx, const val *const *args, const val **out)
 {
     const val *x = args[0];
-    switch ((vtype)x->type) {
-    case V_ARR:
-    case V_OBJ:
-    case V_SET: return ret_val(ctx, out, v_int(ctx->arena, x->len));
-    case V_STR: return ret_val(ctx, out, v_int(ctx->arena, (int64_t)utf8_count(x->u.s, x->len)));
-    default: return bi_type_fail(ctx, "count", 1, "one of {array, object, set, string}", x);
+    if (x->type == V_ARR || x->type == V_OBJ || x->type == V_SET) {
+        if (x->len < VAL_SMALL_INT_LIMIT) {
+            *out = &val_small_ints[x->len];
+            return BI_OK;
+        }
+        return ret_val(ctx, out, v_int(ctx->arena, x->len));
     }
+    return count_other(ctx, x, out);
 }
 
 /* 10^18: mantissas below it have at most 18 digits, the most that are

@@ -788,9 +788,25 @@ static const cidr_prep *cidr_prepared(bi_ctx *ctx, const val *a)
     return *slot == &cidr_unprepared ? NULL : *slot;
 }
 
-bi_status bi_net_cidr_contains(bi_ctx *ctx, const val *const *args, const val **out)
+/* Whether s is the context's memoised address text: *ip is then its
+ * address. */
+static inline bool addr_memo_hit(const bi_ctx *ctx, const val *s, u128 *ip)
 {
-    const val *a = args[0], *b = args[1];
+    if (s->len < 4 || s->len > ADDR_MEMO_MAX || ctx->addr_memo.len != s->len)
+        return false;
+    uint64_t w[2];
+    addr_memo_words(s->u.s, s->len, w);
+    if (ctx->addr_memo.text[0] != w[0] || ctx->addr_memo.text[1] != w[1])
+        return false;
+    *ip = (u128){ctx->addr_memo.hi, ctx->addr_memo.lo};
+    return true;
+}
+
+/* Every call but the repeated one: preparing a network, reading a new
+ * address, the general path. */
+static __attribute__((noinline)) bi_status cidr_contains_call(bi_ctx *ctx, const val *a, const val *b,
+                                                              const val **out)
+{
     if (nt_is_str(a) && nt_is_str(b)) {
         const cidr_prep *p = cidr_prepared(ctx, a);
         u128 ip;
@@ -804,6 +820,25 @@ bi_status bi_net_cidr_contains(bi_ctx *ctx, const val *const *args, const val **
     if (st == BI_OK)
         *out = VAL_BOOL(r);
     return st;
+}
+
+/* The common call, a constant network already prepared against the
+ * address of the call before (a policy testing one address against a
+ * list of networks), answered in a function that keeps no registers: the
+ * rest is cidr_contains_call's. */
+bi_status bi_net_cidr_contains(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    const val *a = args[0], *b = args[1];
+    if (nt_is_str(a) && nt_is_str(b)) {
+        const void **slot = bi_prep_slot(ctx, a, BI_PREP_CIDR);
+        const cidr_prep *p = slot ? *slot : NULL;
+        u128 ip;
+        if (p && p != &cidr_unprepared && addr_memo_hit(ctx, b, &ip)) {
+            *out = VAL_BOOL(fast_net_contains(p->net, p->mask, ip));
+            return BI_OK;
+        }
+    }
+    return cidr_contains_call(ctx, a, b, out);
 }
 
 bi_status bi_net_cidr_contains_general(bi_ctx *ctx, const val *const *args, const val **out)

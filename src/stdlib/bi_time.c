@@ -1730,8 +1730,14 @@ bi_status bi_time_parse_rfc3339_ns(bi_ctx *ctx, const val *const *args, const va
     if (!nt_is_str(args[0]))
         return bi_type_fail(ctx, name, 1, "string", args[0]);
     gotime t;
-    if (parse_rfc3339_canonical(args[0]->u.s, args[0]->len, &t))
+    if (parse_rfc3339_canonical(args[0]->u.s, args[0]->len, &t)) {
+        /* Strictly inside gotime_to_ns's second bounds t.sec·10^9 + nsec
+         * fits int64 and lies inside its nanosecond bounds: the range
+         * tests and the call are left to the edges. */
+        if (t.sec > -9223372037 && t.sec < 9223372036)
+            return nt_out_int(ctx, t.sec * NS_PER_SEC + t.nsec, out);
         return out_ns(ctx, name, t, out);
+    }
     return parse_with_layout(ctx, name, rfc3339, sizeof rfc3339 - 1, args[0], out);
 }
 

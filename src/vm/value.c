@@ -334,8 +334,7 @@ static val *val_new(arena *a, vtype t)
 }
 
 /* Small non-negative integers (counts, indexes, most JSON numbers) are
- * shared constants: building them costs no arena space. */
-#define SMALL_INT_LIMIT 256
+ * shared constants: building them costs no arena space (v_int, value.h). */
 #define SI1(n)                                                                                               \
     {                                                                                                        \
         .type = V_NUM, .nk = NUM_INT, .u.i = (n)                                                             \
@@ -343,19 +342,7 @@ static val *val_new(arena *a, vtype t)
 #define SI4(n) SI1(n), SI1((n) + 1), SI1((n) + 2), SI1((n) + 3)
 #define SI16(n) SI4(n), SI4((n) + 4), SI4((n) + 8), SI4((n) + 12)
 #define SI64(n) SI16(n), SI16((n) + 16), SI16((n) + 32), SI16((n) + 48)
-static const val small_ints[SMALL_INT_LIMIT] = {SI64(0), SI64(64), SI64(128), SI64(192)};
-
-const val *v_int(arena *a, int64_t i)
-{
-    if (i >= 0 && i < SMALL_INT_LIMIT)
-        return &small_ints[i];
-    val *v = val_new(a, V_NUM);
-    if (v) {
-        v->nk = NUM_INT;
-        v->u.i = i;
-    }
-    return v;
-}
+const val val_small_ints[VAL_SMALL_INT_LIMIT] = {SI64(0), SI64(64), SI64(128), SI64(192)};
 
 /* Stores mant·10^exp10 as x's hint when it fits (else leaves none). */
 static void float_hint_store(val *x, uint64_t mant, int exp10)
@@ -897,6 +884,40 @@ static bool all_digits(const char *s, size_t n, bool *nonzero)
     return true;
 }
 
+/* The number of ASCII digits (0..8) that begin the eight bytes at s,
+ * and, when fewer than eight, their value in *v. Per byte, x = b ^ '0' is
+ * below 10 exactly for a digit; x | (x + 0x76) has the high bit set
+ * otherwise (x + 0x76 reaches 0x80 from x = 10 on). A byte's sum may
+ * carry into the next one, which only disturbs bytes after the first
+ * non-digit: the lowest set bit is exact. The digits, moved to the top
+ * of the word (leading zero bytes below), are combined two, four, then
+ * eight at a time. Little-endian only; elsewhere none are counted
+ * (the caller's byte loop then reads them). */
+static int leading_digits8(const char *s, uint64_t *v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t w;
+    memcpy(&w, s, sizeof w);
+    uint64_t x = w ^ 0x3030303030303030ull;
+    uint64_t bad = (x | (x + 0x7676767676767676ull)) & 0x8080808080808080ull;
+    if (!bad)
+        return 8;
+    int lead = __builtin_ctzll(bad) >> 3;
+    if (lead == 0) {
+        *v = 0;
+        return 0;
+    }
+    x <<= 8 * (8 - lead); /* drops the bytes from the first non-digit on */
+    x = (x * 10 + (x >> 8)) & 0x00ff00ff00ff00ffull;
+    x = (x * 100 + (x >> 16)) & 0x0000ffff0000ffffull;
+    *v = (x * 10000 + (x >> 32)) & 0xffffffffull;
+    return lead;
+#else
+    (void)s, (void)v;
+    return 8;
+#endif
+}
+
 /* A NUM_BIG in plain notation against an int64 (the common mix: a sum
  * with more digits than a double holds, tested against a limit): its
  * integer part decides unless it equals the integer. False when the
@@ -906,11 +927,18 @@ static bool cmp_big_int(const val *big, int64_t i, int *out)
     const char *s = big->u.s;
     size_t n = big->len, k = n && s[0] == '-' ? 1 : 0;
     bool neg = k == 1, frac = false;
-    /* up to 19 digits are below 10^19 < 2^64: no overflow test per digit */
-    size_t begin = k, limit = n - k > 19 ? k + 19 : n;
+    size_t begin = k;
     uint64_t ip = 0;
-    for (; k < limit && (unsigned)(s[k] - '0') < 10; k++)
-        ip = ip * 10 + (uint64_t)(s[k] - '0');
+    int lead;
+    if (n - k > 8 && (lead = leading_digits8(s + k, &ip)) < 8) {
+        k += (size_t)lead; /* a non-digit among the first eight bytes */
+    } else {
+        /* up to 19 digits are below 10^19 < 2^64: no overflow test per digit */
+        size_t limit = n - k > 19 ? k + 19 : n;
+        ip = 0;
+        for (; k < limit && (unsigned)(s[k] - '0') < 10; k++)
+            ip = ip * 10 + (uint64_t)(s[k] - '0');
+    }
     if (k == begin || (k < n && (unsigned)(s[k] - '0') < 10))
         return false;
     if (k < n && (s[k] != '.' || !all_digits(s + k + 1, n - k - 1, &frac)))
@@ -993,7 +1021,11 @@ int val_compare(const val *x, const val *y)
     switch ((vtype)x->type) {
     case V_NULL: return 0;
     case V_BOOL: return (int)x->u.b - (int)y->u.b;
-    case V_NUM: return cmp_number(x, y);
+    case V_NUM:
+        /* the common pair (counts, levels, limits) without the call */
+        if (x->nk == NUM_INT && y->nk == NUM_INT)
+            return x->u.i < y->u.i ? -1 : x->u.i > y->u.i;
+        return cmp_number(x, y);
     case V_STR: return cmp_bytes(x->u.s, x->len, y->u.s, y->len);
     case V_ARR:
     case V_SET: {

@@ -144,7 +144,26 @@ void pa_free(const pol_alloc *alloc, void *p, size_t n);
 
 /* ---- constructors (all return NULL when the arena is full) -------------- */
 
-const val *v_int(arena *a, int64_t i);
+/* Integers 0 .. VAL_SMALL_INT_LIMIT - 1 are shared constants (no arena
+ * space); others take one val. Inline: builtins return ints on their
+ * hot paths (count, arithmetic, time), and the call cost more than the
+ * work. The val is written whole with two stores (len and flags zero:
+ * no hint, no VF_* bits). */
+enum { VAL_SMALL_INT_LIMIT = 256 };
+extern const val val_small_ints[VAL_SMALL_INT_LIMIT];
+static inline const val *v_int(arena *a, int64_t i)
+{
+    if ((uint64_t)i < VAL_SMALL_INT_LIMIT)
+        return &val_small_ints[i];
+    val *v = arena_alloc(a, sizeof *v);
+    if (v) {
+        memset(v, 0, sizeof *v);
+        v->type = V_NUM;
+        v->nk = NUM_INT;
+        v->u.i = i;
+    }
+    return v;
+}
 const val *v_float(arena *a, double d); /* integral doubles within int64 become NUM_INT */
 /* v_float for a d whose shortest digits the caller knows: mant·10^exp10
  * (trailing zeros allowed) must be exactly num_shortest_double(|d|);

@@ -630,6 +630,58 @@ static const val *random_float_operand(void)
  * bi_rounding_general): identical results over generated operands and
  * the edges (int64 bounds, the divisor limit, 15- and 16-digit
  * quotients, quotients that never end, halves, tiny fractions). */
+/* The exact value of an __int128 as decimal text. */
+static void i128_text(__int128 v, char *buf, size_t size)
+{
+    char tmp[48];
+    size_t n = 0;
+    unsigned __int128 m = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
+    do {
+        tmp[n++] = (char)('0' + (int)(m % 10));
+        m /= 10;
+    } while (m);
+    size_t k = 0;
+    if (v < 0 && k + 1 < size)
+        buf[k++] = '-';
+    while (n && k + 1 < size)
+        buf[k++] = tmp[--n];
+    buf[k] = '\0';
+}
+
+/* plus, minus and mul answer an int pair in the builtin itself (arith_int)
+ * and leave an overflow to arith: both against exact 128-bit arithmetic,
+ * over small operands, full-range ones and the ends of int64. */
+static void test_int_arith_matches_exact(void)
+{
+    static const int64_t edges[] = {INT64_MIN, INT64_MIN + 1, -1, 0, 1, 255, 256, INT64_MAX - 1, INT64_MAX};
+    static const char *const names[] = {"plus", "minus", "mul"};
+    int bad = 0;
+    for (int i = 0; i < 60000; i++) {
+        arena_mark mark = arena_save(&T.a);
+        int64_t xy[2];
+        for (int k = 0; k < 2; k++) {
+            uint64_t r = arand();
+            xy[k] = r % 4 == 0   ? edges[(r >> 8) % (sizeof edges / sizeof edges[0])]
+                    : r % 4 == 1 ? (int64_t)((r >> 8) % 2001) - 1000
+                    : r % 4 == 2 ? (int64_t)(arand() >> (32 + (r >> 8) % 32)) * ((r >> 40) & 1 ? -1 : 1)
+                                 : (int64_t)arand();
+        }
+        int op = i % 3;
+        __int128 want = op == 0   ? (__int128)xy[0] + xy[1]
+                        : op == 1 ? (__int128)xy[0] - xy[1]
+                                  : (__int128)xy[0] * xy[1];
+        char w[48];
+        i128_text(want, w, sizeof w);
+        const val *args[2] = {v_int(&T.a, xy[0]), v_int(&T.a, xy[1])}, *out = NULL;
+        bi_status st = call(__LINE__, names[op], args, 2, &out);
+        if ((st != BI_OK || !out || !val_equal(out, J(w))) && bad++ < 5)
+            fprintf(stderr, "%s(%lld, %lld): got %s, want %s\n", names[op], (long long)xy[0],
+                    (long long)xy[1], text(out), w);
+        arena_restore(&T.a, mark);
+    }
+    CHECK(bad == 0);
+}
+
 static void test_fast_paths_match_general(void)
 {
     int bad = 0, short_quotients = 0;
@@ -891,6 +943,18 @@ static void test_aggregates(void)
                              "b",
                              4);
         OK("count", J("4"), s);
+    }
+    /* around VAL_SMALL_INT_LIMIT: shared constants below it, an arena int from it on */
+    static const uint32_t sizes[] = {0, 1, 255, 256, 257, 300};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        vbuild b;
+        vb_init(&b, &T.a);
+        for (uint32_t i = 0; i < sizes[k]; i++)
+            vb_push(&b, v_int(&T.a, i));
+        const val *arr = vb_finish_array(&b);
+        char want[16];
+        snprintf(want, sizeof want, "%u", sizes[k]);
+        OK("count", J(want), arr);
     }
     TERR("count", "count: operand 1 must be one of {array, object, set, string} but got null", J("null"));
     TERR("count", "operand 1 must be one of {array, object, set, string} but got number", J("5"));
@@ -1858,6 +1922,7 @@ int main(void)
     test_arithmetic();
     test_float_results();
     test_fast_paths_match_general();
+    test_int_arith_matches_exact();
     test_sum_fast_matches_general();
     test_sets_and_compare();
     test_aggregates();

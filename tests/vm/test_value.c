@@ -1005,6 +1005,39 @@ static void test_big_vs_int(arena *a)
         CHECK(c == -val_compare(v_int(a, 7), b));
     }
     CHECK(val_compare(v_num_big(a, "5.0e1", 5), v_int(a, 49)) > 0);
+    /* The integer part read a word at a time (leading_digits8): 1 to 9
+     * digits followed by each byte that ends it (bytes that are digits
+     * plus or minus one, or carry out of their byte, sometimes followed
+     * by a '.'), with at least eight bytes from the first digit on;
+     * against the two-text path, which a text the shortcut declines
+     * takes too. */
+    static const char enders[] = {'.', 'e',        'E',        ':',        '/',
+                                  ' ', (char)0x80, (char)0x8a, (char)0xfa, (char)0xff};
+    for (int k = 0; k < 20000; k++) {
+        arena_mark mark = arena_save(a);
+        char t[64];
+        int nd = 1 + (int)(hrand() % 9), n = 0;
+        if (hrand() % 4 == 0)
+            t[n++] = '-';
+        for (int j = 0; j < nd; j++)
+            t[n++] = (char)((j == 0 ? '1' : '0') + hrand() % (j == 0 ? 9 : 10));
+        char end = enders[hrand() % sizeof enders];
+        t[n++] = end;
+        if (end != '.' && hrand() % 2)
+            t[n++] = '.';
+        else if (end == 'e' || end == 'E')
+            t[n++] = hrand() % 2 ? '-' : '+';
+        while (n < 12 + (int)(hrand() % 8))
+            t[n++] = (char)('0' + (end == 'e' || end == 'E' ? hrand() % 2 : hrand() % 10));
+        const val *b = v_num_big(a, t, (size_t)n);
+        int64_t other = strtoll(t, NULL, 10) + (int64_t)(hrand() % 3) - 1;
+        int c = val_compare(b, v_int(a, other));
+        CHECK(c == -val_compare(v_int(a, other), b));
+        char o[32];
+        int on = snprintf(o, sizeof o, "%lld", (long long)other);
+        CHECK(c == val_compare(b, v_num_big(a, o, (size_t)on)));
+        arena_restore(a, mark);
+    }
     CHECK(val_compare(v_num_big(a, "5.00000000000000000000000", 25), v_int(a, 5)) == 0);
     CHECK(val_compare(v_num_big(a, "-5.00000000000000000000001", 26), v_int(a, -5)) < 0);
 }
@@ -1039,6 +1072,70 @@ static void test_int_vs_double(arena *a)
     CHECK(bad == 0);
 }
 
+/* v_int (inline in value.h): shared constants exactly below
+ * VAL_SMALL_INT_LIMIT, an arena val with no hint or flags elsewhere; and
+ * val_compare's int pair shortcut against two oracles: C's own comparison
+ * and the NUM_BIG path (the same integer written "<i>.0", which
+ * cmp_big_int decides from its integer part). */
+static int sign_of(int c)
+{
+    return (c > 0) - (c < 0);
+}
+
+static const val *int_as_big_text(arena *a, int64_t i)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%lld.0", (long long)i);
+    char *text = arena_alloc(a, (size_t)n + 1);
+    val *v = arena_alloc(a, sizeof *v);
+    if (!text || !v)
+        return NULL;
+    memcpy(text, buf, (size_t)n + 1);
+    memset(v, 0, sizeof *v);
+    v->type = V_NUM;
+    v->nk = NUM_BIG;
+    v->u.s = text;
+    v->len = (uint32_t)n;
+    return v;
+}
+
+static void test_int_fast_paths(arena *a)
+{
+    static const int64_t edges[] = {INT64_MIN, INT64_MIN + 1, -257, -256, -255,          -1,       0, 1, 254,
+                                    255,       256,           257,  1000, INT64_MAX - 1, INT64_MAX};
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        arena_mark m = arena_save(a);
+        const val *v = v_int(a, edges[i]);
+        bool shared = edges[i] >= 0 && edges[i] < VAL_SMALL_INT_LIMIT;
+        CHECK(v && v->type == V_NUM && v->nk == NUM_INT && v->u.i == edges[i] && v->len == 0 &&
+              v->flags == 0);
+        CHECK((arena_save(a).ptr == m.ptr) == shared);
+        CHECK(shared == (v == v_int(a, edges[i])));
+        arena_restore(a, m);
+    }
+    int64_t xs[64];
+    size_t nx = 0;
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
+        xs[nx++] = edges[i];
+    int mismatches = 0;
+    for (int round = 0; round < 20000; round++) {
+        arena_mark m = arena_save(a);
+        uint64_t r = hrand();
+        /* mix full-range values, small ones and near neighbours */
+        int64_t x = round % 3 == 0 ? (int64_t)r : round % 3 == 1 ? (int64_t)(r % 600) - 300 : xs[r % nx];
+        int64_t y = (r >> 7) % 4 == 0 ? x : (r >> 9) % 2 ? (int64_t)hrand() : (int64_t)(hrand() % 600) - 300;
+        if ((r >> 11) % 8 == 0 && y != INT64_MAX)
+            y = x + ((r >> 14) % 2 ? 1 : -1) * (x != INT64_MIN && x != INT64_MAX);
+        int want = x < y ? -1 : x > y;
+        const val *vx = v_int(a, x), *vy = v_int(a, y), *by = int_as_big_text(a, y);
+        if (!vx || !vy || !by || sign_of(val_compare(vx, vy)) != want ||
+            sign_of(val_compare(vx, by)) != want || val_equal(vx, vy) != (x == y))
+            mismatches++;
+        arena_restore(a, m);
+    }
+    CHECK(mismatches == 0);
+}
+
 int main(void)
 {
     test_pol_sort();
@@ -1058,5 +1155,6 @@ int main(void)
     test_float_hints(&a);
     test_big_vs_int(&a);
     test_int_vs_double(&a);
+    test_int_fast_paths(&a);
     return TEST_SUMMARY();
 }
