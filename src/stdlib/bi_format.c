@@ -1649,21 +1649,18 @@ static fmt_text_kind fmt_number_text(const char *t, size_t n, char dig[FMT_TEXT_
     return FMT_TEXT_DECIMAL;
 }
 
-/* ---- the usual NUM_BIG decimal, a word at a time ----------------------------
+/* ---- the usual NUM_BIG decimal, its digits read as words --------------------
  * sum's exact results are short plain decimals ("57450.740000000000002"):
  * [-]digits.digits of at most FMT_FAST_TEXT_MAX bytes. fmt_number_text_fast
- * decides those as fmt_number_text does, on a copy of the text padded with
- * '0' bytes so that every scan and conversion can read whole words: the
- * digits without the point land in one run whose end is '0' padding, which
- * changes neither the first nor the last nonzero digit nor any value read
- * from the run. Its tail is 16 digits (exact in a double, and 10^16 too)
- * where fmt_number_text reads up to 18: both only ever accept a text whose
+ * decides those as fmt_number_text does, from the significant digits laid
+ * out with '0' padding after them so that every conversion can read whole
+ * words: the padding changes neither the last nonzero digit nor any value
+ * read. Its tail is 16 digits (exact in a double, and 10^16 too) where
+ * fmt_number_text reads up to 18: both only ever accept a text whose
  * digits are provably right (fmt_same_double), so they print the same. */
 enum {
     FMT_FAST_TEXT_MAX = 32,
     FMT_FAST_TAIL_DIGITS = 16,
-    /* the digit run: at most 31 digits, read up to 31 + 15 + 16 bytes on */
-    FMT_FAST_RUN_WORDS = 9,
 };
 
 /* The value of eight ASCII digits w, first digit in the lowest byte (the
@@ -1686,54 +1683,41 @@ static int fmt_number_text_fast(const char *t, size_t n, char dig[32], size_t *n
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (n < 3 || n > FMT_FAST_TEXT_MAX)
         return -1;
-    uint64_t text[FMT_FAST_RUN_WORDS], run[FMT_FAST_RUN_WORDS];
-    for (size_t k = 0; k < FMT_FAST_RUN_WORDS; k++)
-        text[k] = run[k] = FMT_ONES * '0';
-    fmt_copy((char *)text, t, n);
-    size_t neg = t[0] == '-', point_at = 0;
-    for (size_t k = 0; k < FMT_FAST_TEXT_MAX / 8; k++) {
-        uint64_t match = fmt_word_match(text[k], '.');
-        if (match) {
-            point_at = 8 * k + (size_t)__builtin_ctzll(match) / 8;
-            break;
+    /* One pass over the text, a byte at a time: the digits from the first
+     * nonzero one on go to dig in order (the point skipped), after '0'
+     * padding written first. Word-wise copies of the text and of a digit
+     * run made the word reads after them wait on the stores (a load can
+     * take its bytes from one earlier store, not from several): this pass
+     * has one such wait, at the first read of dig. */
+    memset(dig, '0', 32);
+    size_t neg = t[0] == '-', point_at = 0, int_len = 0, lead = 0, count = 0, end = 0;
+    bool seen_point = false;
+    for (size_t i = neg; i < n; i++) {
+        unsigned d = (unsigned char)t[i] - '0';
+        if (d > 9) {
+            /* an exponent, a second point, junk: the full reader */
+            if (t[i] != '.' || seen_point)
+                return -1;
+            seen_point = true;
+            point_at = i;
+            continue;
         }
+        int_len += !seen_point;
+        if (count == 0 && d == 0) {
+            lead++;
+            continue;
+        }
+        dig[count++] = (char)t[i];
+        end = d ? count : end;
     }
     /* int and frac both nonempty (so point_at > neg, point_at < n - 1) */
-    if (point_at <= neg || point_at + 1 >= n)
+    if (!seen_point || point_at <= neg || point_at + 1 >= n)
         return -1;
-    size_t int_len = point_at - neg;
-    /* the digits without the point: the int part, then the frac part
-     * (each copied as 32 bytes; the second overwrites from the point on,
-     * and past the text both read the '0' padding) */
-    memcpy(run, (char *)text + neg, 32);
-    memcpy((char *)run + int_len, (char *)text + point_at + 1, 32);
-    uint64_t bad = 0;
-    for (size_t k = 0; k < FMT_FAST_TEXT_MAX / 8; k++)
-        bad |= (uint64_t)!word_all_digits(run[k]);
-    if (bad)
-        return -1; /* an exponent, a second point, junk: the full reader */
-    /* first and last nonzero digit; all the digits lie in run[0..4) */
-    size_t first = FMT_FAST_TEXT_MAX, end = 0;
-    for (size_t k = 0; k < FMT_FAST_TEXT_MAX / 8; k++) {
-        uint64_t nz = run[k] ^ (FMT_ONES * '0');
-        if (nz) {
-            first = 8 * k + (size_t)__builtin_ctzll(nz) / 8;
-            break;
-        }
-    }
-    if (first == FMT_FAST_TEXT_MAX)
+    if (end == 0)
         return -1; /* zero */
-    for (size_t k = FMT_FAST_TEXT_MAX / 8; k-- > 0;) {
-        uint64_t nz = run[k] ^ (FMT_ONES * '0');
-        if (nz) {
-            end = 8 * k + 8 - (size_t)__builtin_clzll(nz) / 8;
-            break;
-        }
-    }
-    const char *digits = (const char *)run + first;
-    long point = (long)int_len - (long)first;
-    size_t count = end - first;
-    memcpy(dig, digits, 32);
+    const char *digits = dig;
+    long point = (long)int_len - (long)lead;
+    count = end;
     if (count <= FMT_TEXT_DIGITS) {
         *nd = count;
         *dp = (int)point;
@@ -1748,7 +1732,7 @@ static int fmt_number_text_fast(const char *t, size_t n, char dig[32], size_t *n
     uint64_t tail =
         fmt_eight_digits(fmt_load8(digits + 15)) * 100000000 + fmt_eight_digits(fmt_load8(digits + 23));
     const double scale = 1e16; /* 10^FMT_FAST_TAIL_DIGITS */
-    bool rest = end > first + FMT_TEXT_DIGITS + FMT_FAST_TAIL_DIGITS;
+    bool rest = end > FMT_TEXT_DIGITS + FMT_FAST_TAIL_DIGITS;
     double lo = (double)tail / scale, hi = (double)(tail + rest) / scale;
     if (tail >= UINT64_C(5000000000000000)) {
         /* the 16th digit >= 5: D is m + 1 units, the text below it */
