@@ -1288,7 +1288,7 @@ static uint32_t callf_arity(const pol_compiler *cc, uint32_t pi)
 
 static reg_use insn_regs(const pol_compiler *cc, const insn *in)
 {
-    _Static_assert(OP_COUNT == 50, "a new opcode: say here which registers it reads and writes");
+    _Static_assert(OP_COUNT == 51, "a new opcode: say here which registers it reads and writes");
     reg_use u;
     memset(&u, 0, sizeof u);
 #define RD(i, lo, n) (u.rd_lo[i] = (lo), u.rd_n[i] = (n))
@@ -1309,7 +1309,8 @@ static reg_use insn_regs(const pol_compiler *cc, const insn *in)
     case OP_OBJNEW:
     case OP_INDEX:
     case OP_RULEK:
-    case OP_RULEM: WR(0, in->a, 1); break;
+    case OP_RULEM:
+    case OP_INPUTK: WR(0, in->a, 1); break;
     case OP_MOVE:
     case OP_DOTK:
         WR(0, in->a, 1);
@@ -2528,7 +2529,8 @@ static bool writes_only_a(opcode op)
     case OP_MKSET:
     case OP_MKOBJ:
     case OP_MKOBJK:
-    case OP_INDEX: return true;
+    case OP_INDEX:
+    case OP_INPUTK: return true;
     default: return false;
     }
 }
@@ -2696,7 +2698,8 @@ static bool sole_writer(const pgen *g, const bool *drop, uint32_t i, uint32_t r)
  * positions are NOPs in drop[]):
  *  - CALL r, then TRUTHY r failing to the same place: one CALLT.
  *  - RULE r, then DOTK s r k failing to the same place, where r is read by
- *    nothing after (nor at the failure target): one RULEK s.
+ *    nothing after (nor at the failure target): one RULEK s; INPUT r, then
+ *    such a DOTK: one INPUTK s.
  *  - A JMP to `RET r`, or to `JUNDEF r ->M; RET r` with M at `RET r`,
  *    returns R[r] in place (both paths return it as it is); a JMP to the
  *    next instruction goes.
@@ -2742,7 +2745,7 @@ static void fuse_pairs(peep *pp, const bool *target, bool *drop)
                 *x = (insn){.op = OP_RET, .a = (uint16_t)x->b};
             continue;
         }
-        if (x->op != OP_CALL && x->op != OP_RULE)
+        if (x->op != OP_CALL && x->op != OP_RULE && x->op != OP_INPUT)
             continue;
         bool entered;
         uint32_t j = next_kept(drop, target, n, i, &entered);
@@ -2755,9 +2758,9 @@ static void fuse_pairs(peep *pp, const bool *target, bool *drop)
             x->op = OP_CALLT;
             y->op = OP_NOP;
             drop[j] = true;
-        } else if (x->op == OP_RULE && y->op == OP_DOTK && y->b == x->a && !reg_live_at(pp, x->a, j + 1) &&
-                   !reg_live_at(pp, x->a, label_pos(g, x->d))) {
-            x->op = OP_RULEK;
+        } else if ((x->op == OP_RULE || x->op == OP_INPUT) && y->op == OP_DOTK && y->b == x->a &&
+                   !reg_live_at(pp, x->a, j + 1) && !reg_live_at(pp, x->a, label_pos(g, x->d))) {
+            x->op = x->op == OP_RULE ? OP_RULEK : OP_INPUTK;
             x->a = y->a;
             x->c = y->c;
             y->op = OP_NOP;

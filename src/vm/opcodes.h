@@ -83,7 +83,8 @@
       "(its field K[c] unless c=~0), pc := pc+1+x; else run them (their RULEPUT sets the value)")            \
     X(RULEPUT, "R--M",                                                                                       \
       "memoise R[a] as the value of the rule of RULEM d and finish that RULEM with it "                      \
-      "(R[RULEM.a] := it or its field, pc := d+1+x; undefined: pc := RULEM's failure target)")
+      "(R[RULEM.a] := it or its field, pc := d+1+x; undefined: pc := RULEM's failure target)")               \
+    X(INPUTK, "R-KJ", "R[a] := input[K[c]]; undefined: pc := d (INPUT, then DOTK)")
 
 typedef enum opcode {
 #define OP_ENUM(name, fmt, meaning) OP_##name,

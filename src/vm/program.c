@@ -329,8 +329,8 @@ static bool build_field_names(program *p)
         uint32_t n = 0;
         for (uint32_t i = 0; i < p->ncode; i++) {
             const insn *in = &p->code[i];
-            if ((in->op == OP_DOTK || in->op == OP_RULEK || in->op == OP_RULEM) && in->c < p->nk &&
-                !seen[in->c] && p->k[in->c]->type == V_STR) {
+            if ((in->op == OP_DOTK || in->op == OP_RULEK || in->op == OP_RULEM || in->op == OP_INPUTK) &&
+                in->c < p->nk && !seen[in->c] && p->k[in->c]->type == V_STR) {
                 seen[in->c] = true;
                 names[n++] = p->k[in->c];
             }

@@ -923,6 +923,15 @@ dispatch:
                 FAIL_TO(in->d);
             R[in->a] = c->input;
             NEXT_INSN();
+        case OP_INPUTK:
+            HANDLER(INPUTK);
+            {
+                const val *v = read_field(c->input, K[in->c], &c->field_hint[PC]);
+                if (!v)
+                    FAIL_TO(in->d);
+                R[in->a] = v;
+                NEXT_INSN();
+            }
         case OP_DATA:
             HANDLER(DATA);
             {

@@ -56,53 +56,50 @@ static void check_listing(const char *src, const char *entry, const char *want)
 
 static void test_listings(void)
 {
-    /* A boolean rule: the comparison jumps to the end (5) on failure; the
-     * single definition's value is the constant true, so the first success
-     * returns it at once (4: nothing else writes the result register r0,
-     * so its SETRES and RET are one RET). With no default, 5-7 return
-     * undefined. */
+    /* A boolean rule: the input read and the comparison jump to the end
+     * (4) on failure; the single definition's value is the constant true,
+     * so the first success returns it at once (3: nothing else writes the
+     * result register r0, so its SETRES and RET are one RET). With no
+     * default, 4-6 return undefined. */
     check_listing("package t\nallow if input.role == \"admin\"\n", "data.t.allow",
                   "proc 0 data.t.allow regs=4 slots=0 params=0\n"
-                  "    0 INPUT   r1 ->5\n"
-                  "    1 DOTK    r2 r1 k0=\"role\" ->5\n"
-                  "    2 EQK     r2 k1=\"admin\" ->5\n"
-                  "    3 LOADK   r3 k2=true\n"
-                  "    4 RET     r3\n"
-                  "    5 JUNDEF  r0 ->7\n"
-                  "    6 RET     r0\n"
-                  "    7 RET     r0\n");
-    /* A partial set: `some u in` is a scan whose NEXT (4) is where every
+                  "    0 INPUTK  r2 k0=\"role\" ->4\n"
+                  "    1 EQK     r2 k1=\"admin\" ->4\n"
+                  "    2 LOADK   r3 k2=true\n"
+                  "    3 RET     r3\n"
+                  "    4 JUNDEF  r0 ->6\n"
+                  "    5 RET     r0\n"
+                  "    6 RET     r0\n");
+    /* A partial set: `some u in` is a scan whose NEXT (3) is where every
      * later failure goes (a user without a name skips to the next user),
-     * and where the success path loops back (7) after adding the element.
+     * and where the success path loops back (6) after adding the element.
      * The scan is value-only, so the index register r3 is never written. */
     check_listing("package t\nnames contains n if { some u in input.users; n := u.name }\n", "data.t.names",
                   "proc 0 data.t.names regs=6 slots=1 params=0\n"
                   "    0 SETNEW  r0\n"
-                  "    1 INPUT   r1 ->8\n"
-                  "    2 DOTK    r2 r1 k0=\"users\" ->8\n"
-                  "    3 ITER    s0 r2 ->8\n"
-                  "    4 NEXT    s0 r2 r3 ->8\n"
-                  "    5 DOTK    r5 r4 k1=\"name\" ->4\n"
-                  "    6 PUSH    r0 r5\n"
-                  "    7 JMP     ->4\n"
-                  "    8 FINISH  r0\n"
-                  "    9 RET     r0\n");
-    /* Negation: every failure inside `not` (0-2) lands on 4, where the
+                  "    1 INPUTK  r2 k0=\"users\" ->7\n"
+                  "    2 ITER    s0 r2 ->7\n"
+                  "    3 NEXT    s0 r2 r3 ->7\n"
+                  "    4 DOTK    r5 r4 k1=\"name\" ->3\n"
+                  "    5 PUSH    r0 r5\n"
+                  "    6 JMP     ->3\n"
+                  "    7 FINISH  r0\n"
+                  "    8 RET     r0\n");
+    /* Negation: every failure inside `not` (0-1) lands on 3, where the
      * body continues; success inside it jumps to the definition's failure
-     * exit (7), which falls back to the default value 0. */
+     * exit (6), which falls back to the default value 0. */
     check_listing("package t\ndefault p := 0\np := 1 if not input.x\n", "data.t.p",
                   "proc 0 data.t.p regs=4 slots=0 params=0\n"
-                  "    0 INPUT   r1 ->4\n"
-                  "    1 DOTK    r2 r1 k0=\"x\" ->4\n"
-                  "    2 TRUTHY  r2 ->4\n"
-                  "    3 JMP     ->7\n"
-                  "    4 LOADK   r3 k1=1\n"
-                  "    5 SETRES  r0 r3 0\n"
-                  "    6 RET     r0\n"
-                  "    7 JUNDEF  r0 ->9\n"
-                  "    8 RET     r0\n"
-                  "    9 LOADK   r0 k2=0\n"
-                  "   10 RET     r0\n");
+                  "    0 INPUTK  r2 k0=\"x\" ->3\n"
+                  "    1 TRUTHY  r2 ->3\n"
+                  "    2 JMP     ->6\n"
+                  "    3 LOADK   r3 k1=1\n"
+                  "    4 SETRES  r0 r3 0\n"
+                  "    5 RET     r0\n"
+                  "    6 JUNDEF  r0 ->8\n"
+                  "    7 RET     r0\n"
+                  "    8 LOADK   r0 k2=0\n"
+                  "    9 RET     r0\n");
 }
 
 /* Many definitions keyed on input constants get a rule index; few do not. */
@@ -189,16 +186,14 @@ static void test_object_literal_order(void)
 {
     check_listing("package t\np := {\"b\": input.b, \"a\": input.a, \"c\": 1}\n", "data.t.p",
                   "proc 0 data.t.p regs=10 slots=0 params=0\n"
-                  "    0 INPUT   r1 ->7\n"
-                  "    1 DOTK    r7 r1 k0=\"b\" ->7\n"
-                  "    2 INPUT   r3 ->7\n"
-                  "    3 DOTK    r6 r3 k1=\"a\" ->7\n"
-                  "    4 LOADK   r8 k2=1\n"
-                  "    5 MKOBJK  r9 r6 3 k3=[\"a\", \"b\", \"c\"]\n"
-                  "    6 RET     r9\n"
-                  "    7 JUNDEF  r0 ->9\n"
-                  "    8 RET     r0\n"
-                  "    9 RET     r0\n");
+                  "    0 INPUTK  r7 k0=\"b\" ->5\n"
+                  "    1 INPUTK  r6 k1=\"a\" ->5\n"
+                  "    2 LOADK   r8 k2=1\n"
+                  "    3 MKOBJK  r9 r6 3 k3=[\"a\", \"b\", \"c\"]\n"
+                  "    4 RET     r9\n"
+                  "    5 JUNDEF  r0 ->7\n"
+                  "    6 RET     r0\n"
+                  "    7 RET     r0\n");
     /* equal keys keep source order: the run time's last-wins rule decides */
     const char *dup = "package t\np := {\"b\": 1, \"a\": input.a, \"b\": 2}\n";
     pol_error err;
@@ -215,10 +210,11 @@ static void test_object_literal_order(void)
 
 /* Superinstructions: a rule read whose value is only indexed once reads
  * the field in the same instruction (RULEK, here the RULEM of an inlined
- * t.s with the key k1); a builtin call whose result is only tested is one
- * CALLT (t.q); a jump to the return sequence returns at once (every
- * listing's RET at the end of a body). When the rule's value is read
- * again (the MOVE at 8 in t.v), the read and the DOTK stay apart. */
+ * t.s with the key k1), and so does a read of input (INPUTK); a builtin
+ * call whose result is only tested is one CALLT (t.q); a jump to the
+ * return sequence returns at once (every listing's RET at the end of a
+ * body). When the rule's value is read again (the MOVE at 7 in t.v), the
+ * read and the DOTK stay apart. */
 static void test_superinstructions(void)
 {
     const char *src = "package t\ns := input.subject\np if s.role == \"admin\"\n"
@@ -226,34 +222,32 @@ static void test_superinstructions(void)
                       "v := [y, x] if { x := s; y := x.a }\n";
     check_listing(src, "data.t.p",
                   "proc 0 data.t.s regs=3 slots=0 params=0\n"
-                  "    0 INPUT   r1 ->3\n"
-                  "    1 DOTK    r2 r1 k0=\"subject\" ->3\n"
-                  "    2 RET     r2\n"
-                  "    3 JUNDEF  r0 ->5\n"
-                  "    4 RET     r0\n"
-                  "    5 RET     r0\n");
+                  "    0 INPUTK  r2 k0=\"subject\" ->2\n"
+                  "    1 RET     r2\n"
+                  "    2 JUNDEF  r0 ->4\n"
+                  "    3 RET     r0\n"
+                  "    4 RET     r0\n");
     static const struct {
         const char *entry, *want, *absent;
     } cases[] = {
         {"data.t.p",
          "proc 1 data.t.p regs=7 slots=0 params=0\n"
-         "    0 RULEM   r2 p0(data.t.s) k1=\"role\" ->10 (inlined: 6 after)\n",
+         "    0 RULEM   r2 p0(data.t.s) k1=\"role\" ->9 (inlined: 5 after)\n",
          NULL},
         {"data.t.q",
-         "    5 MOVE    r6 r4\n"
-         "    6 CALLT   r8 startswith r6 ->3\n"
-         "    7 LOADK   r9 k3=true\n",
+         "    4 MOVE    r6 r4\n"
+         "    5 CALLT   r8 startswith r6 ->2\n"
+         "    6 LOADK   r9 k3=true\n",
          "TRUTHY"},
         {"data.t.v",
-         "    0 RULEM   r1 p0(data.t.s) k- ->11 (inlined: 6 after)\n"
-         "    1 INPUT   r7 ->4\n"
-         "    2 DOTK    r8 r7 k0=\"subject\" ->4\n"
-         "    3 RULEPUT r8 @0\n"
-         "    4 JUNDEF  r6 ->6\n"
+         "    0 RULEM   r1 p0(data.t.s) k- ->10 (inlined: 5 after)\n"
+         "    1 INPUTK  r8 k0=\"subject\" ->3\n"
+         "    2 RULEPUT r8 @0\n"
+         "    3 JUNDEF  r6 ->5\n"
+         "    4 RULEPUT r6 @0\n"
          "    5 RULEPUT r6 @0\n"
-         "    6 RULEPUT r6 @0\n"
-         "    7 DOTK    r3 r1 k6=\"a\" ->11\n"
-         "    8 MOVE    r4 r1\n",
+         "    6 DOTK    r3 r1 k6=\"a\" ->10\n"
+         "    7 MOVE    r4 r1\n",
          NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -315,17 +309,16 @@ static void test_folding(void)
      * is read again after each copy, so its two MOVEs stay. */
     check_listing("package t\np := [x, x, upper(x)] if x := input.a\n", "data.t.p",
                   "proc 0 data.t.p regs=9 slots=0 params=0\n"
-                  "    0 INPUT   r1 ->8\n"
-                  "    1 DOTK    r2 r1 k0=\"a\" ->8\n"
-                  "    2 MOVE    r3 r2\n"
-                  "    3 CALL    r7 upper r3 ->8\n"
-                  "    4 MOVE    r5 r2\n"
-                  "    5 MOVE    r6 r2\n"
-                  "    6 MKARR   r8 r5 3\n"
-                  "    7 RET     r8\n"
-                  "    8 JUNDEF  r0 ->10\n"
-                  "    9 RET     r0\n"
-                  "   10 RET     r0\n");
+                  "    0 INPUTK  r2 k0=\"a\" ->7\n"
+                  "    1 MOVE    r3 r2\n"
+                  "    2 CALL    r7 upper r3 ->7\n"
+                  "    3 MOVE    r5 r2\n"
+                  "    4 MOVE    r6 r2\n"
+                  "    5 MKARR   r8 r5 3\n"
+                  "    6 RET     r8\n"
+                  "    7 JUNDEF  r0 ->9\n"
+                  "    8 RET     r0\n"
+                  "    9 RET     r0\n");
     /* non-deterministic (the clock) and environment-dependent (time zones,
      * regex limits) builtins are never folded */
     const char *kept[][2] = {
@@ -353,110 +346,103 @@ static void test_folding(void)
  * register is cleared where the comprehension's inputs last change. */
 static void test_hoisting(void)
 {
-    /* depends on u only: cleared (3) after u is bound (2), before the scan
-     * over xs; the first iteration computes it (9-17), later ones jump
-     * from 8 to 18 */
+    /* depends on u only: cleared (2) after u is bound (1), before the scan
+     * over xs; the first iteration computes it (7-15), later ones jump
+     * from 6 to 16 */
     check_listing("package t\nq contains v if {\n\tu := input.u\n\tsome v in input.xs\n"
                   "\tv in {w | some w in data.allowed[u]}\n}\n",
                   "data.t.q",
                   "proc 0 data.t.q regs=16 slots=2 params=0\n"
                   "    0 SETNEW  r0\n"
-                  "    1 INPUT   r1 ->23\n"
-                  "    2 DOTK    r2 r1 k0=\"u\" ->23\n"
-                  "    3 CLEAR   r12\n"
-                  "    4 INPUT   r3 ->23\n"
-                  "    5 DOTK    r4 r3 k1=\"xs\" ->23\n"
-                  "    6 ITER    s0 r4 ->23\n"
-                  "    7 NEXT    s0 r4 r5 ->23\n"
-                  "    8 JDEF    r12 ->18\n"
-                  "    9 SETNEW  r7\n"
-                  "   10 DATA    r8 k2=[\"allowed\"] k- ->16\n"
-                  "   11 DOT     r9 r8 r2 ->16\n"
-                  "   12 ITER    s1 r9 ->16\n"
-                  "   13 NEXT    s1 r9 r10 ->16\n"
-                  "   14 PUSH    r7 r11\n"
-                  "   15 JMP     ->13\n"
-                  "   16 FINISH  r7\n"
-                  "   17 MOVE    r12 r7\n"
-                  "   18 MOVE    r13 r6\n"
-                  "   19 MOVE    r14 r12\n"
-                  "   20 CALLT   r15 internal.member_2 r13 ->7\n"
-                  "   21 PUSH    r0 r6\n"
-                  "   22 JMP     ->7\n"
-                  "   23 FINISH  r0\n"
-                  "   24 RET     r0\n");
+                  "    1 INPUTK  r2 k0=\"u\" ->21\n"
+                  "    2 CLEAR   r12\n"
+                  "    3 INPUTK  r4 k1=\"xs\" ->21\n"
+                  "    4 ITER    s0 r4 ->21\n"
+                  "    5 NEXT    s0 r4 r5 ->21\n"
+                  "    6 JDEF    r12 ->16\n"
+                  "    7 SETNEW  r7\n"
+                  "    8 DATA    r8 k2=[\"allowed\"] k- ->14\n"
+                  "    9 DOT     r9 r8 r2 ->14\n"
+                  "   10 ITER    s1 r9 ->14\n"
+                  "   11 NEXT    s1 r9 r10 ->14\n"
+                  "   12 PUSH    r7 r11\n"
+                  "   13 JMP     ->11\n"
+                  "   14 FINISH  r7\n"
+                  "   15 MOVE    r12 r7\n"
+                  "   16 MOVE    r13 r6\n"
+                  "   17 MOVE    r14 r12\n"
+                  "   18 CALLT   r15 internal.member_2 r13 ->5\n"
+                  "   19 PUSH    r0 r6\n"
+                  "   20 JMP     ->5\n"
+                  "   21 FINISH  r0\n"
+                  "   22 RET     r0\n");
     /* depends on the outer loop's a, not the inner loop's b: cleared once
-     * per a (5, right after NEXT 4 binds a), reused across b */
+     * per a (4, right after NEXT 3 binds a), reused across b */
     check_listing("package t\np contains [a, n] if {\n\tsome a in input.as\n\tsome b in input.bs\n"
                   "\tn := count({x | some x in input.xs; x > a})\n}\n",
                   "data.t.p",
                   "proc 0 data.t.p regs=20 slots=3 params=0\n"
                   "    0 SETNEW  r0\n"
-                  "    1 INPUT   r1 ->27\n"
-                  "    2 DOTK    r2 r1 k0=\"as\" ->27\n"
-                  "    3 ITER    s0 r2 ->27\n"
-                  "    4 NEXT    s0 r2 r3 ->27\n"
-                  "    5 CLEAR   r14\n"
-                  "    6 INPUT   r5 ->4\n"
-                  "    7 DOTK    r6 r5 k1=\"bs\" ->4\n"
-                  "    8 ITER    s1 r6 ->4\n"
-                  "    9 NEXT    s1 r6 r7 ->4\n"
-                  "   10 JDEF    r14 ->21\n"
-                  "   11 SETNEW  r9\n"
-                  "   12 INPUT   r10 ->19\n"
-                  "   13 DOTK    r11 r10 k2=\"xs\" ->19\n"
-                  "   14 ITER    s2 r11 ->19\n"
-                  "   15 NEXT    s2 r11 r12 ->19\n"
-                  "   16 GT      r13 r4 ->15\n"
-                  "   17 PUSH    r9 r13\n"
-                  "   18 JMP     ->15\n"
-                  "   19 FINISH  r9\n"
-                  "   20 MOVE    r14 r9\n"
-                  "   21 MOVE    r15 r14\n"
-                  "   22 CALL    r18 count r15 ->9\n"
-                  "   23 MOVE    r17 r4\n"
-                  "   24 MKARR   r19 r17 2\n"
-                  "   25 PUSH    r0 r19\n"
-                  "   26 JMP     ->9\n"
-                  "   27 FINISH  r0\n"
-                  "   28 RET     r0\n");
+                  "    1 INPUTK  r2 k0=\"as\" ->24\n"
+                  "    2 ITER    s0 r2 ->24\n"
+                  "    3 NEXT    s0 r2 r3 ->24\n"
+                  "    4 CLEAR   r14\n"
+                  "    5 INPUTK  r6 k1=\"bs\" ->3\n"
+                  "    6 ITER    s1 r6 ->3\n"
+                  "    7 NEXT    s1 r6 r7 ->3\n"
+                  "    8 JDEF    r14 ->18\n"
+                  "    9 SETNEW  r9\n"
+                  "   10 INPUTK  r11 k2=\"xs\" ->16\n"
+                  "   11 ITER    s2 r11 ->16\n"
+                  "   12 NEXT    s2 r11 r12 ->16\n"
+                  "   13 GT      r13 r4 ->12\n"
+                  "   14 PUSH    r9 r13\n"
+                  "   15 JMP     ->12\n"
+                  "   16 FINISH  r9\n"
+                  "   17 MOVE    r14 r9\n"
+                  "   18 MOVE    r15 r14\n"
+                  "   19 CALL    r18 count r15 ->7\n"
+                  "   20 MOVE    r17 r4\n"
+                  "   21 MKARR   r19 r17 2\n"
+                  "   22 PUSH    r0 r19\n"
+                  "   23 JMP     ->7\n"
+                  "   24 FINISH  r0\n"
+                  "   25 RET     r0\n");
     /* in an every body: cleared where the body starts (0), computed by the
-     * first y of the first x (10-16), reused by every later one; 1 / 0 runs
+     * first y of the first x (8-14), reused by every later one; 1 / 0 runs
      * (and, when strict, fails) only if the loops reach it, as before */
     check_listing("package t\ne if {\n\tsome x in input.es\n\tevery y in input.ys { count([z | z := 1 / 0]) "
                   "== y }\n}\n",
                   "data.t.e",
                   "proc 0 data.t.e regs=19 slots=2 params=0\n"
                   "    0 CLEAR   r15\n"
-                  "    1 INPUT   r1 ->24\n"
-                  "    2 DOTK    r2 r1 k0=\"es\" ->24\n"
-                  "    3 ITER    s0 r2 ->24\n"
-                  "    4 NEXT    s0 r2 r3 ->24\n"
-                  "    5 INPUT   r5 ->4\n"
-                  "    6 DOTK    r6 r5 k1=\"ys\" ->4\n"
-                  "    7 ITER    s1 r6 ->4\n"
-                  "    8 NEXT    s1 r6 r7 ->22\n"
-                  "    9 JDEF    r15 ->17\n"
-                  "   10 ARRNEW  r9\n"
-                  "   11 LOADK   r12 k2=1\n"
-                  "   12 LOADK   r13 k3=0\n"
-                  "   13 CALL    r14 div r12 ->15\n"
-                  "   14 PUSH    r9 r14\n"
-                  "   15 FINISH  r9\n"
-                  "   16 MOVE    r15 r9\n"
-                  "   17 MOVE    r16 r15\n"
-                  "   18 CALL    r17 count r16 ->21\n"
-                  "   19 EQ      r17 r8 ->21\n"
-                  "   20 JMP     ->8\n"
-                  "   21 JMP     ->4\n"
-                  "   22 LOADK   r18 k4=true\n"
-                  "   23 RET     r18\n"
-                  "   24 JUNDEF  r0 ->26\n"
-                  "   25 RET     r0\n"
-                  "   26 RET     r0\n");
+                  "    1 INPUTK  r2 k0=\"es\" ->22\n"
+                  "    2 ITER    s0 r2 ->22\n"
+                  "    3 NEXT    s0 r2 r3 ->22\n"
+                  "    4 INPUTK  r6 k1=\"ys\" ->3\n"
+                  "    5 ITER    s1 r6 ->3\n"
+                  "    6 NEXT    s1 r6 r7 ->20\n"
+                  "    7 JDEF    r15 ->15\n"
+                  "    8 ARRNEW  r9\n"
+                  "    9 LOADK   r12 k2=1\n"
+                  "   10 LOADK   r13 k3=0\n"
+                  "   11 CALL    r14 div r12 ->13\n"
+                  "   12 PUSH    r9 r14\n"
+                  "   13 FINISH  r9\n"
+                  "   14 MOVE    r15 r9\n"
+                  "   15 MOVE    r16 r15\n"
+                  "   16 CALL    r17 count r16 ->19\n"
+                  "   17 EQ      r17 r8 ->19\n"
+                  "   18 JMP     ->6\n"
+                  "   19 JMP     ->3\n"
+                  "   20 LOADK   r18 k4=true\n"
+                  "   21 RET     r18\n"
+                  "   22 JUNDEF  r0 ->24\n"
+                  "   23 RET     r0\n"
+                  "   24 RET     r0\n");
     /* nested: both are invariant; the inner one, generated first, clears
      * r14 at the body start (2), the outer one then puts its own CLEAR
-     * (1) and JDEF (7) around code that has moved by one */
+     * (1) and JDEF (6) around code that has moved by one */
     check_listing("package t\np contains x if {\n\tsome x in input.xs\n"
                   "\tx in {y | some y in input.ys; y in {z | some z in data.zs}}\n}\n",
                   "data.t.p",
@@ -464,39 +450,37 @@ static void test_hoisting(void)
                   "    0 SETNEW  r0\n"
                   "    1 CLEAR   r18\n"
                   "    2 CLEAR   r14\n"
-                  "    3 INPUT   r1 ->34\n"
-                  "    4 DOTK    r2 r1 k0=\"xs\" ->34\n"
-                  "    5 ITER    s0 r2 ->34\n"
-                  "    6 NEXT    s0 r2 r3 ->34\n"
-                  "    7 JDEF    r18 ->29\n"
-                  "    8 SETNEW  r5\n"
-                  "    9 INPUT   r6 ->27\n"
-                  "   10 DOTK    r7 r6 k1=\"ys\" ->27\n"
-                  "   11 ITER    s1 r7 ->27\n"
-                  "   12 NEXT    s1 r7 r8 ->27\n"
-                  "   13 JDEF    r14 ->22\n"
-                  "   14 SETNEW  r10\n"
-                  "   15 DATA    r11 k2=[\"zs\"] k- ->20\n"
-                  "   16 ITER    s2 r11 ->20\n"
-                  "   17 NEXT    s2 r11 r12 ->20\n"
-                  "   18 PUSH    r10 r13\n"
-                  "   19 JMP     ->17\n"
-                  "   20 FINISH  r10\n"
-                  "   21 MOVE    r14 r10\n"
-                  "   22 MOVE    r15 r9\n"
-                  "   23 MOVE    r16 r14\n"
-                  "   24 CALLT   r17 internal.member_2 r15 ->12\n"
-                  "   25 PUSH    r5 r9\n"
-                  "   26 JMP     ->12\n"
-                  "   27 FINISH  r5\n"
-                  "   28 MOVE    r18 r5\n"
-                  "   29 MOVE    r19 r4\n"
-                  "   30 MOVE    r20 r18\n"
-                  "   31 CALLT   r21 internal.member_2 r19 ->6\n"
-                  "   32 PUSH    r0 r4\n"
-                  "   33 JMP     ->6\n"
-                  "   34 FINISH  r0\n"
-                  "   35 RET     r0\n");
+                  "    3 INPUTK  r2 k0=\"xs\" ->32\n"
+                  "    4 ITER    s0 r2 ->32\n"
+                  "    5 NEXT    s0 r2 r3 ->32\n"
+                  "    6 JDEF    r18 ->27\n"
+                  "    7 SETNEW  r5\n"
+                  "    8 INPUTK  r7 k1=\"ys\" ->25\n"
+                  "    9 ITER    s1 r7 ->25\n"
+                  "   10 NEXT    s1 r7 r8 ->25\n"
+                  "   11 JDEF    r14 ->20\n"
+                  "   12 SETNEW  r10\n"
+                  "   13 DATA    r11 k2=[\"zs\"] k- ->18\n"
+                  "   14 ITER    s2 r11 ->18\n"
+                  "   15 NEXT    s2 r11 r12 ->18\n"
+                  "   16 PUSH    r10 r13\n"
+                  "   17 JMP     ->15\n"
+                  "   18 FINISH  r10\n"
+                  "   19 MOVE    r14 r10\n"
+                  "   20 MOVE    r15 r9\n"
+                  "   21 MOVE    r16 r14\n"
+                  "   22 CALLT   r17 internal.member_2 r15 ->10\n"
+                  "   23 PUSH    r5 r9\n"
+                  "   24 JMP     ->10\n"
+                  "   25 FINISH  r5\n"
+                  "   26 MOVE    r18 r5\n"
+                  "   27 MOVE    r19 r4\n"
+                  "   28 MOVE    r20 r18\n"
+                  "   29 CALLT   r21 internal.member_2 r19 ->5\n"
+                  "   30 PUSH    r0 r4\n"
+                  "   31 JMP     ->5\n"
+                  "   32 FINISH  r0\n"
+                  "   33 RET     r0\n");
     /* not hoisted: it depends on the loop's v; a with-modifier inside the
      * loop may change what it reads; it calls a non-deterministic builtin */
     const char *kept[] = {
@@ -819,17 +803,15 @@ static void test_constant_sharing_window(void)
      * Rego), as the table always compared values, not spellings */
     check_listing("package t\n\np if {\n\tinput.a == 1\n\tinput.a == 1.0\n}\n", "t.p",
                   "proc 0 data.t.p regs=6 slots=0 params=0\n"
-                  "    0 INPUT   r1 ->8\n"
-                  "    1 DOTK    r2 r1 k0=\"a\" ->8\n"
-                  "    2 EQK     r2 k1=1 ->8\n"
-                  "    3 INPUT   r3 ->8\n"
-                  "    4 DOTK    r4 r3 k0=\"a\" ->8\n"
-                  "    5 EQK     r4 k1=1 ->8\n"
-                  "    6 LOADK   r5 k2=true\n"
-                  "    7 RET     r5\n"
-                  "    8 JUNDEF  r0 ->10\n"
-                  "    9 RET     r0\n"
-                  "   10 RET     r0\n");
+                  "    0 INPUTK  r2 k0=\"a\" ->6\n"
+                  "    1 EQK     r2 k1=1 ->6\n"
+                  "    2 INPUTK  r4 k0=\"a\" ->6\n"
+                  "    3 EQK     r4 k1=1 ->6\n"
+                  "    4 LOADK   r5 k2=true\n"
+                  "    5 RET     r5\n"
+                  "    6 JUNDEF  r0 ->8\n"
+                  "    7 RET     r0\n"
+                  "    8 RET     r0\n");
 }
 
 int main(void)

@@ -768,7 +768,7 @@ static void hand_made(void)
                 jmp_proc = pi;
                 jmp_at = i;
             }
-            if (op == OP_INPUT && in_proc < 0) {
+            if ((op == OP_INPUT || op == OP_INPUTK) && in_proc < 0) {
                 in_proc = pi;
                 in_at = i;
             }
@@ -796,7 +796,7 @@ static void hand_made(void)
     }
     CHECK(in_proc >= 0);
     if (in_proc >= 0) {
-        /* INPUT failing onto itself: a loop that never spends the budget */
+        /* INPUT(K) failing onto itself: a loop that never spends the budget */
         RESET();
         uint32_t self = p->procs[in_proc].code + (uint32_t)in_at;
         put32(f + coff + 8 + (size_t)self * 16 + 12, self);

@@ -197,6 +197,12 @@ static const eval_case cases[] = {
      "{}", "data.t.p", "true", 0},
     {"inlined rules nested, read twice", "package t\nu := input.user\nr := u.role\np := [r, r, u.role]", NULL,
      "{\"user\":{\"role\":\"a\"}}", "data.t.p", "[\"a\",\"a\",\"a\"]", 0},
+    /* input.x is one INPUTK: undefined without input, or when input is not
+     * an object or lacks the key */
+    {"input field, no input", "package t\nq := 1 if not input.x", NULL, NULL, "data.t.q", "1", 0},
+    {"input field, input not an object", "package t\nq := input.x", NULL, "[1]", "data.t.q", "undefined", 0},
+    {"input field, absent key", "package t\nq := input.x", NULL, "{\"y\": 1}", "data.t.q", "undefined", 0},
+    {"input field, present", "package t\nq := input.x", NULL, "{\"x\": [2]}", "data.t.q", "[2]", 0},
     {"instruction budget",
      "package t\nxs := numbers.range(1, 1000)\n"
      "p if { some a in xs; some b in xs; some c in xs; a == 0; b == c }",
