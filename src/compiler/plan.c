@@ -1351,7 +1351,11 @@ static reg_use insn_regs(const pol_compiler *cc, const insn *in)
     case OP_DISPATCH: RD(0, in->b, 1); break;
     case OP_NEXT:
         RD(0, in->b, 1);
-        WR(0, in->c, 2);
+        /* value-only scans write the value alone */
+        if (in->x == 1)
+            WR(0, in->c + 1, 1);
+        else
+            WR(0, in->c, 2);
         break;
     case OP_PUSH:
     case OP_PUTALL:
@@ -2643,7 +2647,9 @@ static bool fold_one_move(peep *pp, const bool *target, uint32_t p)
         q = i;
     }
     const insn *in = &g->code[q];
-    if (q == p || !writes_only_a((opcode)in->op) || in->a != src)
+    /* a value-only NEXT writes R[c+1] alone: its c can move too */
+    bool next_value = in->op == OP_NEXT && in->x == 1 && in->c + 1 == src && dst >= 1;
+    if (q == p || (!next_value && (!writes_only_a((opcode)in->op) || in->a != src)))
         return false;
     if (reg_live_at(pp, src, p + 1))
         return false;
@@ -2655,7 +2661,10 @@ static bool fold_one_move(peep *pp, const bool *target, uint32_t p)
         if (opcode_formats[x->op][3] == 'J' && reg_live_at(pp, dst, label_pos(g, x->d)))
             return false;
     }
-    g->code[q].a = (uint16_t)dst;
+    if (next_value)
+        g->code[q].c = dst - 1;
+    else
+        g->code[q].a = (uint16_t)dst;
     g->code[p].op = OP_NOP; /* dropped below; a NOP to the searches meanwhile */
     return true;
 }

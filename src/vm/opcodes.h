@@ -54,7 +54,8 @@
     X(CALLF, "RPRJ", "R[a] := function proc b(R[c], …); undefined: pc := d")                                 \
     X(RULE, "RP-J", "R[a] := value of rule proc b, memoised per evaluation; undefined: pc := d")             \
     X(ITER, "SR-J", "S[a] := start; if R[b] is not a collection pc := d")                                    \
-    X(NEXT, "SRRJ", "R[c], R[c+1] := next key, value of R[b] at S[a] (x=1: value only); exhausted: pc := d") \
+    X(NEXT, "SRRJ",                                                                                          \
+      "R[c], R[c+1] := next key, value of R[b] at S[a] (x=1: R[c+1] only); exhausted: pc := d")              \
     X(ARRNEW, "R---", "R[a] := new array builder")                                                           \
     X(SETNEW, "R---", "R[a] := new set builder")                                                             \
     X(OBJNEW, "RN--", "R[a] := new object builder; b=1: an object-rule builder keyed by paths")              \

@@ -1150,7 +1150,6 @@ dispatch:
                     if (i >= coll->len)
                         FAIL_TO(in->d);
                     S[in->a] = i + 1;
-                    R[in->c] = VAL_NULL;
                     R[in->c + 1] = coll->u.a[i];
                     NEXT_INSN();
                 }
@@ -1162,7 +1161,10 @@ dispatch:
                     }
                     FAIL_TO(in->d);
                 }
-                R[in->c] = k;
+                /* a value-only scan leaves R[c] alone: the compiler may
+                 * have put another value there (fold_one_move) */
+                if (in->x != 1)
+                    R[in->c] = k;
                 R[in->c + 1] = v;
                 NEXT_INSN();
             }

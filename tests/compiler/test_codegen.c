@@ -211,7 +211,9 @@ static void test_object_literal_order(void)
 /* Superinstructions: a rule read whose value is only indexed once reads
  * the field in the same instruction (RULEK, here the RULEM of an inlined
  * t.s with the key k1), and so does a read of input (INPUTK); a builtin
- * call whose result is only tested is one CALLT (t.q); a jump to the
+ * call whose result is only tested is one CALLT (t.q), and the scan's
+ * value lands in its argument block (NEXT's value register r6, with no
+ * MOVE: a value-only scan writes nothing at r5); a jump to the
  * return sequence returns at once (every listing's RET at the end of a
  * body). When the rule's value is read again (the MOVE at 7 in t.v), the
  * read and the DOTK stay apart. */
@@ -235,9 +237,10 @@ static void test_superinstructions(void)
          "    0 RULEM   r2 p0(data.t.s) k1=\"role\" ->9 (inlined: 5 after)\n",
          NULL},
         {"data.t.q",
-         "    4 MOVE    r6 r4\n"
-         "    5 CALLT   r8 startswith r6 ->2\n"
-         "    6 LOADK   r9 k3=true\n",
+         "    2 NEXT    s0 r2 r5 ->7\n"
+         "    3 LOADK   r7 k5=\"ad\"\n"
+         "    4 CALLT   r8 startswith r6 ->2\n"
+         "    5 LOADK   r9 k3=true\n",
          "TRUTHY"},
         {"data.t.v",
          "    0 RULEM   r1 p0(data.t.s) k- ->10 (inlined: 5 after)\n"

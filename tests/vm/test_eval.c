@@ -203,6 +203,18 @@ static const eval_case cases[] = {
     {"input field, input not an object", "package t\nq := input.x", NULL, "[1]", "data.t.q", "undefined", 0},
     {"input field, absent key", "package t\nq := input.x", NULL, "{\"y\": 1}", "data.t.q", "undefined", 0},
     {"input field, present", "package t\nq := input.x", NULL, "{\"x\": [2]}", "data.t.q", "[2]", 0},
+    /* the scan's value goes straight into the call's second argument; the
+     * first is written after NEXT, in the register NEXT's key would use
+     * (a value-only scan leaves it alone) */
+    {"value-only scan into an argument block",
+     "package t\np if { some pre in [\"re\", \"li\", \"lo\"]; startswith(input.action, pre) }", NULL,
+     "{\"action\":\"list\"}", "data.t.p", "true", 0},
+    {"value-only scan over a set into an argument block",
+     "package t\np if { some pre in {\"re\", \"li\", \"lo\"}; startswith(input.action, pre) }", NULL,
+     "{\"action\":\"read\"}", "data.t.p", "true", 0},
+    {"value-only scan into an argument block, no match",
+     "package t\np if { some pre in [\"re\", \"li\", \"lo\"]; startswith(input.action, pre) }", NULL,
+     "{\"action\":\"approve\"}", "data.t.p", "undefined", 0},
     {"instruction budget",
      "package t\nxs := numbers.range(1, 1000)\n"
      "p if { some a in xs; some b in xs; some c in xs; a == 0; b == c }",
