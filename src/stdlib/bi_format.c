@@ -902,6 +902,19 @@ static const char fmt_digit_pairs[201] = "00010203040506070809101112131415161718
 
 /* Decimal text of v, written backwards ending at `end` (room for 20 bytes:
  * INT64_MIN has 19 digits and a sign). Returns the first byte. */
+/* The length of fmt_i64_text's text of v. */
+static inline size_t fmt_i64_len(int64_t v)
+{
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    size_t n = 1 + (v < 0);
+    for (uint64_t bound = 10; u >= bound; bound *= 10) {
+        n++;
+        if (bound > UINT64_MAX / 10)
+            break; /* 20 digits: u >= 10^19 */
+    }
+    return n;
+}
+
 static char *fmt_i64_text(int64_t v, char *end)
 {
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
@@ -1915,10 +1928,10 @@ static inline __attribute__((always_inline)) const val *fmt_run_plan_direct(aren
         } else if (v->type != V_NUM) {
             return NULL;
         } else if (v->nk == NUM_INT && (kinds & FV_INT)) {
-            char buf[24];
-            char *end = buf + sizeof buf, *digits = fmt_i64_text(v->u.i, end);
-            fmt_copy(o, digits, (size_t)(end - digits));
-            o += end - digits;
+            /* written in place, back to front: digits made in a buffer and
+             * copied as words made the copy wait on the digits' byte stores */
+            o += fmt_i64_len(v->u.i);
+            fmt_i64_text(v->u.i, o);
         } else if (v->nk == NUM_FLOAT && (kinds & FV_FLOAT)) {
             uint64_t mant = 0;
             int exp10 = 0;

@@ -776,6 +776,44 @@ static const val *sprintf_general(const char *fmt, const val *arr)
     return o;
 }
 
+/* %d and %v of int64s written in place by the direct writer: every
+ * length, each side of every power of ten, both signs and the extremes,
+ * against libc's %lld (an oracle independent of fmt_i64_text). */
+static void test_sprintf_int_lengths(void)
+{
+    int64_t vals[128];
+    size_t n = 0;
+    vals[n++] = 0;
+    vals[n++] = INT64_MAX;
+    vals[n++] = INT64_MIN;
+    vals[n++] = INT64_MIN + 1;
+    for (int64_t p = 1; n + 4 <= sizeof vals / sizeof vals[0]; p *= 10) {
+        vals[n++] = p;
+        vals[n++] = p - 1;
+        vals[n++] = -p;
+        vals[n++] = -(p - 1) - 1;
+        if (p > INT64_MAX / 10)
+            break;
+    }
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        arena_mark m = arena_save(&A);
+        vbuild b;
+        vb_init(&b, &A);
+        vb_push(&b, v_int(&A, vals[i]));
+        vb_push(&b, v_int(&A, vals[i]));
+        const val *arr = vb_finish_array(&b), *o = NULL;
+        char want[64];
+        snprintf(want, sizeof want, "<%lld|%lld>", (long long)vals[i], (long long)vals[i]);
+        if (fmt_test_direct(&A, "<%d|%v>", 7, arr, &o) != 1 || !str_is(o, want, strlen(want))) {
+            if (bad++ < 5)
+                fprintf(stderr, "  %s: direct %s\n", want, o ? o->u.s : "(declined)");
+        }
+        arena_restore(&A, m);
+    }
+    CHECK(bad == 0);
+}
+
 static void test_sprintf_big_numbers(void)
 {
     /* the abac bench's call */
@@ -2143,6 +2181,7 @@ int main(void)
     test_sprintf_float_hint();
     test_sprintf_edges();
     test_sprintf_planned();
+    test_sprintf_int_lengths();
     test_sprintf_big_numbers();
     test_sprintf_decimal_reader();
     test_render_template();
