@@ -661,6 +661,21 @@ static void mark_nondeterministic(program *p)
     }
 }
 
+/* Without a `with data…` anywhere the base document is the bundle's in
+ * every evaluation (with-modifiers are the only way to replace it), so a
+ * DATA whose value the compiler found is a LOADK of that value. */
+static void data_reads_as_constants(program *p)
+{
+    for (uint32_t i = 0; i < p->ncode; i++)
+        if (p->code[i].op == OP_WITH && p->code[i].a == WITH_DATA)
+            return;
+    for (uint32_t i = 0; i < p->ncode; i++) {
+        insn *in = &p->code[i];
+        if (in->op == OP_DATA && in->c != K_NONE)
+            *in = (insn){.op = OP_LOADK, .a = in->a, .b = in->c};
+    }
+}
+
 POL_EXPORT pol_bundle *pol_compiler_build(pol_compiler *cc, pol_error *err)
 {
     if (!cc)
@@ -710,6 +725,7 @@ POL_EXPORT pol_bundle *pol_compiler_build(pol_compiler *cc, pol_error *err)
     p->neps = cc->eps.n;
     p->data = cc->data;
     mark_nondeterministic(p);
+    data_reads_as_constants(p);
     for (uint32_t i = 0; i < p->nprocs; i++) {
         if (p->procs[i].nregs > p->max_regs)
             p->max_regs = p->procs[i].nregs;

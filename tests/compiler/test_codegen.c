@@ -635,6 +635,40 @@ static void eval_with_data(const char *src, const char *entry, const char *input
     eval_bundle(b, entry, input, got, cap);
 }
 
+/* A read of base data whose value the compiler knows is a LOADK when no
+ * `with data…` appears anywhere in the program (nothing can replace the
+ * base document then); with one anywhere, every such read stays a DATA,
+ * which sees the replacement. */
+static void test_data_reads(void)
+{
+    const char *plain = "package t\np := data.config.limit\n";
+    pol_error err;
+    pol_bundle *b = build_with_data(plain, alias_data, "data.t.p", &err);
+    CHECK(b != NULL);
+    if (b) {
+        char *l = first_proc(b);
+        CHECK(l && strstr(l, " LOADK ") && strstr(l, "=5\n") && !strstr(l, " DATA "));
+        free(l);
+        char got[64];
+        eval_bundle(b, "data.t.p", "{}", got, sizeof got);
+        CHECK_STR(got, "5");
+        pol_bundle_release(b);
+    }
+    const char *replaced =
+        "package t\np := data.config.limit\nq := x if x := p with data.config as {\"limit\": 9}\n";
+    b = build_with_data(replaced, alias_data, "data.t.q", &err);
+    CHECK(b != NULL);
+    if (b) {
+        char *l = first_proc(b);
+        CHECK(l && strstr(l, " DATA ") != NULL);
+        free(l);
+        char got[64];
+        eval_bundle(b, "data.t.q", "{}", got, sizeof got);
+        CHECK_STR(got, "9");
+        pol_bundle_release(b);
+    }
+}
+
 static void test_data_aliases(void)
 {
     char got[1024];
@@ -828,6 +862,7 @@ int main(void)
     test_hoisting();
     test_errors();
     test_compiled_semantics();
+    test_data_reads();
     test_data_aliases();
     test_test_builtins();
     test_metadata();
