@@ -2793,6 +2793,43 @@ static void fuse_pairs(peep *pp, const bool *target, bool *drop)
     }
 }
 
+/* A read repeated in a straight line (no label in between, so the first
+ * ran and succeeded on every way to the second) whose operands nothing in
+ * between rewrote: the second copies the first's register. Rule reads are
+ * memoised and input and data fields are the same fields, unless a with-modifier
+ * comes between, which ends the search. Run after fuse_pairs (RULEK and
+ * INPUTK are reads too). */
+static void share_reads(peep *pp, const bool *target, bool *drop)
+{
+    pgen *g = pp->g;
+    uint32_t n = g->ncode;
+    for (uint32_t i = 0; i < n; i++) {
+        const insn x = g->code[i];
+        if (drop[i] ||
+            (x.op != OP_RULE && x.op != OP_RULEK && x.op != OP_INPUTK && x.op != OP_DOTK && x.op != OP_DATA))
+            continue;
+        for (uint32_t j = i + 1, steps = 0; j < n && steps < PEEP_VISIT_LIMIT && !target[j]; j++, steps++) {
+            if (drop[j])
+                continue;
+            insn *y = &g->code[j];
+            if (y->op == OP_WITH || y->op == OP_WITHFN || y->op == OP_WITHPOP || y->op == OP_JMP ||
+                y->op == OP_RET || y->op == OP_HALT || y->op == OP_DISPATCH)
+                break;
+            if (y->op == x.op && y->b == x.b && y->c == x.c) {
+                if (y->a == x.a) {
+                    y->op = OP_NOP;
+                    drop[j] = true;
+                    continue;
+                }
+                *y = (insn){.op = OP_MOVE, .a = y->a, .b = x.a};
+            }
+            reg_use u = insn_regs(g->cc, y);
+            if (writes_reg(&u, x.a) || (x.op == OP_DOTK && writes_reg(&u, x.b)))
+                break;
+        }
+    }
+}
+
 static void fold_block_moves(pgen *g)
 {
     pol_compiler *cc = g->cc;
@@ -2822,6 +2859,7 @@ static void fold_block_moves(pgen *g)
             if (g->code[p].op == OP_MOVE && fold_one_move(&pp, target, p))
                 drop[p] = true;
         fuse_pairs(&pp, target, drop);
+        share_reads(&pp, target, drop);
         bool any = false;
         for (uint32_t p = 0; p < n && !any; p++)
             any = drop[p];

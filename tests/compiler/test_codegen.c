@@ -837,12 +837,13 @@ static void test_constant_sharing_window(void)
     CHECK(far && count_of(far, "k258=\"s0\"") == 1 && strstr(far, "k259=true"));
     free(far);
     /* equal numbers of different spellings share one constant (1 == 1.0 in
-     * Rego), as the table always compared values, not spellings */
+     * Rego), as the table always compared values, not spellings (and the
+     * second read of input.a copies the first, 2: share_reads) */
     check_listing("package t\n\np if {\n\tinput.a == 1\n\tinput.a == 1.0\n}\n", "t.p",
                   "proc 0 data.t.p regs=6 slots=0 params=0\n"
                   "    0 INPUTK  r2 k0=\"a\" ->6\n"
                   "    1 EQK     r2 k1=1 ->6\n"
-                  "    2 INPUTK  r4 k0=\"a\" ->6\n"
+                  "    2 MOVE    r4 r2\n"
                   "    3 EQK     r4 k1=1 ->6\n"
                   "    4 LOADK   r5 k2=true\n"
                   "    5 RET     r5\n"

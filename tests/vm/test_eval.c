@@ -215,6 +215,14 @@ static const eval_case cases[] = {
     {"value-only scan into an argument block, no match",
      "package t\np if { some pre in [\"re\", \"li\", \"lo\"]; startswith(input.action, pre) }", NULL,
      "{\"action\":\"approve\"}", "data.t.p", "undefined", 0},
+    /* a read repeated in a straight line copies the first (share_reads),
+     * but not across a with-modifier, which may change what it reads */
+    {"repeated reads, a with between",
+     "package t\np := input.x\nq := [a, b, c, d] if { a := p; b := p with input.x as 2; c := p; d := input.x "
+     "}",
+     NULL, "{\"x\":1}", "data.t.q", "[1,2,1,1]", 0},
+    {"repeated reads of a field", "package t\nq := [input.a.b, input.a.b, input.a]", NULL,
+     "{\"a\":{\"b\":3}}", "data.t.q", "[3,3,{\"b\":3}]", 0},
     {"instruction budget",
      "package t\nxs := numbers.range(1, 1000)\n"
      "p if { some a in xs; some b in xs; some c in xs; a == 0; b == c }",
