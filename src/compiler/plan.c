@@ -2916,7 +2916,10 @@ static void fold_block_moves(pgen *g)
  * to set while the frame lives (with-modifiers are what reset it, and a
  * reader that has any is left alone). The window starts undefined as the
  * rule's own frame would: the reader's frame is zeroed on entry. */
-enum { INLINE_MAX_CODE = 48, INLINE_MAX_REGS = 32, INLINE_MAX_WINDOWS = 16 };
+/* 24 instructions: on abac_builtins, 48 inlined rules that themselves
+ * hold copies (larger frames to set up, for reads that were memo hits)
+ * and measured slower in one binary with only this limit changed. */
+enum { INLINE_MAX_CODE = 24, INLINE_MAX_REGS = 32, INLINE_MAX_WINDOWS = 16 };
 
 static bool inlinable_rule(const pol_compiler *cc, uint32_t self, uint32_t q)
 {
