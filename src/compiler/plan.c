@@ -2920,6 +2920,11 @@ static void fold_block_moves(pgen *g)
  * hold copies (larger frames to set up, for reads that were memo hits)
  * and measured slower in one binary with only this limit changed. */
 enum { INLINE_MAX_CODE = 24, INLINE_MAX_REGS = 32, INLINE_MAX_WINDOWS = 16 };
+/* Only a rule's first read runs its copy, so copies past the first few
+ * sites of one rule, or past a reader's growth budget, buy nothing but
+ * code: a rule read by 10,000 bodies is inlined at the first sites only
+ * (the others stay RULE reads and find its memo). */
+enum { INLINE_MAX_SITES = 8, INLINE_MAX_GROWTH = 1024 };
 
 static bool inlinable_rule(const pol_compiler *cc, uint32_t self, uint32_t q)
 {
@@ -2940,7 +2945,7 @@ static bool inlinable_rule(const pol_compiler *cc, uint32_t self, uint32_t q)
 }
 
 typedef struct inline_window {
-    uint32_t proc, reg, slot;
+    uint32_t proc, reg, slot, sites;
 } inline_window;
 
 /* The copy of rule q's instruction `in` (at offset `at` of its code) into
@@ -2988,6 +2993,8 @@ static void inline_rule_reads(pgen *g, uint32_t self)
     }
     if (extra == 0)
         return;
+    if (extra > INLINE_MAX_GROWTH)
+        extra = INLINE_MAX_GROWTH; /* the most the copies below may add */
     for (uint32_t i = 0; i < n; i++) {
         uint8_t op = g->code[i].op;
         if (op == OP_WITH || op == OP_WITHFN || op == OP_WITHPOP)
@@ -3017,6 +3024,8 @@ static void inline_rule_reads(pgen *g, uint32_t self)
         uint32_t w = 0;
         while (pq && w < nwin && win[w].proc != in.b)
             w++;
+        if (pq && (out - i + pq->ncode > extra || (w < nwin && win[w].sites == INLINE_MAX_SITES)))
+            pq = NULL; /* the growth budget or the rule's sites used up */
         if (pq && w == nwin) {
             /* a window of its own for each rule (see above), while the
              * frame stays within its register limit */
@@ -3024,7 +3033,7 @@ static void inline_rule_reads(pgen *g, uint32_t self)
                 g->maxslot + pq->nslots > MAX_REGS) {
                 pq = NULL;
             } else {
-                win[nwin++] = (inline_window){in.b, g->maxreg, g->maxslot};
+                win[nwin++] = (inline_window){in.b, g->maxreg, g->maxslot, 0};
                 g->maxreg += pq->nregs;
                 g->maxslot += pq->nslots;
             }
@@ -3034,6 +3043,7 @@ static void inline_rule_reads(pgen *g, uint32_t self)
             g->locs[out++] = oldloc[i];
             continue;
         }
+        win[w].sites++;
         uint32_t site = label_new(g);
         if (failed(g))
             goto done;
