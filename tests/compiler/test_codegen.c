@@ -635,6 +635,41 @@ static void eval_with_data(const char *src, const char *entry, const char *input
     eval_bundle(b, entry, input, got, cap);
 }
 
+static uint32_t count_of(const char *hay, const char *needle);
+
+/* A small rule read at many sites of one reader is inlined at the first
+ * eight (only the first read runs a copy); the rest stay RULEK reads of
+ * its memo, and every site reads the same value. */
+static void test_inline_site_limit(void)
+{
+    const char *src = "package t\ns := input.s\n"
+                      "p := [s.a, s.b, s.c, s.d, s.e, s.f, s.g, s.h, s.i, s.j, s.k, s.l]\n";
+    pol_error err;
+    pol_bundle *b = build(src, "data.t.p", &err);
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    size_t n = pol_bundle_disassemble(b, NULL, 0);
+    char *all = malloc(n + 1);
+    CHECK(all != NULL);
+    if (all) {
+        pol_bundle_disassemble(b, all, n + 1);
+        /* p's own listing: from its header to the next proc's */
+        char *p = strstr(all, "data.t.p regs="), *end = p ? strstr(p, "\nproc ") : NULL;
+        if (end)
+            *end = '\0';
+        CHECK(p && count_of(p, " RULEM ") == 8 && count_of(p, " RULEK ") == 4);
+        free(all);
+    }
+    char got[128];
+    eval_bundle(b, "data.t.p",
+                "{\"s\": {\"a\": 1, \"b\": 2, \"c\": 3, \"d\": 4, \"e\": 5, \"f\": 6, \"g\": 7, \"h\": 8, "
+                "\"i\": 9, \"j\": 10, \"k\": 11, \"l\": 12}}",
+                got, sizeof got);
+    CHECK_STR(got, "[1,2,3,4,5,6,7,8,9,10,11,12]");
+    pol_bundle_release(b);
+}
+
 /* A read of base data whose value the compiler knows is a LOADK when no
  * `with data…` appears anywhere in the program (nothing can replace the
  * base document then); with one anywhere, every such read stays a DATA,
@@ -863,6 +898,7 @@ int main(void)
     test_hoisting();
     test_errors();
     test_compiled_semantics();
+    test_inline_site_limit();
     test_data_reads();
     test_data_aliases();
     test_test_builtins();
