@@ -642,7 +642,8 @@ static void mark_nondeterministic(program *p)
             for (uint32_t i = 0; i < pr->ncode && !pr->nondet; i++) {
                 const insn *in = &p->code[pr->code + i];
                 switch (in->op) {
-                case OP_CALL: pr->nondet = (bi_table[in->b].flags & BIF_NONDET) != 0; break;
+                case OP_CALL:
+                case OP_CALLT: pr->nondet = (bi_table[in->b].flags & BIF_NONDET) != 0; break;
                 case OP_CALLF:
                 case OP_RULE:
                 case OP_RULEK:

@@ -421,6 +421,14 @@ static void test_cache(void)
         free(listing);
     }
     pol_bundle_release(b);
+    /* a non-deterministic call tested for truth (CALLT; a bug: it was not
+     * followed, so p was cached) */
+    b = compile_one("package t\np if uuid.rfc4122(input.k)", "data.t.p");
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    CHECK(!pol_bundle_entrypoint_cacheable(b, pol_bundle_entrypoint(b, "data.t.p")));
+    pol_bundle_release(b);
     b = compile_one("package t\nq := s.t\ns := {\"t\": time.now_ns()}", "data.t.q");
     CHECK(b != NULL);
     if (!b)
