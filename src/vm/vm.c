@@ -877,6 +877,18 @@ pol_status vm_call(pol_ctx *c, uint32_t pi, const val *const *args, const val **
         in++;                                                                                                \
         DISPATCH();                                                                                          \
     } while (0)
+/* A RULE's or RULEK's read done: the rule's value (RULEK: its field K[c])
+ * to R[a], or the failure jump when undefined. */
+#define RULE_READ_DONE(value)                                                                                \
+    do {                                                                                                     \
+        const val *read_ = (value);                                                                          \
+        if (read_ && in->op == OP_RULEK)                                                                     \
+            read_ = read_field(read_, K[in->c], &c->field_hint[PC]);                                         \
+        if (!read_)                                                                                          \
+            FAIL_TO(in->d);                                                                                  \
+        R[in->a] = read_;                                                                                    \
+        NEXT_INSN();                                                                                         \
+    } while (0)
 
     /* the instruction being run; its index, for messages, is PC */
     const insn *in = code + pr->code;
@@ -1119,13 +1131,7 @@ dispatch:
                 rule_read rr = rule_read_slow(c, in->b, PC);
                 if ((st = rr.st) != POL_OK)
                     goto out;
-                const val *v = rr.v;
-                if (v && in->op == OP_RULEK)
-                    v = read_field(v, K[in->c], &c->field_hint[PC]);
-                if (!v)
-                    FAIL_TO(in->d);
-                R[in->a] = v;
-                NEXT_INSN();
+                RULE_READ_DONE(rr.v);
             }
         case OP_ITER:
             HANDLER(ITER);
@@ -1354,12 +1360,7 @@ dispatch:
                 R = f->R;
                 S = f->S;
                 nwith_entry = f->nwith_entry;
-                if (v && in->op == OP_RULEK)
-                    v = read_field(v, K[in->c], &c->field_hint[PC]);
-                if (!v)
-                    FAIL_TO(in->d);
-                R[in->a] = v;
-                NEXT_INSN();
+                RULE_READ_DONE(v);
             }
             *result = R[in->a];
             goto out;
@@ -1433,6 +1434,7 @@ out:
 #undef FAIL_TO
 #undef NEXT_INSN
 #undef CALL_RESULT
+#undef RULE_READ_DONE
 #undef PC
 #undef DISPATCH
 #undef HANDLER

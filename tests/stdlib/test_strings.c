@@ -1636,6 +1636,20 @@ static void test_regex_subjects(void)
  * backtracking; a pattern's address is only a hint (an arena may put a
  * different pattern at the same address); more patterns than the cache
  * holds still match. */
+/* One pattern and subject through the DFA (its answer want, -3 for
+ * PCRE2's error), its chain test (chain: 1 a chain, 0 not) and PCRE2
+ * itself, the oracle (an error is -1 there). */
+static void check_chain_case(const char *pt, const char *sj, int chain, int want)
+{
+    static unsigned char dmem[1 << 16];
+    arena da;
+    arena_init_fixed(&da, dmem, sizeof dmem);
+    CHECK(rx_test_dfa(&da, pt, strlen(pt), sj, strlen(sj)) == want);
+    arena_init_fixed(&da, dmem, sizeof dmem);
+    CHECK(rx_test_dfa_chain(&da, pt, strlen(pt)) == chain);
+    expect_raw_match(__LINE__, pt, sj, strlen(sj), want < 0 ? -1 : want);
+}
+
 static void test_regex_cached(void)
 {
     static unsigned char rx_mem[1 << 20];
@@ -1668,16 +1682,8 @@ static void test_regex_cached(void)
         {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "DE89123456789012345678901234567890", 1},  /* 30 */
         {"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", "DE891234567890123456789012345678901", 0}, /* 31 */
     };
-    static unsigned char dmem[1 << 16];
-    for (size_t i = 0; i < sizeof dfa_cases / sizeof *dfa_cases; i++) {
-        arena da;
-        arena_init_fixed(&da, dmem, sizeof dmem);
-        const char *pt = dfa_cases[i].pat, *sj = dfa_cases[i].subj;
-        CHECK(rx_test_dfa(&da, pt, strlen(pt), sj, strlen(sj)) == dfa_cases[i].want);
-        arena_init_fixed(&da, dmem, sizeof dmem);
-        CHECK(rx_test_dfa_chain(&da, pt, strlen(pt)) == 1); /* both are chains */
-        expect_raw_match(__LINE__, pt, sj, strlen(sj), dfa_cases[i].want);
-    }
+    for (size_t i = 0; i < sizeof dfa_cases / sizeof *dfa_cases; i++) /* both are chains */
+        check_chain_case(dfa_cases[i].pat, dfa_cases[i].subj, 1, dfa_cases[i].want);
 
     /* chains of up to 64 links (the most 64 positions make) get tables;
      * the subject's ASCII test comes before the tables' */
@@ -1693,15 +1699,8 @@ static void test_regex_cached(void)
         {"^[0-9]{3}$", "1\xc3\xa9", 1, 0}, /* non-ASCII: the full path decides */
         {"^[0-9]{3}$", "12\xc3", 1, -3},   /* invalid UTF-8: PCRE2's error */
     };
-    for (size_t i = 0; i < sizeof run_cases / sizeof *run_cases; i++) {
-        arena da;
-        arena_init_fixed(&da, dmem, sizeof dmem);
-        const char *pt = run_cases[i].pat, *sj = run_cases[i].subj;
-        CHECK(rx_test_dfa(&da, pt, strlen(pt), sj, strlen(sj)) == run_cases[i].want);
-        arena_init_fixed(&da, dmem, sizeof dmem);
-        CHECK(rx_test_dfa_chain(&da, pt, strlen(pt)) == run_cases[i].chain);
-        expect_raw_match(__LINE__, pt, sj, strlen(sj), run_cases[i].want < 0 ? -1 : run_cases[i].want);
-    }
+    for (size_t i = 0; i < sizeof run_cases / sizeof *run_cases; i++)
+        check_chain_case(run_cases[i].pat, run_cases[i].subj, run_cases[i].chain, run_cases[i].want);
 
     char pat[8];
     const val *o;
