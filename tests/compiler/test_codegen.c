@@ -138,6 +138,7 @@ static void test_rule_index(void)
  * 1.0 are one value, and input.p[0] is the path that `input.p = [x, _]`
  * tests at position 0. Each candidate set below is what the bodies
  * themselves select (OPA evaluates every body; the index may only prune). */
+/* Evaluates entry of b (and releases b): the result as JSON, "undefined" or an error code name. */
 static void eval_bundle(pol_bundle *b, const char *entry, const char *input, char *got, size_t cap);
 
 static void test_rule_index_keys(void)
@@ -666,8 +667,7 @@ static void test_inline_site_limit(void)
                 "{\"s\": {\"a\": 1, \"b\": 2, \"c\": 3, \"d\": 4, \"e\": 5, \"f\": 6, \"g\": 7, \"h\": 8, "
                 "\"i\": 9, \"j\": 10, \"k\": 11, \"l\": 12}}",
                 got, sizeof got);
-    CHECK_STR(got, "[1,2,3,4,5,6,7,8,9,10,11,12]");
-    pol_bundle_release(b);
+    CHECK_STR(got, "[1,2,3,4,5,6,7,8,9,10,11,12]"); /* eval_bundle released b */
 }
 
 /* A read of base data whose value the compiler knows is a LOADK when no
@@ -685,9 +685,8 @@ static void test_data_reads(void)
         CHECK(l && strstr(l, " LOADK ") && strstr(l, "=5\n") && !strstr(l, " DATA "));
         free(l);
         char got[64];
-        eval_bundle(b, "data.t.p", "{}", got, sizeof got);
+        eval_bundle(b, "data.t.p", "{}", got, sizeof got); /* releases b */
         CHECK_STR(got, "5");
-        pol_bundle_release(b);
     }
     const char *replaced =
         "package t\np := data.config.limit\nq := x if x := p with data.config as {\"limit\": 9}\n";
@@ -698,9 +697,8 @@ static void test_data_reads(void)
         CHECK(l && strstr(l, " DATA ") != NULL);
         free(l);
         char got[64];
-        eval_bundle(b, "data.t.q", "{}", got, sizeof got);
+        eval_bundle(b, "data.t.q", "{}", got, sizeof got); /* releases b */
         CHECK_STR(got, "9");
-        pol_bundle_release(b);
     }
 }
 
