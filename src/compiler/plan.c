@@ -2948,7 +2948,7 @@ typedef struct inline_window {
     uint32_t proc, reg, slot, sites;
 } inline_window;
 
-/* The copy of rule q's instruction `in` (at offset `at` of its code) into
+/* The copy of rule q's instruction `in` (one of q's finished code) into
  * a window at registers reg.. and slots slot..: its jumps become labels of
  * this procedure at body + offset, its RET a RULEPUT naming the RULEM at
  * label `site`. false when out of labels. */

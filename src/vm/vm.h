@@ -40,13 +40,13 @@ typedef struct with_frame {
 
 enum { MEMO_NONE = 0, MEMO_BUSY = 1, MEMO_DONE = 2 };
 
-/* A rule evaluated in its caller's dispatch loop (see vm_call): what its
- * RET restores. */
 /* Frames are zeroed in blocks of this many registers (frame_enter): the
  * register stack has this many past its capacity so the last block of
  * the topmost frame stays inside the allocation. */
 #define VM_REG_BLOCK 8
 
+/* A rule evaluated in its caller's dispatch loop (see vm_call): what its
+ * RET restores. */
 typedef struct rule_frame {
     const insn *call; /* the caller's RULE or RULEK */
     const proc *pr;   /* the caller's procedure */

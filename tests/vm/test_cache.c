@@ -11,23 +11,11 @@
 #include <xxhash.h>
 
 #include "../test.h"
+#include "cache_test_util.h"
 #include "policy.h"
 #include "vm/cache.h"
 #include "vm/cache_xxh.h"
 #include "vm/value.h"
-
-/* A bundle of one module with entrypoint data.t.p (NULL on failure). */
-static pol_bundle *bundle_of(const char *src)
-{
-    pol_error err;
-    pol_compiler *cc = pol_compiler_new(NULL);
-    pol_bundle *b = NULL;
-    if (pol_compiler_add_module(cc, "t.rego", src, strlen(src), &err) == POL_OK &&
-        pol_compiler_add_entrypoint(cc, "data.t.p", &err) == POL_OK)
-        b = pol_compiler_build(cc, &err);
-    pol_compiler_free(cc);
-    return b;
-}
 
 static pol_bundle *tiny_bundle(void)
 {
@@ -551,16 +539,6 @@ static pol_bundle *data_bundle(void)
         b = pol_compiler_build(cc, &err);
     pol_compiler_free(cc);
     return b;
-}
-
-/* JSON text of x, for byte-for-byte comparison (truncated text compares
- * unequal through the length). */
-static size_t json_of(const val *x, char *buf, size_t cap)
-{
-    sbuf sb;
-    sb_init(&sb, buf, cap);
-    json_write(&sb, x, 0);
-    return sb.len;
 }
 
 static bool same_json(const val *x, const val *y)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../test.h"
+#include "cache_test_util.h"
 #include "policy.h"
 #include "vm/cache.h"
 #include "vm/value.h"
@@ -37,14 +38,6 @@ static cache_key key_of(int i)
 {
     cache_key k = {.lo = (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull, .hi = (uint64_t)i, .tweak = 7};
     return k;
-}
-
-static size_t json_of(const val *x, char *buf, size_t cap)
-{
-    sbuf sb;
-    sb_init(&sb, buf, cap);
-    json_write(&sb, x, 0);
-    return sb.len;
 }
 
 /* Looks key i up; a hit must be results[i] exactly. */
@@ -148,14 +141,8 @@ int main(void)
     static stress st;
     arena src;
     arena_init_fixed(&src, src_buf, sizeof src_buf);
-    const char *rego = "package t\np := input";
     pol_error err;
-    pol_compiler *cc = pol_compiler_new(NULL);
-    pol_bundle *b = NULL;
-    if (pol_compiler_add_module(cc, "t.rego", rego, strlen(rego), &err) == POL_OK &&
-        pol_compiler_add_entrypoint(cc, "data.t.p", &err) == POL_OK)
-        b = pol_compiler_build(cc, &err);
-    pol_compiler_free(cc);
+    pol_bundle *b = bundle_of("package t\np := input");
     pol_cache_options o;
     memset(&o, 0, sizeof o);
     o.entries = 1; /* one slot: every insert replaces, every lookup races with it */
