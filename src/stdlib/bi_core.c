@@ -796,18 +796,14 @@ static __attribute__((noinline)) bi_status count_other(bi_ctx *ctx, const val *x
     return bi_type_fail(ctx, "count", 1, "one of {array, object, set, string}", x);
 }
 
-/* A collection's count below VAL_SMALL_INT_LIMIT (nearly every count a
- * policy tests) is a shared constant: answered without a stack frame. */
+/* A collection's count in the builtin itself (v_int answers the small
+ * ones, nearly every count a policy tests, with a shared constant);
+ * strings and type errors in count_other. */
 bi_status bi_count(bi_ctx *ctx, const val *const *args, const val **out)
 {
     const val *x = args[0];
-    if (x->type == V_ARR || x->type == V_OBJ || x->type == V_SET) {
-        if (x->len < VAL_SMALL_INT_LIMIT) {
-            *out = &val_small_ints[x->len];
-            return BI_OK;
-        }
+    if (x->type == V_ARR || x->type == V_OBJ || x->type == V_SET)
         return ret_val(ctx, out, v_int(ctx->arena, x->len));
-    }
     return count_other(ctx, x, out);
 }
 

@@ -900,8 +900,6 @@ static const char fmt_digit_pairs[201] = "00010203040506070809101112131415161718
                                          "6061626364656667686970717273747576777879"
                                          "8081828384858687888990919293949596979899";
 
-/* Decimal text of v, written backwards ending at `end` (room for 20 bytes:
- * INT64_MIN has 19 digits and a sign). Returns the first byte. */
 /* The length of fmt_i64_text's text of v. */
 static inline size_t fmt_i64_len(int64_t v)
 {
@@ -915,6 +913,8 @@ static inline size_t fmt_i64_len(int64_t v)
     return n;
 }
 
+/* Decimal text of v, written backwards ending at `end` (room for 20 bytes:
+ * INT64_MIN has 19 digits and a sign). Returns the first byte. */
 static char *fmt_i64_text(int64_t v, char *end)
 {
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;

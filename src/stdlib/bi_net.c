@@ -640,19 +640,31 @@ static void addr_memo_words(const char *s, size_t n, uint64_t w[2])
 #endif
 }
 
+/* Whether s is the context's memoised address text: *ip is then its
+ * address. */
+static inline bool addr_memo_hit(const bi_ctx *ctx, const val *s, u128 *ip)
+{
+    if (s->len < 4 || s->len > ADDR_MEMO_MAX || ctx->addr_memo.len != s->len)
+        return false;
+    uint64_t w[2];
+    addr_memo_words(s->u.s, s->len, w);
+    if (ctx->addr_memo.text[0] != w[0] || ctx->addr_memo.text[1] != w[1])
+        return false;
+    *ip = (u128){ctx->addr_memo.hi, ctx->addr_memo.lo};
+    return true;
+}
+
 /* fast_addr through the context's memo of the last address. */
 static bool fast_addr_memo(bi_ctx *ctx, const val *s, u128 *ip)
 {
-    if (s->len < 4 || s->len > ADDR_MEMO_MAX)
-        return fast_addr(s, ip);
-    uint64_t w[2];
-    addr_memo_words(s->u.s, s->len, w);
-    if (ctx->addr_memo.len == s->len && ctx->addr_memo.text[0] == w[0] && ctx->addr_memo.text[1] == w[1]) {
-        *ip = (u128){ctx->addr_memo.hi, ctx->addr_memo.lo};
+    if (addr_memo_hit(ctx, s, ip))
         return true;
-    }
     if (!fast_addr(s, ip))
         return false;
+    if (s->len < 4 || s->len > ADDR_MEMO_MAX)
+        return true;
+    uint64_t w[2];
+    addr_memo_words(s->u.s, s->len, w);
     ctx->addr_memo.text[0] = w[0];
     ctx->addr_memo.text[1] = w[1];
     ctx->addr_memo.hi = ip->hi;
@@ -786,20 +798,6 @@ static const cidr_prep *cidr_prepared(bi_ctx *ctx, const val *a)
         *slot = p;
     }
     return *slot == &cidr_unprepared ? NULL : *slot;
-}
-
-/* Whether s is the context's memoised address text: *ip is then its
- * address. */
-static inline bool addr_memo_hit(const bi_ctx *ctx, const val *s, u128 *ip)
-{
-    if (s->len < 4 || s->len > ADDR_MEMO_MAX || ctx->addr_memo.len != s->len)
-        return false;
-    uint64_t w[2];
-    addr_memo_words(s->u.s, s->len, w);
-    if (ctx->addr_memo.text[0] != w[0] || ctx->addr_memo.text[1] != w[1])
-        return false;
-    *ip = (u128){ctx->addr_memo.hi, ctx->addr_memo.lo};
-    return true;
 }
 
 /* Every call but the repeated one: preparing a network, reading a new

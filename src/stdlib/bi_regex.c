@@ -430,9 +430,6 @@ static dfa_frag dfa_alt(dfa_parse *d, bool top, bool *top_alt)
     }
 }
 
-/* Builds the DFA of pattern p[0..n) into a, or returns NULL (outside the
- * subset, too many positions or states, or out of memory; a failed build
- * may leave a few bytes behind in a). */
 /* Fills dfa's chain fields when the automaton is one (see rx_dfa); false
  * only when the arena is full. State 0 is the start; with both anchors the
  * empty position set after the start is the dead state. */
@@ -484,6 +481,9 @@ static bool dfa_chain(rx_dfa *dfa, arena *a, const uint8_t *next_state, const bo
     return true;
 }
 
+/* Builds the DFA of pattern p[0..n) into a, or returns NULL (outside the
+ * subset, too many positions or states, or out of memory; a failed build
+ * may leave a few bytes behind in a). */
 static const rx_dfa *rx_dfa_build(arena *a, const char *p, size_t n)
 {
     dfa_parse d;

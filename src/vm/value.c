@@ -891,8 +891,8 @@ static bool all_digits(const char *s, size_t n, bool *nonzero)
  * carry into the next one, which only disturbs bytes after the first
  * non-digit: the lowest set bit is exact. The digits, moved to the top
  * of the word (leading zero bytes below), are combined two, four, then
- * eight at a time. Little-endian only; elsewhere none are counted
- * (the caller's byte loop then reads them). */
+ * eight at a time. Little-endian only; elsewhere it reports 8, like eight
+ * digits with no value (the caller's byte loop then reads them). */
 static int leading_digits8(const char *s, uint64_t *v)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
