@@ -391,6 +391,15 @@ static const val *num_from_offset(arena *a, bool neg, uint64_t mant, int k, int6
     }
     if (neg)
         *--p = '-';
+    /* The text is D plus j units of its (k+t)th fraction digit. When D has
+     * at most 15 digits and every such text rounds to D's double, D's
+     * digits are that double's shortest ones (numconv.h): what sprintf's
+     * %v prints, now without reading the text. For j < 0 the text does
+     * not start with D's digits: no hint. */
+    double delta;
+    if (j > 0 && mant < 1000000000000000ull && num_scaled_to_double((uint64_t)j, -t, &delta) &&
+        num_same_double(mant, -k, delta, delta))
+        return v_num_big_digits(a, p, (size_t)(end - p), (size_t)(point + k), point);
     return v_num_big(a, p, (size_t)(end - p));
 }
 

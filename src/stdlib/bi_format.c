@@ -1472,79 +1472,7 @@ enum {
     FMT_TEXT_TAIL_DIGITS = 18, /* digits past the 15th read into a uint64 */
     FMT_TEXT_MAX_POINT = 300,
     FMT_TEXT_MAX_EXP_DIGITS = 5,
-    FMT_CLINGER_MAX_EXP = 22, /* 10^22 is the largest power of ten a double holds exactly */
 };
-
-static const double fmt_exact_pow10[FMT_CLINGER_MAX_EXP + 1] = {
-    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
-
-/* The exact error lo = a·b - hi of hi = RN(a·b) (Dekker's product with
- * Veltkamp's split, valid far from overflow and underflow). Not fma: an
- * emulator may round that twice (valgrind's does here), and the
- * separate statements keep a compiler from contracting into one. */
-static double fmt_product_error(double a, double b, double hi)
-{
-    const double split = 134217729.0; /* 2^27 + 1 */
-    double ta = split * a;
-    double ah = ta - (ta - a);
-    double al = a - ah;
-    double tb = split * b;
-    double bh = tb - (tb - b);
-    double bl = b - bh;
-    double hh = ah * bh;
-    double hl = ah * bl;
-    double lh = al * bh;
-    double ll = al * bl;
-    return (((hh - hi) + hl) + lh) + ll;
-}
-
-/* Whether every text (m + delta)·10^e with delta in [delta_lo, delta_hi]
- * (m < 10^15, |delta| <= 1) rounds to the same double as m·10^e, as the
- * comment above explains: the text's distance from that double is the
- * signed error of the double plus delta, and it must stay inside the
- * narrower half of the double's rounding interval with a margin of 1/16
- * of it, far more than the few roundings of this test can move it.
- * Needs one rounding per operation (FLT_EVAL_METHOD 0); elsewhere no. */
-static bool fmt_same_double(uint64_t m, long e, double delta_lo, double delta_hi)
-{
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
-    if (e < -FMT_CLINGER_MAX_EXP || e > FMT_CLINGER_MAX_EXP)
-        return false;
-    double dm = (double)m, p = fmt_exact_pow10[e < 0 ? -e : e];
-    double d, err, unit; /* err = D - d; unit = 10^e, the size of delta's unit */
-    if (e < 0) {
-        d = dm / p;
-        /* the remainder m - d·p of a rounded quotient is a double: with
-         * d·p = hi + lo, m - hi is exact (Sterbenz) and so is the rest */
-        double hi = d * p;
-        err = ((dm - hi) - fmt_product_error(d, p, hi)) / p;
-        unit = 1 / p;
-    } else {
-        d = dm * p;
-        err = fmt_product_error(dm, p, d);
-        unit = p;
-    }
-    /* half the gap to the double below d: below a power of two the gap
-     * halves, so this is the narrower half of d's rounding interval */
-    uint64_t bits;
-    memcpy(&bits, &d, sizeof bits);
-    if (!(d > 0) || bits <= 1)
-        return false;
-    bits--;
-    double below;
-    memcpy(&below, &bits, sizeof below);
-    double bound = (d - below) / 2 * (1 - 1.0 / 16);
-    return err + delta_lo * unit > -bound && err + delta_hi * unit < bound;
-#else
-    (void)m;
-    (void)e;
-    (void)delta_lo;
-    (void)delta_hi;
-    return false;
-#endif
-}
 
 static bool fmt_is_digit(char c)
 {
@@ -1653,7 +1581,7 @@ static fmt_text_kind fmt_number_text(const char *t, size_t n, char dig[FMT_TEXT_
         /* first tail digit >= 5: D is m + 1 units, the text below it */
         fmt_round_up(dig, &m, &point, &lo, &hi);
     }
-    if (!fmt_same_double(m, point - FMT_TEXT_DIGITS, lo, hi))
+    if (!num_same_double(m, point - FMT_TEXT_DIGITS, lo, hi))
         return FMT_TEXT_OTHER;
     while (dig[kept - 1] == '0')
         kept--;
@@ -1670,7 +1598,7 @@ static fmt_text_kind fmt_number_text(const char *t, size_t n, char dig[FMT_TEXT_
  * words: the padding changes neither the last nonzero digit nor any value
  * read. Its tail is 16 digits (exact in a double, and 10^16 too) where
  * fmt_number_text reads up to 18: both only ever accept a text whose
- * digits are provably right (fmt_same_double), so they print the same. */
+ * digits are provably right (num_same_double), so they print the same. */
 enum {
     FMT_FAST_TEXT_MAX = 32,
     FMT_FAST_TAIL_DIGITS = 16,
@@ -1751,7 +1679,7 @@ static int fmt_number_text_fast(const char *t, size_t n, char dig[32], size_t *n
         /* the 16th digit >= 5: D is m + 1 units, the text below it */
         fmt_round_up(dig, &m, &point, &lo, &hi);
     }
-    if (!fmt_same_double(m, point - FMT_TEXT_DIGITS, lo, hi))
+    if (!num_same_double(m, point - FMT_TEXT_DIGITS, lo, hi))
         return -1;
     /* the last nonzero of the 15 digits (m > 0: there is one), from the
      * words of digits 7..14 and 0..7 */
@@ -1856,6 +1784,22 @@ static char *fmt_put_shortest(char *o, bool neg, const char *dig, size_t nd, int
  * copies (nd <= 15, dp <= 6: at most 1 + 7 + 16 = FMT_NUMBER_TEXT_MAX
  * bytes written, the bytes past the text later overwritten or beyond
  * it); other layouts as fmt_put_shortest. */
+/* The length of %v's text of a NUM_BIG with the digits hint whose layout
+ * is plain with the point inside or after the digits (1 <= dp <= 6, as
+ * fmt_put_shortest_run's fast case): the text's first digits, up to the
+ * point, and past it when the digits go on. That prefix is also what
+ * fmt_put_shortest writes for those digits. False: no hint, or another
+ * layout. */
+static inline bool fmt_big_digits_plain(const val *v, size_t *len)
+{
+    size_t nd;
+    int dp;
+    if (!val_big_digits(v, &nd, &dp) || dp < 1 || dp > 6)
+        return false;
+    *len = (size_t)(v->u.s[0] == '-') + (size_t)dp + (nd > (size_t)dp ? nd - (size_t)dp + 1 : 0);
+    return *len <= v->len;
+}
+
 static char *fmt_put_shortest_run(char *o, bool neg, const char *dig, size_t nd, int dp)
 {
     if (dp <= 0 || dp > 6 || (size_t)dp > nd || nd > FMT_TEXT_DIGITS)
@@ -1874,7 +1818,7 @@ static char *fmt_put_shortest_run(char *o, bool neg, const char *dig, size_t nd,
  * per verb: a string under %s, %v or (plain ASCII) %q; an int64 under %d
  * or %v; a float with a decimal hint under %v; a NUM_BIG integer under
  * %d, %s or %v; a NUM_BIG decimal whose shortest digits are its own
- * (fmt_number_text) under %v. Each write is what fmt_plain_verb writes
+ * (its digits hint, else fmt_number_text) under %v. Each write is what fmt_plain_verb writes
  * for that operand and verb after fmt_convert (which maps each of these
  * unchanged, a NUM_BIG decimal to the float whose digits these are).
  *
@@ -1901,6 +1845,7 @@ static inline __attribute__((always_inline)) const val *fmt_run_plan_direct(aren
     const val *const *x = arr->u.a;
     char *o = start;
     const fmt_step *st = pl->step, *last = st + pl->nsteps - 1;
+    size_t plain_len;
     /* invariant: before a step, limit - o >= the room it and the steps
      * after it need besides their strings (which check their own) */
     if ((size_t)(limit - o) < pl->reserve)
@@ -1944,6 +1889,11 @@ static inline __attribute__((always_inline)) const val *fmt_run_plan_direct(aren
             o = fmt_put_shortest(o, signbit(v->u.d), dig, nd, (int)nd + exp10);
             if (!o)
                 return NULL;
+        } else if (v->nk == NUM_BIG && (kinds & FV_FLOAT) && fmt_big_digits_plain(v, &plain_len)) {
+            /* a hinted decimal (sum's) under %v: its plain layout ddd or
+             * ddd.ddd is the text's own start */
+            fmt_copy(o, v->u.s, plain_len);
+            o += plain_len;
         } else if (v->nk == NUM_BIG && (kinds & (FV_INT | FV_STR | FV_FLOAT))) {
             char dig[32];
             size_t nd = 0;

@@ -172,6 +172,65 @@ bool num_scaled_to_ldouble(uint64_t mant, int exp10, long double *out)
 #endif
 }
 
+/* The exact error lo = a·b - hi of hi = RN(a·b) (Dekker's product with
+ * Veltkamp's split, valid far from overflow and underflow). Not fma: an
+ * emulator may round that twice (valgrind's does here), and the
+ * separate statements keep a compiler from contracting into one. */
+static double product_error(double a, double b, double hi)
+{
+    const double split = 134217729.0; /* 2^27 + 1 */
+    double ta = split * a;
+    double ah = ta - (ta - a);
+    double al = a - ah;
+    double tb = split * b;
+    double bh = tb - (tb - b);
+    double bl = b - bh;
+    double hh = ah * bh;
+    double hl = ah * bl;
+    double lh = al * bh;
+    double ll = al * bl;
+    return (((hh - hi) + hl) + lh) + ll;
+}
+
+bool num_same_double(uint64_t m, long e, double delta_lo, double delta_hi)
+{
+#if NUMCONV_DBL_CLINGER
+    if (e < -DBL_CLINGER_MAX || e > DBL_CLINGER_MAX)
+        return false;
+    double dm = (double)m, p = pow10_dbl[e < 0 ? -e : e];
+    double d, err, unit; /* err = D - d; unit = 10^e, the size of delta's unit */
+    if (e < 0) {
+        d = dm / p;
+        /* the remainder m - d·p of a rounded quotient is a double: with
+         * d·p = hi + lo, m - hi is exact (Sterbenz) and so is the rest */
+        double hi = d * p;
+        err = ((dm - hi) - product_error(d, p, hi)) / p;
+        unit = 1 / p;
+    } else {
+        d = dm * p;
+        err = product_error(dm, p, d);
+        unit = p;
+    }
+    /* half the gap to the double below d: below a power of two the gap
+     * halves, so this is the narrower half of d's rounding interval */
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    if (!(d > 0) || bits <= 1)
+        return false;
+    bits--;
+    double below;
+    memcpy(&below, &bits, sizeof below);
+    double bound = (d - below) / 2 * (1 - 1.0 / 16);
+    return err + delta_lo * unit > -bound && err + delta_hi * unit < bound;
+#else
+    (void)m;
+    (void)e;
+    (void)delta_lo;
+    (void)delta_hi;
+    return false;
+#endif
+}
+
 bool num_scaled_to_double(uint64_t mant, int exp10, double *out)
 {
 #if NUMCONV_DBL_CLINGER

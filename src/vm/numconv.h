@@ -146,6 +146,18 @@ bool num_decimal_from_offset(uint64_t mant, int k, int64_t j, int t, num_decimal
 bool num_scaled_to_double(uint64_t mant, int exp10, double *out);
 bool num_scaled_to_ldouble(uint64_t mant, int exp10, long double *out);
 
+/* Whether every text (m + delta)·10^e with delta in [delta_lo, delta_hi]
+ * (m < 10^15, |delta| <= 1) rounds to the same double as m·10^e. That
+ * double d is computed exactly rounded (Clinger: |e| <= 22, one IEEE
+ * operation) and so is the error of that operation; a text's distance
+ * from d is that error plus delta, and it must stay inside the narrower
+ * half of d's rounding interval with a margin of 1/16 of it, far more
+ * than the few roundings of this test can move it. Needs one rounding per
+ * operation (FLT_EVAL_METHOD 0); elsewhere always false. With m of at
+ * most 15 digits (DBL_DIG), m's digits are then the shortest digits of
+ * the text's double (bi_format.c explains why). */
+bool num_same_double(uint64_t m, long e, double delta_lo, double delta_hi);
+
 /* A decimal text [+-]digits[.digits][(e|E)[+-]digits] as mant × 10^exp10
  * when its significant digits fit 19 decimal digits. False for anything
  * else, including malformed text (callers have validated the grammar and

@@ -387,7 +387,7 @@ const val *v_float_dec(arena *a, double d, uint64_t mant, int exp10)
     return v;
 }
 
-static const val *v_big(arena *a, const char *s, size_t n)
+static val *v_big(arena *a, const char *s, size_t n)
 {
     if (n > UINT32_MAX)
         return NULL;
@@ -410,6 +410,14 @@ static const val *v_big(arena *a, const char *s, size_t n)
 const val *v_num_big(arena *a, const char *s, size_t n)
 {
     return n ? v_big(a, s, n) : NULL;
+}
+
+const val *v_num_big_digits(arena *a, const char *s, size_t n, size_t nd, int dp)
+{
+    val *v = n ? v_big(a, s, n) : NULL;
+    if (v && nd >= 1 && nd <= 15 && dp >= -VAL_BIG_DP_BIAS + 1 && dp < VAL_BIG_DP_BIAS)
+        v->flags = (uint16_t)(nd << VAL_HINT_SHIFT | (unsigned)(dp + VAL_BIG_DP_BIAS) << VAL_BIG_DP_SHIFT);
+    return v;
 }
 
 /* strtod over a length-delimited text (the input need not be
@@ -713,6 +721,64 @@ static inline uint32_t sort_small_unique(const val **k, const val **v, uint32_t 
     return w;
 }
 
+/* A string's first eight bytes as a big-endian number, zero-padded when
+ * it is shorter: keys that differ order their strings as cmp_bytes does
+ * (the padding sorts as the prefix it stands for: below any byte, or
+ * equal to a NUL, which leaves the keys equal). */
+static inline uint64_t str_key8(const val *x)
+{
+    uint64_t w = 0;
+    if (x->len >= 8) {
+        memcpy(&w, x->u.s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        return __builtin_bswap64(w);
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        return w;
+#else
+        w = 0;
+        for (uint32_t i = 0; i < 8; i++)
+            w |= (uint64_t)(unsigned char)x->u.s[i] << (56 - 8 * i);
+        return w;
+#endif
+    }
+    for (uint32_t i = 0; i < x->len; i++)
+        w |= (uint64_t)(unsigned char)x->u.s[i] << (56 - 8 * i);
+    return w;
+}
+
+/* A small set of strings whose eight-byte keys all differ (the usual set
+ * of messages, `deny contains msg`) sorted without a data-dependent
+ * branch: a member's place is the number of smaller keys. Insertion's
+ * comparisons go either way at random and each wrong guess costs a
+ * pipeline flush, more than this whole count. Distinct keys also make
+ * the members distinct. False, nothing moved, when a member is not a
+ * string or two keys are equal (their places then collide, and the sum
+ * of the places falls short of 0 + 1 + ... + n-1). */
+static bool sort_small_strings(const val **k, uint32_t n)
+{
+    uint64_t key[VB_INSERTION_MAX];
+    const val *was[VB_INSERTION_MAX];
+    uint32_t place[VB_INSERTION_MAX], sum = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (k[i]->type != V_STR)
+            return false;
+        key[i] = str_key8(k[i]);
+        was[i] = k[i];
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t p = 0;
+        for (uint32_t j = 0; j < n; j++)
+            p += key[j] < key[i];
+        place[i] = p;
+        sum += p;
+    }
+    if (sum != n * (n - 1) / 2)
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        k[place[i]] = was[i];
+    return true;
+}
+
 static int cmp_valp(const void *x, const void *y)
 {
     return val_compare(*(const val *const *)x, *(const val *const *)y);
@@ -726,7 +792,8 @@ const val *vb_finish_set(vbuild *b)
         return &val_empty_set_c;
     uint32_t n = b->n;
     if (n <= VB_INSERTION_MAX) {
-        n = sort_small_unique(b->k, NULL, n);
+        if (n < 2 || !sort_small_strings(b->k, n))
+            n = sort_small_unique(b->k, NULL, n);
     } else {
         bool sorted = true;
         for (uint32_t i = 1; i < n && sorted; i++)

@@ -84,6 +84,26 @@ static inline bool val_float_hint(const val *x, uint64_t *mant, int *exp10)
     return true;
 }
 
+/* The digits hint of a NUM_BIG decimal ("57450.740000000000002", sum's
+ * exact results): when nd = (flags >> VAL_HINT_SHIFT) & 0xf is nonzero,
+ * the double nearest the text has as its shortest digits the text's first
+ * nd significant digits, and its decimal point lies dp = ((flags >>
+ * VAL_BIG_DP_SHIFT) & 0x1f) - VAL_BIG_DP_BIAS places after the first of
+ * them. Only a constructor that has proven it (v_num_big_digits) sets it;
+ * the text and the hint travel together in every copy, so it cannot go
+ * stale. Same bits as a NUM_FLOAT's hint, clear of the VF_* bits. */
+enum { VAL_BIG_DP_SHIFT = VAL_HINT_SHIFT + 4, VAL_BIG_DP_BIAS = 16 };
+
+static inline bool val_big_digits(const val *x, size_t *nd, int *dp)
+{
+    unsigned h = x->flags >> VAL_HINT_SHIFT;
+    if (x->nk != NUM_BIG || (h & 0xf) == 0)
+        return false;
+    *nd = h & 0xf;
+    *dp = (int)((x->flags >> VAL_BIG_DP_SHIFT) & 0x1f) - VAL_BIG_DP_BIAS;
+    return true;
+}
+
 extern const val val_null_c, val_true_c, val_false_c, val_empty_str_c, val_empty_arr_c, val_empty_obj_c,
     val_empty_set_c;
 #define VAL_NULL (&val_null_c)
@@ -177,6 +197,9 @@ const val *v_num_text(arena *a, const char *s, size_t n); /* JSON number text ->
  * integer beyond int64 or a fraction of more than DBL_DECIMAL_DIG
  * significant digits. Spares parsing it again. */
 const val *v_num_big(arena *a, const char *s, size_t n);
+/* v_num_big with the digits hint (val_big_digits): nd in 1..15 and dp
+ * within +-15, else no hint. */
+const val *v_num_big_digits(arena *a, const char *s, size_t n, size_t nd, int dp);
 const val *v_str(arena *a, const char *s, size_t n); /* copies */
 const val *v_str_ref(arena *a, const char *s,
                      size_t n); /* no copy: s must outlive the value and be NUL-terminated */

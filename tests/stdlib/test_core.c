@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../test.h"
+#include "stdlib/bi_text.h"
 #include "stdlib/builtins.h"
 #include "vm/numconv.h"
 
@@ -547,7 +548,9 @@ static bool same_outcome(bi_status st1, const val *a, const char *msg1, bi_statu
         return false;
     if (st1 != BI_OK)
         return true;
-    return same_number(a, b) && a->len == b->len && a->flags == b->flags;
+    /* a NUM_BIG's digits hint is the fast path's alone (checked by
+     * big_digits_hint_right) */
+    return same_number(a, b) && a->len == b->len && (a->flags == b->flags || a->nk == NUM_BIG);
 }
 
 /* An int64 operand for div: small values, powers of 2 and 5 times small
@@ -812,6 +815,54 @@ static const val *random_sum_element(long double *ld, bool *big)
     return v_num_text(&T.a, t, strlen(t));
 }
 
+/* A NUM_BIG's digits hint (val_big_digits) against libc: the shortest
+ * %.*e digits that strtod reads back as the text's double must be the
+ * text's first nd significant digits, the point dp after the first; and
+ * sprintf's %v of the hinted value must print what it prints for the
+ * same text without the hint. True when v has no hint. */
+static bool big_digits_hint_right(const val *v)
+{
+    size_t nd;
+    int dp;
+    if (v->type != V_NUM || !val_big_digits(v, &nd, &dp))
+        return true;
+    double d = strtod(v->u.s, NULL);
+    char e[40];
+    int p = 1;
+    for (; p <= 17; p++) {
+        snprintf(e, sizeof e, "%.*e", p - 1, d);
+        if (strtod(e, NULL) == d)
+            break;
+    }
+    /* e: [-]d.ddde±x; its digits without the point and trailing zeros */
+    char want[24];
+    size_t wn = 0;
+    const char *q = e + (e[0] == '-');
+    for (; *q != 'e'; q++)
+        if (*q != '.')
+            want[wn++] = *q;
+    while (wn > 1 && want[wn - 1] == '0')
+        wn--;
+    int want_dp = atoi(q + 1) + 1;
+    char got[24];
+    size_t gn = 0;
+    for (const char *t = v->u.s + (v->u.s[0] == '-'); *t && gn < nd; t++)
+        if (*t != '.' && (gn > 0 || *t != '0'))
+            got[gn++] = *t;
+    if (gn != nd || nd != wn || memcmp(got, want, wn) != 0 || dp != want_dp)
+        return false;
+    const val *plain = v_num_big(&T.a, v->u.s, v->len);
+    vbuild b1, b2;
+    vb_init(&b1, &T.a);
+    vb_push(&b1, v);
+    vb_init(&b2, &T.a);
+    vb_push(&b2, plain);
+    const val *with = NULL, *without = NULL;
+    return fmt_test_direct(&T.a, "<%v>", 4, vb_finish_array(&b1), &with) >= 0 &&
+           fmt_test_direct(&T.a, "<%v>", 4, vb_finish_array(&b2), &without) >= 0 && with && without &&
+           val_equal(with, without);
+}
+
 /* sum's fast path (sum_fast) against the general path, and the results
  * for collections with a fraction against libc: the long double sum of
  * the elements read by strtold, printed by ref_float_to_number. The
@@ -821,7 +872,7 @@ static const val *random_sum_element(long double *ld, bool *big)
  * result's digits are long. */
 static void test_sum_fast_matches_general(void)
 {
-    int bad = 0, floats = 0, bigs = 0;
+    int bad = 0, floats = 0, bigs = 0, hinted = 0;
     char msg[sizeof T.c.err_msg];
     for (int i = 0; i < 100000; i++) {
         arena_mark mark = arena_save(&T.a);
@@ -858,6 +909,12 @@ static void test_sum_fast_matches_general(void)
         bool ok = same_outcome(st_fast, fast, msg, st_general, general, T.c.err_msg);
         if (ok && any_frac && !any_big && isfinite(acc))
             ok = st_fast == BI_OK && same_number(fast, ref_float_to_number(acc));
+        if (ok && st_fast == BI_OK) {
+            size_t nd;
+            int dp;
+            hinted += val_big_digits(fast, &nd, &dp);
+            ok = big_digits_hint_right(fast);
+        }
         if (!ok && bad++ < 5) {
             fprintf(stderr, "sum(%s): fast ", text(arr));
             fprintf(stderr, "%s, ", text(fast));
@@ -871,6 +928,7 @@ static void test_sum_fast_matches_general(void)
     CHECK(bad == 0);
     CHECK(floats > 10000); /* short results: D read back as x */
     CHECK(bigs > 10000);   /* long results: x off its decimal */
+    CHECK(hinted > 1000);  /* of those, D's digits proven the double's */
     /* values derived from the long double sums (libc) and OPA's printing */
     OKJ("sum", "57450.740000000000002", J("[12500.5, 30000, 9999.99, 4200, 750.25]"));
     OKJ("sum", "0.3", J("[0.1, 0.2]"));

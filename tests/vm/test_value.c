@@ -87,6 +87,11 @@ static void c_free(void *u, void *p, size_t n)
     free(p);
 }
 
+static int cmp_val_ptrs(const void *x, const void *y)
+{
+    return val_compare(*(const val *const *)x, *(const val *const *)y);
+}
+
 static void test_arena_fixed(void)
 {
     _Alignas(16) unsigned char buf[256 + 16];
@@ -499,6 +504,76 @@ static void test_builders(arena *a)
     const char *want_order[] = {"a", "ab", "abc", "abd", "b"};
     for (uint32_t i = 0; i < 5 && i < s->len; i++)
         CHECK_STR(s->u.a[i]->u.s, want_order[i]);
+
+    /* Sets of strings only, of every size up to 20, against qsort by
+     * val_compare and a pass that drops repeats: strings that differ in
+     * their first eight bytes (sorted by their keys alone), and ones that
+     * do not: shared long prefixes, prefixes of each other, embedded NUL
+     * bytes (a NUL ties with the short key's padding), bytes above 0x7f
+     * (unsigned order), the empty string and repeats. */
+    static const struct {
+        const char *s;
+        size_t n;
+    } pool[] = {
+        {"source address is outside", 25},
+        {"MFA verification is old", 23},
+        {"clearance is below", 18},
+        {"action requires ownership", 25},
+        {"pending total exceeds", 21},
+        {"transaction malformed", 21},
+        {"transaction has a malformed IBAN", 32},
+        {"transactioo", 11},
+        {"transact", 8},
+        {"transac", 7},
+        {"trans\0ction", 11},
+        {"trans", 5},
+        {"trans\0", 6},
+        {"\xe2\x82\xac euro", 8},
+        {"\x7f del", 5},
+        {"", 0},
+        {"a", 1},
+        {"ab", 2},
+        {"abcdefgh", 8},
+        {"abcdefghi", 9},
+        {"abcdefgg", 8},
+        {"\xc3\xa9t\xc3\xa9", 6},
+    };
+    enum { POOL = sizeof pool / sizeof pool[0] };
+    arena_init_growable(&grow, NULL);
+    a = &grow;
+    for (uint32_t n = 1; n <= 20; n++) {
+        for (int round = 0; round < 200; round++) {
+            vbuild sb;
+            vb_init(&sb, a);
+            const val *want[20];
+            /* up to six members, half the rounds take the first six in a
+             * random order: all keys distinct */
+            uint32_t perm[6] = {0, 1, 2, 3, 4, 5};
+            for (uint32_t i = 5; i > 0; i--) {
+                seed = seed * 1103515245u + 12345u;
+                uint32_t j = (seed >> 16) % (i + 1), t = perm[i];
+                perm[i] = perm[j];
+                perm[j] = t;
+            }
+            for (uint32_t i = 0; i < n; i++) {
+                seed = seed * 1103515245u + 12345u;
+                uint32_t at = n <= 6 && round % 2 == 0 ? perm[i] : (seed >> 16) % POOL;
+                want[i] = v_str(a, pool[at].s, pool[at].n);
+                vb_push(&sb, want[i]);
+            }
+            qsort(want, n, sizeof want[0], cmp_val_ptrs);
+            uint32_t distinct = n ? 1 : 0;
+            for (uint32_t i = 1; i < n; i++)
+                if (val_compare(want[distinct - 1], want[i]) != 0)
+                    want[distinct++] = want[i];
+            const val *set = vb_finish_set(&sb);
+            CHECK(set && set->len == distinct);
+            for (uint32_t i = 0; set && i < set->len && i < distinct; i++)
+                CHECK(val_equal(set->u.a[i], want[i]));
+        }
+    }
+    arena_free(&grow);
+    a = outer;
 
     /* A presized builder takes its capacity without growing (its arrays
      * stay where they were), then grows past it as any other. */
