@@ -602,9 +602,9 @@ static bool num_is_zero(arena *a, const val *x)
  * num_from_ld's own short-fraction rule (below 10^15, DBL_DIG digits). */
 #define DIV_SHORT_LIMIT 1000000000000000ull
 
-/* x / y for int64 operands whose quotient is not an integer but a decimal
- * of at most DBL_DIG significant digits, read off by long division in
- * integers. False leaves the quotient to the float path.
+/* x / y for int64 operands whose quotient is an int64, or a decimal of at
+ * most DBL_DIG significant digits read off by long division in integers.
+ * False leaves the quotient to the general path.
  *
  * Why it is that path's answer: OPA (and div_general) round the exact
  * quotient q = m·10^-k to a 64-bit mantissa and print its shortest
@@ -614,15 +614,22 @@ static bool num_is_zero(arena *a, const val *x)
  * back. The float path then holds it as the double nearest m·10^-k with
  * m as the decimal hint; so does this one. Long doubles narrower than 64
  * bits round differently: the float path alone speaks for them. */
-static bool div_int_short(arena *a, int64_t x, int64_t y, const val **res)
+static bool div_int_exact(arena *a, int64_t x, int64_t y, const val **res)
 {
-#if LDBL_MANT_DIG >= 64
     uint64_t ux = x < 0 ? 0 - (uint64_t)x : (uint64_t)x, uy = y < 0 ? 0 - (uint64_t)y : (uint64_t)y;
     if (uy == 0 || uy > UINT64_MAX / 10) /* rem * 10 below must not wrap */
         return false;
-    uint64_t m = ux / uy, rem = ux % uy;
-    if (rem == 0)
-        return false;
+    /* one division for both (each costs tens of cycles) */
+    uint64_t m = ux / uy, rem = ux - m * uy;
+    bool neg = (x < 0) != (y < 0);
+    if (rem == 0) {
+        /* an integer quotient; INT64_MIN / -1 (2^63) is the general path's */
+        if (m > (uint64_t)INT64_MAX)
+            return false;
+        *res = v_int(a, neg ? -(int64_t)m : (int64_t)m);
+        return true;
+    }
+#if LDBL_MANT_DIG >= 64
     int k = 0;
     /* Each step appends one digit; a digit string that reaches 15 digits
      * (or a quotient that never ends) stops it. Leading zeros of a
@@ -638,10 +645,9 @@ static bool div_int_short(arena *a, int64_t x, int64_t y, const val **res)
     double d;
     if (!num_scaled_to_double(m, -k, &d))
         return false;
-    *res = v_float_dec(a, (x < 0) != (y < 0) ? -d : d, m, -k);
+    *res = v_float_dec(a, neg ? -d : d, m, -k);
     return true;
 #else
-    (void)a, (void)x, (void)y, (void)res;
     return false;
 #endif
 }
@@ -665,10 +671,8 @@ bi_status bi_div(bi_ctx *ctx, const val *const *args, const val **out)
 {
     const val *x = args[0], *y = args[1];
     if (x->type == V_NUM && y->type == V_NUM && x->nk == NUM_INT && y->nk == NUM_INT && y->u.i != 0) {
-        if (x->u.i != 0 && !(x->u.i == INT64_MIN && y->u.i == -1) && x->u.i % y->u.i == 0)
-            return ret_val(ctx, out, v_int(ctx->arena, x->u.i / y->u.i));
         const val *q;
-        if (div_int_short(ctx->arena, x->u.i, y->u.i, &q))
+        if (div_int_exact(ctx->arena, x->u.i, y->u.i, &q))
             return ret_val(ctx, out, q);
     }
     return bi_div_general(ctx, args, out);

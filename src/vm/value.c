@@ -1133,7 +1133,7 @@ bool val_equal(const val *x, const val *y)
         if (x->nk == NUM_INT && y->nk == NUM_INT)
             return x->u.i == y->u.i;
         return cmp_number(x, y) == 0;
-    case V_STR: return x->len == y->len && memcmp(x->u.s, y->u.s, x->len) == 0;
+    case V_STR: return x->len == y->len && val_same_bytes(x->u.s, y->u.s, x->len);
     case V_ARR:
     case V_SET:
         if (x->len != y->len)
