@@ -1564,6 +1564,67 @@ static uint32_t gen_comprehension_hoisted(pgen *g, term *t)
     return h;
 }
 
+/* A read of a rule (data.pkg.r, or a field of it through constant keys:
+ * `subject.ip`) inside a loop, through ref term t, hoisted as
+ * comprehensions are (above): the same conditions make it safe, and the
+ * rule's value is memoised, so a second read can only give the first
+ * one's value. An undefined read fails as before and leaves H undefined,
+ * so the next iteration tries again. Only where it pays: a rule read
+ * (JDEF and the caller's MOVE of H, two cheap instructions, stand in for
+ * a memo lookup and field read; input and constant reads cost less than
+ * that pair) that every iteration reaches (nothing between the loop's
+ * NEXT and the read can fail first: a read that runs once would only pay
+ * for the CLEAR, JDEF and MOVEs). Not inside a comprehension's code (its
+ * own hoisting covers the common case). */
+static uint32_t gen_ref_hoisted(pgen *g, term *t, uint32_t *fail)
+{
+    /* constant keys only: a variable in the ref iterates (or is a loop's) */
+    bool constant_path = true;
+    for (uint32_t i = 1; i < t->u.ref.n; i++)
+        constant_path = constant_path && is_scalar(t->u.ref.items[i]);
+    if (!constant_path || g->comp_depth || g->hoist_floor > g->ncode ||
+        !hoist_span_ok(g, g->hoist_floor, g->ncode))
+        return gen_ref(g, t, fail);
+    uint32_t start_label = label_new(g), at_label = label_new(g);
+    if (failed(g))
+        return 0;
+    label_here(g, start_label);
+    g->labels[at_label] = hoist_point(g, t, g->ncode);
+    uint32_t res = gen_ref(g, t, fail);
+    if (failed(g))
+        return res;
+    uint32_t start = g->labels[start_label], at = g->labels[at_label];
+    /* the two positions are labels only while the read is generated (as
+     * in gen_comprehension_hoisted, an insertion then moves them); placed
+     * no longer, they hold back none of the peepholes that stop at labels */
+    g->labels[start_label] = g->labels[at_label] = UINT32_MAX;
+    /* plain reads, one of them a rule's */
+    bool rule_read = false, reads_only = true;
+    for (uint32_t p = start; p < g->ncode; p++) {
+        opcode op = (opcode)g->code[p].op;
+        rule_read |= op == OP_RULE || op == OP_RULEK;
+        reads_only = reads_only && (op == OP_RULE || op == OP_RULEK || op == OP_DOTK || op == OP_DATA ||
+                                    op == OP_INPUT || op == OP_LOADK);
+    }
+    /* reached by every iteration */
+    uint32_t last_next = start;
+    while (last_next > at && g->code[last_next - 1].op != OP_NEXT)
+        last_next--;
+    for (uint32_t p = last_next; p < start && rule_read; p++)
+        rule_read = opcode_formats[g->code[p].op][3] != 'J';
+    if (!rule_read || !reads_only || at >= start || g->maxreg >= MAX_REGS - 1 || !hoist_span_ok(g, at, start))
+        return res;
+    g->nreg = g->maxreg; /* a register no code so far has used */
+    uint32_t h = reg_new(g);
+    g->hoist_pin = g->nreg;
+    uint32_t skip = label_new(g);
+    insert_insn(g, start, OP_JDEF, h, skip);
+    insert_insn(g, at, OP_CLEAR, h, 0);
+    emit(g, OP_MOVE, h, res, 0, 0);
+    label_here(g, skip);
+    return h;
+}
+
 static uint32_t gen_template(pgen *g, term *t, uint32_t *fail)
 {
     int bid = bi_lookup("internal.template_string", strlen("internal.template_string"));
@@ -1648,13 +1709,13 @@ static uint32_t gen_term(pgen *g, term *t, uint32_t *fail)
         }
         case NK_RULE: {
             term *ref = package_ref(g, t, NULL, 0);
-            r = ref ? gen_data_ref(g, ref, fail) : 0;
+            r = ref ? gen_ref_hoisted(g, ref, fail) : 0;
             break;
         }
         }
         break;
     }
-    case T_REF: r = gen_ref(g, t, fail); break;
+    case T_REF: r = gen_ref_hoisted(g, t, fail); break;
     case T_ARRAY:
     case T_SET:
     case T_OBJECT: {
@@ -2546,6 +2607,9 @@ typedef struct peep {
     uint32_t query;
     uint32_t *stack;
     uint32_t stack_cap; /* the search's bound on pending positions (allocated: see fold_block_moves) */
+    /* per position: the first and last instruction that jumps there (none:
+     * UINT32_MAX and 0; a jump table's entry: 0 and UINT32_MAX) */
+    uint32_t *jump_lo, *jump_hi;
 } peep;
 
 enum { PEEP_VISIT_LIMIT = 128 };
@@ -2630,8 +2694,16 @@ static bool fold_one_move(peep *pp, const bool *target, uint32_t p)
     pgen *g = pp->g;
     const insn *mv = &g->code[p];
     uint32_t dst = mv->a, src = mv->b;
-    if (dst == src || target[p])
+    if (dst == src)
         return false;
+    /* Labels on the way back from p to the producer q are fine when every
+     * jump to them starts in [q, p): control then still reaches p only
+     * through q (a hoisted read's JDEF over its own code is such a jump). */
+    uint32_t enter_lo = UINT32_MAX, enter_hi = 0;
+    if (target[p]) {
+        enter_lo = pp->jump_lo[p];
+        enter_hi = pp->jump_hi[p];
+    }
     uint32_t q = p;
     for (uint32_t steps = 0; q > 0 && steps < 64; steps++) {
         uint32_t i = q - 1;
@@ -2642,10 +2714,14 @@ static bool fold_one_move(peep *pp, const bool *target, uint32_t p)
             q = i;
             break;
         }
-        if (target[i])
-            return false; /* control can enter the line here without passing q */
+        if (target[i]) {
+            enter_lo = pp->jump_lo[i] < enter_lo ? pp->jump_lo[i] : enter_lo;
+            enter_hi = pp->jump_hi[i] > enter_hi ? pp->jump_hi[i] : enter_hi;
+        }
         q = i;
     }
+    if (enter_lo <= enter_hi && (enter_lo < q || enter_hi >= p))
+        return false; /* control can enter the line without passing q */
     const insn *in = &g->code[q];
     /* a value-only NEXT writes R[c+1] alone: its c can move too */
     bool next_value = in->op == OP_NEXT && in->x == 1 && in->c + 1 == src && dst >= 1;
@@ -2838,14 +2914,16 @@ static void fold_block_moves(pgen *g)
         return;
     /* each visited instruction pushes at most two successors, plus the
      * jump tables of DISPATCH: a full stack ends the search as "live" */
-    peep pp = {g, n, NULL, 0, NULL, 2 * n + 16};
+    peep pp = {g, n, NULL, 0, NULL, 2 * n + 16, NULL, NULL};
     size_t stack_room = pp.stack_cap < PEEP_STACK_ROOM ? pp.stack_cap : PEEP_STACK_ROOM;
     bool *target = pa_malloc(cc->al, n + 1);
     bool *drop = pa_malloc(cc->al, n);
     pp.seen = pa_malloc(cc->al, sizeof(uint32_t) * n);
     pp.stack = pa_malloc(cc->al, sizeof(uint32_t) * stack_room);
+    pp.jump_lo = pa_malloc(cc->al, sizeof(uint32_t) * (n + 1));
+    pp.jump_hi = pa_malloc(cc->al, sizeof(uint32_t) * (n + 1));
     uint32_t *newpos = NULL;
-    if (!target || !drop || !pp.seen || !pp.stack) {
+    if (!target || !drop || !pp.seen || !pp.stack || !pp.jump_lo || !pp.jump_hi) {
         srcpos none = {0};
         cc_error(cc, POL_NOMEM, none, "%s", "out of memory");
     } else {
@@ -2855,6 +2933,25 @@ static void fold_block_moves(pgen *g)
         for (uint32_t l = 0; l < g->nlabels; l++)
             if (g->labels[l] <= n)
                 target[g->labels[l]] = true;
+        for (uint32_t t = 0; t <= n; t++) {
+            pp.jump_lo[t] = UINT32_MAX;
+            pp.jump_hi[t] = 0;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t t = opcode_formats[g->code[i].op][3] == 'J' ? label_pos(g, g->code[i].d) : UINT32_MAX;
+            if (t <= n) {
+                pp.jump_lo[t] = i < pp.jump_lo[t] ? i : pp.jump_lo[t];
+                pp.jump_hi[t] = i > pp.jump_hi[t] ? i : pp.jump_hi[t];
+            }
+        }
+        for (uint32_t k = 0; k < g->ndispatch; k++)
+            for (uint32_t e = 0; e < g->dispatches[k].n; e++) {
+                uint32_t t = label_pos(g, g->dispatches[k].labels[e]);
+                if (t <= n) {
+                    pp.jump_lo[t] = 0;
+                    pp.jump_hi[t] = UINT32_MAX;
+                }
+            }
         for (uint32_t p = 0; p < n; p++)
             if (g->code[p].op == OP_MOVE && fold_one_move(&pp, target, p))
                 drop[p] = true;
@@ -2896,6 +2993,8 @@ static void fold_block_moves(pgen *g)
         pa_free(cc->al, newpos, sizeof(uint32_t) * (n + 1));
     pa_free(cc->al, pp.seen, sizeof(uint32_t) * n);
     pa_free(cc->al, pp.stack, sizeof(uint32_t) * stack_room);
+    pa_free(cc->al, pp.jump_lo, sizeof(uint32_t) * (n + 1));
+    pa_free(cc->al, pp.jump_hi, sizeof(uint32_t) * (n + 1));
 }
 
 /* ---- small rules inlined where they are read ----------------------------

@@ -177,6 +177,33 @@ static const eval_case cases[] = {
      "{\"es\":[1,2]}", "data.t.e", "eval_builtin_error", POL_EVAL_STRICT_BUILTIN_ERRORS},
     {"hoisted, loop runs, lenient", "package t\ne if { some x in input.es; count([y | y := 1 / 0]) == 0 }",
      NULL, "{\"es\":[1,2]}", "data.t.e", "true", 0},
+    /* rule reads hoisted out of loops (gen_ref_hoisted): the first
+     * iteration reads, later ones reuse; the match on the second element
+     * needs the kept value to survive the first iteration's NEXT, whose
+     * key register is the kept value's (a value-only NEXT writes only its
+     * value) */
+    {"hoisted rule read, match on a later element",
+     "package t\ns := input.s\np if {\n some c in [\"10.0.0.0/8\", \"192.168.0.0/16\"]\n "
+     "net.cidr_contains(c, s.ip)\n}",
+     NULL, "{\"s\":{\"ip\":\"192.168.1.1\"}}", "data.t.p", "true", 0},
+    {"hoisted rule read, every element",
+     "package t\ns := input.s\np contains c if {\n some c in input.cs\n startswith(s.name, c)\n}", NULL,
+     "{\"s\":{\"name\":\"abc\"},\"cs\":[\"a\",\"x\",\"ab\",\"abd\"]}", "data.t.p", "[\"a\",\"ab\"]", 0},
+    {"hoisted rule read, undefined", "package t\ns := input.s\np if {\n some c in input.cs\n c == s.name\n}",
+     NULL, "{\"cs\":[1,2]}", "data.t.p", "undefined", 0},
+    /* the read is lazy: a loop that never runs never evaluates the rule
+     * (strict mode would report its 1 / 0) */
+    {"hoisted rule read, loop never runs",
+     "package t\nb := {\"k\": 1 / 0}\np if {\n some c in input.cs\n startswith(c, b.k)\n}", NULL,
+     "{\"cs\":[]}", "data.t.p", "undefined", POL_EVAL_STRICT_BUILTIN_ERRORS},
+    {"hoisted rule read, loop runs",
+     "package t\nb := {\"k\": 1 / 0}\np if {\n some c in input.cs\n startswith(c, b.k)\n}", NULL,
+     "{\"cs\":[\"a\"]}", "data.t.p", "eval_builtin_error", POL_EVAL_STRICT_BUILTIN_ERRORS},
+    /* a with-modifier in the loop changes the rule: not hoisted */
+    {"rule read under with in a loop",
+     "package t\ns := input.s\np contains y if {\n some x in input.xs\n y := s.v with input.s as {\"v\": "
+     "x}\n}",
+     NULL, "{\"xs\":[1,2]}", "data.t.p", "[1,2]", 0},
     /* small rules are inlined where they are read (plan.c): the copy runs
      * on the first read only, overrides still reach the rule */
     {"inlined rule read in a loop",
