@@ -1100,8 +1100,12 @@ dispatch:
             {
                 const val *out = NULL;
                 uint8_t memo = c->memo_state[in->b];
-                if (memo == MEMO_DONE && !c->nover) {
-                    /* memoised and not overridden: most references */
+                if (memo == MEMO_DONE) {
+                    /* memoised: most references. Never so for a rule that a
+                     * with-modifier overrides: each push clears every state
+                     * (with_push), and while overrides are active only
+                     * eval_rule runs a rule, which memoises none it
+                     * overrides. */
                     out = c->memo[in->b];
                     if (!out)
                         FAIL_TO(in->d);
@@ -1294,7 +1298,7 @@ dispatch:
                     c->memo_state[in->b] = MEMO_BUSY;
                     NEXT_INSN();
                 }
-                if (memo == MEMO_DONE && !c->nover) {
+                if (memo == MEMO_DONE) { /* as in RULE */
                     out = c->memo[in->b];
                 } else {
                     rule_read rr = rule_read_slow(c, in->b, PC);

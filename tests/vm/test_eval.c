@@ -177,6 +177,12 @@ static const eval_case cases[] = {
      "{\"es\":[1,2]}", "data.t.e", "eval_builtin_error", POL_EVAL_STRICT_BUILTIN_ERRORS},
     {"hoisted, loop runs, lenient", "package t\ne if { some x in input.es; count([y | y := 1 / 0]) == 0 }",
      NULL, "{\"es\":[1,2]}", "data.t.e", "true", 0},
+    /* a rule overridden by `with` is never memoised while overridden, so
+     * the memo fast path needs no override test: r read before, inside
+     * (directly, twice, and through s) and after the modifier */
+    {"overridden rule read twice",
+     "package t\nr := 1\ns := r\np := x if { x := [r, r, s] with data.t.r as 7 }\nq := [r, s, p, r, s]", NULL,
+     NULL, "data.t.q", "[1,1,[7,7,7],1,1]", 0},
     /* rule reads hoisted out of loops (gen_ref_hoisted): the first
      * iteration reads, later ones reuse; the match on the second element
      * needs the kept value to survive the first iteration's NEXT, whose
