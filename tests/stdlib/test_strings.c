@@ -1909,6 +1909,76 @@ static void test_regex_dfa_chain_differential(void)
     CHECK(trues > runs / 20 && trues < runs - runs / 20);
 }
 
+/* Long chains (ID and account-number formats, 16 bytes and more) through
+ * the link ranges, 16 bytes at a time, against the link tables, a byte at
+ * a time, and against PCRE2: classes of one to three ranges and literals
+ * under long counted repetitions, subjects spelled from the pieces and
+ * then damaged by one byte (ASCII or not) or one length. */
+static void test_regex_chain_ranges_differential(void)
+{
+    static unsigned char dmem[1 << 20];
+    static const struct {
+        const char *rx, *sample;
+    } pieces[] = {{"[A-Z]", "AQZa@["}, {"[0-9]", "059x/:"},      {"[A-Z0-9]", "K7_k"}, {"-", "-+"},
+                  {"x", "xy"},         {"[a-fA-F0-9]", "0fAGg"}, {"[^b]", "ab"},       {"[ -~]", "~ \x7f"}};
+    static const struct {
+        const char *rx;
+        int lo, hi;
+    } counts[] = {{"", 1, 1},        {"{2}", 2, 2},     {"{5,9}", 5, 9},
+                  {"{8,20}", 8, 20}, {"{0,12}", 0, 12}, {"{16}", 16, 16}};
+    arena da;
+    long ranged = 0, ranged_true = 0, mismatches = 0, runs = 0;
+    for (int g = 0; g < 2000; g++) {
+        char pat[256];
+        size_t pn = 0;
+        int item[5], cnt[5], items = 1 + (int)rnd(5);
+        pat[pn++] = '^';
+        for (int i = 0; i < items; i++) {
+            item[i] = (int)rnd(sizeof pieces / sizeof *pieces);
+            cnt[i] = (int)rnd(sizeof counts / sizeof *counts);
+            pn += (size_t)snprintf(pat + pn, sizeof pat - pn, "%s%s", pieces[item[i]].rx, counts[cnt[i]].rx);
+        }
+        pat[pn++] = '$';
+        pat[pn] = '\0';
+        for (int k = 0; k < 20; k++) {
+            char subj[160];
+            size_t sn = 0;
+            for (int i = 0; i < items; i++) {
+                int reps =
+                    counts[cnt[i]].lo + (int)rnd((uint32_t)(counts[cnt[i]].hi - counts[cnt[i]].lo + 1));
+                const char *smp = pieces[item[i]].sample;
+                for (int r = 0; r < reps; r++)
+                    subj[sn++] = rnd(8) ? smp[0] : smp[rnd((uint32_t)strlen(smp))];
+            }
+            if (k % 4 == 1 && sn)
+                subj[rnd((uint32_t)sn)] = "aZ5-_~"[rnd(6)];
+            if (k % 4 == 2 && sn)
+                subj[rnd((uint32_t)sn)] = (char)"\xff\x80\xc3"[rnd(3)];
+            if (k % 4 == 3 && sn)
+                sn -= rnd(2);
+            int tables = -9, ranges = -9;
+            arena_init_fixed(&da, dmem, sizeof dmem);
+            if (rx_test_chain_paths(&da, pat, pn, subj, sn, &tables, &ranges) != 1)
+                continue;
+            ranged++;
+            ranged_true += ranges == 1;
+            if (tables != ranges && mismatches++ < 10)
+                fprintf(stderr, "  regex chain ranges: /%s/ on \"%.*s\": tables %d, ranges %d\n", pat,
+                        (int)sn, subj, tables, ranges);
+            int fast, want;
+            if (ranges >= 0 && dfa_and_pcre2(&da, dmem, sizeof dmem, pat, pn, subj, sn, &fast, &want)) {
+                runs++;
+                if ((fast != ranges || want != ranges) && mismatches++ < 10)
+                    fprintf(stderr, "  regex chain ranges: /%s/ on \"%.*s\": pcre2 %d, dfa %d, ranges %d\n",
+                            pat, (int)sn, subj, want, fast, ranges);
+            }
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(ranged > 5000 && runs > ranged / 2);
+    CHECK(ranged_true > ranged / 10 && ranged_true < ranged - ranged / 10);
+}
+
 static void test_regex_dfa_differential(void)
 {
     static unsigned char dmem[1 << 20];
@@ -2193,6 +2263,7 @@ int main(void)
     test_regex_cached();
     test_regex_dfa_differential();
     test_regex_dfa_chain_differential();
+    test_regex_chain_ranges_differential();
     test_glob_differential();
     test_glob_literal_lengths();
     test_affix_lengths();
