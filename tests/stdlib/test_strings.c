@@ -781,19 +781,29 @@ static const val *sprintf_general(const char *fmt, const val *arr)
  * against libc's %lld (an oracle independent of fmt_i64_text). */
 static void test_sprintf_int_lengths(void)
 {
-    int64_t vals[128];
+    int64_t vals[512];
     size_t n = 0;
     vals[n++] = 0;
     vals[n++] = INT64_MAX;
     vals[n++] = INT64_MIN;
     vals[n++] = INT64_MIN + 1;
-    for (int64_t p = 1; n + 4 <= sizeof vals / sizeof vals[0]; p *= 10) {
+    for (int64_t p = 1; n + 6 <= sizeof vals / sizeof vals[0]; p *= 10) {
+        vals[n++] = p;
+        vals[n++] = p - 1;
+        vals[n++] = p + 1;
+        vals[n++] = -p;
+        vals[n++] = -(p - 1);
+        vals[n++] = -(p + 1);
+        if (p > INT64_MAX / 10)
+            break;
+    }
+    /* each side of every power of two (the length is read off the bit count) */
+    for (int k = 0; k < 63; k++) {
+        int64_t p = (int64_t)1 << k;
         vals[n++] = p;
         vals[n++] = p - 1;
         vals[n++] = -p;
-        vals[n++] = -(p - 1) - 1;
-        if (p > INT64_MAX / 10)
-            break;
+        vals[n++] = -p + 1;
     }
     int bad = 0;
     for (size_t i = 0; i < n; i++) {
