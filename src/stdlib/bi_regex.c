@@ -2138,6 +2138,21 @@ static bool glob_fast_run(const gfast *f, const int32_t *delims, uint32_t nd, co
     }
 }
 
+/* glob_fast_run, except that a glob opening with a literal the text does
+ * not open with is answered here, without the call: the matcher's first
+ * step fails then with no star or super-star behind it to grow, so its
+ * answer is false too. Path globs in a list mostly differ in that first
+ * literal (a department's directory before its stars). */
+static inline bool glob_fast_match(const gfast *f, const int32_t *delims, uint32_t nd, const char *s,
+                                   size_t n)
+{
+    const gftok *first = f->tok;
+    if (f->n > 0 && first->op == GF_LIT &&
+        (n < first->len || !val_same_bytes(s, f->lit + first->off, first->len)))
+        return false;
+    return glob_fast_run(f, delims, nd, s, n);
+}
+
 /* The compiled program of glob pv (a string value), from the context's
  * cache or compiled into it on a miss (while it has room); a bundle
  * constant's entry is kept in its prep slot (as in rx_entry). False: not
@@ -2217,7 +2232,7 @@ bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
     }
     bool matched;
     if (prog->fast.tok)
-        matched = glob_fast_run(&prog->fast, delims, nd, args[2]->u.s, args[2]->len);
+        matched = glob_fast_match(&prog->fast, delims, nd, args[2]->u.s, args[2]->len);
     else if (!glob_run(ctx->arena, prog, delims, nd, args[2]->u.s, args[2]->len, &matched))
         return bi_oom(ctx);
     *out = VAL_BOOL(matched);
@@ -2233,7 +2248,7 @@ int glob_test_match(arena *a, const char *pat, size_t pn, const int32_t *delims,
     if (fast) {
         if (!p.fast.tok)
             return -2;
-        return glob_fast_run(&p.fast, delims, nd, s, n);
+        return glob_fast_match(&p.fast, delims, nd, s, n);
     }
     bool matched;
     if (!glob_run(a, &p, delims, nd, s, n, &matched))
