@@ -1031,14 +1031,45 @@ static inline __attribute__((always_inline)) int rx_chain_ranges_n(const rx_dfa 
     return rx_ascii(s, n) ? 0 : -1;
 }
 
+/* Bytes at[0..8) and at[m - 8..m) (m >= 8) as one vector, low half first. */
+static inline __m128i rx_halves(const uint8_t *at, size_t m)
+{
+    return _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)at),
+                              _mm_loadl_epi64((const __m128i *)(const void *)(at + m - 8)));
+}
+
+/* rx_chain_ranges_n for subjects of 8 to 15 bytes: their first and last
+ * eight bytes (overlapping) against the links of those positions. */
+static inline __attribute__((always_inline)) int rx_chain_ranges8_n(const rx_dfa *dfa, const char *s,
+                                                                    size_t n, uint32_t nr)
+{
+    const size_t len = dfa->chain_len;
+    __m128i d = rx_halves((const uint8_t *)s, n), pass = _mm_setzero_si128();
+    for (uint32_t r = 0; r < nr; r++) {
+        __m128i k = rx_halves(dfa->chain_bias + r * len, n), t = rx_halves(dfa->chain_below + r * len, n);
+        pass = _mm_or_si128(pass, _mm_cmpgt_epi8(t, _mm_add_epi8(d, k)));
+    }
+    if (_mm_movemask_epi8(pass) == 0xFFFF)
+        return 1;
+    return rx_ascii(s, n) ? 0 : -1;
+}
+
 /* rx_chain_run's answer through the link ranges (chain_bias set), for a
- * subject of a length the chain accepts and of at least 16 bytes: blocks
+ * subject of a length the chain accepts and of at least 8 bytes (below
+ * 16: rx_chain_ranges8_n); blocks
  * of 16 bytes from the start, the last one overlapping its predecessor so
  * it ends at n (off + 16 <= n <= chain_len keeps the range loads inside
  * the tables). -1 when any byte is >= 0x80, as rx_chain_tables. */
 static inline __attribute__((always_inline)) int rx_chain_ranges(const rx_dfa *dfa, const char *s, size_t n)
 {
     _Static_assert(RX_CHAIN_MAX_RANGES == 3, "one case per range count");
+    if (n < 16) {
+        switch (dfa->chain_nranges) {
+        case 1: return rx_chain_ranges8_n(dfa, s, n, 1);
+        case 2: return rx_chain_ranges8_n(dfa, s, n, 2);
+        default: return rx_chain_ranges8_n(dfa, s, n, 3);
+        }
+    }
     switch (dfa->chain_nranges) {
     case 1: return rx_chain_ranges_n(dfa, s, n, 1);
     case 2: return rx_chain_ranges_n(dfa, s, n, 2);
@@ -1056,7 +1087,7 @@ static inline __attribute__((always_inline)) int rx_chain_run(const rx_dfa *dfa,
     if (n > dfa->chain_len || !dfa->chain_accept[n])
         return -1;
 #ifdef __SSE2__
-    if (n >= 16 && dfa->chain_bias)
+    if (n >= 8 && dfa->chain_bias)
         return rx_chain_ranges(dfa, s, n);
 #endif
     return rx_chain_tables(dfa, s, n);
@@ -1237,7 +1268,7 @@ int rx_test_chain_paths(arena *a, const char *pat, size_t pn, const char *s, siz
         return -1;
     *tables = rx_chain_tables(dfa, s, n);
 #ifdef __SSE2__
-    if (n >= 16 && dfa->chain_bias) {
+    if (n >= 8 && dfa->chain_bias) {
         *ranges = rx_chain_ranges(dfa, s, n);
         return 1;
     }

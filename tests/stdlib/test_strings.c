@@ -1919,8 +1919,9 @@ static void test_regex_dfa_chain_differential(void)
     CHECK(trues > runs / 20 && trues < runs - runs / 20);
 }
 
-/* Long chains (ID and account-number formats, 16 bytes and more) through
- * the link ranges, 16 bytes at a time, against the link tables, a byte at
+/* Long chains (ID and account-number formats, 8 bytes and more) through
+ * the link ranges, 16 bytes at a time (below 16, the first and last 8),
+ * against the link tables, a byte at
  * a time, and against PCRE2: classes of one to three ranges and literals
  * under long counted repetitions, subjects spelled from the pieces and
  * then damaged by one byte (ASCII or not) or one length. */
