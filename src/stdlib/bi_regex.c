@@ -2184,23 +2184,14 @@ static inline bool glob_fast_match(const gfast *f, const int32_t *delims, uint32
     return glob_fast_run(f, delims, nd, s, n);
 }
 
-/* The compiled program of glob pv (a string value), from the context's
- * cache or compiled into it on a miss (while it has room); a bundle
- * constant's entry is kept in its prep slot (as in rx_entry). False: not
- * cached (full, or a syntax error the caller reports by compiling it
- * itself). */
-static bool glob_cached(bi_ctx *ctx, const val *pv, const gprog **out)
+/* glob_cached past the prep slot: the cache's hash lookup, else the
+ * compile into it; the entry found is kept in slot (when not NULL). */
+static __attribute__((noinline)) bool glob_cached_slow(bi_ctx *ctx, const val *pv, const void **slot,
+                                                       const gprog **out)
 {
     rx_cache *c = ctx->rx_cache;
     const char *p = pv->u.s;
     size_t n = pv->len;
-    if (!c)
-        return false;
-    const void **slot = bi_prep_slot(ctx, pv, BI_PREP_GLOB);
-    if (slot && *slot) {
-        *out = ((const pat_entry *)*slot)->glob;
-        return true;
-    }
     uint64_t h = 0;
     const pat_entry *hit = pat_find(c, PAT_GLOB, p, n, &h);
     if (!hit) {
@@ -2221,7 +2212,28 @@ static bool glob_cached(bi_ctx *ctx, const val *pv, const gprog **out)
     return true;
 }
 
-bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
+/* The compiled program of glob pv (a string value), from the context's
+ * cache or compiled into it on a miss (while it has room); a bundle
+ * constant's entry is kept in its prep slot (as in rx_entry). False: not
+ * cached (full, or a syntax error the caller reports by compiling it
+ * itself). */
+static inline bool glob_cached(bi_ctx *ctx, const val *pv, const gprog **out)
+{
+    if (!ctx->rx_cache)
+        return false;
+    const void **slot = bi_prep_slot(ctx, pv, BI_PREP_GLOB);
+    if (slot && *slot) {
+        *out = ((const pat_entry *)*slot)->glob;
+        return true;
+    }
+    return glob_cached_slow(ctx, pv, slot, out);
+}
+
+/* glob.match past its usual call (below): every check, the delimiter
+ * list read, a glob the cache does not hold compiled here. Out of line,
+ * so the usual call carries none of its stack frame. */
+static __attribute__((noinline)) bi_status glob_match_general(bi_ctx *ctx, const val *const *args,
+                                                              const val **out)
 {
     const char *name = "glob.match";
     NEED_STR(name, 0);
@@ -2268,6 +2280,23 @@ bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
         return bi_oom(ctx);
     *out = VAL_BOOL(matched);
     return BI_OK;
+}
+
+/* The usual call: string operands, a list of one ASCII delimiter (the
+ * general path reads it as that one code point), a cached glob with a
+ * direct matcher. Anything else, errors included, takes the general
+ * path, which checks in OPA's order. */
+bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    const val *dl = args[1], *d0 = dl->type == V_ARR && dl->len == 1 ? dl->u.a[0] : NULL;
+    const gprog *prog;
+    if (args[0]->type == V_STR && args[2]->type == V_STR && d0 && d0->type == V_STR && d0->len == 1 &&
+        (unsigned char)d0->u.s[0] < 0x80 && glob_cached(ctx, args[0], &prog) && prog->fast.tok) {
+        int32_t delim = (unsigned char)d0->u.s[0];
+        *out = VAL_BOOL(glob_fast_match(&prog->fast, &delim, 1, args[2]->u.s, args[2]->len));
+        return BI_OK;
+    }
+    return glob_match_general(ctx, args, out);
 }
 
 int glob_test_match(arena *a, const char *pat, size_t pn, const int32_t *delims, uint32_t nd, const char *s,

@@ -1767,6 +1767,53 @@ static void put_piece(char *b, size_t *n, const char *esc)
     }
 }
 
+/* glob.match with one ASCII delimiter (its usual call: a cached glob run
+ * directly) against the same delimiter listed twice (the general path,
+ * which reads the list; a delimiter set either way), on random globs
+ * (some outside the direct matcher, some invalid) and texts. */
+static void test_glob_one_delimiter(void)
+{
+    static unsigned char rx_mem[1 << 20];
+    C.rx_cache = rx_cache_init(rx_mem, sizeof rx_mem, 0, 0);
+    CHECK(C.rx_cache != NULL);
+    static const char *const pieces[] = {"a", "b",  "/",   ".",    "*",     "**",
+                                         "?", "ab", "\\*", "[ab]", "{a,b}", "\xc3\xa9"};
+    static const char *const text_pieces[] = {"a", "b", "/", ".", "ab", ":", "*", "\xc3\xa9", "\xff"};
+    bi_fn fn = bi_table[bi_lookup("glob.match", 10)].fn;
+    int bad = 0, runs = 0, trues = 0;
+    for (int g = 0; g < 3000; g++) {
+        char pat[64], txt[64];
+        size_t pn = 0, tn = 0;
+        for (int k = (int)rnd(5); k >= 0; k--)
+            put_piece(pat, &pn, pieces[rnd(sizeof pieces / sizeof *pieces)]);
+        for (int k = (int)rnd(7); k >= 0; k--)
+            put_piece(txt, &tn, text_pieces[rnd(sizeof text_pieces / sizeof *text_pieces)]);
+        const char *d = &"/.:"[rnd(3)];
+        val vp = {.type = V_STR, .len = (uint32_t)pn, .u.s = pat},
+            vt = {.type = V_STR, .len = (uint32_t)tn, .u.s = txt};
+        val vd = {.type = V_STR, .len = 1, .u.s = d};
+        const val *one[1] = {&vd}, *two[2] = {&vd, &vd};
+        val l1 = {.type = V_ARR, .len = 1, .u.a = one}, l2 = {.type = V_ARR, .len = 2, .u.a = two};
+        const val *a1[3] = {&vp, &l1, &vt}, *a2[3] = {&vp, &l2, &vt}, *o1 = NULL, *o2 = NULL;
+        C.err_code = POL_OK;
+        bi_status s1 = fn(&C, a1, &o1);
+        char m1[sizeof C.err_msg];
+        memcpy(m1, C.err_msg, sizeof m1);
+        C.err_code = POL_OK;
+        bi_status s2 = fn(&C, a2, &o2);
+        runs++;
+        trues += s1 == BI_OK && o1 == VAL_TRUE;
+        if ((s1 != s2 || (s1 == BI_OK ? o1 != o2 : strcmp(m1, C.err_msg) != 0)) && bad++ < 5)
+            fprintf(stderr, "  glob one delimiter: \"%.*s\" '%c' \"%.*s\": %d/%s, listed twice %d/%s\n",
+                    (int)pn, pat, *d, (int)tn, txt, s1, o1 == VAL_TRUE ? "true" : "false", s2,
+                    o2 == VAL_TRUE ? "true" : "false");
+    }
+    CHECK(bad == 0);
+    CHECK(trues > runs / 20 && trues < runs - runs / 20);
+    rx_cache_release(C.rx_cache);
+    C.rx_cache = NULL;
+}
+
 /* regex.match's DFA against PCRE2 (the builtin without the pattern
  * cache, which never takes the DFA): generated patterns of the DFA's
  * subset — literals, escapes, classes, `.`, groups, `|`, every quantifier
@@ -2269,6 +2316,7 @@ int main(void)
     test_regex_limits();
     test_glob();
     test_glob_cached();
+    test_glob_one_delimiter();
     test_glob_pinned();
     test_regex_subjects();
     test_regex_cached();
