@@ -758,6 +758,19 @@ bi_status bi_gte(bi_ctx *ctx, const val *const *args, const val **out)
     return ret_bool(out, val_compare(args[0], args[1]) >= 0);
 }
 
+/* Whether string x is among elems[0..n): val_equal of a string, inline
+ * (a string equals only a string of the same bytes), so a list of group
+ * names is scanned by length first with no call per element. */
+static inline bool member_str(const val *const *elems, uint32_t n, const val *x)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        const val *e = elems[i];
+        if (e->len == x->len && e->type == V_STR && val_same_bytes(e->u.s, x->u.s, x->len))
+            return true;
+    }
+    return false;
+}
+
 /* x in coll: array elements, set members, object values; false for
  * anything that is not a collection. */
 bi_status bi_member_2(bi_ctx *ctx, const val *const *args, const val **out)
@@ -767,11 +780,15 @@ bi_status bi_member_2(bi_ctx *ctx, const val *const *args, const val **out)
     switch ((vtype)c->type) {
     case V_SET: return ret_bool(out, val_set_has(c, x));
     case V_ARR:
+        if (x->type == V_STR)
+            return ret_bool(out, member_str(c->u.a, c->len, x));
         for (uint32_t i = 0; i < c->len; i++)
             if (val_equal(c->u.a[i], x))
                 return ret_bool(out, true);
         return ret_bool(out, false);
     case V_OBJ:
+        if (x->type == V_STR)
+            return ret_bool(out, member_str(c->u.o.v, c->len, x));
         for (uint32_t i = 0; i < c->len; i++)
             if (val_equal(c->u.o.v[i], x))
                 return ret_bool(out, true);
@@ -804,6 +821,8 @@ bi_status bi_member_3(bi_ctx *ctx, const val *const *args, const val **out)
 /* count of a string, or of a value count does not take. */
 static __attribute__((noinline)) bi_status count_other(bi_ctx *ctx, const val *x, const val **out)
 {
+    if (x->type == V_ARR || x->type == V_OBJ || x->type == V_SET)
+        return ret_val(ctx, out, v_int(ctx->arena, x->len));
     if (x->type == V_STR)
         return ret_val(ctx, out, v_int(ctx->arena, (int64_t)utf8_count(x->u.s, x->len)));
     return bi_type_fail(ctx, "count", 1, "one of {array, object, set, string}", x);
@@ -815,8 +834,11 @@ static __attribute__((noinline)) bi_status count_other(bi_ctx *ctx, const val *x
 bi_status bi_count(bi_ctx *ctx, const val *const *args, const val **out)
 {
     const val *x = args[0];
-    if (x->type == V_ARR || x->type == V_OBJ || x->type == V_SET)
-        return ret_val(ctx, out, v_int(ctx->arena, x->len));
+    /* v_int's shared small ints, with no register saves for its arena path */
+    if ((x->type == V_ARR || x->type == V_OBJ || x->type == V_SET) && x->len < VAL_SMALL_INT_LIMIT) {
+        *out = &val_small_ints[x->len];
+        return BI_OK;
+    }
     return count_other(ctx, x, out);
 }
 

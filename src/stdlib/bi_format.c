@@ -900,17 +900,38 @@ static const char fmt_digit_pairs[201] = "00010203040506070809101112131415161718
                                          "6061626364656667686970717273747576777879"
                                          "8081828384858687888990919293949596979899";
 
-/* The length of fmt_i64_text's text of v. */
+/* 10^k for k = 0 .. 19 */
+static const uint64_t fmt_pow10_u64[20] = {1u,
+                                           10u,
+                                           100u,
+                                           1000u,
+                                           10000u,
+                                           100000u,
+                                           1000000u,
+                                           10000000u,
+                                           100000000u,
+                                           1000000000u,
+                                           10000000000u,
+                                           100000000000u,
+                                           1000000000000u,
+                                           10000000000000u,
+                                           100000000000000u,
+                                           1000000000000000u,
+                                           10000000000000000u,
+                                           100000000000000000u,
+                                           1000000000000000000u,
+                                           10000000000000000000u};
+
+/* The length of fmt_i64_text's text of v. A number of b significant bits
+ * has t = floor(b · 1233 / 4096) or t + 1 digits (1233 / 4096 is just
+ * below log10(2), and b <= 64 keeps the error under one digit), and it
+ * has t + 1 exactly when it is at least 10^t. u | 1 keeps u's digit
+ * count (no power of ten above 1 is odd) and gives 0 one digit. */
 static inline size_t fmt_i64_len(int64_t v)
 {
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    size_t n = 1 + (v < 0);
-    for (uint64_t bound = 10; u >= bound; bound *= 10) {
-        n++;
-        if (bound > UINT64_MAX / 10)
-            break; /* 20 digits: u >= 10^19 */
-    }
-    return n;
+    uint64_t u = (v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v) | 1;
+    unsigned bits = 64u - (unsigned)__builtin_clzll(u), t = bits * 1233u >> 12;
+    return (size_t)(v < 0) + t + (u >= fmt_pow10_u64[t]);
 }
 
 /* Decimal text of v, written backwards ending at `end` (room for 20 bytes:

@@ -30,6 +30,9 @@
 
 #include <pcre2.h>
 #include <stdio.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <string.h>
 #include <utf8proc.h>
 #include <xxhash.h>
@@ -112,6 +115,11 @@ enum { RX_CHAIN_MAX_LEN = 64 };
  * neither: such a subject is left to the full path, which must tell
  * invalid UTF-8 (an error, from PCRE2) from a mere mismatch. */
 enum { RX_CHAIN_ASCII = 2, RX_CHAIN_BOTH = 3 };
+/* A chain whose every link allows a union of at most this many ASCII
+ * byte ranges (ID formats: [A-Z], [A-Z0-9], [0-9a-f], a literal) also
+ * gets its links as ranges, which test 16 bytes in a few vector
+ * operations per range (rx_chain_ranges). */
+enum { RX_CHAIN_MAX_RANGES = 3 };
 
 /* A state is named by its row's offset in trans, and rows are laid out so
  * that the offset is odd exactly when the bytes read so far end with a
@@ -138,6 +146,17 @@ typedef struct rx_dfa {
     const uint8_t *chain_accept; /* [length]: 1 when a subject of that length may match */
     uint16_t chain_len;          /* links: the longest subject that can match */
     uint16_t ncls;
+    /* The chain's links as ranges (NULL: some link is not a union of 1 to
+     * RX_CHAIN_MAX_RANGES ASCII ranges lo .. lo + width): byte b passes
+     * link i when for some r < chain_nranges, with j = r * chain_len + i,
+     * (int8_t)(b + chain_bias[j]) < (int8_t)chain_below[j], where bias =
+     * 0x80 - lo and below = -127 + width; links with fewer ranges repeat
+     * their last. Exactly the bytes whose chain_allow entry is
+     * RX_CHAIN_BOTH pass: a byte >= 0x80 never does, as b + bias is then
+     * at least -lo as a signed byte, and -lo >= -127 + width for a range
+     * that ends by 0x7F. */
+    const uint8_t *chain_bias, *chain_below;
+    uint32_t chain_nranges;
 } rx_dfa;
 
 typedef struct dfa_frag {
@@ -430,6 +449,49 @@ static dfa_frag dfa_alt(dfa_parse *d, bool top, bool *top_alt)
     }
 }
 
+/* Fills dfa's chain range fields from its link tables when every link
+ * allows 1 to RX_CHAIN_MAX_RANGES ranges of bytes (see rx_dfa); false
+ * only when the arena is full. */
+static bool dfa_chain_ranges(rx_dfa *dfa, arena *a)
+{
+    uint32_t len = dfa->chain_len, nranges = 1;
+    dfa->chain_bias = dfa->chain_below = NULL;
+    dfa->chain_nranges = 0;
+    if (len == 0)
+        return true;
+    uint8_t *bias = arena_alloc(a, (size_t)len * RX_CHAIN_MAX_RANGES),
+            *below = arena_alloc(a, (size_t)len * RX_CHAIN_MAX_RANGES);
+    if (!bias || !below)
+        return false;
+    for (uint32_t i = 0; i < len; i++) {
+        const uint8_t *t = dfa->chain_allow + (size_t)i * 256;
+        uint32_t r = 0;
+        for (unsigned b = 0; b < 0x80; b++) {
+            if (t[b] != RX_CHAIN_BOTH || (b > 0 && t[b - 1] == RX_CHAIN_BOTH))
+                continue; /* only where a range starts */
+            if (r == RX_CHAIN_MAX_RANGES)
+                return true;
+            unsigned e = b;
+            while (e + 1 < 0x80 && t[e + 1] == RX_CHAIN_BOTH)
+                e++;
+            bias[r * len + i] = (uint8_t)(0x80 - b);
+            below[r * len + i] = (uint8_t)(0x81 + (e - b)); /* -127 + width */
+            r++;
+        }
+        if (r == 0)
+            return true; /* only non-ASCII bytes lead on */
+        nranges = r > nranges ? r : nranges;
+        for (; r < RX_CHAIN_MAX_RANGES; r++) {
+            bias[r * len + i] = bias[(r - 1) * len + i];
+            below[r * len + i] = below[(r - 1) * len + i];
+        }
+    }
+    dfa->chain_bias = bias;
+    dfa->chain_below = below;
+    dfa->chain_nranges = nranges;
+    return true;
+}
+
 /* Fills dfa's chain fields when the automaton is one (see rx_dfa); false
  * only when the arena is full. State 0 is the start; with both anchors the
  * empty position set after the start is the dead state. */
@@ -478,7 +540,7 @@ static bool dfa_chain(rx_dfa *dfa, arena *a, const uint8_t *next_state, const bo
     dfa->chain_allow = allow;
     dfa->chain_accept = acc;
     dfa->chain_len = (uint16_t)len;
-    return true;
+    return dfa_chain_ranges(dfa, a);
 }
 
 /* Builds the DFA of pattern p[0..n) into a, or returns NULL (outside the
@@ -573,6 +635,8 @@ static const rx_dfa *rx_dfa_build(arena *a, const char *p, size_t n)
         return NULL;
     dfa->chain_allow = dfa->chain_accept = NULL;
     dfa->chain_len = 0;
+    dfa->chain_bias = dfa->chain_below = NULL;
+    dfa->chain_nranges = 0;
     dfa->ncls = (uint16_t)ncls;
     if (anchored_start && anchored_end && !dfa_chain(dfa, a, next_state, accept, nstates, states))
         return NULL;
@@ -914,14 +978,10 @@ static inline rx_subject rx_subject_kind(const char *s, size_t n)
     return rx_ascii(s, n) ? RX_SUBJ_ASCII : rx_subject_kind_wide(s, n);
 }
 
-/* Whether s[0..n) holds a match, for a chain DFA (chain_allow set): 1 or
- * 0 when s is ASCII and of a length some match has, else -1 (rx_dfa_run
- * after the subject's check decides: non-ASCII may be invalid UTF-8, an
- * error). Inline: regex.match's common case is this and a table probe. */
-static inline __attribute__((always_inline)) int rx_chain_run(const rx_dfa *dfa, const char *s, size_t n)
+/* rx_chain_run's answer through the link tables, for a subject of a
+ * length the chain accepts. */
+static inline __attribute__((always_inline)) int rx_chain_tables(const rx_dfa *dfa, const char *s, size_t n)
 {
-    if (n > dfa->chain_len || !dfa->chain_accept[n])
-        return -1;
     const unsigned char *p = (const unsigned char *)s;
     const uint8_t *t = dfa->chain_allow; /* link i's table at t + 256 * i */
     unsigned acc = RX_CHAIN_BOTH;
@@ -941,6 +1001,96 @@ static inline __attribute__((always_inline)) int rx_chain_run(const rx_dfa *dfa,
     }
     /* a mismatch, or a byte >= 0x80 among s[0..i + 4) */
     return (acc & RX_CHAIN_ASCII) && rx_ascii(s, n) ? 0 : -1;
+}
+
+#ifdef __SSE2__
+/* rx_chain_ranges for chains of nr ranges a link (a constant where it is
+ * inlined, so the range loop unrolls). A range is tested with one add and
+ * one signed compare: b + (0x80 - lo) wraps lo .. lo + width onto -128 ..
+ * -128 + width, which are exactly the values below -127 + width. */
+static inline __attribute__((always_inline)) int rx_chain_ranges_n(const rx_dfa *dfa, const char *s, size_t n,
+                                                                   uint32_t nr)
+{
+    const size_t len = dfa->chain_len;
+    const uint8_t *bias = dfa->chain_bias, *below = dfa->chain_below;
+    __m128i all = _mm_set1_epi8(-1); /* the bytes that passed in every block so far */
+    for (size_t off = 0;; off = off + 32 <= n ? off + 16 : n - 16) {
+        __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(s + off)), pass = _mm_setzero_si128();
+        for (uint32_t r = 0; r < nr; r++) {
+            __m128i k = _mm_loadu_si128((const __m128i *)(const void *)(bias + r * len + off));
+            __m128i t = _mm_loadu_si128((const __m128i *)(const void *)(below + r * len + off));
+            pass = _mm_or_si128(pass, _mm_cmpgt_epi8(t, _mm_add_epi8(d, k)));
+        }
+        all = _mm_and_si128(all, pass);
+        if (off + 16 == n)
+            break;
+    }
+    if (_mm_movemask_epi8(all) == 0xFFFF)
+        return 1;
+    /* a byte failed: a mismatch, or a byte >= 0x80 (which never passes) */
+    return rx_ascii(s, n) ? 0 : -1;
+}
+
+/* Bytes at[0..8) and at[m - 8..m) (m >= 8) as one vector, low half first. */
+static inline __m128i rx_halves(const uint8_t *at, size_t m)
+{
+    return _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)at),
+                              _mm_loadl_epi64((const __m128i *)(const void *)(at + m - 8)));
+}
+
+/* rx_chain_ranges_n for subjects of 8 to 15 bytes: their first and last
+ * eight bytes (overlapping) against the links of those positions. */
+static inline __attribute__((always_inline)) int rx_chain_ranges8_n(const rx_dfa *dfa, const char *s,
+                                                                    size_t n, uint32_t nr)
+{
+    const size_t len = dfa->chain_len;
+    __m128i d = rx_halves((const uint8_t *)s, n), pass = _mm_setzero_si128();
+    for (uint32_t r = 0; r < nr; r++) {
+        __m128i k = rx_halves(dfa->chain_bias + r * len, n), t = rx_halves(dfa->chain_below + r * len, n);
+        pass = _mm_or_si128(pass, _mm_cmpgt_epi8(t, _mm_add_epi8(d, k)));
+    }
+    if (_mm_movemask_epi8(pass) == 0xFFFF)
+        return 1;
+    return rx_ascii(s, n) ? 0 : -1;
+}
+
+/* rx_chain_run's answer through the link ranges (chain_bias set), for a
+ * subject of a length the chain accepts and of at least 8 bytes (below
+ * 16: rx_chain_ranges8_n); blocks
+ * of 16 bytes from the start, the last one overlapping its predecessor so
+ * it ends at n (off + 16 <= n <= chain_len keeps the range loads inside
+ * the tables). -1 when any byte is >= 0x80, as rx_chain_tables. */
+static inline __attribute__((always_inline)) int rx_chain_ranges(const rx_dfa *dfa, const char *s, size_t n)
+{
+    _Static_assert(RX_CHAIN_MAX_RANGES == 3, "one case per range count");
+    if (n < 16) {
+        switch (dfa->chain_nranges) {
+        case 1: return rx_chain_ranges8_n(dfa, s, n, 1);
+        case 2: return rx_chain_ranges8_n(dfa, s, n, 2);
+        default: return rx_chain_ranges8_n(dfa, s, n, 3);
+        }
+    }
+    switch (dfa->chain_nranges) {
+    case 1: return rx_chain_ranges_n(dfa, s, n, 1);
+    case 2: return rx_chain_ranges_n(dfa, s, n, 2);
+    default: return rx_chain_ranges_n(dfa, s, n, 3);
+    }
+}
+#endif
+
+/* Whether s[0..n) holds a match, for a chain DFA (chain_allow set): 1 or
+ * 0 when s is ASCII and of a length some match has, else -1 (rx_dfa_run
+ * after the subject's check decides: non-ASCII may be invalid UTF-8, an
+ * error). Inline: regex.match's common case is this and a table probe. */
+static inline __attribute__((always_inline)) int rx_chain_run(const rx_dfa *dfa, const char *s, size_t n)
+{
+    if (n > dfa->chain_len || !dfa->chain_accept[n])
+        return -1;
+#ifdef __SSE2__
+    if (n >= 8 && dfa->chain_bias)
+        return rx_chain_ranges(dfa, s, n);
+#endif
+    return rx_chain_tables(dfa, s, n);
 }
 
 /* Declares s[0..n) the subject of r's following searches. */
@@ -1108,6 +1258,22 @@ int rx_test_dfa_chain(arena *a, const char *pat, size_t pn)
 {
     const rx_dfa *dfa = rx_dfa_build(a, pat, pn);
     return dfa ? dfa->chain_allow != NULL : -2;
+}
+
+int rx_test_chain_paths(arena *a, const char *pat, size_t pn, const char *s, size_t n, int *tables,
+                        int *ranges)
+{
+    const rx_dfa *dfa = rx_dfa_build(a, pat, pn);
+    if (!dfa || !dfa->chain_allow || n > dfa->chain_len || !dfa->chain_accept[n])
+        return -1;
+    *tables = rx_chain_tables(dfa, s, n);
+#ifdef __SSE2__
+    if (n >= 8 && dfa->chain_bias) {
+        *ranges = rx_chain_ranges(dfa, s, n);
+        return 1;
+    }
+#endif
+    return 0;
 }
 
 int rx_test_dfa(arena *a, const char *pat, size_t pn, const char *s, size_t n)
@@ -2003,23 +2169,29 @@ static bool glob_fast_run(const gfast *f, const int32_t *delims, uint32_t nd, co
     }
 }
 
-/* The compiled program of glob pv (a string value), from the context's
- * cache or compiled into it on a miss (while it has room); a bundle
- * constant's entry is kept in its prep slot (as in rx_entry). False: not
- * cached (full, or a syntax error the caller reports by compiling it
- * itself). */
-static bool glob_cached(bi_ctx *ctx, const val *pv, const gprog **out)
+/* glob_fast_run, except that a glob opening with a literal the text does
+ * not open with is answered here, without the call: the matcher's first
+ * step fails then with no star or super-star behind it to grow, so its
+ * answer is false too. Path globs in a list mostly differ in that first
+ * literal (a department's directory before its stars). */
+static inline bool glob_fast_match(const gfast *f, const int32_t *delims, uint32_t nd, const char *s,
+                                   size_t n)
+{
+    const gftok *first = f->tok;
+    if (f->n > 0 && first->op == GF_LIT &&
+        (n < first->len || !val_same_bytes(s, f->lit + first->off, first->len)))
+        return false;
+    return glob_fast_run(f, delims, nd, s, n);
+}
+
+/* glob_cached past the prep slot: the cache's hash lookup, else the
+ * compile into it; the entry found is kept in slot (when not NULL). */
+static __attribute__((noinline)) bool glob_cached_slow(bi_ctx *ctx, const val *pv, const void **slot,
+                                                       const gprog **out)
 {
     rx_cache *c = ctx->rx_cache;
     const char *p = pv->u.s;
     size_t n = pv->len;
-    if (!c)
-        return false;
-    const void **slot = bi_prep_slot(ctx, pv, BI_PREP_GLOB);
-    if (slot && *slot) {
-        *out = ((const pat_entry *)*slot)->glob;
-        return true;
-    }
     uint64_t h = 0;
     const pat_entry *hit = pat_find(c, PAT_GLOB, p, n, &h);
     if (!hit) {
@@ -2040,7 +2212,28 @@ static bool glob_cached(bi_ctx *ctx, const val *pv, const gprog **out)
     return true;
 }
 
-bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
+/* The compiled program of glob pv (a string value), from the context's
+ * cache or compiled into it on a miss (while it has room); a bundle
+ * constant's entry is kept in its prep slot (as in rx_entry). False: not
+ * cached (full, or a syntax error the caller reports by compiling it
+ * itself). */
+static inline bool glob_cached(bi_ctx *ctx, const val *pv, const gprog **out)
+{
+    if (!ctx->rx_cache)
+        return false;
+    const void **slot = bi_prep_slot(ctx, pv, BI_PREP_GLOB);
+    if (slot && *slot) {
+        *out = ((const pat_entry *)*slot)->glob;
+        return true;
+    }
+    return glob_cached_slow(ctx, pv, slot, out);
+}
+
+/* glob.match past its usual call (below): every check, the delimiter
+ * list read, a glob the cache does not hold compiled here. Out of line,
+ * so the usual call carries none of its stack frame. */
+static __attribute__((noinline)) bi_status glob_match_general(bi_ctx *ctx, const val *const *args,
+                                                              const val **out)
 {
     const char *name = "glob.match";
     NEED_STR(name, 0);
@@ -2082,11 +2275,28 @@ bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
     }
     bool matched;
     if (prog->fast.tok)
-        matched = glob_fast_run(&prog->fast, delims, nd, args[2]->u.s, args[2]->len);
+        matched = glob_fast_match(&prog->fast, delims, nd, args[2]->u.s, args[2]->len);
     else if (!glob_run(ctx->arena, prog, delims, nd, args[2]->u.s, args[2]->len, &matched))
         return bi_oom(ctx);
     *out = VAL_BOOL(matched);
     return BI_OK;
+}
+
+/* The usual call: string operands, a list of one ASCII delimiter (the
+ * general path reads it as that one code point), a cached glob with a
+ * direct matcher. Anything else, errors included, takes the general
+ * path, which checks in OPA's order. */
+bi_status bi_glob_match(bi_ctx *ctx, const val *const *args, const val **out)
+{
+    const val *dl = args[1], *d0 = dl->type == V_ARR && dl->len == 1 ? dl->u.a[0] : NULL;
+    const gprog *prog;
+    if (args[0]->type == V_STR && args[2]->type == V_STR && d0 && d0->type == V_STR && d0->len == 1 &&
+        (unsigned char)d0->u.s[0] < 0x80 && glob_cached(ctx, args[0], &prog) && prog->fast.tok) {
+        int32_t delim = (unsigned char)d0->u.s[0];
+        *out = VAL_BOOL(glob_fast_match(&prog->fast, &delim, 1, args[2]->u.s, args[2]->len));
+        return BI_OK;
+    }
+    return glob_match_general(ctx, args, out);
 }
 
 int glob_test_match(arena *a, const char *pat, size_t pn, const int32_t *delims, uint32_t nd, const char *s,
@@ -2098,7 +2308,7 @@ int glob_test_match(arena *a, const char *pat, size_t pn, const int32_t *delims,
     if (fast) {
         if (!p.fast.tok)
             return -2;
-        return glob_fast_run(&p.fast, delims, nd, s, n);
+        return glob_fast_match(&p.fast, delims, nd, s, n);
     }
     bool matched;
     if (!glob_run(a, &p, delims, nd, s, n, &matched))

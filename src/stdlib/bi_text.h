@@ -112,6 +112,12 @@ int glob_test_match(arena *a, const char *pat, size_t pn, const int32_t *delims,
 int rx_test_dfa(arena *a, const char *pat, size_t pn, const char *s, size_t n);
 /* Whether pat's DFA takes the chain form (1), another (0), or none (-2). */
 int rx_test_dfa_chain(arena *a, const char *pat, size_t pn);
+/* For the differential test of a chain's two runners: when pat's DFA is a
+ * chain that accepts subjects of length n, stores the link tables' answer
+ * on s[0..n) in *tables and, when the link ranges take the subject too,
+ * theirs in *ranges and returns 1; 0: tables only; -1: neither. */
+int rx_test_chain_paths(arena *a, const char *pat, size_t pn, const char *s, size_t n, int *tables,
+                        int *ranges);
 
 /* For the differential test of sprintf's prepared formats: 1 when format
  * s[0..n) gets a plan (fmt_plan_build), 0 when every call takes the

@@ -38,7 +38,8 @@ typedef struct bi_ctx {
      * the first call that prepares it. The context's own (filled during
      * evaluation, never freed before the context); kstr is the bundle's,
      * shared and read-only. prep_mem holds what a kind needs beyond what
-     * it points into (sprintf plans). All NULL: nothing is kept. */
+     * it points into (sprintf plans). All NULL: nothing is kept; prep is
+     * set only together with kstr (a table kstr_build built). */
     const kstr_table *kstr;
     const void **prep;
     arena *prep_mem;
@@ -62,8 +63,10 @@ typedef enum bi_prep_kind {
  * NULL when s is not one of the bundle's constants. O(1), no text read. */
 static inline const void **bi_prep_slot(bi_ctx *ctx, const val *s, bi_prep_kind kind)
 {
+    if (!ctx->prep)
+        return NULL;
     uint32_t id = kstr_id(ctx->kstr, s);
-    if (id == KSTR_NONE || !ctx->prep)
+    if (id == KSTR_NONE)
         return NULL;
     return &ctx->prep[(size_t)id * BI_PREP_KINDS + kind];
 }

@@ -49,8 +49,7 @@ static void take_member(const val *m, kstr_list *strs, size_t *nested, kstr_list
 /* Inserts (s, len) unless present; the slot array has room by construction. */
 static void insert(kstr_table *t, kstr_slot *slots, const val *x)
 {
-    uint32_t mask = (uint32_t)(UINT64_MAX >> t->shift);
-    for (uint32_t i = kstr_home(t, x->u.s);; i = (i + 1) & mask) {
+    for (uint32_t i = kstr_home(t, x->u.s);; i = (i + 1) & t->mask) {
         kstr_slot *e = &slots[i];
         if (e->s == x->u.s && e->len == x->len)
             return;
@@ -63,10 +62,15 @@ static void insert(kstr_table *t, kstr_slot *slots, const val *x)
     }
 }
 
+/* The table with no strings: any address's home (shift 63: 0 or 1) is an
+ * empty slot. */
+static const kstr_slot kstr_no_slots[2] = {{.s = NULL, .len = 0, .id = KSTR_NONE},
+                                           {.s = NULL, .len = 0, .id = KSTR_NONE}};
+
 bool kstr_build(kstr_table *t, arena *mem, const pol_alloc *tmp, const val *const *top, uint32_t ntop,
                 const val *const *roots, uint32_t nroots)
 {
-    memset(t, 0, sizeof *t);
+    *t = (kstr_table){.slots = kstr_no_slots, .mask = 1, .n = 0, .shift = 63};
     kstr_list strs = {.al = tmp}, queue = {.al = tmp};
     size_t nested = 0;
     for (uint32_t i = 0; i < ntop; i++) {
@@ -113,6 +117,7 @@ bool kstr_build(kstr_table *t, arena *mem, const pol_alloc *tmp, const val *cons
     for (size_t i = 0; i < nslots; i++)
         slots[i] = (kstr_slot){.s = NULL, .len = 0, .id = KSTR_NONE};
     t->shift = 64 - bits;
+    t->mask = (uint32_t)(nslots - 1);
     for (size_t i = 0; i < strs.n; i++)
         if (strs.v[i]->u.s)
             insert(t, slots, strs.v[i]);

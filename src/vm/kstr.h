@@ -42,9 +42,13 @@ typedef struct kstr_slot {
     uint32_t len, id;
 } kstr_slot;
 
+/* Built by kstr_build, which always leaves a table to probe: with no
+ * strings (or on failure) a static one of two empty slots, so a lookup
+ * tests neither a NULL table nor a zero count. */
 typedef struct kstr_table {
-    const kstr_slot *slots; /* 2^(64 - shift) slots, at most half of them used */
-    uint32_t n;             /* ids 0 .. n-1 */
+    const kstr_slot *slots; /* mask + 1 = 2^(64 - shift) slots, at most half of them used */
+    uint32_t mask;
+    uint32_t n; /* ids 0 .. n-1 */
     uint32_t shift;
 } kstr_table;
 
@@ -55,14 +59,11 @@ static inline uint32_t kstr_home(const kstr_table *t, const char *s)
 }
 
 /* The id of string x (V_STR) when it is one of the table's constants,
- * else KSTR_NONE. t may be NULL (no table). Linear probing at load <= 1/2
- * ends at an empty slot. */
+ * else KSTR_NONE. t is a table kstr_build built. Linear probing at load
+ * <= 1/2 ends at an empty slot. */
 static inline uint32_t kstr_id(const kstr_table *t, const val *x)
 {
-    if (!t || t->n == 0)
-        return KSTR_NONE;
-    uint32_t mask = (uint32_t)(UINT64_MAX >> t->shift);
-    for (uint32_t i = kstr_home(t, x->u.s);; i = (i + 1) & mask) {
+    for (uint32_t i = kstr_home(t, x->u.s);; i = (i + 1) & t->mask) {
         const kstr_slot *e = &t->slots[i];
         if (e->s == x->u.s && e->len == x->len)
             return e->id;

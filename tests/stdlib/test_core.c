@@ -685,6 +685,77 @@ static void test_int_arith_matches_exact(void)
     CHECK(bad == 0);
 }
 
+/* "x in coll" for a string x (scanned inline, by length first) and count
+ * of collections (the shared small ints below 256) against val_equal and
+ * the collection's length as oracles: strings that differ in one byte,
+ * in length, or are equal with other bytes, among numbers, null and
+ * containers; counts on each side of 256. */
+static void test_member_count_fast_paths(void)
+{
+    static const char *const words[] = {"",
+                                        "a",
+                                        "b",
+                                        "employees",
+                                        "employeez",
+                                        "finance-writers",
+                                        "finance-writer",
+                                        "finance-writers!",
+                                        "finance-analysts",
+                                        "0123456789abcdefX",
+                                        "0123456789abcdefY"};
+    const size_t nwords = sizeof words / sizeof *words;
+    int bad = 0, found = 0, runs = 0;
+    for (int i = 0; i < 20000; i++) {
+        arena_mark mark = arena_save(&T.a);
+        uint32_t n = (uint32_t)(arand() % 6);
+        vbuild arr, obj;
+        vb_init(&arr, &T.a);
+        vb_init(&obj, &T.a);
+        for (uint32_t k = 0; k < n; k++) {
+            uint64_t r = arand() % 10;
+            const char *w = words[arand() % nwords];
+            /* a copy, so equal strings never share their bytes */
+            const val *e = r == 0   ? v_int(&T.a, (int64_t)strlen(w))
+                           : r == 1 ? VAL_NULL
+                           : r == 2 ? vb_finish_array(&(vbuild){.a = &T.a})
+                                    : v_str(&T.a, w, strlen(w));
+            vb_push(&arr, e);
+            char key[8];
+            snprintf(key, sizeof key, "k%u", k);
+            vb_put(&obj, v_str(&T.a, key, strlen(key)), e);
+        }
+        const val *a = vb_finish_array(&arr), *o = vb_finish_object(&obj, NULL);
+        const char *xw = words[arand() % nwords];
+        const val *x = v_str(&T.a, xw, strlen(xw));
+        const val *colls[2] = {a, o};
+        for (int c = 0; c < 2; c++) {
+            bool want = false;
+            for (uint32_t k = 0; k < colls[c]->len; k++)
+                want = want || val_equal(c ? colls[c]->u.o.v[k] : colls[c]->u.a[k], x);
+            const val *args[2] = {x, colls[c]}, *got = NULL;
+            bi_status st = call(__LINE__, "internal.member_2", args, 2, &got);
+            runs++;
+            found += want;
+            if ((st != BI_OK || got != VAL_BOOL(want)) && bad++ < 5)
+                fprintf(stderr, "  member_2(\"%s\", %s): want %d\n", xw, text(colls[c]), want);
+        }
+        arena_restore(&T.a, mark);
+    }
+    CHECK(bad == 0);
+    CHECK(found > runs / 10 && found < runs - runs / 10);
+    for (uint32_t n = 250; n < 262; n++) {
+        arena_mark mark = arena_save(&T.a);
+        vbuild b;
+        vb_init(&b, &T.a);
+        for (uint32_t k = 0; k < n; k++)
+            vb_push(&b, v_int(&T.a, k));
+        const val *args[1] = {vb_finish_array(&b)}, *got = NULL;
+        CHECK(call(__LINE__, "count", args, 1, &got) == BI_OK && got && got->type == V_NUM &&
+              got->nk == NUM_INT && got->u.i == (int64_t)n);
+        arena_restore(&T.a, mark);
+    }
+}
+
 static void test_fast_paths_match_general(void)
 {
     int bad = 0, short_quotients = 0;
@@ -1980,6 +2051,7 @@ int main(void)
     test_arithmetic();
     test_float_results();
     test_fast_paths_match_general();
+    test_member_count_fast_paths();
     test_int_arith_matches_exact();
     test_sum_fast_matches_general();
     test_sets_and_compare();

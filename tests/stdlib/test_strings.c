@@ -781,19 +781,29 @@ static const val *sprintf_general(const char *fmt, const val *arr)
  * against libc's %lld (an oracle independent of fmt_i64_text). */
 static void test_sprintf_int_lengths(void)
 {
-    int64_t vals[128];
+    int64_t vals[512];
     size_t n = 0;
     vals[n++] = 0;
     vals[n++] = INT64_MAX;
     vals[n++] = INT64_MIN;
     vals[n++] = INT64_MIN + 1;
-    for (int64_t p = 1; n + 4 <= sizeof vals / sizeof vals[0]; p *= 10) {
+    for (int64_t p = 1; n + 6 <= sizeof vals / sizeof vals[0]; p *= 10) {
+        vals[n++] = p;
+        vals[n++] = p - 1;
+        vals[n++] = p + 1;
+        vals[n++] = -p;
+        vals[n++] = -(p - 1);
+        vals[n++] = -(p + 1);
+        if (p > INT64_MAX / 10)
+            break;
+    }
+    /* each side of every power of two (the length is read off the bit count) */
+    for (int k = 0; k < 63; k++) {
+        int64_t p = (int64_t)1 << k;
         vals[n++] = p;
         vals[n++] = p - 1;
         vals[n++] = -p;
-        vals[n++] = -(p - 1) - 1;
-        if (p > INT64_MAX / 10)
-            break;
+        vals[n++] = -p + 1;
     }
     int bad = 0;
     for (size_t i = 0; i < n; i++) {
@@ -1757,6 +1767,53 @@ static void put_piece(char *b, size_t *n, const char *esc)
     }
 }
 
+/* glob.match with one ASCII delimiter (its usual call: a cached glob run
+ * directly) against the same delimiter listed twice (the general path,
+ * which reads the list; a delimiter set either way), on random globs
+ * (some outside the direct matcher, some invalid) and texts. */
+static void test_glob_one_delimiter(void)
+{
+    static unsigned char rx_mem[1 << 20];
+    C.rx_cache = rx_cache_init(rx_mem, sizeof rx_mem, 0, 0);
+    CHECK(C.rx_cache != NULL);
+    static const char *const pieces[] = {"a", "b",  "/",   ".",    "*",     "**",
+                                         "?", "ab", "\\*", "[ab]", "{a,b}", "\xc3\xa9"};
+    static const char *const text_pieces[] = {"a", "b", "/", ".", "ab", ":", "*", "\xc3\xa9", "\xff"};
+    bi_fn fn = bi_table[bi_lookup("glob.match", 10)].fn;
+    int bad = 0, runs = 0, trues = 0;
+    for (int g = 0; g < 3000; g++) {
+        char pat[64], txt[64];
+        size_t pn = 0, tn = 0;
+        for (int k = (int)rnd(5); k >= 0; k--)
+            put_piece(pat, &pn, pieces[rnd(sizeof pieces / sizeof *pieces)]);
+        for (int k = (int)rnd(7); k >= 0; k--)
+            put_piece(txt, &tn, text_pieces[rnd(sizeof text_pieces / sizeof *text_pieces)]);
+        const char *d = &"/.:"[rnd(3)];
+        val vp = {.type = V_STR, .len = (uint32_t)pn, .u.s = pat},
+            vt = {.type = V_STR, .len = (uint32_t)tn, .u.s = txt};
+        val vd = {.type = V_STR, .len = 1, .u.s = d};
+        const val *one[1] = {&vd}, *two[2] = {&vd, &vd};
+        val l1 = {.type = V_ARR, .len = 1, .u.a = one}, l2 = {.type = V_ARR, .len = 2, .u.a = two};
+        const val *a1[3] = {&vp, &l1, &vt}, *a2[3] = {&vp, &l2, &vt}, *o1 = NULL, *o2 = NULL;
+        C.err_code = POL_OK;
+        bi_status s1 = fn(&C, a1, &o1);
+        char m1[sizeof C.err_msg];
+        memcpy(m1, C.err_msg, sizeof m1);
+        C.err_code = POL_OK;
+        bi_status s2 = fn(&C, a2, &o2);
+        runs++;
+        trues += s1 == BI_OK && o1 == VAL_TRUE;
+        if ((s1 != s2 || (s1 == BI_OK ? o1 != o2 : strcmp(m1, C.err_msg) != 0)) && bad++ < 5)
+            fprintf(stderr, "  glob one delimiter: \"%.*s\" '%c' \"%.*s\": %d/%s, listed twice %d/%s\n",
+                    (int)pn, pat, *d, (int)tn, txt, s1, o1 == VAL_TRUE ? "true" : "false", s2,
+                    o2 == VAL_TRUE ? "true" : "false");
+    }
+    CHECK(bad == 0);
+    CHECK(trues > runs / 20 && trues < runs - runs / 20);
+    rx_cache_release(C.rx_cache);
+    C.rx_cache = NULL;
+}
+
 /* regex.match's DFA against PCRE2 (the builtin without the pattern
  * cache, which never takes the DFA): generated patterns of the DFA's
  * subset — literals, escapes, classes, `.`, groups, `|`, every quantifier
@@ -1907,6 +1964,77 @@ static void test_regex_dfa_chain_differential(void)
     CHECK(chains > 500);
     CHECK(invalids > chains);
     CHECK(trues > runs / 20 && trues < runs - runs / 20);
+}
+
+/* Long chains (ID and account-number formats, 8 bytes and more) through
+ * the link ranges, 16 bytes at a time (below 16, the first and last 8),
+ * against the link tables, a byte at
+ * a time, and against PCRE2: classes of one to three ranges and literals
+ * under long counted repetitions, subjects spelled from the pieces and
+ * then damaged by one byte (ASCII or not) or one length. */
+static void test_regex_chain_ranges_differential(void)
+{
+    static unsigned char dmem[1 << 20];
+    static const struct {
+        const char *rx, *sample;
+    } pieces[] = {{"[A-Z]", "AQZa@["}, {"[0-9]", "059x/:"},      {"[A-Z0-9]", "K7_k"}, {"-", "-+"},
+                  {"x", "xy"},         {"[a-fA-F0-9]", "0fAGg"}, {"[^b]", "ab"},       {"[ -~]", "~ \x7f"}};
+    static const struct {
+        const char *rx;
+        int lo, hi;
+    } counts[] = {{"", 1, 1},        {"{2}", 2, 2},     {"{5,9}", 5, 9},
+                  {"{8,20}", 8, 20}, {"{0,12}", 0, 12}, {"{16}", 16, 16}};
+    arena da;
+    long ranged = 0, ranged_true = 0, mismatches = 0, runs = 0;
+    for (int g = 0; g < 2000; g++) {
+        char pat[256];
+        size_t pn = 0;
+        int item[5], cnt[5], items = 1 + (int)rnd(5);
+        pat[pn++] = '^';
+        for (int i = 0; i < items; i++) {
+            item[i] = (int)rnd(sizeof pieces / sizeof *pieces);
+            cnt[i] = (int)rnd(sizeof counts / sizeof *counts);
+            pn += (size_t)snprintf(pat + pn, sizeof pat - pn, "%s%s", pieces[item[i]].rx, counts[cnt[i]].rx);
+        }
+        pat[pn++] = '$';
+        pat[pn] = '\0';
+        for (int k = 0; k < 20; k++) {
+            char subj[160];
+            size_t sn = 0;
+            for (int i = 0; i < items; i++) {
+                int reps =
+                    counts[cnt[i]].lo + (int)rnd((uint32_t)(counts[cnt[i]].hi - counts[cnt[i]].lo + 1));
+                const char *smp = pieces[item[i]].sample;
+                for (int r = 0; r < reps; r++)
+                    subj[sn++] = rnd(8) ? smp[0] : smp[rnd((uint32_t)strlen(smp))];
+            }
+            if (k % 4 == 1 && sn)
+                subj[rnd((uint32_t)sn)] = "aZ5-_~"[rnd(6)];
+            if (k % 4 == 2 && sn)
+                subj[rnd((uint32_t)sn)] = (char)"\xff\x80\xc3"[rnd(3)];
+            if (k % 4 == 3 && sn)
+                sn -= rnd(2);
+            int tables = -9, ranges = -9;
+            arena_init_fixed(&da, dmem, sizeof dmem);
+            if (rx_test_chain_paths(&da, pat, pn, subj, sn, &tables, &ranges) != 1)
+                continue;
+            ranged++;
+            ranged_true += ranges == 1;
+            if (tables != ranges && mismatches++ < 10)
+                fprintf(stderr, "  regex chain ranges: /%s/ on \"%.*s\": tables %d, ranges %d\n", pat,
+                        (int)sn, subj, tables, ranges);
+            int fast, want;
+            if (ranges >= 0 && dfa_and_pcre2(&da, dmem, sizeof dmem, pat, pn, subj, sn, &fast, &want)) {
+                runs++;
+                if ((fast != ranges || want != ranges) && mismatches++ < 10)
+                    fprintf(stderr, "  regex chain ranges: /%s/ on \"%.*s\": pcre2 %d, dfa %d, ranges %d\n",
+                            pat, (int)sn, subj, want, fast, ranges);
+            }
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(ranged > 5000 && runs > ranged / 2);
+    CHECK(ranged_true > ranged / 10 && ranged_true < ranged - ranged / 10);
 }
 
 static void test_regex_dfa_differential(void)
@@ -2188,11 +2316,13 @@ int main(void)
     test_regex_limits();
     test_glob();
     test_glob_cached();
+    test_glob_one_delimiter();
     test_glob_pinned();
     test_regex_subjects();
     test_regex_cached();
     test_regex_dfa_differential();
     test_regex_dfa_chain_differential();
+    test_regex_chain_ranges_differential();
     test_glob_differential();
     test_glob_literal_lengths();
     test_affix_lengths();

@@ -63,7 +63,21 @@ static void test_table(void)
     CHECK(kstr_id(&t, v_str_ref(&a, k[0]->u.s, k[0]->len - 1)) == KSTR_NONE);
     CHECK(kstr_id(&t, &val_empty_str_c) == KSTR_NONE);
     CHECK(kstr_id(&t, v_cstr(&a, "user %s!")) == KSTR_NONE);
-    CHECK(kstr_id(NULL, k[0]) == KSTR_NONE);
+    CHECK(t.mask == (uint32_t)(UINT64_MAX >> t.shift));
+    /* a table with no strings, and one whose slots did not fit its
+     * arena, still probe: every lookup misses */
+    kstr_table t0;
+    CHECK(kstr_build(&t0, &a, NULL, &k[2], 1, NULL, 0) && t0.n == 0);
+    CHECK(kstr_id(&t0, k[0]) == KSTR_NONE && kstr_id(&t0, k[1]) == KSTR_NONE);
+    CHECK(kstr_id(&t0, &val_empty_str_c) == KSTR_NONE);
+    static const val no_bytes = {.type = V_STR, .len = 0, .u.s = NULL};
+    CHECK(kstr_id(&t0, &no_bytes) == KSTR_NONE && kstr_id(&t, &no_bytes) == KSTR_NONE);
+    unsigned char tiny[16];
+    arena small;
+    arena_init_fixed(&small, tiny, sizeof tiny);
+    kstr_table tf;
+    CHECK(!kstr_build(&tf, &small, NULL, k, 2, NULL, 0) && tf.n == 0);
+    CHECK(kstr_id(&tf, k[0]) == KSTR_NONE && kstr_id(&tf, k[1]) == KSTR_NONE);
     /* ids are dense */
     bool seen[11] = {0};
     for (uint32_t i = 0; i < 11; i++) {
