@@ -1530,6 +1530,22 @@ static void insert_insn(pgen *g, uint32_t at, opcode op, uint32_t a, uint32_t d)
         g->hoist_floor++;
 }
 
+/* Keeps the value res computed by code [start, ncode) in a register of its
+ * own, H: CLEAR H at `at`, JDEF H over that code at `start`, MOVE H res
+ * after it (see above). Returns H. */
+static uint32_t hoist_keep(pgen *g, uint32_t at, uint32_t start, uint32_t res)
+{
+    g->nreg = g->maxreg; /* a register no code so far has used */
+    uint32_t h = reg_new(g);
+    g->hoist_pin = g->nreg;
+    uint32_t skip = label_new(g);
+    insert_insn(g, start, OP_JDEF, h, skip);
+    insert_insn(g, at, OP_CLEAR, h, 0);
+    emit(g, OP_MOVE, h, res, 0, 0);
+    label_here(g, skip);
+    return h;
+}
+
 static uint32_t gen_comprehension_hoisted(pgen *g, term *t)
 {
     /* start and at are held as labels: a comprehension nested in this one
@@ -1553,15 +1569,7 @@ static uint32_t gen_comprehension_hoisted(pgen *g, term *t)
     memset(seen, 0, g->cc->procs.n + 1);
     if (!code_repeatable(g->cc, g->code, start, g->ncode, seen))
         return res;
-    g->nreg = g->maxreg; /* a register no code so far has used */
-    uint32_t h = reg_new(g);
-    g->hoist_pin = g->nreg;
-    uint32_t skip = label_new(g);
-    insert_insn(g, start, OP_JDEF, h, skip);
-    insert_insn(g, at, OP_CLEAR, h, 0);
-    emit(g, OP_MOVE, h, res, 0, 0);
-    label_here(g, skip);
-    return h;
+    return hoist_keep(g, at, start, res);
 }
 
 /* A read of a rule (data.pkg.r, or a field of it through constant keys:
@@ -1614,15 +1622,7 @@ static uint32_t gen_ref_hoisted(pgen *g, term *t, uint32_t *fail)
         rule_read = opcode_formats[g->code[p].op][3] != 'J';
     if (!rule_read || !reads_only || at >= start || g->maxreg >= MAX_REGS - 1 || !hoist_span_ok(g, at, start))
         return res;
-    g->nreg = g->maxreg; /* a register no code so far has used */
-    uint32_t h = reg_new(g);
-    g->hoist_pin = g->nreg;
-    uint32_t skip = label_new(g);
-    insert_insn(g, start, OP_JDEF, h, skip);
-    insert_insn(g, at, OP_CLEAR, h, 0);
-    emit(g, OP_MOVE, h, res, 0, 0);
-    label_here(g, skip);
-    return h;
+    return hoist_keep(g, at, start, res);
 }
 
 static uint32_t gen_template(pgen *g, term *t, uint32_t *fail)
