@@ -130,14 +130,18 @@ typedef struct gotime {
     int32_t nsec;
 } gotime;
 
+/* The seconds of the first and last instants int64 nanoseconds hold
+ * (INT64_MIN and INT64_MAX ns): gotime_to_ns's bounds. */
+#define GOTIME_NS_MIN_SEC INT64_C(-9223372037)
+#define GOTIME_NS_MAX_SEC INT64_C(9223372036)
+
 /* OPA's toSafeUnixNano: the instant as int64 nanoseconds, or false when
  * it lies outside 1677-09-21T00:12:43.145224192Z .. 2262-04-11T23:47:16.854775807Z. */
 static bool gotime_to_ns(gotime t, int64_t *ns)
 {
-    const int64_t min_sec = -9223372037, max_sec = 9223372036;
-    if (t.sec < min_sec || (t.sec == min_sec && t.nsec < 145224192))
+    if (t.sec < GOTIME_NS_MIN_SEC || (t.sec == GOTIME_NS_MIN_SEC && t.nsec < 145224192))
         return false;
-    if (t.sec > max_sec || (t.sec == max_sec && t.nsec > 854775807))
+    if (t.sec > GOTIME_NS_MAX_SEC || (t.sec == GOTIME_NS_MAX_SEC && t.nsec > 854775807))
         return false;
     if (t.sec < 0 && t.nsec > 0)
         *ns = (t.sec + 1) * NS_PER_SEC - (NS_PER_SEC - t.nsec);
@@ -1734,7 +1738,7 @@ bi_status bi_time_parse_rfc3339_ns(bi_ctx *ctx, const val *const *args, const va
         /* Strictly inside gotime_to_ns's second bounds t.sec·10^9 + nsec
          * fits int64 and lies inside its nanosecond bounds: the range
          * tests and the call are left to the edges. */
-        if (t.sec > -9223372037 && t.sec < 9223372036)
+        if (t.sec > GOTIME_NS_MIN_SEC && t.sec < GOTIME_NS_MAX_SEC)
             return nt_out_int(ctx, t.sec * NS_PER_SEC + t.nsec, out);
         return out_ns(ctx, name, t, out);
     }

@@ -1288,15 +1288,3 @@ int num_ldouble_sum_shortest(long double x, bool neg, uint64_t mant, int exp10, 
     return -1;
 #endif
 }
-
-int num_ldouble_shortest_near(long double x, bool neg, uint64_t mant, int exp10, num_decimal *out)
-{
-    int64_t j = 0;
-    int t = 0;
-    int r = num_ldouble_sum_shortest(x, neg, mant, exp10, &j, &t, out);
-    if (r != 2)
-        return r;
-    if (!num_decimal_from_offset(mant, -exp10, j, t, out))
-        num_shortest_ldouble_long(x, out);
-    return 0;
-}

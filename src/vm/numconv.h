@@ -125,11 +125,7 @@ bool num_ldouble_reads_as(long double x, bool neg, uint64_t mant, int exp10);
  * else 0 with x's shortest digits in out (num_shortest_ldouble_long)
  * when x is not an integer; -1 when it is one, is zero, or is not a
  * normal long double with a 64-bit mantissa (the caller's general path
- * then decides). */
-int num_ldouble_shortest_near(long double x, bool neg, uint64_t mant, int exp10, num_decimal *out);
-
-/* num_ldouble_shortest_near for a caller that writes the digits itself:
- * the same answers, plus 2 when x's shortest digits are those of
+ * then decides); and 2 when x's shortest digits are those of
  * D + j·10^(exp10 - t) (1 <= t <= 19, 0 < |j| < 10^t, j no multiple of
  * 10: the digits of mant·10^t + j), the common case of a sum whose
  * additions rounded (x a few ulps from D). */

@@ -131,6 +131,20 @@ static void check_ldouble_long(long double x, int *bad)
     }
 }
 
+/* num_ldouble_sum_shortest with answer 2's digits written out (as the sum
+ * builtin would): 1, -1, or 0 with x's shortest digits in out. */
+static int shortest_near(long double x, bool neg, uint64_t mant, int exp10, num_decimal *out)
+{
+    int64_t j = 0;
+    int t = 0;
+    int r = num_ldouble_sum_shortest(x, neg, mant, exp10, &j, &t, out);
+    if (r != 2)
+        return r;
+    if (!num_decimal_from_offset(mant, -exp10, j, t, out))
+        num_shortest_ldouble_long(x, out);
+    return 0;
+}
+
 /* num_ldouble_reads_as against strtold: ±mant·10^exp10 reads back as x
  * exactly when strtold of its text is x. Returns the answer. */
 static bool check_reads_as(long double x, bool neg, uint64_t mant, int exp10, int *bad)
@@ -144,7 +158,7 @@ static bool check_reads_as(long double x, bool neg, uint64_t mant, int exp10, in
     }
     /* and the one-call form: the same answer, else integral or digits */
     num_decimal d;
-    int near = num_ldouble_shortest_near(x, neg, mant, exp10, &d);
+    int near = shortest_near(x, neg, mant, exp10, &d);
     int want_near = x == 0 ? -1 : want ? 1 : x == truncl(x) ? -1 : 0;
     char ref[40], got_digits[40];
     int ref_point;
