@@ -720,7 +720,7 @@ static void test_member_count_fast_paths(void)
                            : r == 2 ? vb_finish_array(&(vbuild){.a = &T.a})
                                     : v_str(&T.a, w, strlen(w));
             vb_push(&arr, e);
-            char key[8];
+            char key[16]; /* room for any uint32_t: gcc checks the format */
             snprintf(key, sizeof key, "k%u", k);
             vb_put(&obj, v_str(&T.a, key, strlen(key)), e);
         }
