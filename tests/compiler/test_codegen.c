@@ -581,8 +581,7 @@ static void test_rule_read_hoisting(void)
         "package t\ns := input.s\np contains c if {\n\tsome c in input.cs\n\tc > 1\n\tc == s.v\n}\n",
         "package t\ns := input.s\np contains c if {\n\tsome c in input.cs\n\ts[c] == 1\n}\n",
         "package t\ns := input.s\np if {\n\tstartswith(s.name, \"a\")\n}\n",
-        "package t\ns := input.s\np contains y if {\n\tsome x in input.xs\n\ty := s.v with input.s as "
-        "{\"v\": x}\n}\n",
+        "package t\ns := input.s\np contains y if {\n\tsome x in input.xs\n\ty := s.v with input.s as x\n}\n",
     };
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
         b = build(kept[i], "data.t.p", &err);
