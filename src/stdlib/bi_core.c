@@ -300,51 +300,11 @@ static const val *num_from_digits(arena *a, bool neg, bool integral, const num_d
     return v_num_text(a, buf, b.len);
 }
 
-/* 10^0 .. 10^18, the powers of ten within int64. */
-static const int64_t pow10_i64[] = {1,
-                                    10,
-                                    100,
-                                    1000,
-                                    10000,
-                                    100000,
-                                    1000000,
-                                    10000000,
-                                    100000000,
-                                    1000000000,
-                                    10000000000,
-                                    100000000000,
-                                    1000000000000,
-                                    10000000000000,
-                                    100000000000000,
-                                    1000000000000000,
-                                    10000000000000000,
-                                    100000000000000000,
-                                    1000000000000000000};
+/* 10^k for 0 <= k <= POW10_I64_MAX, the powers of ten within int64. */
 enum { POW10_I64_MAX = 18 };
-
-/* "00" "01" ... "99": two digits per division. */
-static const char core_digit_pairs[201] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
-/* Writes the digits of v backwards ending at end (none for 0); returns
- * their start. */
-static char *put_digits_back(char *end, uint64_t v)
+static inline int64_t pow10_i64(int k)
 {
-    while (v >= 100) {
-        uint64_t q = v / 100;
-        end -= 2;
-        memcpy(end, core_digit_pairs + 2 * (v - q * 100), 2);
-        v = q;
-    }
-    if (v >= 10) {
-        end -= 2;
-        memcpy(end, core_digit_pairs + 2 * v, 2);
-    } else if (v) {
-        *--end = (char)('0' + v);
-    }
-    return end;
+    return (int64_t)num_pow10_u64[k];
 }
 
 /* A sum's long-double result whose shortest digits are
@@ -359,23 +319,23 @@ static char *put_digits_back(char *end, uint64_t v)
 static const val *num_from_offset(arena *a, bool neg, uint64_t mant, int k, int64_t j, int t)
 {
     uint64_t head = j < 0 ? mant - 1 : mant, tail = j < 0 ? (uint64_t)-j - 1 : (uint64_t)j;
-    uint64_t ip = head / (uint64_t)pow10_i64[k], fr = head - ip * (uint64_t)pow10_i64[k];
+    uint64_t ip = head / num_pow10_u64[k], fr = head - ip * num_pow10_u64[k];
     char buf[64]; /* t <= 19, k <= 18 and, when written, an integer part of at most 6 digits */
-    char *end = buf + sizeof buf, *p = put_digits_back(end, tail);
+    char *end = buf + sizeof buf, *p = num_digits_back(end, tail);
     if (j < 0)
         for (char *q = p; q < end; q++)
             *q = (char)('0' + '9' - *q);
     memset(end - t, j < 0 ? '9' : '0', (size_t)(t - (end - p)));
     p = end - t;
     char *frac_end = p;
-    p = put_digits_back(p, fr);
+    p = num_digits_back(p, fr);
     int frac_digits = (int)(frac_end - p), ndigits, point;
     p = frac_end - k;
     memset(p, '0', (size_t)(k - frac_digits));
     *--p = '.';
     if (ip) {
         char *dot = p;
-        p = put_digits_back(p, ip);
+        p = num_digits_back(p, ip);
         point = (int)(dot - p);
         ndigits = point + k + t;
     } else {
@@ -877,7 +837,7 @@ static bool sum_fast(bi_ctx *ctx, const val *coll, bi_status *st, const val **ou
         if (e->nk == NUM_INT) {
             int64_t term;
             x += (long double)e->u.i;
-            d_exact = d_exact && !__builtin_mul_overflow(e->u.i, pow10_i64[scale], &term) &&
+            d_exact = d_exact && !__builtin_mul_overflow(e->u.i, pow10_i64(scale), &term) &&
                       !__builtin_add_overflow(dsum, term, &dsum);
             continue;
         }
@@ -897,11 +857,11 @@ static bool sum_fast(bi_ctx *ctx, const val *coll, bi_status *st, const val **ou
             continue;
         }
         if (-e10 > scale) {
-            d_exact = !__builtin_mul_overflow(dsum, pow10_i64[-e10 - scale], &dsum);
+            d_exact = !__builtin_mul_overflow(dsum, pow10_i64(-e10 - scale), &dsum);
             scale = -e10;
         }
         int64_t term; /* m <= VAL_HINT_MANT_MAX */
-        d_exact = d_exact && !__builtin_mul_overflow((int64_t)m, pow10_i64[scale + e10], &term) &&
+        d_exact = d_exact && !__builtin_mul_overflow((int64_t)m, pow10_i64(scale + e10), &term) &&
                   !__builtin_add_overflow(dsum, neg ? -term : term, &dsum);
     }
     if (!any_float) /* ints only, the scale 0: exact while int64 holds the sum */

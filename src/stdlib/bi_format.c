@@ -893,35 +893,6 @@ static void fmt_arg_verb(txt_buf *b, fmt_spec *f, const fmt_arg *a, int verb)
 
 /* ---- the fast path ---------------------------------------------------------- */
 
-/* "00" "01" ... "99": two decimal digits per division. */
-static const char fmt_digit_pairs[201] = "0001020304050607080910111213141516171819"
-                                         "2021222324252627282930313233343536373839"
-                                         "4041424344454647484950515253545556575859"
-                                         "6061626364656667686970717273747576777879"
-                                         "8081828384858687888990919293949596979899";
-
-/* 10^k for k = 0 .. 19 */
-static const uint64_t fmt_pow10_u64[20] = {1u,
-                                           10u,
-                                           100u,
-                                           1000u,
-                                           10000u,
-                                           100000u,
-                                           1000000u,
-                                           10000000u,
-                                           100000000u,
-                                           1000000000u,
-                                           10000000000u,
-                                           100000000000u,
-                                           1000000000000u,
-                                           10000000000000u,
-                                           100000000000000u,
-                                           1000000000000000u,
-                                           10000000000000000u,
-                                           100000000000000000u,
-                                           1000000000000000000u,
-                                           10000000000000000000u};
-
 /* The length of fmt_i64_text's text of v. A number of b significant bits
  * has t = floor(b · 1233 / 4096) or t + 1 digits (1233 / 4096 is just
  * below log10(2), and b <= 64 keeps the error under one digit), and it
@@ -931,29 +902,14 @@ static inline size_t fmt_i64_len(int64_t v)
 {
     uint64_t u = (v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v) | 1;
     unsigned bits = 64u - (unsigned)__builtin_clzll(u), t = bits * 1233u >> 12;
-    return (size_t)(v < 0) + t + (u >= fmt_pow10_u64[t]);
+    return (size_t)(v < 0) + t + (u >= num_pow10_u64[t]);
 }
 
 /* Decimal text of v, written backwards ending at `end` (room for 20 bytes:
  * INT64_MIN has 19 digits and a sign). Returns the first byte. */
 static char *fmt_i64_text(int64_t v, char *end)
 {
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    char *p = end;
-    while (u >= 100) {
-        const char *pair = fmt_digit_pairs + 2 * (u % 100);
-        u /= 100;
-        p -= 2;
-        p[0] = pair[0];
-        p[1] = pair[1];
-    }
-    if (u >= 10) {
-        p -= 2;
-        p[0] = fmt_digit_pairs[2 * u];
-        p[1] = fmt_digit_pairs[2 * u + 1];
-    } else {
-        *--p = (char)('0' + u);
-    }
+    char *p = num_digits_back(end, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
     if (v < 0)
         *--p = '-';
     return p;

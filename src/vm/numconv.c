@@ -77,26 +77,26 @@ static const uint64_t pow5[SCALE_MAX + 1] = {1ull,
                                              1490116119384765625ull,
                                              7450580596923828125ull};
 
-static const uint64_t pow10_u64[20] = {1ull,
-                                       10ull,
-                                       100ull,
-                                       1000ull,
-                                       10000ull,
-                                       100000ull,
-                                       1000000ull,
-                                       10000000ull,
-                                       100000000ull,
-                                       1000000000ull,
-                                       10000000000ull,
-                                       100000000000ull,
-                                       1000000000000ull,
-                                       10000000000000ull,
-                                       100000000000000ull,
-                                       1000000000000000ull,
-                                       10000000000000000ull,
-                                       100000000000000000ull,
-                                       1000000000000000000ull,
-                                       10000000000000000000ull};
+const uint64_t num_pow10_u64[20] = {1ull,
+                                    10ull,
+                                    100ull,
+                                    1000ull,
+                                    10000ull,
+                                    100000ull,
+                                    1000000ull,
+                                    10000000ull,
+                                    100000000ull,
+                                    1000000000ull,
+                                    10000000000ull,
+                                    100000000000ull,
+                                    1000000000000ull,
+                                    10000000000000ull,
+                                    100000000000000ull,
+                                    1000000000000000ull,
+                                    10000000000000000ull,
+                                    100000000000000000ull,
+                                    1000000000000000000ull,
+                                    10000000000000000000ull};
 
 static const double pow10_dbl[DBL_CLINGER_MAX + 1] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
@@ -340,7 +340,7 @@ static bool truncated_to_double(uint64_t m, int e, double *out)
 {
 #if NUMCONV_LD_EXACT
     long double y;
-    if (m < pow10_u64[18] || !num_scaled_to_ldouble(m, e, &y))
+    if (m < num_pow10_u64[18] || !num_scaled_to_ldouble(m, e, &y))
         return false;
     int t = ld_double_offset(y);
     if (t < 0 || (t >= 1000 && t <= 1024))
@@ -458,8 +458,7 @@ static int floor_log10_pow2(int e)
     return (int)(p >= 0 ? p >> 18 : -((-p + (1 << 18) - 1) >> 18));
 }
 
-/* "00" "01" ... "99": two digits per division. */
-static const char digit_pairs[201] =
+const char num_digit_pairs[201] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
@@ -471,7 +470,7 @@ static int u64_digits(uint64_t v, int width, char *out)
     /* the digit count from the bit length: 1233/4096 is just above
      * log10(2), so the estimate is the count or one less */
     int n = (bitlen64(v) * 1233) >> 12;
-    n += n < 20 && v >= pow10_u64[n];
+    n += n < 20 && v >= num_pow10_u64[n];
     n += n == 0;
     if (n < width)
         n = width;
@@ -479,12 +478,12 @@ static int u64_digits(uint64_t v, int width, char *out)
     while (v >= 100) {
         uint64_t q = v / 100;
         i -= 2;
-        memcpy(out + i, digit_pairs + 2 * (v - q * 100), 2);
+        memcpy(out + i, num_digit_pairs + 2 * (v - q * 100), 2);
         v = q;
     }
     if (v >= 10) {
         i -= 2;
-        memcpy(out + i, digit_pairs + 2 * v, 2);
+        memcpy(out + i, num_digit_pairs + 2 * v, 2);
     } else {
         out[--i] = (char)('0' + v);
     }
@@ -503,7 +502,7 @@ static bool split_1e19(u128 r, uint64_t *hi, uint64_t *lo)
         return false;
     uint64_t q = (uint64_t)(r >> 19) / 19073486328125ull; /* 5^19 */
     *hi = q;
-    *lo = (uint64_t)(r - (u128)q * pow10_u64[19]);
+    *lo = (uint64_t)(r - (u128)q * num_pow10_u64[19]);
     return true;
 }
 
@@ -517,8 +516,8 @@ static int decimal_digits_u128(u128 r, num_decimal *out)
     } else {
         uint64_t hi, lo;
         if (!split_1e19(r, &hi, &lo)) {
-            hi = (uint64_t)(r / pow10_u64[19]);
-            lo = (uint64_t)(r % pow10_u64[19]);
+            hi = (uint64_t)(r / num_pow10_u64[19]);
+            lo = (uint64_t)(r % num_pow10_u64[19]);
         }
         n = u64_digits(hi, 0, out->digits);
         n += u64_digits(lo, 19, out->digits + n);
@@ -686,7 +685,7 @@ static int probe_exact(uint64_t M, int E, int P, bool narrow_below, int digits, 
         u128 p = (u128)M * pow5[kk], half = (u128)1 << (g - 1), r = p & ((half << 1) - 1);
         u128 q = p >> g;
         bool up = r >= half;
-        if (q + up > pow10_u64[digits] || (tries == 0 && q + up == pow10_u64[digits]))
+        if (q + up > num_pow10_u64[digits] || (tries == 0 && q + up == num_pow10_u64[digits]))
             continue; /* floor(log10(x)) was one above the estimate: one digit too many */
         u128 dist = up ? (half << 1) - r : r; /* |c - x·10^kk| in units of 2^-g */
         u128 reach = !up && dist && narrow_below ? 4 * dist : 2 * dist, f = pow5[kk];
@@ -799,7 +798,7 @@ bool num_ldouble_short_scaled(long double x, uint64_t *mant, int *exp10)
 
 static u128 pow10_u128(int j)
 {
-    return j <= 19 ? (u128)pow10_u64[j] : (u128)pow10_u64[19] * pow10_u64[j - 19];
+    return j <= 19 ? (u128)num_pow10_u64[j] : (u128)num_pow10_u64[19] * num_pow10_u64[j - 19];
 }
 
 /* Shortest digits of x = M·2^E (P-bit mantissa, top bit set) read off its
@@ -850,9 +849,9 @@ static bool shortest_interval(uint64_t M, int E, int P, bool narrow_below, int m
     /* the largest j with B mod 10^j <= w; m = B mod 10^j */
     uint64_t r, b_hi;
     if (B <= UINT64_MAX)
-        r = (uint64_t)B % pow10_u64[19];
+        r = (uint64_t)B % num_pow10_u64[19];
     else if (!split_1e19(B, &b_hi, &r))
-        r = (uint64_t)(B % pow10_u64[19]);
+        r = (uint64_t)(B % num_pow10_u64[19]);
     uint64_t p = 1;
     u128 m = 0;
     int j = 0;
@@ -1173,7 +1172,7 @@ static int near_offset(uint64_t M, int E, uint64_t mant, int k, int64_t *j_out, 
 {
     enum { NEAR_T_MAX = 19, NEAR_ULPS_LOG2 = 16 };
     int g = -(E + k);
-    if (k < 1 || k > 18 || mant == 0 || mant >= pow10_u64[18] || g <= 3 || g > 100 ||
+    if (k < 1 || k > 18 || mant == 0 || mant >= num_pow10_u64[18] || g <= 3 || g > 100 ||
         bitlen64(mant) + g > 127)
         return 0;
     uint64_t f5 = pow5[k];                      /* < 2^42 */
@@ -1198,13 +1197,13 @@ static int near_offset(uint64_t M, int E, uint64_t mant, int k, int64_t *j_out, 
     int t = floor_log10_pow2(S - bitlen64(width));
     if (t < 1)
         t = 1;
-    while (t <= NEAR_T_MAX && (u128)pow10_u64[t] * width <= two_s)
+    while (t <= NEAR_T_MAX && (u128)num_pow10_u64[t] * width <= two_s)
         t++;
     if (t > NEAR_T_MAX)
         return 0;
     /* |lo|, |hi|, |d4| < 2^(NEAR_ULPS_LOG2 + 3)·5^k, width >= 3·5^k and
      * 10^t <= max(10, 10·2^S/width): products below 2^(S+21) */
-    uint64_t p10 = pow10_u64[t];
+    uint64_t p10 = num_pow10_u64[t];
     bool exact_lo, exact_hi, exact_x;
     int64_t A = mul_shift_floor(lo, p10, S, &exact_lo), B = mul_shift_floor(hi, p10, S, &exact_hi);
     if (!exact_lo || !even)
@@ -1221,7 +1220,7 @@ static int near_offset(uint64_t M, int E, uint64_t mant, int k, int64_t *j_out, 
     if (unit > 1) {
         A = -floor_div(-A, unit);
         B = floor_div(B, unit);
-        p10 = pow10_u64[t];
+        p10 = num_pow10_u64[t];
     }
     /* x's position in units of 10^-(k+t) from D: fl + frac */
     int64_t fl = mul_shift_floor(d4, p10, S, &exact_x), c = fl;

@@ -17,11 +17,38 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h> /* memcpy for num_digits_back */
 
 /* 10^k for 0 <= k <= NUM_LD_SCALE_MAX, each exact in a long double with
  * a 64-bit mantissa (10^27 = 2^27·5^27 and 5^27 < 2^63), so that
  * m / 10^k (m < 2^64) is one correctly rounded operation. */
 enum { NUM_LD_SCALE_MAX = 27 };
+/* 10^0 .. 10^19, every power of ten a uint64_t holds. */
+extern const uint64_t num_pow10_u64[20];
+
+/* "00" "01" ... "99": two decimal digits per division. */
+extern const char num_digit_pairs[201];
+
+/* The decimal digits of u (at least one: "0" for 0) written backwards so
+ * that they end just before `end`; returns the first. Two digits per
+ * division, each pair one 2-byte store. */
+static inline char *num_digits_back(char *end, uint64_t u)
+{
+    while (u >= 100) {
+        uint64_t q = u / 100;
+        end -= 2;
+        memcpy(end, num_digit_pairs + 2 * (u - q * 100), 2);
+        u = q;
+    }
+    if (u >= 10) {
+        end -= 2;
+        memcpy(end, num_digit_pairs + 2 * u, 2);
+    } else {
+        *--end = (char)('0' + u);
+    }
+    return end;
+}
+
 extern const long double num_pow10_ldbl[NUM_LD_SCALE_MAX + 1];
 
 /* A positive decimal 0.d1d2...dn × 10^point with d1 != 0 and dn != 0
