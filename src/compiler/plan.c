@@ -1439,6 +1439,12 @@ static uint32_t hoist_point(pgen *g, const term *t, uint32_t start)
     return at;
 }
 
+/* A with-modifier's push or pop: rules read across one may change value. */
+static bool is_with_op(uint8_t op)
+{
+    return op == OP_WITH || op == OP_WITHFN || op == OP_WITHPOP;
+}
+
 /* Is code [from, to) worth hoisting across (it holds a loop head) and
  * free of with-modifiers? */
 static bool hoist_span_ok(const pgen *g, uint32_t from, uint32_t to)
@@ -1446,7 +1452,7 @@ static bool hoist_span_ok(const pgen *g, uint32_t from, uint32_t to)
     bool loop = false;
     for (uint32_t p = from; p < to; p++) {
         opcode op = (opcode)g->code[p].op;
-        if (op == OP_WITH || op == OP_WITHFN || op == OP_WITHPOP)
+        if (is_with_op(op))
             return false;
         loop |= op == OP_NEXT;
     }
@@ -1586,11 +1592,17 @@ static uint32_t gen_comprehension_hoisted(pgen *g, term *t)
  * own hoisting covers the common case). */
 static uint32_t gen_ref_hoisted(pgen *g, term *t, uint32_t *fail)
 {
-    /* constant keys only: a variable in the ref iterates (or is a loop's) */
-    bool constant_path = true;
-    for (uint32_t i = 1; i < t->u.ref.n; i++)
-        constant_path = constant_path && is_scalar(t->u.ref.items[i]);
-    if (!constant_path || g->comp_depth || g->hoist_floor > g->ncode ||
+    /* a name that may stand for a rule (input and locals never do, and
+     * they are most refs: no scan of the body for them), and constant
+     * keys only (a variable in the ref iterates, or is a loop's) */
+    const term *head = t->u.ref.items[0];
+    lvar *lv = NULL;
+    import_decl *im = NULL;
+    name_kind nk = head->kind == T_VAR ? resolve(g, head, &lv, &im) : NK_LOCAL;
+    bool candidate = nk == NK_DATA || nk == NK_RULE || nk == NK_IMPORT;
+    for (uint32_t i = 1; i < t->u.ref.n && candidate; i++)
+        candidate = is_scalar(t->u.ref.items[i]);
+    if (!candidate || g->comp_depth || g->hoist_floor > g->ncode ||
         !hoist_span_ok(g, g->hoist_floor, g->ncode))
         return gen_ref(g, t, fail);
     uint32_t start_label = label_new(g), at_label = label_new(g);
@@ -1614,13 +1626,15 @@ static uint32_t gen_ref_hoisted(pgen *g, term *t, uint32_t *fail)
         reads_only = reads_only && (op == OP_RULE || op == OP_RULEK || op == OP_DOTK || op == OP_DATA ||
                                     op == OP_INPUT || op == OP_LOADK);
     }
-    /* reached by every iteration */
+    /* reached by every iteration: nothing that can fail after the loop's NEXT */
     uint32_t last_next = start;
     while (last_next > at && g->code[last_next - 1].op != OP_NEXT)
         last_next--;
-    for (uint32_t p = last_next; p < start && rule_read; p++)
-        rule_read = opcode_formats[g->code[p].op][3] != 'J';
-    if (!rule_read || !reads_only || at >= start || g->maxreg >= MAX_REGS - 1 || !hoist_span_ok(g, at, start))
+    bool every_iteration = true;
+    for (uint32_t p = last_next; p < start && every_iteration; p++)
+        every_iteration = opcode_formats[g->code[p].op][3] != 'J';
+    if (!rule_read || !reads_only || !every_iteration || at >= start || g->maxreg >= MAX_REGS - 1 ||
+        !hoist_span_ok(g, at, start))
         return res;
     return hoist_keep(g, at, start, res);
 }
@@ -2888,8 +2902,8 @@ static void share_reads(peep *pp, const bool *target, bool *drop)
             if (drop[j])
                 continue;
             insn *y = &g->code[j];
-            if (y->op == OP_WITH || y->op == OP_WITHFN || y->op == OP_WITHPOP || y->op == OP_JMP ||
-                y->op == OP_RET || y->op == OP_HALT || y->op == OP_DISPATCH)
+            if (is_with_op(y->op) || y->op == OP_JMP || y->op == OP_RET || y->op == OP_HALT ||
+                y->op == OP_DISPATCH)
                 break;
             if (y->op == x.op && y->b == x.b && y->c == x.c) {
                 if (y->a == x.a) {
@@ -3037,7 +3051,7 @@ static bool inlinable_rule(const pol_compiler *cc, uint32_t self, uint32_t q)
         uint8_t op = cc->code.v[pq->code + i].op;
         /* with-modifiers reset memos (see above); DISPATCH's jump tables
          * are constants of absolute positions */
-        if (op == OP_WITH || op == OP_WITHFN || op == OP_WITHPOP || op == OP_DISPATCH)
+        if (is_with_op(op) || op == OP_DISPATCH)
             return false;
     }
     return true;
@@ -3095,8 +3109,7 @@ static void inline_rule_reads(pgen *g, uint32_t self)
     if (extra > INLINE_MAX_GROWTH)
         extra = INLINE_MAX_GROWTH; /* the most the copies below may add */
     for (uint32_t i = 0; i < n; i++) {
-        uint8_t op = g->code[i].op;
-        if (op == OP_WITH || op == OP_WITHFN || op == OP_WITHPOP)
+        if (is_with_op(g->code[i].op))
             return;
     }
     insn *old = pa_malloc(cc->al, sizeof *old * n);

@@ -300,6 +300,11 @@ static const val *num_from_digits(arena *a, bool neg, bool integral, const num_d
     return v_num_text(a, buf, b.len);
 }
 
+/* Decimals below it have at most DBL_DIG (15) significant digits, which
+ * come back from their nearest double as themselves: num_from_ld's
+ * short-fraction rule, div's fast path and sum's digits hint. */
+#define SHORT_DECIMAL_LIMIT 1000000000000000ull
+
 /* 10^k for 0 <= k <= POW10_I64_MAX, the powers of ten within int64. */
 enum { POW10_I64_MAX = 18 };
 static inline int64_t pow10_i64(int k)
@@ -357,7 +362,7 @@ static const val *num_from_offset(arena *a, bool neg, uint64_t mant, int k, int6
      * %v prints, now without reading the text. For j < 0 the text does
      * not start with D's digits: no hint. */
     double delta;
-    if (j > 0 && mant < 1000000000000000ull && num_scaled_to_double((uint64_t)j, -t, &delta) &&
+    if (j > 0 && mant < SHORT_DECIMAL_LIMIT && num_scaled_to_double((uint64_t)j, -t, &delta) &&
         num_same_double(mant, -k, delta, delta))
         return v_num_big_digits(a, p, (size_t)(end - p), (size_t)(point + k), point);
     return v_num_big(a, p, (size_t)(end - p));
@@ -370,7 +375,7 @@ static const val *num_from_short_fraction(arena *a, bool neg, uint64_t m, int e1
 {
     double d;
     num_strip_zeros(&m, &e10);
-    if (m < 1000000000000000ull && num_scaled_to_double(m, e10, &d) && isfinite(d) && d >= DBL_MIN)
+    if (m < SHORT_DECIMAL_LIMIT && num_scaled_to_double(m, e10, &d) && isfinite(d) && d >= DBL_MIN)
         return v_float_dec(a, neg ? -d : d, m, e10);
     num_decimal sd;
     num_decimal_from_scaled(m, e10, &sd);
@@ -558,10 +563,6 @@ static bool num_is_zero(arena *a, const val *x)
     return num_ld(a, x) == 0;
 }
 
-/* Quotients of at most this many significant digits take the fast path:
- * num_from_ld's own short-fraction rule (below 10^15, DBL_DIG digits). */
-#define DIV_SHORT_LIMIT 1000000000000000ull
-
 /* x / y for int64 operands whose quotient is an int64, or a decimal of at
  * most DBL_DIG significant digits read off by long division in integers.
  * False leaves the quotient to the general path.
@@ -595,7 +596,7 @@ static bool div_int_exact(arena *a, int64_t x, int64_t y, const val **res)
      * (or a quotient that never ends) stops it. Leading zeros of a
      * quotient below 1 take at most 19 steps, so k stays below 35. */
     while (rem != 0) {
-        if (m >= DIV_SHORT_LIMIT / 10)
+        if (m >= SHORT_DECIMAL_LIMIT / 10)
             return false;
         rem *= 10;
         m = m * 10 + rem / uy;

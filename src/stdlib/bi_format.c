@@ -1581,17 +1581,6 @@ enum {
     FMT_FAST_TAIL_DIGITS = 16,
 };
 
-/* The value of eight ASCII digits w, first digit in the lowest byte (the
- * first in memory on a little-endian machine): pairs, then quads, then
- * all eight, each step one multiply that adds a lane times its weight to
- * its neighbour. */
-static uint64_t fmt_eight_digits(uint64_t w)
-{
-    w = (w & UINT64_C(0x0F0F0F0F0F0F0F0F)) * (10 * 256 + 1) >> 8;
-    w = (w & UINT64_C(0x00FF00FF00FF00FF)) * (100 * 65536 + 1) >> 16;
-    return (w & UINT64_C(0x0000FFFF0000FFFF)) * (UINT64_C(10000) << 32 | 1) >> 32;
-}
-
 /* FMT_TEXT_DECIMAL or FMT_TEXT_OTHER as fmt_number_text would say for
  * t[0..n), dig (32 bytes) holding the digits and then more digits (its
  * padding, for word-wise readers); -1 when t is not such a text or its
@@ -1646,9 +1635,9 @@ static int fmt_number_text_fast(const char *t, size_t n, char dig[32], size_t *n
      * first 15 digits are the first 8 and the 8 from the 8th on, that
      * digit once */
     uint64_t m =
-        fmt_eight_digits(fmt_load8(digits)) / 10 * 100000000 + fmt_eight_digits(fmt_load8(digits + 7));
+        num_eight_digits(fmt_load8(digits)) / 10 * 100000000 + num_eight_digits(fmt_load8(digits + 7));
     uint64_t tail =
-        fmt_eight_digits(fmt_load8(digits + 15)) * 100000000 + fmt_eight_digits(fmt_load8(digits + 23));
+        num_eight_digits(fmt_load8(digits + 15)) * 100000000 + num_eight_digits(fmt_load8(digits + 23));
     const double scale = 1e16; /* 10^FMT_FAST_TAIL_DIGITS */
     bool rest = end > FMT_TEXT_DIGITS + FMT_FAST_TAIL_DIGITS;
     double lo = (double)tail / scale, hi = (double)(tail + rest) / scale;

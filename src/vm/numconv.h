@@ -49,6 +49,17 @@ static inline char *num_digits_back(char *end, uint64_t u)
     return end;
 }
 
+/* The value of eight decimal digits packed in a word, the first (most
+ * significant) in the lowest byte, each byte's low nibble the digit
+ * (ASCII '0'..'9' or 0..9): pairs, then quads, then all eight, each step
+ * one multiply that adds a lane times its weight to its neighbour. */
+static inline uint64_t num_eight_digits(uint64_t w)
+{
+    w = (w & UINT64_C(0x0F0F0F0F0F0F0F0F)) * (10 * 256 + 1) >> 8;
+    w = (w & UINT64_C(0x00FF00FF00FF00FF)) * (100 * 65536 + 1) >> 16;
+    return (w & UINT64_C(0x0000FFFF0000FFFF)) * (UINT64_C(10000) << 32 | 1) >> 32;
+}
+
 extern const long double num_pow10_ldbl[NUM_LD_SCALE_MAX + 1];
 
 /* A positive decimal 0.d1d2...dn × 10^point with d1 != 0 and dn != 0

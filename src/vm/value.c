@@ -602,10 +602,12 @@ void vb_init_cap(vbuild *b, arena *a, uint32_t cap, bool with_values)
     vb_init(b, a);
     if (cap == 0)
         return;
-    b->k = arena_alloc(a, (size_t)cap * sizeof *b->k);
-    b->v = with_values ? arena_alloc(a, (size_t)cap * sizeof *b->v) : NULL;
-    b->cap = cap;
-    b->oom = !b->k || (with_values && !b->v);
+    const val **room = arena_alloc(a, (size_t)cap * sizeof *room * (with_values ? 2 : 1));
+    if (!room) {
+        b->oom = true;
+        return;
+    }
+    vb_init_room(b, a, room, cap, with_values);
 }
 
 /* Doubles capacity; the old arrays are abandoned to the arena. */
@@ -957,8 +959,8 @@ static bool all_digits(const char *s, size_t n, bool *nonzero)
  * otherwise (x + 0x76 reaches 0x80 from x = 10 on). A byte's sum may
  * carry into the next one, which only disturbs bytes after the first
  * non-digit: the lowest set bit is exact. The digits, moved to the top
- * of the word (leading zero bytes below), are combined two, four, then
- * eight at a time. Little-endian only; elsewhere it reports 8, like eight
+ * of the word (leading zero bytes below), are combined by
+ * num_eight_digits. Little-endian only; elsewhere it reports 8, like eight
  * digits with no value (the caller's byte loop then reads them). */
 static int leading_digits8(const char *s, uint64_t *v)
 {
@@ -975,9 +977,7 @@ static int leading_digits8(const char *s, uint64_t *v)
         return 0;
     }
     x <<= 8 * (8 - lead); /* drops the bytes from the first non-digit on */
-    x = (x * 10 + (x >> 8)) & 0x00ff00ff00ff00ffull;
-    x = (x * 100 + (x >> 16)) & 0x0000ffff0000ffffull;
-    *v = (x * 10000 + (x >> 32)) & 0xffffffffull;
+    *v = num_eight_digits(x);
     return lead;
 #else
     (void)s, (void)v;
@@ -1096,8 +1096,8 @@ int val_compare(const val *x, const val *y)
     switch ((vtype)x->type) {
     case V_NULL: return 0;
     case V_BOOL: return (int)x->u.b - (int)y->u.b;
-    case V_NUM: return cmp_number(x, y);
-    case V_STR: return cmp_bytes(x->u.s, x->len, y->u.s, y->len);
+    case V_NUM:
+    case V_STR: break; /* decided above */
     case V_ARR:
     case V_SET: {
         uint32_t n = x->len < y->len ? x->len : y->len;
@@ -1130,21 +1130,18 @@ bool val_equal(const val *x, const val *y)
         return true;
     if (!x || !y || x->type != y->type)
         return false;
-    /* strings and ints, nearly every test a policy makes, by compare and
-     * branch: the switch's jump table is one indirect jump for every
+    /* strings and numbers, nearly every test a policy makes, by compare
+     * and branch: the switch's jump table is one indirect jump for every
      * caller, guessed wrong whenever the type differs from the last call */
     if (x->type == V_STR)
         return x->len == y->len && val_same_bytes(x->u.s, y->u.s, x->len);
-    if (x->type == V_NUM && x->nk == NUM_INT && y->nk == NUM_INT)
-        return x->u.i == y->u.i;
+    if (x->type == V_NUM)
+        return x->nk == NUM_INT && y->nk == NUM_INT ? x->u.i == y->u.i : cmp_number(x, y) == 0;
     switch ((vtype)x->type) {
     case V_NULL: return true;
     case V_BOOL: return x->u.b == y->u.b;
     case V_NUM:
-        if (x->nk == NUM_INT && y->nk == NUM_INT)
-            return x->u.i == y->u.i;
-        return cmp_number(x, y) == 0;
-    case V_STR: return x->len == y->len && val_same_bytes(x->u.s, y->u.s, x->len);
+    case V_STR: break; /* decided above */
     case V_ARR:
     case V_SET:
         if (x->len != y->len)

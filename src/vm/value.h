@@ -222,6 +222,12 @@ void vb_init(vbuild *b, arena *a);
  * with_values): a builder whose size is known never grows. Poisoned when
  * the arena is full. */
 void vb_init_cap(vbuild *b, arena *a, uint32_t cap, bool with_values);
+/* vb_init_cap over room the caller allocated: `cap` members at room, and
+ * with_values their values after them (room holds 2 * cap then). */
+static inline void vb_init_room(vbuild *b, arena *a, const val **room, uint32_t cap, bool with_values)
+{
+    *b = (vbuild){.a = a, .k = room, .v = with_values ? room + cap : NULL, .n = 0, .cap = cap, .oom = false};
+}
 bool vb_push_slow(vbuild *b, const val *x); /* vb_push when full, poisoned or x is NULL */
 /* Appends an array/set element; false (and the builder poisoned) when x is
  * NULL or the arena is full. Inline: the common case is a store. */

@@ -96,15 +96,9 @@ static const val *builder_new(pol_ctx *c, uint8_t kind)
         arena_alloc(&c->arena, sizeof *b + sizeof(const val *) * BUILDER_FIRST_CAP * (pairs ? 2 : 1));
     if (!b)
         return NULL;
-    const val **room = (const val **)(void *)(b + 1);
     coll_set(&b->v, kind == BK_ARRAY ? V_ARR : kind == BK_SET ? V_SET : V_OBJ, VF_BUILDER, 0, NULL, NULL);
     b->kind = kind;
-    b->b.a = &c->arena;
-    b->b.k = room;
-    b->b.v = pairs ? room + BUILDER_FIRST_CAP : NULL;
-    b->b.n = 0;
-    b->b.cap = BUILDER_FIRST_CAP;
-    b->b.oom = false;
+    vb_init_room(&b->b, &c->arena, (const val **)(void *)(b + 1), BUILDER_FIRST_CAP, pairs);
     return &b->v;
 }
 

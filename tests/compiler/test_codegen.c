@@ -26,17 +26,69 @@ static pol_bundle *build(const char *src, const char *entry, pol_error *err)
     return build_with_data(src, NULL, entry, err);
 }
 
+/* The whole listing of b (malloc'd), or NULL. */
+static char *listing_of(pol_bundle *b)
+{
+    size_t n = pol_bundle_disassemble(b, NULL, 0);
+    char *buf = malloc(n + 1);
+    if (buf)
+        pol_bundle_disassemble(b, buf, n + 1);
+    return buf;
+}
+
 /* The listing of the first procedure (the rule itself; the entrypoint
  * wrapper follows it). */
 static char *first_proc(pol_bundle *b)
 {
-    size_t n = pol_bundle_disassemble(b, NULL, 0);
-    char *buf = malloc(n + 1);
-    pol_bundle_disassemble(b, buf, n + 1);
-    char *next = strstr(buf + 1, "\nproc 1 ");
+    char *buf = listing_of(b);
+    char *next = buf ? strstr(buf + 1, "\nproc 1 ") : NULL;
     if (next)
         next[1] = 0;
     return buf;
+}
+
+/* The listing of the procedure named `name` (its "proc" line through the
+ * line before the next procedure's), or NULL. */
+static char *proc_named(pol_bundle *b, const char *name)
+{
+    char *buf = listing_of(b);
+    if (!buf)
+        return NULL;
+    char want[128];
+    snprintf(want, sizeof want, " %s regs=", name);
+    char *at = strstr(buf, want);
+    char *start = at;
+    while (start && start > buf && start[-1] != '\n')
+        start--;
+    char *out = NULL;
+    if (start) {
+        char *end = strstr(at, "\nproc ");
+        size_t len = end ? (size_t)(end + 1 - start) : strlen(start);
+        out = malloc(len + 1);
+        if (out) {
+            memcpy(out, start, len);
+            out[len] = 0;
+        }
+    }
+    free(buf);
+    return out;
+}
+
+/* Fails when the entrypoint's procedure of src holds a JDEF: nothing in
+ * it was hoisted. */
+static void check_not_hoisted(const char *src, const char *entry)
+{
+    pol_error err;
+    pol_bundle *b = build(src, entry, &err);
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    char *l = proc_named(b, entry);
+    CHECK(l && strstr(l, " JDEF ") == NULL);
+    if (l && strstr(l, " JDEF "))
+        fprintf(stderr, "hoisted: %s\n%s", src, l);
+    free(l);
+    pol_bundle_release(b);
 }
 
 static void check_listing(const char *src, const char *entry, const char *want)
@@ -494,48 +546,8 @@ static void test_hoisting(void)
         "x\n}\n",
         "package t\nr contains v if {\n\tsome v in input.xs\n\tcount([t | t := time.now_ns()]) > v\n}\n",
     };
-    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
-        pol_error err;
-        pol_bundle *b = build(kept[i], "data.t.r", &err);
-        CHECK(b != NULL);
-        if (!b)
-            continue;
-        char *l = first_proc(b);
-        if (strstr(l, " JDEF "))
-            fprintf(stderr, "hoisted: %s\n%s", kept[i], l);
-        CHECK(strstr(l, " JDEF ") == NULL);
-        free(l);
-        pol_bundle_release(b);
-    }
-}
-
-/* The listing of the procedure named `name` (its "proc" line through the
- * line before the next procedure's), or NULL. */
-static char *proc_named(pol_bundle *b, const char *name)
-{
-    size_t n = pol_bundle_disassemble(b, NULL, 0);
-    char *buf = malloc(n + 1);
-    if (!buf)
-        return NULL;
-    pol_bundle_disassemble(b, buf, n + 1);
-    char want[128];
-    snprintf(want, sizeof want, " %s regs=", name);
-    char *at = strstr(buf, want);
-    char *start = at;
-    while (start && start > buf && start[-1] != '\n')
-        start--;
-    char *out = NULL;
-    if (start) {
-        char *end = strstr(at, "\nproc ");
-        size_t len = end ? (size_t)(end + 1 - start) : strlen(start);
-        out = malloc(len + 1);
-        if (out) {
-            memcpy(out, start, len);
-            out[len] = 0;
-        }
-    }
-    free(buf);
-    return out;
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        check_not_hoisted(kept[i], "data.t.r");
 }
 
 /* Rule reads in loops (gen_ref_hoisted): a read of a rule's field that
@@ -583,18 +595,8 @@ static void test_rule_read_hoisting(void)
         "package t\ns := input.s\np if {\n\tstartswith(s.name, \"a\")\n}\n",
         "package t\ns := input.s\np contains y if {\n\tsome x in input.xs\n\ty := s.v with input.s as x\n}\n",
     };
-    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
-        b = build(kept[i], "data.t.p", &err);
-        CHECK(b != NULL);
-        if (!b)
-            continue;
-        l = proc_named(b, "data.t.p");
-        CHECK(l && strstr(l, " JDEF ") == NULL);
-        if (l && strstr(l, " JDEF "))
-            fprintf(stderr, "hoisted: %s\n%s", kept[i], l);
-        free(l);
-        pol_bundle_release(b);
-    }
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        check_not_hoisted(kept[i], "data.t.p");
 }
 
 typedef struct err_case {
@@ -738,18 +740,10 @@ static void test_inline_site_limit(void)
     CHECK(b != NULL);
     if (!b)
         return;
-    size_t n = pol_bundle_disassemble(b, NULL, 0);
-    char *all = malloc(n + 1);
-    CHECK(all != NULL);
-    if (all) {
-        pol_bundle_disassemble(b, all, n + 1);
-        /* p's own listing: from its header to the next proc's */
-        char *p = strstr(all, "data.t.p regs="), *end = p ? strstr(p, "\nproc ") : NULL;
-        if (end)
-            *end = '\0';
-        CHECK(p && count_of(p, " RULEM ") == 8 && count_of(p, " RULEK ") == 4);
-        free(all);
-    }
+    char *p = proc_named(b, "data.t.p");
+    CHECK(p != NULL);
+    CHECK(p && count_of(p, " RULEM ") == 8 && count_of(p, " RULEK ") == 4);
+    free(p);
     char got[128];
     eval_bundle(b, "data.t.p",
                 "{\"s\": {\"a\": 1, \"b\": 2, \"c\": 3, \"d\": 4, \"e\": 5, \"f\": 6, \"g\": 7, \"h\": 8, "
